@@ -1,0 +1,108 @@
+"""Typed errors of hemi-sdk.
+
+Every error the SDK raises on bad input derives from :class:`HemiError`. Where a Python built-in category fits,
+the error inherits it too (web3.py's habit), so callers may catch either ``HemiError`` or, say, ``ValueError``.
+Messages name the reason; Bitcoin validation errors carry Bitcoin Core's reject reason in ``reason``.
+"""
+
+from __future__ import annotations
+
+
+class HemiError(Exception):
+    """Root of every error raised by hemi-sdk."""
+
+
+class HemiValueError(HemiError, ValueError):
+    """An argument has the wrong shape or value."""
+
+
+class HemiLookupError(HemiError, LookupError):
+    """Something asked for does not exist."""
+
+
+# --- Bitcoin layer -------------------------------------------------------------------------------------------------
+
+
+class BitcoinError(HemiError):
+    """Root of the errors of the embedded Bitcoin chain."""
+
+
+class InvalidHexError(BitcoinError, HemiValueError):
+    """A hex string (transaction, txid, block hash) could not be decoded."""
+
+
+class InvalidAddressError(BitcoinError, HemiValueError):
+    """A Bitcoin address is malformed, of an unknown kind, or for another network."""
+
+
+class WrongNetworkError(InvalidAddressError):
+    """A well-formed Bitcoin address of another network (mainnet, testnet, signet) than regtest."""
+
+
+class UnknownTransactionError(BitcoinError, HemiLookupError):
+    """No transaction with this txid is in the chain or the mempool."""
+
+
+class UnknownBlockError(BitcoinError, HemiLookupError):
+    """No block with this hash or height is known."""
+
+
+class TransactionRejected(BitcoinError, HemiValueError):
+    """A transaction was refused by mempool acceptance.
+
+    ``reason`` is Bitcoin Core's reject reason (``bad-txns-inputs-missingorspent``, ``txn-mempool-conflict``,
+    ``mandatory-script-verify-flag-failed (...)`` ...), so messages read like ``sendrawtransaction``'s.
+    """
+
+    def __init__(self, reason: str, detail: str = "", *, txid: object | None = None) -> None:
+        self.reason = reason
+        self.detail = detail
+        self.txid = txid
+        text = reason if not detail else f"{reason} ({detail})"
+        super().__init__(text)
+
+
+class BlockRejected(BitcoinError, HemiValueError):
+    """A block was refused by validation; ``reason`` is Bitcoin Core's reject reason (``bad-txnmrklroot``, ...)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(reason if not detail else f"{reason} ({detail})")
+
+
+class InsufficientFunds(BitcoinError, HemiValueError):
+    """A wallet cannot pay the amount plus fee from its mature, unspent outputs."""
+
+
+class ReorgError(BitcoinError, HemiValueError):
+    """A reorganisation was asked for that cannot be carried out (too deep, bad arguments)."""
+
+
+class SnapshotError(HemiError, HemiValueError):
+    """A snapshot is unknown, already used, or belongs to another chain."""
+
+
+# --- Solidity compiler layer ---------------------------------------------------------------------------------------
+
+
+class CompilerError(HemiError):
+    """Root of the compiler layer's errors."""
+
+
+class CompilerNotAvailable(CompilerError):
+    """No Solidity compiler could be found or installed; the message lists every attempt and why it failed."""
+
+    def __init__(self, version: str, attempts: list[str]) -> None:
+        self.version = version
+        self.attempts = list(attempts)
+        lines = "\n".join(f"  - {a}" for a in self.attempts)
+        super().__init__(f"no solc {version} available; tried:\n{lines}")
+
+
+class CompilationFailed(CompilerError, HemiValueError):
+    """solc reported errors; ``errors`` holds solc's formatted messages."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = list(errors)
+        super().__init__("Solidity compilation failed:\n" + "\n".join(self.errors))
