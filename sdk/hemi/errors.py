@@ -79,7 +79,7 @@ class ReorgError(BitcoinError, HemiValueError):
     """A reorganisation was asked for that cannot be carried out (too deep, bad arguments)."""
 
 
-class SnapshotError(HemiError, HemiValueError):
+class SnapshotError(HemiValueError):
     """A snapshot is unknown, already used, or belongs to another chain."""
 
 
