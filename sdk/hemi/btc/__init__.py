@@ -1,0 +1,17 @@
+"""hemi.btc: an embedded Bitcoin regtest chain, in-process, with no bitcoind.
+
+Knows nothing of the EVM (a test enforces it). Start with ``BitcoinChain(seed=0)``.
+"""
+
+from hemi.btc.address import address_to_script, is_valid_address, script_to_address
+from hemi.btc.chain import BitcoinChain, MempoolView, Snapshot
+from hemi.btc.merkle import MerkleProof, verify_merkle_proof
+from hemi.btc.models import Block, ChainTip, Header, MempoolTx, TxInfo, Utxo
+from hemi.btc.params import COIN, COINBASE_MATURITY
+from hemi.btc.wallet import ADDRESS_KINDS, Wallet
+
+__all__ = [
+    "ADDRESS_KINDS", "COIN", "COINBASE_MATURITY", "BitcoinChain", "Block", "ChainTip", "Header", "MempoolTx",
+    "MempoolView", "MerkleProof", "Snapshot", "TxInfo", "Utxo", "Wallet", "address_to_script", "is_valid_address",
+    "script_to_address", "verify_merkle_proof",
+]

@@ -1,0 +1,277 @@
+"""Deterministic test wallets: one key per wallet, an address of every standard kind, coin selection and signing.
+
+TEST-ONLY: keys derive from the chain seed and the wallet name (see :mod:`hemi.btc.keys`).
+
+``wallet.address`` is the P2WPKH address (the default kind); ``wallet.addresses`` maps every kind to its address.
+The wallet spends outputs of all its kinds, each with its own signature rules (legacy, BIP 143, BIP 341), and may
+spend its own unconfirmed change, as Bitcoin Core's wallet does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
+
+from bitcoin.core import COutPoint, CMutableTransaction, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
+from bitcoin.core.script import CScript, CScriptWitness
+
+from hemi.btc import params
+from hemi.btc import script as S
+from hemi.btc.address import address_to_script, script_to_address
+from hemi.btc.keys import TestKey, derive_secret
+from hemi.btc.models import Utxo
+from hemi.btc.sighash import SIGHASH_ALL, SIGHASH_DEFAULT, legacy_sighash, segwit_v0_sighash, taproot_sighash
+from hemi.btc.validation import dust_threshold
+from hemi.errors import HemiValueError, InsufficientFunds
+from hemi.types import Txid
+
+if TYPE_CHECKING:
+    from hemi.btc.chain import BitcoinChain
+
+P2PKH = "p2pkh"
+P2SH_P2WPKH = "p2sh-p2wpkh"
+P2WPKH = "p2wpkh"
+P2WSH = "p2wsh"
+P2TR = "p2tr"
+ADDRESS_KINDS = (P2WPKH, P2SH_P2WPKH, P2PKH, P2WSH, P2TR)
+DEFAULT_FEE_RATE = 2.0  # sat/vB
+
+# Worst-case input weights (72-byte DER signatures), so the fee paid is never below the requested rate.
+_INPUT_WEIGHT = {
+    P2PKH: 4 * (41 + 1 + 107),
+    P2SH_P2WPKH: 4 * (41 + 1 + 23) + (1 + 1 + 72 + 1 + 33),
+    P2WPKH: 4 * 41 + (1 + 1 + 72 + 1 + 33),
+    P2WSH: 4 * 41 + (1 + 1 + 72 + 1 + 35),
+    P2TR: 4 * 41 + (1 + 1 + 64),
+}
+
+Destination = Union[str, bytes, "Wallet"]
+
+
+@dataclass(frozen=True)
+class _KindInfo:
+    kind: str
+    spk: bytes
+    address: str
+    redeem_or_witness_script: bytes  # P2SH redeem script or P2WSH witness script; b"" otherwise
+
+
+class Wallet:
+    """A deterministic test wallet on a :class:`~hemi.btc.chain.BitcoinChain` (get one with ``btc.wallet(name)``)."""
+
+    def __init__(self, chain: "BitcoinChain", name: str) -> None:
+        self.chain = chain
+        self.name = name
+        self.key = TestKey(derive_secret(chain.seed, name))
+        k = self.key
+        p2sh_spk, redeem = S.p2sh_p2wpkh(k.pubkey_hash)
+        wscript = S.single_key_witness_script(k.pubkey)
+        infos = [
+            _KindInfo(P2WPKH, S.p2wpkh_script(k.pubkey_hash), "", b""),
+            _KindInfo(P2SH_P2WPKH, p2sh_spk, "", redeem),
+            _KindInfo(P2PKH, S.p2pkh_script(k.pubkey_hash), "", b""),
+            _KindInfo(P2WSH, S.p2wsh_script(wscript), "", wscript),
+            _KindInfo(P2TR, S.p2tr_script(k.taproot_output_key), "", b""),
+        ]
+        self._kinds = {i.kind: _KindInfo(i.kind, i.spk, script_to_address(i.spk), i.redeem_or_witness_script)
+                       for i in infos}
+        self._by_spk = {i.spk: i for i in self._kinds.values()}
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def address(self) -> str:
+        """The default (P2WPKH, bech32) address."""
+        return self._kinds[P2WPKH].address
+
+    @property
+    def addresses(self) -> dict[str, str]:
+        """Every kind's address: p2wpkh, p2sh-p2wpkh, p2pkh, p2wsh, p2tr."""
+        return {k: i.address for k, i in self._kinds.items()}
+
+    def address_of(self, kind: str) -> str:
+        if kind not in self._kinds:
+            raise HemiValueError(f"unknown address kind {kind!r}; one of {', '.join(ADDRESS_KINDS)}")
+        return self._kinds[kind].address
+
+    def script_of(self, kind: str = P2WPKH) -> bytes:
+        self.address_of(kind)
+        return self._kinds[kind].spk
+
+    def owns(self, address_or_script: Union[str, bytes]) -> bool:
+        spk = address_or_script if isinstance(address_or_script, bytes) else address_to_script(address_or_script)
+        return spk in self._by_spk
+
+    @property
+    def pubkey(self) -> bytes:
+        return self.key.pubkey
+
+    # ------------------------------------------------------------------ funds
+
+    @property
+    def utxos(self) -> list[Utxo]:
+        """Spendable outputs: confirmed ones not spent by the mempool, then outputs of our mempool txs."""
+        chain = self.chain
+        spenders = chain._mempool.spenders
+        out = []
+        for spk in self._by_spk:
+            for op, coin in chain._coins.for_script(spk):
+                if op not in spenders:
+                    out.append(chain._utxo(op, coin))
+        out.sort(key=lambda u: (u.height, str(u.txid), u.vout))
+        for entry in chain._mempool:
+            for n, o in enumerate(entry.tx.vout):
+                spk = bytes(o.scriptPubKey)
+                if spk in self._by_spk and (entry.txid, n) not in spenders:
+                    out.append(Utxo(Txid(entry.txid), n, o.nValue, spk, self._by_spk[spk].address, None, False, 0,
+                                    True))
+        return out
+
+    @property
+    def balance(self) -> int:
+        """Sats the wallet can spend now: mature confirmed outputs plus unconfirmed outputs to it, minus what the
+        mempool already spends (immature coinbase outputs are not counted)."""
+        return sum(u.value for u in self.utxos if u.mature)
+
+    @property
+    def immature_balance(self) -> int:
+        return sum(u.value for u in self.utxos if not u.mature)
+
+    # ------------------------------------------------------------------ building and sending
+
+    def send(self, to: Destination, sats: int, *, fee_rate: float = DEFAULT_FEE_RATE,
+             op_return: Union[bytes, str, None] = None, from_kind: Optional[str] = None) -> Txid:
+        """Pay ``sats`` to ``to`` (address, scriptPubKey or wallet) and broadcast; returns the txid."""
+        tx = self.build_tx(to, sats, fee_rate=fee_rate, op_return=op_return, from_kind=from_kind)
+        return self.chain.send_raw(tx)
+
+    def build_tx(
+        self,
+        to: Optional[Destination] = None,
+        sats: Optional[int] = None,
+        *,
+        outputs: Optional[Sequence[tuple[Destination, int]]] = None,
+        fee_rate: float = DEFAULT_FEE_RATE,
+        op_return: Union[bytes, str, None] = None,
+        from_kind: Optional[str] = None,
+        inputs: Optional[Iterable[Utxo]] = None,
+        change_kind: str = P2WPKH,
+        locktime: int = 0,
+        version: int = 2,
+    ) -> CTransaction:
+        """A signed transaction paying ``sats`` to ``to`` (or every ``(destination, sats)`` in ``outputs``), with
+        an optional OP_RETURN, change back to the wallet; not broadcast.
+
+        Inputs are chosen largest-first among spendable outputs (only of ``from_kind`` when given), or exactly
+        ``inputs``. Raises ``InsufficientFunds`` when the wallet cannot pay amount plus fee.
+        """
+        pay: list[tuple[bytes, int]] = []
+        if to is not None or sats is not None:
+            if to is None or sats is None:
+                raise HemiValueError("give both `to` and `sats`, or `outputs`")
+            pay.append((self._dest_script(to), sats))
+        for dest, value in outputs or ():
+            pay.append((self._dest_script(dest), value))
+        for spk, value in pay:
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise HemiValueError(f"an amount is a positive int of sats, got {value!r}")
+            if value < dust_threshold(spk):
+                raise HemiValueError(f"{value} sats is dust for this output (minimum {dust_threshold(spk)})")
+        if op_return is not None:
+            data = op_return.encode() if isinstance(op_return, str) else bytes(op_return)
+            spk = S.op_return_script(data)
+            if len(spk) > params.MAX_OP_RETURN_RELAY:
+                raise HemiValueError(f"OP_RETURN data of {len(data)} bytes is over the 80-byte relay limit")
+            pay.append((spk, 0))
+        if not pay:
+            raise HemiValueError("nothing to pay: give `to` and `sats`, `outputs`, or `op_return`")
+        if not isinstance(fee_rate, (int, float)) or isinstance(fee_rate, bool) or fee_rate <= 0 or \
+                not math.isfinite(fee_rate):
+            raise HemiValueError(f"fee_rate is a positive number of sat/vB, got {fee_rate!r}")
+        if from_kind is not None:
+            self.address_of(from_kind)
+        change_spk = self.script_of(change_kind)
+
+        if inputs is not None:
+            chosen = list(inputs)
+            for u in chosen:
+                if u.script_pubkey not in self._by_spk:
+                    raise HemiValueError(f"input {u.txid}:{u.vout} does not belong to wallet {self.name!r}")
+        else:
+            candidates = [u for u in self.utxos if u.mature and
+                          (from_kind is None or self._by_spk[u.script_pubkey].kind == from_kind)]
+            candidates.sort(key=lambda u: (u.height is None, -u.value, str(u.txid), u.vout))
+            chosen = []
+        target = sum(v for _, v in pay)
+        base_weight = 4 * (4 + 4 + 1 + 1) + 2 + sum(4 * (8 + 1 + len(spk)) for spk, _ in pay)
+        change_weight = 4 * (8 + 1 + len(change_spk))
+
+        def fee_for(utxos: list[Utxo], with_change: bool) -> int:
+            w = base_weight + sum(_INPUT_WEIGHT[self._by_spk[u.script_pubkey].kind] for u in utxos)
+            w += change_weight if with_change else 0
+            return math.ceil(math.ceil(w / 4) * fee_rate)
+
+        if inputs is None:
+            total = 0
+            for u in candidates:
+                if total >= target + fee_for(chosen, True):
+                    break
+                chosen.append(u)
+                total += u.value
+        total = sum(u.value for u in chosen)
+        if total < target + fee_for(chosen, False):
+            raise InsufficientFunds(
+                f"wallet {self.name!r} has {total} spendable sats in the chosen inputs; needs {target} plus "
+                f"fee {fee_for(chosen, False)} (balance {self.balance}, immature {self.immature_balance})")
+        change = total - target - fee_for(chosen, True)
+        outs = [CTxOut(v, CScript(spk)) for spk, v in pay]
+        if change >= dust_threshold(change_spk):
+            outs.append(CTxOut(change, CScript(change_spk)))
+        vin = [CTxIn(COutPoint(bytes(u.txid), u.vout), CScript(), 0xFFFFFFFD) for u in chosen]
+        tx = CMutableTransaction(vin, outs, locktime, version)
+        return self.sign(tx, [(u.value, u.script_pubkey) for u in chosen])
+
+    def sign(self, tx: Union[CTransaction, CMutableTransaction],
+             spent: Sequence[tuple[int, bytes]]) -> CTransaction:
+        """Sign every input of ``tx`` that spends one of this wallet's scripts (``spent``: (value, spk) per input)."""
+        mtx = CMutableTransaction.from_tx(tx)
+        if len(spent) != len(mtx.vin):
+            raise HemiValueError("sign needs the spent (value, scriptPubKey) of every input")
+        witnesses = [list(w.scriptWitness.stack) for w in mtx.wit.vtxinwit] if mtx.wit.vtxinwit else []
+        witnesses += [[] for _ in range(len(mtx.vin) - len(witnesses))]
+        key = self.key
+        ht = bytes([SIGHASH_ALL])
+        for i, (value, spk) in enumerate(spent):
+            info = self._by_spk.get(bytes(spk))
+            if info is None:
+                continue
+            if info.kind == P2PKH:
+                sig = key.sign_ecdsa(legacy_sighash(info.spk, mtx, i, SIGHASH_ALL)) + ht
+                mtx.vin[i].scriptSig = CScript([sig, key.pubkey])
+            elif info.kind in (P2WPKH, P2SH_P2WPKH):
+                code = S.p2pkh_script(key.pubkey_hash)
+                sig = key.sign_ecdsa(segwit_v0_sighash(code, mtx, i, value, SIGHASH_ALL)) + ht
+                witnesses[i] = [sig, key.pubkey]
+                if info.kind == P2SH_P2WPKH:
+                    mtx.vin[i].scriptSig = CScript([info.redeem_or_witness_script])
+            elif info.kind == P2WSH:
+                ws = info.redeem_or_witness_script
+                sig = key.sign_ecdsa(segwit_v0_sighash(ws, mtx, i, value, SIGHASH_ALL)) + ht
+                witnesses[i] = [sig, ws]
+            elif info.kind == P2TR:
+                digest = taproot_sighash(mtx, i, [(v, bytes(s)) for v, s in spent], SIGHASH_DEFAULT)
+                witnesses[i] = [key.sign_taproot(digest)]
+        if any(witnesses):
+            mtx.wit = CTxWitness([CTxInWitness(CScriptWitness(w)) for w in witnesses])
+        return CTransaction.from_tx(mtx)
+
+    def _dest_script(self, dest: Destination) -> bytes:
+        if isinstance(dest, Wallet):
+            return dest.script_of(P2WPKH)
+        if isinstance(dest, (bytes, bytearray)):
+            return bytes(dest)
+        return address_to_script(dest)
+
+    def __repr__(self) -> str:
+        return f"<Wallet {self.name!r} {self.address}>"
