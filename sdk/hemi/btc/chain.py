@@ -152,6 +152,7 @@ class BitcoinChain:
         self._txindex: dict[bytes, tuple[bytes, int]] = {}
         self._mempool = Mempool()
         self._invalid: dict[bytes, str] = {}  # hash -> "invalid" | "failed-child"
+        self._reject_reasons: dict[bytes, BlockRejected] = {}  # why a block failed when connected
         self._seq = 0
         self._wallets: dict[str, object] = {}
         self._snapshots: dict[int, Snapshot] = {}
@@ -258,7 +259,9 @@ class BitcoinChain:
         if coin.height < 0:
             return Utxo(Txid(op[0]), op[1], coin.value, coin.spk, script_to_address(coin.spk), None, False, 0, True)
         confs = self.height - coin.height + 1
-        mature = not coin.coinbase or (self.height + 1 - coin.height) >= params.COINBASE_MATURITY
+        # Bitcoin Core's wallet counts a coinbase as mature at 101 confirmations, one block more than consensus
+        # needs for a spend in the next block; "mine 101 blocks, have 50 BTC" works as users know it.
+        mature = not coin.coinbase or confs > params.COINBASE_MATURITY
         return Utxo(Txid(op[0]), op[1], coin.value, coin.spk, script_to_address(coin.spk), coin.height,
                     coin.coinbase, confs, mature)
 
@@ -311,6 +314,30 @@ class BitcoinChain:
                 status = "valid-fork" if rec.was_connected else "valid-headers"
             tips.append(ChainTip(rec.height, BlockHash(h), rec.height - fork.height, status))
         return sorted(tips, key=lambda t: (-t.height, str(t.hash)))
+
+    def state_digest(self) -> dict[str, str]:
+        """SHA-256 digests of the active chain, UTXO set, address index, tx index and mempool.
+
+        Two chains with equal digests answer every query alike; tests use it to prove that a reorg, a revert or a
+        rejected input leaves exactly the state a fresh chain would have.
+        """
+        import hashlib
+
+        def digest(items) -> str:
+            h = hashlib.sha256()
+            for item in items:
+                h.update(repr(item).encode())
+            return h.hexdigest()
+
+        coins = self._coins.coins
+        return {
+            "chain": digest(self._active),
+            "utxos": digest(sorted((op, c.value, c.spk, c.height, c.position, c.coinbase) for op, c in coins.items())),
+            "address_index": digest(sorted((spk, sorted(b)) for spk, b in self._coins.by_script.items())),
+            "tx_index": digest(sorted(self._txindex.items())),
+            "mempool": digest(sorted((t, e.fee) for t, e in self._mempool.entries.items())),
+            "mempool_spends": digest(sorted(self._mempool.spenders.items())),
+        }
 
     # ------------------------------------------------------------------ wallets
 
@@ -570,8 +597,9 @@ class BitcoinChain:
         for r in reversed(path):
             try:
                 self._connect(r, verify=verify)
-            except BlockRejected:
+            except BlockRejected as err:
                 self._mark_invalid(r.hash)
+                self._reject_reasons[r.hash] = err
                 raise
         return disconnected
 
@@ -621,15 +649,7 @@ class BitcoinChain:
                          skip: frozenset = frozenset()) -> None:
         """Re-accept ``candidates`` in order into an empty mempool; those now invalid or confirmed are dropped."""
         self._mempool = Mempool()
-        for tx, raw in candidates:
-            raw = raw if raw is not None else tx.serialize()
-            txid = sha256d(tx.serialize(params={"include_witness": False})) if tx.has_witness() else sha256d(raw)
-            if txid in skip or txid in self._txindex:
-                continue
-            try:
-                self._accept(tx, raw)
-            except TransactionRejected:
-                pass
+        self._retry(candidates, skip)
 
     # ------------------------------------------------------------------ blocks from outside, reorgs
 
@@ -659,8 +679,8 @@ class BitcoinChain:
         rec = self._add_record(bhash, cblock, header, hashes)
         self._activate_best_chain()
         if bhash in self._invalid:
-            reason = "invalid"
-            raise BlockRejected(reason, "block failed contextual validation when connected")
+            err = self._reject_reasons.get(bhash)
+            raise BlockRejected(err.reason if err else "bad-prevblk", err.detail if err else "")
         return None
 
     @staticmethod
@@ -765,8 +785,26 @@ class BitcoinChain:
         pool = [(tx, None) for r in old for tx in r.block.vtx[1:]] + [(e.tx, e.raw) for e in self._mempool]
         for _ in range(depth):
             self._disconnect_tip()
-        self._rebuild_mempool(pool, skip=frozenset(drop_ids))
-        return [BlockHash(self._mine_block(spk, None)) for _ in range(count)]
+        skip = frozenset(drop_ids)
+        self._rebuild_mempool(pool, skip=skip)
+        new = []
+        for _ in range(count):
+            # A tx refused now (say it spends a coinbase that is immature at the fork) may become valid as the new
+            # branch grows: offer the left-overs again before each block, so "mined again" holds wherever it can.
+            self._retry(pool, skip)
+            new.append(BlockHash(self._mine_block(spk, None)))
+        return new
+
+    def _retry(self, candidates: Iterable[tuple[CTransaction, Optional[bytes]]], skip: frozenset) -> None:
+        for tx, raw in candidates:
+            raw = raw if raw is not None else tx.serialize()
+            txid = tx_hashes(tx, raw).txid
+            if txid in skip or txid in self._txindex or txid in self._mempool:
+                continue
+            try:
+                self._accept(tx, raw)
+            except TransactionRejected:
+                pass
 
     # ------------------------------------------------------------------ snapshots
 

@@ -1,0 +1,48 @@
+"""The layering of style.md: hemi.btc knows nothing of the EVM; the plain modules know nothing of the layers above."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+SDK = pathlib.Path(__file__).resolve().parents[1] / "sdk" / "hemi"
+EVM_WORLD = ("web3", "eth_tester", "eth", "eth_abi", "eth_utils", "eth_account", "eth_typing", "solcx", "ape",
+             "hemi.hvm", "hemi.node", "hemi.compiler", "hemi.testing", "hemi.rpc", "hemi.cli", "hemi.web3")
+PLAIN = ("hemi/types.py", "hemi/errors.py")
+
+
+def imports_of(path: pathlib.Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def btc_modules():
+    return sorted((SDK / "btc").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", btc_modules(), ids=lambda p: p.name)
+def test_btc_layer_imports_nothing_of_the_evm(path):
+    bad = {m for m in imports_of(path) for top in EVM_WORLD if m == top or m.startswith(top + ".")}
+    assert not bad, f"{path.name} imports {bad}: hemi.btc must not know the EVM"
+
+
+@pytest.mark.parametrize("rel", PLAIN)
+def test_plain_modules_import_only_plain_modules(rel):
+    mods = imports_of(SDK.parent / rel)
+    assert all(not m.startswith("hemi.") or m in ("hemi.errors", "hemi.types") for m in mods), mods
+
+
+def test_importing_hemi_btc_loads_no_evm_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, hemi.btc; bad=[m for m in sys.modules if m.split('.')[0] in "
+            "('web3','eth_tester','eth','solcx','ape')]; print(bad); assert not bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
