@@ -7,6 +7,8 @@ Addresses of another network raise :class:`~hemi.errors.WrongNetworkError`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bitcoin import base58
 from bitcoin.segwit_addr import bech32_hrp_expand, bech32_polymod, convertbits
 
@@ -65,6 +67,11 @@ def address_to_script(address: str) -> bytes:
     """The scriptPubKey paying ``address``; raises ``InvalidAddressError`` / ``WrongNetworkError``."""
     if not isinstance(address, str) or not address:
         raise InvalidAddressError(f"an address is a non-empty string, got {address!r}")
+    return _address_to_script(address)
+
+
+@lru_cache(maxsize=65536)  # addresses repeat constantly (wallet sends, balance queries); decoding is pure
+def _address_to_script(address: str) -> bytes:
     if "1" in address and address.lower().split("1")[0] in ("bcrt", "bc", "tb"):
         hrp, witver, program = _bech32_decode(address)
         if hrp != params.BECH32_HRP:
@@ -92,6 +99,7 @@ def address_to_script(address: str) -> bytes:
     raise InvalidAddressError(f"unknown base58 address version {version}: {address!r}")
 
 
+@lru_cache(maxsize=65536)
 def script_to_address(spk: bytes) -> str | None:
     """The regtest address of a scriptPubKey, or None for scripts without one (OP_RETURN, bare multisig, ...)."""
     kind, program = solve(spk)

@@ -61,24 +61,35 @@ _snapshot_ids = itertools.count(1)
 
 
 class _BlockRecord:
-    """A block in the block tree. ``undo`` holds, per tx, the coins it spent while the block is connected."""
+    """A block in the block tree. ``undo`` holds, per tx, the coins it spent while the block is connected.
 
-    __slots__ = ("hash", "height", "prev", "header", "block", "hashes", "time", "chainwork", "seq", "undo",
+    The python-bitcoinlib ``CBlock`` is built only when asked for: its constructor re-serializes every tx to check
+    the merkle root, which the chain has already computed, and mining should not pay for it.
+    """
+
+    __slots__ = ("hash", "height", "prev", "header", "txs", "_cblock", "hashes", "time", "chainwork", "seq", "undo",
                  "was_connected")
 
-    def __init__(self, hash_: bytes, height: int, header: bytes, block: CBlock, hashes: list[TxHashes],
-                 chainwork: int, seq: int) -> None:
+    def __init__(self, hash_: bytes, height: int, header: bytes, txs: list[CTransaction], hashes: list[TxHashes],
+                 chainwork: int, seq: int, cblock: Optional[CBlock] = None) -> None:
         self.hash = hash_
         self.height = height
         self.prev = header[4:36]
         self.header = header
-        self.block = block
+        self.txs = txs
+        self._cblock = cblock
         self.hashes = hashes
-        self.time = block.nTime
+        self.time = int.from_bytes(header[68:72], "little")
         self.chainwork = chainwork
         self.seq = seq
         self.undo: Optional[list[list[Coin]]] = None
         self.was_connected = False
+
+    @property
+    def block(self) -> CBlock:
+        if self._cblock is None:
+            self._cblock = assemble_block(self.header, self.txs)
+        return self._cblock
 
 
 @dataclass(frozen=True)
@@ -159,8 +170,8 @@ class BitcoinChain:
         self._listeners: list = []
         genesis = params.GENESIS_BLOCK
         ghash = genesis.GetHash()
-        rec = _BlockRecord(ghash, 0, genesis.get_header().serialize(), genesis, [tx_hashes(genesis.vtx[0])],
-                           block_work(genesis.nBits), self._next_seq())
+        rec = _BlockRecord(ghash, 0, genesis.get_header().serialize(), list(genesis.vtx),
+                           [tx_hashes(genesis.vtx[0])], block_work(genesis.nBits), self._next_seq(), genesis)
         rec.undo = [[]]  # the genesis coinbase is never spendable and never indexed, as in Bitcoin Core
         rec.was_connected = True
         self._blocks[ghash] = rec
@@ -221,7 +232,7 @@ class BitcoinChain:
         if loc is not None:
             rec = self._blocks[loc[0]]
             pos = loc[1]
-            tx = rec.block.vtx[pos]
+            tx = rec.txs[pos]
             fee = None if pos == 0 else sum(c.value for c in rec.undo[pos]) - sum(o.nValue for o in tx.vout)
             return TxInfo(Txid(key), Txid(rec.hashes[pos].wtxid), tx, BlockHash(rec.hash), rec.height, pos,
                           self.height - rec.height + 1, fee)
@@ -456,8 +467,7 @@ class BitcoinChain:
         merkle = merkle_root([h.txid for h in all_hashes])
         _nonce, header, bhash = solve(params.BLOCK_VERSION, parent.hash, merkle, self._next_block_time(parent),
                                       params.REGTEST_NBITS)
-        block = assemble_block(header, [coinbase, *txs])
-        rec = self._add_record(bhash, block, header, all_hashes)
+        rec = self._add_record(bhash, [coinbase, *txs], header, all_hashes)
         self._connect(rec, verify=False)
         self._mempool.remove_for_block(txs, [h.txid for h in hashes])
         self._notify()
@@ -502,10 +512,12 @@ class BitcoinChain:
             fees += fee
         return txs, hashes, fees
 
-    def _add_record(self, bhash: bytes, block: CBlock, header: bytes, hashes: list[TxHashes]) -> _BlockRecord:
+    def _add_record(self, bhash: bytes, txs: list[CTransaction], header: bytes, hashes: list[TxHashes],
+                    cblock: Optional[CBlock] = None) -> _BlockRecord:
         parent = self._blocks[header[4:36]]
-        rec = _BlockRecord(bhash, parent.height + 1, header, block, hashes,
-                           parent.chainwork + block_work(block.nBits), self._next_seq())
+        bits = int.from_bytes(header[72:76], "little")
+        rec = _BlockRecord(bhash, parent.height + 1, header, txs, hashes, parent.chainwork + block_work(bits),
+                           self._next_seq(), cblock)
         self._blocks[bhash] = rec
         self._children.setdefault(parent.hash, []).append(bhash)
         return rec
@@ -514,12 +526,12 @@ class BitcoinChain:
 
     def _connect(self, rec: _BlockRecord, *, verify: bool) -> None:
         """Apply ``rec`` on the tip. With ``verify`` every tx is checked; on failure the state is rolled back."""
-        coins, height, block = self._coins, rec.height, rec.block
+        coins, height, txs = self._coins, rec.height, rec.txs
         undo: list[list[Coin]] = []
         fees = 0
         try:
             mtp = self.median_time_past(rec.prev) if verify else 0
-            for pos, tx in enumerate(block.vtx):
+            for pos, tx in enumerate(txs):
                 txid = rec.hashes[pos].txid
                 if pos == 0:
                     spent: list[Coin] = []
@@ -540,7 +552,7 @@ class BitcoinChain:
                     raise TransactionRejected("bad-txns-BIP30")
                 self._txindex[txid] = (rec.hash, pos)
             if verify:
-                reward = sum(o.nValue for o in block.vtx[0].vout)
+                reward = sum(o.nValue for o in txs[0].vout)
                 if reward > params.block_subsidy(height) + fees:
                     raise BlockRejected("bad-cb-amount",
                                         f"coinbase pays too much (actual={reward} vs limit="
@@ -559,7 +571,7 @@ class BitcoinChain:
         """Undo the first ``ntx`` transactions of ``rec`` (all of them when disconnecting)."""
         coins = self._coins
         for pos in range(ntx - 1, -1, -1):
-            tx = rec.block.vtx[pos]
+            tx = rec.txs[pos]
             txid = rec.hashes[pos].txid
             for n in range(len(tx.vout)):
                 if (txid, n) in coins.coins:
@@ -575,7 +587,7 @@ class BitcoinChain:
         rec = self._blocks[self._active[-1]]
         if rec.height == 0:
             raise ReorgError("cannot disconnect the genesis block")
-        self._unapply(rec, len(rec.block.vtx))
+        self._unapply(rec, len(rec.txs))
         self._active.pop()
         return rec
 
@@ -636,12 +648,12 @@ class BitcoinChain:
             except BlockRejected:
                 continue
         if disconnected:
-            back = [(tx, None) for r in disconnected for tx in r.block.vtx[1:]]
+            back = [(tx, None) for r in disconnected for tx in r.txs[1:]]
             self._rebuild_mempool(back + old_pool)
         elif self._active[-1] != start_tip:
             for h in self._active[self._blocks[start_tip].height + 1:]:
                 rec = self._blocks[h]
-                self._mempool.remove_for_block(rec.block.vtx[1:], [x.txid for x in rec.hashes[1:]])
+                self._mempool.remove_for_block(rec.txs[1:], [x.txid for x in rec.hashes[1:]])
         if disconnected or self._active[-1] != start_tip:
             self._notify()
 
@@ -676,7 +688,7 @@ class BitcoinChain:
         if cblock.nTime <= self.median_time_past(prev.hash):
             raise BlockRejected("time-too-old", "block's timestamp is too early")
         hashes = self._check_block(cblock, prev.height + 1)
-        rec = self._add_record(bhash, cblock, header, hashes)
+        self._add_record(bhash, list(cblock.vtx), header, hashes, cblock)
         self._activate_best_chain()
         if bhash in self._invalid:
             err = self._reject_reasons.get(bhash)
@@ -782,7 +794,7 @@ class BitcoinChain:
             raise ReorgError("drop names txids that are not non-coinbase txs of the replaced blocks: "
                              + ", ".join(str(Txid(t)) for t in sorted(unknown)))
         spk = self._script(to) if to is not None else self._miner_script()
-        pool = [(tx, None) for r in old for tx in r.block.vtx[1:]] + [(e.tx, e.raw) for e in self._mempool]
+        pool = [(tx, None) for r in old for tx in r.txs[1:]] + [(e.tx, e.raw) for e in self._mempool]
         for _ in range(depth):
             self._disconnect_tip()
         skip = frozenset(drop_ids)

@@ -109,24 +109,42 @@ class Wallet:
 
     # ------------------------------------------------------------------ funds
 
-    @property
-    def utxos(self) -> list[Utxo]:
-        """Spendable outputs: confirmed ones not spent by the mempool, then outputs of our mempool txs."""
+    def _spendable(self) -> list[tuple[tuple[bytes, int], int, bytes, Optional[int], bool]]:
+        """Raw (outpoint, value, spk, height or None, mature) of every output the wallet can spend, unsorted.
+
+        Kept free of per-output object building: coin selection runs on every send."""
         chain = self.chain
         spenders = chain._mempool.spenders
+        next_height = chain.height + 1
         out = []
         for spk in self._by_spk:
-            for op, coin in chain._coins.for_script(spk):
+            bucket = chain._coins.by_script.get(spk)
+            if not bucket:
+                continue
+            for op, coin in bucket.items():
                 if op not in spenders:
-                    out.append(chain._utxo(op, coin))
-        out.sort(key=lambda u: (u.height, str(u.txid), u.vout))
+                    # Bitcoin Core's wallet rule: a coinbase is spendable at 101 confirmations
+                    mature = not coin.coinbase or next_height - coin.height > params.COINBASE_MATURITY
+                    out.append((op, coin.value, spk, coin.height, mature))
         for entry in chain._mempool:
             for n, o in enumerate(entry.tx.vout):
                 spk = bytes(o.scriptPubKey)
                 if spk in self._by_spk and (entry.txid, n) not in spenders:
-                    out.append(Utxo(Txid(entry.txid), n, o.nValue, spk, self._by_spk[spk].address, None, False, 0,
-                                    True))
+                    out.append(((entry.txid, n), o.nValue, spk, None, True))
         return out
+
+    def _to_utxo(self, item) -> Utxo:
+        op, value, spk, height, mature = item
+        if height is None:
+            return Utxo(Txid(op[0]), op[1], value, spk, self._by_spk[spk].address, None, False, 0, True)
+        return self.chain._utxo(op, self.chain._coins.coins[op])
+
+    @property
+    def utxos(self) -> list[Utxo]:
+        """Spendable outputs: confirmed ones not spent by the mempool (oldest first), then outputs of mempool txs."""
+        items = self._spendable()
+        items.sort(key=lambda i: (i[3] is None, i[3] or 0, i[0][0][::-1], i[0][1]))
+        return [self._to_utxo(i) for i in items]
 
     @property
     def balance(self) -> int:
@@ -193,16 +211,6 @@ class Wallet:
             self.address_of(from_kind)
         change_spk = self.script_of(change_kind)
 
-        if inputs is not None:
-            chosen = list(inputs)
-            for u in chosen:
-                if u.script_pubkey not in self._by_spk:
-                    raise HemiValueError(f"input {u.txid}:{u.vout} does not belong to wallet {self.name!r}")
-        else:
-            candidates = [u for u in self.utxos if u.mature and
-                          (from_kind is None or self._by_spk[u.script_pubkey].kind == from_kind)]
-            candidates.sort(key=lambda u: (u.height is None, -u.value, str(u.txid), u.vout))
-            chosen = []
         target = sum(v for _, v in pay)
         base_weight = 4 * (4 + 4 + 1 + 1) + 2 + sum(4 * (8 + 1 + len(spk)) for spk, _ in pay)
         change_weight = 4 * (8 + 1 + len(change_spk))
@@ -212,13 +220,13 @@ class Wallet:
             w += change_weight if with_change else 0
             return math.ceil(math.ceil(w / 4) * fee_rate)
 
-        if inputs is None:
-            total = 0
-            for u in candidates:
-                if total >= target + fee_for(chosen, True):
-                    break
-                chosen.append(u)
-                total += u.value
+        if inputs is not None:
+            chosen = list(inputs)
+            for u in chosen:
+                if u.script_pubkey not in self._by_spk:
+                    raise HemiValueError(f"input {u.txid}:{u.vout} does not belong to wallet {self.name!r}")
+        else:
+            chosen = self._select(target, from_kind, base_weight + change_weight, fee_rate)
         total = sum(u.value for u in chosen)
         if total < target + fee_for(chosen, False):
             raise InsufficientFunds(
@@ -231,6 +239,44 @@ class Wallet:
         vin = [CTxIn(COutPoint(bytes(u.txid), u.vout), CScript(), 0xFFFFFFFD) for u in chosen]
         tx = CMutableTransaction(vin, outs, locktime, version)
         return self.sign(tx, [(u.value, u.script_pubkey) for u in chosen])
+
+    def _largest_confirmed(self, from_kind: Optional[str]):
+        chain = self.chain
+        spenders = chain._mempool.spenders
+        limit = chain.height + 1 - params.COINBASE_MATURITY  # a coinbase must be below this height (101 confs)
+        best, best_value = None, -1
+        for spk, info in self._by_spk.items():
+            if from_kind is not None and info.kind != from_kind:
+                continue
+            for op, coin in (chain._coins.by_script.get(spk) or {}).items():
+                v = coin.value
+                if v < best_value or op in spenders or (coin.coinbase and coin.height >= limit):
+                    continue
+                if v > best_value or (op[0][::-1], op[1]) < (best[0][0][::-1], best[0][1]):
+                    best, best_value = (op, v, spk, coin.height, True), v
+        return best
+
+    def _select(self, target: int, from_kind: Optional[str], weight: int, fee_rate: float) -> list[Utxo]:
+        """Largest-first: confirmed outputs before unconfirmed ones, then by value; stop once amount + fee is met."""
+        def fee(inputs_weight: int) -> int:
+            return math.ceil(math.ceil((weight + inputs_weight) / 4) * fee_rate)
+
+        def key(i):
+            return (i[3] is None, -i[1], i[0][0][::-1], i[0][1])
+
+        best = self._largest_confirmed(from_kind)  # the common case: one output pays it all, no list, no sort
+        if best is not None and best[1] >= target + fee(_INPUT_WEIGHT[self._by_spk[best[2]].kind]):
+            return [self._to_utxo(best)]
+        items = [i for i in self._spendable() if i[4] and (from_kind is None or self._by_spk[i[2]].kind == from_kind)]
+        items.sort(key=key)
+        chosen, total, w = [], 0, 0
+        for i in items:
+            if total >= target + fee(w):
+                break
+            chosen.append(i)
+            total += i[1]
+            w += _INPUT_WEIGHT[self._by_spk[i[2]].kind]
+        return [self._to_utxo(i) for i in chosen]
 
     def sign(self, tx: Union[CTransaction, CMutableTransaction],
              spent: Sequence[tuple[int, bytes]]) -> CTransaction:

@@ -1,0 +1,35 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11+, Node/npm):
+#   make demo   - the main demo on the embedded devchain
+#   make test   - the whole test suite (what .ci/run runs)
+# Both create .venv and install the project into it on first use (and again when pyproject.toml changes).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-slow bench install clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hemi-sdk needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,ape]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/hemi demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/btc_chain.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
