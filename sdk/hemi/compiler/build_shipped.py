@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from hemi.compiler._files import atomic_write_text
 from hemi.compiler.artifacts import ContractArtifact
 from hemi.compiler.compiling import DEFAULT_EVM_VERSION, DEFAULT_OPTIMIZE_RUNS, compile
 from hemi.compiler.resolve import DEFAULT_SOLC_VERSION
@@ -88,8 +89,6 @@ def differences(built: dict[str, ContractArtifact], out_dir: Path = ARTIFACTS_DI
 
 def write(built: dict[str, ContractArtifact], out_dir: Path = ARTIFACTS_DIR) -> list[str]:
     """Write ``built`` into ``out_dir`` (and remove stale files); return the changes made."""
-    from hemi.compiler._util import atomic_write_text
-
     changes = differences(built, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, art in built.items():

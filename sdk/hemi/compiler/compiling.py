@@ -13,7 +13,7 @@ import solcx
 from solcx.exceptions import SolcError
 
 from hemi.compiler import cache as _cache
-from hemi.compiler._util import StepFailed, normalize_version, probe_version
+from hemi.compiler._versions import StepFailed, normalize_version, probe_version
 from hemi.compiler.artifacts import Artifacts, ContractArtifact
 from hemi.compiler.resolve import DEFAULT_SOLC_VERSION, ensure_solc
 from hemi.compiler.sources import PathLike, collect, parse_remappings

@@ -15,6 +15,7 @@ them all.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from hemi.compiler import solcjs
-from hemi.compiler._util import StepFailed, normalize_version, probe_version, tail
+from hemi.compiler._versions import StepFailed, normalize_version, probe_version, tail
 from hemi.errors import CompilerNotAvailable
 
 DEFAULT_SOLC_VERSION = "0.8.28"
@@ -134,10 +135,8 @@ def _discard_partial(entry: Path, existed: bool, version: str) -> None:
     try:
         _check(entry, version, "check")
     except StepFailed:
-        try:
+        with contextlib.suppress(OSError):
             entry.unlink()
-        except OSError:
-            pass
 
 
 def _from_solcjs(version: str) -> Path:

@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 from hemi.compiler._solcjs_wrapper import render_wrapper
-from hemi.compiler._util import FileLock, StepFailed, atomic_write_text, cache_root, probe_version, tail
+from hemi.compiler._files import FileLock, atomic_write_text, cache_root
+from hemi.compiler._versions import StepFailed, probe_version, tail
 
 NPM_TIMEOUT_ENV = "HEMI_NPM_TIMEOUT"
 SHIM_MARKER = "# hemi-sdk solcjs launcher"
