@@ -258,7 +258,9 @@ def script_asm(script: bytes, *, sighash_decode: bool = False) -> str:
     return " ".join(out)
 
 
-_DESC_INPUT_CHARSET = "0123456789()[],'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#\"\\ "
+_DESC_INPUT_CHARSET = ("0123456789()[],'/*abcdefgh@:$%{}"  # BIP 380: three groups of 32 symbols
+                       "IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~"
+                       "ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ")
 _DESC_CHECKSUM_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _DESC_GENERATOR = (0xF5DEE51989, 0xA9FDCA3312, 0x1BAB10E32D, 0x3706B1677A, 0x644D626FFD)
 
@@ -317,12 +319,12 @@ def _infer_descriptor(spk: bytes, kind: str, address: Optional[str]) -> str:
     if kind == S.MULTISIG:
         try:
             ops = list(_script_ops(spk))
-            keys = [d for _, d in ops[1:-2]]
-            m = ops[0][0] - 0x50
-            if all(k is not None and _valid_pubkey(k) for k in keys):
-                return f"multi({m}," + ",".join(k.hex() for k in keys) + ")"  # type: ignore[union-attr]
         except ValueError:
-            pass
+            ops = []
+        keys = [d for _, d in ops[1:-2] if d is not None]
+        if ops and len(keys) == len(ops) - 3 and all(_valid_pubkey(k) for k in keys):
+            m = 0 if ops[0][0] == 0 else ops[0][0] - 0x50
+            return f"multi({m}," + ",".join(k.hex() for k in keys) + ")"
     if address is not None:
         return f"addr({address})"
     return f"raw({spk.hex()})"
