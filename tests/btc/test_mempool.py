@@ -228,3 +228,16 @@ def test_mine_exact_txs_validates_them(funded):
     with pytest.raises(HemiError):
         funded.mine(txs=[bad])
     assert funded.state_digest() == before
+
+
+def test_test_accept_reports_without_changing_anything(funded):
+    alice, bob = funded.wallet("alice"), funded.wallet("bob")
+    tx = alice.build_tx(bob.address, COIN, fee_rate=4)
+    before = funded.state_digest()
+    ok = funded.test_accept(tx)
+    assert ok.allowed and ok.reason is None and ok.fee >= 4 * ok.vsize and ok.txid == Txid(tx.GetTxid())
+    too_rich = funded.test_accept(tx, max_fee_rate=1000)  # 1 sat/vB cap
+    assert not too_rich.allowed and too_rich.reason == "max-fee-exceeded"
+    assert funded.state_digest() == before
+    funded.send_raw(tx)
+    assert funded.test_accept(tx).reason == "txn-already-in-mempool"

@@ -59,3 +59,22 @@ def test_foreign_or_bogus_snapshots_are_typed_errors(funded):
         funded.revert(s)
     with pytest.raises(SnapshotError):
         funded.revert("not a snapshot")
+
+
+def test_anchor_forgets_its_snapshot_and_quiet_reverts_do_not_notify(funded):
+    calls = []
+    funded.subscribe(lambda chain: calls.append(chain.height))
+    for _ in range(3):
+        with funded.anchor():
+            pass
+    assert calls == [] and len(funded._snapshots) == 0
+    with funded.anchor():
+        funded.mine()
+    assert calls == [102, 101]
+
+
+def test_active_tip_is_listed_even_with_invalid_descendants(btc):
+    btc.mine(3)
+    btc.invalidate_block(btc.block_hash(2))
+    tips = {(t.height, t.status) for t in btc.chain_tips()}
+    assert tips == {(1, "active"), (3, "invalid")}

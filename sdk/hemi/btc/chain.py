@@ -104,6 +104,22 @@ class Snapshot:
     mempool: Mempool
 
 
+@dataclass(frozen=True)
+class AcceptResult:
+    """What :meth:`BitcoinChain.test_accept` found; ``rejection`` carries Core's reason when not allowed."""
+
+    txid: Txid
+    wtxid: Txid
+    allowed: bool
+    rejection: Optional[TransactionRejected]
+    fee: Optional[int]
+    vsize: int
+
+    @property
+    def reason(self) -> Optional[str]:
+        return None if self.rejection is None else self.rejection.reason
+
+
 class MempoolView:
     """Read-only view of the mempool: iterate for :class:`MempoolTx`, ``txid in view``, ``len(view)``."""
 
@@ -312,7 +328,7 @@ class BitcoinChain:
         """Every leaf of the block tree, as ``getchaintips`` reports them."""
         tips = []
         for h, rec in self._blocks.items():
-            if self._children.get(h):
+            if self._children.get(h) and h != self._active[-1]:  # the active tip is a tip even with (invalid) kids
                 continue
             fork = rec
             while not self._in_active(fork):
@@ -372,21 +388,26 @@ class BitcoinChain:
         entry = self._accept(ctx, raw, max_fee_rate=self.max_fee_rate if max_fee_rate is None else max_fee_rate)
         return Txid(entry.txid)
 
-    def test_accept(self, tx: RawTx) -> tuple[bool, Optional[str]]:
-        """``testmempoolaccept`` for one tx: (allowed, reject reason)."""
+    def test_accept(self, tx: RawTx, *, max_fee_rate: Optional[int] = None) -> "AcceptResult":
+        """``testmempoolaccept`` for one tx: would it be accepted now? Changes nothing.
+
+        Returns an :class:`AcceptResult` with ``allowed``, Core's ``reason`` when refused, and ``fee``/``vsize``."""
         ctx, raw = decode_tx(tx)
+        h = tx_hashes(ctx, raw)
         try:
-            self._check_for_mempool(ctx, raw, max_fee_rate=self.max_fee_rate)
-            return True, None
+            entry = self._check_for_mempool(ctx, raw, max_fee_rate=self.max_fee_rate if max_fee_rate is None
+                                            else max_fee_rate, consume_seq=False)
+            return AcceptResult(Txid(h.txid), Txid(h.wtxid), True, None, entry.fee, h.vsize)
         except TransactionRejected as err:
-            return False, str(err)
+            return AcceptResult(Txid(h.txid), Txid(h.wtxid), False, err, None, h.vsize)
 
     def _accept(self, tx: CTransaction, raw: bytes, *, max_fee_rate: int = 0) -> MempoolEntry:
         entry = self._check_for_mempool(tx, raw, max_fee_rate=max_fee_rate)
         self._mempool.add(entry)
         return entry
 
-    def _check_for_mempool(self, tx: CTransaction, raw: bytes, *, max_fee_rate: int) -> MempoolEntry:
+    def _check_for_mempool(self, tx: CTransaction, raw: bytes, *, max_fee_rate: int,
+                           consume_seq: bool = True) -> MempoolEntry:
         hashes = tx_hashes(tx, raw)
         check_transaction(tx, hashes)
         if is_coinbase(tx):
@@ -421,7 +442,7 @@ class BitcoinChain:
                 raise TransactionRejected("too-long-mempool-chain",
                                           f"too many unconfirmed ancestors [limit: {self.ancestor_limit}]")
         verify_scripts(tx, coins)
-        return MempoolEntry(tx, raw, hashes, fee, self._next_seq(), parents)
+        return MempoolEntry(tx, raw, hashes, fee, self._next_seq() if consume_seq else -1, parents)
 
     # ------------------------------------------------------------------ mining
 
@@ -832,6 +853,7 @@ class BitcoinChain:
         if not isinstance(snapshot, Snapshot) or snapshot.chain_id != id(self) or \
                 self._snapshots.get(snapshot.id) is not snapshot:
             raise SnapshotError(f"unknown or already discarded snapshot: {snapshot!r}")
+        changed = self._active[-1] != snapshot.tip or self._seq != snapshot.seq
         self._invalid = dict(snapshot.invalid)
         if self._active[-1] != snapshot.tip:
             self._set_tip(snapshot.tip, verify=False)
@@ -848,7 +870,8 @@ class BitcoinChain:
         self._seq = snapshot.seq
         for sid in [i for i in self._snapshots if i > snapshot.id]:
             del self._snapshots[sid]
-        self._notify()
+        if changed:
+            self._notify()
 
     @contextmanager
     def anchor(self) -> Iterator["BitcoinChain"]:
@@ -858,6 +881,11 @@ class BitcoinChain:
             yield self
         finally:
             self.revert(s)
+            self.discard(s)
+
+    def discard(self, snapshot: Snapshot) -> None:
+        """Forget a snapshot that will not be reverted to (it holds a copy of the mempool)."""
+        self._snapshots.pop(getattr(snapshot, "id", None), None)
 
     # ------------------------------------------------------------------ listeners (for layers above)
 
