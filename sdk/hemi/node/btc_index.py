@@ -1,0 +1,277 @@
+"""The hVM's Bitcoin full-node indexes: UTXO set, transactions, and scriptPubKey (address) -> UTXOs.
+
+This is the equivalent of the *full* TBC node op-geth embeds (hemi-protocol.md §1.1): it keeps its own UTXO, tx and
+address indexes and is moved **explicitly** to a block (op-geth runs TBC with ``AutoIndex=false`` and calls
+``TBCIndexToHashHeight`` after each L2 block; OPG-T1 ``TestValidateTBCFullNodeConfigRejectsAutoIndex``). It never
+follows the Bitcoin chain by itself, so it can lag the chain's tip, sit on a stale branch, or be rewound.
+
+Moving works as TBC's ``TBCIndexToHashHeight``: find the common ancestor of the index tip and the target, unwind to
+it, then wind forward (OPG-T1 ``TestSyntheticFullNodeReorgUnwind``). Unwinding uses only the indexer's *own* copies of
+the blocks it connected and its own undo data, because the Bitcoin chain may have forgotten those blocks (a snapshot
+revert drops blocks made after the snapshot). Winding forward fetches blocks from ``chain.block(hash)``, which also
+serves blocks of stale branches.
+
+Connecting a block is dict work only: the embedded chain already validated every script, and TBC does no script
+validation on insert either (OPG-T1 spend test: "the full node does no script validation on BlockInsert").
+
+:meth:`BitcoinIndexer.reader` gives the narrow :class:`~hemi.hvm.view.BitcoinReader` the precompiles read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from bitcoin.core import CTransaction
+
+from hemi.btc.chain import BitcoinChain
+from hemi.btc.script import is_unspendable
+from hemi.btc.tx import tx_hashes
+from hemi.errors import UnknownBlockError
+from hemi.hvm.view import BitcoinReader, HeaderInfo, IndexedTx, Utxo
+
+__all__ = ["BitcoinIndexer", "IndexReader"]
+
+Outpoint = tuple[bytes, int]  # (txid in internal order, output index)
+
+
+@dataclass(frozen=True, slots=True)
+class _Coin:
+    """An indexed unspent output; ``order`` is its place in an address's UTXO list: (height, tx position, vout)."""
+
+    value: int
+    spk: bytes
+    order: tuple[int, int, int]
+
+
+@dataclass(slots=True)
+class _IndexedBlock:
+    """The indexer's own copy of a connected block, with the coins it spent (undo data) per tx position."""
+
+    hash: bytes
+    height: int
+    raw_header: bytes
+    txs: tuple[CTransaction, ...]
+    txids: tuple[bytes, ...]
+    undo: list[list[tuple[Outpoint, _Coin]]]
+
+    @property
+    def prev(self) -> bytes:
+        return self.raw_header[4:36]
+
+    def info(self) -> HeaderInfo:
+        return HeaderInfo(self.height, self.raw_header, self.hash)
+
+
+class BitcoinIndexer:
+    """UTXO / tx / address indexes over a :class:`BitcoinChain`, moved only by :meth:`index_to`.
+
+    It starts indexed at the chain's genesis (height 0). The genesis coinbase is not indexed (its output is not
+    spendable and Bitcoin Core's indexes skip it too).
+    """
+
+    def __init__(self, chain: BitcoinChain) -> None:
+        self.chain = chain
+        g = chain.block(0)
+        genesis = _IndexedBlock(bytes(g.hash), 0, bytes(g.header.raw), tuple(g.txs),
+                                tuple(bytes(t) for t in g.txids), [[] for _ in g.txids])
+        self._active: list[_IndexedBlock] = [genesis]  # index tip = _active[-1]; _active[h].height == h
+        self._height_of: dict[bytes, int] = {genesis.hash: 0}
+        self._coins: dict[Outpoint, _Coin] = {}
+        self._by_spk: dict[bytes, dict[Outpoint, _Coin]] = {}
+        self._balance: dict[bytes, int] = {}
+        self._sorted: dict[bytes, list[tuple[Outpoint, _Coin]]] = {}  # per-script ordered UTXO list, rebuilt lazily
+        self._txindex: dict[bytes, tuple[int, int]] = {}  # txid -> (height, position) in the indexed chain
+        self._tx_cache: dict[bytes, IndexedTx] = {}  # IndexedTx by txid, valid until the index moves
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def tip(self) -> HeaderInfo:
+        """The block the indexes reflect (what 0x44 btcLastHeader reports)."""
+        return self._active[-1].info()
+
+    @property
+    def height(self) -> int:
+        return len(self._active) - 1
+
+    def reader(self, light_tip_height: int) -> "IndexReader":
+        """A :class:`BitcoinReader` answering at the current index tip; confirmations count from ``light_tip_height``.
+
+        The reader is live: it answers from whatever tip the indexer has when it is asked, so take a fresh one after
+        moving the indexer.
+        """
+        return IndexReader(self, int(light_tip_height))
+
+    # ------------------------------------------------------------------ moving
+
+    def index_to(self, block_hash: bytes) -> None:
+        """Move the indexes to ``block_hash`` (internal byte order): unwind to the common ancestor, then wind forward.
+
+        Raises :class:`~hemi.errors.UnknownBlockError` if neither the indexer nor the chain knows the block (then the
+        indexes are unchanged).
+        """
+        target = bytes(block_hash)
+        if target in self._height_of:  # on the indexed chain already: only unwinding (or nothing) to do
+            self._disconnect_to(self._height_of[target])
+            return
+        # Walk the target back through the chain's block tree until we meet the indexed chain. Everything is fetched
+        # before anything changes, so an unknown block leaves the indexes untouched.
+        path = []
+        cur = target
+        while cur not in self._height_of:
+            block = self.chain.block(cur)  # raises UnknownBlockError for a block the chain does not know
+            path.append(block)
+            cur = bytes(block.header.prev_hash)
+            if block.height == 0:  # a different genesis: cannot happen with one chain, but never loop forever
+                raise UnknownBlockError(f"block {block.hash} does not descend from the indexed genesis")
+        self._disconnect_to(self._height_of[cur])
+        for block in reversed(path):
+            self._connect(_IndexedBlock(bytes(block.hash), block.height, bytes(block.header.raw), tuple(block.txs),
+                                        tuple(bytes(t) for t in block.txids), []))
+
+    # ------------------------------------------------------------------ connect / disconnect (dict work only)
+
+    def _add_coin(self, op: Outpoint, coin: _Coin) -> None:
+        self._coins[op] = coin
+        bucket = self._by_spk.get(coin.spk)
+        if bucket is None:
+            self._by_spk[coin.spk] = {op: coin}
+        else:
+            bucket[op] = coin
+        self._balance[coin.spk] = self._balance.get(coin.spk, 0) + coin.value
+        self._sorted.pop(coin.spk, None)
+
+    def _spend_coin(self, op: Outpoint) -> _Coin:
+        coin = self._coins.pop(op)
+        bucket = self._by_spk[coin.spk]
+        del bucket[op]
+        if bucket:
+            self._balance[coin.spk] -= coin.value
+        else:
+            del self._by_spk[coin.spk]
+            del self._balance[coin.spk]
+        self._sorted.pop(coin.spk, None)
+        return coin
+
+    def _connect(self, blk: _IndexedBlock) -> None:
+        height = blk.height
+        assert height == len(self._active) and blk.prev == self._active[-1].hash, "connect must extend the index tip"
+        self._tx_cache.clear()
+        undo: list[list[tuple[Outpoint, _Coin]]] = []
+        for pos, (tx, txid) in enumerate(zip(blk.txs, blk.txids)):
+            spent: list[tuple[Outpoint, _Coin]] = []
+            if pos > 0:  # a coinbase spends nothing
+                for txin in tx.vin:
+                    op = (txin.prevout.hash, txin.prevout.n)
+                    spent.append((op, self._spend_coin(op)))
+            undo.append(spent)
+            for n, out in enumerate(tx.vout):
+                spk = bytes(out.scriptPubKey)
+                if not is_unspendable(spk):  # OP_RETURN never enters the UTXO set (same rule as the chain's)
+                    self._add_coin((txid, n), _Coin(out.nValue, spk, (height, pos, n)))
+            self._txindex[txid] = (height, pos)
+        blk.undo = undo
+        self._active.append(blk)
+        self._height_of[blk.hash] = height
+
+    def _disconnect_tip(self) -> None:
+        blk = self._active.pop()
+        del self._height_of[blk.hash]
+        self._tx_cache.clear()
+        for pos in range(len(blk.txs) - 1, -1, -1):
+            tx, txid = blk.txs[pos], blk.txids[pos]
+            for n in range(len(tx.vout)):
+                if (txid, n) in self._coins:
+                    self._spend_coin((txid, n))
+            if self._txindex.get(txid) == (blk.height, pos):
+                del self._txindex[txid]
+            for op, coin in blk.undo[pos]:
+                self._add_coin(op, coin)
+        blk.undo = []
+
+    def _disconnect_to(self, height: int) -> None:
+        while len(self._active) - 1 > height:
+            self._disconnect_tip()
+
+    # ------------------------------------------------------------------ what the reader needs
+
+    def _balance_of(self, spk: bytes) -> int:
+        return self._balance.get(spk, 0)
+
+    def _utxos_of(self, spk: bytes) -> list[tuple[Outpoint, _Coin]]:
+        ordered = self._sorted.get(spk)
+        if ordered is None:
+            bucket = self._by_spk.get(spk)
+            if not bucket:
+                return []
+            ordered = sorted(bucket.items(), key=lambda kv: kv[1].order)
+            self._sorted[spk] = ordered
+        return ordered
+
+    def _output_value(self, txid: bytes, n: int) -> int:
+        """Value of output ``n`` of an indexed tx (what an input spends), from the index's own tx store."""
+        loc = self._txindex.get(txid)
+        if loc is None:  # cannot happen for a tx of a connected block: every spent output was indexed first
+            return 0
+        tx = self._active[loc[0]].txs[loc[1]]
+        return tx.vout[n].nValue if 0 <= n < len(tx.vout) else 0
+
+    def _transaction(self, txid: bytes) -> Optional[IndexedTx]:
+        cached = self._tx_cache.get(txid)
+        if cached is not None:
+            return cached
+        loc = self._txindex.get(txid)
+        if loc is None:
+            return None
+        blk = self._active[loc[0]]
+        tx = blk.txs[loc[1]]
+        hashes = tx_hashes(tx)
+        if loc[1] == 0:
+            spent_values: tuple[int, ...] = tuple(0 for _ in tx.vin)
+        else:
+            spent_values = tuple(self._output_value(i.prevout.hash, i.prevout.n) for i in tx.vin)
+        unspent = tuple((txid, n) in self._coins for n in range(len(tx.vout)))
+        itx = IndexedTx(tx, txid, blk.hash, blk.height, hashes.size, hashes.base_size, spent_values, unspent)
+        self._tx_cache[txid] = itx
+        return itx
+
+
+class IndexReader:
+    """The :class:`~hemi.hvm.view.BitcoinReader` of a :class:`BitcoinIndexer` (live at the indexer's tip)."""
+
+    __slots__ = ("_ix", "_light_tip_height")
+
+    def __init__(self, indexer: BitcoinIndexer, light_tip_height: int) -> None:
+        self._ix = indexer
+        self._light_tip_height = light_tip_height
+
+    @property
+    def light_tip_height(self) -> int:
+        return self._light_tip_height
+
+    @property
+    def indexed_tip(self) -> HeaderInfo:
+        return self._ix.tip
+
+    def balance(self, script_pubkey: bytes) -> int:
+        return self._ix._balance_of(bytes(script_pubkey))
+
+    def utxos(self, script_pubkey: bytes, start: int, count: int) -> Sequence[Utxo]:
+        if start < 0 or count <= 0:
+            return []
+        items = self._ix._utxos_of(bytes(script_pubkey))[start:start + count]
+        return [Utxo(op[0], op[1], coin.value) for op, coin in items]
+
+    def transaction(self, txid: bytes) -> Optional[IndexedTx]:
+        return self._ix._transaction(bytes(txid))
+
+    def header_at(self, height: int) -> Optional[HeaderInfo]:
+        active = self._ix._active
+        if 0 <= height < len(active):
+            return active[height].info()
+        return None
+
+
+def _check_protocol(reader: IndexReader) -> BitcoinReader:  # static check that IndexReader satisfies the protocol
+    return reader
