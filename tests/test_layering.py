@@ -46,3 +46,21 @@ def test_importing_hemi_btc_loads_no_evm_library():
     code = ("import sys, hemi.btc; bad=[m for m in sys.modules if m.split('.')[0] in "
             "('web3','eth_tester','eth','solcx','ape')]; print(bad); assert not bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+HVM_FORBIDDEN = ("hemi.node", "hemi.btc.chain", "hemi.btc.wallet", "hemi.btc.mempool", "hemi.btc.rpc", "hemi.rpc",
+                 "hemi.web3", "hemi.testing", "hemi.cli", "web3")
+
+
+@pytest.mark.parametrize("path", sorted((SDK / "hvm").rglob("*.py")), ids=lambda p: p.name)
+def test_hvm_sees_bitcoin_only_through_the_narrow_view(path):
+    """hemi.hvm may use Bitcoin data types and pure codecs, never the chain object or the layers above."""
+    bad = {m for m in imports_of(path) for top in HVM_FORBIDDEN if m == top or m.startswith(top + ".")}
+    assert not bad, f"{path.name} imports {bad}"
+
+
+@pytest.mark.parametrize("path", sorted((SDK / "node").rglob("*.py")), ids=lambda p: p.name)
+def test_protocol_layer_does_not_import_the_faces(path):
+    bad = {m for m in imports_of(path) for top in ("hemi.rpc", "hemi.testing", "hemi.cli", "ape")
+           if m == top or m.startswith(top + ".")}
+    assert not bad, f"{path.name} imports {bad}"

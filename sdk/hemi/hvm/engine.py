@@ -1,0 +1,432 @@
+"""The EVM engine: the only module that touches py-evm internals.
+
+It owns a py-evm Cancun chain with the devchain's precompiles mounted, mines blocks deterministically (timestamps and
+prevRandao come from the caller, never the wall clock), and keeps its own index of blocks, transactions and
+receipts, so snapshots are O(1): the state is content-addressed, and reverting is pointing the head back.
+
+Everything above this module speaks plain Python: canonical 20-byte addresses, ints, bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from eth import constants as evm_constants
+from eth.chains.base import MiningChain
+from eth.db.atomic import AtomicDB
+from eth.exceptions import Revert, VMError
+from eth_utils import ValidationError
+from eth.vm.forks.cancun import CancunVM
+from eth.vm.forks.cancun.computation import CancunComputation
+from eth.vm.forks.cancun.state import CancunState
+from eth.vm.spoof import SpoofTransaction
+from eth_keys import keys as eth_keys
+
+log = logging.getLogger("hemi.hvm.engine")
+
+PrecompileFn = Callable[[Any], Any]  # py-evm's shape: fn(computation) -> computation
+
+
+class PrecompileBurn(VMError):
+    """Raised inside a precompile to make the CALL fail and burn all the gas given to it (op-geth's raw error)."""
+
+    burns_gas = True
+
+
+@dataclass
+class TxRecord:
+    """Where a mined transaction is, and what it did."""
+
+    tx: Any  # py-evm SignedTransactionAPI
+    block_number: int
+    index: int
+    sender: bytes
+    receipt: Any  # py-evm ReceiptAPI
+    gas_used: int  # this tx's own gas (the receipt holds the cumulative figure)
+    contract_address: Optional[bytes]
+    error: Optional[str]  # None on success; revert reason / VM error text otherwise
+    return_data: bytes = b""
+    log_index_start: int = 0
+
+
+@dataclass
+class BlockRecord:
+    block: Any  # py-evm BlockAPI
+    tx_hashes: list[bytes] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CallResult:
+    success: bool
+    output: bytes
+    gas_used: int
+    error: Optional[str]
+    is_revert: bool
+
+
+def _vm_class(precompiles: Mapping[bytes, PrecompileFn]) -> type:
+    """A Cancun VM whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
+    Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side."""
+    computation = type("HvmComputation", (CancunComputation,), {"_precompiles": precompiles})
+    state = type("HvmState", (CancunState,), {"computation_class": computation})
+    return type("HvmVM", (CancunVM,), {"_state_class": state, "fork": "cancun"})
+
+
+@dataclass(frozen=True)
+class GenesisAccount:
+    balance: int = 0
+    nonce: int = 0
+    code: bytes = b""
+    storage: Mapping[int, int] = field(default_factory=dict)
+
+
+class EvmEngine:
+    """A deterministic, automine-capable EVM chain over py-evm."""
+
+    def __init__(
+        self,
+        *,
+        chain_id: int,
+        alloc: Mapping[bytes, GenesisAccount],
+        precompiles: Mapping[bytes, PrecompileFn],
+        genesis_timestamp: int,
+        gas_limit: int = 30_000_000,
+        base_fee: int = 1_000_000_000,
+        coinbase: bytes = b"\x00" * 20,
+        randao_seed: bytes = b"hemi-sdk",
+    ) -> None:
+        self.chain_id = chain_id
+        self.coinbase = coinbase
+        self._randao_seed = randao_seed
+        vm = _vm_class(precompiles)
+        chain_class = MiningChain.configure(__name__="HemiDevchain", vm_configuration=((0, vm),), chain_id=chain_id)
+        genesis_params = {
+            "difficulty": 0,
+            "gas_limit": gas_limit,
+            "timestamp": genesis_timestamp,
+            "coinbase": coinbase,
+            "extra_data": b"",
+            "nonce": b"\x00" * 8,
+            "mix_hash": self._randao(0),
+            "base_fee_per_gas": base_fee,
+            "withdrawals_root": evm_constants.BLANK_ROOT_HASH,
+            "parent_beacon_block_root": evm_constants.ZERO_HASH32,
+            "blob_gas_used": 0,
+            "excess_blob_gas": 0,
+        }
+        state = {addr: {"balance": a.balance, "nonce": a.nonce, "code": a.code, "storage": dict(a.storage)}
+                 for addr, a in alloc.items()}
+        self.chain = chain_class.from_genesis(AtomicDB(), genesis_params, state)
+        genesis = self.chain.get_canonical_block_by_number(0)
+        self._blocks: list[BlockRecord] = [BlockRecord(genesis)]
+        self._txs: dict[bytes, TxRecord] = {}
+        self._pending: list[Any] = []  # txs applied to the pending block (automine off)
+        self._pending_records: list[TxRecord] = []
+        self._vm_cache: dict[Optional[int], tuple[Any, Any]] = {}
+        self._reset_pending_header()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _randao(self, number: int) -> bytes:
+        return hashlib.sha256(self._randao_seed + number.to_bytes(8, "big")).digest()
+
+    def _reset_pending_header(self, timestamp: Optional[int] = None) -> None:
+        head = self._blocks[-1].block.header
+        ts = head.timestamp + 1 if timestamp is None else timestamp
+        self.chain.header = self.chain.create_header_from_parent(
+            head, timestamp=ts, coinbase=self.coinbase, mix_hash=self._randao(head.block_number + 1))
+        self._pending = []
+        self._pending_records = []
+
+    @property
+    def head(self) -> Any:
+        return self._blocks[-1].block
+
+    @property
+    def head_number(self) -> int:
+        return len(self._blocks) - 1
+
+    @property
+    def pending_header(self) -> Any:
+        return self.chain.header
+
+    def set_pending_timestamp(self, timestamp: int) -> None:
+        if timestamp <= self.head.header.timestamp:
+            raise ValueError(f"timestamp {timestamp} is not after the head's {self.head.header.timestamp}")
+        self.chain.header = self.chain.header.copy(timestamp=timestamp)
+
+    def block(self, number: int) -> Any:
+        return self._blocks[number].block
+
+    def block_record(self, number: int) -> BlockRecord:
+        return self._blocks[number]
+
+    def block_number_of(self, block_hash: bytes) -> Optional[int]:
+        try:
+            header = self.chain.chaindb.get_block_header_by_hash(block_hash)
+        except Exception:  # noqa: BLE001 - py-evm raises HeaderNotFound
+            return None
+        n = header.block_number
+        if n < len(self._blocks) and self._blocks[n].block.hash == block_hash:
+            return n
+        return None
+
+    def tx_record(self, tx_hash: bytes) -> Optional[TxRecord]:
+        return self._txs.get(tx_hash)
+
+    @property
+    def pending_txs(self) -> list[Any]:
+        return list(self._pending)
+
+    # ------------------------------------------------------------------ state access
+
+    def state(self, number: Optional[int] = None) -> Any:
+        """py-evm state after block ``number``; None: the pending state (head plus applied pending txs/edits).
+
+        Read-only use (or snapshot + revert, as :meth:`call` does): the object is cached per header."""
+        return self.vm(number).state
+
+    def vm(self, number: Optional[int] = None) -> Any:
+        # Building a VM (and its account DB) per request dominated reads; the header fixes everything a VM reads,
+        # so one VM per header object is reused until the header changes.
+        header = self.chain.header if number is None else self._blocks[number].block.header
+        cached = self._vm_cache.get(number)
+        if cached is not None and cached[0] is header:
+            return cached[1]
+        vm = self.chain.get_vm(header)
+        if len(self._vm_cache) > 32:
+            self._vm_cache.clear()
+        self._vm_cache[number] = (header, vm)
+        return vm
+
+    def edit_state(self, fn: Callable[[Any], None]) -> None:
+        """Apply a direct state edit (set balance / code / storage) to the pending state, as anvil does."""
+        vm = self.chain.get_vm(self.chain.header)
+        state = vm.state
+        fn(state)
+        state.persist()
+        self.chain.header = self.chain.header.copy(state_root=state.state_root)
+
+    # ------------------------------------------------------------------ transactions
+
+    def build_unsigned(self, *, nonce: int, gas: int, to: bytes, value: int, data: bytes,
+                       max_fee: Optional[int] = None, max_priority_fee: Optional[int] = None,
+                       gas_price: Optional[int] = None, access_list: Sequence = ()) -> Any:
+        builder = self.chain.get_vm(self.chain.header).get_transaction_builder()
+        if gas_price is not None and max_fee is None:
+            return self.chain.create_unsigned_transaction(nonce=nonce, gas_price=gas_price, gas=gas, to=to,
+                                                          value=value, data=data)
+        return builder.new_unsigned_dynamic_fee_transaction(
+            chain_id=self.chain_id, nonce=nonce, max_priority_fee_per_gas=max_priority_fee or 0,
+            max_fee_per_gas=max_fee if max_fee is not None else self.pending_header.base_fee_per_gas * 2,
+            gas=gas, to=to, value=value, data=data, access_list=tuple(access_list))
+
+    def decode_raw(self, raw: bytes) -> Any:
+        return self.chain.get_vm(self.chain.header).get_transaction_builder().decode(raw)
+
+    def validate(self, tx: Any, sender: Optional[bytes] = None) -> None:
+        """Pre-inclusion checks (nonce, funds, gas limit, fee cap); raises ValueError with the reason."""
+        state = self.state()
+        frm = sender if sender is not None else tx.sender
+        nonce = state.get_nonce(frm)
+        if tx.nonce != nonce:
+            raise ValueError(f"nonce too {'low' if tx.nonce < nonce else 'high'}: tx nonce {tx.nonce}, "
+                             f"account nonce {nonce}")
+        header = self.chain.header
+        if tx.gas > header.gas_limit - header.gas_used:
+            raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {header.gas_limit - header.gas_used}")
+        fee_cap = getattr(tx, "max_fee_per_gas", None) or tx.gas_price
+        if fee_cap < header.base_fee_per_gas:
+            raise ValueError(f"max fee per gas {fee_cap} below base fee {header.base_fee_per_gas}")
+        cost = tx.value + tx.gas * fee_cap
+        balance = state.get_balance(frm)
+        if balance < cost:
+            raise ValueError(f"insufficient funds for gas * price + value: balance {balance}, cost {cost}")
+        if tx.gas < tx.intrinsic_gas:
+            raise ValueError(f"intrinsic gas too low: gas {tx.gas}, minimum {tx.intrinsic_gas}")
+
+    def apply(self, tx: Any) -> TxRecord:
+        """Add ``tx`` to the pending block (signature already checked by py-evm when decoding/signing)."""
+        before = self.chain.header.gas_used
+        _block, receipt, computation = self.chain.apply_transaction(tx)
+        rec = self._record(tx, tx.sender, receipt, computation, len(self._pending), receipt.gas_used - before)
+        self._pending.append(tx)
+        self._pending_records.append(rec)
+        return rec
+
+    def apply_unsigned(self, tx: Any, sender: bytes) -> TxRecord:
+        """Apply a transaction whose signature we cannot make (an impersonated sender): it executes as ``sender``
+        and enters the block with a placeholder signature, as anvil's impersonation does."""
+        placeholder = tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32), chain_id=self.chain_id) \
+            if getattr(tx, "chain_id", None) is not None or hasattr(tx, "max_fee_per_gas") \
+            else tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32))
+        spoof = _AsSender(placeholder, sender)
+        # MiningChain.apply_transaction, with the spoofed sender (it would recover the placeholder's)
+        chain = self.chain
+        vm = chain.get_vm(chain.header)
+        base_block = vm.get_block()
+        before = base_block.header.gas_used
+        receipt, computation = vm.apply_transaction(base_block.header, spoof)
+        header = vm.add_receipt_to_header(base_block.header, receipt)
+        vm.state.persist()
+        header = header.copy(state_root=vm.state.state_root)
+        block = vm.set_block_transactions_and_withdrawals(
+            base_block, header, base_block.transactions + (placeholder,),
+            base_block.get_receipts(chain.chaindb) + (receipt,))
+        chain.header = block.header
+        rec = self._record(placeholder, sender, receipt, computation, len(self._pending), receipt.gas_used - before)
+        self._pending.append(placeholder)
+        self._pending_records.append(rec)
+        return rec
+
+    def _record(self, tx: Any, sender: bytes, receipt: Any, computation: Any, index: int, gas_used: int) -> TxRecord:
+        error = None
+        if computation.is_error:
+            err = computation.error
+            error = _error_text(err)
+        created = None
+        if not tx.to and not computation.is_error:
+            created = computation.msg.storage_address
+        return TxRecord(tx, self.head_number + 1, index, sender, receipt, gas_used, created, error,
+                        bytes(computation.output) if computation.output else b"")
+
+    def mine_transactions(self, txs: Sequence[Any], *, timestamp: int) -> list[TxRecord]:
+        """Apply ``txs`` and seal them in one new block (automine's path: block tries are built once, not per tx).
+
+        Only valid with nothing pending; txs must already have passed :meth:`validate`."""
+        if self._pending:
+            raise ValueError("pending transactions exist; use apply() + mine()")
+        self.set_pending_timestamp(timestamp)
+        gas_before = 0
+        result, receipts, computations = self.chain.mine_all(list(txs), coinbase=self.coinbase)
+        block = result.imported_block
+        records = []
+        log_index = 0
+        for i, (tx, receipt, computation) in enumerate(zip(txs, receipts, computations)):
+            rec = self._record(tx, tx.sender, receipt, computation, i, receipt.gas_used - gas_before)
+            gas_before = receipt.gas_used
+            rec.log_index_start = log_index
+            log_index += len(receipt.logs)
+            self._txs[tx.hash] = rec
+            records.append(rec)
+        self._blocks.append(BlockRecord(block, [tx.hash for tx in txs]))
+        self._reset_pending_header()
+        return records
+
+    def mine(self, *, timestamp: Optional[int] = None) -> Any:
+        """Seal the pending block (with whatever was applied) and start the next one."""
+        if timestamp is not None:
+            self.set_pending_timestamp(timestamp)
+        block = self.chain.mine_block(coinbase=self.coinbase)
+        # mine_block resets chain.header from the wall clock; keep our own deterministic pending header instead
+        rec = BlockRecord(block, [tx.hash for tx in self._pending])
+        log_index = 0
+        for r in self._pending_records:
+            r.log_index_start = log_index
+            log_index += len(r.receipt.logs)
+            self._txs[r.tx.hash] = r
+        self._blocks.append(rec)
+        self._reset_pending_header()
+        return block
+
+    # ------------------------------------------------------------------ calls
+
+    def call(self, tx: Any, sender: bytes, number: Optional[int] = None) -> CallResult:
+        """Execute without committing, on the state after block ``number`` (None: pending)."""
+        state = self._call_state(number)
+        snap = state.snapshot()
+        try:
+            computation = state.apply_transaction(SpoofTransaction(tx, from_=sender))
+        except ValidationError as err:  # e.g. value above the sender's balance
+            return CallResult(False, b"", 0, str(err), False)
+        finally:
+            state.revert(snap)
+        if computation.is_error:
+            err = computation.error
+            return CallResult(False, bytes(computation.output or b""), computation.get_gas_used(),
+                              _error_text(err), isinstance(err, Revert))
+        return CallResult(True, bytes(computation.output), computation.get_gas_used(), None, False)
+
+    def _call_state(self, number: Optional[int]) -> Any:
+        """A state at block ``number`` (None: pending) with base fee 0, so calls need not pay for gas (as geth's
+        eth_call); built per call, since it must not share a journal with the cached block state."""
+        vm = self.vm(number)
+        header = vm.get_header()
+        free = header.copy(base_fee_per_gas=0)
+        return vm.build_state(vm.chaindb.db, free, vm.chain_context, vm.previous_hashes)
+
+    def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None) -> int:
+        """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""
+        header = self.chain.header if number is None else self._blocks[number].block.header
+        if not tx.data and tx.to and not self.state(number).get_code(tx.to):
+            return 21000  # a plain transfer to an account without code costs exactly the intrinsic gas
+        hi = header.gas_limit
+        top = self.call(tx.copy(gas=hi), sender, number)
+        if not top.success:
+            raise EstimateFailed(top)
+        lo = max(tx.intrinsic_gas - 1, top.gas_used - 1)
+        # py-evm reports gas used without refunds folded in for the limit, so probe upward from gas_used
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if self.call(tx.copy(gas=mid), sender, number).success:
+                hi = mid
+            else:
+                lo = mid
+            if hi - lo <= max(1, hi // 1000):  # within 0.1 %: good enough, as geth's estimator stops early
+                break
+        return hi
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> tuple[int, bytes, bytes, int]:
+        header = self.chain.header
+        if self._pending:
+            raise ValueError("cannot snapshot with pending transactions; mine them first")
+        return (self.head_number, self.head.hash, header.state_root, header.timestamp)
+
+    def revert(self, snap: tuple[int, bytes, bytes, int]) -> None:
+        number, block_hash, state_root, timestamp = snap
+        if number > self.head_number or self._blocks[number].block.hash != block_hash:
+            raise ValueError("snapshot is not on the current chain")
+        for rec in self._blocks[number + 1:]:
+            for h in rec.tx_hashes:
+                self._txs.pop(h, None)
+        del self._blocks[number + 1:]
+        self._reset_pending_header(timestamp)
+        self.chain.header = self.chain.header.copy(state_root=state_root)
+
+
+class _AsSender:
+    """A signed transaction that executes as another sender (SpoofTransaction refuses signed targets)."""
+
+    def __init__(self, tx: Any, sender: bytes) -> None:
+        self._tx = tx
+        self.sender = sender
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+
+class EstimateFailed(Exception):
+    def __init__(self, result: CallResult) -> None:
+        self.result = result
+        super().__init__(result.error or "execution failed")
+
+
+def _error_text(err: Exception) -> str:
+    if isinstance(err, Revert):
+        return "execution reverted"
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+
+
+def all_logs(engine: EvmEngine, numbers: Iterable[int]) -> Iterable[tuple[int, TxRecord, int, Any]]:
+    """(block number, tx record, log index in block, log) for the given blocks."""
+    for n in numbers:
+        rec = engine.block_record(n)
+        for h in rec.tx_hashes:
+            txr = engine.tx_record(h)
+            for i, lg in enumerate(txr.receipt.logs):
+                yield n, txr, txr.log_index_start + i, lg

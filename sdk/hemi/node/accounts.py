@@ -1,0 +1,57 @@
+"""Dev accounts from a BIP 39 mnemonic, derived as anvil and Hardhat do (m/44'/60'/0'/0/i).
+
+TEST-ONLY: the default mnemonic is public; the keys it gives are everyone's.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from eth_keys import keys
+
+DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"  # anvil's and Hardhat's default
+DEFAULT_BALANCE = 10_000 * 10**18
+
+
+class DevAccount(str):
+    """A checksummed address string that also carries its private key (``acct.private_key``).
+
+    Being a ``str``, it goes wherever web3 expects an address: ``{"from": dev.accounts[0]}``."""
+
+    private_key: bytes
+
+    def __new__(cls, address: str, private_key: bytes) -> "DevAccount":
+        obj = super().__new__(cls, address)
+        obj.private_key = private_key
+        return obj
+
+    @property
+    def address(self) -> str:
+        return str(self)
+
+    @property
+    def canonical(self) -> bytes:
+        return bytes.fromhex(self.address[2:])
+
+    @property
+    def key(self) -> keys.PrivateKey:
+        return keys.PrivateKey(self.private_key)
+
+
+@lru_cache(maxsize=8)
+def _seed(mnemonic: str) -> bytes:
+    from eth_account.hdaccount import seed_from_mnemonic
+
+    return seed_from_mnemonic(mnemonic, "")
+
+
+@lru_cache(maxsize=256)
+def derive_account(mnemonic: str, index: int) -> DevAccount:
+    from eth_account.hdaccount import key_from_seed
+
+    secret = key_from_seed(_seed(mnemonic), f"m/44'/60'/0'/0/{index}")
+    return DevAccount(keys.PrivateKey(secret).public_key.to_checksum_address(), secret)
+
+
+def derive_accounts(mnemonic: str = DEFAULT_MNEMONIC, count: int = 10) -> list[DevAccount]:
+    return [derive_account(mnemonic, i) for i in range(count)]

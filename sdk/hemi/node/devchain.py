@@ -1,0 +1,363 @@
+"""The hVM devchain: an EVM whose Bitcoin precompiles read the embedded Bitcoin chain through Hemi's lagging view.
+
+``Devchain()`` wires three parts together: a :class:`~hemi.btc.BitcoinChain`, the EVM engine with this devchain's
+own precompile registry (0x40–0x49 mounted), and the per-block Bitcoin view (light tip, lagging indexes). Every L2
+block records the view it saw; a call at an older block runs under that older view. Everything is deterministic:
+the seed fixes Bitcoin, the L2 clock advances ``block_time`` seconds per block, and nothing reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional, Union
+
+from hemi.btc.chain import BitcoinChain, Snapshot as BtcSnapshot
+from hemi.errors import HemiValueError, SnapshotError
+from hemi.hvm.engine import EvmEngine, GenesisAccount
+from hemi.hvm.registry import PrecompileRegistry, to_address
+from hemi.node.accounts import DEFAULT_BALANCE, DEFAULT_MNEMONIC, DevAccount, derive_accounts
+from hemi.node.hvm_view import HvmView, LightView
+from hemi.types import BlockHash
+
+DEFAULT_CHAIN_ID = 31337  # anvil's and Hardhat's local id; not Hemi mainnet (43111) or testnet (743111)
+HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"  # BitcoinKit v1 on Hemi mainnet (hemi-protocol.md §2.1)
+DEFAULT_GENESIS_TIMESTAMP = 1_735_689_600  # 2025-01-01T00:00:00Z: fixed, so block hashes never depend on the clock
+_snapshot_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class DevchainConfig:
+    """Settings of a devchain; every field has a safe default (see the README's table)."""
+
+    seed: int = 0
+    chain_id: int = DEFAULT_CHAIN_ID
+    mnemonic: str = DEFAULT_MNEMONIC
+    accounts: int = 10
+    balance: int = DEFAULT_BALANCE
+    block_time: int = 12  # L2 seconds per block (Hemi: 12 s)
+    genesis_timestamp: int = DEFAULT_GENESIS_TIMESTAMP
+    gas_limit: int = 30_000_000
+    base_fee: int = 1_000_000_000
+    hvm_profile: str = "hbk-v1"  # or "op-geth-latest" (hemi-protocol.md Decisions)
+    max_btc_headers_per_block: int = 6  # MaximumBtcHeadersInTx
+    hvm_indexer_lag: int = 2  # hVMIndexerTipLag
+    automine: bool = True
+    predeploy_bitcoin_kit: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name in ("block_time", "chain_id",
+                                                                                    "max_btc_headers_per_block")
+                                                                     else 0):
+                raise HemiValueError(f"{name} must be a non-negative int (positive for ids, times and caps), "
+                                     f"got {v!r}")
+        if self.hvm_profile not in ("hbk-v1", "op-geth-latest"):
+            raise HemiValueError(f"hvm_profile is 'hbk-v1' or 'op-geth-latest', got {self.hvm_profile!r}")
+
+
+@dataclass(frozen=True)
+class DevchainSnapshot:
+    id: int
+    devchain_id: int
+    engine: tuple
+    btc: BtcSnapshot
+    light: tuple[bytes, ...]
+    views: int
+    next_timestamp: Optional[int]
+    time_offset: int
+    extra: dict = field(default_factory=dict)
+
+
+class Devchain:
+    """An in-process Hemi devchain: ``dev.w3``, ``dev.btc``, ``dev.mine()``, ``dev.anchor()``..."""
+
+    def __init__(self, seed: int = 0, **config: Any) -> None:
+        self.config = DevchainConfig(seed=seed, **config)
+        cfg = self.config
+        self.btc = BitcoinChain(seed=seed)
+        self.precompiles = PrecompileRegistry()
+        self._accounts: list[DevAccount] = derive_accounts(cfg.mnemonic, cfg.accounts)
+        self._keys = {a.canonical: a for a in self._accounts}
+        self._impersonated: set[bytes] = set()
+        alloc = {a.canonical: GenesisAccount(balance=cfg.balance) for a in self._accounts}
+        if cfg.predeploy_bitcoin_kit:
+            alloc[to_address(HBK_ADDRESS)] = GenesisAccount(code=_bitcoin_kit_code())
+        self.engine = EvmEngine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
+                                genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
+                                base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode())
+        self.automine = cfg.automine
+        self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
+        from hemi.node.btc_index import BitcoinIndexer
+
+        self._indexer = BitcoinIndexer(self.btc)
+        genesis_view = self._make_view(0, [], None)
+        self._views: list[HvmView] = [genesis_view]
+        self._pending_view: Optional[HvmView] = None
+        self._next_timestamp: Optional[int] = None
+        self._time_offset = 0
+        self._snapshots: dict[int, DevchainSnapshot] = {}
+        self._mount_hvm_precompiles()
+        self._w3 = None
+
+    # ------------------------------------------------------------------ accounts
+
+    @property
+    def accounts(self) -> list[DevAccount]:
+        """The funded dev accounts (checksummed address strings with ``.private_key``)."""
+        return list(self._accounts)
+
+    def key_for(self, address: Union[str, bytes]) -> Optional[DevAccount]:
+        return self._keys.get(to_address(address))
+
+    # ------------------------------------------------------------------ web3
+
+    @property
+    def w3(self):
+        """A ``web3.Web3`` bound to this devchain in-process (no HTTP)."""
+        if self._w3 is None:
+            from hemi.web3.provider import make_web3
+
+            self._w3 = make_web3(self)
+        return self._w3
+
+    @property
+    def bitcoin_kit(self):
+        """hBK (``IBitcoinKit``) as a web3 contract at its Hemi mainnet address."""
+        from hemi.compiler import shipped
+
+        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load("IBitcoinKit").abi)
+
+    # ------------------------------------------------------------------ the Bitcoin view
+
+    def _make_view(self, l2_block: int, added: list[bytes], fork: Optional[int]) -> HvmView:
+        light = self._light
+        idx_hash = light.hashes[light.indexed_height]
+        if bytes(self._indexer.tip.hash) != idx_hash:
+            self._indexer.index_to(idx_hash)
+        return HvmView(l2_block, light.tip_height, BlockHash(light.hashes[-1]), light.indexed_height,
+                       BlockHash(idx_hash), tuple(BlockHash(h) for h in added), fork)
+
+    def _open_block(self) -> HvmView:
+        """The Bitcoin-attributes step of the pending L2 block (done once, before its first transaction)."""
+        if self._pending_view is None:
+            added, fork = self._light.step()
+            self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
+        return self._pending_view
+
+    def hvm_view(self, block: Union[int, str] = "latest") -> HvmView:
+        """The Bitcoin view an L2 block's EVM saw: light tip, indexed tip, and that block's new headers."""
+        return self._views[self._block_number(block)]
+
+    def _view_for(self, number: int) -> HvmView:
+        if number <= self.engine.head_number:
+            return self._views[number]
+        return self._pending_view if self._pending_view is not None else self._views[-1]
+
+    def _reader_for(self, number: int):
+        view = self._view_for(number)
+        if bytes(self._indexer.tip.hash) != bytes(view.indexed_hash):
+            self._indexer.index_to(bytes(view.indexed_hash))  # a call at an older block: rewind for it
+        return self._indexer.reader(view.light_tip_height)
+
+    def _restore_indexer(self) -> None:
+        current = self._pending_view or self._views[-1]
+        if bytes(self._indexer.tip.hash) != bytes(current.indexed_hash):
+            self._indexer.index_to(bytes(current.indexed_hash))
+
+    def _mount_hvm_precompiles(self) -> None:
+        from hemi.hvm.precompiles import HVM_PRECOMPILES, run_precompile
+        from hemi.hvm.registry import PrecompileFailure
+
+        profile = self.config.hvm_profile
+        for address, info in HVM_PRECOMPILES.items():
+            def fn(data: bytes, ctx, _address=address) -> bytes:
+                ok, out = run_precompile(_address, data, self._reader_for(ctx.block_number), profile)
+                if not ok:
+                    raise PrecompileFailure("the hVM precompile failed (raw error: all gas burned)")
+                return out
+
+            self.precompiles.register(address, fn, gas=info.gas, name=info.name)
+
+    # ------------------------------------------------------------------ mining and time
+
+    def _block_number(self, block: Union[int, str]) -> int:
+        head = self.engine.head_number
+        if block in ("latest", "safe", "finalized", "pending", None):
+            return head
+        if block == "earliest":
+            return 0
+        if isinstance(block, int) and not isinstance(block, bool) and 0 <= block <= head:
+            return block
+        from hemi.errors import HemiLookupError
+
+        raise HemiLookupError(f"no L2 block {block!r} (head is {head})")
+
+    def _seal(self) -> int:
+        view = self._open_block()
+        ts = self._next_block_timestamp()
+        self.engine.mine(timestamp=ts)
+        self._views.append(view)
+        self._pending_view = None
+        self._next_timestamp = None
+        return self.engine.head_number
+
+    def _next_block_timestamp(self) -> int:
+        if self._next_timestamp is not None:
+            return self._next_timestamp
+        head = self.engine.head.header.timestamp
+        return head + self.config.block_time + self._take_offset()
+
+    def _take_offset(self) -> int:
+        off, self._time_offset = self._time_offset, 0
+        return off
+
+    def include(self, tx: Any, sender: bytes, *, signed: bool = True):
+        """Put a validated transaction into the pending L2 block (after its Bitcoin-attributes step); with automine
+        the block is sealed at once. Returns the engine's TxRecord."""
+        self._open_block()
+        try:
+            if self.automine and signed and not self.engine.pending_txs:
+                (rec,) = self.engine.mine_transactions([tx], timestamp=self._next_block_timestamp())
+                self._views.append(self._pending_view)
+                self._pending_view = None
+                self._next_timestamp = None
+            else:
+                rec = self.engine.apply(tx) if signed else self.engine.apply_unsigned(tx, sender)
+                if self.automine:
+                    self._seal()
+        finally:
+            self._restore_indexer()
+        return rec
+
+    def mine(self, n: int = 1) -> list[int]:
+        """Mine ``n`` L2 blocks (with pending txs in the first); each may carry new Bitcoin headers."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise HemiValueError(f"n must be a non-negative int, got {n!r}")
+        return [self._seal() for _ in range(n)]
+
+    def sync_btc(self, *, max_blocks: int = 10_000) -> int:
+        """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined."""
+        mined = 0
+        while not self._light.in_sync():
+            if mined >= max_blocks:
+                raise HemiValueError(f"Bitcoin view not in sync after {max_blocks} L2 blocks")
+            before = len(self._light.hashes), self._light.hashes[-1]
+            self._seal()
+            mined += 1
+            if (len(self._light.hashes), self._light.hashes[-1]) == before and not self._light.in_sync():
+                break  # Bitcoin's best chain is shorter than the light view (invalidated blocks): nothing to add
+        return mined
+
+    def time_travel(self, *, seconds: int = 0, blocks: int = 0) -> None:
+        """Move the L2 clock forward: ``seconds`` are added to the next block's timestamp; ``blocks`` are mined."""
+        if seconds < 0 or blocks < 0:
+            raise HemiValueError("time only moves forward")
+        self._time_offset += seconds
+        if blocks:
+            self.mine(blocks)
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        if timestamp <= self.engine.head.header.timestamp:
+            raise HemiValueError(f"timestamp {timestamp} is not after the latest block's "
+                                 f"{self.engine.head.header.timestamp}")
+        self._next_timestamp = timestamp
+
+    # ------------------------------------------------------------------ state controls (anvil's, Python names)
+
+    def set_balance(self, address: Union[str, bytes], *, wei: int) -> None:
+        addr = to_address(address)
+        self.engine.edit_state(lambda s: s.set_balance(addr, int(wei)))
+
+    def set_code(self, address: Union[str, bytes], code: Union[bytes, str]) -> None:
+        addr = to_address(address)
+        raw = bytes.fromhex(code[2:] if code.startswith("0x") else code) if isinstance(code, str) else bytes(code)
+        self.engine.edit_state(lambda s: s.set_code(addr, raw))
+
+    def set_storage(self, address: Union[str, bytes], slot: int, value: int) -> None:
+        addr = to_address(address)
+        self.engine.edit_state(lambda s: s.set_storage(addr, int(slot), int(value)))
+
+    def impersonate(self, address: Union[str, bytes]) -> "_Impersonation":
+        """Let transactions from ``address`` be sent without its key; also a context manager that stops on exit."""
+        addr = to_address(address)
+        self._impersonated.add(addr)
+        return _Impersonation(self, addr)
+
+    def stop_impersonating(self, address: Union[str, bytes]) -> None:
+        self._impersonated.discard(to_address(address))
+
+    def is_impersonated(self, address: bytes) -> bool:
+        return address in self._impersonated
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> DevchainSnapshot:
+        """Remember both chains, the hVM view and the clock; :meth:`revert` returns to it."""
+        if self.engine.pending_txs:
+            self._seal()
+        s = DevchainSnapshot(next(_snapshot_ids), id(self), self.engine.snapshot(), self.btc.snapshot(),
+                             tuple(self._light.hashes), len(self._views), self._next_timestamp, self._time_offset)
+        self._snapshots[s.id] = s
+        return s
+
+    def revert(self, snapshot: DevchainSnapshot) -> None:
+        if not isinstance(snapshot, DevchainSnapshot) or snapshot.devchain_id != id(self) or \
+                self._snapshots.get(snapshot.id) is not snapshot:
+            raise SnapshotError(f"unknown or discarded devchain snapshot: {snapshot!r}")
+        self.engine.revert(snapshot.engine)
+        self.btc.revert(snapshot.btc)
+        self._light.hashes = list(snapshot.light)
+        del self._views[snapshot.views:]
+        self._pending_view = None
+        self._next_timestamp = snapshot.next_timestamp
+        self._time_offset = snapshot.time_offset
+        self._restore_indexer()
+        for sid in [i for i in self._snapshots if i > snapshot.id]:
+            del self._snapshots[sid]
+
+    def discard(self, snapshot: DevchainSnapshot) -> None:
+        s = self._snapshots.pop(getattr(snapshot, "id", None), None)
+        if s is not None:
+            self.btc.discard(s.btc)
+
+    @contextmanager
+    def anchor(self) -> Iterator["Devchain"]:
+        """``with dev.anchor(): ...``: everything done to both chains inside is undone on exit."""
+        s = self.snapshot()
+        try:
+            yield self
+        finally:
+            self.revert(s)
+            self.discard(s)
+
+    def __repr__(self) -> str:
+        v = self._views[-1]
+        return (f"<Devchain seed={self.config.seed} chain_id={self.config.chain_id} l2={self.engine.head_number} "
+                f"btc={self.btc.height} light={v.light_tip_height} indexed={v.indexed_height}>")
+
+
+class _Impersonation:
+    def __init__(self, dev: Devchain, address: bytes) -> None:
+        self.dev, self.address = dev, address
+
+    def __enter__(self) -> str:
+        from eth_utils import to_checksum_address
+
+        return to_checksum_address(self.address)
+
+    def __exit__(self, *exc: object) -> None:
+        self.dev.stop_impersonating(self.address)
+
+
+def _bitcoin_kit_code() -> bytes:
+    """Runtime code of our hBK implementation, shipped precompiled (empty until the artifact exists)."""
+    from hemi.compiler import shipped
+
+    try:
+        art = shipped.load("BitcoinKit")
+    except Exception:  # noqa: BLE001 - the artifact ships with the package; absent only in a broken install
+        return b""
+    return bytes.fromhex(art.deployed_bytecode[2:])

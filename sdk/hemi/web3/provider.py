@@ -1,0 +1,46 @@
+"""An in-process web3.py provider: requests go straight to the devchain's eth JSON-RPC table, no HTTP.
+
+The provider only carries requests (web3.py's habit); what each method does lives in :mod:`hemi.rpc.eth`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from web3 import Web3
+from web3._utils.caching import handle_request_caching
+from web3.providers.base import BaseProvider
+from web3.types import RPCEndpoint, RPCResponse
+
+from hemi.rpc.eth import EthApi, RPCError
+
+
+class DevchainProvider(BaseProvider):
+    """``Web3(DevchainProvider(dev))``; one lock serialises requests, so threads may share it."""
+
+    def __init__(self, dev: Any) -> None:
+        # web3 asks eth_chainId up to four times per transaction; the devchain's id never changes, so let web3's
+        # own request cache hold it (and nothing else, since blocks change under reverts).
+        super().__init__(cache_allowed_requests=True,
+                         cacheable_requests={"eth_chainId", "net_version", "web3_clientVersion"})
+        self.api = EthApi(dev)
+        self._lock = threading.RLock()
+        self._id = 0
+
+    @handle_request_caching
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        with self._lock:
+            self._id += 1
+            try:
+                result = self.api.request(method, list(params) if params is not None else [])
+            except RPCError as err:
+                return {"jsonrpc": "2.0", "id": self._id, "error": err.to_dict()}  # type: ignore[typeddict-item]
+            return {"jsonrpc": "2.0", "id": self._id, "result": result}
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        return True
+
+
+def make_web3(dev: Any) -> Web3:
+    return Web3(DevchainProvider(dev))
