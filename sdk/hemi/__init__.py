@@ -1,9 +1,24 @@
 """hemi-sdk: the devchain and SDK for Hemi smart-contract developers.
 
-``hemi.btc`` is the embedded Bitcoin regtest chain. Heavy modules (the EVM, web3) load only when used.
+``hemi.Devchain()`` is the in-process hVM devchain (EVM + embedded Bitcoin); ``hemi.btc`` the Bitcoin regtest chain
+alone. Heavy modules (py-evm, web3) load only when first used, so ``import hemi`` stays cheap.
 """
+
+from typing import Any
 
 from hemi.types import BlockHash, Txid
 
 __version__ = "0.1.0"
-__all__ = ["BlockHash", "Txid", "__version__"]
+__all__ = ["BitcoinChain", "BlockHash", "Devchain", "Txid", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Devchain":
+        from hemi.node.devchain import Devchain
+
+        return Devchain
+    if name == "BitcoinChain":
+        from hemi.btc.chain import BitcoinChain
+
+        return BitcoinChain
+    raise AttributeError(f"module 'hemi' has no attribute {name!r}")
