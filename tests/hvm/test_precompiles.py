@@ -14,7 +14,6 @@ import pytest
 from bitcoin.core import CBlockHeader, CTransaction
 
 from hemi.btc import BitcoinChain
-from hemi.btc.address import address_to_script
 from hemi.errors import HemiValueError
 from hemi.hvm.precompiles import (
     HVM_PRECOMPILES,

@@ -31,7 +31,7 @@ from bitcoin.core.script import CScript, CScriptInvalidError
 
 from hemi.btc.address import address_to_script
 from hemi.errors import HemiValueError, InvalidAddressError
-from hemi.hvm.view import BitcoinReader, HeaderInfo, IndexedTx
+from hemi.hvm.view import BitcoinReader, HeaderInfo
 
 __all__ = [
     "PROFILE_HBK_V1", "PROFILE_OP_GETH_LATEST", "PROFILES", "DEFAULT_PROFILE", "MIN_BTC_ADDRESS_LENGTH",

@@ -95,7 +95,7 @@ class BitcoinIndexer:
     def height(self) -> int:
         return len(self._active) - 1
 
-    def reader(self, light_tip_height: int) -> "IndexReader":
+    def reader(self, light_tip_height: int) -> BitcoinReader:
         """A :class:`BitcoinReader` answering at the current index tip; confirmations count from ``light_tip_height``.
 
         The reader is live: it answers from whatever tip the indexer has when it is asked, so take a fresh one after
@@ -271,7 +271,3 @@ class IndexReader:
         if 0 <= height < len(active):
             return active[height].info()
         return None
-
-
-def _check_protocol(reader: IndexReader) -> BitcoinReader:  # static check that IndexReader satisfies the protocol
-    return reader
