@@ -351,12 +351,14 @@ class EvmEngine:
         return CallResult(True, bytes(computation.output), computation.get_gas_used(), None, False)
 
     def _call_state(self, number: Optional[int]) -> Any:
-        """A state at block ``number`` (None: pending) with base fee 0, so calls need not pay for gas (as geth's
-        eth_call); built per call, since it must not share a journal with the cached block state."""
-        vm = self.vm(number)
-        header = vm.get_header()
-        free = header.copy(base_fee_per_gas=0)
-        return vm.build_state(vm.chaindb.db, free, vm.chain_context, vm.previous_hashes)
+        """State for a call at block ``number`` (None: latest) with base fee 0, so calls need not pay for gas, as
+        geth's eth_call. "Latest" runs in the head block's context (block.number, timestamp, its Bitcoin view) on
+        the pending state root, which includes direct edits (set_balance, ...) made since, as anvil's does."""
+        if number is None:
+            header = self.head.header.copy(state_root=self.chain.header.state_root, base_fee_per_gas=0)
+        else:
+            header = self._blocks[number].block.header.copy(base_fee_per_gas=0)
+        return self.chain.get_vm(header).state
 
     def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None) -> int:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""

@@ -18,14 +18,11 @@ from eth.vm.forks.cancun.computation import CancunComputation
 
 from hemi.errors import HemiValueError
 from hemi.hvm.engine import PrecompileBurn
+from hemi.hvm.precompiles import PrecompileFailure  # one class for hVM and user precompiles
 
 log = logging.getLogger("hemi.hvm.precompiles")
 
 AddressLike = Union[int, str, bytes]
-
-
-class PrecompileFailure(Exception):
-    """Raise inside a precompile to make the call fail and burn its gas."""
 
 
 @dataclass(frozen=True)
