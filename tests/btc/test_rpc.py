@@ -430,6 +430,31 @@ def test_node_information_and_testmempoolaccept(funded: BitcoinChain, raw):
     assert raw.estimatesmartfee(6) == {"errors": ["Insufficient data or no feerate found"], "blocks": 0}
 
 
+def test_testmempoolaccept_of_a_package_and_its_limits(funded: BitcoinChain, raw):
+    alice, bob = funded.wallet("alice"), funded.wallet("bob")
+    with funded.anchor():  # a child of an unconfirmed parent, built while the parent is in the mempool
+        parent = alice.build_tx(bob.address, 10_000_000)
+        funded.send_raw(parent.serialize())
+        child = bob.build_tx(funded.wallet("carol").address, 5_000_000)
+    ph, ch = parent.serialize().hex(), child.serialize().hex()
+    ids = [{"txid": b2lx(t.GetTxid()), "wtxid": b2lx(t.GetHash())} for t in (parent, child)]
+    before = funded.state_digest()
+    notices = []
+    funded.subscribe(lambda chain: notices.append(chain.height))
+    [alone] = raw.testmempoolaccept([ph])
+    assert alone["allowed"] is True and notices == []  # one tx: tested in place, nothing changed nor announced
+    both = raw.testmempoolaccept([ph, ch])
+    assert [r["allowed"] for r in both] == [True, True] and [r["txid"] for r in both] == [i["txid"] for i in ids]
+    assert both[1]["fees"]["effective-includes"] == [ids[1]["wtxid"]]
+    assert raw.testmempoolaccept([ch, ph]) == [{**ids[1], "allowed": False, "reject-reason": "missing-inputs"},
+                                               ids[0]]  # validation stops at the first refusal, as in Core
+    assert raw.testmempoolaccept([ph, ph])[1]["reject-reason"] == "txn-already-in-mempool"
+    rich = alice.build_tx(bob.address, 10_000_000, fee_rate=20_000).serialize().hex()
+    assert raw.testmempoolaccept([rich])[0]["reject-reason"] == "max-fee-exceeded"
+    assert raw.testmempoolaccept([rich], 0)[0]["allowed"] is True  # maxfeerate 0: no limit
+    assert funded.state_digest() == before and len(funded.mempool) == 0
+
+
 def test_generateblock_with_a_mempool_txid(funded: BitcoinChain, raw):
     tx = funded.wallet("alice").build_tx(funded.wallet("bob").address, 10_000_000)
     raw.sendrawtransaction(tx.serialize().hex())
