@@ -99,6 +99,7 @@ class Devchain:
         self._next_timestamp: Optional[int] = None
         self._time_offset = 0
         self._snapshots: dict[int, DevchainSnapshot] = {}
+        self._block_listeners: list = []
         self._mount_hvm_precompiles()
         self._w3 = None
 
@@ -195,6 +196,15 @@ class Devchain:
 
         raise HemiLookupError(f"no L2 block {block!r} (head is {head})")
 
+    def on_block(self, callback) -> None:
+        """Call ``callback(devchain, number)`` after every L2 block is sealed (keystones and PoP miners use it)."""
+        self._block_listeners.append(callback)
+
+    def _sealed(self) -> None:
+        n = self.engine.head_number
+        for cb in list(self._block_listeners):
+            cb(self, n)
+
     def _seal(self) -> int:
         view = self._open_block()
         ts = self._next_block_timestamp()
@@ -202,6 +212,7 @@ class Devchain:
         self._views.append(view)
         self._pending_view = None
         self._next_timestamp = None
+        self._sealed()
         return self.engine.head_number
 
     def _next_block_timestamp(self) -> int:
@@ -224,6 +235,7 @@ class Devchain:
                 self._views.append(self._pending_view)
                 self._pending_view = None
                 self._next_timestamp = None
+                self._sealed()
             else:
                 rec = self.engine.apply(tx) if signed else self.engine.apply_unsigned(tx, sender)
                 if self.automine:
