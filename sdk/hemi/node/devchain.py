@@ -100,6 +100,10 @@ class Devchain:
         self._time_offset = 0
         self._snapshots: dict[int, DevchainSnapshot] = {}
         self._block_listeners: list = []
+        self._stateful: list[str] = []
+        from hemi.node.sequencer import Sequencer
+
+        self.sequencer = Sequencer(self)
         self._mount_hvm_precompiles()
         self._w3 = None
 
@@ -142,11 +146,59 @@ class Devchain:
                        BlockHash(idx_hash), tuple(BlockHash(h) for h in added), fork)
 
     def _open_block(self) -> HvmView:
-        """The Bitcoin-attributes step of the pending L2 block (done once, before its first transaction)."""
+        """Start the pending L2 block as Hemi's sequencer does: the Bitcoin-attributes step first (new headers into
+        the view), then every forced input whose Bitcoin dependencies that view now holds. Done once per block."""
         if self._pending_view is None:
             added, fork = self._light.step()
             self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
+            for item in self.sequencer.take_ready(self._pending_view):
+                self._apply_forced(item)
         return self._pending_view
+
+    def _apply_forced(self, item) -> None:
+        """Order one forced input at the front of the pending block; a refused one is kept in sequencer.dropped."""
+        try:
+            tx, sender, signed = self._tx_from_fields(item.tx)
+            self.engine.validate(tx, sender)
+        except (ValueError, HemiValueError) as err:
+            self.sequencer.dropped.append((item, str(err)))
+            return
+        self.sequencer.start_reads()
+        try:
+            rec = self.engine.apply(tx) if signed else self.engine.apply_unsigned(tx, sender)
+        finally:
+            reads = self.sequencer.end_reads()
+        deps = tuple(dict.fromkeys(item.depends_on + reads))
+        self.sequencer.record(rec.tx.hash, self.engine.head_number + 1, rec.index, "forced", deps,
+                              self._pending_view, item.label)
+
+    def _tx_from_fields(self, body: dict) -> tuple[Any, bytes, bool]:
+        """(tx, sender, signed) from eth-style fields; nonce, gas and fees are filled now, at ordering time."""
+        if "raw" in body:
+            tx = self.engine.decode_raw(body["raw"])
+            return tx, tx.sender, True
+        sender = to_address(body["from"])
+        to = to_address(body["to"]) if body.get("to") else b""
+        data = body.get("data", body.get("input")) or b""
+        if isinstance(data, str):
+            data = bytes.fromhex(data[2:] if data.startswith("0x") else data)
+        value = _int(body.get("value", 0))
+        nonce = self.engine.state().get_nonce(sender)
+        gas = body.get("gas")
+        if gas is None:
+            probe = self.engine.build_unsigned(nonce=nonce, gas=self.config.gas_limit, to=to, value=value,
+                                               data=bytes(data), max_fee=0)
+            try:
+                gas = self.engine.estimate_gas(probe, sender)
+            except Exception:  # noqa: BLE001 - a reverting forced input is still ordered; its receipt shows why
+                gas = 1_000_000
+        tx = self.engine.build_unsigned(nonce=nonce, gas=_int(gas), to=to, value=value, data=bytes(data))
+        key = self.key_for(sender)
+        if key is not None and not self.is_impersonated(sender):
+            return tx.as_signed_transaction(key.key, chain_id=self.config.chain_id), sender, True
+        if self.is_impersonated(sender):
+            return tx, sender, False
+        raise HemiValueError(f"forced input from {body['from']}: no key for it and not impersonated")
 
     def hvm_view(self, block: Union[int, str] = "latest") -> HvmView:
         """The Bitcoin view an L2 block's EVM saw: light tip, indexed tip, and that block's new headers."""
@@ -175,6 +227,7 @@ class Devchain:
         profile = self.config.hvm_profile
         for address, info in HVM_PRECOMPILES.items():
             def fn(data: bytes, ctx, _address=address) -> bytes:
+                self.sequencer.note_read(_address, data)
                 ok, out = run_precompile(_address, data, self._reader_for(ctx.block_number), profile)
                 if not ok:
                     raise PrecompileFailure("the hVM precompile failed (raw error: all gas burned)")
@@ -226,21 +279,27 @@ class Devchain:
         return off
 
     def include(self, tx: Any, sender: bytes, *, signed: bool = True):
-        """Put a validated transaction into the pending L2 block (after its Bitcoin-attributes step); with automine
-        the block is sealed at once. Returns the engine's TxRecord."""
+        """Put a validated transaction into the pending L2 block (after its Bitcoin-attributes step and the forced
+        inputs); with automine the block is sealed at once. Returns the engine's TxRecord."""
         self._open_block()
+        view = self._pending_view
+        number = self.engine.head_number + 1
+        self.sequencer.start_reads()
         try:
             if self.automine and signed and not self.engine.pending_txs:
                 (rec,) = self.engine.mine_transactions([tx], timestamp=self._next_block_timestamp())
                 self._views.append(self._pending_view)
                 self._pending_view = None
                 self._next_timestamp = None
+                self.sequencer.record(rec.tx.hash, number, rec.index, "mempool", self.sequencer.end_reads(), view)
                 self._sealed()
             else:
                 rec = self.engine.apply(tx) if signed else self.engine.apply_unsigned(tx, sender)
+                self.sequencer.record(rec.tx.hash, number, rec.index, "mempool", self.sequencer.end_reads(), view)
                 if self.automine:
                     self._seal()
         finally:
+            self.sequencer.end_reads()
             self._restore_indexer()
         return rec
 
@@ -311,7 +370,9 @@ class Devchain:
         if self.engine.pending_txs:
             self._seal()
         s = DevchainSnapshot(next(_snapshot_ids), id(self), self.engine.snapshot(), self.btc.snapshot(),
-                             tuple(self._light.hashes), len(self._views), self._next_timestamp, self._time_offset)
+                             tuple(self._light.hashes), len(self._views), self._next_timestamp, self._time_offset,
+                             {"sequencer": self.sequencer.snapshot_state(),
+                              **{name: part.snapshot_state() for name, part in self._stateful_parts()}})
         self._snapshots[s.id] = s
         return s
 
@@ -326,9 +387,16 @@ class Devchain:
         self._pending_view = None
         self._next_timestamp = snapshot.next_timestamp
         self._time_offset = snapshot.time_offset
+        self.sequencer.restore_state(snapshot.extra["sequencer"])
+        for name, part in self._stateful_parts():
+            part.restore_state(snapshot.extra[name])
         self._restore_indexer()
         for sid in [i for i in self._snapshots if i > snapshot.id]:
             del self._snapshots[sid]
+
+    def _stateful_parts(self) -> list[tuple[str, Any]]:
+        """Protocol parts (PoP miners, tunnel, ...) whose own state a snapshot must hold."""
+        return [(name, getattr(self, name)) for name in self._stateful if getattr(self, name, None) is not None]
 
     def discard(self, snapshot: DevchainSnapshot) -> None:
         s = self._snapshots.pop(getattr(snapshot, "id", None), None)
@@ -362,6 +430,12 @@ class _Impersonation:
 
     def __exit__(self, *exc: object) -> None:
         self.dev.stop_impersonating(self.address)
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, str):
+        return int(v, 16) if v.startswith("0x") else int(v)
+    return int(v)
 
 
 def _bitcoin_kit_code() -> bytes:

@@ -1,0 +1,207 @@
+"""The sequencer: builds every L2 block in Hemi's order and remembers what each block saw and ordered.
+
+Order within a block (hemi-protocol.md §1.1, the Bitcoin-Secure Sequencer role of the seed text): the
+Bitcoin-attributes step first (new headers into the hVM view), then *forced inputs* (tunnel deposits and other
+Bitcoin-derived inputs), then ordinary mempool transactions. A forced input that depends on Bitcoin transactions is
+ordered only once every one of them is in the hVM view the block sees (its block at or below the *indexed* tip, on
+the light chain); until then it waits and :meth:`Sequencer.waiting` says why. Precompile reads that name a txid are
+recorded too, so any transaction's Bitcoin dependencies are known after the fact.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+
+from hemi.errors import HemiLookupError, HemiValueError, UnknownTransactionError
+from hemi.types import HashLike, Txid
+
+if TYPE_CHECKING:
+    from hemi.node.devchain import Devchain
+    from hemi.node.hvm_view import HvmView
+
+TXID_PRECOMPILES = {0x42, 0x43, 0x47, 0x48, 0x49}  # their input starts with a display-order txid
+
+
+@dataclass(frozen=True)
+class ForcedInput:
+    """A Bitcoin-derived input waiting for (or given) its place in an L2 block."""
+
+    id: int
+    tx: dict  # eth transaction fields (``from`` a dev account or impersonated), or {"raw": bytes}
+    depends_on: tuple[Txid, ...]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """Where and why a transaction was ordered."""
+
+    tx_hash: bytes
+    l2_block: int
+    position: int
+    kind: str  # "forced" | "mempool"
+    depends_on: tuple[Txid, ...]  # declared (forced inputs) and read through precompiles
+    view: "HvmView"
+    label: str = ""
+
+
+@dataclass
+class BlockOrdering:
+    number: int
+    view: "HvmView"
+    forced: list[bytes] = field(default_factory=list)
+    mempool: list[bytes] = field(default_factory=list)
+
+
+class Sequencer:
+    """``dev.sequencer``: forced-input queue, proof-dependency ordering, and the record of every block."""
+
+    def __init__(self, dev: "Devchain") -> None:
+        self.dev = dev
+        self._queue: list[ForcedInput] = []
+        self._ids = itertools.count(1)
+        self._orderings: dict[bytes, Ordering] = {}
+        self._blocks: dict[int, BlockOrdering] = {}
+        self._reads: Optional[list[Txid]] = None
+        self.dropped: list[tuple[ForcedInput, str]] = []  # forced inputs refused when their turn came, and why
+
+    # ------------------------------------------------------------------ public API
+
+    def submit(self, tx: Union[dict, bytes, str], *, depends_on: Sequence[HashLike] = (), label: str = "") -> int:
+        """Queue a forced input: ordered at the front of the first L2 block whose hVM view holds every Bitcoin tx
+        in ``depends_on`` (with automine on, that may be a block mined right now). ``tx`` is an eth transaction
+        dict (``from`` a dev or impersonated account; nonce and gas filled at ordering time) or raw signed bytes.
+        Returns the input's id."""
+        if isinstance(tx, (bytes, str)):
+            raw = bytes.fromhex(tx[2:] if tx.startswith("0x") else tx) if isinstance(tx, str) else tx
+            body: dict = {"raw": raw}
+        elif isinstance(tx, dict):
+            if not tx.get("from"):
+                raise HemiValueError("a forced input needs a `from`")
+            body = dict(tx)
+        else:
+            raise HemiValueError(f"a forced input is a tx dict or raw bytes, got {type(tx).__name__}")
+        deps = tuple(Txid(t) for t in depends_on)
+        for t in deps:
+            try:
+                self.dev.btc.tx(t)
+            except UnknownTransactionError:
+                raise UnknownTransactionError(f"forced input depends on unknown Bitcoin tx {t}") from None
+        item = ForcedInput(next(self._ids), body, deps, label)
+        self._queue.append(item)
+        if self.dev.automine and self._ready(item, self.dev._view_for(self.dev.engine.head_number + 1)):
+            self.dev.mine(1)
+        return item.id
+
+    def waiting(self) -> list[tuple[ForcedInput, str]]:
+        """Queued forced inputs with the reason each still waits."""
+        view = self.dev._view_for(self.dev.engine.head_number + 1)
+        return [(item, self._why_waiting(item, view)) for item in self._queue]
+
+    def ordering(self, tx_hash: Union[bytes, str]) -> Ordering:
+        """How the sequencer ordered an EVM transaction (block, position, kind, Bitcoin dependencies, view)."""
+        h = _tx_hash(tx_hash)
+        o = self._orderings.get(h)
+        if o is None:
+            raise HemiLookupError(f"no ordered transaction 0x{h.hex()}")
+        return o
+
+    def block(self, number: int) -> BlockOrdering:
+        """What L2 block ``number`` saw (its hVM view) and ordered (forced inputs first, then mempool txs)."""
+        b = self._blocks.get(number)
+        if b is None:
+            if not 0 <= number <= self.dev.engine.head_number:
+                raise HemiLookupError(f"no L2 block {number}")
+            return BlockOrdering(number, self.dev.hvm_view(number))
+        return b
+
+    # ------------------------------------------------------------------ used by the devchain
+
+    def _ready(self, item: ForcedInput, view: "HvmView") -> bool:
+        return all(self._in_view(t, view) for t in item.depends_on)
+
+    def _in_view(self, txid: Txid, view: "HvmView") -> bool:
+        btc = self.dev.btc
+        try:
+            info = btc.tx(txid)
+        except UnknownTransactionError:
+            return False
+        if info.height is None or info.height > view.indexed_height:
+            return False
+        return bytes(self.dev._light.hashes[info.height]) == bytes(info.block_hash) \
+            if info.height < len(self.dev._light.hashes) else False
+
+    def _why_waiting(self, item: ForcedInput, view: "HvmView") -> str:
+        for t in item.depends_on:
+            try:
+                info = self.dev.btc.tx(t)
+            except UnknownTransactionError:
+                return f"Bitcoin tx {t} is no longer known (reorganised away?)"
+            if info.height is None:
+                return f"Bitcoin tx {t} is in the mempool, not yet in a block"
+            if info.height > view.indexed_height:
+                return (f"Bitcoin tx {t} is in block {info.height}; the hVM indexed tip is {view.indexed_height} "
+                        f"(light tip {view.light_tip_height}, lag {self.dev.config.hvm_indexer_lag}): "
+                        f"mine Bitcoin blocks and sync the view")
+        return "ready: will be ordered in the next L2 block"
+
+    def take_ready(self, view: "HvmView") -> list[ForcedInput]:
+        ready = [i for i in self._queue if self._ready(i, view)]
+        self._queue = [i for i in self._queue if i not in ready]
+        return ready
+
+    def start_reads(self) -> None:
+        self._reads = []
+
+    def note_read(self, address: int, data: bytes) -> None:
+        if self._reads is not None and address in TXID_PRECOMPILES and len(data) >= 32:
+            t = Txid.from_display_bytes(data[:32])
+            if t not in self._reads:
+                self._reads.append(t)
+
+    def end_reads(self) -> tuple[Txid, ...]:
+        reads, self._reads = self._reads or [], None
+        return tuple(reads)
+
+    def record(self, tx_hash: bytes, number: int, position: int, kind: str, depends_on: tuple[Txid, ...],
+               view: "HvmView", label: str = "") -> None:
+        self._orderings[tx_hash] = Ordering(tx_hash, number, position, kind, depends_on, view, label)
+        b = self._blocks.setdefault(number, BlockOrdering(number, view))
+        (b.forced if kind == "forced" else b.mempool).append(tx_hash)
+
+    def fix_view(self, number: int, view: "HvmView") -> None:
+        b = self._blocks.get(number)
+        if b is not None:
+            b.view = view
+            for h in b.forced + b.mempool:
+                self._orderings[h] = replace(self._orderings[h], view=view)
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot_state(self) -> tuple:
+        return (list(self._queue), self.dev.engine.head_number)
+
+    def restore_state(self, state: tuple) -> None:
+        """Blocks at or below the snapshot's head never change, so only later records are dropped."""
+        queue, head = state
+        self._queue = list(queue)
+        for n in [n for n in self._blocks if n > head]:
+            del self._blocks[n]
+        for h in [h for h, o in self._orderings.items() if o.l2_block > head]:
+            del self._orderings[h]
+
+
+def _tx_hash(value: Any) -> bytes:
+    if isinstance(value, (bytes, bytearray)) and len(value) == 32:
+        return bytes(value)
+    if isinstance(value, str):
+        s = value[2:] if value[:2] in ("0x", "0X") else value
+        try:
+            b = bytes.fromhex(s)
+        except ValueError:
+            b = b""
+        if len(b) == 32:
+            return b
+    raise HemiValueError(f"not a transaction hash: {value!r}")
