@@ -1,0 +1,291 @@
+"""Bitcoin finality of L2 blocks, computed as Hemi's BFG v2 does (hemi-protocol.md §4.3).
+
+The finality of an L2 block is that of the keystone providing it: the next keystone at or above the block
+(op-node ``getKeystoneProvidingFinality``). For that keystone BFG asks op-geth for it and up to 10 descendants
+(``kss_getKeystone(hash, 10)``), looks up each one's first publication block in TBC, and keeps the best
+``effective_confirmations = btc_tip_height − publication_height`` (a publication in the tip block has 0; one above
+the tip is skipped), paging on to later descendants until the best reaches 20 (``ultraFinalityDepth``) or there are
+none left. ``super_finality = effective_confirmations >= 10`` (``bfgapi.BitcoinSuperFinality``; configurable here).
+
+The legacy v1 number (BSS era, still read by hemi-viem) is reported too: ``btc_finality = tip − effectiveHeight −
+9 + 1`` capped at 100, −9 when unpublished, where ``effectiveHeight`` is the lowest Bitcoin height at which the
+keystone or any descendant was published (heminetwork v1.6.3 ``hemi.L2BTCFinalityFromBfgd``).
+
+Everything is recomputed from the canonical Bitcoin chain on every call: a reorg that removes a publication lowers
+the finality at once. The Bitcoin tip is the full chain's (TBC's), not the hVM's lagging view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Union
+
+from hemi.errors import HemiError, HemiLookupError, HemiValueError
+from hemi.node.keystones import KeystoneIndex, L2Keystone
+from hemi.node.pop import PopNetwork, Publication
+
+if TYPE_CHECKING:
+    from hemi.node.devchain import Devchain
+
+__all__ = [
+    "SUPERFINALITY_THRESHOLD", "ULTRA_FINALITY_DEPTH", "DESCENDANT_PAGE", "Finality", "FinalityService",
+    "UnknownFinalityTarget", "FutureBlockError", "NotSuperfinalizable",
+]
+
+SUPERFINALITY_THRESHOLD = 10  # bfgapi.BitcoinSuperFinality
+ULTRA_FINALITY_DEPTH = 20  # bfg ultraFinalityDepth: stop paging descendants once the best reaches this
+DESCENDANT_PAGE = 10  # bfg defaultKeystoneCount
+V1_FINALITY_DELAY = 9  # v1: btc_finality = tip - effectiveHeight - 9 + 1
+V1_UNPUBLISHED = -9
+V1_CAP = 100
+
+Target = Union[int, bytes, str, L2Keystone]
+
+
+class UnknownFinalityTarget(HemiLookupError):
+    """No L2 block or EVM transaction with this hash on the current L2 chain."""
+
+
+class FutureBlockError(HemiLookupError):
+    """An L2 block number above the current head."""
+
+
+class NotSuperfinalizable(HemiError):
+    """:meth:`FinalityService.superfinalize` cannot reach superfinality; the message names what is missing."""
+
+
+@dataclass(frozen=True)
+class Finality:
+    """The Bitcoin finality of one L2 block."""
+
+    l2_block: int
+    l2_block_hash: bytes
+    keystone: Optional[L2Keystone]  # the keystone providing finality; None while it is not mined
+    publication: Optional[Publication]  # the publication giving the best confirmations (maybe a descendant's)
+    effective_confirmations: int
+    superfinal: bool
+    btc_finality: int  # legacy v1 number, −9 … 100
+    btc_tip_height: int
+    superfinality_threshold: int = SUPERFINALITY_THRESHOLD
+    keystone_publication: Optional[Publication] = None  # the keystone's own first publication
+
+    def to_bfg_v2(self) -> dict:
+        """The shape of BFG's ``GET /v2/keystonefinality/{hash}`` (``L2KeystoneBitcoinFinalityResponse``)."""
+        p = self.publication
+        return {
+            "l2_keystone": self.keystone.to_json() if self.keystone is not None else None,
+            "block_hash": p.block_hash.hex if p is not None else None,
+            "block_height": p.height if p is not None else 0,
+            "effective_confirmations": self.effective_confirmations,
+            "super_finality": self.superfinal,
+        }
+
+    def to_legacy(self) -> dict:
+        """The v1 op-node shape ``L2BTCFinality{l2_keystone, btc_pub_height, btc_pub_header_hash, btc_finality}``;
+        pub height/hash are the keystone's own first publication (−1 / "" when it has none)."""
+        p = self.keystone_publication
+        return {
+            "l2_keystone": self.keystone.to_json() if self.keystone is not None else None,
+            "btc_pub_height": p.height if p is not None else -1,
+            "btc_pub_header_hash": p.block_hash.hex if p is not None else "",
+            "btc_finality": self.btc_finality,
+        }
+
+    def to_json(self) -> dict:
+        p = self.publication
+        return {
+            "l2_block": self.l2_block,
+            "l2_block_hash": "0x" + self.l2_block_hash.hex(),
+            "keystone": self.keystone.to_json() if self.keystone is not None else None,
+            "keystone_hash": self.keystone.hash.hex if self.keystone is not None else None,
+            "publication": p.to_json() if p is not None else None,
+            "effective_confirmations": self.effective_confirmations,
+            "superfinal": self.superfinal,
+            "superfinality_threshold": self.superfinality_threshold,
+            "btc_finality": self.btc_finality,
+            "btc_tip_height": self.btc_tip_height,
+            "bfg_v2": self.to_bfg_v2(),
+            "legacy": self.to_legacy(),
+        }
+
+
+def _as_hash(value: Union[bytes, str]) -> Optional[bytes]:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        b = bytes(value)
+        return b if len(b) == 32 else None
+    s = value[2:] if value[:2] in ("0x", "0X") else value
+    if len(s) != 64:
+        return None
+    try:
+        return bytes.fromhex(s)
+    except ValueError:
+        return None
+
+
+class FinalityService:
+    """Finality queries and :meth:`superfinalize` over a devchain, its keystones and its PoP network."""
+
+    def __init__(self, dev: "Devchain", keystones: KeystoneIndex, pop: PopNetwork, *,
+                 superfinality_threshold: int = SUPERFINALITY_THRESHOLD) -> None:
+        if isinstance(superfinality_threshold, bool) or not isinstance(superfinality_threshold, int) or \
+                superfinality_threshold < 0:
+            raise HemiValueError(f"superfinality_threshold is a non-negative int, got {superfinality_threshold!r}")
+        self.dev = dev
+        self.keystones = keystones
+        self.pop = pop
+        self.superfinality_threshold = superfinality_threshold
+
+    # ------------------------------------------------------------------ targets
+
+    def block_number(self, target: Target, *, allow_future: bool = False) -> int:
+        """The L2 block number ``target`` names: a number, ``"latest"``, an L2 block hash, an EVM tx hash (the
+        block that mined it), or a keystone."""
+        engine = self.dev.engine
+        head = engine.head_number
+        if isinstance(target, L2Keystone):
+            return target.l2_block_number
+        if isinstance(target, int) and not isinstance(target, bool):
+            if target < 0:
+                raise HemiValueError(f"an L2 block number is non-negative, got {target}")
+            if target > head and not allow_future:
+                raise FutureBlockError(f"L2 block {target} is in the future (head is {head})")
+            return target
+        if target == "latest":
+            return head
+        if isinstance(target, (bytes, bytearray, memoryview, str)):
+            h = _as_hash(target)
+            if h is None:
+                raise HemiValueError(f"a finality target is an L2 block number, a 32-byte L2 block hash or an EVM "
+                                     f"transaction hash; got {target!r}")
+            n = engine.block_number_of(h)
+            if n is not None:
+                return n
+            rec = engine.tx_record(h)
+            if rec is not None:
+                return rec.block_number
+            raise UnknownFinalityTarget(f"0x{h.hex()} is neither an L2 block hash nor a mined EVM transaction hash "
+                                        f"on the current chain (head is {head})")
+        raise HemiValueError(f"cannot take the finality of {type(target).__name__} {target!r}")
+
+    # ------------------------------------------------------------------ queries
+
+    def _effective(self, ks: L2Keystone, tip: int) -> tuple[int, Optional[Publication]]:
+        """BFG v2 ``handleKeystoneFinality``: the best (tip − first publication height) over the keystone and its
+        descendants, 10 at a time, until it reaches 20 or the descendants run out."""
+        best, best_pub = 0, None
+        page = [ks] + self.keystones.descendants(ks, DESCENDANT_PAGE)
+        while True:
+            for k in page:
+                pub = self.pop.first_publication(k.hash)
+                if pub is None or pub.height > tip:
+                    continue
+                conf = tip - pub.height
+                if best_pub is None or conf > best:
+                    best, best_pub = conf, pub
+            if best >= ULTRA_FINALITY_DEPTH:
+                break
+            more = self.keystones.descendants(page[-1], DESCENDANT_PAGE)
+            if not more:
+                break
+            page = more
+        return best, best_pub
+
+    def _v1(self, ks: L2Keystone, tip: int) -> int:
+        heights = [p.height for k, p in ((k, self.pop.first_publication(k.hash))
+                                         for k in [ks] + self._all_descendants(ks)) if p is not None]
+        if not heights:
+            return V1_UNPUBLISHED
+        return min(V1_CAP, tip - min(heights) - V1_FINALITY_DELAY + 1)
+
+    def _all_descendants(self, ks: L2Keystone) -> list[L2Keystone]:
+        n = (self.keystones.head_number - ks.l2_block_number) // self.keystones.interval
+        return self.keystones.descendants(ks, max(0, n))
+
+    def finality(self, target: Target = "latest") -> Finality:
+        """The Bitcoin finality of an L2 block (number, block hash, or EVM tx hash)."""
+        n = self.block_number(target)
+        block_hash = bytes(self.dev.engine.block(n).hash)
+        tip = self.dev.btc.height
+        ks = self.keystones.keystone_for(n)
+        if ks is None:
+            return Finality(n, block_hash, None, None, 0, False, V1_UNPUBLISHED, tip, self.superfinality_threshold)
+        eff, pub = self._effective(ks, tip)
+        return Finality(n, block_hash, ks, pub, eff, pub is not None and eff >= self.superfinality_threshold,
+                        self._v1(ks, tip), tip, self.superfinality_threshold, self.pop.first_publication(ks.hash))
+
+    def keystone_finality(self, keystone_hash) -> Finality:
+        """BFG's ``/v2/keystonefinality/{hash}``: finality by abbreviated keystone hash (unknown → lookup error)."""
+        return self.finality(self.keystones.get(keystone_hash))
+
+    # ------------------------------------------------------------------ driving both chains
+
+    def superfinalize(self, target: Target = "latest", *, max_l2_blocks: int = 1_000,
+                      max_btc_blocks: Optional[int] = None) -> Finality:
+        """Mine L2 blocks up to the keystone providing ``target``'s finality, have the PoP miners publish it, mine
+        Bitcoin blocks until its effective confirmations reach the threshold, then sync the hVM view.
+
+        Bounded: raises :class:`NotSuperfinalizable` naming what is missing (no online miner, too many blocks
+        needed, a publication that never confirmed). ``max_btc_blocks`` defaults to the threshold plus the longest
+        miner delay plus 10 (lazy funding of a miner's wallet is not counted)."""
+        dev, pop, ksi = self.dev, self.pop, self.keystones
+        n = self.block_number(target, allow_future=True)
+        k_number = ksi.keystone_number_for(n)
+        current = self.finality(n) if n <= dev.engine.head_number else None
+        if current is not None and current.superfinal:
+            return current
+        existing = ksi.keystone_for(n)
+        published = existing is not None and (pop.first_publication(existing.hash) is not None
+                                              or pop.mempool_publications(existing.hash))
+        if not published and not pop.online_miners:
+            if pop.miners:
+                names = ", ".join(pop.miners)
+                raise NotSuperfinalizable(f"no PoP miner is online: miners {names} are offline, so keystone "
+                                          f"{k_number} would never be published (pop.set_policy(name, 'immediate') "
+                                          f"or publish it by hand with pop.publish())")
+            raise NotSuperfinalizable(f"no PoP miners: keystone {k_number} would never be published "
+                                      f"(add one with pop.add_miner(name))")
+        needed = k_number - dev.engine.head_number
+        if needed > max_l2_blocks:
+            raise NotSuperfinalizable(f"keystone {k_number} needs {needed} more L2 blocks, over "
+                                      f"max_l2_blocks={max_l2_blocks}")
+        if needed > 0:
+            dev.mine(needed)
+        ks = ksi.get(k_number)
+        pop.poll()
+        pop.ensure_published(ks)
+        if max_btc_blocks is None:
+            delay = max((m.after_btc_blocks for m in pop.online_miners if m.policy == "delay"), default=0)
+            max_btc_blocks = self.superfinality_threshold + delay + 10
+        mined = 0
+        while True:
+            f = self.finality(n)
+            if f.superfinal:
+                break
+            if mined >= max_btc_blocks:
+                raise NotSuperfinalizable(self._why(ks, f, mined))
+            if f.publication is not None:
+                step = min(max(1, self.superfinality_threshold - f.effective_confirmations), max_btc_blocks - mined)
+            else:
+                step = 1
+            dev.btc.mine(step)
+            mined += step
+            pop.poll()
+            if pop.first_publication(ks.hash) is None and not pop.mempool_publications(ks.hash):
+                pop.ensure_published(ks)
+        dev.sync_btc(max_blocks=max(1, max_l2_blocks))
+        return self.finality(n)
+
+    def _why(self, ks: L2Keystone, f: Finality, mined: int) -> str:
+        if f.publication is None:
+            pending = self.pop.mempool_publications(ks.hash)
+            fails = [x for x in self.pop.failures if x.keystone_hash == ks.hash]
+            detail = f"; {len(pending)} PoP tx(s) still in the mempool" if pending else ""
+            if fails:
+                detail += "; failures: " + "; ".join(f"{x.miner}: {x.error}" for x in fails)
+            waiting = [m.name for m in self.pop.miners.values() if bytes(ks.hash) in m.pending]
+            if waiting:
+                detail += f"; miners still delaying: {', '.join(waiting)}"
+            return (f"publication never confirmed: no PoP tx for keystone {ks.l2_block_number} ({ks.hash}) entered "
+                    f"the canonical Bitcoin chain after {mined} Bitcoin blocks{detail}")
+        return (f"keystone {ks.l2_block_number} has {f.effective_confirmations} effective confirmations after "
+                f"{mined} Bitcoin blocks, below the threshold {self.superfinality_threshold}")
