@@ -1,0 +1,17 @@
+"""Testing helpers for Hemi contracts: assertions about both chains, and the pytest plugin.
+
+``from hemi.testing import assert_btc_confirmed, assert_superfinal, ...`` works with or without pytest. The plugin
+(``hemi.testing.plugin``, registered through the ``pytest11`` entry point ``hemi``) adds the fixtures ``devchain``,
+``w3``, ``btc``, ``accounts`` and ``bitcoin_kit`` and the ``btc_reorg`` and ``hemi`` markers; see its docstring.
+"""
+
+from hemi.testing.assertions import (
+    assert_btc_confirmed,
+    assert_not_superfinal,
+    assert_ordered_after,
+    assert_superfinal,
+    resolve_l2_block,
+)
+
+__all__ = ["assert_btc_confirmed", "assert_not_superfinal", "assert_ordered_after", "assert_superfinal",
+           "resolve_l2_block"]
