@@ -34,7 +34,7 @@ from bitcoin.core import COutPoint, CMutableTransaction, CScript, CTxIn, CTxOut
 from hemi.btc import params
 from hemi.btc.validation import dust_threshold
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, InsufficientFunds
-from hemi.node.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev
+from hemi.node.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
 from hemi.types import BlockHash, HashLike, Txid
 
 if TYPE_CHECKING:
@@ -280,8 +280,6 @@ class PopNetwork:
         if keystone is None:
             latest = self.keystones.latest(1)
             if not latest:
-                from hemi.node.keystones import UnknownKeystoneError
-
                 raise UnknownKeystoneError(f"no keystone mined yet (L2 head is {self.keystones.head_number}; the "
                                            f"first keystone is block {self.keystones.interval})")
             return latest[0]
@@ -337,6 +335,12 @@ class PopNetwork:
         delayed miners whose time has come publish (:meth:`poll`)."""
         if self.keystones.is_keystone(number):
             ks = self.keystones.get(number)
+            eager = [m.name for m in self.miners.values() if m.policy == "immediate"]
+            if self.auto_fund and eager:
+                try:
+                    self.fund(eager)  # one maturity round for all of them, not one per miner
+                except HemiError:
+                    pass  # each miner's own attempt below records the failure
             for m in list(self.miners.values()):
                 if m.policy == "immediate":
                     self._auto_publish(m, ks)
