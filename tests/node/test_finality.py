@@ -11,16 +11,13 @@ from hemi.errors import HemiError, HemiLookupError, HemiValueError
 from hemi.node.devchain import Devchain
 from hemi.node.finality import FinalityService, FutureBlockError, NotSuperfinalizable, UnknownFinalityTarget
 from hemi.node.keystones import KeystoneIndex, UnknownKeystoneError
-from hemi.node.pop import PopNetwork
 
 
 def setup(threshold: int = 10, **pop_kw):
-    dev = Devchain(predeploy_bitcoin_kit=False)
-    ks = KeystoneIndex(dev)
-    pop = PopNetwork(dev, ks, **pop_kw)
-    dev.on_block(pop.on_block)
-    fin = FinalityService(dev, ks, pop, superfinality_threshold=threshold)
-    return dev, ks, pop, fin
+    """The devchain's own wired keystones, PoP network and finality service (``dev.finality`` uses them)."""
+    dev = Devchain(predeploy_bitcoin_kit=False, superfinality_threshold=threshold,
+                   **{f"pop_{k}": v for k, v in pop_kw.items()})
+    return dev, dev.keystones, dev.pop, dev._finality
 
 
 def test_unpublished_and_unmined_keystones():

@@ -11,16 +11,14 @@ from bitcoin.core import COutPoint, CMutableTransaction, CScript, CTxIn, CTxOut
 from hemi.btc import params
 from hemi.errors import HemiValueError
 from hemi.node.devchain import Devchain
-from hemi.node.keystones import KeystoneIndex, L2Keystone
-from hemi.node.pop import (POP_TX_SIZE_ESTIMATE, PopNetwork, UnknownMinerError, parse_pop_script, pop_script)
+from hemi.node.keystones import L2Keystone
+from hemi.node.pop import POP_TX_SIZE_ESTIMATE, UnknownMinerError, parse_pop_script, pop_script
 
 
 def setup(**kw):
-    dev = Devchain(predeploy_bitcoin_kit=False)
-    ks = KeystoneIndex(dev)
-    pop = PopNetwork(dev, ks, **kw)
-    dev.on_block(pop.on_block)
-    return dev, ks, pop
+    """A devchain with its own wired PoP network (``default_miner`` / ``auto_fund`` go to its config)."""
+    dev = Devchain(predeploy_bitcoin_kit=False, **{f"pop_{k}": v for k, v in kw.items()})
+    return dev, dev.keystones, dev.pop
 
 
 def test_op_return_script_is_exactly_6a4c50_HEMI_abbreviation():

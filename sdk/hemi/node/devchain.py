@@ -45,11 +45,16 @@ class DevchainConfig:
     hvm_indexer_lag: int = 2  # hVMIndexerTipLag
     automine: bool = True
     predeploy_bitcoin_kit: bool = True
+    keystone_interval: int = 25  # hemi.KeystoneHeaderPeriod
+    superfinality_threshold: int = 10  # effective confirmations (BFG v2 rule)
+    pop_default_miner: bool = True  # one PoP miner ("default", publish at once) from the start
+    pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
 
     def __post_init__(self) -> None:
-        for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id"):
+        for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id",
+                     "keystone_interval", "superfinality_threshold"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name in ("block_time", "chain_id",
+            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name in ("block_time", "chain_id", "keystone_interval",
                                                                                     "max_btc_headers_per_block")
                                                                      else 0):
                 raise HemiValueError(f"{name} must be a non-negative int (positive for ids, times and caps), "
@@ -105,6 +110,17 @@ class Devchain:
 
         self.sequencer = Sequencer(self)
         self._mount_hvm_precompiles()
+        from hemi.node.finality import FinalityService
+        from hemi.node.keystones import KeystoneIndex
+        from hemi.node.pop import PopNetwork
+
+        self.keystones = KeystoneIndex(self, interval=cfg.keystone_interval)
+        self.pop = PopNetwork(self, self.keystones, default_miner=cfg.pop_default_miner,
+                              auto_fund=cfg.pop_auto_fund)
+        self.on_block(self.pop.on_block)  # PoP miners react to new keystones (not to Bitcoin changes: see pop.py)
+        self._stateful.append("pop")
+        self._finality = FinalityService(self, self.keystones, self.pop,
+                                         superfinality_threshold=cfg.superfinality_threshold)
         self._w3 = None
 
     # ------------------------------------------------------------------ accounts
@@ -234,6 +250,25 @@ class Devchain:
                 return out
 
             self.precompiles.register(address, fn, gas=info.gas, name=info.name)
+
+    # ------------------------------------------------------------------ Proof-of-Proof finality
+
+    def finality(self, target: Any = "latest"):
+        """Bitcoin finality of an L2 block (number or hash) or EVM tx hash, as Hemi's finality service computes it:
+        the next keystone at or above it, its first publication on the canonical Bitcoin chain, effective
+        confirmations (best over the keystone and its descendants) and ``superfinal``. Recomputed on every call."""
+        return self._finality.finality(target)
+
+    def superfinalize(self, target: Any = "latest", **limits: Any):
+        """Drive both chains until ``target`` is superfinal (mine L2 to the keystone, let PoP miners publish, mine
+        Bitcoin, sync the view); raises ``NotSuperfinalizable`` naming the cause when it cannot happen."""
+        return self._finality.superfinalize(target, **limits)
+
+    def provenance(self, tx_hash: Any):
+        """The chain of trust of an EVM transaction that consumed Bitcoin-derived input (see hemi.node.provenance)."""
+        from hemi.node.provenance import build_provenance
+
+        return build_provenance(self, tx_hash)
 
     # ------------------------------------------------------------------ mining and time
 
