@@ -22,6 +22,8 @@ points) takes pytest over whenever it is installed and not blocked: it is loaded
 then registers no fixtures at all, so ape's fixtures and isolation are the only ones. The check looks in
 ``config.pluginmanager`` (so ``-p no:ape_test`` turns ape off and these fixtures on), not at ``sys.modules``: user
 code may import ape without ape running the tests. Markers stay registered either way (``--strict-markers``).
+``hemi_fixtures = on`` registers them even under ape; they are registered after ape's, so hemi's ``accounts``
+then shadows ape's.
 """
 
 from __future__ import annotations
