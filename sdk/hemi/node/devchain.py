@@ -186,7 +186,7 @@ class Devchain:
             reads = self.sequencer.end_reads()
         deps = tuple(dict.fromkeys(item.depends_on + reads))
         self.sequencer.record(rec.tx.hash, self.engine.head_number + 1, rec.index, "forced", deps,
-                              self._pending_view, item.label)
+                              self._pending_view, item.label, input_id=item.id)
 
     def _tx_from_fields(self, body: dict) -> tuple[Any, bytes, bool]:
         """(tx, sender, signed) from eth-style fields; nonce, gas and fees are filled now, at ordering time."""

@@ -65,7 +65,8 @@ class Sequencer:
         self._orderings: dict[bytes, Ordering] = {}
         self._blocks: dict[int, BlockOrdering] = {}
         self._reads: Optional[list[Txid]] = None
-        self.dropped: list[tuple[ForcedInput, str]] = []  # forced inputs refused when their turn came, and why
+        self.dropped: list[tuple[ForcedInput, str]] = []
+        self._by_input: dict[int, bytes] = {}  # forced input id -> the EVM tx it became  # forced inputs refused when their turn came, and why
 
     # ------------------------------------------------------------------ public API
 
@@ -107,6 +108,11 @@ class Sequencer:
         if o is None:
             raise HemiLookupError(f"no ordered transaction 0x{h.hex()}")
         return o
+
+    def tx_of(self, input_id: int) -> Optional[bytes]:
+        """The EVM tx hash a forced input became, or None while it waits (or if it was dropped)."""
+        h = self._by_input.get(input_id)
+        return h if h is not None and h in self._orderings else None
 
     def block(self, number: int) -> BlockOrdering:
         """What L2 block ``number`` saw (its hVM view) and ordered (forced inputs first, then mempool txs)."""
@@ -166,7 +172,9 @@ class Sequencer:
         return tuple(reads)
 
     def record(self, tx_hash: bytes, number: int, position: int, kind: str, depends_on: tuple[Txid, ...],
-               view: "HvmView", label: str = "") -> None:
+               view: "HvmView", label: str = "", input_id: Optional[int] = None) -> None:
+        if input_id is not None:
+            self._by_input[input_id] = tx_hash
         self._orderings[tx_hash] = Ordering(tx_hash, number, position, kind, depends_on, view, label)
         b = self._blocks.setdefault(number, BlockOrdering(number, view))
         (b.forced if kind == "forced" else b.mempool).append(tx_hash)
