@@ -102,14 +102,17 @@ def _describe_finality(f: Any) -> str:
     if isinstance(h, (bytes, bytearray)):
         h = "0x" + bytes(h).hex()
     parts.append(f"l2_block_hash={h}")
-    parts.append(f"keystone={g('keystone')}")
+    ks = g("keystone")
+    parts.append(f"keystone={'None (not mined yet)' if ks is None else getattr(ks, 'l2_block_number', ks)}")
     pub = getattr(f, "publication", None)
     if pub is None:
         parts.append("publication=None (the keystone is not yet published to Bitcoin)")
     else:
         parts.append(f"publication=(Bitcoin block {getattr(pub, 'height', '?')} {getattr(pub, 'block_hash', '?')}, "
                      f"txid {getattr(pub, 'txid', '?')})")
-    parts.append(f"effective_confirmations={g('effective_confirmations')}")
+    need = getattr(f, "superfinality_threshold", None)
+    parts.append(f"effective_confirmations={g('effective_confirmations')}"
+                 + (f" (superfinal at {need})" if need is not None else ""))
     parts.append(f"btc_finality={g('btc_finality')}")
     parts.append(f"btc_tip_height={g('btc_tip_height')}")
     parts.append(f"superfinal={g('superfinal')}")
@@ -122,11 +125,15 @@ def assert_superfinal(dev: Any, target: Any) -> Any:
     f, n, what = _finality(dev, target, "assert_superfinal")
     if not getattr(f, "superfinal", False):
         pub = getattr(f, "publication", None)
-        if pub is None:
+        need = getattr(f, "superfinality_threshold", None)
+        if getattr(f, "keystone", "?") is None:
+            why = f"the keystone covering it is not mined yet (L2 head is {dev.engine.head_number})"
+        elif pub is None:
             why = "its keystone is not published to Bitcoin yet"
         else:
             why = (f"its keystone is published in Bitcoin block {getattr(pub, 'height', '?')} with "
-                   f"{getattr(f, 'effective_confirmations', '?')} effective confirmations, not yet enough")
+                   f"{getattr(f, 'effective_confirmations', '?')} effective confirmations"
+                   + (f", {need} needed" if need is not None else ", not yet enough"))
         raise AssertionError(f"expected {what} to be superfinal, but it is not: {why}. Found: {_describe_finality(f)}."
                              f" Hint: call dev.superfinalize({n}) to publish its keystone and mine Bitcoin blocks "
                              f"until it is superfinal")

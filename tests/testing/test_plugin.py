@@ -1,0 +1,254 @@
+"""hemi's pytest plugin, exercised through generated test files (pytester): fixtures on one isolated session
+devchain, the btc_reorg marker, options, standing down under ape, and a cheap import."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from hemi.testing.plugin import parse_devchain_config
+
+pytest_plugins = ["pytester"]
+
+# ape's pytest plugin is loaded by every pytest run where eth-ape is installed (this repo's `.[ape]` extra), and the
+# hemi plugin stands down under it; the generated runs block it, as a user without ape would have it. Hypothesis's
+# plugin is blocked for speed: pytester drops modules first imported by an in-process run, so every run would
+# import (and assertion-rewrite) all of hypothesis again.
+NO_APE = ("-p", "no:ape_test", "-p", "no:hypothesispytest")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _devchain_modules_loaded_once():
+    """Import the devchain's modules here, so that pytester keeps them between the in-process runs below."""
+    import hemi.node.devchain  # noqa: F401
+    import hemi.web3.provider  # noqa: F401
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*NO_APE, "--strict-markers", *args)
+
+
+def test_fixtures_are_views_of_one_devchain(pytester):
+    pytester.makepyfile("""
+        from hemi.btc.chain import BitcoinChain
+
+        def test_views(devchain, w3, btc, accounts):
+            assert w3 is devchain.w3 and btc is devchain.btc
+            assert isinstance(btc, BitcoinChain)
+            assert len(accounts) == 10 and accounts == devchain.accounts
+            assert w3.eth.chain_id == 31337
+            h = w3.eth.send_transaction({"from": accounts[0], "to": accounts[1], "value": 5})
+            assert w3.eth.get_transaction_receipt(h).status == 1
+            btc.mine(3)
+            assert btc.height == 3
+
+        def test_bitcoin_kit_is_lazy(request, devchain):
+            try:
+                kit = request.getfixturevalue("bitcoin_kit")
+            except RuntimeError as e:  # until the hBK artifact ships
+                assert "has no code at 0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12" in str(e)
+            else:
+                assert kit.address == "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=0)"])
+
+
+def test_each_test_is_isolated_on_the_one_session_devchain(pytester):
+    pytester.makepyfile("""
+        seen = {}
+
+        def test_1_changes_both_chains(devchain, w3, btc, accounts):
+            seen["dev"] = devchain
+            seen["balance"] = w3.eth.get_balance(accounts[1])
+            btc.mine(7)
+            devchain.mine(4)
+            w3.eth.send_transaction({"from": accounts[0], "to": accounts[1], "value": 10**18})
+            devchain.automine = False
+            assert btc.height == 7 and w3.eth.block_number == 5
+
+        def test_2_sees_the_original_heights(devchain, w3, btc, accounts, devchain_session):
+            assert devchain is seen["dev"] is devchain_session  # one Devchain per session
+            assert btc.height == 0 and w3.eth.block_number == 0
+            assert devchain.hvm_view().light_tip_height == 0
+            assert w3.eth.get_balance(accounts[1]) == seen["balance"]
+            assert devchain.automine
+
+        def test_3_no_fixture_no_devchain():
+            pass
+    """)
+    result = run(pytester, "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+
+
+def test_btc_reorg_marker_parametrises_over_depths(pytester):
+    pytester.makepyfile("""
+        import pytest
+
+        DEPTHS = []
+
+        @pytest.mark.btc_reorg(depths=(1, 3, 6))
+        def test_reorg(btc, btc_reorg_depth):
+            btc.mine(btc_reorg_depth + 2)
+            tip = btc.tip
+            btc.reorg(btc_reorg_depth)
+            assert btc.tip != tip and btc.height == btc_reorg_depth + 3
+            DEPTHS.append(btc_reorg_depth)
+
+        @pytest.mark.btc_reorg
+        def test_default_depths_without_the_argument():
+            pass
+
+        @pytest.mark.btc_reorg(2, 4)
+        class TestPositional:
+            def test_it(self, btc_reorg_depth):
+                assert btc_reorg_depth in (2, 4)
+
+        def test_zz_every_depth_ran():
+            assert DEPTHS == [1, 3, 6]
+    """)
+    rec = pytester.inline_run(*NO_APE, "--strict-markers")
+    ids = [r.nodeid.split("::", 1)[1] for r in rec.getreports("pytest_runtest_logreport") if r.when == "call"]
+    assert ids == ["test_reorg[btc_reorg1]", "test_reorg[btc_reorg3]", "test_reorg[btc_reorg6]",
+                   "test_default_depths_without_the_argument[btc_reorg1]",
+                   "test_default_depths_without_the_argument[btc_reorg3]",
+                   "test_default_depths_without_the_argument[btc_reorg6]",
+                   "TestPositional::test_it[btc_reorg2]", "TestPositional::test_it[btc_reorg4]",
+                   "test_zz_every_depth_ran"]
+    rec.assertoutcome(passed=9)
+
+
+def test_btc_reorg_misuse_is_reported(pytester):
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.btc_reorg(depths=(0, 2))
+        def test_bad_depth():
+            pass
+
+        def test_depth_without_marker(btc_reorg_depth):
+            pass
+    """)
+    result = run(pytester)
+    result.stdout.fnmatch_lines(["*btc_reorg depths must be positive ints, got (0, 2)*"])
+    assert result.ret != 0
+
+
+def test_seed_and_config_options(pytester):
+    pytester.makeini("""
+        [pytest]
+        hemi_seed = 5
+        hemi_devchain_config =
+            hvm_indexer_lag=0
+            block_time = 3
+    """)
+    pytester.makepyfile("""
+        import pytest
+
+        def test_configured(devchain, pytestconfig):
+            want = pytestconfig.getoption("hemi_seed") or 5
+            assert devchain.config.seed == want
+            assert devchain.config.hvm_indexer_lag == 0 and devchain.config.block_time == 3
+
+        @pytest.mark.hemi(seed=9, hvm_indexer_lag=1)
+        def test_marker_config(devchain, devchain_session):
+            assert devchain is not devchain_session
+            assert devchain.config.seed == 9 and devchain.config.hvm_indexer_lag == 1
+            assert devchain.config.block_time == 3  # the ini settings still apply
+
+        @pytest.mark.hemi(no_such_setting=1)
+        def test_unknown_setting(devchain):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=5 hvm_indexer_lag=0 block_time=3)",
+                                 "*hemi devchain configuration*no_such_setting*"])
+    result = run(pytester, "--hemi-seed", "11", "-k", "configured")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=11 *"])
+
+
+def test_parse_devchain_config():
+    assert parse_devchain_config(["hvm_indexer_lag=0", "automine = false", "", "# note",
+                                  "chain_id=0x7a69, accounts=3 hvm_profile=op-geth-latest",
+                                  "mnemonic = test test junk  # words"]) == {
+        "hvm_indexer_lag": 0, "automine": False, "chain_id": 31337, "accounts": 3, "hvm_profile": "op-geth-latest",
+        "mnemonic": "test test junk"}
+    with pytest.raises(pytest.UsageError, match="expected key=value"):
+        parse_devchain_config(["hvm_indexer_lag"])
+
+
+def test_importing_the_plugin_loads_nothing_heavy():
+    code = ("import sys, hemi.testing.plugin, hemi.testing; "
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('web3', 'eth', 'eth_tester', 'eth_abi', "
+            "'eth_utils', 'solcx', 'ape', 'bitcoin') or m.startswith(('hemi.node', 'hemi.hvm', 'hemi.web3', "
+            "'hemi.btc', 'hemi.testing.fixtures'))); print(bad); assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------------------------- standing down
+
+STAND_DOWN_TESTS = """
+    import pytest
+
+    def test_uses_devchain(devchain):
+        pass
+
+    def test_no_hemi_fixtures_plugin(pytestconfig):
+        assert not pytestconfig.pluginmanager.has_plugin("hemi-fixtures")
+
+    @pytest.mark.btc_reorg(depths=(1, 2))
+    def test_markers_still_registered(btc_reorg_depth):
+        assert btc_reorg_depth in (1, 2)
+"""
+
+# What ape's plugin does in its pytest_configure: register its runner and fixtures objects (classes of ape.pytest.*).
+FAKE_APE = {
+    "runner-name": """
+        def pytest_configure(config):
+            config.pluginmanager.register(object(), "ape-test")
+    """,
+    "ape-module": """
+        class PytestApeFixtures:
+            pass
+        PytestApeFixtures.__module__ = "ape.pytest.fixtures"
+
+        def pytest_configure(config):
+            config.pluginmanager.register(PytestApeFixtures(), "fixtures-under-another-name")
+    """,
+}
+
+
+@pytest.mark.parametrize("how", sorted(FAKE_APE))
+def test_stands_down_when_ape_is_active(pytester, how):
+    pytester.makeconftest(FAKE_APE[how])
+    pytester.makepyfile(STAND_DOWN_TESTS)
+    result = run(pytester)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["hemi: devchain fixtures off: ape's pytest plugin is active (*); "
+                                 "run with -p no:ape_test*", "*fixture 'devchain' not found*"])
+
+
+def test_fixtures_can_be_forced_on_or_off(pytester):
+    pytester.makeconftest(FAKE_APE["runner-name"])
+    pytester.makepyfile("def test_uses_devchain(devchain):\n    assert devchain.btc.height == 0\n")
+    result = run(pytester, "-o", "hemi_fixtures=on")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=0)"])
+    result = run(pytester, "-o", "hemi_fixtures=off")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["hemi: devchain fixtures off: hemi_fixtures = off"])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ape") is None, reason="eth-ape is not installed")
+def test_stands_down_under_the_real_ape_plugin(pytester):
+    pytester.makepyfile(STAND_DOWN_TESTS)
+    result = pytester.runpytest_subprocess("--strict-markers", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+    result.stdout.fnmatch_lines(["hemi: devchain fixtures off: ape's pytest plugin is active ('ape_test')*",
+                                 "*fixture 'devchain' not found*"])
+    result.assert_outcomes(passed=3, errors=1)
