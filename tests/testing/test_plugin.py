@@ -3,6 +3,7 @@ devchain, the btc_reorg marker, options, standing down under ape, and a cheap im
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import subprocess
 import sys
@@ -23,8 +24,8 @@ NO_APE = ("-p", "no:ape_test", "-p", "no:hypothesispytest")
 @pytest.fixture(scope="module", autouse=True)
 def _devchain_modules_loaded_once():
     """Import the devchain's modules here, so that pytester keeps them between the in-process runs below."""
-    import hemi.node.devchain  # noqa: F401
-    import hemi.web3.provider  # noqa: F401
+    for name in ("hemi.node.devchain", "hemi.web3.provider"):
+        importlib.import_module(name)
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

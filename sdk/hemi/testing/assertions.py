@@ -235,9 +235,9 @@ def assert_ordered_after(dev: Any, evm_tx: Any, btc_txid: Any, *, indexed: bool 
         raise AssertionError(f"{expect}, but the Bitcoin tx is still in the mempool, in no block. {seen}. Hint: mine "
                              f"it (dev.btc.mine(1)), sync the view (dev.sync_btc()), then send the EVM tx.{ordering}")
     if info.height > limit:
-        raise AssertionError(f"{expect}, but its Bitcoin block {info.height} ({info.block_hash}) is above the {tip_name}"
-                             f" {limit} of {seen}. Hint: send the EVM tx after dev.sync_btc() (or mine more L2 "
-                             f"blocks so the view catches up).{ordering}")
+        raise AssertionError(f"{expect}, but its Bitcoin block {info.height} ({info.block_hash}) is above the "
+                             f"{tip_name} {limit} of {seen}. Hint: send the EVM tx after dev.sync_btc() (or mine "
+                             f"more L2 blocks so the view catches up).{ordering}")
     on_chain = _hash_at(dev.btc, view.light_tip_hash, view.light_tip_height, info.height)
     if on_chain != bytes(info.block_hash):
         from hemi.types import BlockHash

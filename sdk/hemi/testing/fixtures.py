@@ -85,4 +85,5 @@ class HemiFixtures:
 
     @pytest.fixture
     def btc_reorg_depth(self) -> int:
+        """The Bitcoin reorg depth of this run of a ``@pytest.mark.btc_reorg(depths=...)`` test."""
         pytest.fail("btc_reorg_depth comes from @pytest.mark.btc_reorg(depths=(...)) on the test", pytrace=False)
