@@ -21,6 +21,8 @@ import "../lib/BtcScript.sol";
 ///  - `UTXO.scriptPubKey` is filled with the queried address's script from 0x46 (Hemi's leaves it empty).
 ///  - `getTransactionInputsByTxId` / `getTransactionOutputsByTxId` are implemented (Hemi's contract lacks them).
 ///  - `isAddressValid` returns false when 0x46 fails (Hemi's reverts), and bounds the gas 0x46 may burn.
+///  - Both UTXO signatures are answered: IBitcoinKit's (string,uint32,uint32) and the (string,uint256,uint256)
+///    of Hemi's published implementation and docs (through the fallback).
 /// Left empty as in Hemi's implementation: `Output.outputAddress` (deriving base58/bech32 text on chain is
 /// costly and network-dependent) and `Output.spentDetail` ("not implemented yet" in the struct definition).
 contract BitcoinKit is IBitcoinKit {
@@ -44,6 +46,9 @@ contract BitcoinKit is IBitcoinKit {
     uint256 internal constant MAX_SCRIPT_LENGTH = 64;
     /// @dev Gas forwarded to 0x46 where a failing call must not burn the caller's gas (0x46 costs 25000).
     uint256 internal constant ADDR_TO_SCRIPT_GAS = 100_000;
+    /// @dev Selector of getUTXOsForBitcoinAddress(string,uint256,uint256), answered by the fallback.
+    bytes4 internal constant UTXOS_UINT256_SELECTOR =
+        bytes4(keccak256("getUTXOsForBitcoinAddress(string,uint256,uint256)"));
 
     /// @notice Lists unspent outputs of a Bitcoin address, one slice at a time.
     /// @dev Sends `address || uint24(pageNumber) || uint8(pageSize)` to 0x41, truncating both numbers to those
@@ -62,7 +67,26 @@ contract BitcoinKit is IBitcoinKit {
         override
         returns (UTXO[] memory list)
     {
-        bytes memory addr = bytes(btcAddress);
+        return utxosOf(bytes(btcAddress), pageNumber, pageSize);
+    }
+
+    /// @notice Also answers `getUTXOsForBitcoinAddress(string,uint256,uint256)`, the signature of Hemi's
+    /// published implementation and of the hBK docs, which has a different selector from IBitcoinKit's uint32
+    /// version. It behaves exactly like the uint32 version (only the low 24 / 8 bits are used). Handled here rather
+    /// than as an overload so the ABI stays IBitcoinKit's and callers by name are not ambiguous. Any other unknown
+    /// call reverts with empty data, as for a contract without a fallback.
+    /// @param input Calldata: selector || abi.encode(string btcAddress, uint256 pageNumber, uint256 pageSize).
+    /// @return The ABI-encoded UTXO[] (returned as raw returndata).
+    fallback(bytes calldata input) external returns (bytes memory) {
+        require(input.length >= 4 && bytes4(input[:4]) == UTXOS_UINT256_SELECTOR);
+        (string memory btcAddress, uint256 pageNumber, uint256 pageSize) =
+            abi.decode(input[4:], (string, uint256, uint256));
+        return abi.encode(utxosOf(bytes(btcAddress), pageNumber, pageSize));
+    }
+
+    /// @dev 0x41 query and decode shared by both UTXO signatures; numbers are truncated to uint24 / uint8 as in
+    /// Hemi's implementation.
+    function utxosOf(bytes memory addr, uint256 pageNumber, uint256 pageSize) internal view returns (UTXO[] memory list) {
         (bool ok, bytes memory out) = HvmPrecompiles.utxos(addr, uint24(pageNumber), uint8(pageSize));
         require(ok, "Static call to btcUtxosAddrList precompile (0x41) contract failed");
         // byte 0 (the count) must exist: Panic(0x32) otherwise, like Hemi's out[0]
