@@ -31,14 +31,14 @@ def test_a_changed_source_makes_the_check_fail(cache_dir: Path, tmp_path: Path) 
     contracts = tmp_path / "contracts"
     shutil.copytree(build_shipped.CONTRACTS_DIR, contracts)
     kit = contracts / "hbk" / "IBitcoinKit.sol"
-    kit.write_text(
-        kit.read_text().replace(
-            "function getLastHeader()",
-            "function extra() external view returns (uint256);\n\n    function getLastHeader()",
-        )
-    )
+    # rename a parameter: the ABI changes, and BitcoinKit (which implements the interface) still compiles
+    changed = kit.read_text().replace("getHeaderN(uint32 height)", "getHeaderN(uint32 blockHeight)") \
+        .replace("@param height ", "@param blockHeight ")
+    assert changed != kit.read_text()
+    kit.write_text(changed)
     assert build_shipped.main(["--contracts", str(contracts), "--check"]) == 1
-    assert "IBitcoinKit.json is out of date" in build_shipped.differences(build_shipped.build(contracts))
+    diffs = build_shipped.differences(build_shipped.build(contracts))
+    assert "IBitcoinKit.json is out of date" in diffs and "BitcoinKit.json is out of date" in diffs
     assert build_shipped.main(["--contracts", str(build_shipped.CONTRACTS_DIR), "--check"]) == 0
 
 
