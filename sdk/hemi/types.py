@@ -103,3 +103,21 @@ class BlockHash(Hash32):
 
 
 HashLike = Union[Hash32, bytes, bytearray, memoryview, str]
+
+
+def bytes32(value: object) -> "bytes | None":
+    """32 bytes as given (no byte-order change) from bytes-like or 0x/plain hex; None when not hash-shaped.
+
+    For EVM hashes (blocks, transactions), which have one byte order; Bitcoin hashes use Txid / BlockHash."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        b = bytes(value)
+        return b if len(b) == 32 else None
+    if isinstance(value, str):
+        s = value[2:] if value[:2] in ("0x", "0X") else value
+        if len(s) != 64:
+            return None
+        try:
+            return bytes.fromhex(s)
+        except ValueError:
+            return None
+    return None

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Optional, Union
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
 from hemi.node.keystones import KeystoneIndex, L2Keystone
 from hemi.node.pop import PopNetwork, Publication
+from hemi.types import bytes32
 
 if TYPE_CHECKING:
     from hemi.node.devchain import Devchain
@@ -109,19 +110,6 @@ class Finality:
         }
 
 
-def _as_hash(value: Union[bytes, str]) -> Optional[bytes]:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        b = bytes(value)
-        return b if len(b) == 32 else None
-    s = value[2:] if value[:2] in ("0x", "0X") else value
-    if len(s) != 64:
-        return None
-    try:
-        return bytes.fromhex(s)
-    except ValueError:
-        return None
-
-
 class FinalityService:
     """Finality queries and :meth:`superfinalize` over a devchain, its keystones and its PoP network."""
 
@@ -153,7 +141,7 @@ class FinalityService:
         if target == "latest":
             return head
         if isinstance(target, (bytes, bytearray, memoryview, str)):
-            h = _as_hash(target)
+            h = bytes32(target)
             if h is None:
                 raise HemiValueError(f"a finality target is an L2 block number, a 32-byte L2 block hash or an EVM "
                                      f"transaction hash; got {target!r}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from hemi.errors import HemiLookupError, HemiValueError, UnknownTransactionError
-from hemi.types import HashLike, Txid
+from hemi.types import HashLike, Txid, bytes32
 
 if TYPE_CHECKING:
     from hemi.node.devchain import Devchain
@@ -202,14 +202,7 @@ class Sequencer:
 
 
 def _tx_hash(value: Any) -> bytes:
-    if isinstance(value, (bytes, bytearray)) and len(value) == 32:
-        return bytes(value)
-    if isinstance(value, str):
-        s = value[2:] if value[:2] in ("0x", "0X") else value
-        try:
-            b = bytes.fromhex(s)
-        except ValueError:
-            b = b""
-        if len(b) == 32:
-            return b
-    raise HemiValueError(f"not a transaction hash: {value!r}")
+    h = bytes32(value)
+    if h is None:
+        raise HemiValueError(f"not a transaction hash: {value!r}")
+    return h

@@ -10,9 +10,9 @@ string, ``bytes`` or ``HexBytes``), a web3 receipt (anything with ``transactionH
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from hemi.types import Txid
+from hemi.types import Txid, bytes32
 
 __all__ = ["assert_superfinal", "assert_not_superfinal", "assert_btc_confirmed", "assert_ordered_after",
            "resolve_l2_block"]
@@ -21,22 +21,6 @@ _TAGS = ("latest", "safe", "finalized", "pending")
 
 
 # ---------------------------------------------------------------------------------------------- targets
-
-
-def _hash_bytes(value: Any) -> Optional[bytes]:
-    """32 bytes from bytes/HexBytes/bytearray or a 0x-hex string; None when it is not hash-shaped."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        b = bytes(value)
-        return b if len(b) == 32 else None
-    if isinstance(value, str):
-        s = value[2:] if value[:2] in ("0x", "0X") else value
-        if len(s) != 64:
-            return None
-        try:
-            return bytes.fromhex(s)
-        except ValueError:
-            return None
-    return None
 
 
 def resolve_l2_block(dev: Any, target: Any) -> tuple[int, str]:
@@ -56,7 +40,7 @@ def resolve_l2_block(dev: Any, target: Any) -> tuple[int, str]:
     if isinstance(target, str) and target in _TAGS + ("earliest",):
         n = 0 if target == "earliest" else head
         return n, f"L2 block {n} ({target!r})"
-    h = _hash_bytes(target)
+    h = bytes32(target)
     if h is None:
         raise TypeError(f"an L2 target is a block number, block hash or tx hash (32 bytes or 0x-hex), got {target!r}")
     rec = dev.engine.tx_record(h)
@@ -198,7 +182,7 @@ def assert_ordered_after(dev: Any, evm_tx: Any, btc_txid: Any, *, indexed: bool 
     ``HvmView``."""
     from hemi.errors import UnknownTransactionError
 
-    h = _hash_bytes(evm_tx.get("transactionHash") if hasattr(evm_tx, "get") and not isinstance(evm_tx, (str, bytes))
+    h = bytes32(evm_tx.get("transactionHash") if hasattr(evm_tx, "get") and not isinstance(evm_tx, (str, bytes))
                     else evm_tx)
     if h is None:
         raise TypeError(f"evm_tx is a tx hash (32 bytes or 0x-hex) or a receipt, got {evm_tx!r}")
