@@ -1,0 +1,113 @@
+"""JSON-RPC 2.0 over the EthApi table: request parsing, batches, error objects, one lock around the devchain.
+
+Error codes (JSON-RPC 2.0 and EIP-1474, as geth and anvil send them): -32700 parse error, -32600 invalid request,
+-32601 method not found, -32602 invalid params, -32603 internal error, 3 execution reverted (``data`` = revert
+data), -32000 rejected transaction / protocol refusal, -32001 not found, -32004 method not supported. Every
+JSON-RPC level error travels in an HTTP 200 body, as geth and anvil do; notifications (no ``id``) get no reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any, Callable, Optional
+
+from hemi.errors import HemiError
+from hemi.rpc.eth import EthApi, RPCError
+
+log = logging.getLogger("hemi.server")
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+MAX_BATCH = 1_000
+
+Extra = Callable[[list], Any]
+
+
+def error_obj(code: int, message: str, id_: Any = None, data: Any = None) -> dict:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        err["data"] = data
+    return {"jsonrpc": "2.0", "id": id_, "error": err}
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+class Dispatcher:
+    """Runs JSON-RPC requests against one :class:`EthApi` under ``lock`` (shared by every transport and timer).
+
+    ``handle_body(bytes) -> bytes | None`` is the whole HTTP/WebSocket exchange (None: only notifications were
+    sent). ``extra`` methods (the WebSocket's ``eth_subscribe``) take precedence over the table and get the params
+    list; they run under the lock too.
+    """
+
+    def __init__(self, api: EthApi, lock: Optional[threading.RLock] = None) -> None:
+        import hemi.rpc.hemi_methods  # noqa: F401 - registers kss_*, optimism_* and hemi_* in the table
+
+        self.api = api
+        self.lock = lock if lock is not None else threading.RLock()
+
+    def handle_body(self, body: bytes, extra: Optional[dict[str, Extra]] = None) -> Optional[bytes]:
+        try:
+            request = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as err:
+            return dumps(error_obj(PARSE_ERROR, f"parse error: {err}"))
+        if isinstance(request, list):
+            if not request:
+                return dumps(error_obj(INVALID_REQUEST, "empty batch"))
+            if len(request) > MAX_BATCH:
+                return dumps(error_obj(INVALID_REQUEST, f"batch too large: {len(request)} requests (max {MAX_BATCH})"))
+            replies = [r for r in (self.handle_obj(item, extra) for item in request) if r is not None]
+            return dumps(replies) if replies else None
+        reply = self.handle_obj(request, extra)
+        return None if reply is None else dumps(reply)
+
+    def handle_obj(self, obj: Any, extra: Optional[dict[str, Extra]] = None) -> Optional[dict]:
+        """One request object -> its reply (None for a valid notification)."""
+        if not isinstance(obj, dict):
+            return error_obj(INVALID_REQUEST, "invalid request: not a JSON object")
+        id_ = obj.get("id")
+        if not isinstance(id_, (str, int, float, type(None))) or isinstance(id_, bool):
+            return error_obj(INVALID_REQUEST, "invalid request: id must be a string, number or null")
+        if "jsonrpc" in obj and obj["jsonrpc"] != "2.0":
+            return error_obj(INVALID_REQUEST, "invalid request: jsonrpc must be \"2.0\"", id_)
+        name = obj.get("method")
+        if not isinstance(name, str) or not name:
+            return error_obj(INVALID_REQUEST, "invalid request: method must be a non-empty string", id_)
+        params = obj.get("params", [])
+        if params is None:
+            params = []
+        if not isinstance(params, list):
+            return error_obj(INVALID_PARAMS, "invalid params: params must be an array", id_)
+        try:
+            result = self.call(name, params, extra)
+        except RPCError as err:
+            reply = {"jsonrpc": "2.0", "id": id_, "error": err.to_dict()}
+        else:
+            reply = {"jsonrpc": "2.0", "id": id_, "result": result}
+        return None if "id" not in obj else reply
+
+    def call(self, name: str, params: list, extra: Optional[dict[str, Extra]] = None) -> Any:
+        """Run one method; raises only :class:`RPCError`."""
+        with self.lock:
+            try:
+                if extra and name in extra:
+                    return extra[name](params)
+                result = self.api.request(name, params)
+                json.dumps(result)  # a non-JSON result is our bug: report it here, not as a broken reply
+                return result
+            except RPCError:
+                raise
+            except HemiError as err:
+                raise RPCError(-32000, f"{type(err).__name__}: {err}") from None
+            except TypeError as err:
+                raise RPCError(INVALID_PARAMS, f"invalid params for {name}: {err}") from None
+            except Exception as err:  # noqa: BLE001 - one bad request never takes the server down
+                log.exception("internal error in %s", name)
+                raise RPCError(INTERNAL_ERROR, f"internal error: {type(err).__name__}: {err}") from None
