@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from typing import Any, Optional
+
 import click
+
+BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 
 
 @click.group()
@@ -18,6 +24,155 @@ def demo(seed: int) -> None:
     from hemi.demo import main as run
 
     run(seed=seed)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind [default: 127.0.0.1]. Anything but loopback exposes "
+                                           "the public dev keys to the network: only when asked explicitly.")
+@click.option("--port", "-p", default=8545, show_default=True, type=click.IntRange(0, 65535),
+              help="Ethereum JSON-RPC port (HTTP, WebSocket and BFG /v2/keystonefinality); 0 picks a free one.")
+@click.option("--btc-port", default=18443, show_default=True, type=click.IntRange(0, 65535),
+              help="Bitcoin Core JSON-RPC port (regtest's default); 0 picks a free one.")
+@click.option("--no-btc-rpc", is_flag=True, help="Do not open the Bitcoin Core RPC port.")
+@click.option("--chain-id", default=31337, show_default=True, type=click.IntRange(min=1))
+@click.option("--accounts", "-a", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Number of funded dev accounts.")
+@click.option("--mnemonic", "-m", default=None, help="BIP-39 mnemonic of the dev accounts [default: anvil's].")
+@click.option("--seed", default=0, show_default=True, help="Chain seed: same seed, same Bitcoin chain and txids.")
+@click.option("--block-time", "-b", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="Mine an L2 block every N seconds (interval mining) [default: automine, a block per tx].")
+@click.option("--btc-block-time", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="Mine a Bitcoin block every N seconds [default: only on request].")
+@click.option("--keystone-interval", default=25, show_default=True, type=click.IntRange(min=1),
+              help="Every Nth L2 block is a keystone.")
+@click.option("--hvm-profile", default="hbk-v1", show_default=True, type=click.Choice(["hbk-v1", "op-geth-latest"]),
+              help="hVM precompile behaviour (see hemi-protocol.md Decisions).")
+@click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
+              help="Load the chain from FILE at start (if it exists) and save it there on exit.")
+@click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
+def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
+             mnemonic: Optional[str], seed: int, block_time: Optional[float], btc_block_time: Optional[float],
+             keystone_interval: int, hvm_profile: str, state_file: Optional[str], quiet: bool) -> None:
+    """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
+    import os
+
+    from hemi.errors import HemiError
+    from hemi.node.devchain import Devchain
+    from hemi.server import DEFAULT_HOST, DevchainServer
+
+    config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
+                              "hvm_profile": hvm_profile}
+    if mnemonic:
+        config["mnemonic"] = mnemonic
+    if state_file and not (hasattr(Devchain, "dump_state") and hasattr(Devchain, "load_state")):
+        raise click.UsageError("--state is not supported yet: this hemi-sdk's Devchain has no dump_state/load_state")
+    try:
+        dev = Devchain(seed=seed, **config)
+        if state_file and os.path.exists(state_file):
+            dev.load_state(state_file)
+        server = DevchainServer(dev, host=host or DEFAULT_HOST, port=port,
+                                btc_port=None if no_btc_rpc else btc_port, allow_remote=host is not None,
+                                block_time=block_time, btc_block_time=btc_block_time)
+        server.start()
+    except OSError as err:
+        raise click.ClickException(f"cannot listen: {err}") from None
+    except HemiError as err:
+        raise click.ClickException(str(err)) from None
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    if quiet:
+        click.echo(f"http {server.url}\nws {server.ws_url}\nbitcoin {server.btc_url}", nl=True)
+    else:
+        _banner(server, dev, state_file)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if state_file:
+            with server.lock:
+                dev.dump_state(state_file)
+        click.echo("devchain stopped")
+
+
+def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from hemi.node.devchain import HBK_ADDRESS
+    from hemi.server import is_loopback
+
+    console = Console(highlight=False, soft_wrap=True)
+    cfg = dev.config
+    console.print(f"[bold]hemi devchain[/bold]  chain id {cfg.chain_id}  seed {cfg.seed}  hVM profile "
+                  f"{cfg.hvm_profile}  keystone every {cfg.keystone_interval} blocks")
+    console.print("\n[bold]Available accounts[/bold] (public dev keys: never use them on a real network)")
+    for i, a in enumerate(dev.accounts):
+        console.print(f"({i}) {a} ({cfg.balance / 10**18:g} ETH)")
+    console.print("\n[bold]Private keys[/bold]")
+    for i, a in enumerate(dev.accounts):
+        console.print(f"({i}) 0x{bytes(a.private_key).hex()}")
+    console.print(f"Mnemonic: {cfg.mnemonic}")
+    pre = Table(title="Predeploys", title_justify="left")
+    pre.add_column("contract")
+    pre.add_column("address")
+    if cfg.predeploy_bitcoin_kit:
+        pre.add_row("hBK (BitcoinKit)", HBK_ADDRESS)
+    console.print(pre)
+    wallets = Table(title="Bitcoin wallets (regtest; dev.btc.wallet(name))", title_justify="left")
+    wallets.add_column("name")
+    wallets.add_column("address (p2wpkh)")
+    for name in BANNER_WALLETS:
+        wallets.add_row(name, dev.btc.wallet(name).address)
+    try:
+        m = dev.pop.miner("default")
+        wallets.add_row("PoP miner 'default'", m.address)
+    except Exception:  # noqa: BLE001 - no default PoP miner configured
+        pass
+    console.print(wallets)
+    mining = "automine" if server.block_time is None else f"every {server.block_time:g} s"
+    btc_mining = "on request (hemi_mineBitcoin, generatetoaddress)" if server.btc_block_time is None \
+        else f"every {server.btc_block_time:g} s"
+    console.print(f"L2 blocks: {mining}; Bitcoin blocks: {btc_mining}; Bitcoin height {dev.btc.height}")
+    if state_file:
+        console.print(f"State file: {state_file} (saved on exit)")
+    console.print(f"[bold]Listening[/bold] JSON-RPC  {server.url}")
+    console.print(f"          WebSocket {server.ws_url}")
+    console.print(f"          BFG       {server.url}/v2/keystonefinality/<abrevHash>")
+    if server.btc_url:
+        console.print(f"          Bitcoin   {server.btc_url}  (port {server.btc_port}; any user/password)")
+    if not is_loopback(server.host):
+        console.print(f"[bold red]Warning:[/bold red] bound to {server.host}: anyone who can reach it can spend the "
+                      f"dev accounts.")
+    console.print("Ctrl-C to stop.")
+
+
+@main.command(name="compile")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--solc", "solc_version", default=None, help="solc version [default: the SDK's].")
+@click.option("--no-cache", is_flag=True, help="Always run solc.")
+def compile_cmd(paths: tuple[str, ...], solc_version: Optional[str], no_cache: bool) -> None:
+    """Compile Solidity files or directories and list the contracts."""
+    from hemi.compiler import compile as hemi_compile
+    from hemi.errors import HemiError
+
+    kwargs: dict[str, Any] = {"cache": not no_cache}
+    if solc_version:
+        kwargs["solc_version"] = solc_version
+    try:
+        arts = hemi_compile(list(paths), **kwargs)
+    except HemiError as err:
+        raise click.ClickException(str(err)) from None
+    for qualified in arts:
+        art = arts[qualified]
+        code = getattr(art, "deployed_bytecode", "") or ""
+        size = max(0, (len(code) - 2) // 2)
+        click.echo(f"{qualified}  ({size} bytes runtime)")
 
 
 if __name__ == "__main__":

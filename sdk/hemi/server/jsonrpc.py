@@ -8,6 +8,7 @@ JSON-RPC level error travels in an HTTP 200 body, as geth and anvil do; notifica
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import threading
@@ -48,7 +49,7 @@ class Dispatcher:
     """
 
     def __init__(self, api: EthApi, lock: Optional[threading.RLock] = None) -> None:
-        import hemi.rpc.hemi_methods  # noqa: F401 - registers kss_*, optimism_* and hemi_* in the table
+        importlib.import_module("hemi.rpc.hemi_methods")  # registers kss_*, optimism_* and hemi_* in the table
 
         self.api = api
         self.lock = lock if lock is not None else threading.RLock()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from hemi.rpc.eth import RPCError
 
-from .jsonrpc import INVALID_PARAMS, dumps, error_obj
+from .jsonrpc import INVALID_PARAMS, dumps
 
 if TYPE_CHECKING:
     from .core import DevchainServer
