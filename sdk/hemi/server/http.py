@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .core import DevchainServer
 
 log = logging.getLogger("hemi.server")
+DRAIN_LIMIT = 64 * 1024 * 1024  # oversized bodies up to this are read and dropped after the 413
 
 
 class TrackingHTTPServer(ThreadingHTTPServer):
@@ -86,6 +87,8 @@ class _Base(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for k, v in (extra or {}).items():
             self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self._extra_headers()
         self.end_headers()
         if body and self.command != "HEAD":
@@ -110,10 +113,27 @@ class _Base(BaseHTTPRequestHandler):
             self._send(400, dumps(error_obj(INVALID_REQUEST, "invalid Content-Length")))
             return None
         if length > self.server.owner.max_body:
-            self.close_connection = True  # the body stays unread: never reuse this connection
+            self.close_connection = True  # never reuse this connection
             self._send(413, too_large_body)
+            self._drain(length)
             return None
         return self.rfile.read(length)
+
+
+    def _drain(self, length: int) -> None:
+        """Read and drop an oversized body (up to DRAIN_LIMIT), so a client that sends it all before reading sees
+        the 413 instead of a broken pipe."""
+        if length > DRAIN_LIMIT:
+            return
+        try:
+            self.connection.settimeout(5)
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    break
+                length -= len(chunk)
+        except OSError:
+            pass
 
 
 class EthHandler(_Base):

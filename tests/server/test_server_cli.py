@@ -1,0 +1,99 @@
+"""`hemi devchain` as a subprocess: banner, eth_chainId over HTTP, clean exit on SIGINT; `hemi compile`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_until(proc, pattern, timeout=30.0):
+    """Lines of stdout until one matches ``pattern`` (the banner's last line)."""
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if re.search(pattern, line):
+            return "".join(lines)
+    raise AssertionError("no match for %r in:\n%s" % (pattern, "".join(lines)))
+
+
+def test_devchain_command_serves_and_stops_on_sigint():
+    port, btc_port = free_port(), free_port()
+    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--port", str(port), "--btc-port",
+                             str(btc_port), "--chain-id", "43111", "--accounts", "3", "--keystone-interval", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        banner = read_until(proc, "Ctrl-C to stop")
+        assert "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in banner
+        assert "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" in banner
+        assert "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12" in banner
+        assert "bcrt1q" in banner and "alice" in banner
+        assert f"http://127.0.0.1:{port}" in banner and f"ws://127.0.0.1:{port}" in banner
+        assert f":{btc_port}" in banner
+        req = urllib.request.Request(f"http://127.0.0.1:{port}", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert json.loads(r.read())["result"] == hex(43111)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err
+        assert "devchain stopped" in out
+        assert "Traceback" not in err
+        with socket.socket() as s:  # the port is free again (for a server: TIME_WAIT is allowed, as http.server does)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+            s.listen()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_devchain_state_without_support_is_a_clear_error(tmp_path):
+    from click.testing import CliRunner
+
+    from hemi.cli import main
+    from hemi.node.devchain import Devchain
+
+    if hasattr(Devchain, "dump_state") and hasattr(Devchain, "load_state"):
+        pytest.skip("Devchain supports state files")
+    result = CliRunner().invoke(main, ["devchain", "--port", "0", "--state", str(tmp_path / "s.json")])
+    assert result.exit_code == 2
+    assert "--state is not supported yet" in result.output
+
+
+def test_demo_command_still_registered():
+    from hemi.cli import main
+
+    assert {"demo", "devchain", "compile"} <= set(main.commands)
+
+
+def test_compile_command(tmp_path):
+    from click.testing import CliRunner
+
+    from hemi.cli import main
+
+    (tmp_path / "Two.sol").write_text("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n"
+                                      "contract A { function f() external pure returns (uint) { return 1; } }\n"
+                                      "interface B { function g() external; }\n")
+    result = CliRunner().invoke(main, ["compile", str(tmp_path / "Two.sol")])
+    assert result.exit_code == 0, result.output
+    assert "Two.sol:A" in result.output and "Two.sol:B" in result.output
