@@ -369,8 +369,13 @@ class EvmEngine:
         top = self.call(tx.copy(gas=hi), sender, number)
         if not top.success:
             raise EstimateFailed(top)
+        # Most txs succeed at what they used (plus intrinsic gas) or at the 63/64 margin calls need: verify those
+        # two limits first; the binary search below runs only when neither works.
+        used = top.gas_used + tx.intrinsic_gas
+        for candidate in (used, used * 64 // 63 + 2_300):
+            if candidate < hi and self.call(tx.copy(gas=candidate), sender, number).success:
+                return candidate
         lo = max(tx.intrinsic_gas - 1, top.gas_used - 1)
-        # py-evm reports gas used without refunds folded in for the limit, so probe upward from gas_used
         while lo + 1 < hi:
             mid = (lo + hi) // 2
             if self.call(tx.copy(gas=mid), sender, number).success:
