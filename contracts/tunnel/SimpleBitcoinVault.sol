@@ -22,7 +22,9 @@ import "./TunnelConstants.sol";
 /// is either 20 raw address bytes (`6a 14 <addr>`) or 40 ASCII hex characters, any case, no 0x (`6a 28 <hex>`).
 ///
 /// Checks on a payout (`finalizeWithdrawal`): the withdrawal is pending; the txid was not used for another
-/// withdrawal; at least 4 confirmations; exactly one input, which spends an output paying the custody script;
+/// withdrawal; at least 4 confirmations; exactly one input, which spends an output paying the custody script
+/// (of a non-coinbase transaction: hBK cannot read coinbase transactions; so with several custody outputs the
+/// operator first consolidates them into one with a custody-to-custody sweep, which the vault does not track);
 /// 2 or 3 outputs: out0 pays exactly `amount - fee` to the requested script, with 3 outputs out1 is change to the
 /// custody script; the last output is an OP_RETURN whose first 4 pushed bytes are the vault uuid (uint32 BE).
 ///
@@ -342,6 +344,9 @@ contract SimpleBitcoinVault {
         require(BtcScript.isOpReturn(last) && data.length >= 4 && _beUint32(data) == withdrawalIndex,
             "payout OP_RETURN does not carry the withdrawal uuid");
         Input memory input = btx.inputs[0];
+        // hBK cannot read coinbase transactions (0x42 returns nothing for them), so a coinbase output is never
+        // accepted as the custody output spent; the operator pays from deposit outputs or its own sweep outputs.
+        require(kit.transactionExists(input.inputTxId), "payout input transaction not found");
         Output memory spent = kit.getSpecificTxOutput(input.inputTxId, uint32(input.sourceIndex));
         require(_paysCustody(spent), "payout must spend a custody output");
         w.status = WithdrawalStatus.FINALIZED;

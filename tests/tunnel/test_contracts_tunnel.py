@@ -443,7 +443,9 @@ def payout(dev, *, dest_script: bytes, sats: int, uuid_data: bytes, change: bool
     op = dev.btc.wallet("operator")
     payer = wallet or op
     utxos = [u for u in payer.utxos if u.mature and u.script_pubkey == payer.script_of()]
-    utxos.sort(key=lambda u: -u.value)
+    # big enough for the payout, non-coinbase first (hBK cannot read coinbase transactions)
+    utxos = [u for u in utxos if u.value >= sats + 3_000]
+    utxos.sort(key=lambda u: (u.coinbase, -u.value))
     spent = utxos[:2] if extra_input else utxos[:1]
     total = sum(u.value for u in spent)
     outs = [CTxOut(sats, CScript(dest_script))]
@@ -490,12 +492,23 @@ def test_finalize_withdrawal_with_a_real_payout(world):
 
         # a payout from a wallet that is not the custody
         bob = dev.btc.wallet("bob")
-        dev.btc.mine(1, to=bob.address)
-        dev.btc.mine(100)
+        dev.btc.wallet("alice").send(bob.address, COIN)
+        dev.btc.mine(1)
         foreign = payout(dev, dest_script=dest, sats=net, uuid_data=tag, wallet=bob)
         bury(dev, 3)
         with reverts("payout must spend a custody output"):
             vault.functions.finalizeWithdrawal(foreign.display_bytes, idx).transact({"from": dev.accounts[7]})
+
+        # hBK cannot read coinbase transactions: a payout spending a custody coinbase output cannot be checked
+        op = dev.btc.wallet("operator")
+        cb = [u for u in op.utxos if u.coinbase and u.mature][0]
+        tx = CMutableTransaction([CTxIn(COutPoint(bytes(cb.txid), cb.vout), CScript(), 0xFFFFFFFD)],
+                                 [CTxOut(net, CScript(dest)), CTxOut(cb.value - net - 2_000, CScript(op.script_of())),
+                                  CTxOut(0, CScript(op_return_script(tag)))], 0, 2)
+        from_coinbase = dev.btc.send_raw(op.sign(tx, [(cb.value, cb.script_pubkey)]))
+        bury(dev, 4)
+        with reverts("payout input transaction not found"):
+            vault.functions.finalizeWithdrawal(from_coinbase.display_bytes, idx).transact({"from": dev.accounts[7]})
 
         good = payout(dev, dest_script=dest, sats=net, uuid_data=tag + b"extra")
         bury(dev, 2)
