@@ -9,9 +9,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import solcx
-from solcx.exceptions import SolcError
-
 from hemi.compiler import cache as _cache
 from hemi.compiler._versions import StepFailed, normalize_version, probe_version
 from hemi.compiler.artifacts import Artifacts, ContractArtifact
@@ -109,6 +106,9 @@ def compile(  # shadows the builtin on purpose: hemi.compiler.compile
     extra: dict[str, Any] = {}
     if source_set.base_path is not None:
         extra = {"base_path": source_set.base_path, "allow_paths": [source_set.base_path]}
+    import solcx  # only on a cache miss: py-solc-x (and requests) cost a cold start ~0.1 s
+    from solcx.exceptions import SolcError
+
     try:
         output = solcx.compile_standard(standard_input, solc_binary=solc, allow_empty=True, **extra)
     except SolcError as exc:

@@ -14,16 +14,21 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from eth import constants as evm_constants
-from eth.chains.base import MiningChain
-from eth.db.atomic import AtomicDB
-from eth.exceptions import Revert, VMError
-from eth_utils import ValidationError
-from eth.vm.forks.cancun import CancunVM
-from eth.vm.forks.cancun.computation import CancunComputation
-from eth.vm.forks.cancun.state import CancunState
-from eth.vm.spoof import SpoofTransaction
-from eth_keys import keys as eth_keys
+from hemi.hvm import lazy_bls
+
+lazy_bls.install()  # before py-evm's first import: its BLS12-381 precompiles are half of a cold start
+
+from eth import constants as evm_constants  # noqa: E402
+from eth.chains.base import MiningChain  # noqa: E402
+from eth.db.atomic import AtomicDB  # noqa: E402
+from eth.db.trie import make_trie_root_and_nodes  # noqa: E402
+from eth.exceptions import Revert, VMError  # noqa: E402
+from eth_utils import ValidationError  # noqa: E402
+from eth.vm.forks.cancun import CancunVM  # noqa: E402
+from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
+from eth.vm.forks.cancun.state import CancunState  # noqa: E402
+from eth.vm.spoof import SpoofTransaction  # noqa: E402
+from eth_keys import keys as eth_keys  # noqa: E402
 
 log = logging.getLogger("hemi.hvm.engine")
 
@@ -67,12 +72,18 @@ class CallResult:
     is_revert: bool
 
 
-def _vm_class(precompiles: Mapping[bytes, PrecompileFn]) -> type:
+def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], tuple]) -> type:
     """A Cancun VM whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
-    Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side."""
+    Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side.
+
+    ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
+    headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
     computation = type("HvmComputation", (CancunComputation,), {"_precompiles": precompiles})
     state = type("HvmState", (CancunState,), {"computation_class": computation})
-    return type("HvmVM", (CancunVM,), {"_state_class": state, "fork": "cancun"})
+    return type("HvmVM", (CancunVM,), {
+        "_state_class": state, "fork": "cancun",
+        "previous_hashes": property(lambda vm: prev_hashes(vm.get_header().parent_hash)),
+    })
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,7 @@ class EvmEngine:
         self.chain_id = chain_id
         self.coinbase = coinbase
         self._randao_seed = randao_seed
-        vm = _vm_class(precompiles)
+        vm = _vm_class(precompiles, self._prev_hashes)
         chain_class = MiningChain.configure(__name__="HemiDevchain", vm_configuration=((0, vm),), chain_id=chain_id)
         genesis_params = {
             "difficulty": 0,
@@ -122,6 +133,7 @@ class EvmEngine:
         self.chain = chain_class.from_genesis(AtomicDB(), genesis_params, state)
         genesis = self.chain.get_canonical_block_by_number(0)
         self._blocks: list[BlockRecord] = [BlockRecord(genesis)]
+        self._by_hash: dict[bytes, int] = {genesis.hash: 0}
         self._txs: dict[bytes, TxRecord] = {}
         self._pending: list[Any] = []  # txs applied to the pending block (automine off)
         self._pending_records: list[TxRecord] = []
@@ -129,6 +141,14 @@ class EvmEngine:
         self._reset_pending_header()
 
     # ------------------------------------------------------------------ helpers
+
+    def _prev_hashes(self, parent_hash: bytes) -> tuple:
+        """Hashes of the parent and up to 255 of its ancestors, newest first (the BLOCKHASH window)."""
+        n = self._by_hash.get(parent_hash)
+        if n is None:
+            return ()
+        blocks = self._blocks
+        return tuple(blocks[i].block.hash for i in range(n, max(-1, n - 256), -1))
 
     def _randao(self, number: int) -> bytes:
         return hashlib.sha256(self._randao_seed + number.to_bytes(8, "big")).digest()
@@ -165,14 +185,7 @@ class EvmEngine:
         return self._blocks[number]
 
     def block_number_of(self, block_hash: bytes) -> Optional[int]:
-        try:
-            header = self.chain.chaindb.get_block_header_by_hash(block_hash)
-        except Exception:  # noqa: BLE001 - py-evm raises HeaderNotFound
-            return None
-        n = header.block_number
-        if n < len(self._blocks) and self._blocks[n].block.hash == block_hash:
-            return n
-        return None
+        return self._by_hash.get(bytes(block_hash))
 
     def tx_record(self, tx_hash: bytes) -> Optional[TxRecord]:
         return self._txs.get(tx_hash)
@@ -300,10 +313,12 @@ class EvmEngine:
         if self._pending:
             raise ValueError("pending transactions exist; use apply() + mine()")
         self.set_pending_timestamp(timestamp)
-        gas_before = 0
-        result, receipts, computations = self.chain.mine_all(list(txs), coinbase=self.coinbase)
-        block = result.imported_block
+        header = self.chain.header
+        vm = self.chain.get_vm(header)
+        header, receipts, computations = vm.apply_all_transactions(list(txs), header)
+        block = self._seal(vm, header, tuple(txs), receipts)
         records = []
+        gas_before = 0
         log_index = 0
         for i, (tx, receipt, computation) in enumerate(zip(txs, receipts, computations)):
             rec = self._record(tx, tx.sender, receipt, computation, i, receipt.gas_used - gas_before)
@@ -312,25 +327,42 @@ class EvmEngine:
             log_index += len(receipt.logs)
             self._txs[tx.hash] = rec
             records.append(rec)
-        self._blocks.append(BlockRecord(block, [tx.hash for tx in txs]))
-        self._reset_pending_header()
+        self._append_block(block, [tx.hash for tx in txs])
         return records
 
     def mine(self, *, timestamp: Optional[int] = None) -> Any:
         """Seal the pending block (with whatever was applied) and start the next one."""
         if timestamp is not None:
             self.set_pending_timestamp(timestamp)
-        block = self.chain.mine_block(coinbase=self.coinbase)
-        # mine_block resets chain.header from the wall clock; keep our own deterministic pending header instead
-        rec = BlockRecord(block, [tx.hash for tx in self._pending])
+        vm = self.chain.get_vm(self.chain.header)
+        if self._pending:
+            pending = vm.get_block()  # the applied transactions, from the pending header's tries
+            block = vm.finalize_block(pending).block
+        else:
+            block = self._seal(vm, self.chain.header, (), ())
         log_index = 0
         for r in self._pending_records:
             r.log_index_start = log_index
             log_index += len(r.receipt.logs)
             self._txs[r.tx.hash] = r
-        self._blocks.append(rec)
-        self._reset_pending_header()
+        self._append_block(block, [tx.hash for tx in self._pending])
         return block
+
+    def _seal(self, vm: Any, header: Any, txs: tuple, receipts: Sequence[Any]) -> Any:
+        """The block of ``txs`` on ``header``: transaction and receipt roots, then py-evm's own finalisation (block
+        reward, touched-account cleanup, state root). Blocks live in the engine's index, not in py-evm's chain
+        database: importing them there (header validation, canonical-head bookkeeping) cost more than executing
+        a transfer, and nothing reads them back from it."""
+        tx_root, _ = make_trie_root_and_nodes(txs)
+        receipt_root, _ = make_trie_root_and_nodes(tuple(receipts))
+        header = header.copy(transaction_root=tx_root, receipt_root=receipt_root)
+        block = vm.get_block_class()(header, transactions=txs, uncles=(), withdrawals=())
+        return vm.finalize_block(block).block
+
+    def _append_block(self, block: Any, tx_hashes: list[bytes]) -> None:
+        self._blocks.append(BlockRecord(block, tx_hashes))
+        self._by_hash[block.hash] = len(self._blocks) - 1
+        self._reset_pending_header()
 
     # ------------------------------------------------------------------ calls
 
@@ -399,6 +431,7 @@ class EvmEngine:
         if number > self.head_number or self._blocks[number].block.hash != block_hash:
             raise ValueError("snapshot is not on the current chain")
         for rec in self._blocks[number + 1:]:
+            self._by_hash.pop(rec.block.hash, None)
             for h in rec.tx_hashes:
                 self._txs.pop(h, None)
         del self._blocks[number + 1:]

@@ -14,6 +14,7 @@ from web3.providers.base import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from hemi.rpc.eth import EthApi, RPCError
+from hemi.web3.middleware import install as install_middleware
 
 
 class DevchainProvider(BaseProvider):
@@ -38,9 +39,17 @@ class DevchainProvider(BaseProvider):
                 return {"jsonrpc": "2.0", "id": self._id, "error": err.to_dict()}  # type: ignore[typeddict-item]
             return {"jsonrpc": "2.0", "id": self._id, "result": result}
 
+    @property
+    def chain_id(self) -> int:
+        return self.api.engine.chain_id
+
     def is_connected(self, show_traceback: bool = False) -> bool:
         return True
 
 
 def make_web3(dev: Any) -> Web3:
-    return Web3(DevchainProvider(dev))
+    """``Web3`` over the devchain, with web3's default middleware re-done for a known chain (see
+    :mod:`hemi.web3.middleware`)."""
+    w3 = Web3(DevchainProvider(dev))
+    install_middleware(w3)
+    return w3

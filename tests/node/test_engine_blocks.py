@@ -1,0 +1,104 @@
+"""Blocks as the engine seals them: hashes, BLOCKHASH, parents, lookups by hash, and what reverts do to them.
+
+The engine seals blocks itself (py-evm's own finalisation, then its own block index), so these pin what py-evm's
+chain database used to guarantee: BLOCKHASH answers the 256 most recent ancestors (EIP-210's window as the yellow
+paper defines BLOCKHASH), every header links to its parent, and block hashes are deterministic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hemi.compiler import compile as compile_sol
+from hemi.node.devchain import Devchain
+
+HASHES = """
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+contract Hashes {
+    function at(uint256 n) external view returns (bytes32) { return blockhash(n); }
+    function record() external returns (bytes32 h) { h = blockhash(block.number - 1); emit Seen(block.number, h); }
+    event Seen(uint256 number, bytes32 parent);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def hashes_artifact():
+    return compile_sol({"Hashes.sol": HASHES})["Hashes"]
+
+
+def _deploy(dev, art):
+    w3 = dev.w3
+    rcpt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor().transact({"from": dev.accounts[0]}))
+    return w3.eth.contract(address=rcpt.contractAddress, abi=art.abi)
+
+
+def test_blockhash_window_matches_the_chain(hashes_artifact):
+    dev = Devchain()
+    c = _deploy(dev, hashes_artifact)
+    dev.mine(300)
+    w3 = dev.w3
+    head = w3.eth.block_number
+    for n in (head - 1, head - 2, head - 100, head - 256):
+        assert c.functions.at(n).call() == w3.eth.get_block(n).hash, n
+    # eth_call runs in the head block's context: the head itself and anything older than 256 blocks read as zero
+    assert c.functions.at(head).call() == b"\x00" * 32
+    assert c.functions.at(head - 257).call() == b"\x00" * 32
+    assert c.functions.at(0).call() == b"\x00" * 32
+
+
+def test_a_transaction_sees_its_parent_hash_and_headers_link(hashes_artifact):
+    dev = Devchain()
+    c = _deploy(dev, hashes_artifact)
+    w3 = dev.w3
+    rcpt = w3.eth.wait_for_transaction_receipt(c.functions.record().transact({"from": dev.accounts[0]}))
+    seen = c.events.Seen().process_receipt(rcpt)[0].args
+    assert seen.number == rcpt.blockNumber
+    assert seen.parent == w3.eth.get_block(rcpt.blockNumber - 1).hash
+    for n in range(1, w3.eth.block_number + 1):
+        assert w3.eth.get_block(n).parentHash == w3.eth.get_block(n - 1).hash
+        assert w3.eth.get_block(w3.eth.get_block(n).hash).number == n
+
+
+def test_revert_forgets_blocks_and_new_blocks_replace_them(hashes_artifact):
+    dev = Devchain()
+    c = _deploy(dev, hashes_artifact)
+    w3 = dev.w3
+    snap = dev.snapshot()
+    dev.mine(3)
+    dropped = w3.eth.get_block("latest").hash
+    dev.revert(snap)
+    with pytest.raises(Exception):
+        w3.eth.get_block(dropped)
+    dev.time_travel(seconds=5)  # a different timestamp: the replacement blocks differ
+    dev.mine(3)
+    head = w3.eth.get_block("latest")
+    assert head.hash != dropped
+    assert c.functions.at(head.number - 1).call() == w3.eth.get_block(head.number - 1).hash
+
+
+def test_block_hashes_are_deterministic(hashes_artifact):
+    def run():
+        dev = Devchain(seed=7)
+        c = _deploy(dev, hashes_artifact)
+        dev.w3.eth.wait_for_transaction_receipt(c.functions.record().transact({"from": dev.accounts[1]}))
+        dev.mine(2)
+        return [dev.w3.eth.get_block(n).hash for n in range(dev.w3.eth.block_number + 1)]
+
+    assert run() == run()
+
+
+def test_automine_off_blocks_carry_all_applied_transactions(hashes_artifact):
+    dev = Devchain(automine=False)
+    w3 = dev.w3
+    a, b = dev.accounts[0], dev.accounts[1]
+    hashes = [w3.eth.send_transaction({"from": a, "to": b, "value": i + 1}) for i in range(3)]
+    dev.mine()
+    block = w3.eth.get_block("latest", full_transactions=False)
+    assert list(block.transactions) == hashes
+    receipts = [w3.eth.get_transaction_receipt(h) for h in hashes]
+    assert [r.transactionIndex for r in receipts] == [0, 1, 2]
+    assert {r.blockHash for r in receipts} == {block.hash}
+    assert receipts[-1].cumulativeGasUsed == block.gasUsed == 3 * 21000
