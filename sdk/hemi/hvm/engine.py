@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 from hemi.hvm import lazy_bls
 
@@ -72,7 +72,7 @@ class CallResult:
     is_revert: bool
 
 
-def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], tuple]) -> type:
+def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]]) -> type:
     """A Cancun VM whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
     Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side.
 
@@ -137,18 +137,21 @@ class EvmEngine:
         self._txs: dict[bytes, TxRecord] = {}
         self._pending: list[Any] = []  # txs applied to the pending block (automine off)
         self._pending_records: list[TxRecord] = []
-        self._vm_cache: dict[Optional[int], tuple[Any, Any]] = {}
+        self._call_states: dict[tuple, Any] = {}
         self._reset_pending_header()
 
     # ------------------------------------------------------------------ helpers
 
-    def _prev_hashes(self, parent_hash: bytes) -> tuple:
-        """Hashes of the parent and up to 255 of its ancestors, newest first (the BLOCKHASH window)."""
+    def _prev_hashes(self, parent_hash: bytes) -> Iterator[bytes]:
+        """Hashes of the parent and up to 255 of its ancestors, newest first (the BLOCKHASH window), produced
+        lazily: py-evm reads them only when a contract executes BLOCKHASH."""
         n = self._by_hash.get(parent_hash)
-        if n is None:
-            return ()
         blocks = self._blocks
-        return tuple(blocks[i].block.hash for i in range(n, max(-1, n - 256), -1))
+        # the parent must still be on the chain when the window is read (a revert may have happened since)
+        if n is None or n >= len(blocks) or blocks[n].block.hash != parent_hash:
+            return
+        for i in range(n, max(-1, n - 256), -1):
+            yield blocks[i].block.hash
 
     def _randao(self, number: int) -> bytes:
         return hashlib.sha256(self._randao_seed + number.to_bytes(8, "big")).digest()
@@ -199,21 +202,8 @@ class EvmEngine:
     def state(self, number: Optional[int] = None) -> Any:
         """py-evm state after block ``number``; None: the pending state (head plus applied pending txs/edits).
 
-        Read-only use (or snapshot + revert, as :meth:`call` does): the object is cached per header."""
-        return self.vm(number).state
-
-    def vm(self, number: Optional[int] = None) -> Any:
-        # Building a VM (and its account DB) per request dominated reads; the header fixes everything a VM reads,
-        # so one VM per header object is reused until the header changes.
-        header = self.chain.header if number is None else self._blocks[number].block.header
-        cached = self._vm_cache.get(number)
-        if cached is not None and cached[0] is header:
-            return cached[1]
-        vm = self.chain.get_vm(header)
-        if len(self._vm_cache) > 32:
-            self._vm_cache.clear()
-        self._vm_cache[number] = (header, vm)
-        return vm
+        For reads only: it is the state calls run on (see :meth:`_call_state`), shared until the chain moves."""
+        return self._call_state(number)
 
     def edit_state(self, fn: Callable[[Any], None]) -> None:
         """Apply a direct state edit (set balance / code / storage) to the pending state, as anvil does."""
@@ -236,6 +226,15 @@ class EvmEngine:
             chain_id=self.chain_id, nonce=nonce, max_priority_fee_per_gas=max_priority_fee or 0,
             max_fee_per_gas=max_fee if max_fee is not None else self.pending_header.base_fee_per_gas * 2,
             gas=gas, to=to, value=value, data=data, access_list=tuple(access_list))
+
+    def sign(self, tx: Any, key: Any, sender: bytes) -> Any:
+        """Sign ``tx`` with ``key`` (an eth_keys PrivateKey) whose address is ``sender``. py-evm would recover the
+        sender from the signature again on first use; the signer already knows it, so it is recorded up front."""
+        signed = tx.as_signed_transaction(key, chain_id=self.chain_id)
+        if key.public_key.to_canonical_address() != sender:
+            raise ValueError("the key does not belong to the sender")
+        signed.__dict__["sender"] = sender  # cached_property's own slot
+        return signed
 
     def decode_raw(self, raw: bytes) -> Any:
         return self.chain.get_vm(self.chain.header).get_transaction_builder().decode(raw)
@@ -385,17 +384,30 @@ class EvmEngine:
     def _call_state(self, number: Optional[int]) -> Any:
         """State for a call at block ``number`` (None: latest) with base fee 0, so calls need not pay for gas, as
         geth's eth_call. "Latest" runs in the head block's context (block.number, timestamp, its Bitcoin view) on
-        the pending state root, which includes direct edits (set_balance, ...) made since, as anvil's does."""
+        the pending state root, which includes direct edits (set_balance, ...) made since, as anvil's does.
+
+        One state per (block, state root) is kept and every call runs inside a snapshot of it that is reverted:
+        the account trie reads of one call are then cached for the next (estimate_gas makes several)."""
         if number is None:
-            header = self.head.header.copy(state_root=self.chain.header.state_root, base_fee_per_gas=0)
+            key: tuple = (self.head.hash, self.chain.header.state_root)
         else:
-            header = self._blocks[number].block.header.copy(base_fee_per_gas=0)
-        return self.chain.get_vm(header).state
+            key = (self._blocks[number].block.hash, None)
+        state = self._call_states.get(key)
+        if state is None:
+            if number is None:
+                header = self.head.header.copy(state_root=self.chain.header.state_root, base_fee_per_gas=0)
+            else:
+                header = self._blocks[number].block.header.copy(base_fee_per_gas=0)
+            state = self.chain.get_vm(header).state
+            if len(self._call_states) >= 8:
+                self._call_states.clear()
+            self._call_states[key] = state
+        return state
 
     def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None) -> int:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""
         header = self.chain.header if number is None else self._blocks[number].block.header
-        if not tx.data and tx.to and not self.state(number).get_code(tx.to):
+        if not tx.data and tx.to and not self._call_state(number).get_code(tx.to):
             return 21000  # a plain transfer to an account without code costs exactly the intrinsic gas
         hi = header.gas_limit
         top = self.call(tx.copy(gas=hi), sender, number)

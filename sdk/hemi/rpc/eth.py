@@ -517,8 +517,7 @@ def _send_transaction(api: EthApi, obj: dict) -> str:
     tx, _ = api.unsigned_from_json(obj)
     key = api.dev.key_for(sender)
     if key is not None and not api.dev.is_impersonated(sender):
-        signed = tx.as_signed_transaction(key.key, chain_id=api.engine.chain_id) \
-            if getattr(tx, "type_id", None) else tx.as_signed_transaction(key.key, chain_id=api.engine.chain_id)
+        signed = api.engine.sign(tx, key.key, sender)
         return d(api.submit(signed, sender, signed=True))
     if api.dev.is_impersonated(sender):
         return d(api.submit(tx, sender, signed=False))
