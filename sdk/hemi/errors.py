@@ -86,6 +86,10 @@ class SnapshotError(HemiValueError):
 # --- Solidity compiler layer ---------------------------------------------------------------------------------------
 
 
+class StateFileError(HemiValueError):
+    """A devchain state file could not be written or is not one ``Devchain.load_state`` can read."""
+
+
 class CompilerError(HemiError):
     """Root of the compiler layer's errors."""
 

@@ -20,6 +20,7 @@ from bitcoin.core import CBlock, CTransaction
 from bitcoin.core.serialize import SerializationError
 
 from hemi.btc import params
+from hemi.btc import pickling as _pickling  # noqa: F401 - lets a chain be saved (pickled)
 from hemi.btc.address import address_to_script, script_to_address
 from hemi.btc.blocktools import (
     assemble_block,
@@ -886,6 +887,15 @@ class BitcoinChain:
     def discard(self, snapshot: Snapshot) -> None:
         """Forget a snapshot that will not be reverted to (it holds a copy of the mempool)."""
         self._snapshots.pop(getattr(snapshot, "id", None), None)
+
+    def __getstate__(self) -> dict:
+        """For pickling (a saved devchain): snapshots name objects of this process and are not kept; listeners are
+        kept when they are the layers above's own bound methods, not user callbacks."""
+        state = self.__dict__.copy()
+        state["_snapshots"] = {}
+        state["_listeners"] = [cb for cb in self._listeners
+                               if getattr(getattr(cb, "__self__", None), "__module__", "").startswith("hemi.")]
+        return state
 
     # ------------------------------------------------------------------ listeners (for layers above)
 

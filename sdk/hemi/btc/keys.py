@@ -53,6 +53,10 @@ class TestKey:
 
     secret: bytes
 
+    def __reduce__(self) -> tuple:
+        # only the secret is state; the cached coincurve objects hold a C context that cannot be pickled
+        return (type(self), (self.secret,))
+
     def __post_init__(self) -> None:
         if len(self.secret) != 32 or not 0 < int.from_bytes(self.secret, "big") < SECP256K1_ORDER:
             raise HemiValueError("a secp256k1 secret is 32 bytes in [1, n-1]")

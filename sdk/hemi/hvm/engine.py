@@ -21,6 +21,7 @@ lazy_bls.install()  # before py-evm's first import: its BLS12-381 precompiles ar
 from eth import constants as evm_constants  # noqa: E402
 from eth.chains.base import MiningChain  # noqa: E402
 from eth.db.atomic import AtomicDB  # noqa: E402
+from eth.db.backends.memory import MemoryDB  # noqa: E402
 from eth.db.trie import make_trie_root_and_nodes  # noqa: E402
 from eth.exceptions import Revert, VMError  # noqa: E402
 from eth_utils import ValidationError  # noqa: E402
@@ -112,8 +113,7 @@ class EvmEngine:
         self.chain_id = chain_id
         self.coinbase = coinbase
         self._randao_seed = randao_seed
-        vm = _vm_class(precompiles, self._prev_hashes)
-        chain_class = MiningChain.configure(__name__="HemiDevchain", vm_configuration=((0, vm),), chain_id=chain_id)
+        chain_class = self._chain_class(precompiles)
         genesis_params = {
             "difficulty": 0,
             "gas_limit": gas_limit,
@@ -139,6 +139,30 @@ class EvmEngine:
         self._pending_records: list[TxRecord] = []
         self._call_states: dict[tuple, Any] = {}
         self._reset_pending_header()
+
+    def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> type:
+        vm = _vm_class(precompiles, self._prev_hashes)
+        return MiningChain.configure(__name__="HemiDevchain", vm_configuration=((0, vm),), chain_id=self.chain_id)
+
+    # ------------------------------------------------------------------ saving and loading (pickle)
+
+    def __getstate__(self) -> dict:
+        """Everything but the py-evm chain object (its classes are made per devchain): its database and pending
+        header are kept instead; :meth:`attach` rebuilds the chain around them after loading."""
+        state = self.__dict__.copy()
+        chain = state.pop("chain")
+        state["_call_states"] = {}
+        state["_saved_db"] = dict(chain.chaindb.db.wrapped_db.kv_store)
+        state["_saved_header"] = chain.header
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def attach(self, precompiles: Mapping[bytes, PrecompileFn]) -> None:
+        """Rebuild the py-evm chain of a loaded engine, with the devchain's precompile table."""
+        db = AtomicDB(MemoryDB(self.__dict__.pop("_saved_db")))
+        self.chain = self._chain_class(precompiles)(db, self.__dict__.pop("_saved_header"))
 
     # ------------------------------------------------------------------ helpers
 

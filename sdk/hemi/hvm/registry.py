@@ -108,6 +108,17 @@ class PrecompileRegistry:
     def get(self, address: AddressLike) -> Optional[Precompile]:
         return self._entries.get(to_address(address))
 
+    # saving and loading (pickle): py-evm's table holds closures, so the entries are saved and mounted again
+
+    def __getstate__(self) -> dict:
+        return {"entries": list(self._entries.values())}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()  # type: ignore[misc]
+        for entry in state["entries"]:
+            self._entries[entry.address] = entry
+            self.table[entry.address] = self._mount(entry)
+
     def _mount(self, entry: Precompile) -> Callable[[Any], Any]:
         registry = self
 

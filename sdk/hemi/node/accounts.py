@@ -25,6 +25,9 @@ class DevAccount(str):
         obj.private_key = private_key
         return obj
 
+    def __reduce__(self) -> tuple:
+        return (type(self), (str(self), self.private_key))
+
     @property
     def address(self) -> str:
         return str(self)

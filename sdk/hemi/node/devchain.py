@@ -9,8 +9,10 @@ the seed fixes Bitcoin, the L2 clock advances ``block_time`` seconds per block, 
 from __future__ import annotations
 
 import itertools
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
 from hemi.btc.chain import BitcoinChain, Snapshot as BtcSnapshot
@@ -237,19 +239,10 @@ class Devchain:
             self._indexer.index_to(bytes(current.indexed_hash))
 
     def _mount_hvm_precompiles(self) -> None:
-        from hemi.hvm.precompiles import HVM_PRECOMPILES, run_precompile
-        from hemi.hvm.registry import PrecompileFailure
+        from hemi.hvm.precompiles import HVM_PRECOMPILES
 
-        profile = self.config.hvm_profile
         for address, info in HVM_PRECOMPILES.items():
-            def fn(data: bytes, ctx, _address=address) -> bytes:
-                self.sequencer.note_read(_address, data)
-                ok, out = run_precompile(_address, data, self._reader_for(ctx.block_number), profile)
-                if not ok:
-                    raise PrecompileFailure("the hVM precompile failed (raw error: all gas burned)")
-                return out
-
-            self.precompiles.register(address, fn, gas=info.gas, name=info.name)
+            self.precompiles.register(address, _HvmPrecompile(self, address), gas=info.gas, name=info.name)
 
     # ------------------------------------------------------------------ Proof-of-Proof finality
 
@@ -448,10 +441,60 @@ class Devchain:
             self.revert(s)
             self.discard(s)
 
+    # ------------------------------------------------------------------ saving and loading
+
+    def dump_state(self, path: Union[str, "os.PathLike[str]"]) -> Path:
+        """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel) to ``path``, atomically.
+        Pending transactions are mined first, as a snapshot does. See :mod:`hemi.node.state_file`."""
+        from hemi.node import state_file
+
+        if self.engine.pending_txs:
+            self._seal()
+        return state_file.save(self, path)
+
+    @classmethod
+    def load_state(cls, path: Union[str, "os.PathLike[str]"]) -> "Devchain":
+        """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did."""
+        from hemi.node import state_file
+
+        return state_file.load(path, cls)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_w3"] = None
+        state["_snapshots"] = {}  # snapshots name this process's objects; a loaded devchain starts without any
+        # user callbacks belong to the process that registered them; the devchain's own parts register bound methods
+        state["_block_listeners"] = [cb for cb in self._block_listeners
+                                     if getattr(getattr(cb, "__self__", None), "__module__", "").startswith("hemi.")]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.engine.attach(self.precompiles.table)
+
     def __repr__(self) -> str:
         v = self._views[-1]
         return (f"<Devchain seed={self.config.seed} chain_id={self.config.chain_id} l2={self.engine.head_number} "
                 f"btc={self.btc.height} light={v.light_tip_height} indexed={v.indexed_height}>")
+
+
+class _HvmPrecompile:
+    """Precompile 0x40–0x49 of one devchain: reads the Bitcoin view of the L2 block the call runs under. An object
+    rather than a closure, so that a devchain can be saved (pickled) with its precompile registry."""
+
+    def __init__(self, dev: Devchain, address: bytes) -> None:
+        self.dev, self.address = dev, address
+
+    def __call__(self, data: bytes, ctx: Any) -> bytes:
+        from hemi.hvm.precompiles import run_precompile
+        from hemi.hvm.registry import PrecompileFailure
+
+        dev = self.dev
+        dev.sequencer.note_read(self.address, data)
+        ok, out = run_precompile(self.address, data, dev._reader_for(ctx.block_number), dev.config.hvm_profile)
+        if not ok:
+            raise PrecompileFailure("the hVM precompile failed (raw error: all gas burned)")
+        return out
 
 
 class _Impersonation:

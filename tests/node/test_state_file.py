@@ -1,0 +1,223 @@
+"""Saving a devchain and loading it back: ``dev.dump_state(path)`` / ``Devchain.load_state(path)``.
+
+A loaded devchain must answer every query as the saved one did (both chains, hVM views, keystones, PoP, finality) and,
+being deterministic, go on to make the same blocks; writes are atomic; bad files get typed errors.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from hemi.compiler import compile as compile_sol
+from hemi.errors import HemiLookupError, StateFileError
+from hemi.node import state_file
+from hemi.node.devchain import Devchain
+
+STORE = """
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+contract Store {
+    mapping(uint256 => uint256) public values;
+    event Set(uint256 indexed key, uint256 value);
+    function set(uint256 key, uint256 value) external { values[key] = value; emit Set(key, value); }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def store_artifact():
+    return compile_sol({"Store.sol": STORE})["Store"]
+
+
+def busy_devchain(store_artifact) -> tuple[Devchain, dict]:
+    """A devchain with something in every part: txs, a contract with storage and logs, Bitcoin wallets of several
+    kinds with spends, a mempool tx, a Bitcoin reorg, keystones with PoP publications, an impersonated account."""
+    dev = Devchain(seed=3)
+    w3 = dev.w3
+    a, b = dev.accounts[0], dev.accounts[1]
+    rcpt = w3.eth.wait_for_transaction_receipt(w3.eth.contract(abi=store_artifact.abi, bytecode=store_artifact.bytecode)
+                                               .constructor().transact({"from": a}))
+    store = w3.eth.contract(address=rcpt.contractAddress, abi=store_artifact.abi)
+    for k in range(3):
+        store.functions.set(k, k * 11).transact({"from": b})
+    alice, bob = dev.btc.wallet("alice"), dev.btc.wallet("bob")
+    dev.btc.mine(101, to=alice.address)
+    for kind in ("p2wpkh", "p2tr", "p2pkh"):
+        alice.send(bob.address_of(kind), sats=1_000_000 + len(kind))
+    dev.btc.mine(1)
+    dev.btc.reorg(depth=1, new_blocks=2)
+    alice.send(bob.address, sats=77_000)  # stays in the mempool
+    dev.sync_btc()
+    dev.mine(60)  # keystones 25 and 50; the default PoP miner publishes them
+    dev.btc.mine(3)
+    dev.sync_btc()
+    dev.set_balance(dev.accounts[5], wei=123)
+    dev.impersonate("0x00000000000000000000000000000000000000aa")
+    return dev, {"store": store.address, "keystone_blocks": [25, 50]}
+
+
+def fingerprint(dev: Devchain, info: dict) -> dict:
+    """What users ask of a devchain, through its public faces."""
+    w3 = dev.w3
+    head = w3.eth.block_number
+    out: dict = {"head": head}
+    out["blocks"] = [dict(w3.eth.get_block(n, full_transactions=True)) for n in range(head + 1)]
+    out["receipts"] = [dict(w3.eth.get_transaction_receipt(tx.hash)) for blk in out["blocks"] for tx in blk["transactions"]]
+    out["balances"] = [w3.eth.get_balance(acct) for acct in dev.accounts]
+    out["storage"] = [w3.eth.get_storage_at(info["store"], i) for i in range(4)]
+    out["code"] = w3.eth.get_code(info["store"])
+    out["logs"] = [dict(lg) for lg in w3.eth.get_logs({"fromBlock": 0, "toBlock": head, "address": info["store"]})]
+    out["btc_digest"] = dev.btc.state_digest()
+    out["btc_tips"] = dev.btc.chain_tips()
+    out["views"] = [dev.hvm_view(n) for n in range(head + 1)]
+    out["hbk"] = dev.bitcoin_kit.functions.getLastHeader().call()
+    out["keystones"] = [k.to_json() for k in dev.keystones.latest(5)]
+    out["finality"] = [dev.finality(n) for n in (1, 25, 26, 50)]
+    out["pop"] = sorted((str(k), str(p)) for k, p in dev.pop.published_keystones().items())
+    out["wallet_bob"] = dev.btc.wallet("bob").balance
+    out["rpc"] = [dev.w3.provider.make_request(m, p).get("result") for m, p in (
+        ("kss_getLatestKeystones", [3]), ("eth_chainId", []),
+        ("optimism_btcFinalityByBlockHash", [out["blocks"][25]["hash"].to_0x_hex()]))]
+    out["impersonated"] = dev.is_impersonated(bytes.fromhex("00" * 19 + "aa"))
+    return out
+
+
+def test_a_loaded_devchain_answers_as_the_saved_one(tmp_path, store_artifact):
+    dev, info = busy_devchain(store_artifact)
+    path = dev.dump_state(tmp_path / "chain.state")
+    loaded = Devchain.load_state(path)
+    assert loaded is not dev
+    assert fingerprint(loaded, info) == fingerprint(dev, info)
+
+
+def test_a_loaded_devchain_goes_on_making_the_same_blocks(tmp_path, store_artifact):
+    dev, info = busy_devchain(store_artifact)
+    loaded = Devchain.load_state(dev.dump_state(tmp_path / "chain.state"))
+    for chain in (dev, loaded):
+        w3 = chain.w3
+        w3.eth.send_transaction({"from": chain.accounts[2], "to": chain.accounts[3], "value": 5})
+        chain.btc.wallet("alice").send(chain.btc.wallet("bob").address, sats=5_000)
+        chain.btc.mine(2)
+        chain.sync_btc()
+        chain.mine(20)  # crosses keystone 75, which the PoP miner publishes
+        chain.btc.mine(1)
+    assert fingerprint(loaded, info) == fingerprint(dev, info)
+
+
+def test_loaded_in_a_fresh_process(tmp_path, store_artifact):
+    dev, info = busy_devchain(store_artifact)
+    path = dev.dump_state(tmp_path / "chain.state")
+    want = (dev.w3.eth.get_block("latest").hash.hex(), str(dev.btc.tip), dev.finality(25).superfinal,
+            dev.bitcoin_kit.functions.getLastHeader().call()[0])
+    code = textwrap.dedent(f"""
+        import hemi
+        dev = hemi.Devchain.load_state({str(path)!r})
+        print(dev.w3.eth.get_block("latest").hash.hex(), dev.btc.tip, dev.finality(25).superfinal,
+              dev.bitcoin_kit.functions.getLastHeader().call()[0])
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(x) for x in want]
+
+
+def test_snapshots_work_on_a_loaded_devchain_and_old_ones_do_not_travel(tmp_path):
+    dev = Devchain()
+    old = dev.snapshot()
+    loaded = Devchain.load_state(dev.dump_state(tmp_path / "s"))
+    from hemi.errors import SnapshotError
+
+    with pytest.raises(SnapshotError):
+        loaded.revert(old)
+    with loaded.anchor():
+        loaded.mine(3)
+        loaded.btc.mine(2)
+    assert loaded.w3.eth.block_number == dev.w3.eth.block_number
+    assert loaded.btc.state_digest() == dev.btc.state_digest()
+
+
+def test_user_callbacks_are_not_saved_but_do_not_stop_a_save(tmp_path):
+    dev = Devchain()
+    seen = []
+    dev.on_block(lambda d, n: seen.append(n))
+    dev.btc.subscribe(lambda chain: seen.append("btc"))
+    loaded = Devchain.load_state(dev.dump_state(tmp_path / "s"))
+    loaded.mine(1)
+    loaded.btc.mine(1)
+    assert seen == []
+    dev.mine(1)
+    assert seen == [1]
+
+
+def _precompile_double(data: bytes) -> bytes:
+    return data + data
+
+
+def test_user_precompiles_are_saved_when_picklable(tmp_path):
+    dev = Devchain()
+    dev.precompiles.register(0x99, _precompile_double, gas=10)
+    loaded = Devchain.load_state(dev.dump_state(tmp_path / "s"))
+    to = "0x0000000000000000000000000000000000000099"
+    assert loaded.w3.eth.call({"to": to, "data": "0xabcd"}) == bytes.fromhex("abcdabcd")
+    assert loaded.w3.eth.call({"to": "0x0000000000000000000000000000000000000040", "data": "0x"}) == \
+        dev.w3.eth.call({"to": "0x0000000000000000000000000000000000000040", "data": "0x"})
+
+
+def test_an_unsavable_precompile_is_a_typed_error_and_the_old_file_stays(tmp_path):
+    dev = Devchain()
+    path = dev.dump_state(tmp_path / "s")
+    before = path.read_bytes()
+    dev.precompiles.register(0x99, lambda data: data, gas=10)
+    with pytest.raises(StateFileError, match="cannot be saved"):
+        dev.dump_state(path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["s"]
+
+
+def test_a_write_interrupted_before_the_rename_leaves_the_old_file(tmp_path, monkeypatch):
+    dev = Devchain()
+    path = dev.dump_state(tmp_path / "s")
+    before = path.read_bytes()
+    dev.mine(5)
+
+    def killed(src, dst):
+        raise KeyboardInterrupt  # as if the process were interrupted between writing and renaming
+
+    monkeypatch.setattr(state_file.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        dev.dump_state(path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["s"]  # no temporary file left behind
+    monkeypatch.undo()
+    assert Devchain.load_state(path).w3.eth.block_number == 0
+
+
+def test_bad_files_get_typed_errors(tmp_path):
+    dev = Devchain()
+    good = dev.dump_state(tmp_path / "good").read_bytes()
+    with pytest.raises(HemiLookupError):
+        Devchain.load_state(tmp_path / "missing")
+    with pytest.raises(StateFileError, match="directory"):
+        Devchain.load_state(tmp_path)
+    with pytest.raises(StateFileError, match="directory"):
+        dev.dump_state(tmp_path)
+    with pytest.raises(StateFileError, match="no such directory"):
+        dev.dump_state(tmp_path / "nope" / "s")
+    cases = {
+        "garbage": b"not a state file at all",
+        "empty": b"",
+        "truncated": good[: len(good) // 2],
+        "future": good[: len(state_file.MAGIC)] + (99).to_bytes(2, "big") + good[len(state_file.MAGIC) + 2:],
+        "corrupt": good[:-20] + bytes(20),
+        "other object": state_file.MAGIC + state_file.FORMAT_VERSION.to_bytes(2, "big")
+        + __import__("zlib").compress(pickle.dumps({"not": "a devchain"})),
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(StateFileError):
+            Devchain.load_state(tmp_path / name)
