@@ -64,12 +64,12 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
                               "hvm_profile": hvm_profile}
     if mnemonic:
         config["mnemonic"] = mnemonic
-    if state_file and not (hasattr(Devchain, "dump_state") and hasattr(Devchain, "load_state")):
-        raise click.UsageError("--state is not supported yet: this hemi-sdk's Devchain has no dump_state/load_state")
     try:
-        dev = Devchain(seed=seed, **config)
         if state_file and os.path.exists(state_file):
-            dev.load_state(state_file)
+            # the saved devchain carries its own configuration (chain id, accounts, seed...): it wins over options
+            dev = Devchain.load_state(state_file)
+        else:
+            dev = Devchain(seed=seed, **config)
         server = DevchainServer(dev, host=host or DEFAULT_HOST, port=port,
                                 btc_port=None if no_btc_rpc else btc_port, allow_remote=host is not None,
                                 block_time=block_time, btc_block_time=btc_block_time)
@@ -95,8 +95,12 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
     finally:
         server.stop()
         if state_file:
-            with server.lock:
-                dev.dump_state(state_file)
+            try:
+                with server.lock:
+                    dev.dump_state(state_file)
+                click.echo(f"state saved to {state_file}")
+            except HemiError as err:
+                click.echo(f"could not save the state: {err}", err=True)
         click.echo("devchain stopped")
 
 

@@ -221,3 +221,21 @@ def test_bad_files_get_typed_errors(tmp_path):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(StateFileError):
             Devchain.load_state(tmp_path / name)
+
+
+def test_off_block_stops_a_callback_and_refuses_a_stranger():
+    from hemi.errors import HemiValueError
+
+    dev = Devchain()
+    seen = []
+
+    def hook(d, n):
+        seen.append(n)
+
+    dev.on_block(hook)
+    dev.mine(1)
+    dev.off_block(hook)
+    dev.mine(1)
+    assert seen == [1]
+    with pytest.raises(HemiValueError):
+        dev.off_block(hook)

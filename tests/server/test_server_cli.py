@@ -67,17 +67,70 @@ def test_devchain_command_serves_and_stops_on_sigint():
             proc.communicate()
 
 
-def test_devchain_state_without_support_is_a_clear_error(tmp_path):
-    from click.testing import CliRunner
+def _rpc(port, method, *params):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}", headers={"Content-Type": "application/json"},
+                                 data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                                                  "params": list(params)}).encode())
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
 
-    from hemi.cli import main
-    from hemi.node.devchain import Devchain
 
-    if hasattr(Devchain, "dump_state") and hasattr(Devchain, "load_state"):
-        pytest.skip("Devchain supports state files")
-    result = CliRunner().invoke(main, ["devchain", "--port", "0", "--state", str(tmp_path / "s.json")])
-    assert result.exit_code == 2
-    assert "--state is not supported yet" in result.output
+def _start(args):
+    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    read_until(proc, "Ctrl-C to stop")
+    return proc
+
+
+def test_devchain_state_is_saved_on_ctrl_c_and_loaded_at_start(tmp_path):
+    """anvil's --state habit: load at start if the file exists, save on exit (and on hemi_dumpState)."""
+    state = tmp_path / "chain.state"
+    port = free_port()
+    proc = _start(["--port", str(port), "--no-btc-rpc", "--chain-id", "4242", "--state", str(state)])
+    try:
+        acct = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        sent = _rpc(port, "eth_sendTransaction", {"from": acct, "to": "0x" + "22" * 20, "value": "0x1234"})["result"]
+        _rpc(port, "hemi_mineBitcoin", "0x3")
+        _rpc(port, "hemi_syncBitcoin")
+        head = _rpc(port, "eth_getBlockByNumber", "latest", False)["result"]
+        assert not state.exists()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert f"state saved to {state}" in out and state.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    port = free_port()
+    proc = _start(["--port", str(port), "--no-btc-rpc", "--state", str(state)])  # no --chain-id: the file's wins
+    try:
+        assert _rpc(port, "eth_chainId")["result"] == hex(4242)
+        assert _rpc(port, "eth_getBlockByNumber", "latest", False)["result"] == head
+        assert _rpc(port, "eth_getTransactionReceipt", sent)["result"]["status"] == "0x1"
+        assert _rpc(port, "eth_getBalance", "0x" + "22" * 20, "latest")["result"] == "0x1234"
+        dumped = _rpc(port, "hemi_dumpState", str(tmp_path / "copy.state"))["result"]
+        assert dumped == str(tmp_path / "copy.state")
+        from hemi.node.devchain import Devchain
+
+        copy = Devchain.load_state(dumped)
+        assert copy.w3.eth.get_block("latest").hash.to_0x_hex() == head["hash"]
+        assert _rpc(port, "hemi_dumpState", str(tmp_path / "no" / "such" / "dir"))["error"]["code"] == -32602
+        assert _rpc(port, "hemi_dumpState", "")["error"]["code"] == -32602
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
+def test_a_damaged_state_file_stops_the_start_with_a_clear_message(tmp_path):
+    bad = tmp_path / "bad.state"
+    bad.write_bytes(b"garbage")
+    proc = subprocess.run([sys.executable, "-m", "hemi.cli", "devchain", "--port", "0", "--no-btc-rpc",
+                           "--state", str(bad)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "not a hemi-sdk devchain state file" in proc.stderr and "Traceback" not in proc.stderr
+    assert bad.read_bytes() == b"garbage"
 
 
 def test_demo_command_still_registered():

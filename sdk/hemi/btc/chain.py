@@ -890,11 +890,11 @@ class BitcoinChain:
 
     def __getstate__(self) -> dict:
         """For pickling (a saved devchain): snapshots name objects of this process and are not kept; listeners are
-        kept when they are the layers above's own bound methods, not user callbacks."""
+        kept when they are bound methods of the chain's own layers (hemi.btc, hemi.node), not user or server code."""
         state = self.__dict__.copy()
         state["_snapshots"] = {}
-        state["_listeners"] = [cb for cb in self._listeners
-                               if getattr(getattr(cb, "__self__", None), "__module__", "").startswith("hemi.")]
+        state["_listeners"] = [cb for cb in self._listeners if getattr(getattr(cb, "__self__", None), "__module__", "")
+                               .startswith(("hemi.btc.", "hemi.node."))]
         return state
 
     # ------------------------------------------------------------------ listeners (for layers above)

@@ -281,6 +281,13 @@ class Devchain:
         """Call ``callback(devchain, number)`` after every L2 block is sealed (keystones and PoP miners use it)."""
         self._block_listeners.append(callback)
 
+    def off_block(self, callback) -> None:
+        """Stop calling ``callback`` (registered with :meth:`on_block`); a callback not registered is an error."""
+        try:
+            self._block_listeners.remove(callback)
+        except ValueError:
+            raise HemiValueError(f"{callback!r} is not registered with on_block") from None
+
     def _sealed(self) -> None:
         n = self.engine.head_number
         for cb in list(self._block_listeners):
@@ -463,9 +470,10 @@ class Devchain:
         state = self.__dict__.copy()
         state["_w3"] = None
         state["_snapshots"] = {}  # snapshots name this process's objects; a loaded devchain starts without any
-        # user callbacks belong to the process that registered them; the devchain's own parts register bound methods
-        state["_block_listeners"] = [cb for cb in self._block_listeners
-                                     if getattr(getattr(cb, "__self__", None), "__module__", "").startswith("hemi.")]
+        # callbacks of user code or of a server belong to the process that registered them; only the hooks of the
+        # devchain's own parts (PoP, tunnel...) are saved
+        parts = [id(v) for v in self.__dict__.values() if v is not None]
+        state["_block_listeners"] = [cb for cb in self._block_listeners if id(getattr(cb, "__self__", None)) in parts]
         return state
 
     def __setstate__(self, state: dict) -> None:

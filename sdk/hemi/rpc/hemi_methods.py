@@ -23,7 +23,7 @@
   ``hemi_provenance(txHash)``             ``dev.provenance(tx).to_json()`` (verified first)
   ``hemi_hvmView(block?)``                ``dev.hvm_view(block).to_dict()``
   ``hemi_popPublish(keystone?, miner?)``  ``dev.pop.publish(...)`` -> txid
-  ``hemi_dumpState(path)``                ``dev.dump_state(path)`` when the devchain has it, else -32004
+  ``hemi_dumpState(path)``                ``dev.dump_state(path)`` -> the path written
   ======================================  ===============================================================
 
   A target is an L2 block number (int or hex quantity), ``"latest"``, or a 32-byte L2 block / EVM tx hash. Errors
@@ -213,10 +213,7 @@ def _pop_publish(api: EthApi, keystone: Any = None, miner: str = "default") -> s
 @method("hemi_dumpState")
 @_protocol_errors
 def _dump_state(api: EthApi, path: Any) -> Any:
-    if not hasattr(api.dev, "dump_state"):
-        raise RPCError(METHOD_NOT_SUPPORTED, "hemi_dumpState is not supported yet: this Devchain has no dump_state")
     if not isinstance(path, str) or not path:
         raise RPCError(-32602, "path is a non-empty string")
-    out = api.dev.dump_state(path)
-    return out if isinstance(out, (str, int, bool, type(None), dict, list)) else True
+    return str(api.dev.dump_state(path))
 
