@@ -284,12 +284,13 @@ def profile_loop(art, n: int, kind: str) -> str:
     node = _cumulative(raw, "hemi/web3/provider.py", "make_request")
     for label, value in (
             ("devchain side (hemi.web3 provider, all RPC methods)", node),
-            ("  py-evm MiningChain.mine_all (apply tx, finalize + state root, persist)",
-             _cumulative(raw, "eth/chains/base.py", "mine_all")),
-            ("    py-evm apply_all_transactions", _cumulative(raw, "eth/vm/base.py", "apply_all_transactions")),
-            ("    py-evm VM.finalize_block (block reward, state root)", _cumulative(raw, "eth/vm/base.py",
-                                                                                 "finalize_block")),
-            ("    py-evm persist_block", _cumulative(raw, "eth/chains/base.py", "persist_block")),
+            ("  EvmEngine.mine_transactions (automine: execute the tx, seal its block)",
+             _cumulative(raw, "hemi/hvm/engine.py", "mine_transactions")),
+            ("    py-evm apply_all_transactions (execute)", _cumulative(raw, "eth/vm/base.py", "apply_all_transactions")),
+            ("    py-evm VM.finalize_block (state root of the block)", _cumulative(raw, "eth/vm/base.py",
+                                                                              "finalize_block")),
+            ("    py-evm make_trie_root_and_nodes (transaction and receipt roots)",
+             _cumulative(raw, "eth/db/trie.py", "make_trie_root_and_nodes")),
             ("  EvmEngine.estimate_gas (eth_estimateGas)", _cumulative(raw, "hemi/hvm/engine.py", "estimate_gas")),
             ("    EvmEngine.call (EVM runs for estimates/eth_call)", _cumulative(raw, "hemi/hvm/engine.py", "call")),
             ("web3.py client side (middleware, auto-fill, validation, formatting)", total - node)):
