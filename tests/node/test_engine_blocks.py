@@ -102,3 +102,16 @@ def test_automine_off_blocks_carry_all_applied_transactions(hashes_artifact):
     assert [r.transactionIndex for r in receipts] == [0, 1, 2]
     assert {r.blockHash for r in receipts} == {block.hash}
     assert receipts[-1].cumulativeGasUsed == block.gasUsed == 3 * 21000
+
+
+def test_the_block_gas_limit_stays_as_configured():
+    """An OP-stack chain's gas limit comes from its system config, not from usage (py-evm's default would shrink an
+    idle chain's limit by 1/1024 a block)."""
+    dev = Devchain()
+    dev.mine(1200)
+    w3 = dev.w3
+    assert {w3.eth.get_block(n).gasLimit for n in (0, 1, 600, 1200)} == {30_000_000}
+    # a transaction may still ask for the whole block
+    h = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1, "gas": 30_000_000})
+    assert w3.eth.get_transaction_receipt(h).status == 1
+    assert Devchain(gas_limit=45_000_000).w3.eth.get_block("latest").gasLimit == 45_000_000

@@ -112,6 +112,7 @@ class EvmEngine:
     ) -> None:
         self.chain_id = chain_id
         self.coinbase = coinbase
+        self.gas_limit = gas_limit
         self._randao_seed = randao_seed
         chain_class = self._chain_class(precompiles)
         genesis_params = {
@@ -183,8 +184,11 @@ class EvmEngine:
     def _reset_pending_header(self, timestamp: Optional[int] = None) -> None:
         head = self._blocks[-1].block.header
         ts = head.timestamp + 1 if timestamp is None else timestamp
+        # the gas limit stays as configured, as on an OP-stack chain (set by its system config); py-evm would walk
+        # it towards its usage target by 1/1024 a block, so a long devchain would refuse large transactions
         self.chain.header = self.chain.create_header_from_parent(
-            head, timestamp=ts, coinbase=self.coinbase, mix_hash=self._randao(head.block_number + 1))
+            head, timestamp=ts, coinbase=self.coinbase, mix_hash=self._randao(head.block_number + 1),
+            gas_limit=self.gas_limit)
         self._pending = []
         self._pending_records = []
 
