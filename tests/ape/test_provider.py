@@ -73,6 +73,19 @@ def test_restoring_an_unknown_or_used_snapshot_is_an_ape_error(provider):
     assert isinstance(info.value.__cause__, HemiProviderError)
 
 
+def test_isolation_leaves_no_snapshot_behind(provider):
+    """ape takes and restores a snapshot around every test: the devchain must not keep them (nor their Bitcoin
+    mempool copies) once used up."""
+    dev = provider.devchain
+    before = (len(dev._snapshots), len(dev.btc._snapshots))
+    for _ in range(5):
+        outer = chain.snapshot()
+        chain.snapshot()  # used up with the outer one
+        accounts.test_accounts[0].transfer(accounts.test_accounts[1], 1)
+        chain.restore(outer)
+    assert (len(dev._snapshots), len(dev.btc._snapshots)) == before
+
+
 def test_hbk_is_readable_through_ape(dev):
     kit = ape.Contract(HBK_ADDRESS, abi=shipped.load("IBitcoinKit").abi)
     alice, shop = dev.btc.wallet("alice"), dev.btc.wallet("shop")
