@@ -22,7 +22,8 @@ def devchain(chain):
     """The ``hemi.Devchain`` behind hemi:local: its Bitcoin chain, sequencer, PoP miners and finality."""
     provider = chain.provider
     if not hasattr(provider, "devchain"):
-        pytest.skip(f"needs hemi's devchain (--network hemi:local), not {provider.network_choice}")
+        pytest.skip(f"runs on hemi-sdk's devchain: ape test examples/ape_tests --network hemi:local "
+                    f"(this run is on {provider.network_choice})")
     return provider.devchain
 
 
@@ -38,7 +39,7 @@ def owner(accounts):
 
 
 @pytest.fixture
-def hbk(project):
+def hbk(project, devchain):
     """hBK at its mainnet address, typed by the project's contracts/hbk/IBitcoinKit.sol."""
     return project.IBitcoinKit.at(HBK_ADDRESS)
 
