@@ -57,6 +57,12 @@ def test_config_values_come_from_yaml_style_data_and_the_environment(monkeypatch
     assert HemiConfig().keystone_interval == 5
 
 
+def test_a_misspelt_setting_is_refused_not_ignored():
+    with pytest.raises(ValueError, match=r"unknown hemi setting\(s\) \['sed'\]"):
+        HemiConfig.model_validate({"sed": 1})
+    assert "mynet" in HemiConfig.model_validate({"mynet": {"chain_id": 5}}).model_extra  # mappings: custom networks
+
+
 def test_ape_solidity_installs_solc_through_hemi():
     from ape_solidity import compiler as solidity_compiler
 

@@ -180,6 +180,24 @@ def test_settings_reach_the_devchain():
     assert provider.chain_id == 4242  # from its settings while disconnected
 
 
+def test_ape_config_sections_reach_the_devchain():
+    """``hemi:`` settings and ape's ``test:`` accounts, as an ape-config.yaml would give them."""
+    from ape import project
+
+    with project.temp_config(hemi={"seed": 5, "hvm_indexer_lag": 0},
+                             test={"number_of_accounts": 3, "balance": 7 * ETHER}):
+        provider = connect()
+        try:
+            dev = provider.devchain
+            assert (dev.config.seed, dev.config.hvm_indexer_lag) == (5, 0)
+            assert len(dev.accounts) == 3 and dev.w3.eth.get_balance(dev.accounts[2]) == 7 * ETHER
+            assert provider.get_test_account(2).address == dev.accounts[2]
+            with pytest.raises(IndexError):
+                provider.get_test_account(3)
+        finally:
+            provider.disconnect()
+
+
 def test_bad_settings_are_ape_config_errors():
     with pytest.raises(HemiConfigError, match="unknown hemi:local provider setting"):
         connect(sed=3)

@@ -31,7 +31,7 @@ from ape_ethereum.ecosystem import (
     create_local_network_config,
     create_network_config,
 )
-from pydantic import computed_field
+from pydantic import computed_field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ape_hemi.ecosystem import BLOCK_TIME, NETWORKS
@@ -118,6 +118,17 @@ class HemiConfig(BaseEthereumConfig):
         if not isinstance(configured, dict):
             return default
         return NetworkConfig.model_validate(merge_configs(default.model_dump(by_alias=True), configured))
+
+    @model_validator(mode="after")
+    def _no_unknown_settings(self) -> "HemiConfig":
+        # Mappings are networks (ape's custom-network rule); any other unknown key is a misspelt setting, which
+        # would otherwise be kept silently and ignored.
+        unknown = sorted(k for k, v in (self.model_extra or {}).items()
+                         if not isinstance(v, (dict, PluginConfig)) and not k.startswith("_"))
+        if unknown:
+            raise ValueError(f"unknown hemi setting(s) {unknown}; the devchain settings are "
+                             f"{', '.join(DEVCHAIN_SETTINGS)}")
+        return self
 
     def devchain_settings(self) -> dict[str, Any]:
         """The ``Devchain(**settings)`` keywords these settings make (accounts excluded: see ape's ``test:``)."""
