@@ -68,9 +68,9 @@ def test_restoring_an_unknown_or_used_snapshot_is_an_ape_error(provider):
     provider.restore(snapshot)
     with pytest.raises(UnknownSnapshotError):
         provider.restore(snapshot)  # used up, as evm_revert does on anvil
-    with pytest.raises(UnknownSnapshotError) as info:
+    with pytest.raises(UnknownSnapshotError, match="not a snapshot") as info:
         provider.restore("not a snapshot")
-    assert isinstance(info.value.__cause__, HemiProviderError)
+    assert "invalid snapshot id" in str(info.value.__cause__)  # the devchain's answer, kept as the cause
 
 
 def test_isolation_leaves_no_snapshot_behind(provider):
@@ -130,9 +130,12 @@ def test_mining_and_the_clock_are_the_devchains(dev):
 def test_a_timestamp_in_the_past_is_refused_with_an_ape_error(dev):
     with pytest.raises(HemiProviderError, match="not after") as info:
         chain.pending_timestamp = chain.blocks.head.timestamp - 1
-    assert isinstance(info.value, ProviderError) and isinstance(info.value.__cause__, ProviderError)
+    assert isinstance(info.value, ProviderError) and isinstance(info.value.__cause__, HemiValueError)
     with pytest.raises(HemiProviderError, match="non-negative"):
         chain.mine(-1)
+    with pytest.raises(HemiProviderError, match="not an address") as info:
+        chain.provider.set_balance("0xnot-an-address", 1)
+    assert isinstance(info.value.__cause__, HemiValueError)
 
 
 def test_without_automine_transactions_wait_for_a_block(provider, dev):

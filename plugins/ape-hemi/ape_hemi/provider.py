@@ -1,12 +1,12 @@
 """``hemi:local:devchain``: hemi-sdk's in-process devchain as an ape test provider.
 
-A thin face: the provider builds one :class:`hemi.Devchain` on ``connect()`` and speaks to it through the same
+A thin face: the provider builds one :class:`hemi.Devchain` on ``connect()``; ape's requests go through the same
 in-process web3 provider and JSON-RPC method table (``hemi.rpc.eth``) that ``dev.w3`` and the ``hemi devchain``
-server use. Blocks, nonces, time and snapshots belong to the devchain; nothing is counted here. ape's controls map
-onto the anvil-named methods of that table: ``snapshot``/``restore`` to ``evm_snapshot``/``evm_revert`` (one
-snapshot holds both chains, the hVM view, keystones and PoP state, so ape's per-test isolation also undoes
-Bitcoin blocks), ``mine`` to ``anvil_mine``, ``set_timestamp`` to ``evm_setNextBlockTimestamp``, ``set_balance``/
-``set_code``/``set_storage``/``unlock_account`` to their ``anvil_*`` methods.
+server use, and ape's test controls call the devchain's own methods (``mine``, ``set_next_timestamp``,
+``set_balance``, ``set_code``, ``set_storage``, ``impersonate``, ``automine``). Blocks, nonces, time and snapshots
+belong to the devchain; nothing is counted here. ``snapshot``/``restore`` go through ``evm_snapshot``/``evm_revert``,
+which number the devchain's snapshots as anvil does; one snapshot holds both chains, the hVM view, keystones and PoP
+state, so ape's per-test isolation also undoes Bitcoin blocks.
 
 What ape has no word for (mining Bitcoin, the sequencer, finality, provenance) is on :attr:`devchain`::
 
@@ -148,34 +148,43 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
         account = accounts[index]
         return self.account_manager.init_test_account(index, account.address, to_hex(account.private_key))
 
-    # ------------------------------------------------------------------ test controls (the devchain's RPC table)
+    # ------------------------------------------------------------------ test controls
 
-    def _control(self, method: str, *params: Any) -> Any:
+    def _devchain_call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a Devchain control; its typed error becomes ape's, with hemi's error as the cause."""
+        from hemi.errors import HemiError
+
         try:
-            return self.make_request(method, list(params))
+            return fn(*args, **kwargs)
+        except HemiError as err:
+            raise HemiProviderError(f"{what}: {err}") from err
+
+    def snapshot(self) -> "SnapshotID":
+        # through the RPC table, which numbers the devchain's snapshots as anvil does (ids ape can store)
+        try:
+            return self.make_request("evm_snapshot", [])
         except ProviderNotConnectedError:
             raise
         except ProviderError as err:
-            raise HemiProviderError(f"{method}: {err}") from err
-
-    def snapshot(self) -> "SnapshotID":
-        return self._control("evm_snapshot")
+            raise HemiProviderError(f"evm_snapshot: {err}") from err
 
     def restore(self, snapshot_id: "SnapshotID") -> None:
         if snapshot_id is None:
             return
         try:
-            restored = self._control("evm_revert", snapshot_id)
-        except HemiProviderError as err:
+            restored = self.make_request("evm_revert", [snapshot_id])
+        except ProviderNotConnectedError:
+            raise
+        except ProviderError as err:  # not a snapshot id at all
             raise UnknownSnapshotError(snapshot_id) from err
-        if not restored:
+        if not restored:  # unknown, or used up by an earlier restore
             raise UnknownSnapshotError(snapshot_id)
 
     def set_timestamp(self, new_timestamp: int) -> None:
-        self._control("evm_setNextBlockTimestamp", int(new_timestamp))
+        self._devchain_call("set_timestamp", self.devchain.set_next_timestamp, int(new_timestamp))
 
     def mine(self, num_blocks: int = 1) -> None:
-        self._control("anvil_mine", int(num_blocks))
+        self._devchain_call("mine", self.devchain.mine, int(num_blocks))
 
     @property
     def auto_mine(self) -> bool:
@@ -185,22 +194,22 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
     def auto_mine(self, value: Any) -> None:
         if not isinstance(value, bool):
             raise TypeError(f"auto_mine is True or False, got {value!r}")
-        self._control("evm_setAutomine", value)
+        self.devchain.automine = value
 
     def set_balance(self, address: "AddressType", amount: int) -> None:
-        self._control("anvil_setBalance", address, hex(int(amount)))
+        self._devchain_call("set_balance", self.devchain.set_balance, address, wei=int(amount))
 
     def set_code(self, address: "AddressType", code: Any) -> bool:
-        self._control("anvil_setCode", address, to_hex(code))
+        self._devchain_call("set_code", self.devchain.set_code, address, bytes.fromhex(to_hex(code)[2:]))
         return True
 
     def set_storage(self, address: "AddressType", slot: int, value: Any) -> None:
-        raw = value.to_bytes(32, "big") if isinstance(value, int) else bytes(value).rjust(32, b"\x00")
-        self._control("anvil_setStorageAt", address, hex(int(slot)), to_hex(raw))
+        word = value if isinstance(value, int) else int.from_bytes(bytes.fromhex(to_hex(value)[2:]), "big")
+        self._devchain_call("set_storage", self.devchain.set_storage, address, int(slot), word)
 
     def unlock_account(self, address: "AddressType") -> bool:
-        self._control("anvil_impersonateAccount", address)
+        self._devchain_call("unlock_account", self.devchain.impersonate, address)
         return True
 
     def relock_account(self, address: "AddressType") -> None:
-        self._control("anvil_stopImpersonatingAccount", address)
+        self._devchain_call("relock_account", self.devchain.stop_impersonating, address)
