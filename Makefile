@@ -1,7 +1,8 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+, Node/npm):
 #   make demo   - the main demo on the embedded devchain
 #   make test   - the whole test suite (what .ci/run runs)
-# Both create .venv and install the project into it on first use (and again when pyproject.toml changes).
+# Both create .venv and install the project into it on first use (and again when a pyproject.toml changes), with
+# the ape plugin (plugins/ape-hemi: a distribution of its own, since ape loads plugins only from `ape-*` ones).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -10,11 +11,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test test-slow bench install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml plugins/ape-hemi/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hemi-sdk needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,ape]"
+	$(PY) -m pip install --quiet -e ".[test,ape]" -e plugins/ape-hemi
 	@touch $(STAMP)
 
 install: $(STAMP)

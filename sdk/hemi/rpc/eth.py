@@ -648,12 +648,16 @@ def _evm_snapshot(api: EthApi) -> str:
 
 @method("evm_revert", "anvil_revert")
 def _evm_revert(api: EthApi, sid: Any) -> bool:
-    s = api._evm_snapshots.pop(parse_q(sid, "snapshot id"), None)
+    n = parse_q(sid, "snapshot id")
+    s = api._evm_snapshots.pop(n, None)
     if s is None:
         return False
+    # reverting uses the snapshot up, and every later one (as on anvil): let the devchain forget them all, or each
+    # test of an ape/Hardhat-style suite would leave one behind
+    for later in [k for k in api._evm_snapshots if k > n]:
+        api.dev.discard(api._evm_snapshots.pop(later))
     api.dev.revert(s)
-    for later in [k for k in api._evm_snapshots if k > parse_q(sid)]:
-        del api._evm_snapshots[later]
+    api.dev.discard(s)
     return True
 
 

@@ -1,0 +1,63 @@
+"""ape-hemi: the ``hemi`` ecosystem for ape 0.8, backed by hemi-sdk.
+
+Networks: ``hemi:local`` (provider ``devchain``: hemi-sdk's in-process devchain, with ape's test isolation through
+its snapshots of both chains), ``hemi:testnet`` (743111) and ``hemi:mainnet`` (43111), both through ape's ``node``
+provider at Hemi's public RPC unless configured otherwise. Settings live under ``hemi:`` in ape-config.yaml
+(:class:`ape_hemi.config.HemiConfig`).
+
+This module holds only the hooks; each imports what it returns when ape calls it, so loading ape stays fast.
+"""
+
+from ape import plugins
+
+
+@plugins.register(plugins.Config)
+def config_class():
+    from ape_hemi.config import HemiConfig
+
+    return HemiConfig
+
+
+@plugins.register(plugins.EcosystemPlugin)
+def ecosystems():
+    from ape_hemi.ecosystem import Hemi
+
+    yield Hemi
+
+
+@plugins.register(plugins.NetworkPlugin)
+def networks():
+    from ape.api.networks import LOCAL_NETWORK_NAME, NetworkAPI, create_network_type
+
+    from ape_hemi.ecosystem import NETWORKS
+
+    for network_name, (chain_id, network_id) in NETWORKS.items():
+        yield "hemi", network_name, create_network_type(chain_id, network_id)
+
+    # the local network takes its chain id from the provider (the devchain's `chain_id` setting)
+    yield "hemi", LOCAL_NETWORK_NAME, NetworkAPI
+
+
+@plugins.register(plugins.ProviderPlugin)
+def providers():
+    from ape.api.networks import LOCAL_NETWORK_NAME
+
+    from ape_hemi.ecosystem import NETWORKS
+    from ape_hemi.node import HemiNode
+    from ape_hemi.provider import HemiDevchainProvider
+
+    for network_name in NETWORKS:
+        yield "hemi", network_name, HemiNode
+
+    yield "hemi", LOCAL_NETWORK_NAME, HemiDevchainProvider
+
+
+@plugins.register(plugins.CompilerPlugin)
+def register_compiler():
+    # hemi brings no compiler of its own. Every `ape compile` (and every compile `ape test` triggers) lists the
+    # registered compilers first, so this is where ape-solidity learns to obtain solc through hemi-sdk's fallback
+    # (solcjs from npm, registered as a py-solc-x installed solc) when the native download is impossible.
+    from ape_hemi.solc import route_solc_installs_through_hemi
+
+    route_solc_installs_through_hemi()
+    yield from ()

@@ -1,0 +1,135 @@
+"""``hemi:`` in ape-config.yaml.
+
+Two kinds of settings share the section, as in every ape ecosystem plugin: per-network settings (``mainnet:``,
+``testnet:``, ``local:``, each ape's ``NetworkConfig``: ``default_provider``, ``required_confirmations``, ...) and, as
+plain values, the settings of the in-process devchain behind ``hemi:local``. Those map one to one onto
+``hemi.node.devchain.DevchainConfig`` (same names, same defaults; a test keeps them equal)::
+
+    hemi:
+      seed: 7
+      hvm_indexer_lag: 0        # instant Bitcoin reads, for tutorials
+      keystone_interval: 5
+
+The dev accounts come from ape's own ``test:`` section (``mnemonic``, ``number_of_accounts``, ``balance``), so ape's
+``accounts`` fixture and the devchain's funded accounts are the same. Every devchain value can also be set from
+the environment (``APE_HEMI_SEED=7``) or per connection (``provider_settings={"seed": 7}``).
+
+Nothing heavy is imported here: ape reads every plugin's config class on start-up.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, ClassVar, Literal
+
+from ape.api.config import PluginConfig
+from ape.api.networks import LOCAL_NETWORK_NAME
+from ape.managers.config import merge_configs
+from ape_ethereum.ecosystem import (
+    BaseEthereumConfig,
+    NetworkConfig,
+    create_local_network_config,
+    create_network_config,
+)
+from pydantic import computed_field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from ape_hemi.ecosystem import BLOCK_TIME, NETWORKS
+
+LOCAL_PROVIDER_NAME = "devchain"
+
+# The plain-valued fields below that are Devchain settings, passed as ``Devchain(**settings)``.
+DEVCHAIN_SETTINGS = (
+    "seed", "chain_id", "hvm_profile", "max_btc_headers_per_block", "hvm_indexer_lag", "block_time",
+    "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "keystone_interval",
+    "superfinality_threshold", "pop_default_miner", "pop_auto_fund",
+)
+
+
+class HemiConfig(BaseEthereumConfig):
+    """The ``hemi:`` section: Hemi's networks, and the devchain that ``hemi:local`` runs in-process."""
+
+    NETWORKS: ClassVar[dict[str, tuple[int, int]]] = NETWORKS
+
+    mainnet: NetworkConfig = create_network_config(block_time=BLOCK_TIME)
+    """Hemi mainnet (chain id 43111), through ape's ``node`` provider."""
+
+    testnet: NetworkConfig = create_network_config(block_time=BLOCK_TIME)
+    """Hemi testnet, "Hemi Sepolia" (chain id 743111), through ape's ``node`` provider."""
+
+    seed: int = 0
+    """Fixes the embedded Bitcoin chain, its wallets and every block hash: same seed, same chains."""
+
+    chain_id: int = 31337
+    """Chain id of the local devchain; anvil's, deliberately not Hemi mainnet's (43111) or testnet's (743111)."""
+
+    hvm_profile: Literal["hbk-v1", "op-geth-latest"] = "hbk-v1"
+    """Byte layout of the hVM precompiles: ``hbk-v1`` is the one Hemi's published BitcoinKit.sol parses;
+    ``op-geth-latest`` the newest op-geth layout, with 0x45's pinned always-empty quirk."""
+
+    max_btc_headers_per_block: int = 6
+    """Bitcoin headers one L2 block may add to the hVM's view (Hemi's MaximumBtcHeadersInTx)."""
+
+    hvm_indexer_lag: int = 2
+    """Bitcoin blocks the hVM's UTXO and transaction indexes lag its light tip (0: reads see new blocks at once)."""
+
+    block_time: int = BLOCK_TIME
+    """Seconds of simulated clock per L2 block (the devchain never reads the wall clock)."""
+
+    genesis_timestamp: int = 1_735_689_600
+    """Timestamp of the L2 genesis block (2025-01-01T00:00:00Z), fixed so block hashes never depend on the clock."""
+
+    gas_limit: int = 30_000_000
+    """Gas limit of the L2 genesis block."""
+
+    base_fee: int = 1_000_000_000
+    """Base fee per gas of the genesis block, in wei."""
+
+    automine: bool = True
+    """Mine a block for every transaction; with False, transactions wait until ``chain.mine()``."""
+
+    predeploy_bitcoin_kit: bool = True
+    """Put hBK (BitcoinKit) in genesis at its Hemi mainnet address, 0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12."""
+
+    keystone_interval: int = 25
+    """A keystone every this many L2 blocks (Hemi: every 25th block)."""
+
+    superfinality_threshold: int = 10
+    """Effective Bitcoin confirmations of a keystone at which its blocks are superfinal (Hemi's BFG v2: 10)."""
+
+    pop_default_miner: bool = True
+    """Start with one Proof-of-Proof miner that publishes every keystone to Bitcoin at once."""
+
+    pop_auto_fund: bool = True
+    """Fund PoP miners' Bitcoin wallets by mining blocks when they run short."""
+
+    model_config = SettingsConfigDict(extra="allow", env_prefix="APE_HEMI_", use_attribute_docstrings=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def local(self) -> NetworkConfig:
+        """``hemi:local``: the in-process devchain by default (provider ``devchain``)."""
+        default = create_local_network_config(default_provider=LOCAL_PROVIDER_NAME,
+                                              default_transaction_type=self.DEFAULT_TRANSACTION_TYPE,
+                                              gas_limit=self.DEFAULT_LOCAL_GAS_LIMIT)
+        configured: Any = PluginConfig.get(self, LOCAL_NETWORK_NAME)
+        if isinstance(configured, NetworkConfig):
+            configured = configured.model_dump(by_alias=True)
+        if not isinstance(configured, dict):
+            return default
+        return NetworkConfig.model_validate(merge_configs(default.model_dump(by_alias=True), configured))
+
+    @model_validator(mode="after")
+    def _no_unknown_settings(self) -> "HemiConfig":
+        # Mappings are networks (ape's custom-network rule); any other unknown key is a misspelt setting, which
+        # would otherwise be kept silently and ignored.
+        unknown = sorted(k for k, v in (self.model_extra or {}).items()
+                         if not isinstance(v, (dict, PluginConfig)) and not k.startswith("_"))
+        if unknown:
+            raise ValueError(f"unknown hemi setting(s) {unknown}; the devchain settings are "
+                             f"{', '.join(DEVCHAIN_SETTINGS)}")
+        return self
+
+    def devchain_settings(self) -> dict[str, Any]:
+        """The ``Devchain(**settings)`` keywords these settings make (accounts excluded: see ape's ``test:``)."""
+        return {name: getattr(self, name) for name in DEVCHAIN_SETTINGS}
