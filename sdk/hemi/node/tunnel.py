@@ -6,9 +6,12 @@ portal and the vault operator would:
 
 - :meth:`Tunnel.deposit` builds and broadcasts the real Bitcoin deposit: an output paying the vault's custody
   script and an ``OP_RETURN`` naming the EVM recipient (20 raw bytes ``6a 14 <addr>``, or 40 ASCII hex characters
-  ``6a 28 <hex>``). :meth:`Tunnel.confirm` mines what the deposit still needs (its Bitcoin block, 4 confirmations
-  as hBK counts them: 6 real blocks with the default lag of 2, and the hVM view) and has the sequencer order
-  ``confirmDeposit`` as a Bitcoin-derived input that depends on the deposit, so the mint carries a provenance.
+  ``6a 28 <hex>``). :meth:`Tunnel.confirm` mines what the deposit still needs (its Bitcoin block, the blocks for
+  4 confirmations as hBK counts them, and the hVM view) and has the sequencer order ``confirmDeposit`` as a
+  Bitcoin-derived input that depends on the deposit, so the mint carries a provenance. hBK counts confirmations
+  from the hVM *light* tip (op-geth's 0x43) while it reads transactions from the *indexed* tip, 2 blocks behind:
+  a deposit is readable from 3 confirmations on and confirmable from 4, i.e. once block ``h + 3`` is in the view
+  (BTC-TC's comment reckons "6 = 2 + 4" real blocks; with a larger ``hvm_indexer_lag`` it takes ``h + lag``).
 - :meth:`Tunnel.withdraw` sends ``initiateWithdrawal`` (hemiBTC burned); the simulated operator
   (:mod:`hemi.node.tunnel_operator`) pays the BTC and proves it to the vault; :meth:`Tunnel.finalize` mines until
   that has happened; :meth:`Tunnel.challenge` re-mints a withdrawal not finalized within the 12-hour grace period.
@@ -300,8 +303,8 @@ class Tunnel:
         d = deposit if isinstance(deposit, Deposit) else self.deposit_of(deposit)
         dev, btc = self.dev, self.dev.btc
         sender = self._sender(sender)
+        info = self._deposit_tx(d)  # gone from Bitcoin: the next L2 block's view would not have it either
         if mine:
-            info = self._deposit_tx(d)
             if info.height is None:
                 btc.mine(1)
                 info = self._deposit_tx(d)
@@ -313,7 +316,7 @@ class Tunnel:
         input_id = dev.sequencer.submit({"from": sender, "to": TUNNEL_MANAGER_ADDRESS,
                                          "data": fn._encode_transaction_data()},
                                         depends_on=[d.txid], label=f"tunnel deposit {d.txid}")
-        return self._receipt_of_input(input_id, "confirmDeposit")
+        return self._receipt_of_input(input_id, "confirmDeposit", fn, sender)
 
     def _deposit_tx(self, d: Deposit):
         try:
@@ -532,11 +535,21 @@ class Tunnel:
             self.dev.mine(1)
             receipt = self.dev.w3.eth.get_transaction_receipt(h)
         if receipt.status != 1:
-            raise TunnelRevert(function, self.dev.engine.tx_record(bytes(h)).error or "reverted",
+            raise TunnelRevert(function, self._reason_now(fn, sender) or "reverted",
                                f"mined in L2 block {receipt.blockNumber}")
         return receipt
 
-    def _receipt_of_input(self, input_id: int, function: str):
+    def _reason_now(self, fn, sender: str) -> str:
+        """The revert reason ``fn`` gives in the latest block's context, or "" if it would not revert."""
+        from web3.exceptions import ContractLogicError
+
+        try:
+            fn.call({"from": sender})
+        except ContractLogicError as err:
+            return _reason(err)
+        return ""
+
+    def _receipt_of_input(self, input_id: int, function: str, fn, sender: str):
         """Mine until the sequencer has ordered forced input ``input_id`` (with automine it already is)."""
         dev = self.dev
         for _ in range(_L2_BLOCKS_FOR_A_FORCED_INPUT):
@@ -544,8 +557,8 @@ class Tunnel:
             if h is not None:
                 receipt = dev.w3.eth.get_transaction_receipt(h)
                 if receipt.status != 1:
-                    raise TunnelRevert(function, dev.engine.tx_record(h).error or "reverted",
-                                       f"ordered in L2 block {receipt.blockNumber}")
+                    raise TunnelRevert(function, self._reason_now(fn, sender) or "reverted",
+                                       f"ordered in L2 block {receipt.blockNumber}, which saw a different view")
                 return receipt
             dropped = [why for item, why in dev.sequencer.dropped if item.id == input_id]
             if dropped:
