@@ -101,9 +101,12 @@ class Withdrawal:
                 f"-> {self.btc_address}{payout}>")
 
     def to_json(self) -> dict:
-        return {"uuid": self.uuid, "l2_block": self.l2_block, "tx_hash": "0x" + self.tx_hash.hex(),
-                "withdrawer": self.withdrawer, "amount_sats": self.amount_sats, "net_sats": self.net_sats,
-                "requested_at": self.requested_at, "status": self.status,
+        """Plain JSON (``from_json`` reads it back; ``index``, ``btc_address``, ``fee_sats`` and ``grace_ends_at``
+        are derived, for readers)."""
+        return {"uuid": self.uuid, "index": self.index, "l2_block": self.l2_block, "tx_hash": "0x" + self.tx_hash.hex(),
+                "withdrawer": self.withdrawer, "btc_address": self.btc_address, "amount_sats": self.amount_sats,
+                "fee_sats": self.fee_sats, "net_sats": self.net_sats, "requested_at": self.requested_at,
+                "grace_ends_at": self.grace_ends_at, "status": self.status,
                 "payout_txid": None if self.payout_txid is None else str(self.payout_txid),
                 "finalize_input": self.finalize_input,
                 "finalize_tx": None if self.finalize_tx is None else "0x" + self.finalize_tx.hex(),
