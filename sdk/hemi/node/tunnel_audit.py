@@ -107,8 +107,8 @@ class AuditReport:
         lines = [f"hemiBTC supply {self.total_supply} sats = minted {self.minted_sats} - withdrawn "
                  f"{self.withdrawn_sats} + re-minted {self.reminted_sats} ({self.expected_supply}); vault outstanding "
                  f"{self.vault_outstanding}: {'reconciles' if self.reconciles else 'DOES NOT RECONCILE'}",
-                 f"{self.confirmed_deposits} confirmed deposits ({self.deposited_sats} sats), {self.withdrawals} "
-                 f"withdrawals; custody holds {self.custody_sats} sats on Bitcoin"]
+                 f"confirmed deposits: {self.confirmed_deposits} ({self.deposited_sats} sats); withdrawals: "
+                 f"{self.withdrawals}; custody holds {self.custody_sats} sats on Bitcoin"]
         for m in self.unbacked_mints:
             lines.append(f"UNBACKED: {m.net_sats} sats minted to {m.recipient} for {m.txid}: {m.reason}")
         for p in self.double_payouts + self.unpaid_finalized:
