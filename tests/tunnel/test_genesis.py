@@ -114,3 +114,18 @@ def test_addresses_are_hemi_mainnet_ones():
     """hemi-protocol.md §3.1: manager 0xEAcA…1081 (hemi-viem), hemiBTC 0xAA40…ef28 (hemilabs/token-list)."""
     assert TUNNEL_MANAGER_ADDRESS == to_checksum_address("0xeaca824f46c000fb89403846bb57e6b913321081")
     assert HEMI_BTC_ADDRESS == to_checksum_address("0xaa40c0c7644e0b2b224509571e10ad20d9c4ef28")
+
+
+@pytest.mark.parametrize("config, match", [
+    (dict(hvm_profile="op-geth-latest"), "expects the 'hbk-v1' layout"),
+    (dict(predeploy_bitcoin_kit=False), "predeploy_bitcoin_kit=False"),
+])
+def test_flows_refuse_a_devchain_whose_hbk_cannot_serve_them(config, match):
+    """hBK's parser follows the max/hvmphase0 0x42 layout (hemi-protocol.md §2.4): under the newest layout, or
+    without hBK, the vault cannot check anything, so the flows say so instead of failing obscurely."""
+    dev = Devchain(**config)
+    alice = dev.btc.wallet("alice")
+    dev.btc.mine(101, to=alice.address)
+    with pytest.raises(TunnelError, match=match):
+        dev.tunnel.deposit(alice, 2_000_000, recipient=dev.accounts[1])
+    assert len(dev.btc.mempool) == 0

@@ -237,6 +237,7 @@ class Tunnel:
         Refused before broadcasting: a malformed recipient (:class:`InvalidRecipientError`), dust
         (:class:`DustOutputError`) and, unless ``check=False``, less than the 0.01 BTC minimum
         (:class:`BelowMinimumError`: the vault would keep the coins and mint nothing)."""
+        self._check_ready()
         w = self._wallet(wallet)
         sats = _amount(sats, "sats")
         raw = recipient_bytes(recipient)
@@ -300,6 +301,7 @@ class Tunnel:
         Raises :class:`DepositNotFound` when a Bitcoin reorg removed the deposit, and :class:`TunnelRevert` with
         the vault's reason when ``confirmDeposit`` would revert (not enough confirmations with ``mine=False``,
         below the minimum, wrong script, no or malformed recipient, already confirmed): nothing is minted."""
+        self._check_ready()
         d = deposit if isinstance(deposit, Deposit) else self.deposit_of(deposit)
         dev, btc = self.dev, self.dev.btc
         sender = self._sender(sender)
@@ -365,6 +367,7 @@ class Tunnel:
         Refused before sending: an invalid or wrong-network address (``InvalidAddressError``,
         ``WrongNetworkError``), below the 0.01 BTC minimum (:class:`BelowMinimumError`), above the balance
         (:class:`InsufficientHemiBTC`), a full withdrawal queue (:class:`WithdrawalQueueFull`)."""
+        self._check_ready()
         sats = _amount(sats, "sats")
         if not isinstance(btc_address, str):
             raise TunnelValueError(f"btc_address is a Bitcoin address string, got {type(btc_address).__name__}")
@@ -409,6 +412,7 @@ class Tunnel:
 
         Raises :class:`OperatorError` when the operator has not paid (policy ``"late"`` before its time,
         ``"never"``, custody short of coins) and :class:`TunnelError` for a challenged withdrawal."""
+        self._check_ready()
         w = self.withdrawal(withdrawal)
         dev, btc = self.dev, self.dev.btc
         if w.status == "challenged":
@@ -478,6 +482,18 @@ class Tunnel:
         return audit(self)
 
     # ------------------------------------------------------------------ helpers
+
+    def _check_ready(self) -> None:
+        """The contracts read Bitcoin through hBK: refuse clearly when this devchain's hBK cannot serve them."""
+        from hemi.node.devchain import HBK_ADDRESS
+
+        if self.dev.config.hvm_profile != "hbk-v1":
+            raise TunnelError(f"the tunnel reads Bitcoin through hBK, whose parser expects the 'hbk-v1' layout of "
+                              f"precompile 0x42; this devchain has hvm_profile={self.dev.config.hvm_profile!r}, "
+                              f"under which hBK misreads transactions (create it with hvm_profile='hbk-v1')")
+        if not self.dev.w3.eth.get_code(HBK_ADDRESS):
+            raise TunnelError(f"the tunnel reads Bitcoin through hBK, and there is no code at {HBK_ADDRESS} (the "
+                              f"devchain was created with predeploy_bitcoin_kit=False)")
 
     def _wallet(self, wallet: Union["Wallet", str]) -> "Wallet":
         from hemi.btc.wallet import Wallet

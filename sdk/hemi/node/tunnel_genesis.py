@@ -17,6 +17,7 @@ wallet's P2WPKH script.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from eth_utils import keccak
@@ -58,17 +59,28 @@ _MANAGER_VAULTS = 0  # mapping(uint32 => address) vaults
 _MANAGER_VAULT_COUNTER = 1  # uint32 vaultCounter
 
 
-def operator_account(btc: "BitcoinChain") -> DevAccount:
-    """The simulated operator's EVM account: the address of its Bitcoin custody key (TEST-ONLY, from the seed)."""
+@lru_cache(maxsize=64)
+def _operator(seed: int) -> tuple[DevAccount, bytes]:
+    """(EVM account, P2WPKH custody script) of the operator key under ``seed``: the key of the Bitcoin wallet
+    ``OPERATOR_WALLET`` (hemi.btc.keys derives it from seed and name alone). Cached: every Devchain() needs it."""
     from eth_keys import keys
 
-    secret = btc.wallet(OPERATOR_WALLET).key.secret
-    return DevAccount(keys.PrivateKey(secret).public_key.to_checksum_address(), secret)
+    from hemi.btc.keys import TestKey, derive_secret
+    from hemi.btc.script import p2wpkh_script
+
+    key = TestKey(derive_secret(seed, OPERATOR_WALLET))
+    account = DevAccount(keys.PrivateKey(key.secret).public_key.to_checksum_address(), key.secret)
+    return account, p2wpkh_script(key.pubkey_hash)
+
+
+def operator_account(btc: "BitcoinChain") -> DevAccount:
+    """The simulated operator's EVM account: the address of its Bitcoin custody key (TEST-ONLY, from the seed)."""
+    return _operator(btc.seed)[0]
 
 
 def custody_script(btc: "BitcoinChain") -> bytes:
-    """The vault's custody scriptPubKey: the operator wallet's P2WPKH script."""
-    return btc.wallet(OPERATOR_WALLET).script_of()
+    """The vault's custody scriptPubKey: the operator wallet's P2WPKH script (``btc.wallet(OPERATOR_WALLET)``)."""
+    return _operator(btc.seed)[1]
 
 
 def _bytes_storage(slot: int, data: bytes) -> dict[int, int]:
@@ -107,8 +119,10 @@ def tunnel_alloc(btc: "BitcoinChain", artifacts: dict[str, str]) -> dict[bytes, 
     }
 
 
+@lru_cache(maxsize=1)
 def shipped_runtime_code() -> dict[str, str]:
-    """Runtime code of the three tunnel contracts from the shipped artifacts."""
+    """Runtime code of the three tunnel contracts from the shipped artifacts (read once per process: they ship
+    with the package and do not change while it runs)."""
     from hemi.compiler import shipped
 
     return {name: shipped.load(name).deployed_bytecode
