@@ -101,3 +101,23 @@ def test_finalized_payout_removed_by_a_reorg_is_reported(dev, alice):
     (issue,) = report.unpaid_finalized
     assert issue.uuid == w.uuid and "removed its payout" in issue.reason
     assert report.reconciles and not report.ok
+
+
+def test_reorg_under_a_queued_finalization(dev, alice):
+    """The operator queued finalizeWithdrawal (payout at 4 hVM confirmations), then Bitcoin dropped the payout: the
+    stale input is withdrawn from the sequencer, the payout broadcast again, and finalization still happens."""
+    t, user = dev.tunnel, dev.accounts[1]
+    t.confirm(t.deposit(alice, COIN + DEPOSIT_FEE, recipient=user))
+    w = t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address)
+    dev.btc.mine(4)  # payout at h, tip h + 3
+    dev.sync_btc()  # the block bringing h + 3 into the view lets the operator queue its input for the next block
+    queued = t.withdrawal(w).finalize_input
+    assert queued is not None and t.withdrawal(w).status == "pending"
+    assert [item.id for item, _ in dev.sequencer.waiting()] == [queued]
+    depth = dev.btc.height - dev.btc.tx(w.payout_txid).height + 1
+    dev.btc.reorg(depth, drop=[w.payout_txid])
+    dev.mine(1)
+    assert dev.sequencer.tx_of(queued) is None and queued not in [i.id for i, _ in dev.sequencer.waiting()]
+    assert dev.btc.tx(t.withdrawal(w).payout_txid).in_mempool  # paid again
+    t.finalize(w)
+    assert t.withdrawal(w).status == "finalized" and t.audit().ok

@@ -98,6 +98,13 @@ class Sequencer:
             self.dev.mine(1)
         return item.id
 
+    def cancel(self, input_id: int) -> bool:
+        """Withdraw a queued forced input (say its Bitcoin dependency was reorganised away for good); returns
+        whether it was still waiting."""
+        before = len(self._queue)
+        self._queue = [i for i in self._queue if i.id != input_id]
+        return len(self._queue) != before
+
     def waiting(self) -> list[tuple[ForcedInput, str]]:
         """Queued forced inputs with the reason each still waits."""
         view = self.dev._view_for(self.dev.engine.head_number + 1)

@@ -220,6 +220,8 @@ class TunnelOperator:
             try:
                 btc.tx(w.payout_txid)
             except UnknownTransactionError:  # a Bitcoin reorg (or a conflicting spend) removed the payout
+                if w.finalize_input is not None:
+                    self.dev.sequencer.cancel(w.finalize_input)  # it would wait for the vanished payout forever
                 w = self._update(w, payout_txid=None, finalize_input=None, finalize_error=None)
         if w.payout_txid is None:
             due = self.policy == "prompt" or (
