@@ -121,3 +121,12 @@ def test_reorg_under_a_queued_finalization(dev, alice):
     assert dev.btc.tx(t.withdrawal(w).payout_txid).in_mempool  # paid again
     t.finalize(w)
     assert t.withdrawal(w).status == "finalized" and t.audit().ok
+
+
+def test_confirming_again_after_a_reorg_removed_a_minted_deposit(dev, alice):
+    t = dev.tunnel
+    d = t.deposit(alice, COIN, recipient=dev.accounts[1])
+    t.confirm(d)
+    dev.btc.reorg(dev.btc.height - dev.btc.tx(d.txid).height + 1, drop=[d.txid])
+    with pytest.raises(DepositNotFound, match="after its hemiBTC was minted"):
+        t.confirm(d)

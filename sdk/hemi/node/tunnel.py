@@ -313,10 +313,11 @@ class Tunnel:
                 if info.height is None:
                     raise TunnelError(f"deposit {d.txid} stays in the Bitcoin mempool after a block was mined")
             self._bury(info.height)
-        fn = self.manager.functions.confirmDeposit(VAULT_INDEX, d.txid.display_bytes, d.vout, b"")
+        args = [VAULT_INDEX, d.txid.display_bytes, d.vout, b""]
+        fn = self.manager.functions.confirmDeposit(*args)
         self._preflight("confirmDeposit", fn, sender, lambda reason: self._deposit_hint(d, reason))
         input_id = dev.sequencer.submit({"from": sender, "to": TUNNEL_MANAGER_ADDRESS,
-                                         "data": fn._encode_transaction_data()},
+                                         "data": self.manager.encode_abi("confirmDeposit", args=args)},
                                         depends_on=[d.txid], label=f"tunnel deposit {d.txid}")
         return self._receipt_of_input(input_id, "confirmDeposit", fn, sender)
 
@@ -324,6 +325,10 @@ class Tunnel:
         try:
             return self.dev.btc.tx(d.txid)
         except UnknownTransactionError:
+            if self.vault.functions.isDepositConfirmed(d.txid.display_bytes).call():
+                raise DepositNotFound(
+                    f"deposit {d.txid} is in neither the Bitcoin chain nor the mempool: a Bitcoin reorg removed it "
+                    f"after its hemiBTC was minted (an unbacked mint: see tunnel.audit())") from None
             raise DepositNotFound(
                 f"deposit {d.txid} is in neither the Bitcoin chain nor the mempool: a Bitcoin reorg (or a "
                 f"conflicting spend) removed it before it was confirmed; nothing was minted") from None

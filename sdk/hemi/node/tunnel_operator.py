@@ -253,8 +253,7 @@ class TunnelOperator:
     def _queue_finalize(self, w: Withdrawal) -> None:
         from hemi.node.tunnel import vault_contract
 
-        data = vault_contract(self.dev).functions.finalizeWithdrawal(
-            w.payout_txid.display_bytes, w.index)._encode_transaction_data()
+        data = vault_contract(self.dev).encode_abi("finalizeWithdrawal", args=[w.payout_txid.display_bytes, w.index])
         input_id = self.dev.sequencer.submit({"from": self.address, "to": VAULT_ADDRESS, "data": data},
                                              depends_on=[w.payout_txid], label=f"tunnel payout {w.uuid}", mine=False)
         self._update(w, finalize_input=input_id)
