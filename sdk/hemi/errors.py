@@ -110,3 +110,58 @@ class CompilationFailed(CompilerError, HemiValueError):
     def __init__(self, errors: list[str]) -> None:
         self.errors = list(errors)
         super().__init__("Solidity compilation failed:\n" + "\n".join(self.errors))
+
+
+# --- Bitcoin tunnel (hemi.node.tunnel) -----------------------------------------------------------------------------
+
+
+class TunnelError(HemiError):
+    """Root of the errors of the devchain's Bitcoin tunnel (``dev.tunnel``)."""
+
+
+class TunnelValueError(TunnelError, HemiValueError):
+    """Bad input to a tunnel flow, refused in Python before anything is sent to either chain."""
+
+
+class InvalidRecipientError(TunnelValueError):
+    """A deposit's EVM recipient is not a 20-byte address (or is the zero address, which the vault refuses)."""
+
+
+class BelowMinimumError(TunnelValueError):
+    """A deposit or withdrawal amount below the tunnel's minimum (0.01 BTC), or an output Bitcoin would not relay."""
+
+
+class DustOutputError(BelowMinimumError):
+    """A deposit output below Bitcoin's dust threshold: no node would relay the transaction."""
+
+
+class InsufficientHemiBTC(TunnelValueError):
+    """A withdrawal of more hemiBTC than the account holds."""
+
+
+class WithdrawalQueueFull(TunnelValueError):
+    """The vault already has MAX_WITHDRAWAL_QUEUE_SIZE (5) withdrawals neither finalized nor challenged."""
+
+
+class TunnelRevert(TunnelError):
+    """A tunnel contract call reverted; nothing was minted or burned. ``reason`` is the contract's revert string,
+    ``function`` the call (``confirmDeposit``...); the message adds what the devchain saw (confirmations...)."""
+
+    def __init__(self, function: str, reason: str, hint: str = "") -> None:
+        self.function = function
+        self.reason = reason
+        self.hint = hint
+        super().__init__(f"{function} reverted: {reason}" + (f" ({hint})" if hint else ""))
+
+
+class DepositNotFound(TunnelError, HemiLookupError):
+    """A deposit's Bitcoin transaction is in neither the chain nor the mempool (a reorg or a conflicting spend
+    removed it)."""
+
+
+class UnknownWithdrawalError(TunnelError, HemiLookupError):
+    """No tunnel withdrawal with this uuid."""
+
+
+class OperatorError(TunnelError):
+    """The simulated tunnel operator has not paid (its policy, or custody coins it lacks); the message says why."""

@@ -79,3 +79,20 @@ def test_snapshot_restores_the_queue_and_records(dev):
     assert dev.sequencer.waiting() == []  # the submission was made inside the anchor: gone
     dev.sequencer.submit({"from": dev.accounts[0], "to": CONFS}, depends_on=[t])
     assert len(dev.sequencer.waiting()) == 1
+
+
+def test_submit_without_mining_and_cancel(dev):
+    """mine=False queues a ready input for the next block (what a block hook needs); cancel withdraws one."""
+    alice = dev.btc.wallet("alice")
+    t = alice.send(dev.btc.wallet("bob").address, COIN)
+    dev.btc.mine(3)
+    dev.sync_btc()
+    head = dev.engine.head_number
+    ask = {"from": dev.accounts[0], "to": CONFS, "data": "0x" + t.display_bytes.hex()}
+    later = dev.sequencer.submit(ask, depends_on=[t], mine=False)
+    assert dev.engine.head_number == head and dev.sequencer.tx_of(later) is None
+    dropped = dev.sequencer.submit(ask, depends_on=[t], mine=False)
+    assert dev.sequencer.cancel(dropped) is True and dev.sequencer.cancel(dropped) is False
+    dev.mine(1)
+    assert dev.sequencer.tx_of(later) is not None and dev.sequencer.tx_of(dropped) is None
+    assert dev.sequencer.block(head + 1).forced == [dev.sequencer.tx_of(later)]

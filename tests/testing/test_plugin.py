@@ -59,6 +59,21 @@ def test_fixtures_are_views_of_one_devchain(pytester):
     result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=0)"])
 
 
+def test_tunnel_fixture_is_isolated(pytester):
+    pytester.makepyfile("""
+        def test_1_deposits(tunnel, btc, accounts):
+            alice = btc.wallet("alice")
+            btc.mine(101, to=alice.address)
+            tunnel.confirm(tunnel.deposit(alice, 2_000_000, recipient=accounts[1]))
+            assert tunnel.balance_of(accounts[1]) == 1_999_000 and len(tunnel.deposits()) == 1
+
+        def test_2_sees_none(tunnel, devchain, accounts):
+            assert tunnel is devchain.tunnel
+            assert tunnel.total_supply == 0 and tunnel.deposits() == []
+    """)
+    run(pytester).assert_outcomes(passed=2)
+
+
 def test_each_test_is_isolated_on_the_one_session_devchain(pytester):
     pytester.makepyfile("""
         seen = {}

@@ -1,4 +1,4 @@
-"""The Bitcoin tunnel contracts (contracts/tunnel/) on a plain devchain, set up by hand as the devchain will do it.
+"""The Bitcoin tunnel contracts (contracts/tunnel/) on a devchain without the tunnel predeploy, set up by hand.
 
 Runtime code is written at the Hemi mainnet addresses (hemiBTC, BitcoinTunnelManager) and at the hemi-sdk vault
 address, then `SimpleBitcoinVault.initialize(custodyScript, operator)` and `BitcoinTunnelManager.initialize(vault)`
@@ -41,7 +41,7 @@ def arts():
 
 @pytest.fixture(scope="module")
 def world(arts):
-    dev = Devchain()
+    dev = Devchain(predeploy_tunnel=False)
     btc, w3 = dev.btc, dev.w3
     for addr, name in ((HEMI_BTC, "HemiBitcoin"), (MANAGER, "BitcoinTunnelManager"), (VAULT, "SimpleBitcoinVault")):
         dev.set_code(addr, arts[name].deployed_bytecode)
@@ -119,7 +119,7 @@ def test_initialize_runs_once(world):
 
 
 def test_manager_refuses_an_uninitialized_vault(arts):
-    dev = Devchain()
+    dev = Devchain(predeploy_tunnel=False)
     dev.set_code(MANAGER, arts["BitcoinTunnelManager"].deployed_bytecode)
     dev.set_code(VAULT, arts["SimpleBitcoinVault"].deployed_bytecode)
     manager = dev.w3.eth.contract(address=MANAGER, abi=arts["BitcoinTunnelManager"].abi)

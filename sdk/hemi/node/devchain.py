@@ -47,6 +47,7 @@ class DevchainConfig:
     hvm_indexer_lag: int = 2  # hVMIndexerTipLag
     automine: bool = True
     predeploy_bitcoin_kit: bool = True
+    predeploy_tunnel: bool = True  # hemiBTC, BitcoinTunnelManager and the vault in genesis (hemi.node.tunnel)
     keystone_interval: int = 25  # hemi.KeystoneHeaderPeriod
     superfinality_threshold: int = 10  # effective confirmations (BFG v2 rule)
     pop_default_miner: bool = True  # one PoP miner ("default", publish at once) from the start
@@ -92,6 +93,12 @@ class Devchain:
         alloc = {a.canonical: GenesisAccount(balance=cfg.balance) for a in self._accounts}
         if cfg.predeploy_bitcoin_kit:
             alloc[to_address(HBK_ADDRESS)] = GenesisAccount(code=_bitcoin_kit_code())
+        if cfg.predeploy_tunnel:  # initialized through genesis storage, not transactions: start-up stays cheap
+            from hemi.node import tunnel_genesis
+
+            alloc.update(tunnel_genesis.tunnel_alloc(self.btc, tunnel_genesis.shipped_runtime_code()))
+            operator = tunnel_genesis.operator_account(self.btc)
+            self._keys[operator.canonical] = operator  # the simulated operator signs its own transactions
         self.engine = EvmEngine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
                                 genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
                                 base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode())
@@ -123,6 +130,13 @@ class Devchain:
         self._stateful.append("pop")
         self._finality = FinalityService(self, self.keystones, self.pop,
                                          superfinality_threshold=cfg.superfinality_threshold)
+        self._tunnel = None
+        if cfg.predeploy_tunnel:
+            from hemi.node.tunnel import Tunnel
+
+            self._tunnel = Tunnel(self)
+            self.on_block(self._tunnel.on_block)  # the simulated operator reacts to withdrawals
+            self._stateful.append("tunnel")
         self._w3 = None
 
     # ------------------------------------------------------------------ accounts
@@ -152,6 +166,15 @@ class Devchain:
         from hemi.compiler import shipped
 
         return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load("IBitcoinKit").abi)
+
+    @property
+    def tunnel(self):
+        """The Bitcoin tunnel (:class:`hemi.node.tunnel.Tunnel`): deposits, withdrawals, the operator, audit."""
+        if self._tunnel is None:
+            from hemi.errors import TunnelError
+
+            raise TunnelError("this devchain has no Bitcoin tunnel: it was created with predeploy_tunnel=False")
+        return self._tunnel
 
     # ------------------------------------------------------------------ the Bitcoin view
 
@@ -364,6 +387,14 @@ class Devchain:
         self._time_offset += seconds
         if blocks:
             self.mine(blocks)
+
+    @property
+    def next_timestamp(self) -> int:
+        """The timestamp the next L2 block will get (``set_next_timestamp``, or head + block_time + time travelled),
+        without mining it: ``eth_call`` runs in the latest block's context, so time checks of the next block need it."""
+        if self._next_timestamp is not None:
+            return self._next_timestamp
+        return self.engine.head.header.timestamp + self.config.block_time + self._time_offset
 
     def set_next_timestamp(self, timestamp: int) -> None:
         if timestamp <= self.engine.head.header.timestamp:

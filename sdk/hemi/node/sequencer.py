@@ -70,9 +70,11 @@ class Sequencer:
 
     # ------------------------------------------------------------------ public API
 
-    def submit(self, tx: Union[dict, bytes, str], *, depends_on: Sequence[HashLike] = (), label: str = "") -> int:
+    def submit(self, tx: Union[dict, bytes, str], *, depends_on: Sequence[HashLike] = (), label: str = "",
+               mine: bool = True) -> int:
         """Queue a forced input: ordered at the front of the first L2 block whose hVM view holds every Bitcoin tx
-        in ``depends_on`` (with automine on, that may be a block mined right now). ``tx`` is an eth transaction
+        in ``depends_on`` (with automine on, that may be a block mined right now; ``mine=False`` leaves it for the
+        next block, as a protocol actor reacting inside a block hook needs). ``tx`` is an eth transaction
         dict (``from`` a dev or impersonated account; nonce and gas filled at ordering time) or raw signed bytes.
         Returns the input's id."""
         if isinstance(tx, (bytes, str)):
@@ -92,9 +94,16 @@ class Sequencer:
                 raise UnknownTransactionError(f"forced input depends on unknown Bitcoin tx {t}") from None
         item = ForcedInput(next(self._ids), body, deps, label)
         self._queue.append(item)
-        if self.dev.automine and self._ready(item, self.dev._view_for(self.dev.engine.head_number + 1)):
+        if mine and self.dev.automine and self._ready(item, self.dev._view_for(self.dev.engine.head_number + 1)):
             self.dev.mine(1)
         return item.id
+
+    def cancel(self, input_id: int) -> bool:
+        """Withdraw a queued forced input (say its Bitcoin dependency was reorganised away for good); returns
+        whether it was still waiting."""
+        before = len(self._queue)
+        self._queue = [i for i in self._queue if i.id != input_id]
+        return len(self._queue) != before
 
     def waiting(self) -> list[tuple[ForcedInput, str]]:
         """Queued forced inputs with the reason each still waits."""

@@ -24,7 +24,25 @@
   ``hemi_hvmView(block?)``                ``dev.hvm_view(block).to_dict()``
   ``hemi_popPublish(keystone?, miner?)``  ``dev.pop.publish(...)`` -> txid
   ``hemi_dumpState(path)``                ``dev.dump_state(path)`` -> the path written
+  ``hemi_tunnelInfo()``                   addresses, custody address, operator, policy and limits of ``dev.tunnel``
+  ``hemi_tunnelDeposit(wallet, sats,      ``dev.tunnel.deposit(dev.btc.wallet(wallet), ...)`` -> Deposit JSON;
+  recipient, options?)``                  options ``{"recipientFormat", "check", "feeRate"}``
+  ``hemi_tunnelConfirm(txid, vout?,       ``dev.tunnel.confirm(...)`` -> ``{"transactionHash", "blockNumber",
+  options?)``                             "recipient", "depositSats", "netSats"}``; options ``{"mine", "sender"}``
+  ``hemi_tunnelWithdraw(account, sats,    ``dev.tunnel.withdraw(...)`` -> Withdrawal JSON
+  btcAddress)``
+  ``hemi_tunnelWithdrawal(uuid)``         ``dev.tunnel.withdrawal(uuid).to_json()``
+  ``hemi_tunnelFinalize(uuid)``           ``dev.tunnel.finalize(uuid)`` -> ``{"transactionHash", "blockNumber",
+                                          "withdrawal"}``
+  ``hemi_tunnelChallenge(uuid,            ``dev.tunnel.challenge(...)`` -> same shape; options ``{"wait", "sender"}``
+  options?)``
+  ``hemi_tunnelSetOperatorPolicy(policy,  ``dev.tunnel.set_operator_policy(...)``; options ``{"delay", "feeRate"}``
+  options?)``
+  ``hemi_tunnelAudit()``                  ``dev.tunnel.audit().to_json()``
   ======================================  ===============================================================
+
+  Tunnel errors: bad input (``TunnelValueError``, invalid addresses) is -32602, an unknown deposit or withdrawal
+  -32001, a revert (``TunnelRevert``, the contract's reason in the message) or an operator that has not paid -32000.
 
   A target is an L2 block number (int or hex quantity), ``"latest"``, or a 32-byte L2 block / EVM tx hash. Errors
   of the protocol layer that are neither lookups nor bad values (``NotSuperfinalizable``, ``ProvenanceError``,
@@ -217,3 +235,110 @@ def _dump_state(api: EthApi, path: Any) -> Any:
         raise RPCError(-32602, "path is a non-empty string")
     return str(api.dev.dump_state(path))
 
+
+
+# ---------------------------------------------------------------------------------------------- hemi_tunnel*
+
+def _options(v: Any, allowed: tuple[str, ...]) -> dict:
+    if v is None:
+        return {}
+    if not isinstance(v, dict) or set(v) - set(allowed):
+        raise RPCError(-32602, f"options is an object with keys among {', '.join(allowed)}; got {v!r}")
+    return v
+
+
+def _bool(v: Any, name: str) -> bool:
+    if not isinstance(v, bool):
+        raise RPCError(-32602, f"{name} is a boolean, got {v!r}")
+    return v
+
+
+def _tx_summary(api: EthApi, receipt: Any) -> dict:
+    return {"transactionHash": "0x" + bytes(receipt.transactionHash).hex(), "blockNumber": receipt.blockNumber}
+
+
+@method("hemi_tunnelInfo")
+@_protocol_errors
+def _tunnel_info(api: EthApi) -> dict:
+    t = api.dev.tunnel
+    return {"manager": t.manager_address, "hemiBTC": t.hemi_btc_address, "vault": t.vault_address,
+            "vaultIndex": t.vault_index, "custodyAddress": t.custody_address,
+            "custodyScript": t.custody_script.hex(), "operator": t.operator.address, "policy": t.operator.policy,
+            "minimumDepositSats": t.minimum_deposit_sats, "minimumWithdrawalSats": t.minimum_withdrawal_sats,
+            "minConfirmations": t.min_confirmations, "gracePeriodSeconds": t.grace_period_seconds,
+            "maxWithdrawalQueue": t.max_withdrawal_queue}
+
+
+@method("hemi_tunnelDeposit")
+@_protocol_errors
+def _tunnel_deposit(api: EthApi, wallet: Any, sats: Any, recipient: Any, options: Any = None) -> dict:
+    opts = _options(options, ("recipientFormat", "check", "feeRate"))
+    if not isinstance(wallet, str) or not wallet:
+        raise RPCError(-32602, "wallet is the name of a devchain Bitcoin wallet (e.g. \"alice\")")
+    kw: dict = {"recipient_format": opts.get("recipientFormat", "raw")}
+    if "check" in opts:
+        kw["check"] = _bool(opts["check"], "check")
+    if "feeRate" in opts:
+        kw["fee_rate"] = opts["feeRate"]
+    return api.dev.tunnel.deposit(wallet, _int(sats, "sats"), recipient=recipient, **kw).to_json()
+
+
+@method("hemi_tunnelConfirm")
+@_protocol_errors
+def _tunnel_confirm(api: EthApi, txid: Any, vout: Any = None, options: Any = None) -> dict:
+    from web3.logs import DISCARD
+
+    opts = _options(options, ("mine", "sender"))
+    if not isinstance(txid, str):
+        raise RPCError(-32602, f"txid is a hex string, got {txid!r}")
+    t = api.dev.tunnel
+    d = t.deposit_of(txid.removeprefix("0x"), vout=None if vout is None else _int(vout, "vout"))
+    receipt = t.confirm(d, mine=_bool(opts.get("mine", True), "mine"), sender=opts.get("sender"))
+    (ev,) = t.manager.events.DepositConfirmed().process_receipt(receipt, errors=DISCARD)
+    return {**_tx_summary(api, receipt), "recipient": ev.args.recipient, "depositSats": ev.args.depositSats,
+            "netSats": ev.args.netSatsAfterFee}
+
+
+@method("hemi_tunnelWithdraw")
+@_protocol_errors
+def _tunnel_withdraw(api: EthApi, account: Any, sats: Any, btc_address: Any) -> dict:
+    return api.dev.tunnel.withdraw(account, _int(sats, "sats"), btc_address=btc_address).to_json()
+
+
+@method("hemi_tunnelWithdrawal")
+@_protocol_errors
+def _tunnel_withdrawal(api: EthApi, uuid: Any) -> dict:
+    return api.dev.tunnel.withdrawal(_int(uuid, "uuid")).to_json()
+
+
+@method("hemi_tunnelFinalize")
+@_protocol_errors
+def _tunnel_finalize(api: EthApi, uuid: Any) -> dict:
+    t = api.dev.tunnel
+    n = _int(uuid, "uuid")
+    receipt = t.finalize(n)
+    return {**_tx_summary(api, receipt), "withdrawal": t.withdrawal(n).to_json()}
+
+
+@method("hemi_tunnelChallenge")
+@_protocol_errors
+def _tunnel_challenge(api: EthApi, uuid: Any, options: Any = None) -> dict:
+    opts = _options(options, ("wait", "sender"))
+    t = api.dev.tunnel
+    n = _int(uuid, "uuid")
+    receipt = t.challenge(n, wait=_bool(opts.get("wait", False), "wait"), sender=opts.get("sender"))
+    return {**_tx_summary(api, receipt), "withdrawal": t.withdrawal(n).to_json()}
+
+
+@method("hemi_tunnelSetOperatorPolicy")
+@_protocol_errors
+def _tunnel_set_policy(api: EthApi, policy: Any, options: Any = None) -> dict:
+    opts = _options(options, ("delay", "feeRate"))
+    op = api.dev.tunnel.set_operator_policy(policy, delay=opts.get("delay"), fee_rate=opts.get("feeRate"))
+    return {"policy": op.policy, "delay": op.delay, "fee_rate": op.fee_rate}
+
+
+@method("hemi_tunnelAudit")
+@_protocol_errors
+def _tunnel_audit(api: EthApi) -> dict:
+    return api.dev.tunnel.audit().to_json()

@@ -84,6 +84,11 @@ class HemiFixtures:
         return kit
 
     @pytest.fixture
+    def tunnel(self, devchain: Any) -> Any:
+        """The isolated devchain's Bitcoin tunnel (``dev.tunnel``): deposits, withdrawals, the operator, audit."""
+        return devchain.tunnel
+
+    @pytest.fixture
     def btc_reorg_depth(self) -> int:
         """The Bitcoin reorg depth of this run of a ``@pytest.mark.btc_reorg(depths=...)`` test."""
         pytest.fail("btc_reorg_depth comes from @pytest.mark.btc_reorg(depths=(...)) on the test", pytrace=False)

@@ -5,7 +5,7 @@ first use of a fixture, once per test session, and each test runs inside ``with 
 to either chain is undone afterwards.
 
 Fixtures (function scope, all views of the same isolated session devchain): ``devchain``, ``w3``, ``btc``,
-``accounts``, ``bitcoin_kit``; plus ``devchain_session`` (session scope, not isolated: for module-scoped set-up;
+``accounts``, ``bitcoin_kit``, ``tunnel``; plus ``devchain_session`` (session scope, not isolated: for module-scoped set-up;
 what is done through it stays) and ``btc_reorg_depth`` (from the ``btc_reorg`` marker).
 
 Options: ``--hemi-seed N`` / ini ``hemi_seed`` (default 0); ini ``hemi_devchain_config``: ``key=value`` lines of

@@ -1,0 +1,111 @@
+"""The tunnel contracts' events, read straight from L2 block logs (no web3 round trip).
+
+The simulated operator looks at every sealed L2 block for new withdrawals, finalizations and challenges, and
+``Tunnel.audit`` sums every mint and burn since genesis, so both decode logs themselves: topic 0 is the keccak of
+the event signature, indexed arguments are the other topics, the rest is ABI-encoded data. Failed transactions
+have no logs, so what is here happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Iterator, Union
+
+from eth_abi import decode
+from eth_utils import keccak, to_checksum_address
+
+from hemi.hvm.registry import to_address
+from hemi.node.tunnel_genesis import TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS
+
+if TYPE_CHECKING:
+    from hemi.node.devchain import Devchain
+
+_MANAGER = to_address(TUNNEL_MANAGER_ADDRESS)
+_VAULT = to_address(VAULT_ADDRESS)
+
+
+def _topic(signature: str) -> int:
+    return int.from_bytes(keccak(text=signature), "big")
+
+
+DEPOSIT_CONFIRMED = _topic("DepositConfirmed(address,address,bytes32,uint256,uint256)")
+WITHDRAWAL_INITIATED = _topic("WithdrawalInitiated(address,address,string,uint256,uint256,uint64)")
+WITHDRAWAL_CHALLENGED = _topic("WithdrawalChallengeSuccess(address,address,uint64)")
+WITHDRAWAL_FINALIZED = _topic("WithdrawalFinalized(uint32,bytes32,address,uint256)")  # hemi-sdk's vault event
+
+
+def _addr(topic: int) -> str:
+    return to_checksum_address(topic.to_bytes(32, "big")[12:])
+
+
+@dataclass(frozen=True)
+class DepositConfirmedEvent:
+    l2_block: int
+    tx_hash: bytes
+    recipient: str
+    txid_display: bytes  # the deposit txid as the contracts take it (display order)
+    deposit_sats: int
+    net_sats: int
+
+
+@dataclass(frozen=True)
+class WithdrawalInitiatedEvent:
+    l2_block: int
+    tx_hash: bytes
+    withdrawer: str
+    amount_sats: int
+    net_sats: int
+    uuid: int
+
+
+@dataclass(frozen=True)
+class WithdrawalChallengedEvent:
+    l2_block: int
+    tx_hash: bytes
+    withdrawer: str
+    uuid: int
+
+
+@dataclass(frozen=True)
+class WithdrawalFinalizedEvent:
+    l2_block: int
+    tx_hash: bytes
+    index: int  # vault-specific uuid
+    payout_txid_display: bytes
+    withdrawer: str
+    net_sats: int
+
+
+TunnelEvent = Union[DepositConfirmedEvent, WithdrawalInitiatedEvent, WithdrawalChallengedEvent,
+                    WithdrawalFinalizedEvent]
+
+
+def _decode(n: int, tx_hash: bytes, lg) -> TunnelEvent | None:
+    topics = lg.topics
+    if not topics:
+        return None
+    t0 = topics[0]
+    if lg.address == _MANAGER:
+        if t0 == DEPOSIT_CONFIRMED and len(topics) == 4:
+            sats, net = decode(["uint256", "uint256"], lg.data)
+            return DepositConfirmedEvent(n, tx_hash, _addr(topics[2]), topics[3].to_bytes(32, "big"), sats, net)
+        if t0 == WITHDRAWAL_INITIATED and len(topics) == 4:
+            amount, net, uuid = decode(["uint256", "uint256", "uint64"], lg.data)
+            return WithdrawalInitiatedEvent(n, tx_hash, _addr(topics[2]), amount, net, uuid)
+        if t0 == WITHDRAWAL_CHALLENGED and len(topics) == 4:
+            return WithdrawalChallengedEvent(n, tx_hash, _addr(topics[2]), topics[3])
+    elif lg.address == _VAULT and t0 == WITHDRAWAL_FINALIZED and len(topics) == 4:
+        (net,) = decode(["uint256"], lg.data)
+        return WithdrawalFinalizedEvent(n, tx_hash, topics[1], topics[2].to_bytes(32, "big"), _addr(topics[3]), net)
+    return None
+
+
+def tunnel_events(dev: "Devchain", numbers: Iterable[int]) -> Iterator[TunnelEvent]:
+    """The tunnel events of the given L2 blocks, in block and log order."""
+    from hemi.hvm.engine import all_logs
+
+    for n, rec, _i, lg in all_logs(dev.engine, numbers):
+        if lg.address == _MANAGER or lg.address == _VAULT:
+            ev = _decode(n, bytes(rec.tx.hash), lg)
+            if ev is not None:
+                yield ev
