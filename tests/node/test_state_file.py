@@ -57,9 +57,13 @@ def busy_devchain(store_artifact) -> tuple[Devchain, dict]:
     dev.mine(60)  # keystones 25 and 50; the default PoP miner publishes them
     dev.btc.mine(3)
     dev.sync_btc()
+    deposit = dev.tunnel.deposit(alice, 3_000_000, recipient=dev.accounts[4])
+    dev.tunnel.confirm(deposit)
+    withdrawal = dev.tunnel.withdraw(dev.accounts[4], 1_000_000, btc_address=bob.address)
+    dev.mine(2)  # the operator pays out on Bitcoin; the payout waits for its confirmations
     dev.set_balance(dev.accounts[5], wei=123)
     dev.impersonate("0x00000000000000000000000000000000000000aa")
-    return dev, {"store": store.address, "keystone_blocks": [25, 50]}
+    return dev, {"store": store.address, "keystone_blocks": [25, 50], "withdrawal": withdrawal.uuid}
 
 
 def fingerprint(dev: Devchain, info: dict) -> dict:
@@ -85,6 +89,9 @@ def fingerprint(dev: Devchain, info: dict) -> dict:
         ("kss_getLatestKeystones", [3]), ("eth_chainId", []),
         ("optimism_btcFinalityByBlockHash", [out["blocks"][25]["hash"].to_0x_hex()]))]
     out["impersonated"] = dev.is_impersonated(bytes.fromhex("00" * 19 + "aa"))
+    out["tunnel_audit"] = dev.tunnel.audit().to_json()
+    out["withdrawal"] = dev.tunnel.withdrawal(info["withdrawal"]).to_json()
+    out["hemibtc"] = dev.tunnel.token.functions.balanceOf(dev.accounts[4]).call()
     return out
 
 
@@ -106,7 +113,10 @@ def test_a_loaded_devchain_goes_on_making_the_same_blocks(tmp_path, store_artifa
         chain.btc.mine(2)
         chain.sync_btc()
         chain.mine(20)  # crosses keystone 75, which the PoP miner publishes
-        chain.btc.mine(1)
+        chain.btc.mine(5)
+        chain.sync_btc()
+        chain.mine(2)  # the operator finalises the withdrawal once its payout is confirmed
+        assert chain.tunnel.withdrawal(info["withdrawal"]).to_json()["status"] == "finalized"
     assert fingerprint(loaded, info) == fingerprint(dev, info)
 
 

@@ -81,6 +81,10 @@ class Tunnel:
         self._deposits: dict[bytes, Deposit] = {}  # made or looked at through this tunnel, by raw txid
         self._web3_contracts: Optional[tuple] = None
 
+    def __getstate__(self) -> dict:
+        # a saved devchain (pickle): web3 contract objects are made again on first use
+        return {**self.__dict__, "_web3_contracts": None}
+
     # ------------------------------------------------------------------ contracts and addresses
 
     def _contracts(self) -> tuple:
