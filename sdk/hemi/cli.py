@@ -127,6 +127,11 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
     pre.add_column("address")
     if cfg.predeploy_bitcoin_kit:
         pre.add_row("hBK (BitcoinKit)", HBK_ADDRESS)
+    tunnel = getattr(dev, "tunnel", None) if getattr(cfg, "predeploy_tunnel", False) else None
+    if tunnel is not None:
+        pre.add_row("hemiBTC", tunnel.token.address)
+        pre.add_row("BitcoinTunnelManager", tunnel.manager.address)
+        pre.add_row("vault (SimpleBitcoinVault)", tunnel.vault.address)
     console.print(pre)
     wallets = Table(title="Bitcoin wallets (regtest; dev.btc.wallet(name))", title_justify="left")
     wallets.add_column("name")
@@ -138,13 +143,15 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
         wallets.add_row("PoP miner 'default'", m.address)
     except Exception:  # noqa: BLE001 - no default PoP miner configured
         pass
+    if tunnel is not None:
+        wallets.add_row("tunnel custody (vault operator)", tunnel.custody_address)
     console.print(wallets)
     mining = "automine" if server.block_time is None else f"every {server.block_time:g} s"
     btc_mining = "on request (hemi_mineBitcoin, generatetoaddress)" if server.btc_block_time is None \
         else f"every {server.btc_block_time:g} s"
     console.print(f"L2 blocks: {mining}; Bitcoin blocks: {btc_mining}; Bitcoin height {dev.btc.height}")
     if state_file:
-        console.print(f"State file: {state_file} (saved on exit)")
+        console.print(f"State file: {state_file} (loaded if it exists; saved on exit and on hemi_dumpState)")
     console.print(f"[bold]Listening[/bold] JSON-RPC  {server.url}")
     console.print(f"          WebSocket {server.ws_url}")
     console.print(f"          BFG       {server.url}/v2/keystonefinality/<abrevHash>")
