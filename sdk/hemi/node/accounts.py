@@ -5,7 +5,7 @@ TEST-ONLY: the default mnemonic is public; the keys it gives are everyone's.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from eth_keys import keys
 
@@ -36,9 +36,9 @@ class DevAccount(str):
     def canonical(self) -> bytes:
         return bytes.fromhex(self.address[2:])
 
-    @property
+    @cached_property
     def key(self) -> keys.PrivateKey:
-        return keys.PrivateKey(self.private_key)
+        return keys.PrivateKey(self.private_key)  # derives the public key: worth doing once
 
 
 @lru_cache(maxsize=8)
