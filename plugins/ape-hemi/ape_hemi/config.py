@@ -41,8 +41,8 @@ LOCAL_PROVIDER_NAME = "devchain"
 # The plain-valued fields below that are Devchain settings, passed as ``Devchain(**settings)``.
 DEVCHAIN_SETTINGS = (
     "seed", "chain_id", "hvm_profile", "max_btc_headers_per_block", "hvm_indexer_lag", "block_time",
-    "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "keystone_interval",
-    "superfinality_threshold", "pop_default_miner", "pop_auto_fund",
+    "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "predeploy_tunnel",
+    "keystone_interval", "superfinality_threshold", "pop_default_miner", "pop_auto_fund",
 )
 
 
@@ -90,6 +90,10 @@ class HemiConfig(BaseEthereumConfig):
 
     predeploy_bitcoin_kit: bool = True
     """Put hBK (BitcoinKit) in genesis at its Hemi mainnet address, 0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12."""
+
+    predeploy_tunnel: bool = True
+    """Put the Bitcoin tunnel in genesis: hemiBTC and the BitcoinTunnelManager at their Hemi mainnet addresses and a
+    vault whose custody Bitcoin address belongs to a simulated operator (``chain.provider.devchain.tunnel``)."""
 
     keystone_interval: int = 25
     """A keystone every this many L2 blocks (Hemi: every 25th block)."""
