@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hemi.server")
 DRAIN_LIMIT = 64 * 1024 * 1024  # oversized bodies up to this are read and dropped after the 413
+IDLE_TIMEOUT = 120.0  # seconds a connection may sit idle or stall mid-request (geth's HTTP idle timeout); WebSocket
+# connections have none: a subscriber may be silent for hours
 
 
 class TrackingHTTPServer(ThreadingHTTPServer):
@@ -74,6 +76,7 @@ class TrackingHTTPServer(ThreadingHTTPServer):
 
 class _Base(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT  # applied to the socket by StreamRequestHandler.setup
     server: TrackingHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name

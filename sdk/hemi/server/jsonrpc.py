@@ -59,6 +59,8 @@ class Dispatcher:
             request = json.loads(body)
         except (ValueError, UnicodeDecodeError) as err:
             return dumps(error_obj(PARSE_ERROR, f"parse error: {err}"))
+        except RecursionError:
+            return dumps(error_obj(PARSE_ERROR, "parse error: JSON nested too deeply"))
         if isinstance(request, list):
             if not request:
                 return dumps(error_obj(INVALID_REQUEST, "empty batch"))
