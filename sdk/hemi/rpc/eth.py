@@ -65,6 +65,13 @@ def parse_q(v: Any, name: str = "value") -> int:
     raise RPCError(-32602, f"invalid {name}: expected a hex quantity, got {v!r}")
 
 
+def parse_uint256(v: Any, name: str = "value") -> int:
+    n = parse_q(v, name)
+    if n >= 2**256:
+        raise RPCError(-32602, f"invalid {name}: {v!r} does not fit in 256 bits")
+    return n
+
+
 def parse_data(v: Any, name: str = "data") -> bytes:
     if v is None:
         return b""
@@ -468,7 +475,7 @@ def _get_code(api: EthApi, address: str, tag: Any = "latest") -> str:
 
 @method("eth_getStorageAt")
 def _get_storage(api: EthApi, address: str, slot: Any, tag: Any = "latest") -> str:
-    value = api.engine.state(api.state_number(tag)).get_storage(parse_addr(address), parse_q(slot, "slot"))
+    value = api.engine.state(api.state_number(tag)).get_storage(parse_addr(address), parse_uint256(slot, "slot"))
     return d(value.to_bytes(32, "big"))
 
 
@@ -683,6 +690,9 @@ def _get_logs(api: EthApi, flt: dict) -> list[dict]:
 
 @method("eth_newFilter")
 def _new_filter(api: EthApi, flt: dict) -> str:
+    if not isinstance(flt, dict):
+        raise RPCError(-32602, "filter must be an object")
+    _logs(api, dict(flt, fromBlock="latest", toBlock="latest"))  # a malformed filter fails here, not at each poll
     fid = next(api._filter_ids)
     api._filters[fid] = {"kind": "logs", "filter": dict(flt), "last": api.engine.head_number}
     return q(fid)
@@ -879,7 +889,7 @@ def _set_automine(api: EthApi, on: bool) -> None:
 
 @method("anvil_setBalance", "hardhat_setBalance")
 def _set_balance(api: EthApi, address: str, value: Any) -> None:
-    api.dev.set_balance(parse_addr(address), wei=parse_q(value, "balance"))
+    api.dev.set_balance(parse_addr(address), wei=parse_uint256(value, "balance"))
 
 
 @method("anvil_setNonce", "hardhat_setNonce", "evm_setAccountNonce")
@@ -894,7 +904,10 @@ def _set_code(api: EthApi, address: str, code: str) -> None:
 
 @method("anvil_setStorageAt", "hardhat_setStorageAt")
 def _set_storage(api: EthApi, address: str, slot: Any, value: str) -> bool:
-    api.dev.set_storage(parse_addr(address), parse_q(slot, "slot"), int.from_bytes(parse_data(value), "big"))
+    raw = parse_data(value, "value")
+    if len(raw) > 32:
+        raise RPCError(-32602, f"invalid value: {len(raw)} bytes, a storage word holds 32")
+    api.dev.set_storage(parse_addr(address), parse_uint256(slot, "slot"), int.from_bytes(raw, "big"))
     return True
 
 

@@ -24,7 +24,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Optional
 
-from .jsonrpc import INVALID_REQUEST, dumps, error_obj
+from .jsonrpc import INVALID_REQUEST, dumps, error_obj, too_deep
 
 if TYPE_CHECKING:
     from .core import DevchainServer
@@ -52,6 +52,11 @@ class TrackingHTTPServer(ThreadingHTTPServer):
 
     def get_request(self) -> tuple:
         sock, addr = super().get_request()
+        try:  # http.server writes the headers and the body separately: without this, Nagle's algorithm holds the
+            # body back until the client's delayed ACK of the headers (~40 ms on Linux) on every keep-alive reply
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         with self._open_lock:
             self._open.add(sock)
         return sock, addr
@@ -203,6 +208,10 @@ class BitcoinHandler(_Base):
         body = self._read_body(json.dumps({"result": None, "error": {"code": -32600, "message":
                                                                       "request too large"}, "id": None}).encode())
         if body is None:
+            return
+        if too_deep(body):  # Core's answer to unparseable JSON
+            self._send(500, json.dumps({"result": None, "error": {"code": -32700, "message": "Parse error"},
+                                        "id": None}).encode())
             return
         with owner.lock:
             answer = respond(owner.core_rpc, body)

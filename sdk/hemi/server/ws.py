@@ -9,8 +9,9 @@ notifications: pending transactions when the server accepts them (or, for transa
 when their block is sealed), heads and logs after each sealed L2 block (``Devchain.on_block``).
 
 Notifications are queued and written by a per-connection thread, so mining never waits on a slow client; a client
-that leaves more than :data:`MAX_BACKLOG` messages unread is disconnected (its socket shut down, its subscriptions
-dropped) rather than let the queue grow without bound.
+that leaves more than :data:`MAX_BACKLOG_BYTES` of messages unread is disconnected (its socket shut down, its
+subscriptions dropped) rather than let the queue grow without bound. The budget holds the heads of the largest
+``anvil_mine`` burst many times over, so a client that reads is never cut off for a burst.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hemi.server")
 SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions")
-MAX_BACKLOG = 10_000  # unread messages a WebSocket client may leave queued before it is disconnected
+MAX_BACKLOG_BYTES = 64 * 1024 * 1024  # unread bytes a WebSocket client may leave queued before it is disconnected
 _ANNOUNCED_MEMORY = 10_000  # recently announced pending tx hashes remembered, so none is announced twice
 _HEADER_DROP = ("transactions", "uncles", "size", "totalDifficulty")
 
@@ -96,6 +97,8 @@ class Session:
         self.id = next(self._ids)
         self.subs: dict[str, Subscription] = {}
         self.outbox: "queue.Queue[Optional[bytes]]" = queue.Queue()
+        self.backlog = 0  # bytes queued and not yet written to the socket
+        self._backlog_lock = threading.Lock()
         self.writer = threading.Thread(target=self._write, name=f"hemi-ws-writer-{self.id}", daemon=True)
         self.extra = {"eth_subscribe": self._subscribe, "eth_unsubscribe": self._unsubscribe}
 
@@ -108,9 +111,15 @@ class Session:
                 self.conn.send(item.decode())
             except Exception:  # noqa: BLE001 - the client went away; the reader ends the session
                 return
+            with self._backlog_lock:
+                self.backlog -= len(item)
 
     def send(self, payload: bytes) -> None:
-        if self.outbox.qsize() >= MAX_BACKLOG:
+        with self._backlog_lock:
+            over = self.backlog + len(payload) > MAX_BACKLOG_BYTES
+            if not over:
+                self.backlog += len(payload)
+        if over:
             self._drop_slow_client()
             return
         self.outbox.put(payload)
@@ -119,7 +128,7 @@ class Session:
         """Called under the devchain lock: never wait on the client here, only shut its socket down (the reader
         then ends the session)."""
         if self.subs:
-            log.warning("websocket client %s left %d messages unread: disconnecting it", self.id, MAX_BACKLOG)
+            log.warning("websocket client %s left %d bytes unread: disconnecting it", self.id, self.backlog)
         self.server.subscriptions.drop_session(self)
         self.subs.clear()
         try:
