@@ -30,32 +30,41 @@ def server():
         srv.stop()
 
 
-def _need_npm(what: str) -> None:
+def _installed_or_skip(what: str, install):
+    """``install()``, or skip the test when npm/node are missing and the package is not in the cache already (an
+    install failure with npm present is an error, not a skip)."""
     from hemi._npm import npm_missing
+    from hemi.errors import NpmUnavailable
 
-    reason = npm_missing()
-    if reason:
-        pytest.skip(f"{what} comes from npm, and {reason}")
+    try:
+        return install()
+    except NpmUnavailable:
+        reason = npm_missing()
+        if reason:
+            pytest.skip(f"{what} comes from npm, and {reason}")
+        raise
 
 
 @pytest.fixture(scope="module")  # module, as the servers: ape's pytest plugin warns on later-set-up session fixtures
 def cast_bin() -> Path:
-    """Foundry's cast from npm ``@foundry-rs/cast``."""
+    """Foundry's cast from npm ``@foundry-rs/cast`` (a native binary: once installed, npm is not needed)."""
     from hemi._npm import foundry_binary, foundry_platform
 
-    _need_npm("cast")
     if foundry_platform() is None:
         pytest.skip("@foundry-rs/cast has no binary for this platform")
-    return foundry_binary("cast", CAST_VERSION)
+    return _installed_or_skip("cast", lambda: foundry_binary("cast", CAST_VERSION))
 
 
 @pytest.fixture(scope="module")  # module, as the servers: ape's pytest plugin warns on later-set-up session fixtures
 def node_modules() -> Path:
-    """viem and hemi-viem from npm."""
+    """viem and hemi-viem from npm (run by node)."""
+    import shutil
+
     from hemi._npm import ensure_packages
 
-    _need_npm("viem / hemi-viem")
-    return ensure_packages("js-clients", JS_CLIENTS) / "node_modules"
+    if shutil.which("node") is None:
+        pytest.skip("viem / hemi-viem run in node, and node is not found on PATH")
+    return _installed_or_skip("viem / hemi-viem", lambda: ensure_packages("js-clients", JS_CLIENTS)) / "node_modules"
 
 
 @pytest.fixture(scope="module")  # module, as the servers: ape's pytest plugin warns on later-set-up session fixtures

@@ -155,7 +155,7 @@ def test_huge_values_are_refused_quickly(server, method, params):
     assert (head(server), int(rpc(server, "hemi_hvmView")["result"]["light_tip_height"])) == before
 
 
-# ---------------------------------------------------------------------------------------------- slow and vanishing clients
+# ---------------------------------------------------------------------------------------- slow and vanishing clients
 
 def test_stalled_clients_do_not_block_others(server):
     """A client stuck mid-headers and one stuck mid-body (Content-Length promised, bytes never sent) each hold only

@@ -61,7 +61,8 @@ const scenarios = {
       const reverted = err.walk((e) => e instanceof viem.ContractFunctionRevertedError);
       revert = { name: err.name, reason: reverted ? reverted.reason : null, message: err.shortMessage };
     }
-    const blockReceipts = await pub.request({ method: "eth_getBlockReceipts", params: [viem.toHex(stored.blockNumber)] });
+    const blockReceipts = await pub.request({ method: "eth_getBlockReceipts",
+                                              params: [viem.toHex(stored.blockNumber)] });
     return {
       address, deployBlock: deployed.blockNumber, storeHash, storeStatus: stored.status, value, gas, revert,
       events: events.map((e) => ({ value: e.args.value, transactionHash: e.transactionHash, logIndex: e.logIndex })),
@@ -108,7 +109,8 @@ const scenarios = {
   async testClient(p) {
     const { chain, pub } = clients(p);
     const test = viem.createTestClient({ chain, mode: "anvil", transport: viem.http(p.url) });
-    const start = { block: await pub.getBlockNumber({ cacheTime: 0 }), balance: await pub.getBalance({ address: p.target }) };
+    const start = { block: await pub.getBlockNumber({ cacheTime: 0 }),
+                    balance: await pub.getBalance({ address: p.target }) };
     const snapshot = await test.snapshot();
     await test.setBalance({ address: p.target, value: 777n });
     const balanceSet = await pub.getBalance({ address: p.target });
@@ -134,7 +136,8 @@ const scenarios = {
       afterStop = err.details || err.shortMessage;
     }
     await test.revert({ id: snapshot });
-    const end = { block: await pub.getBlockNumber({ cacheTime: 0 }), balance: await pub.getBalance({ address: p.target }),
+    const end = { block: await pub.getBlockNumber({ cacheTime: 0 }),
+                  balance: await pub.getBalance({ address: p.target }),
                   nonce: await pub.getTransactionCount({ address: p.target }) };
     return { start, snapshot, balanceSet, mined, nonceSet, automine, headTimestamp: head.timestamp,
              timedTimestamp: timed.timestamp, impersonated: { hash, status: impersonatedReceipt.status,
