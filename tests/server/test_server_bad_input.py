@@ -155,6 +155,15 @@ def test_huge_values_are_refused_quickly(server, method, params):
     assert (head(server), int(rpc(server, "hemi_hvmView")["result"]["light_tip_height"])) == before
 
 
+@pytest.mark.parametrize("params", [["0x2", "latest", [90, 10]], ["0x2", "latest", [101]], ["0x2", "latest", "50"],
+                                    ["-0x2", "latest"], ["0x2", "0xffffff"]])
+def test_fee_history_checks_its_arguments(server, params):
+    """eth_feeHistory as geth: percentiles are numbers from 0 to 100 in increasing order, the count a quantity, the
+    newest block an existing one."""
+    err = rpc(server, "eth_feeHistory", *params)["error"]
+    assert err["code"] in (-32602, -32001)
+
+
 # ---------------------------------------------------------------------------------------- slow and vanishing clients
 
 def test_stalled_clients_do_not_block_others(server):
