@@ -1,9 +1,9 @@
 """Install and run anvil (Foundry's local node) for the benchmarks, from the npm package ``@foundry-rs/anvil``.
 
 The npm package ships the native binaries as optional platform packages (``@foundry-rs/anvil-linux-amd64``, ...);
-``npm install --prefix <cache>/anvil @foundry-rs/anvil@<ANVIL_VERSION>`` puts the one for this machine under
-``node_modules``. The cache is ``$HEMI_CACHE_DIR`` or ``platformdirs.user_cache_dir("hemi-sdk")``, sub-folder
-``anvil/`` (the same root as hemi-sdk's own caches).
+:func:`hemi._npm.foundry_binary` runs ``npm install --prefix <cache>/anvil @foundry-rs/anvil@<ANVIL_VERSION>``
+once and finds the one for this machine under ``node_modules``. The cache is ``$HEMI_CACHE_DIR`` or
+``platformdirs.user_cache_dir("hemi-sdk")``, sub-folder ``anvil/`` (the same root as hemi-sdk's own caches).
 
     with start_anvil() as node:          # installs if absent, picks a free loopback port, waits until it answers
         w3 = Web3(Web3.HTTPProvider(node.url))
@@ -17,11 +17,8 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import platform
-import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -37,78 +34,28 @@ class AnvilUnavailable(RuntimeError):
 
 
 def cache_dir() -> Path:
-    override = os.environ.get("HEMI_CACHE_DIR")
-    if override:
-        root = Path(override).expanduser()
-    else:
-        import platformdirs
+    """The npm prefix anvil is installed into: ``<hemi-sdk cache>/anvil``."""
+    from hemi.compiler._files import cache_root
 
-        root = Path(platformdirs.user_cache_dir("hemi-sdk", appauthor=False))
-    return root / "anvil"
-
-
-def _platform_package() -> Optional[str]:
-    system = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform)
-    machine = platform.machine().lower()
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine)
-    if system is None or arch is None or (system == "win32" and arch != "amd64"):
-        return None
-    return f"{NPM_PACKAGE}-{system}-{arch}"
-
-
-def _installed_version(root: Path) -> Optional[str]:
-    try:
-        meta = json.loads((root / "node_modules" / NPM_PACKAGE / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return meta.get("version")
+    return cache_root() / "anvil"
 
 
 def find_binary(root: Optional[Path] = None) -> Optional[Path]:
-    """The anvil executable installed under ``root`` (default :func:`cache_dir`), or None.
+    """The native anvil executable installed under ``root`` (default :func:`cache_dir`), or None."""
+    from hemi._npm import find_foundry_binary
 
-    Prefers the platform package's native binary; then the copy the package's postinstall script may have placed
-    next to it; last the ``node_modules/.bin`` wrapper (a node script that spawns the native binary)."""
-    root = cache_dir() if root is None else root
-    exe = "anvil.exe" if sys.platform == "win32" else "anvil"
-    nm = root / "node_modules"
-    candidates = []
-    pkg = _platform_package()
-    if pkg:
-        candidates.append(nm / pkg / "bin" / exe)
-    candidates.append(nm / NPM_PACKAGE / exe)
-    candidates.append(nm / ".bin" / ("anvil.cmd" if sys.platform == "win32" else "anvil"))
-    for c in candidates:
-        if c.is_file() and os.access(c, os.X_OK):
-            return c
-    return None
+    return find_foundry_binary(cache_dir() if root is None else root, "anvil")
 
 
 def ensure_anvil(version: str = ANVIL_VERSION) -> Path:
     """Path of an anvil executable of ``version``, installing it with npm into :func:`cache_dir` if absent."""
-    root = cache_dir()
-    binary = find_binary(root)
-    if binary is not None and _installed_version(root) == version:
-        return binary
-    if _platform_package() is None:
-        raise AnvilUnavailable(f"no @foundry-rs/anvil binary for {sys.platform}/{platform.machine()}")
-    npm = shutil.which("npm")
-    if npm is None:
-        raise AnvilUnavailable("npm is not on PATH (needed to install @foundry-rs/anvil)")
-    root.mkdir(parents=True, exist_ok=True)
-    cmd = [npm, "install", "--prefix", str(root), f"{NPM_PACKAGE}@{version}", "--no-audit", "--no-fund"]
+    from hemi._npm import foundry_binary
+    from hemi.errors import NpmUnavailable
+
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AnvilUnavailable(f"`{' '.join(cmd)}` failed: {exc}") from exc
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise AnvilUnavailable(f"`{' '.join(cmd)}` exited {proc.returncode}: " + " | ".join(tail))
-    binary = find_binary(root)
-    if binary is None:
-        raise AnvilUnavailable(f"npm installed {NPM_PACKAGE}@{version} into {root} but no anvil binary was found "
-                               f"(expected {_platform_package()}/bin/anvil under node_modules)")
-    return binary
+        return foundry_binary("anvil", version, root=cache_dir())
+    except NpmUnavailable as exc:
+        raise AnvilUnavailable(str(exc)) from exc
 
 
 def anvil_version(binary: Path) -> str:

@@ -83,6 +83,10 @@ class SnapshotError(HemiValueError):
     """A snapshot is unknown, already used, or belongs to another chain."""
 
 
+class NpmUnavailable(HemiError):
+    """An npm package hemi-sdk needs (a JavaScript tool for benchmarks or tests) could not be installed or found."""
+
+
 # --- Solidity compiler layer ---------------------------------------------------------------------------------------
 
 

@@ -68,6 +68,31 @@ def test_devchain_command_serves_and_stops_on_sigint():
             proc.communicate()
 
 
+def test_devchain_binds_beyond_loopback_only_when_asked():
+    """`--host 0.0.0.0` is the explicit opt-in (as anvil's --host): the server binds every interface, says so in a
+    warning, and is reachable on loopback; without --host it listens on 127.0.0.1 only (see
+    test_server_bad_input.test_default_binding_is_loopback_and_remote_only_when_asked)."""
+    port = free_port()
+    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--host", "0.0.0.0", "--port", str(port),
+                             "--no-btc-rpc", "--accounts", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        banner = read_until(proc, "Ctrl-C to stop")
+        assert "Warning: bound to 0.0.0.0" in banner
+        req = urllib.request.Request(f"http://127.0.0.1:{port}", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert json.loads(r.read())["result"] == hex(31337)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 def _rpc(port, method, *params):
     req = urllib.request.Request(f"http://127.0.0.1:{port}", headers={"Content-Type": "application/json"},
                                  data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,

@@ -408,6 +408,12 @@ class Devchain:
         addr = to_address(address)
         self.engine.edit_state(lambda s: s.set_balance(addr, int(wei)))
 
+    def set_nonce(self, address: Union[str, bytes], nonce: int) -> None:
+        addr = to_address(address)
+        if isinstance(nonce, bool) or not isinstance(nonce, int) or not 0 <= nonce < 2**64:
+            raise HemiValueError(f"nonce must be an int in [0, 2**64), got {nonce!r}")
+        self.engine.edit_state(lambda s: s.set_nonce(addr, nonce))
+
     def set_code(self, address: Union[str, bytes], code: Union[bytes, str]) -> None:
         addr = to_address(address)
         raw = bytes.fromhex(code[2:] if code.startswith("0x") else code) if isinstance(code, str) else bytes(code)

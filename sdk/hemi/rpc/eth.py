@@ -55,7 +55,7 @@ def addr(b: Optional[bytes]) -> Optional[str]:
 
 
 def parse_q(v: Any, name: str = "value") -> int:
-    if isinstance(v, int) and not isinstance(v, bool):
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
         return v
     if isinstance(v, str) and v[:2] in ("0x", "0X"):
         try:
@@ -63,6 +63,13 @@ def parse_q(v: Any, name: str = "value") -> int:
         except ValueError:
             pass
     raise RPCError(-32602, f"invalid {name}: expected a hex quantity, got {v!r}")
+
+
+def parse_uint256(v: Any, name: str = "value") -> int:
+    n = parse_q(v, name)
+    if n >= 2**256:
+        raise RPCError(-32602, f"invalid {name}: {v!r} does not fit in 256 bits")
+    return n
 
 
 def parse_data(v: Any, name: str = "data") -> bytes:
@@ -101,6 +108,8 @@ class EthApi:
         self._evm_snapshots: dict[int, Any] = {}
         self._evm_snapshot_ids = itertools.count(1)
         self._block_cache: dict[tuple[bytes, bool], dict] = {}  # mined blocks never change; keyed by hash
+        self.tx_listeners: list[Callable[[bytes], None]] = []  # called with each accepted tx's hash (the server's
+        # newPendingTransactions subscriptions listen here)
 
     def request(self, name: str, params: Any) -> Any:
         fn = METHODS.get(name)
@@ -277,7 +286,10 @@ class EthApi:
             self.engine.validate(tx, sender)
         except ValueError as err:
             raise RPCError(-32000, str(err)) from None
-        return dev.include(tx, sender, signed=signed).tx.hash
+        tx_hash = dev.include(tx, sender, signed=signed).tx.hash
+        for listener in list(self.tx_listeners):
+            listener(tx_hash)
+        return tx_hash
 
 
 def _rlp(block: Any) -> bytes:
@@ -383,18 +395,67 @@ def _blob_base_fee(api: EthApi) -> str:
     return q(1)
 
 
+MAX_FEE_HISTORY_BLOCKS = 1024  # geth's maxBlockCount for eth_feeHistory
+
+
+def effective_tip(tx: Any, base_fee: int) -> int:
+    """What a transaction pays the block producer per gas above the base fee (EIP-1559's effective tip)."""
+    if getattr(tx, "type_id", None) and hasattr(tx, "max_fee_per_gas"):
+        return max(0, min(tx.max_priority_fee_per_gas, tx.max_fee_per_gas - base_fee))
+    return max(0, tx.gas_price - base_fee)
+
+
+def _block_rewards(api: EthApi, n: int, percentiles: list[float]) -> list[str]:
+    """geth's per-block reward percentiles: transactions sorted by effective tip, weighted by the gas each used;
+    an empty block rewards 0 at every percentile."""
+    rec = api.engine.block_record(n)
+    base = rec.block.header.base_fee_per_gas
+    txs = sorted(((effective_tip(t.tx, base), t.gas_used) for t in map(api.engine.tx_record, rec.tx_hashes)),
+                 key=lambda x: x[0])
+    if not txs:
+        return [q(0) for _ in percentiles]
+    total = sum(g for _, g in txs)
+    out, i, cumulative = [], 0, txs[0][1]
+    for p in percentiles:
+        threshold = total * p / 100
+        while cumulative < threshold and i < len(txs) - 1:
+            i += 1
+            cumulative += txs[i][1]
+        out.append(q(txs[i][0]))
+    return out
+
+
 @method("eth_feeHistory")
 def _fee_history(api: EthApi, count: Any, newest: Any, percentiles: Any = None) -> dict:
-    n = parse_q(count, "blockCount") if not isinstance(count, int) else count
+    """As geth: up to 1024 blocks ending at ``newest``; ``baseFeePerGas`` has one more entry, the base fee of the
+    block after ``newest``; rewards are the requested percentiles of each block's effective tips."""
+    n = parse_q(count, "blockCount")
+    if n < 0:
+        raise RPCError(-32602, f"invalid blockCount {count!r}")
+    n = min(n, MAX_FEE_HISTORY_BLOCKS)
+    if percentiles is not None:
+        if not isinstance(percentiles, list) or not all(
+                isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 100 for p in percentiles):
+            raise RPCError(-32602, f"invalid rewardPercentiles {percentiles!r}: numbers from 0 to 100")
+        if any(b < a for a, b in zip(percentiles, percentiles[1:])):
+            raise RPCError(-32602, f"invalid rewardPercentiles {percentiles!r}: not in increasing order")
     last = api.block_number(newest)
-    first = max(0, last - max(1, n) + 1)
-    blocks = [api.engine.block(i).header for i in range(first, last + 1)]
-    return {
+    if n == 0:
+        return {"oldestBlock": q(0), "baseFeePerGas": [], "gasUsedRatio": [], "baseFeePerBlobGas": [],
+                "blobGasUsedRatio": []}
+    first = max(0, last - n + 1)
+    headers = [api.engine.block(i).header for i in range(first, last + 1)]
+    following = api.engine.pending_header if last == api.engine.head_number else api.engine.block(last + 1).header
+    out = {
         "oldestBlock": q(first),
-        "baseFeePerGas": [q(h.base_fee_per_gas) for h in blocks] + [q(api.engine.pending_header.base_fee_per_gas)],
-        "gasUsedRatio": [h.gas_used / h.gas_limit for h in blocks],
-        "reward": [[q(10**9) for _ in (percentiles or [])] for _ in blocks],
+        "baseFeePerGas": [q(h.base_fee_per_gas) for h in headers] + [q(following.base_fee_per_gas)],
+        "gasUsedRatio": [h.gas_used / h.gas_limit for h in headers],
+        "baseFeePerBlobGas": [q(1) for _ in range(len(headers) + 1)],  # excess blob gas stays 0: the minimum
+        "blobGasUsedRatio": [0.0 for _ in headers],
     }
+    if percentiles is not None:
+        out["reward"] = [_block_rewards(api, i, percentiles) for i in range(first, last + 1)]
+    return out
 
 
 @method("eth_getBalance")
@@ -414,7 +475,7 @@ def _get_code(api: EthApi, address: str, tag: Any = "latest") -> str:
 
 @method("eth_getStorageAt")
 def _get_storage(api: EthApi, address: str, slot: Any, tag: Any = "latest") -> str:
-    value = api.engine.state(api.state_number(tag)).get_storage(parse_addr(address), parse_q(slot, "slot"))
+    value = api.engine.state(api.state_number(tag)).get_storage(parse_addr(address), parse_uint256(slot, "slot"))
     return d(value.to_bytes(32, "big"))
 
 
@@ -481,6 +542,39 @@ def _get_receipt(api: EthApi, tx_hash: str) -> Optional[dict]:
     return None if rec is None else api.receipt_json(rec)
 
 
+@method("eth_getBlockReceipts")
+def _get_block_receipts(api: EthApi, block: Any) -> Optional[list[dict]]:
+    """Every receipt of a block (by number, tag or hash, as geth's BlockNumberOrHash); null for an unknown block."""
+    if isinstance(block, str) and len(block) == 66:
+        n = api.engine.block_number_of(parse_hash(block, "block hash"))
+    elif isinstance(block, dict):
+        try:
+            n = api.state_number(block)
+        except RPCError:
+            return None
+        n = api.engine.head_number if n is None else n
+    else:
+        try:
+            n = api.block_number(block)
+        except RPCError as err:
+            if err.code == -32001:
+                return None
+            raise
+    if n is None:
+        return None
+    return [api.receipt_json(api.engine.tx_record(h)) for h in api.engine.block_record(n).tx_hashes]
+
+
+@method("eth_getUncleCountByBlockNumber", "eth_getUncleCountByBlockHash")
+def _uncle_count(api: EthApi, block: Any) -> str:
+    return q(0)  # a proof-of-stake style chain has no uncles
+
+
+@method("eth_getUncleByBlockNumberAndIndex", "eth_getUncleByBlockHashAndIndex")
+def _uncle(api: EthApi, block: Any, index: Any) -> None:
+    return None
+
+
 @method("eth_call")
 def _call(api: EthApi, obj: dict, tag: Any = "latest", overrides: Any = None) -> str:
     n = api.state_number(tag)
@@ -505,6 +599,24 @@ def _estimate(api: EthApi, obj: dict, tag: Any = "latest") -> str:
         raise revert_error(err.result) from None
     finally:
         api.dev._restore_indexer()
+
+
+@method("eth_createAccessList")
+def _create_access_list(api: EthApi, obj: dict, tag: Any = "latest") -> dict:
+    """EIP-2930's helper. ``gasUsed`` is what the call uses; the access list is always empty, which every
+    transaction accepts (the EVM engine does not report the addresses and slots a call touched). A reverting call
+    answers ``error`` with the reason, as geth does."""
+    n = api.state_number(tag)
+    tx, sender = api.unsigned_from_json(obj, for_call=True)
+    tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
+    try:
+        result = api.engine.call(tx, sender, n)
+    finally:
+        api.dev._restore_indexer()
+    out: dict[str, Any] = {"accessList": [], "gasUsed": q(result.gas_used + tx.intrinsic_gas)}
+    if not result.success:
+        out["error"] = revert_error(result).message
+    return out
 
 
 @method("eth_sendTransaction")
@@ -577,6 +689,9 @@ def _get_logs(api: EthApi, flt: dict) -> list[dict]:
 
 @method("eth_newFilter")
 def _new_filter(api: EthApi, flt: dict) -> str:
+    if not isinstance(flt, dict):
+        raise RPCError(-32602, "filter must be an object")
+    _logs(api, dict(flt, fromBlock="latest", toBlock="latest"))  # a malformed filter fails here, not at each poll
     fid = next(api._filter_ids)
     api._filters[fid] = {"kind": "logs", "filter": dict(flt), "last": api.engine.head_number}
     return q(fid)
@@ -589,6 +704,15 @@ def _new_block_filter(api: EthApi) -> str:
     return q(fid)
 
 
+@method("eth_newPendingTransactionFilter")
+def _new_pending_filter(api: EthApi, *_full: Any) -> str:
+    """Hashes of transactions accepted since the last poll: those mined in new blocks and those still pending."""
+    fid = next(api._filter_ids)
+    api._filters[fid] = {"kind": "pending", "last": api.engine.head_number,
+                         "seen": {tx.hash for tx in api.engine.pending_txs}}
+    return q(fid)
+
+
 @method("eth_getFilterChanges")
 def _filter_changes(api: EthApi, fid: Any) -> list:
     f = api._filters.get(parse_q(fid, "filter id"))
@@ -598,6 +722,12 @@ def _filter_changes(api: EthApi, fid: Any) -> list:
     f["last"] = head
     if f["kind"] == "blocks":
         return [d(api.engine.block(n).hash) for n in range(start, head + 1)]
+    if f["kind"] == "pending":
+        mined = [h for n in range(start, head + 1) for h in api.engine.block_record(n).tx_hashes]
+        pending = [tx.hash for tx in api.engine.pending_txs]
+        new = [h for h in mined + pending if h not in f["seen"]]
+        f["seen"] = set(pending)
+        return [d(h) for h in new]
     flt = dict(f["filter"], fromBlock=q(start), toBlock=q(head))
     return _logs(api, flt) if start <= head else []
 
@@ -615,20 +745,97 @@ def _uninstall(api: EthApi, fid: Any) -> bool:
     return api._filters.pop(parse_q(fid, "filter id"), None) is not None
 
 
+def _dev_key(api: EthApi, address: Any) -> Any:
+    key = api.dev.key_for(parse_addr(address))
+    if key is None:
+        raise RPCError(-32000, f"unknown account {address}: only the dev accounts' keys are held here")
+    return key
+
+
+def _message_bytes(message: Any) -> bytes:
+    if isinstance(message, str) and message[:2] in ("0x", "0X"):
+        return parse_data(message, "message")
+    if isinstance(message, str):
+        return message.encode()
+    raise RPCError(-32602, f"invalid message: expected 0x-hex or text, got {message!r}")
+
+
+@method("personal_sign")
+def _personal_sign(api: EthApi, message: Any, address: Any, *_password: Any) -> str:
+    """EIP-191 signature of ``message`` by a dev account (viem/ethers JSON-RPC accounts' signMessage)."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    key = _dev_key(api, address)
+    return d(Account.sign_message(encode_defunct(primitive=_message_bytes(message)), key.private_key).signature)
+
+
+@method("eth_sign")
+def _eth_sign(api: EthApi, address: Any, message: Any) -> str:
+    """Same as ``personal_sign`` with the arguments the other way round (geth's and anvil's eth_sign)."""
+    return _personal_sign(api, message, address)
+
+
+@method("eth_signTypedData_v4", "eth_signTypedData")
+def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
+    """EIP-712 signature by a dev account; ``typed`` is the object or its JSON text (as MetaMask sends it)."""
+    import json
+
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    key = _dev_key(api, address)
+    if isinstance(typed, str):
+        try:
+            typed = json.loads(typed)
+        except ValueError as err:
+            raise RPCError(-32602, f"invalid typed data: {err}") from None
+    if not isinstance(typed, dict):
+        raise RPCError(-32602, "typed data is an object {types, primaryType, domain, message}")
+    try:
+        signable = encode_typed_data(full_message=typed)
+    except Exception as err:  # noqa: BLE001 - eth_account raises assorted errors on malformed typed data
+        raise RPCError(-32602, f"invalid typed data: {type(err).__name__}: {err}") from None
+    return d(Account.sign_message(signable, key.private_key).signature)
+
+
+@method("eth_signTransaction")
+def _sign_transaction(api: EthApi, obj: dict) -> str:
+    """The raw signed transaction a dev account would send (not sent), filled in as eth_sendTransaction does."""
+    if not isinstance(obj, dict) or not obj.get("from"):
+        raise RPCError(-32602, "eth_signTransaction needs a `from`")
+    key = _dev_key(api, obj["from"])
+    if obj.get("gas") is None:
+        obj = dict(obj, gas=_estimate(api, obj))
+    tx, _ = api.unsigned_from_json(obj)
+    return d(tx.as_signed_transaction(key.key, chain_id=api.engine.chain_id).encode())
+
+
 # ------------------------------------------------------------------------ devchain controls (anvil names + aliases)
+
+MAX_MINE_BLOCKS = 10_000  # one request holds the devchain (~2.5 ms a block): a typo'd count must not hang it
+
+
+def _mine_count(v: Any) -> int:
+    n = parse_q(v, "blocks")
+    if n > MAX_MINE_BLOCKS:
+        raise RPCError(-32602, f"cannot mine {n} blocks in one request (at most {MAX_MINE_BLOCKS}); send several, or "
+                               f"move the clock with evm_increaseTime")
+    return n
+
 
 @method("evm_mine", "anvil_mine", "hardhat_mine")
 def _evm_mine(api: EthApi, arg: Any = None, interval: Any = None) -> str:
     if isinstance(arg, dict):  # ganache-style {"timestamp": ..., "blocks": ...}
         if arg.get("timestamp") is not None:
             api.dev.set_next_timestamp(parse_q(arg["timestamp"]))
-        api.dev.mine(parse_q(arg.get("blocks", 1)))
+        api.dev.mine(_mine_count(arg.get("blocks", 1)))
     elif arg is not None and isinstance(arg, str) and arg.startswith("0x") and interval is None and \
             parse_q(arg) > api.engine.head.header.timestamp and parse_q(arg) > 10**6:
         api.dev.set_next_timestamp(parse_q(arg))  # evm_mine(timestamp)
         api.dev.mine(1)
     else:
-        n = 1 if arg is None else parse_q(arg, "blocks")
+        n = 1 if arg is None else _mine_count(arg)
         if interval is not None:
             step = parse_q(interval, "interval")
             for _ in range(n):
@@ -673,6 +880,11 @@ def _set_next_ts(api: EthApi, ts: Any) -> None:
     api.dev.set_next_timestamp(ts if isinstance(ts, int) else parse_q(ts, "timestamp"))
 
 
+@method("anvil_getAutomine", "hardhat_getAutomine")
+def _get_automine(api: EthApi) -> bool:
+    return bool(api.dev.automine)
+
+
 @method("evm_setAutomine", "anvil_setAutomine")
 def _set_automine(api: EthApi, on: bool) -> None:
     api.dev.automine = bool(on)
@@ -680,7 +892,12 @@ def _set_automine(api: EthApi, on: bool) -> None:
 
 @method("anvil_setBalance", "hardhat_setBalance")
 def _set_balance(api: EthApi, address: str, value: Any) -> None:
-    api.dev.set_balance(parse_addr(address), wei=parse_q(value, "balance"))
+    api.dev.set_balance(parse_addr(address), wei=parse_uint256(value, "balance"))
+
+
+@method("anvil_setNonce", "hardhat_setNonce", "evm_setAccountNonce")
+def _set_nonce(api: EthApi, address: str, nonce: Any) -> None:
+    api.dev.set_nonce(parse_addr(address), parse_q(nonce, "nonce"))
 
 
 @method("anvil_setCode", "hardhat_setCode")
@@ -690,7 +907,10 @@ def _set_code(api: EthApi, address: str, code: str) -> None:
 
 @method("anvil_setStorageAt", "hardhat_setStorageAt")
 def _set_storage(api: EthApi, address: str, slot: Any, value: str) -> bool:
-    api.dev.set_storage(parse_addr(address), parse_q(slot, "slot"), int.from_bytes(parse_data(value), "big"))
+    raw = parse_data(value, "value")
+    if len(raw) > 32:
+        raise RPCError(-32602, f"invalid value: {len(raw)} bytes, a storage word holds 32")
+    api.dev.set_storage(parse_addr(address), parse_uint256(slot, "slot"), int.from_bytes(raw, "big"))
     return True
 
 

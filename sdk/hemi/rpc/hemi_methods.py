@@ -59,6 +59,7 @@ from hemi.errors import HemiError, HemiLookupError, HemiValueError
 from hemi.rpc.eth import EthApi, RPCError, method, parse_q
 
 MAX_KEYSTONE_COUNT = 50  # op-geth maxL2KeystoneCount
+MAX_BTC_BLOCKS = 100_000  # one request holds the devchain (~0.2 ms a block): a typo'd count must not hang it
 METHOD_NOT_SUPPORTED = -32004  # EIP-1474
 
 
@@ -171,7 +172,10 @@ def _btc_finality_by_block_hash(api: EthApi, block_hash: Any) -> list:
 @method("hemi_mineBitcoin")
 @_protocol_errors
 def _mine_bitcoin(api: EthApi, n: Any = 1, address: Optional[str] = None) -> list[str]:
-    return [str(h) for h in api.dev.btc.mine(_int(n, "n"), to=address)]
+    count = _int(n, "n")
+    if count > MAX_BTC_BLOCKS:
+        raise RPCError(-32602, f"cannot mine {count} Bitcoin blocks in one request (at most {MAX_BTC_BLOCKS})")
+    return [str(h) for h in api.dev.btc.mine(count, to=address)]
 
 
 @method("hemi_reorgBitcoin")
@@ -179,8 +183,10 @@ def _mine_bitcoin(api: EthApi, n: Any = 1, address: Optional[str] = None) -> lis
 def _reorg_bitcoin(api: EthApi, depth: Any, new_blocks: Any = None, drop: Any = None) -> list[str]:
     if drop is not None and not isinstance(drop, list):
         raise RPCError(-32602, "drop is a list of txids")
-    hashes = api.dev.btc.reorg(_int(depth, "depth"),
-                               new_blocks=None if new_blocks is None else _int(new_blocks, "newBlocks"),
+    new = None if new_blocks is None else _int(new_blocks, "newBlocks")
+    if new is not None and new > MAX_BTC_BLOCKS:
+        raise RPCError(-32602, f"cannot mine {new} Bitcoin blocks in one request (at most {MAX_BTC_BLOCKS})")
+    hashes = api.dev.btc.reorg(_int(depth, "depth"), new_blocks=new,
                                drop=drop or ())
     return [str(h) for h in hashes]
 

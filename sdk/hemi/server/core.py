@@ -69,6 +69,7 @@ class DevchainServer:
         from .ws import Subscriptions
 
         self.subscriptions = Subscriptions(self)
+        self.api.tx_listeners.append(self.subscriptions.on_pending_tx)
         self._sessions: set = set()
         self._hooked = False
         self._http: Optional[TrackingHTTPServer] = None

@@ -24,13 +24,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Optional
 
-from .jsonrpc import INVALID_REQUEST, dumps, error_obj
+from .jsonrpc import INVALID_REQUEST, dumps, error_obj, too_deep
 
 if TYPE_CHECKING:
     from .core import DevchainServer
 
 log = logging.getLogger("hemi.server")
 DRAIN_LIMIT = 64 * 1024 * 1024  # oversized bodies up to this are read and dropped after the 413
+IDLE_TIMEOUT = 120.0  # seconds a connection may sit idle or stall mid-request (geth's HTTP idle timeout); WebSocket
+# connections have none: a subscriber may be silent for hours
 
 
 class TrackingHTTPServer(ThreadingHTTPServer):
@@ -50,6 +52,11 @@ class TrackingHTTPServer(ThreadingHTTPServer):
 
     def get_request(self) -> tuple:
         sock, addr = super().get_request()
+        try:  # http.server writes the headers and the body separately: without this, Nagle's algorithm holds the
+            # body back until the client's delayed ACK of the headers (~40 ms on Linux) on every keep-alive reply
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         with self._open_lock:
             self._open.add(sock)
         return sock, addr
@@ -74,6 +81,7 @@ class TrackingHTTPServer(ThreadingHTTPServer):
 
 class _Base(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT  # applied to the socket by StreamRequestHandler.setup
     server: TrackingHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
@@ -200,6 +208,10 @@ class BitcoinHandler(_Base):
         body = self._read_body(json.dumps({"result": None, "error": {"code": -32600, "message":
                                                                       "request too large"}, "id": None}).encode())
         if body is None:
+            return
+        if too_deep(body):  # Core's answer to unparseable JSON
+            self._send(500, json.dumps({"result": None, "error": {"code": -32700, "message": "Parse error"},
+                                        "id": None}).encode())
             return
         with owner.lock:
             answer = respond(owner.core_rpc, body)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import re
 import threading
 from typing import Any, Callable, Optional
 
@@ -27,6 +28,27 @@ INTERNAL_ERROR = -32603
 MAX_BATCH = 1_000
 
 Extra = Callable[[list], Any]
+
+
+MAX_JSON_DEPTH = 256  # nesting a request may have; real ones stay under 10
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[{]}")
+
+
+def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if the JSON text nests arrays/objects deeper than ``limit``. It must be refused before ``json.loads``:
+    py-evm and py_ecc raise Python's recursion limit to 100,000 at import, so the C parser would overflow the thread's
+    stack (a segfault of the whole server) long before a RecursionError."""
+    if body.count(b"[") + body.count(b"{") <= limit:  # the usual case: cannot be deeper than its bracket count
+        return False
+    brackets = _JSON_STRING.sub(b"", body).translate(_BRACKETS, _NOT_BRACKETS)  # brackets outside strings only
+    depth = 0
+    for opened in (b == 1 for b in brackets):
+        depth = depth + 1 if opened else depth - 1
+        if depth > limit:
+            return True
+    return False
 
 
 def error_obj(code: int, message: str, id_: Any = None, data: Any = None) -> dict:
@@ -55,6 +77,8 @@ class Dispatcher:
         self.lock = lock if lock is not None else threading.RLock()
 
     def handle_body(self, body: bytes, extra: Optional[dict[str, Extra]] = None) -> Optional[bytes]:
+        if too_deep(body):
+            return dumps(error_obj(PARSE_ERROR, f"parse error: JSON nested deeper than {MAX_JSON_DEPTH} levels"))
         try:
             request = json.loads(body)
         except (ValueError, UnicodeDecodeError) as err:

@@ -2,10 +2,16 @@
 
 The HTTP handler hands an upgrade request (any path: ``ws://host:port`` or ``ws://host:port/ws``) to
 :func:`serve_websocket`, which finishes the handshake with the ``websockets`` package's sync connection on the same
-socket. Subscriptions: ``newHeads`` (the block header object, as geth sends it) and ``logs`` (``{address, topics}``,
-one notification per matching log), delivered as ``eth_subscription`` notifications after each sealed L2 block
-(``Devchain.on_block``). Notifications are queued and written by a per-connection thread, so mining never waits on a
-slow client.
+socket. Subscriptions: ``newHeads`` (the block header object, as geth sends it), ``logs`` (``{address, topics}``,
+one notification per matching log) and ``newPendingTransactions`` (each accepted transaction's hash once, or the
+transaction object with ``["newPendingTransactions", true]`` as geth offers), delivered as ``eth_subscription``
+notifications: pending transactions when the server accepts them (or, for transactions sent through the Python API,
+when their block is sealed), heads and logs after each sealed L2 block (``Devchain.on_block``).
+
+Notifications are queued and written by a per-connection thread, so mining never waits on a slow client; a client
+that leaves more than :data:`MAX_BACKLOG_BYTES` of messages unread is disconnected (its socket shut down, its
+subscriptions dropped) rather than let the queue grow without bound. The budget holds the heads of the largest
+``anvil_mine`` burst many times over, so a client that reads is never cut off for a burst.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ if TYPE_CHECKING:
     from .core import DevchainServer
 
 log = logging.getLogger("hemi.server")
-SUBSCRIPTION_KINDS = ("newHeads", "logs")
+SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions")
+MAX_BACKLOG_BYTES = 64 * 1024 * 1024  # unread bytes a WebSocket client may leave queued before it is disconnected
+_ANNOUNCED_MEMORY = 10_000  # recently announced pending tx hashes remembered, so none is announced twice
 _HEADER_DROP = ("transactions", "uncles", "size", "totalDifficulty")
 
 
@@ -89,6 +97,8 @@ class Session:
         self.id = next(self._ids)
         self.subs: dict[str, Subscription] = {}
         self.outbox: "queue.Queue[Optional[bytes]]" = queue.Queue()
+        self.backlog = 0  # bytes queued and not yet written to the socket
+        self._backlog_lock = threading.Lock()
         self.writer = threading.Thread(target=self._write, name=f"hemi-ws-writer-{self.id}", daemon=True)
         self.extra = {"eth_subscribe": self._subscribe, "eth_unsubscribe": self._unsubscribe}
 
@@ -101,9 +111,30 @@ class Session:
                 self.conn.send(item.decode())
             except Exception:  # noqa: BLE001 - the client went away; the reader ends the session
                 return
+            with self._backlog_lock:
+                self.backlog -= len(item)
 
     def send(self, payload: bytes) -> None:
+        with self._backlog_lock:
+            over = self.backlog + len(payload) > MAX_BACKLOG_BYTES
+            if not over:
+                self.backlog += len(payload)
+        if over:
+            self._drop_slow_client()
+            return
         self.outbox.put(payload)
+
+    def _drop_slow_client(self) -> None:
+        """Called under the devchain lock: never wait on the client here, only shut its socket down (the reader
+        then ends the session)."""
+        if self.subs:
+            log.warning("websocket client %s left %d bytes unread: disconnecting it", self.id, self.backlog)
+        self.server.subscriptions.drop_session(self)
+        self.subs.clear()
+        try:
+            self.conn.socket.shutdown(socket.SHUT_RDWR)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
     def run(self) -> None:
         self.writer.start()
@@ -137,7 +168,12 @@ class Session:
                                            f"{', '.join(SUBSCRIPTION_KINDS)}")
         kind = params[0]
         flt: dict = {}
-        if kind == "logs":
+        if kind == "newPendingTransactions":
+            full = params[1] if len(params) > 1 else False
+            if not isinstance(full, bool):
+                raise RPCError(INVALID_PARAMS, "newPendingTransactions takes an optional boolean (full transactions)")
+            flt = {"full": full}
+        elif kind == "logs":
             raw = params[1] if len(params) > 1 and params[1] is not None else {}
             if not isinstance(raw, dict):
                 raise RPCError(INVALID_PARAMS, "a logs subscription takes a filter object {address, topics}")
@@ -167,6 +203,7 @@ class Subscriptions:
         self.server = server
         self._subs: dict[str, Subscription] = {}
         self._lock = threading.Lock()
+        self._announced: dict[bytes, None] = {}  # insertion-ordered set of announced pending tx hashes
 
     def add(self, sub: Subscription) -> None:
         with self._lock:
@@ -184,20 +221,61 @@ class Subscriptions:
     def __len__(self) -> int:
         return len(self._subs)
 
-    def on_block(self, dev: Any, number: int) -> None:
+    def _live(self) -> list[Subscription]:
         with self._lock:
-            subs = [s for s in self._subs.values() if s.active]
+            return [s for s in self._subs.values() if s.active]
+
+    def _announce(self, subs: list[Subscription], tx_hashes: list[bytes]) -> None:
+        """newPendingTransactions: each hash once (a tx accepted over RPC is announced at once; a block's txs not
+        yet announced, e.g. sent through the Python API, when the block is sealed)."""
+        fresh = [h for h in tx_hashes if h not in self._announced]
+        for h in fresh:
+            self._announced[h] = None
+        while len(self._announced) > _ANNOUNCED_MEMORY:
+            self._announced.pop(next(iter(self._announced)))
+        pending = [s for s in subs if s.kind == "newPendingTransactions"]
+        if not fresh or not pending:
+            return
+        api = self.server.api
+        for h in fresh:
+            full: Optional[dict] = None
+            for s in pending:
+                if s.filter.get("full"):
+                    if full is None:
+                        rec = api.engine.tx_record(h)
+                        full = api.tx_json(rec) if rec is not None else api.request("eth_getTransactionByHash",
+                                                                                    ["0x" + h.hex()])
+                    self._notify(s, full)
+                else:
+                    self._notify(s, "0x" + h.hex())
+
+    def on_pending_tx(self, tx_hash: bytes) -> None:
+        """EthApi's tx listener (runs under the devchain lock)."""
+        subs = self._live()
+        if not subs:
+            return
+        try:
+            self._announce(subs, [tx_hash])
+        except Exception:  # noqa: BLE001 - a notification failure never fails the transaction
+            log.exception("newPendingTransactions notification for 0x%s failed", tx_hash.hex())
+
+    def on_block(self, dev: Any, number: int) -> None:
+        """The devchain's block hook (runs under the devchain lock): pending txs not yet announced, then the new
+        head, then matching logs."""
+        subs = self._live()
         if not subs:
             return
         api = self.server.api
         try:
+            self._announce(subs, list(api.engine.block_record(number).tx_hashes))
             header: Optional[dict] = None
             for s in subs:
                 if s.kind == "newHeads":
                     if header is None:
                         header = {k: v for k, v in api.block_json(number, False).items() if k not in _HEADER_DROP}
                     self._notify(s, header)
-                else:
+            for s in subs:
+                if s.kind == "logs":
                     q = hex(number)
                     for lg in api.request("eth_getLogs", [dict(s.filter, fromBlock=q, toBlock=q)]):
                         self._notify(s, lg)
@@ -216,6 +294,7 @@ def serve_websocket(server: "DevchainServer", sock: socket.socket, raw_request: 
     from websockets.server import ServerProtocol
     from websockets.sync.server import ServerConnection
 
+    sock.settimeout(None)  # the HTTP handler's idle timeout does not apply to a long-lived subscriber
     protocol = ServerProtocol(max_size=server.max_body)
     conn = ServerConnection(_PrefixedSocket(sock, raw_request), protocol, close_timeout=2)
     try:

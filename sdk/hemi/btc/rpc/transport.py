@@ -130,7 +130,7 @@ def respond(rpc: CoreRPC, body: Union[bytes, str]) -> RPCResponse:
     try:
         text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body
         request = json.loads(text, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return RPCResponse(500, _body(_reply(None, JSONRPCError(RPC_PARSE_ERROR, "Parse error"), None, v2=False,
                                              has_id=True)))
     if isinstance(request, dict):
