@@ -83,12 +83,12 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    if quiet:
-        click.echo(f"http {server.url}\nws {server.ws_url}\nbitcoin {server.btc_url}", nl=True)
-    else:
-        _banner(server, dev, state_file)
-    sys.stdout.flush()
-    try:
+    try:  # from here on Ctrl-C stops cleanly: the server already answers while the banner is being printed
+        if quiet:
+            click.echo(f"http {server.url}\nws {server.ws_url}\nbitcoin {server.btc_url}", nl=True)
+        else:
+            _banner(server, dev, state_file)
+        sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         pass
