@@ -83,12 +83,12 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    if quiet:
-        click.echo(f"http {server.url}\nws {server.ws_url}\nbitcoin {server.btc_url}", nl=True)
-    else:
-        _banner(server, dev, state_file)
-    sys.stdout.flush()
-    try:
+    try:  # from the banner on: whoever reads it may press Ctrl-C (or send SIGINT) at once
+        if quiet:
+            click.echo(f"http {server.url}\nws {server.ws_url}\nbitcoin {server.btc_url}", nl=True)
+        else:
+            _banner(server, dev, state_file)
+        sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         pass
