@@ -83,7 +83,10 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    try:  # from here on Ctrl-C stops cleanly: the server already answers while the banner is being printed
+    # A shell without job control starts `hemi devchain &` with SIGINT ignored, and Python keeps it so; stop on
+    # SIGINT anyway, as anvil does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:  # from the banner on: whoever reads it may press Ctrl-C (or send SIGINT) at once
         if quiet:
             click.echo(f"http {server.url}\nws {server.ws_url}\nbitcoin {server.btc_url}", nl=True)
         else:
