@@ -393,11 +393,18 @@ class EvmEngine:
 
     # ------------------------------------------------------------------ calls
 
-    def call(self, tx: Any, sender: bytes, number: Optional[int] = None) -> CallResult:
-        """Execute without committing, on the state after block ``number`` (None: pending)."""
-        state = self._call_state(number)
+    def call(self, tx: Any, sender: bytes, number: Optional[int] = None,
+             overrides: Optional[Mapping[bytes, "AccountOverride"]] = None) -> CallResult:
+        """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
+        (geth's state override set) applied for this call only."""
+        # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
+        # state of its own, thrown away afterwards, not on the shared call state
+        wipes = any(o.state is not None for o in (overrides or {}).values())
+        state = self._call_state(number, shared=not wipes)
         snap = state.snapshot()
         try:
+            for address, override in (overrides or {}).items():
+                override.apply(state, address)
             computation = state.apply_transaction(SpoofTransaction(tx, from_=sender))
         except ValidationError as err:  # e.g. value above the sender's balance
             return CallResult(False, b"", 0, str(err), False)
@@ -409,7 +416,7 @@ class EvmEngine:
                               _error_text(err), isinstance(err, Revert))
         return CallResult(True, bytes(computation.output), computation.get_gas_used(), None, False)
 
-    def _call_state(self, number: Optional[int]) -> Any:
+    def _call_state(self, number: Optional[int], *, shared: bool = True) -> Any:
         """State for a call at block ``number`` (None: latest) with base fee 0, so calls need not pay for gas, as
         geth's eth_call. "Latest" runs in the head block's context (block.number, timestamp, its Bitcoin view) on
         the pending state root, which includes direct edits (set_balance, ...) made since, as anvil's does.
@@ -420,37 +427,40 @@ class EvmEngine:
             key: tuple = (self.head.hash, self.chain.header.state_root)
         else:
             key = (self._blocks[number].block.hash, None)
-        state = self._call_states.get(key)
+        state = self._call_states.get(key) if shared else None
         if state is None:
             if number is None:
                 header = self.head.header.copy(state_root=self.chain.header.state_root, base_fee_per_gas=0)
             else:
                 header = self._blocks[number].block.header.copy(base_fee_per_gas=0)
             state = self.chain.get_vm(header).state
+            if not shared:
+                return state
             if len(self._call_states) >= 8:
                 self._call_states.clear()
             self._call_states[key] = state
         return state
 
-    def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None) -> int:
+    def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None,
+                     overrides: Optional[Mapping[bytes, "AccountOverride"]] = None) -> int:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""
         header = self.chain.header if number is None else self._blocks[number].block.header
-        if not tx.data and tx.to and not self._call_state(number).get_code(tx.to):
+        if not overrides and not tx.data and tx.to and not self._call_state(number).get_code(tx.to):
             return 21000  # a plain transfer to an account without code costs exactly the intrinsic gas
         hi = header.gas_limit
-        top = self.call(tx.copy(gas=hi), sender, number)
+        top = self.call(tx.copy(gas=hi), sender, number, overrides)
         if not top.success:
             raise EstimateFailed(top)
         # Most txs succeed at what they used (plus intrinsic gas) or at the 63/64 margin calls need: verify those
         # two limits first; the binary search below runs only when neither works.
         used = top.gas_used + tx.intrinsic_gas
         for candidate in (used, used * 64 // 63 + 2_300):
-            if candidate < hi and self.call(tx.copy(gas=candidate), sender, number).success:
+            if candidate < hi and self.call(tx.copy(gas=candidate), sender, number, overrides).success:
                 return candidate
         lo = max(tx.intrinsic_gas - 1, top.gas_used - 1)
         while lo + 1 < hi:
             mid = (lo + hi) // 2
-            if self.call(tx.copy(gas=mid), sender, number).success:
+            if self.call(tx.copy(gas=mid), sender, number, overrides).success:
                 hi = mid
             else:
                 lo = mid
@@ -477,6 +487,30 @@ class EvmEngine:
         del self._blocks[number + 1:]
         self._reset_pending_header(timestamp)
         self.chain.header = self.chain.header.copy(state_root=state_root)
+
+
+@dataclass(frozen=True)
+class AccountOverride:
+    """One account of a call's state override set (geth's ``eth_call`` third parameter): each given field replaces the
+    account's; ``state`` replaces the whole storage, ``state_diff`` only the slots it names."""
+
+    balance: Optional[int] = None
+    nonce: Optional[int] = None
+    code: Optional[bytes] = None
+    state: Optional[Mapping[int, int]] = None
+    state_diff: Optional[Mapping[int, int]] = None
+
+    def apply(self, state: Any, address: bytes) -> None:
+        if self.balance is not None:
+            state.set_balance(address, self.balance)
+        if self.nonce is not None:
+            state.set_nonce(address, self.nonce)
+        if self.code is not None:
+            state.set_code(address, self.code)
+        if self.state is not None:
+            state.delete_storage(address)
+        for slot, value in {**(self.state or {}), **(self.state_diff or {})}.items():
+            state.set_storage(address, slot, value)
 
 
 class _AsSender:

@@ -97,6 +97,46 @@ def parse_hash(v: Any, name: str = "hash") -> bytes:
     return b
 
 
+_OVERRIDE_FIELDS = {"balance", "nonce", "code", "state", "stateDiff"}
+
+
+def parse_state_overrides(v: Any) -> Optional[dict]:
+    """geth's state override set: ``{address: {balance?, nonce?, code?, state? | stateDiff?}}``, for one call."""
+    from hemi.hvm.engine import AccountOverride
+
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        raise RPCError(-32602, "invalid state overrides: expected an object of address -> account override")
+    out = {}
+    for key, acct in v.items():
+        address = parse_addr(key, "state override address")
+        if not isinstance(acct, dict) or not set(acct) <= _OVERRIDE_FIELDS:
+            raise RPCError(-32602, f"invalid state override for {key}: expected an object with fields among "
+                                   f"{sorted(_OVERRIDE_FIELDS)}, got {acct!r:.120}")
+        if acct.get("state") is not None and acct.get("stateDiff") is not None:
+            raise RPCError(-32602, f"invalid state override for {key}: both state and stateDiff are set")
+
+        def slots(field: str) -> Optional[dict[int, int]]:
+            raw = acct.get(field)
+            if raw is None:
+                return None
+            if not isinstance(raw, dict):
+                raise RPCError(-32602, f"invalid {field} override for {key}: expected an object of slot -> value")
+            return {int.from_bytes(parse_hash(k, f"{field} slot"), "big"):
+                    int.from_bytes(parse_hash(val, f"{field} value"), "big") for k, val in raw.items()}
+
+        nonce = acct.get("nonce")
+        out[address] = AccountOverride(
+            balance=parse_uint256(acct["balance"], "balance override") if acct.get("balance") is not None else None,
+            nonce=parse_q(nonce, "nonce override") if nonce is not None else None,
+            code=parse_data(acct["code"], "code override") if acct.get("code") is not None else None,
+            state=slots("state"), state_diff=slots("stateDiff"))
+        if out[address].nonce is not None and out[address].nonce >= 2**64:
+            raise RPCError(-32602, f"invalid nonce override for {key}: above 2**64 - 1")
+    return out
+
+
 class EthApi:
     """The eth_*, net_*, web3_* and devchain-control methods of one Devchain."""
 
@@ -580,8 +620,9 @@ def _call(api: EthApi, obj: dict, tag: Any = "latest", overrides: Any = None) ->
     n = api.state_number(tag)
     tx, sender = api.unsigned_from_json(obj, for_call=True)
     tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
+    state_overrides = parse_state_overrides(overrides)
     try:
-        result = api.engine.call(tx, sender, n)
+        result = api.engine.call(tx, sender, n, state_overrides)
     finally:
         api.dev._restore_indexer()
     if not result.success:
@@ -590,11 +631,12 @@ def _call(api: EthApi, obj: dict, tag: Any = "latest", overrides: Any = None) ->
 
 
 @method("eth_estimateGas")
-def _estimate(api: EthApi, obj: dict, tag: Any = "latest") -> str:
+def _estimate(api: EthApi, obj: dict, tag: Any = "latest", overrides: Any = None) -> str:
     n = api.state_number(tag)
     tx, sender = api.unsigned_from_json(obj, for_call=True)
+    state_overrides = parse_state_overrides(overrides)
     try:
-        return q(api.engine.estimate_gas(tx, sender, n))
+        return q(api.engine.estimate_gas(tx, sender, n, state_overrides))
     except EstimateFailed as err:
         raise revert_error(err.result) from None
     finally:
