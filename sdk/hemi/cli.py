@@ -68,6 +68,9 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         if state_file and os.path.exists(state_file):
             # the saved devchain carries its own configuration (chain id, accounts, seed...): it wins over options
             dev = Devchain.load_state(state_file)
+            # ...but not over the mining mode, an option of this run (as anvil's): a file saved under --block-time
+            # holds automine off, which the server sets for interval mining
+            dev.automine = block_time is None
         else:
             dev = Devchain(seed=seed, **config)
         server = DevchainServer(dev, host=host or DEFAULT_HOST, port=port,

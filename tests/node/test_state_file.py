@@ -233,6 +233,16 @@ def test_bad_files_get_typed_errors(tmp_path):
             Devchain.load_state(tmp_path / name)
 
 
+def test_a_file_system_refusal_is_a_typed_error(tmp_path):
+    """The OS refusing the write (here a file name longer than the file system allows; also a full disk, a
+    read-only directory) is a StateFileError, as the docstring of dump_state promises typed errors, not an OSError
+    that `hemi devchain` would print as a traceback on exit."""
+    dev = Devchain()
+    with pytest.raises(StateFileError, match="cannot write"):
+        dev.dump_state(tmp_path / ("x" * 300))
+    assert os.listdir(tmp_path) == []
+
+
 def test_off_block_stops_a_callback_and_refuses_a_stranger():
     from hemi.errors import HemiValueError
 

@@ -149,6 +149,26 @@ def test_devchain_state_is_saved_on_ctrl_c_and_loaded_at_start(tmp_path):
         proc.communicate(timeout=30)
 
 
+def test_the_mining_mode_comes_from_the_command_line_not_the_state_file(tmp_path):
+    """A file saved by `--block-time` (interval mining: the server turned automine off) loaded without it automines,
+    as anvil's --state does: the mining mode is an option of the run, not part of the chain."""
+    state = tmp_path / "chain.state"
+    proc = _start(["--port", str(free_port()), "--no-btc-rpc", "--block-time", "3600", "--state", str(state)])
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and state.exists(), err
+    port = free_port()
+    proc = _start(["--port", str(port), "--no-btc-rpc", "--state", str(state)])
+    try:
+        assert _rpc(port, "anvil_getAutomine")["result"] is True
+        sent = _rpc(port, "eth_sendTransaction", {"from": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+                                                  "to": "0x" + "22" * 20, "value": "0x1"})["result"]
+        assert _rpc(port, "eth_getTransactionReceipt", sent)["result"]["status"] == "0x1"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
 def test_a_damaged_state_file_stops_the_start_with_a_clear_message(tmp_path):
     bad = tmp_path / "bad.state"
     bad.write_bytes(b"garbage")

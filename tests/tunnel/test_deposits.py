@@ -191,6 +191,7 @@ def test_two_op_returns_are_not_relayed_and_the_first_one_counts(dev, alice):
 @pytest.mark.parametrize("data, why", [
     (b"hemi", "holds 4 bytes"),
     (b"zz" + b"11" * 19, "not hex characters"),
+    (b"11" * 13 + b" " * 14, "not hex characters"),  # Python's bytes.fromhex would skip the spaces; the vault does not
     (b"\x00" * 20, "zero address"),
     (b"\x11" * 21, "holds 21 bytes"),
 ])

@@ -136,7 +136,7 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
     @property
     def max_gas(self) -> int:
         # What a transaction may use in the block being built: ape sends local transactions with this much gas
-        # ("max"), and each block's limit may move from its parent's (py-evm's 1/1024 rule).
+        # ("max"); the devchain keeps every block's limit at its configured gas_limit.
         return int(self.devchain.engine.pending_header.gas_limit)
 
     # ------------------------------------------------------------------ accounts

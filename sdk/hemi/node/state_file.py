@@ -31,7 +31,11 @@ FORMAT_VERSION = 1
 
 def save(dev: Any, path: Union[str, os.PathLike]) -> Path:
     target = Path(path)
-    if target.is_dir():
+    try:
+        is_dir = target.is_dir()
+    except OSError as err:  # e.g. a name too long for the file system
+        raise StateFileError(f"cannot write {target}: {err.strerror or err}") from None
+    if is_dir:
         raise StateFileError(f"{target} is a directory; give a file path")
     try:
         payload = pickle.dumps(dev, protocol=pickle.HIGHEST_PROTOCOL)
@@ -43,18 +47,23 @@ def save(dev: Any, path: Union[str, os.PathLike]) -> Path:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise StateFileError(f"no such directory: {directory}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as err:  # name too long, read-only or full file system...
+        raise StateFileError(f"cannot write {target}: {err.strerror or err}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(err, OSError):
+            raise StateFileError(f"cannot write {target}: {err.strerror or err}") from None
         raise
     try:  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)

@@ -19,6 +19,7 @@ from hemi.types import Txid
 __all__ = ["Deposit", "read_recipient", "recipient_bytes"]
 
 _OP_RETURN = 0x6A
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,9 @@ def read_recipient(scripts: list[bytes]) -> tuple[Optional[str], str]:
         if len(data) == 20:
             raw = data
         elif len(data) == 40:
-            try:
-                raw = bytes.fromhex(data.decode("ascii"))
-            except (UnicodeDecodeError, ValueError):
+            if not all(c in _HEX_DIGITS for c in data):  # bytes.fromhex alone would skip whitespace
                 return None, f"the OP_RETURN of output {i} holds 40 bytes that are not hex characters"
+            raw = bytes.fromhex(data.decode("ascii"))
         else:
             return None, (f"the OP_RETURN of output {i} holds {len(data)} bytes; a recipient is 20 raw bytes or 40 "
                           f"hex characters")
