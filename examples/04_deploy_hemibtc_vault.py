@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         import hemi
 
         dev = hemi.Devchain()
-        account = Account.from_key(os.environ.get(KEY_VARIABLE) or dev.accounts[0].private_key)
+        account = Account.from_key(dev.accounts[0].private_key)  # the key variable is for --rpc-url only
         vault = deploy(dev.w3, account, token=token, lock_seconds=args.lock_seconds)
         use_on_devchain(dev, vault)
         return 0

@@ -7,6 +7,7 @@ import sys
 from typing import Any, Optional
 
 import click
+from click.core import ParameterSource
 
 BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 
@@ -71,6 +72,12 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             # ...but not over the mining mode, an option of this run (as anvil's): a file saved under --block-time
             # holds automine off, which the server sets for interval mining
             dev.automine = block_time is None
+            ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "mnemonic", "seed",
+                                                                   "keystone_interval", "hvm_profile")
+                       if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE]
+            if ignored:
+                click.echo(f"note: {', '.join(ignored)} ignored: the chain comes from the state file {state_file}",
+                           err=True)
         else:
             dev = Devchain(seed=seed, **config)
         server = DevchainServer(dev, host=host or DEFAULT_HOST, port=port,
@@ -165,7 +172,7 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
         console.print(f"          Bitcoin   {server.btc_url}  (port {server.btc_port}; any user/password)")
     if not is_loopback(server.host):
         console.print(f"[bold red]Warning:[/bold red] bound to {server.host}: anyone who can reach it can spend the "
-                      f"dev accounts.")
+                      f"dev accounts and write files this process may write (hemi_dumpState).")
     console.print("Ctrl-C to stop.")
 
 

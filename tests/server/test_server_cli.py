@@ -130,9 +130,9 @@ def test_devchain_state_is_saved_on_ctrl_c_and_loaded_at_start(tmp_path):
             proc.kill()
             proc.communicate()
     port = free_port()
-    proc = _start(["--port", str(port), "--no-btc-rpc", "--state", str(state)])  # no --chain-id: the file's wins
+    proc = _start(["--port", str(port), "--no-btc-rpc", "--state", str(state), "--chain-id", "99"])
     try:
-        assert _rpc(port, "eth_chainId")["result"] == hex(4242)
+        assert _rpc(port, "eth_chainId")["result"] == hex(4242)  # the file's chain, not the option's
         assert _rpc(port, "eth_getBlockByNumber", "latest", False)["result"] == head
         assert _rpc(port, "eth_getTransactionReceipt", sent)["result"]["status"] == "0x1"
         assert _rpc(port, "eth_getBalance", "0x" + "22" * 20, "latest")["result"] == "0x1234"
@@ -146,7 +146,8 @@ def test_devchain_state_is_saved_on_ctrl_c_and_loaded_at_start(tmp_path):
         assert _rpc(port, "hemi_dumpState", "")["error"]["code"] == -32602
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
+    assert f"note: --chain-id ignored: the chain comes from the state file {state}" in err
 
 
 def test_the_mining_mode_comes_from_the_command_line_not_the_state_file(tmp_path):

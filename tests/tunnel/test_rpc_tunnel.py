@@ -50,7 +50,7 @@ def test_deposit_confirm_withdraw_finalize_audit(dev, rpc, alice):
 
 def test_policy_and_challenge(dev, rpc, alice):
     user = dev.accounts[1]
-    assert rpc("hemi_tunnelSetOperatorPolicy", "never") == {"policy": "never", "delay": 3600, "fee_rate": 2.0}
+    assert rpc("hemi_tunnelSetOperatorPolicy", "never") == {"policy": "never", "delay": 3600, "feeRate": 2.0}
     rpc("hemi_tunnelConfirm", rpc("hemi_tunnelDeposit", "alice", COIN + 1_000, user, {"recipientFormat": "hex"})["txid"])
     w = rpc("hemi_tunnelWithdraw", user, COIN, dev.btc.wallet("carol").address)
     assert w["payout_txid"] is None

@@ -10,7 +10,6 @@ recorded too, so any transaction's Bitcoin dependencies are known after the fact
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
@@ -61,7 +60,7 @@ class Sequencer:
     def __init__(self, dev: "Devchain") -> None:
         self.dev = dev
         self._queue: list[ForcedInput] = []
-        self._ids = itertools.count(1)
+        self._last_id = 0  # a plain int, not itertools.count: the sequencer is saved in state files (pickle)
         self._orderings: dict[bytes, Ordering] = {}
         self._blocks: dict[int, BlockOrdering] = {}
         self._reads: Optional[list[Txid]] = None
@@ -92,7 +91,8 @@ class Sequencer:
                 self.dev.btc.tx(t)
             except UnknownTransactionError:
                 raise UnknownTransactionError(f"forced input depends on unknown Bitcoin tx {t}") from None
-        item = ForcedInput(next(self._ids), body, deps, label)
+        self._last_id += 1
+        item = ForcedInput(self._last_id, body, deps, label)
         self._queue.append(item)
         if mine and self.dev.automine and self._ready(item, self.dev._view_for(self.dev.engine.head_number + 1)):
             self.dev.mine(1)

@@ -341,7 +341,7 @@ def _tunnel_challenge(api: EthApi, uuid: Any, options: Any = None) -> dict:
 def _tunnel_set_policy(api: EthApi, policy: Any, options: Any = None) -> dict:
     opts = _options(options, ("delay", "feeRate"))
     op = api.dev.tunnel.set_operator_policy(policy, delay=opts.get("delay"), fee_rate=opts.get("feeRate"))
-    return {"policy": op.policy, "delay": op.delay, "fee_rate": op.fee_rate}
+    return {"policy": op.policy, "delay": op.delay, "feeRate": op.fee_rate}
 
 
 @method("hemi_tunnelAudit")

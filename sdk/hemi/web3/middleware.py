@@ -45,8 +45,8 @@ class DevchainValidationMiddleware(Web3Middleware):
     def request_processor(self, method: Any, params: Any) -> Any:
         if method in _TX_METHODS and params and isinstance(params[0], Mapping):
             tx = dict(params[0])
-            declared = tx.pop("chainId", None)
-            if declared is not None:
+            if "chainId" in tx:  # web3 refuses a None chainId too (it is compared as given)
+                declared = tx.pop("chainId")
                 node = self.chain_id_of(self._w3)
                 if _int(declared) != node:
                     raise Web3ValidationError(
