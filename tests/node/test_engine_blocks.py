@@ -115,3 +115,62 @@ def test_the_block_gas_limit_stays_as_configured():
     h = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1, "gas": 30_000_000})
     assert w3.eth.get_transaction_receipt(h).status == 1
     assert Devchain(gas_limit=45_000_000).w3.eth.get_block("latest").gasLimit == 45_000_000
+
+
+def test_transaction_and_receipt_roots_match_py_evms_trie():
+    """The engine's one-item fast path and py-evm's general trie agree (yellow paper: the trie keyed by rlp(index))."""
+    from eth.db.trie import make_trie_root_and_nodes
+
+    from hemi.hvm.engine import _ordered_trie_root
+
+    dev = Devchain(automine=False)
+    w3 = dev.w3
+    for i in range(5):
+        w3.eth.send_transaction({"from": dev.accounts[i % 3], "to": dev.accounts[4], "value": i + 1})
+    dev.mine()
+    rec = dev.engine.block_record(dev.engine.head_number)
+    txs = [dev.engine.tx_record(h).tx for h in rec.tx_hashes]
+    receipts = [dev.engine.tx_record(h).receipt for h in rec.tx_hashes]
+    for n in range(len(txs) + 1):
+        assert _ordered_trie_root(txs[:n]) == make_trie_root_and_nodes(tuple(txs[:n]))[0]
+        assert _ordered_trie_root(receipts[:n]) == make_trie_root_and_nodes(tuple(receipts[:n]))[0]
+    header = rec.block.header
+    assert header.transaction_root == make_trie_root_and_nodes(tuple(txs))[0]
+    # and an automined (one-transaction) block
+    h = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
+    dev.mine()
+    one = dev.engine.tx_record(bytes(h))
+    blk = dev.engine.block(one.block_number).header
+    assert blk.transaction_root == make_trie_root_and_nodes((one.tx,))[0]
+    assert blk.receipt_root == make_trie_root_and_nodes((one.receipt,))[0]
+
+
+def test_state_roots_equal_stock_py_evms():
+    """The engine seals blocks itself (and skips creating and deleting an empty coinbase for a zero fee); the state
+    root after the same transactions must be what stock py-evm's MiningChain computes."""
+    from eth.chains.base import MiningChain
+    from eth.db.atomic import AtomicDB
+    from eth.vm.forks.cancun import CancunVM
+
+    dev = Devchain(predeploy_bitcoin_kit=False, predeploy_tunnel=False)
+    eng = dev.engine
+    genesis = eng.block(0).header
+    alloc = {a.canonical: {"balance": dev.config.balance, "nonce": 0, "code": b"", "storage": {}}
+             for a in dev.accounts}
+    stock = MiningChain.configure(vm_configuration=((0, CancunVM),), chain_id=eng.chain_id).from_genesis(
+        AtomicDB(), {"difficulty": 0, "gas_limit": genesis.gas_limit, "timestamp": genesis.timestamp,
+                     "coinbase": genesis.coinbase, "extra_data": b"", "nonce": b"\x00" * 8,
+                     "mix_hash": genesis.mix_hash, "base_fee_per_gas": genesis.base_fee_per_gas,
+                     "withdrawals_root": genesis.withdrawals_root, "parent_beacon_block_root": bytes(32),
+                     "blob_gas_used": 0, "excess_blob_gas": 0}, alloc)
+    assert stock.get_canonical_head().state_root == genesis.state_root
+    w3 = dev.w3
+    for i, fee in enumerate((0, 0, 3)):  # zero tips (the coinbase shortcut), then a tip that creates the coinbase
+        h = w3.eth.send_transaction({"from": dev.accounts[i], "to": dev.accounts[5], "value": 10 + i,
+                                     "maxPriorityFeePerGas": fee, "maxFeePerGas": 10**10})
+        tx = eng.tx_record(bytes(h)).tx
+        ours = eng.head.header  # same block context (py-evm alone would also walk the gas limit, hence the fee)
+        stock.header = stock.header.copy(timestamp=ours.timestamp, gas_limit=ours.gas_limit,
+                                         base_fee_per_gas=ours.base_fee_per_gas, mix_hash=ours.mix_hash)
+        result, _, _ = stock.mine_all([tx], coinbase=genesis.coinbase)
+        assert result.imported_block.header.state_root == eng.head.header.state_root, i

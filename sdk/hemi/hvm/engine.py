@@ -30,6 +30,8 @@ from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
 from eth.vm.forks.cancun.state import CancunState  # noqa: E402
 from eth.vm.spoof import SpoofTransaction  # noqa: E402
 from eth_keys import keys as eth_keys  # noqa: E402
+from eth_utils import keccak  # noqa: E402
+import rlp  # noqa: E402
 
 log = logging.getLogger("hemi.hvm.engine")
 
@@ -73,6 +75,25 @@ class CallResult:
     is_revert: bool
 
 
+class _HvmStateBase(CancunState):
+    def delta_balance(self, address: bytes, amount: int) -> None:
+        # A zero fee paid to a coinbase account that does not exist: py-evm would create the empty account and
+        # EIP-161 would delete it again at the end of the transaction, one trie write per block for a state root
+        # that comes out the same without both steps.
+        if amount == 0 and address == self.coinbase and not self.account_exists(address):
+            return
+        super().delta_balance(address, amount)
+
+
+def _ordered_trie_root(items: Sequence[Any]) -> bytes:
+    """Root of the trie of ``items`` keyed by their RLP-encoded index, as a block's transaction and receipt roots.
+    A one-item trie is a single leaf node (key rlp(0) = 0x80, hex-prefixed 0x20 0x80), computed directly since
+    automine seals one transaction per block; any other size goes through py-evm's trie."""
+    if len(items) == 1:
+        return keccak(rlp.encode([b"\x20\x80", items[0].encode()]))
+    return make_trie_root_and_nodes(tuple(items))[0]
+
+
 def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]]) -> type:
     """A Cancun VM whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
     Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side.
@@ -80,7 +101,7 @@ def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[
     ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
     headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
     computation = type("HvmComputation", (CancunComputation,), {"_precompiles": precompiles})
-    state = type("HvmState", (CancunState,), {"computation_class": computation})
+    state = type("HvmState", (_HvmStateBase,), {"computation_class": computation})
     return type("HvmVM", (CancunVM,), {
         "_state_class": state, "fork": "cancun",
         "previous_hashes": property(lambda vm: prev_hashes(vm.get_header().parent_hash)),
@@ -380,8 +401,8 @@ class EvmEngine:
         reward, touched-account cleanup, state root). Blocks live in the engine's index, not in py-evm's chain
         database: importing them there (header validation, canonical-head bookkeeping) cost more than executing
         a transfer, and nothing reads them back from it."""
-        tx_root, _ = make_trie_root_and_nodes(txs)
-        receipt_root, _ = make_trie_root_and_nodes(tuple(receipts))
+        tx_root = _ordered_trie_root(txs)
+        receipt_root = _ordered_trie_root(receipts)
         header = header.copy(transaction_root=tx_root, receipt_root=receipt_root)
         block = vm.get_block_class()(header, transactions=txs, uncles=(), withdrawals=())
         return vm.finalize_block(block).block
