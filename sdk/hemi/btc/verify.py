@@ -13,7 +13,6 @@ from typing import Sequence
 
 from bitcoin.core import CTransaction
 from bitcoin.core.script import CScript, CScriptInvalidError
-from bitcoin.core.scripteval import SCRIPT_VERIFY_P2SH, VerifyScript, VerifyScriptError
 
 from hemi.btc import script as S
 from hemi.btc.keys import hash160, verify_ecdsa, verify_schnorr
@@ -125,6 +124,10 @@ def verify_input(tx: CTransaction, index: int, spent: Sequence[tuple[int, bytes]
 
 
 def _verify_legacy_generic(tx: CTransaction, index: int, script_sig: bytes, spk: bytes) -> None:
+    # imported here: python-bitcoinlib's script interpreter loads OpenSSL through ctypes (~50 ms of every cold
+    # start), and only these rare scripts need it
+    from bitcoin.core.scripteval import SCRIPT_VERIFY_P2SH, VerifyScript, VerifyScriptError
+
     try:
         VerifyScript(CScript(script_sig), CScript(spk), tx, index, flags=(SCRIPT_VERIFY_P2SH,))
     except (VerifyScriptError, CScriptInvalidError, ValueError) as err:
