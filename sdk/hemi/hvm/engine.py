@@ -2,7 +2,10 @@
 
 It owns a py-evm Cancun chain with the devchain's precompiles mounted, mines blocks deterministically (timestamps and
 prevRandao come from the caller, never the wall clock), and keeps its own index of blocks, transactions and
-receipts, so snapshots are O(1): the state is content-addressed, and reverting is pointing the head back.
+receipts, so snapshots are O(1): the state is content-addressed, and reverting is pointing the head back. Blocks are
+sealed here with py-evm's own execution and finalisation, but never imported into py-evm's chain database (which
+validated, persisted and re-read headers at a cost above executing a transfer); calls and reads share one py-evm
+state per (block, state root), each call inside a snapshot that is reverted.
 
 Everything above this module speaks plain Python: canonical 20-byte addresses, ints, bytes.
 """
@@ -177,9 +180,6 @@ class EvmEngine:
         state["_saved_db"] = dict(chain.chaindb.db.wrapped_db.kv_store)
         state["_saved_header"] = chain.header
         return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
 
     def attach(self, precompiles: Mapping[bytes, PrecompileFn]) -> None:
         """Rebuild the py-evm chain of a loaded engine, with the devchain's precompile table."""
