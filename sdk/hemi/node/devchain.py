@@ -18,7 +18,8 @@ from typing import Any, Iterator, Optional, Union
 from hemi.btc.chain import BitcoinChain, Snapshot as BtcSnapshot
 from hemi.errors import HemiValueError, SnapshotError
 from hemi.hvm.engine import EvmEngine, GenesisAccount
-from hemi.hvm.registry import PrecompileRegistry, to_address
+from hemi.hvm.precompiles import HVM_PRECOMPILES, run_precompile
+from hemi.hvm.registry import PrecompileFailure, PrecompileRegistry, to_address
 from hemi.node.accounts import DEFAULT_BALANCE, DEFAULT_MNEMONIC, DevAccount, derive_accounts
 from hemi.node.hvm_view import HvmView, LightView
 from hemi.types import BlockHash
@@ -262,8 +263,6 @@ class Devchain:
             self._indexer.index_to(bytes(current.indexed_hash))
 
     def _mount_hvm_precompiles(self) -> None:
-        from hemi.hvm.precompiles import HVM_PRECOMPILES
-
         for address, info in HVM_PRECOMPILES.items():
             self.precompiles.register(address, _HvmPrecompile(self, address), gas=info.gas, name=info.name)
 
@@ -531,9 +530,6 @@ class _HvmPrecompile:
         self.dev, self.address = dev, address
 
     def __call__(self, data: bytes, ctx: Any) -> bytes:
-        from hemi.hvm.precompiles import run_precompile
-        from hemi.hvm.registry import PrecompileFailure
-
         dev = self.dev
         dev.sequencer.note_read(self.address, data)
         ok, out = run_precompile(self.address, data, dev._reader_for(ctx.block_number), dev.config.hvm_profile)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 from eth_utils import keccak, to_checksum_address
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, SnapshotError
-from hemi.hvm.engine import EstimateFailed, TxRecord
+from hemi.hvm.engine import AccountOverride, EstimateFailed, TxRecord
 
 Handler = Callable[..., Any]
 METHODS: dict[str, Handler] = {}
@@ -102,8 +102,6 @@ _OVERRIDE_FIELDS = {"balance", "nonce", "code", "state", "stateDiff"}
 
 def parse_state_overrides(v: Any) -> Optional[dict]:
     """geth's state override set: ``{address: {balance?, nonce?, code?, state? | stateDiff?}}``, for one call."""
-    from hemi.hvm.engine import AccountOverride
-
     if v is None:
         return None
     if not isinstance(v, dict):

@@ -17,7 +17,7 @@ Each raises the same web3 exceptions, with the same messages, as the middleware 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from hexbytes import HexBytes
 from web3.exceptions import ExtraDataLengthError, Web3ValidationError
@@ -40,14 +40,12 @@ def _int(value: Any) -> Any:
 class DevchainValidationMiddleware(Web3Middleware):
     """web3's ``validation`` middleware with the chain id taken from the devchain instead of an RPC round trip."""
 
-    chain_id_of: Callable[[Any], int] = staticmethod(lambda w3: w3.provider.chain_id)
-
     def request_processor(self, method: Any, params: Any) -> Any:
         if method in _TX_METHODS and params and isinstance(params[0], Mapping):
             tx = dict(params[0])
             if "chainId" in tx:  # web3 refuses a None chainId too (it is compared as given)
                 declared = tx.pop("chainId")
-                node = self.chain_id_of(self._w3)
+                node = self._w3.provider.chain_id
                 if _int(declared) != node:
                     raise Web3ValidationError(
                         f"The transaction declared chain ID {_int(declared)!r}, but the connected node is on {node!r}")
