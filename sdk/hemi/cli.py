@@ -46,7 +46,7 @@ def demo(seed: int) -> None:
               help="Mine a Bitcoin block every N seconds [default: only on request].")
 @click.option("--keystone-interval", default=25, show_default=True, type=click.IntRange(min=1),
               help="Every Nth L2 block is a keystone.")
-@click.option("--hvm-profile", default="hbk-v1", show_default=True, type=click.Choice(["hbk-v1", "op-geth-latest"]),
+@click.option("--hvm-profile", default="hvmphase0", show_default=True, type=click.Choice(["hvmphase0", "deployed"]),
               help="hVM precompile behaviour (see hemi-protocol.md Decisions).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
               help="Load the chain from FILE at start (if it exists) and save it there on exit.")

@@ -17,15 +17,15 @@ from hemi.btc import BitcoinChain
 from hemi.errors import HemiValueError
 from hemi.hvm.precompiles import (
     HVM_PRECOMPILES,
-    PROFILE_HBK_V1,
-    PROFILE_OP_GETH_LATEST,
+    PROFILE_HVMPHASE0,
+    PROFILE_DEPLOYED,
     PrecompileFailure,
     run_precompile,
 )
 from hemi.node.btc_index import BitcoinIndexer
 
 KINDS = ("p2wpkh", "p2sh-p2wpkh", "p2pkh", "p2wsh", "p2tr")
-V1, LATEST = PROFILE_HBK_V1, PROFILE_OP_GETH_LATEST
+V1, LATEST = PROFILE_HVMPHASE0, PROFILE_DEPLOYED
 BOTH = (V1, LATEST)
 MAINNET_P2WPKH = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"  # BIP 173 test vector
 TESTNET_P2WPKH = "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
@@ -328,7 +328,7 @@ def test_last_header_is_the_indexed_tip_frame(w, profile):
         assert ok(0x44, data, w.reader, profile) == frame
 
 
-def test_header_n_hbk_v1_returns_canonical_indexed_headers(w):
+def test_header_n_hvmphase0_returns_canonical_indexed_headers(w):
     """§1.4 intended 0x45 (hemi-sdk default): the header at that height up to the indexed tip, else empty."""
     for h in (0, 1, 55, 107, 108):
         assert ok(0x45, be(h, 4), w.reader) == header_frame(w.btc, h)
@@ -336,7 +336,7 @@ def test_header_n_hbk_v1_returns_canonical_indexed_headers(w):
         assert ok(0x45, be(h, 4), w.reader) == b""
 
 
-def test_header_n_op_geth_latest_is_always_empty(w):
+def test_header_n_deployed_is_always_empty(w):
     """OPG-T1 ``TestSyntheticFullNodeHeaderNLibraryLimitation``: BlockInTxIndex key-length bug, always (nil, nil)."""
     for h in (0, 2, 108):
         assert ok(0x45, be(h, 4), w.reader, LATEST) == b""
@@ -481,7 +481,7 @@ def hbk_parse(out: bytes) -> dict:
     return tx
 
 
-def test_bitcoin_kit_get_transaction_frame_hbk_v1(w):
+def test_bitcoin_kit_get_transaction_frame_hvmphase0(w):
     """BTC-TC ``BitcoinKit.getTransactionByTxId`` (bf1=0x7F, bf2=0xFE, 32 in/out, 64-byte scripts) parses the
     ``max/hvmphase0`` layout (OPG-C0) exactly; every input kind, a truncated P2PKH scriptSig, an OP_RETURN and a
     spent output (flag 0) included."""
@@ -554,13 +554,13 @@ def test_newest_layout_frames_of_opg_t1(w):
         want += be(witness_count(tx, i), 2) + be(1_000_000 + 100_000 * i, 8)
     assert ok(0x42, txid + b"\x44\x00\x08\x00", w.reader, LATEST) == want
     assert witness_count(tx, 0) == 2 and witness_count(tx, 2) == 0 and witness_count(tx, 4) == 1
-    # hbk-v1 has no witness word even though bit6 is set: the block hash, then the value-only inputs
+    # hvmphase0 has no witness word even though bit6 is set: the block hash, then the value-only inputs
     assert ok(0x42, txid + b"\x44\x00\x08\x00", w.reader, V1) == (
         disp(bytes(w.btc.block_hash(103))) + be(5, 2) + be(1_000_000, 8) + be(1_100_000, 8))
     # outputs + spent: bf2=0x24 (latest) lists the 3 spendable outputs, max 2 -> carol p2pkh (1), carol p2tr (0)
     assert ok(0x42, txid + b"\x00\x24\x01\x00", w.reader, LATEST) == (
         be(3, 2) + be(2_000_000, 8) + b"\x01" + be(1_500_000, 8) + b"\x00")
-    # the same bits mean "script + spent-by" in hbk-v1 with no outputs flag: nothing
+    # the same bits mean "script + spent-by" in hvmphase0 with no outputs flag: nothing
     assert ok(0x42, txid + b"\x00\x24\x01\x00", w.reader, V1) == b""
     # the spent coinbase path (OPG-T1 dCb): the h102 coinbase output is unspent, the h1 one was spent by `fund`
     cb1 = w.btc.block(1).txs[0]
@@ -603,7 +603,7 @@ def test_unspendable_outputs_are_excluded_from_the_count_unless_asked(w):
     assert ok(0x42, txid + bytes([0x00, 0x28, 0x07, 0x00]), w.reader, LATEST) == with_
 
 
-def test_reserved_bits_emit_nothing_in_hbk_v1(w):
+def test_reserved_bits_emit_nothing_in_hvmphase0(w):
     """OPG-C0: bf1 bit7 (tx hash), bf2 bit4 (output address) and bf2 bit1 (spent-by) are reserved."""
     txid = disp(w.fund.GetTxid())
     assert ok(0x42, txid + bytes([0x80, 0x12, 0x3F, 0x0F]), w.reader, V1) == b""

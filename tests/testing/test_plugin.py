@@ -191,9 +191,9 @@ def test_seed_and_config_options(pytester):
 
 def test_parse_devchain_config():
     assert parse_devchain_config(["hvm_indexer_lag=0", "automine = false", "", "# note",
-                                  "chain_id=0x7a69, accounts=3 hvm_profile=op-geth-latest",
+                                  "chain_id=0x7a69, accounts=3 hvm_profile=deployed",
                                   "mnemonic = test test junk  # words"]) == {
-        "hvm_indexer_lag": 0, "automine": False, "chain_id": 31337, "accounts": 3, "hvm_profile": "op-geth-latest",
+        "hvm_indexer_lag": 0, "automine": False, "chain_id": 31337, "accounts": 3, "hvm_profile": "deployed",
         "mnemonic": "test test junk"}
     with pytest.raises(pytest.UsageError, match="expected key=value"):
         parse_devchain_config(["hvm_indexer_lag"])

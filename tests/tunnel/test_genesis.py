@@ -117,7 +117,7 @@ def test_addresses_are_hemi_mainnet_ones():
 
 
 @pytest.mark.parametrize("config, match", [
-    (dict(hvm_profile="op-geth-latest"), "expects the 'hbk-v1' layout"),
+    (dict(hvm_profile="deployed"), "expects the 'hvmphase0' layout"),
     (dict(predeploy_bitcoin_kit=False), "predeploy_bitcoin_kit=False"),
 ])
 def test_flows_refuse_a_devchain_whose_hbk_cannot_serve_them(config, match):

@@ -63,9 +63,9 @@ class HemiConfig(BaseEthereumConfig):
     chain_id: int = 31337
     """Chain id of the local devchain; anvil's, deliberately not Hemi mainnet's (43111) or testnet's (743111)."""
 
-    hvm_profile: Literal["hbk-v1", "op-geth-latest"] = "hbk-v1"
-    """Byte layout of the hVM precompiles: ``hbk-v1`` is the one Hemi's published BitcoinKit.sol parses;
-    ``op-geth-latest`` the newest op-geth layout, with 0x45's pinned always-empty quirk."""
+    hvm_profile: Literal["hvmphase0", "deployed"] = "hvmphase0"
+    """Byte layout of the hVM precompiles: ``hvmphase0`` is the one Hemi's published BitcoinKit.sol parses;
+    ``deployed`` the newest op-geth layout, with 0x45's pinned always-empty quirk."""
 
     max_btc_headers_per_block: int = 6
     """Bitcoin headers one L2 block may add to the hVM's view (Hemi's MaximumBtcHeadersInTx)."""

@@ -13,9 +13,9 @@ Outcome model (§1.2). Each precompile is ``fn(data, reader, profile) -> bytes``
   op-geth's ``runPrecompileGuarded`` recovers panics inside hVM precompiles (§1.2 item 4).
 
 Conventions (§1.2): integers big-endian, hashes in display order (reversed internal order) both in input and output,
-addresses as raw ASCII (at least 24 bytes). Two profiles select the op-geth version: :data:`PROFILE_HBK_V1` (default;
+addresses as raw ASCII (at least 24 bytes). Two profiles select the op-geth version: :data:`PROFILE_HVMPHASE0` (default;
 the ``max/hvmphase0`` 0x42 layout that Hemi's published ``BitcoinKit.sol`` parses, and the intended 0x45) and
-:data:`PROFILE_OP_GETH_LATEST` (newest 0x42 layout, 0x45 always empty as pinned by OPG-T1).
+:data:`PROFILE_DEPLOYED` (newest 0x42 layout, 0x45 always empty as pinned by OPG-T1).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from hemi.errors import HemiValueError, InvalidAddressError
 from hemi.hvm.view import BitcoinReader, HeaderInfo
 
 __all__ = [
-    "PROFILE_HBK_V1", "PROFILE_OP_GETH_LATEST", "PROFILES", "DEFAULT_PROFILE", "MIN_BTC_ADDRESS_LENGTH",
+    "PROFILE_HVMPHASE0", "PROFILE_DEPLOYED", "PROFILES", "DEFAULT_PROFILE", "MIN_BTC_ADDRESS_LENGTH",
     "ASSUMED_GAS_0X47_0X49", "PrecompileFailure", "PrecompileInfo", "PrecompileFn", "HVM_PRECOMPILES",
     "run_precompile", "address_script", "header_frame",
     "btc_bal_addr", "btc_utxos_addr_list", "btc_tx_by_txid", "btc_tx_confirmations", "btc_last_header",
@@ -43,10 +43,10 @@ __all__ = [
 
 log = logging.getLogger("hemi.hvm.precompiles")
 
-PROFILE_HBK_V1 = "hbk-v1"
-PROFILE_OP_GETH_LATEST = "op-geth-latest"
-PROFILES = (PROFILE_HBK_V1, PROFILE_OP_GETH_LATEST)
-DEFAULT_PROFILE = PROFILE_HBK_V1
+PROFILE_HVMPHASE0 = "hvmphase0"
+PROFILE_DEPLOYED = "deployed"
+PROFILES = (PROFILE_HVMPHASE0, PROFILE_DEPLOYED)
+DEFAULT_PROFILE = PROFILE_HVMPHASE0
 
 MIN_BTC_ADDRESS_LENGTH = 24  # OPG-C const; shorter address input -> empty success
 TXID_LEN = 32
@@ -207,9 +207,9 @@ def btc_utxos_addr_list(data: bytes, reader: BitcoinReader, profile: str = DEFAU
 def btc_tx_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE) -> bytes:
     """0x42: txid(32) ‖ bf1 ‖ bf2 ‖ bf3 ‖ bf4 -> the bitflag-selected fields of §1.5, in the profile's layout.
 
-    ``hbk-v1`` (OPG-C0, parsed by BitcoinKit.sol): u16 prevVout; outputs bf2 bit6, script bit5; bf1 bit7 (tx hash),
+    ``hvmphase0`` (OPG-C0, parsed by BitcoinKit.sol): u16 prevVout; outputs bf2 bit6, script bit5; bf1 bit7 (tx hash),
     bf2 bit4 (output address) and bf2 bit1 (spent-by) are reserved and emit nothing; no witness-count word.
-    ``op-geth-latest`` (OPG-C, OPG-T1): u32 prevVout; outputs bf2 bit5, script bit4; a witness-count word per input
+    ``deployed`` (OPG-C, OPG-T1): u32 prevVout; outputs bf2 bit5, script bit4; a witness-count word per input
     whenever bf1 bit6 is set (the same bit as "containing block", a known aliasing bug that is reproduced).
     Count words and lengths report the full value; only entries and bytes are truncated (OPG-T1 count-chop tests).
     """
@@ -218,7 +218,7 @@ def btc_tx_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PR
     itx = reader.transaction(_txid_in(data))
     if itx is None:
         return b""
-    latest = profile == PROFILE_OP_GETH_LATEST
+    latest = profile == PROFILE_DEPLOYED
     tx = itx.tx
     bf1, bf2, bf3, bf4 = data[32], data[33], data[34], data[35]
     max_inputs = 1 << ((bf3 >> 3) & 7)
@@ -311,10 +311,10 @@ def btc_last_header(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_P
 def btc_header_n(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE) -> bytes:
     """0x45: height(uint32, exactly 4 bytes) -> the 116-byte frame of the indexed canonical header at that height.
 
-    ``hbk-v1`` gives the intended behaviour (empty above the indexed tip). ``op-geth-latest`` always returns empty,
+    ``hvmphase0`` gives the intended behaviour (empty above the indexed tip). ``deployed`` always returns empty,
     the pinned heminetwork ``BlockInTxIndex`` key-length bug (OPG-T1 ``TestSyntheticFullNodeHeaderNLibraryLimitation``).
     """
-    if len(data) != 4 or profile == PROFILE_OP_GETH_LATEST:
+    if len(data) != 4 or profile == PROFILE_DEPLOYED:
         return b""
     header = reader.header_at(int.from_bytes(data, "big"))
     return b"" if header is None else header_frame(header)

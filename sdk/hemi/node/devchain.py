@@ -43,7 +43,7 @@ class DevchainConfig:
     genesis_timestamp: int = DEFAULT_GENESIS_TIMESTAMP
     gas_limit: int = 30_000_000
     base_fee: int = 1_000_000_000
-    hvm_profile: str = "hbk-v1"  # or "op-geth-latest" (hemi-protocol.md Decisions)
+    hvm_profile: str = "hvmphase0"  # or "deployed" (hemi-protocol.md Decisions)
     max_btc_headers_per_block: int = 6  # MaximumBtcHeadersInTx
     hvm_indexer_lag: int = 2  # hVMIndexerTipLag
     automine: bool = True
@@ -63,8 +63,12 @@ class DevchainConfig:
                                                                      else 0):
                 raise HemiValueError(f"{name} must be a non-negative int (positive for ids, times and caps), "
                                      f"got {v!r}")
-        if self.hvm_profile not in ("hbk-v1", "op-geth-latest"):
-            raise HemiValueError(f"hvm_profile is 'hbk-v1' or 'op-geth-latest', got {self.hvm_profile!r}")
+        renamed = {"hbk-v1": "hvmphase0", "op-geth-latest": "deployed"}  # names before 0.2
+        if self.hvm_profile in renamed:
+            raise HemiValueError(f"hvm_profile {self.hvm_profile!r} was renamed: use {renamed[self.hvm_profile]!r} "
+                                 f"(profiles: 'deployed', 'hvmphase0')")
+        if self.hvm_profile not in ("hvmphase0", "deployed"):
+            raise HemiValueError(f"hvm_profile is 'deployed' or 'hvmphase0', got {self.hvm_profile!r}")
 
 
 @dataclass(frozen=True)

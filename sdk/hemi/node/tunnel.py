@@ -403,10 +403,10 @@ class Tunnel:
         """The contracts read Bitcoin through hBK: refuse clearly when this devchain's hBK cannot serve them."""
         from hemi.node.devchain import HBK_ADDRESS
 
-        if self.dev.config.hvm_profile != "hbk-v1":
-            raise TunnelError(f"the tunnel reads Bitcoin through hBK, whose parser expects the 'hbk-v1' layout of "
+        if self.dev.config.hvm_profile != "hvmphase0":
+            raise TunnelError(f"the tunnel reads Bitcoin through hBK, whose parser expects the 'hvmphase0' layout of "
                               f"precompile 0x42; this devchain has hvm_profile={self.dev.config.hvm_profile!r}, "
-                              f"under which hBK misreads transactions (create it with hvm_profile='hbk-v1')")
+                              f"under which hBK misreads transactions (create it with hvm_profile='hvmphase0')")
         if not self.dev.w3.eth.get_code(HBK_ADDRESS):
             raise TunnelError(f"the tunnel reads Bitcoin through hBK, and there is no code at {HBK_ADDRESS} (the "
                               f"devchain was created with predeploy_bitcoin_kit=False)")
