@@ -26,7 +26,7 @@ from hemi.node.state.codec import DEFAULT_MAX_SIZE, FORMAT_NAME, FORMAT_VERSION,
 if TYPE_CHECKING:
     from hemi.node.devchain import Devchain
 
-__all__ = ["DEFAULT_MAX_SIZE", "FORMAT_VERSION", "MAGIC", "dump", "load", "load_into"]
+__all__ = ["DEFAULT_MAX_SIZE", "FORMAT_VERSION", "MAGIC", "document", "dump", "encode", "load", "load_into"]
 
 PARTS = ("config", "devchain", "btc", "engine", "sequencer", "keystones", "pop", "tunnel", "precompiles")
 Precompiles = Optional[Mapping[Any, Callable[..., bytes]]]
@@ -34,6 +34,12 @@ Precompiles = Optional[Mapping[Any, Callable[..., bytes]]]
 
 def dump(dev: "Devchain") -> bytes:
     """The state of ``dev`` as bytes (MAGIC, version, gzip'd JSON). Pending transactions are saved as pending."""
+    return encode(document(dev))
+
+
+def document(dev: "Devchain") -> dict:
+    """The state of ``dev`` as a document of plain values, sharing nothing mutable with ``dev``: a server takes it
+    under its lock and encodes it (JSON, gzip: most of the time of a save) after releasing the lock."""
     from hemi import __version__
 
     doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "hemi_sdk": __version__,
@@ -46,7 +52,7 @@ def dump(dev: "Devchain") -> bytes:
            "pop": protocols.pop_to_data(dev.pop),
            "tunnel": protocols.tunnel_to_data(dev._tunnel),
            "precompiles": dev_part.precompiles_to_data(dev)}
-    return encode(doc)
+    return doc
 
 
 def _document(data: bytes, source: str, max_size: int) -> dict:
