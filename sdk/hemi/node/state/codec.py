@@ -5,12 +5,14 @@ holding only plain values: strings, integers, booleans, null, lists and objects;
 Nothing in it names a Python class or function, and nothing read from it is ever called or imported: each part of
 the devchain reads its own fields and rebuilds itself (see the sibling modules), so a crafted state can at worst be
 refused. Decompression is streamed with a cap on the decompressed size, checked before anything is kept in memory,
-so a gzip bomb is refused after inflating at most the cap, holding one chunk at a time.
+and on the compression ratio once past 16 MiB, so a gzip bomb is refused after inflating 16 MiB, holding one
+chunk at a time.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Optional
@@ -21,7 +23,13 @@ MAGIC = b"hemi-sdk devchain state\n"
 FORMAT_VERSION = 2  # 1 was a pickle (hemi-sdk 0.1): refused, since loading one could run code
 FORMAT_NAME = "hemi-sdk devchain state"
 DEFAULT_MAX_SIZE = 512 * 1024 * 1024  # decompressed bytes; a devchain of ~100k busy blocks stays under it
-_CHUNK = 1 << 20
+MAX_RATIO = 100  # decompressed / compressed, checked once past _RATIO_AFTER bytes: a bomb is refused after that
+_RATIO_AFTER = 16 * 1024 * 1024
+MAX_DEPTH = 32  # JSON nesting; a state nests about 7 levels
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_CHUNK = 1 << 20  # output bytes per inflate step
+_PIECE = 1 << 16  # input bytes per inflate step
 _GZIP = 16 + zlib.MAX_WBITS  # wbits for a gzip (not raw zlib) stream
 
 
@@ -36,7 +44,7 @@ def decode(data: bytes, *, source: str, max_size: int = DEFAULT_MAX_SIZE) -> dic
     """The JSON document of a state; :class:`StateFileError` naming ``source`` for anything else."""
     data = bytes(data)
     if not data.startswith(MAGIC):
-        raise StateFileError(f"{source} is not a hemi-sdk devchain state (it does not start with the state magic)")
+        raise StateFileError(f"{source} is not a hemi-sdk devchain state file (it does not start with the state magic)")
     if len(data) < len(MAGIC) + 2:
         raise StateFileError(f"{source} is truncated (no format version)")
     version = int.from_bytes(data[len(MAGIC):len(MAGIC) + 2], "big")
@@ -50,6 +58,9 @@ def decode(data: bytes, *, source: str, max_size: int = DEFAULT_MAX_SIZE) -> dic
     body = memoryview(data)[len(MAGIC) + 2:]
     _measure(body, source=source, max_size=max_size)  # bounded memory: nothing is kept until the size is known
     text = zlib.decompress(body, _GZIP)
+    if _too_deep(text):
+        raise StateFileError(f"{source} is damaged: its JSON nests deeper than {MAX_DEPTH} levels or its brackets "
+                             f"do not balance")
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError) as err:
@@ -61,28 +72,55 @@ def decode(data: bytes, *, source: str, max_size: int = DEFAULT_MAX_SIZE) -> dic
 
 
 def _measure(body: memoryview, *, source: str, max_size: int) -> int:
-    """Inflate ``body`` chunk by chunk, discarding the output, to check it is one complete gzip stream whose
-    decompressed size is at most ``max_size``."""
+    """Inflate ``body`` piece by piece, discarding the output, to check it is one complete gzip stream whose
+    decompressed size is at most ``max_size`` and whose compression ratio is that of a state, not of a bomb."""
     d = zlib.decompressobj(_GZIP)
-    total = 0
-    pending = body
+    total = start = 0
     try:
-        while True:
-            out = d.decompress(pending, _CHUNK)
+        for start in range(0, len(body), _PIECE):  # small input pieces: the unconsumed tail stays small to copy
+            pending: Any = body[start:start + _PIECE]
+            while pending:
+                out = d.decompress(pending, _CHUNK)
+                pending = d.unconsumed_tail
+                total += len(out)
+                if total > max_size:
+                    raise StateFileError(f"{source} decompresses to more than {max_size} bytes (the limit): refused "
+                                         f"(a damaged file or a compression bomb; pass max_size to load a larger "
+                                         f"state)")
+                if total > _RATIO_AFTER and total > MAX_RATIO * (start + _PIECE - len(pending)):
+                    raise StateFileError(f"{source} decompresses more than {MAX_RATIO} times its size: refused as a "
+                                         f"compression bomb (a state's JSON compresses about 5 times)")
+                if d.eof:
+                    break
+            if d.eof:
+                break
+        while not d.eof and (out := d.decompress(b"", _CHUNK)):  # output still buffered in the inflater
             total += len(out)
             if total > max_size:
-                raise StateFileError(f"{source} decompresses to more than {max_size} bytes (the limit): refused "
-                                     f"(a damaged file or a compression bomb; pass max_size to load a larger state)")
-            pending = d.unconsumed_tail
-            if d.eof or (not pending and not out):
-                break
+                raise StateFileError(f"{source} decompresses to more than {max_size} bytes (the limit): refused")
     except zlib.error as err:
         raise StateFileError(f"{source} is damaged: its compressed body is not a valid gzip stream ({err})") from None
     if not d.eof:
         raise StateFileError(f"{source} is truncated: its gzip stream ends early")
-    if d.unused_data:
-        raise StateFileError(f"{source} is damaged: {len(d.unused_data)} bytes follow the gzip stream")
+    if d.unused_data or start + _PIECE < len(body):
+        raise StateFileError(f"{source} is damaged: bytes follow the gzip stream")
     return total
+
+
+def _too_deep(text: bytes) -> bool:
+    """Whether JSON ``text`` nests deeper than MAX_DEPTH. Checked before parsing, because the JSON parser recurses
+    in C and py-evm raises Python's recursion limit to 100,000 on import: a deep enough file would crash the process
+    rather than raise. Innermost bracket pairs are removed once per level; brackets inside strings count only if
+    that first pass (fast, done in C) is not conclusive, then strings are blanked out and it runs again."""
+
+    def deep(brackets: bytes) -> bool:
+        for _ in range(MAX_DEPTH):
+            if not brackets:
+                return False
+            brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        return bool(brackets)
+
+    return deep(text.translate(None, _NOT_BRACKETS)) and deep(_STRING.sub(b"", text).translate(None, _NOT_BRACKETS))
 
 
 # ---------------------------------------------------------------------------------------------- helpers for parts
