@@ -8,10 +8,13 @@ refused after little work, and a part that gained state the format does not know
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import pickle
 import re
+import subprocess
+import sys
 import time
 import tracemalloc
 import zlib
@@ -74,8 +77,16 @@ def test_the_state_is_plain_json_values_only():
     assert zlib.decompress(data[len(MAGIC) + 2:], 31).startswith(b'{"format":')
 
 
-def test_a_state_is_deterministic():
-    assert _little_chain().dump_state_data() == _little_chain().dump_state_data()
+def test_a_state_is_deterministic_across_processes():
+    """Same chain, same bytes, whatever the process's hash seed (py-evm writes trie nodes in set order)."""
+    here = hashlib.sha256(_little_chain().dump_state_data()).hexdigest()
+    code = ("import hashlib, sys; sys.path.insert(0, %r); from test_state_format import _little_chain; "
+            "print(hashlib.sha256(_little_chain().dump_state_data()).hexdigest())" % str(Path(__file__).parent))
+    for seed in ("1", "2"):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, PYTHONHASHSEED=seed))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == here
 
 
 def test_payloads_that_would_run_code_under_pickle_are_refused(tmp_path):

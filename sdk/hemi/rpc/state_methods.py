@@ -7,10 +7,11 @@ anvil's ``anvil_dumpState`` returns the hex of its gzip'd JSON state and ``anvil
 (foundry-rs/foundry crates/anvil/src/eth/api.rs, ``anvil_dump_state`` / ``anvil_load_state``); ours have the same
 shape with hemi-sdk's own format. anvil's dump takes an optional ``preserve_historical_states`` flag, accepted
 and moot here (every historical state is kept); anvil's load merges accounts into its state, ours replaces the whole
-devchain (both chains must stay consistent with each other). No method takes a filesystem path: a server must not write or read files a
-caller names (only ``hemi devchain --state FILE``, chosen by whoever starts it, names a file). A string that is not
-0x-hex (the old ``hemi_dumpState(path)`` form) is refused with -32602; a state that is damaged, foreign, too large or
-from another configuration is refused with -32602 naming the reason, and the devchain is then unchanged.
+devchain (both chains must stay consistent with each other). No method takes a filesystem path: a server must not
+write or read files a caller names (only ``hemi devchain --state FILE``, chosen by whoever starts it, names a file).
+Any argument but that flag to a dump (the old ``hemi_dumpState(path)`` form), or a load argument that is not 0x-hex,
+is refused with -32602 saying the method takes data; a state that is damaged, foreign, too large or from another
+configuration is refused with -32602 naming the reason, and the devchain is then unchanged.
 """
 
 from __future__ import annotations

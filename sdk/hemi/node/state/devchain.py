@@ -248,7 +248,8 @@ def precompiles_restore(dev: "Devchain", data: Any,
             if fn is None:
                 raise StateFileError(
                     f"the state mounts the user precompile {name!r} ({ref[0]}) at 0x{addr.hex()}: a state never "
-                    f"imports code, so pass it: load_state(..., precompiles={{0x{addr.hex()}: {ref[0].split(':')[-1]}}})")
+                    f"imports code, so pass it: "
+                    f"load_state(..., precompiles={{0x{addr.hex()}: {ref[0].split(':')[-1]}}})")
         else:
             raise ValueError(f"unknown precompile entry {item!r:.80}")
         wanted.append((addr, fn, text(name), num(gas)))

@@ -53,7 +53,7 @@ def to_data(engine: EvmEngine) -> dict:
     return {
         "chain_id": engine.chain_id, "coinbase": hx(engine.coinbase), "gas_limit": engine.gas_limit,
         "randao_seed": hx(engine._randao_seed),
-        "db": [[hx(k), hx(v)] for k, v in db.items()],
+        "db": [[hx(k), hx(v)] for k, v in sorted(db.items())],  # sorted: py-evm writes nodes in set order
         "pending_header": hx(rlp.encode(engine.chain.header)),
         "blocks": blocks,
         "txs": [_record(r) for r in engine._txs.values()],
