@@ -6,7 +6,7 @@ at old blocks answer as before), the pending header (RLP), each block as its RLP
 their canonical encoding with the hashes the engine indexes, each transaction's record (receipt in its canonical
 encoding, sender, gas, created contract, error text, return data, first log index) and the transactions applied to
 the pending block. Blocks are rebuilt with the engine's own VM classes (block, header, transaction and receipt
-builders), so no class is named in the data.
+builders, database classes), so no class is named in the data and py-evm is imported only by the engine.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import dataclasses
 from typing import Any
 
 import rlp
-from eth.db.atomic import AtomicDB
-from eth.db.backends.memory import MemoryDB
 
 from hemi.errors import StateFileError
 from hemi.hvm.engine import BlockRecord, EvmEngine, TxRecord
@@ -116,6 +114,8 @@ def restore(engine: EvmEngine, data: Any) -> None:
     engine.coinbase, engine.gas_limit, engine._randao_seed = unhx(coinbase, size=20), num(gas_limit), \
         unhx(randao_seed)
     engine._blocks, engine._by_hash, engine._txs = records, by_hash, txs
-    engine.chain = type(engine.chain)(AtomicDB(MemoryDB(kv)), pending_header)
+    # the engine's own database classes (py-evm's AtomicDB over a MemoryDB): only hemi.hvm.engine imports py-evm
+    atomic, memory = type(engine.chain.chaindb.db), type(engine.chain.chaindb.db.wrapped_db)
+    engine.chain = type(engine.chain)(atomic(memory(kv)), pending_header)
     engine._pending, engine._pending_records = pending, pending_records
     engine._call_states = {}
