@@ -50,8 +50,8 @@ def decode(data: bytes, *, source: str, max_size: int = DEFAULT_MAX_SIZE) -> dic
     version = int.from_bytes(data[len(MAGIC):len(MAGIC) + 2], "big")
     if version == 1:
         raise StateFileError(f"{source} has state format 1 (a Python pickle, written by hemi-sdk 0.1), which is not "
-                             f"loaded because loading a pickle can run code; save the devchain again with this "
-                             f"hemi-sdk (format {FORMAT_VERSION})")
+                             f"loaded because loading a pickle can run code; this hemi-sdk reads and writes format "
+                             f"{FORMAT_VERSION} (data only): make the devchain again and save it")
     if version != FORMAT_VERSION:
         raise StateFileError(f"{source} has state format {version}; this hemi-sdk reads format {FORMAT_VERSION}"
                              + (" (it was written by a newer hemi-sdk)" if version > FORMAT_VERSION else ""))
