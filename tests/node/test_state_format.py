@@ -300,3 +300,27 @@ def test_a_state_file_is_written_with_no_path_from_the_rpc(tmp_path):
         os.chdir(cwd)
     with pytest.raises(HemiValueError):
         Devchain.load_state_data(b"")
+
+
+def test_the_autosaver_saves_changes_periodically_and_stops(tmp_path):
+    from hemi.node.state.autosave import Autosaver
+
+    dev = Devchain()
+    path = tmp_path / "s"
+    saver = Autosaver(dev, path, interval=0.05)
+    assert saver.save() is True and saver.save() is False  # an unchanged state is not rewritten
+    saver.start()
+    try:
+        dev.mine(2)
+        deadline = time.monotonic() + 20
+        while Devchain.load_state(path).w3.eth.block_number != 2:
+            assert time.monotonic() < deadline, "no periodic save"
+            time.sleep(0.05)
+    finally:
+        saver.stop()
+    written = saver.saves
+    dev.mine(1)
+    time.sleep(0.2)
+    assert saver.saves == written  # stopped: nothing more is written
+    with pytest.raises(ValueError):
+        Autosaver(dev, path, interval=-1)
