@@ -49,11 +49,14 @@ def demo(seed: int) -> None:
 @click.option("--hvm-profile", default="hvmphase0", show_default=True, type=click.Choice(["hvmphase0", "deployed"]),
               help="hVM precompile behaviour (see hemi-protocol.md Decisions).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
-              help="Load the chain from FILE at start (if it exists) and save it there on exit.")
+              help="Load the chain from FILE at start (if it exists); save it there on exit and periodically.")
+@click.option("--state-interval", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="With --state: save every N seconds (a kill -9 loses at most that much); 0: only on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              mnemonic: Optional[str], seed: int, block_time: Optional[float], btc_block_time: Optional[float],
-             keystone_interval: int, hvm_profile: str, state_file: Optional[str], quiet: bool) -> None:
+             keystone_interval: int, hvm_profile: str, state_file: Optional[str], state_interval: float,
+             quiet: bool) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -83,7 +86,15 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         server = DevchainServer(dev, host=host or DEFAULT_HOST, port=port,
                                 btc_port=None if no_btc_rpc else btc_port, allow_remote=host is not None,
                                 block_time=block_time, btc_block_time=btc_block_time)
+        saver = None
+        if state_file:  # saved once before serving: an unwritable path fails here, not at the first save
+            from hemi.node.state.autosave import Autosaver
+
+            saver = Autosaver(dev, state_file, interval=state_interval, lock=server.lock)
+            saver.save()
         server.start()
+        if saver is not None:
+            saver.start()
     except OSError as err:
         raise click.ClickException(f"cannot listen: {err}") from None
     except HemiError as err:
@@ -107,10 +118,10 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         pass
     finally:
         server.stop()
-        if state_file:
+        if saver is not None:
             try:
-                with server.lock:
-                    dev.dump_state(state_file)
+                saver.stop()
+                saver.save()
                 click.echo(f"state saved to {state_file}")
             except HemiError as err:
                 click.echo(f"could not save the state: {err}", err=True)
@@ -164,7 +175,8 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
         else f"every {server.btc_block_time:g} s"
     console.print(f"L2 blocks: {mining}; Bitcoin blocks: {btc_mining}; Bitcoin height {dev.btc.height}")
     if state_file:
-        console.print(f"State file: {state_file} (loaded if it exists; saved on exit and on hemi_dumpState)")
+        console.print(f"State file: {state_file} (loaded if it exists; saved on exit and every "
+                      f"{click.get_current_context().params['state_interval']:g} s)")
     console.print(f"[bold]Listening[/bold] JSON-RPC  {server.url}")
     console.print(f"          WebSocket {server.ws_url}")
     console.print(f"          BFG       {server.url}/v2/keystonefinality/<abrevHash>")
@@ -172,7 +184,7 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
         console.print(f"          Bitcoin   {server.btc_url}  (port {server.btc_port}; any user/password)")
     if not is_loopback(server.host):
         console.print(f"[bold red]Warning:[/bold red] bound to {server.host}: anyone who can reach it can spend the "
-                      f"dev accounts and write files this process may write (hemi_dumpState).")
+                      f"dev accounts and replace the chain (anvil_loadState).")
     console.print("Ctrl-C to stop.")
 
 

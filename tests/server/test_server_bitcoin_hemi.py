@@ -66,7 +66,7 @@ def test_hemi_controls(server, w3):
     new = rpc(w3, "hemi_reorgBitcoin", 1)["result"]
     assert len(new) == 2 and new[0] != mined[-1]
     assert rpc(w3, "hemi_reorgBitcoin", 0)["error"]["code"] in (-32000, -32602)
-    assert rpc(w3, "hemi_dumpState", "/nonexistent/x")["error"]["code"] == -32602  # no such directory
+    assert rpc(w3, "hemi_dumpState", "/nonexistent/x")["error"]["code"] == -32602  # a path: never a file name
 
 
 def test_kss_finality_and_bfg(server, w3):

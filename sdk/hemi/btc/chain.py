@@ -20,7 +20,6 @@ from bitcoin.core import CBlock, CTransaction
 from bitcoin.core.serialize import SerializationError
 
 from hemi.btc import params
-from hemi.btc import pickling as _pickling  # noqa: F401 - lets a chain be saved (pickled)
 from hemi.btc.address import address_to_script, script_to_address
 from hemi.btc.blocktools import (
     assemble_block,
@@ -887,15 +886,6 @@ class BitcoinChain:
     def discard(self, snapshot: Snapshot) -> None:
         """Forget a snapshot that will not be reverted to (it holds a copy of the mempool)."""
         self._snapshots.pop(getattr(snapshot, "id", None), None)
-
-    def __getstate__(self) -> dict:
-        """For pickling (a saved devchain): snapshots name objects of this process and are not kept; listeners are
-        kept when they are bound methods of the chain's own layers (hemi.btc, hemi.node), not user or server code."""
-        state = self.__dict__.copy()
-        state["_snapshots"] = {}
-        state["_listeners"] = [cb for cb in self._listeners if getattr(getattr(cb, "__self__", None), "__module__", "")
-                               .startswith(("hemi.btc.", "hemi.node."))]
-        return state
 
     # ------------------------------------------------------------------ listeners (for layers above)
 

@@ -491,34 +491,40 @@ class Devchain:
     # ------------------------------------------------------------------ saving and loading
 
     def dump_state(self, path: Union[str, "os.PathLike[str]"]) -> Path:
-        """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel) to ``path``, atomically.
-        Pending transactions are mined first, as a snapshot does. See :mod:`hemi.node.state_file`."""
+        """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel, pending transactions) to
+        ``path``, atomically, in the data-only format of :mod:`hemi.node.state` (docs/state-files.md)."""
         from hemi.node import state_file
 
-        if self.engine.pending_txs:
-            self._seal()
         return state_file.save(self, path)
 
     @classmethod
-    def load_state(cls, path: Union[str, "os.PathLike[str]"]) -> "Devchain":
-        """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did."""
+    def load_state(cls, path: Union[str, "os.PathLike[str]"], **options: Any) -> "Devchain":
+        """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did. Options:
+        ``max_size`` (decompressed bytes, default 512 MiB) and ``precompiles`` ({address: fn} for user precompiles
+        the state mounts: a state never imports code). Bad files raise :class:`~hemi.errors.StateFileError`."""
         from hemi.node import state_file
 
-        return state_file.load(path, cls)
+        return state_file.load(path, cls, **options)
 
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_w3"] = None
-        state["_snapshots"] = {}  # snapshots name this process's objects; a loaded devchain starts without any
-        # callbacks of user code or of a server belong to the process that registered them; only the hooks of the
-        # devchain's own parts (PoP, tunnel...) are saved
-        parts = [id(v) for v in self.__dict__.values() if v is not None]
-        state["_block_listeners"] = [cb for cb in self._block_listeners if id(getattr(cb, "__self__", None)) in parts]
-        return state
+    def dump_state_data(self) -> bytes:
+        """The state :meth:`dump_state` writes, as bytes (``anvil_dumpState`` returns them hex-encoded)."""
+        from hemi.node import state
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.engine.attach(self.precompiles.table)
+        return state.dump(self)
+
+    @classmethod
+    def load_state_data(cls, data: bytes, **options: Any) -> "Devchain":
+        """A new devchain from bytes of :meth:`dump_state_data` (options as :meth:`load_state`)."""
+        from hemi.node import state
+
+        return state.load(cls, data, **options)
+
+    def replace_state(self, data: bytes, **options: Any) -> None:
+        """Make this devchain (the same object) hold the state in ``data``, saved by a devchain of the same
+        configuration, as ``anvil_loadState`` does; a refused state leaves it unchanged. Snapshots end."""
+        from hemi.node import state
+
+        state.load_into(self, data, **options)
 
     def __repr__(self) -> str:
         v = self._views[-1]
@@ -528,7 +534,7 @@ class Devchain:
 
 class _HvmPrecompile:
     """Precompile 0x40–0x49 of one devchain: reads the Bitcoin view of the L2 block the call runs under. An object
-    rather than a closure, so that a devchain can be saved (pickled) with its precompile registry."""
+    rather than a closure, so that a saved state can name it as the devchain's own (hemi.node.state.devchain)."""
 
     def __init__(self, dev: Devchain, address: bytes) -> None:
         self.dev, self.address = dev, address

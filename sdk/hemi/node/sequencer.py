@@ -60,7 +60,7 @@ class Sequencer:
     def __init__(self, dev: "Devchain") -> None:
         self.dev = dev
         self._queue: list[ForcedInput] = []
-        self._last_id = 0  # a plain int, not itertools.count: the sequencer is saved in state files (pickle)
+        self._last_id = 0  # a plain int, not itertools.count: a plain value, as the state files save it
         self._orderings: dict[bytes, Ordering] = {}
         self._blocks: dict[int, BlockOrdering] = {}
         self._reads: Optional[list[Txid]] = None

@@ -23,7 +23,7 @@
   ``hemi_provenance(txHash)``             ``dev.provenance(tx).to_json()`` (verified first)
   ``hemi_hvmView(block?)``                ``dev.hvm_view(block).to_dict()``
   ``hemi_popPublish(keystone?, miner?)``  ``dev.pop.publish(...)`` -> txid
-  ``hemi_dumpState(path)``                ``dev.dump_state(path)`` -> the path written
+  ``hemi_dumpState()``                   the state as 0x-hex data; ``hemi_loadState(hex)`` (hemi.rpc.state_methods)
   ``hemi_tunnelInfo()``                   addresses, custody address, operator, policy and limits of ``dev.tunnel``
   ``hemi_tunnelDeposit(wallet, sats,      ``dev.tunnel.deposit(dev.btc.wallet(wallet), ...)`` -> Deposit JSON;
   recipient, options?)``                  options ``{"recipientFormat", "check", "feeRate"}``
@@ -57,6 +57,7 @@ from typing import Any, Callable, Optional
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
 from hemi.rpc.eth import EthApi, RPCError, method, parse_q
+from hemi.rpc import state_methods  # noqa: F401 - registers anvil_/hemi_ dumpState and loadState
 
 MAX_KEYSTONE_COUNT = 50  # op-geth maxL2KeystoneCount
 MAX_BTC_BLOCKS = 100_000  # one request holds the devchain (~0.2 ms a block): a typo'd count must not hang it
@@ -233,13 +234,6 @@ def _pop_publish(api: EthApi, keystone: Any = None, miner: str = "default") -> s
         keystone = parse_q(keystone, "keystone")
     return str(api.dev.pop.publish(keystone, miner=miner))
 
-
-@method("hemi_dumpState")
-@_protocol_errors
-def _dump_state(api: EthApi, path: Any) -> Any:
-    if not isinstance(path, str) or not path:
-        raise RPCError(-32602, "path is a non-empty string")
-    return str(api.dev.dump_state(path))
 
 
 
