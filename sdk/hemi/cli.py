@@ -38,6 +38,8 @@ def demo(seed: int) -> None:
 @click.option("--chain-id", default=31337, show_default=True, type=click.IntRange(min=1))
 @click.option("--accounts", "-a", default=10, show_default=True, type=click.IntRange(min=1),
               help="Number of funded dev accounts.")
+@click.option("--balance", default=10_000, show_default=True, type=click.IntRange(min=0),
+              help="Ether in each dev account (anvil's flag).")
 @click.option("--mnemonic", "-m", default=None, help="BIP-39 mnemonic of the dev accounts [default: anvil's].")
 @click.option("--seed", default=0, show_default=True, help="Chain seed: same seed, same Bitcoin chain and txids.")
 @click.option("--block-time", "-b", default=None, type=click.FloatRange(min=0, min_open=True),
@@ -54,9 +56,9 @@ def demo(seed: int) -> None:
               help="With --state: save every N seconds (a kill -9 loses at most that much); 0: only on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
-             mnemonic: Optional[str], seed: int, block_time: Optional[float], btc_block_time: Optional[float],
-             keystone_interval: int, hvm_profile: str, state_file: Optional[str], state_interval: float,
-             quiet: bool) -> None:
+             balance: int, mnemonic: Optional[str], seed: int, block_time: Optional[float],
+             btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, state_file: Optional[str],
+             state_interval: float, quiet: bool) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -65,7 +67,7 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
     from hemi.server import DEFAULT_HOST, DevchainServer
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
-                              "hvm_profile": hvm_profile}
+                              "hvm_profile": hvm_profile, "balance": balance * 10**18}
     if mnemonic:
         config["mnemonic"] = mnemonic
     try:
@@ -75,8 +77,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             # ...but not over the mining mode, an option of this run (as anvil's): a file saved under --block-time
             # holds automine off, which the server sets for interval mining
             dev.automine = block_time is None
-            ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "mnemonic", "seed",
-                                                                   "keystone_interval", "hvm_profile")
+            ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "balance", "mnemonic",
+                                                                   "seed", "keystone_interval", "hvm_profile")
                        if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE]
             if ignored:
                 click.echo(f"note: {', '.join(ignored)} ignored: the chain comes from the state file {state_file}",

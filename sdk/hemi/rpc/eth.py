@@ -519,6 +519,8 @@ def _get_storage(api: EthApi, address: str, slot: Any, tag: Any = "latest") -> s
 
 @method("eth_getBlockByNumber")
 def _get_block_by_number(api: EthApi, tag: Any, full: bool = False) -> Optional[dict]:
+    if tag == "pending":
+        return eth_raw.pending_block_json(api, bool(full))
     try:
         n = api.block_number(tag)
     except RPCError as err:
@@ -714,6 +716,8 @@ def _logs(api: EthApi, flt: dict) -> list[dict]:
     else:
         lo = api.block_number(flt.get("fromBlock", "latest"))
         hi = api.block_number(flt.get("toBlock", "latest"))
+        if lo > hi:  # geth's errInvalidBlockRange (eth/filters/api.go)
+            raise RPCError(-32000, "invalid block range params")
         numbers = range(lo, hi + 1)
     a = flt.get("address")
     addresses = None if a is None else {parse_addr(x) for x in (a if isinstance(a, list) else [a])}
@@ -839,18 +843,6 @@ def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
     return d(Account.sign_message(signable, key.private_key).signature)
 
 
-@method("eth_signTransaction")
-def _sign_transaction(api: EthApi, obj: dict) -> str:
-    """The raw signed transaction a dev account would send (not sent), filled in as eth_sendTransaction does."""
-    if not isinstance(obj, dict) or not obj.get("from"):
-        raise RPCError(-32602, "eth_signTransaction needs a `from`")
-    key = _dev_key(api, obj["from"])
-    if obj.get("gas") is None:
-        obj = dict(obj, gas=_estimate(api, obj))
-    tx, _ = api.unsigned_from_json(obj)
-    return d(tx.as_signed_transaction(key.key, chain_id=api.engine.chain_id).encode())
-
-
 # ------------------------------------------------------------------------ devchain controls (anvil names + aliases)
 
 MAX_MINE_BLOCKS = 10_000  # one request holds the devchain (~2.5 ms a block): a typo'd count must not hang it
@@ -962,3 +954,6 @@ def _impersonate(api: EthApi, address: str) -> None:
 @method("anvil_stopImpersonatingAccount", "hardhat_stopImpersonatingAccount")
 def _stop_impersonating(api: EthApi, address: str) -> None:
     api.dev.stop_impersonating(parse_addr(address))
+
+
+from hemi.rpc import eth_raw  # noqa: E402 - registers its methods in METHODS; needs this module's helpers first
