@@ -380,9 +380,11 @@ class Devchain:
         return [self._seal() for _ in range(n)]
 
     def sync_btc(self, *, max_blocks: int = 10_000) -> int:
-        """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined. The
-        last block's headers are visible after it, so forced inputs they made ready go in the next block."""
+        """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined. A
+        block's headers are visible after it, so when forced inputs that were queued before the call became ready,
+        one more block orders them (inputs queued meanwhile, by block hooks, wait for the next block)."""
         mined = 0
+        waiting = {item.id for item in self.sequencer._queue}
         while not self._light.in_sync():
             if mined >= max_blocks:
                 raise HemiValueError(f"Bitcoin view not in sync after {max_blocks} L2 blocks")
@@ -391,6 +393,10 @@ class Devchain:
             mined += 1
             if (len(self._light.hashes), self._light.hashes[-1]) == before and not self._light.in_sync():
                 break  # Bitcoin's best chain is shorter than the light view (invalidated blocks): nothing to add
+        # a block's headers are visible after it: inputs that were waiting for them go in one more block
+        if mined and any(i.id in waiting and self.sequencer._ready(i, self._views[-1]) for i in self.sequencer._queue):
+            self._seal()
+            mined += 1
         return mined
 
     def time_travel(self, *, seconds: int = 0, blocks: int = 0) -> None:
