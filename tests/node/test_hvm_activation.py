@@ -59,8 +59,9 @@ def test_bad_settings_are_refused(bad):
 
 
 def test_cli_options():
-    out = CliRunner().invoke(main, ["devchain", "--help"]).output
-    assert "--hvm-header-n" in out and "--hvm-genesis-btc-height" in out
-    assert "[default: deployed]" in out.replace("\n", " ").replace("  ", " ") or "deployed" in out
-    bad = CliRunner().invoke(main, ["devchain", "--hvm-profile", "hbk-v1"])
-    assert bad.exit_code != 0
+    """hemi devchain: --hvm-profile (deployed first and default), --hvm-header-n, --hvm-genesis-btc-height."""
+    out = " ".join(CliRunner().invoke(main, ["devchain", "--help"]).output.split())
+    assert "--hvm-profile [deployed|hvmphase0]" in out and "[default: deployed]" in out
+    assert "--hvm-header-n [empty|fixed]" in out and "--hvm-genesis-btc-height" in out
+    for bad in (["--hvm-profile", "hbk-v1"], ["--hvm-header-n", "maybe"], ["--hvm-genesis-btc-height", "-1"]):
+        assert CliRunner().invoke(main, ["devchain", *bad]).exit_code == 2  # usage error, nothing started
