@@ -48,8 +48,14 @@ def demo(seed: int) -> None:
               help="Mine a Bitcoin block every N seconds [default: only on request].")
 @click.option("--keystone-interval", default=25, show_default=True, type=click.IntRange(min=1),
               help="Every Nth L2 block is a keystone.")
-@click.option("--hvm-profile", default="hvmphase0", show_default=True, type=click.Choice(["hvmphase0", "deployed"]),
-              help="hVM precompile behaviour (see hemi-protocol.md Decisions).")
+@click.option("--hvm-profile", default="deployed", show_default=True, type=click.Choice(["deployed", "hvmphase0"]),
+              help="hVM precompile behaviour: 'deployed' (newest op-geth) or 'hvmphase0' (the Oct-2024 0x42 layout "
+                   "the published BitcoinKit.sol parses); see docs/hvm-precompiles.md.")
+@click.option("--hvm-header-n", default=None, type=click.Choice(["empty", "fixed"]),
+              help="0x45 btcHeaderN: 'empty' as every heminetwork release v1.0.0-v2.0.0, 'fixed' as heminetwork main "
+                   "since d8c88dc5 [default: the profile's; 'empty' for deployed].")
+@click.option("--hvm-genesis-btc-height", default=0, show_default=True, type=click.IntRange(min=0),
+              help="hVM activation: Bitcoin data below this height is hidden from the precompiles.")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
               help="Load the chain from FILE at start (if it exists); save it there on exit and periodically.")
 @click.option("--state-interval", default=5.0, show_default=True, type=click.FloatRange(min=0),
@@ -57,8 +63,8 @@ def demo(seed: int) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              balance: int, mnemonic: Optional[str], seed: int, block_time: Optional[float],
-             btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, state_file: Optional[str],
-             state_interval: float, quiet: bool) -> None:
+             btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, hvm_header_n: Optional[str],
+             hvm_genesis_btc_height: int, state_file: Optional[str], state_interval: float, quiet: bool) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -67,7 +73,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
     from hemi.server import DEFAULT_HOST, DevchainServer
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
-                              "hvm_profile": hvm_profile, "balance": balance * 10**18}
+                              "hvm_profile": hvm_profile, "hvm_header_n": hvm_header_n,
+                              "hvm_genesis_btc_height": hvm_genesis_btc_height, "balance": balance * 10**18}
     if mnemonic:
         config["mnemonic"] = mnemonic
     try:
@@ -78,7 +85,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             # holds automine off, which the server sets for interval mining
             dev.automine = block_time is None
             ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "balance", "mnemonic",
-                                                                   "seed", "keystone_interval", "hvm_profile")
+                                                                   "seed", "keystone_interval", "hvm_profile",
+                                                                   "hvm_header_n", "hvm_genesis_btc_height")
                        if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE]
             if ignored:
                 click.echo(f"note: {', '.join(ignored)} ignored: the chain comes from the state file {state_file}",
@@ -139,8 +147,11 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
 
     console = Console(highlight=False, soft_wrap=True)
     cfg = dev.config
+    from hemi.hvm.precompiles import default_header_n
+
     console.print(f"[bold]hemi devchain[/bold]  chain id {cfg.chain_id}  seed {cfg.seed}  hVM profile "
-                  f"{cfg.hvm_profile}  keystone every {cfg.keystone_interval} blocks")
+                  f"{cfg.hvm_profile} (0x45 {cfg.hvm_header_n or default_header_n(cfg.hvm_profile)})  "
+                  f"keystone every {cfg.keystone_interval} blocks")
     console.print("\n[bold]Available accounts[/bold] (public dev keys: never use them on a real network)")
     for i, a in enumerate(dev.accounts):
         console.print(f"({i}) {a} ({cfg.balance / 10**18:g} ETH)")

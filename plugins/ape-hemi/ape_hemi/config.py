@@ -20,7 +20,7 @@ Nothing heavy is imported here: ape reads every plugin's config class on start-u
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Optional
 
 from ape.api.config import PluginConfig
 from ape.api.networks import LOCAL_NETWORK_NAME
@@ -40,7 +40,8 @@ LOCAL_PROVIDER_NAME = "devchain"
 
 # The plain-valued fields below that are Devchain settings, passed as ``Devchain(**settings)``.
 DEVCHAIN_SETTINGS = (
-    "seed", "chain_id", "hvm_profile", "max_btc_headers_per_block", "hvm_indexer_lag", "block_time",
+    "seed", "chain_id", "hvm_profile", "hvm_header_n", "hvm_genesis_btc_height", "max_btc_headers_per_block",
+    "hvm_indexer_lag", "block_time",
     "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "predeploy_tunnel",
     "keystone_interval", "superfinality_threshold", "pop_default_miner", "pop_auto_fund",
 )
@@ -63,12 +64,19 @@ class HemiConfig(BaseEthereumConfig):
     chain_id: int = 31337
     """Chain id of the local devchain; anvil's, deliberately not Hemi mainnet's (43111) or testnet's (743111)."""
 
-    hvm_profile: Literal["hvmphase0", "deployed"] = "hvmphase0"
-    """Byte layout of the hVM precompiles: ``hvmphase0`` is the one Hemi's published BitcoinKit.sol parses;
-    ``deployed`` the newest op-geth layout, with 0x45's pinned always-empty quirk."""
+    hvm_profile: Literal["deployed", "hvmphase0"] = "deployed"
+    """Byte layout of the hVM precompiles: ``deployed`` is the newest op-geth (what Hemi runs), with 0x45's pinned
+    always-empty quirk; ``hvmphase0`` the Oct-2024 0x42 layout that Hemi's published BitcoinKit.sol parses."""
 
-    max_btc_headers_per_block: int = 6
-    """Bitcoin headers one L2 block may add to the hVM's view (Hemi's MaximumBtcHeadersInTx)."""
+    hvm_header_n: Optional[Literal["empty", "fixed"]] = None
+    """0x45 btcHeaderN: ``empty`` as every heminetwork release v1.0.0-v2.0.0 behaves, ``fixed`` as heminetwork main
+    behaves since d8c88dc5 (May 2026); None takes the profile's (``empty`` for ``deployed``)."""
+
+    hvm_genesis_btc_height: int = 0
+    """hVM activation: Bitcoin data below this height is hidden from the precompiles (Hemi mainnet: 883092)."""
+
+    max_btc_headers_per_block: int = 8
+    """Bitcoin headers one L2 block may add to the hVM's view (newest op-geth: 8)."""
 
     hvm_indexer_lag: int = 2
     """Bitcoin blocks the hVM's UTXO and transaction indexes lag its light tip (0: reads see new blocks at once)."""

@@ -1,8 +1,9 @@
 """The hVM devchain: an EVM whose Bitcoin precompiles read the embedded Bitcoin chain through Hemi's lagging view.
 
 ``Devchain()`` wires three parts together: a :class:`~hemi.btc.BitcoinChain`, the EVM engine with this devchain's
-own precompile registry (0x40–0x49 mounted), and the per-block Bitcoin view (light tip, lagging indexes). Every L2
-block records the view it saw; a call at an older block runs under that older view. Everything is deterministic:
+own precompile registry (0x40–0x49 mounted), and the per-block Bitcoin view (light tip, lagging indexes). As in
+op-geth, the headers an L2 block carries become visible after that block: its own transactions, and every call, read
+the live view, the one left by the latest sealed block (docs/hvm-precompiles.md). Everything is deterministic:
 the seed fixes Bitcoin, the L2 clock advances ``block_time`` seconds per block, and nothing reads the wall clock.
 """
 
@@ -43,8 +44,10 @@ class DevchainConfig:
     genesis_timestamp: int = DEFAULT_GENESIS_TIMESTAMP
     gas_limit: int = 30_000_000
     base_fee: int = 1_000_000_000
-    hvm_profile: str = "hvmphase0"  # or "deployed" (hemi-protocol.md Decisions)
-    max_btc_headers_per_block: int = 6  # MaximumBtcHeadersInTx
+    hvm_profile: str = "deployed"  # or "hvmphase0"; see docs/hvm-precompiles.md
+    hvm_header_n: Optional[str] = None  # 0x45: "empty" (deployed) or "fixed" (heminetwork d8c88dc5); None: profile's
+    hvm_genesis_btc_height: int = 0  # hVM activation: Bitcoin data below this height is hidden (mainnet: 883092)
+    max_btc_headers_per_block: int = 8  # op-geth core/blockchain.go getBitcoinAttributesForNextBlock
     hvm_indexer_lag: int = 2  # hVMIndexerTipLag
     automine: bool = True
     predeploy_bitcoin_kit: bool = True
@@ -56,7 +59,7 @@ class DevchainConfig:
 
     def __post_init__(self) -> None:
         for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id",
-                     "keystone_interval", "superfinality_threshold"):
+                     "keystone_interval", "superfinality_threshold", "hvm_genesis_btc_height"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name in ("block_time", "chain_id", "keystone_interval",
                                                                                     "max_btc_headers_per_block")
@@ -69,6 +72,8 @@ class DevchainConfig:
                                  f"(profiles: 'deployed', 'hvmphase0')")
         if self.hvm_profile not in ("hvmphase0", "deployed"):
             raise HemiValueError(f"hvm_profile is 'deployed' or 'hvmphase0', got {self.hvm_profile!r}")
+        if self.hvm_header_n not in (None, "empty", "fixed"):
+            raise HemiValueError(f"hvm_header_n is 'empty', 'fixed' or None, got {self.hvm_header_n!r}")
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ class Devchain:
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
         from hemi.node.btc_index import BitcoinIndexer
 
-        self._indexer = BitcoinIndexer(self.btc)
+        self._indexer = BitcoinIndexer(self.btc, visible_from=cfg.hvm_genesis_btc_height)
         genesis_view = self._make_view(0, [], None)
         self._views: list[HvmView] = [genesis_view]
         self._pending_view: Optional[HvmView] = None
@@ -186,8 +191,6 @@ class Devchain:
     def _make_view(self, l2_block: int, added: list[bytes], fork: Optional[int]) -> HvmView:
         light = self._light
         idx_hash = light.hashes[light.indexed_height]
-        if bytes(self._indexer.tip.hash) != idx_hash:
-            self._indexer.index_to(idx_hash)
         return HvmView(l2_block, light.tip_height, BlockHash(light.hashes[-1]), light.indexed_height,
                        BlockHash(idx_hash), tuple(BlockHash(h) for h in added), fork)
 
@@ -197,7 +200,7 @@ class Devchain:
         if self._pending_view is None:
             added, fork = self._light.step()
             self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
-            for item in self.sequencer.take_ready(self._pending_view):
+            for item in self.sequencer.take_ready(self._views[-1]):  # the block reads the live view, not its own
                 self._apply_forced(item)
         return self._pending_view
 
@@ -216,7 +219,7 @@ class Devchain:
             reads = self.sequencer.end_reads()
         deps = tuple(dict.fromkeys(item.depends_on + reads))
         self.sequencer.record(rec.tx.hash, self.engine.head_number + 1, rec.index, "forced", deps,
-                              self._pending_view, item.label, input_id=item.id)
+                              self._views[-1], item.label, input_id=item.id)
 
     def _tx_from_fields(self, body: dict) -> tuple[Any, bytes, bool]:
         """(tx, sender, signed) from eth-style fields; nonce, gas and fees are filled now, at ordering time."""
@@ -247,22 +250,28 @@ class Devchain:
         raise HemiValueError(f"forced input from {body['from']}: no key for it and not impersonated")
 
     def hvm_view(self, block: Union[int, str] = "latest") -> HvmView:
-        """The Bitcoin view an L2 block's EVM saw: light tip, indexed tip, and that block's new headers."""
+        """The Bitcoin view after L2 block ``block``: the headers it carried and the light / indexed tips they led to.
+
+        Block ``n``'s headers become visible after it (op-geth moves its view once a block is head): transactions of
+        block ``n + 1``, and every ``eth_call`` while ``n`` is the head, read ``hvm_view(n)``; block ``n``'s own
+        transactions read ``hvm_view(n - 1)`` (``sequencer.ordering(tx).view`` records the view each one read).
+        """
         return self._views[self._block_number(block)]
 
     def _view_for(self, number: int) -> HvmView:
-        if number <= self.engine.head_number:
-            return self._views[number]
-        return self._pending_view if self._pending_view is not None else self._views[-1]
+        """The view transactions of L2 block ``number`` read: the one the block before left (live at the time)."""
+        return self._views[max(0, min(number, len(self._views)) - 1)]
 
     def _reader_for(self, number: int):
-        view = self._view_for(number)
+        # op-geth's precompiles read one live TBC (core/vm/contracts.go: "blockExecutionContext is never assigned"):
+        # a call at an older block, and the pending block, read the view of the latest sealed block
+        view = self._views[-1]
         if bytes(self._indexer.tip.hash) != bytes(view.indexed_hash):
-            self._indexer.index_to(bytes(view.indexed_hash))  # a call at an older block: rewind for it
+            self._indexer.index_to(bytes(view.indexed_hash))
         return self._indexer.reader(view.light_tip_height)
 
     def _restore_indexer(self) -> None:
-        current = self._pending_view or self._views[-1]
+        current = self._views[-1]
         if bytes(self._indexer.tip.hash) != bytes(current.indexed_hash):
             self._indexer.index_to(bytes(current.indexed_hash))
 
@@ -343,7 +352,7 @@ class Devchain:
         """Put a validated transaction into the pending L2 block (after its Bitcoin-attributes step and the forced
         inputs); with automine the block is sealed at once. Returns the engine's TxRecord."""
         self._open_block()
-        view = self._pending_view
+        view = self._views[-1]  # what this transaction reads: the live view, not the pending block's new headers
         number = self.engine.head_number + 1
         self.sequencer.start_reads()
         try:
@@ -371,8 +380,11 @@ class Devchain:
         return [self._seal() for _ in range(n)]
 
     def sync_btc(self, *, max_blocks: int = 10_000) -> int:
-        """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined."""
+        """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined. A
+        block's headers are visible after it, so when forced inputs that were queued before the call became ready,
+        one more block orders them (inputs queued meanwhile, by block hooks, wait for the next block)."""
         mined = 0
+        waiting = {item.id for item in self.sequencer._queue}
         while not self._light.in_sync():
             if mined >= max_blocks:
                 raise HemiValueError(f"Bitcoin view not in sync after {max_blocks} L2 blocks")
@@ -381,6 +393,10 @@ class Devchain:
             mined += 1
             if (len(self._light.hashes), self._light.hashes[-1]) == before and not self._light.in_sync():
                 break  # Bitcoin's best chain is shorter than the light view (invalidated blocks): nothing to add
+        # a block's headers are visible after it: inputs that were waiting for them go in one more block
+        if mined and any(i.id in waiting and self.sequencer._ready(i, self._views[-1]) for i in self.sequencer._queue):
+            self._seal()
+            mined += 1
         return mined
 
     def time_travel(self, *, seconds: int = 0, blocks: int = 0) -> None:
@@ -542,7 +558,8 @@ class _HvmPrecompile:
     def __call__(self, data: bytes, ctx: Any) -> bytes:
         dev = self.dev
         dev.sequencer.note_read(self.address, data)
-        ok, out = run_precompile(self.address, data, dev._reader_for(ctx.block_number), dev.config.hvm_profile)
+        ok, out = run_precompile(self.address, data, dev._reader_for(ctx.block_number), dev.config.hvm_profile,
+                                 header_n=dev.config.hvm_header_n)
         if not ok:
             raise PrecompileFailure("the hVM precompile failed (raw error: all gas burned)")
         return out
