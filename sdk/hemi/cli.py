@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from typing import Any, Optional
@@ -49,13 +50,15 @@ def demo(seed: int) -> None:
 @click.option("--keystone-interval", default=25, show_default=True, type=click.IntRange(min=1),
               help="Every Nth L2 block is a keystone.")
 @click.option("--hvm-profile", default="deployed", show_default=True, type=click.Choice(["deployed", "hvmphase0"]),
-              help="hVM precompile behaviour: 'deployed' (newest op-geth) or 'hvmphase0' (the Oct-2024 0x42 layout "
-                   "the published BitcoinKit.sol parses); see docs/hvm-precompiles.md.")
+              help="hVM precompile behaviour and hBK ABI: 'deployed' (newest op-geth) or 'hvmphase0' (the Oct-2024 "
+                   "0x42 layout the published BitcoinKit.sol parses); see docs/hvm-precompiles.md.")
 @click.option("--hvm-header-n", default=None, type=click.Choice(["empty", "fixed"]),
               help="0x45 btcHeaderN: 'empty' as every heminetwork release v1.0.0-v2.0.0, 'fixed' as heminetwork main "
                    "since d8c88dc5 [default: the profile's; 'empty' for deployed].")
 @click.option("--hvm-genesis-btc-height", default=0, show_default=True, type=click.IntRange(min=0),
               help="hVM activation: Bitcoin data below this height is hidden from the precompiles.")
+@click.option("--finality-rpc", default="v2", show_default=True, type=click.Choice(["v2", "v1"]),
+              help="optimism_btcFinalityByBlockHash answers as the newest op-node (BFG v2 object) or as v1 (list).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
               help="Load the chain from FILE at start (if it exists); save it there on exit and periodically.")
 @click.option("--state-interval", default=5.0, show_default=True, type=click.FloatRange(min=0),
@@ -64,7 +67,8 @@ def demo(seed: int) -> None:
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              balance: int, mnemonic: Optional[str], seed: int, block_time: Optional[float],
              btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, hvm_header_n: Optional[str],
-             hvm_genesis_btc_height: int, state_file: Optional[str], state_interval: float, quiet: bool) -> None:
+             hvm_genesis_btc_height: int, finality_rpc: str, state_file: Optional[str], state_interval: float,
+             quiet: bool) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -74,7 +78,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
                               "hvm_profile": hvm_profile, "hvm_header_n": hvm_header_n,
-                              "hvm_genesis_btc_height": hvm_genesis_btc_height, "balance": balance * 10**18}
+                              "hvm_genesis_btc_height": hvm_genesis_btc_height, "balance": balance * 10**18,
+                              "finality_rpc": finality_rpc}
     if mnemonic:
         config["mnemonic"] = mnemonic
     try:
@@ -84,6 +89,7 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             # ...but not over the mining mode, an option of this run (as anvil's): a file saved under --block-time
             # holds automine off, which the server sets for interval mining
             dev.automine = block_time is None
+            dev.config = dataclasses.replace(dev.config, finality_rpc=finality_rpc)  # how it is served: this run's
             ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "balance", "mnemonic",
                                                                    "seed", "keystone_interval", "hvm_profile",
                                                                    "hvm_header_n", "hvm_genesis_btc_height")
