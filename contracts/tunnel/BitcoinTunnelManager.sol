@@ -8,6 +8,11 @@ import "./GlobalConfig.sol";
 import "./SimpleBitcoinVault.sol";
 import "./SimpleBitcoinVaultFactory.sol";
 
+/// @dev Hemi's IBitcoinVault declares preconfirmDeposit state-changing (other vault types may record something).
+interface IVaultPreconfirm {
+    function preconfirmDeposit(bytes32 txid, uint256 outputIndex, bytes calldata extraInfo) external returns (bool);
+}
+
 /// @title BitcoinTunnelManager (hemi-sdk)
 /// @notice Entry point of the Bitcoin tunnel: creates vaults, confirms Bitcoin deposits (minting hemiBTC), initiates
 /// withdrawals (burning hemiBTC), settles challenges (re-minting hemiBTC) and mints operator fees. Signatures,
@@ -71,13 +76,12 @@ contract BitcoinTunnelManager {
         emit VaultCreated(setupAdmin, operatorAdmin, address(vault));
     }
 
-    function preconfirmDeposit(uint32 vaultIndex, bytes32 txid, uint256 outputIndex, bytes memory extraInfo)
-        external
-        view
-    {
+    /// @notice Not used by SimpleBitcoinVault (it reverts), kept with Hemi's signature: a state-changing call there.
+    function preconfirmDeposit(uint32 vaultIndex, bytes32 txid, uint256 outputIndex, bytes memory extraInfo) external {
         SimpleBitcoinVault vault = _vault(vaultIndex);
         require(vault.getStatus() == SimpleBitcoinVault.Status.LIVE, "vault must be live to accept predeposits");
-        require(vault.preconfirmDeposit(txid, outputIndex, extraInfo), "preconfirmation failed");
+        require(IVaultPreconfirm(address(vault)).preconfirmDeposit(txid, outputIndex, extraInfo),
+            "preconfirmation failed");
     }
 
     /// @notice Confirms a Bitcoin deposit (anyone may call it) and mints its net amount to the OP_RETURN recipient.
