@@ -46,8 +46,8 @@ def demo(seed: int) -> None:
               help="Mine a Bitcoin block every N seconds [default: only on request].")
 @click.option("--keystone-interval", default=25, show_default=True, type=click.IntRange(min=1),
               help="Every Nth L2 block is a keystone.")
-@click.option("--hvm-profile", default="hvmphase0", show_default=True, type=click.Choice(["hvmphase0", "deployed"]),
-              help="hVM precompile behaviour (see hemi-protocol.md Decisions).")
+@click.option("--hvm-profile", default="deployed", show_default=True, type=click.Choice(["deployed", "hvmphase0"]),
+              help="hVM precompile behaviour and hBK ABI: 'deployed' (newest) or 'hvmphase0' (Oct 2024).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
               help="Load the chain from FILE at start (if it exists) and save it there on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")

@@ -117,12 +117,13 @@ def test_addresses_are_hemi_mainnet_ones():
 
 
 @pytest.mark.parametrize("config, match", [
-    (dict(hvm_profile="deployed"), "expects the 'hvmphase0' layout"),
+    (dict(hvm_profile="hvmphase0"), "hvm_profile='deployed'"),
     (dict(predeploy_bitcoin_kit=False), "predeploy_bitcoin_kit=False"),
 ])
 def test_flows_refuse_a_devchain_whose_hbk_cannot_serve_them(config, match):
-    """hBK's parser follows the max/hvmphase0 0x42 layout (hemi-protocol.md §2.4): under the newest layout, or
-    without hBK, the vault cannot check anything, so the flows say so instead of failing obscurely."""
+    """The vault decodes hBK's deployed ABI (hemilabs/hemi-viem src/contracts/bitcoin-kit-txs.ts): under the
+    hvmphase0 profile (the published kit's ABI is predeployed) or without hBK, the vault cannot check anything, so
+    the flows say so instead of failing obscurely."""
     dev = Devchain(**config)
     alice = dev.btc.wallet("alice")
     dev.btc.mine(101, to=alice.address)

@@ -26,6 +26,10 @@ from hemi.types import BlockHash
 
 DEFAULT_CHAIN_ID = 31337  # anvil's and Hardhat's local id; not Hemi mainnet (43111) or testnet (743111)
 HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"  # BitcoinKit v1 on Hemi mainnet (hemi-protocol.md §2.1)
+# hvm_profile -> (kit contract, interface) artifacts: the kit that answers the ABI hemi-viem calls reads the newest
+# 0x42 frame; the published BitcoinKit.sol's ABI and parser go with the Oct-2024 layout (docs/hbk.md)
+BITCOIN_KIT_ARTIFACTS = {"deployed": ("BitcoinKit", "IBitcoinKit"),
+                         "hvmphase0": ("BitcoinKitHvmPhase0", "IBitcoinKitHvmPhase0")}
 DEFAULT_GENESIS_TIMESTAMP = 1_735_689_600  # 2025-01-01T00:00:00Z: fixed, so block hashes never depend on the clock
 _snapshot_ids = itertools.count(1)
 
@@ -43,7 +47,7 @@ class DevchainConfig:
     genesis_timestamp: int = DEFAULT_GENESIS_TIMESTAMP
     gas_limit: int = 30_000_000
     base_fee: int = 1_000_000_000
-    hvm_profile: str = "hvmphase0"  # or "deployed" (hemi-protocol.md Decisions)
+    hvm_profile: str = "deployed"  # or "hvmphase0" (the Oct-2024 0x42 layout and the published hBK ABI)
     max_btc_headers_per_block: int = 6  # MaximumBtcHeadersInTx
     hvm_indexer_lag: int = 2  # hVMIndexerTipLag
     automine: bool = True
@@ -97,7 +101,7 @@ class Devchain:
         self._impersonated: set[bytes] = set()
         alloc = {a.canonical: GenesisAccount(balance=cfg.balance) for a in self._accounts}
         if cfg.predeploy_bitcoin_kit:
-            alloc[to_address(HBK_ADDRESS)] = GenesisAccount(code=_bitcoin_kit_code())
+            alloc[to_address(HBK_ADDRESS)] = GenesisAccount(code=_bitcoin_kit_code(cfg.hvm_profile))
         if cfg.predeploy_tunnel:  # initialized through genesis storage, not transactions: start-up stays cheap
             from hemi.node import tunnel_genesis
 
@@ -167,10 +171,11 @@ class Devchain:
 
     @property
     def bitcoin_kit(self):
-        """hBK (``IBitcoinKit``) as a web3 contract at its Hemi mainnet address."""
+        """hBK as a web3 contract at its Hemi mainnet address, with the ABI of the kit predeployed for the profile
+        (``IBitcoinKit``, or ``IBitcoinKitHvmPhase0`` under ``hvm_profile="hvmphase0"``)."""
         from hemi.compiler import shipped
 
-        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load("IBitcoinKit").abi)
+        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load(BITCOIN_KIT_ARTIFACTS[self.config.hvm_profile][1]).abi)
 
     @property
     def tunnel(self):
@@ -561,12 +566,12 @@ def _int(v: Any) -> int:
     return int(v)
 
 
-def _bitcoin_kit_code() -> bytes:
-    """Runtime code of our hBK implementation, shipped precompiled (empty until the artifact exists)."""
+def _bitcoin_kit_code(profile: str = "deployed") -> bytes:
+    """Runtime code of the hBK implementation for ``profile``, shipped precompiled (empty if the artifact is absent)."""
     from hemi.compiler import shipped
 
     try:
-        art = shipped.load("BitcoinKit")
+        art = shipped.load(BITCOIN_KIT_ARTIFACTS[profile][0])
     except Exception:  # noqa: BLE001 - the artifact ships with the package; absent only in a broken install
         return b""
     return bytes.fromhex(art.deployed_bytecode[2:])

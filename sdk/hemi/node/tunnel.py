@@ -430,10 +430,10 @@ class Tunnel:
         """The contracts read Bitcoin through hBK: refuse clearly when this devchain's hBK cannot serve them."""
         from hemi.node.devchain import HBK_ADDRESS
 
-        if self.dev.config.hvm_profile != "hvmphase0":
-            raise TunnelError(f"the tunnel reads Bitcoin through hBK, whose parser expects the 'hvmphase0' layout of "
-                              f"precompile 0x42; this devchain has hvm_profile={self.dev.config.hvm_profile!r}, "
-                              f"under which hBK misreads transactions (create it with hvm_profile='hvmphase0')")
+        if self.dev.config.hvm_profile != "deployed":
+            raise TunnelError(f"the tunnel reads Bitcoin through hBK's deployed ABI, which the kit predeployed under "
+                              f"hvm_profile={self.dev.config.hvm_profile!r} does not answer (create the devchain "
+                              f"with hvm_profile='deployed')")
         if not self.dev.w3.eth.get_code(HBK_ADDRESS):
             raise TunnelError(f"the tunnel reads Bitcoin through hBK, and there is no code at {HBK_ADDRESS} (the "
                               f"devchain was created with predeploy_bitcoin_kit=False)")
