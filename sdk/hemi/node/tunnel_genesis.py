@@ -133,9 +133,9 @@ def genesis_storage(btc: "BitcoinChain") -> dict[str, dict[int, int]]:
     manager = {mapping_slot(bytes(32), 0): vault,  # vaults[0]
                mapping_slot(_addr_key(VAULT_ADDRESS), 1): 1,  # vaultList[vault]
                2: 1}  # vaultCounter
-    config = {0: operator,  # admin
-              4: COLLATERAL_PER_BTC,  # collateralAtomicUnitsPerBTC
-              mapping_slot(keccak(script), 5): 1}  # custodyScriptHashUsed[keccak(custody script)]
+    config = {0: operator,  # admin (the four pause/whitelist bools share its slot: all false)
+              3: COLLATERAL_PER_BTC,  # collateralAtomicUnitsPerBTC
+              mapping_slot(keccak(script), 4): 1}  # custodyScriptHashUsed[keccak(custody script)]
     collateral = {0: GENESIS_COLLATERAL, mapping_slot(_addr_key(VAULT_ADDRESS), 1): GENESIS_COLLATERAL}
     vault_storage = {0: operator, 2: state, 3: MIN_COLLATERAL_ASSET_AMOUNT,
                      **_bytes_storage(4, custody_address(btc).encode()),
