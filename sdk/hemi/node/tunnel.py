@@ -34,8 +34,8 @@ from hemi.btc.validation import dust_threshold
 from hemi.errors import (BelowMinimumError, DepositNotFound, DustOutputError, HemiValueError, InsufficientHemiBTC,
                          OperatorError, TunnelError, TunnelRevert, TunnelValueError,
                          UnknownTransactionError, UnknownWithdrawalError, WithdrawalQueueFull)
-from hemi.node.tunnel_genesis import (HEMI_BTC_ADDRESS, MAX_WITHDRAWAL_QUEUE_SIZE,
-                                      MAX_WITHDRAWAL_SCRIPT_LENGTH, MIN_BITCOIN_CONFIRMATIONS,
+from hemi.node.tunnel_genesis import (GLOBAL_CONFIG_ADDRESS, HEMI_BTC_ADDRESS, MAX_WITHDRAWAL_QUEUE_SIZE,
+                                      MAX_WITHDRAWAL_SCRIPT_LENGTH, STATUS_NAMES, VAULT_STATE_ADDRESS, MIN_BITCOIN_CONFIRMATIONS,
                                       MIN_WITHDRAWAL_SCRIPT_LENGTH, MINIMUM_DEPOSIT_SATS, MINIMUM_WITHDRAWAL_SATS,
                                       OPERATOR_WALLET, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_INDEX,
                                       WITHDRAWAL_GRACE_PERIOD_SECONDS, custody_script)
@@ -95,7 +95,9 @@ class Tunnel:
             self._web3_contracts = (
                 eth.contract(address=TUNNEL_MANAGER_ADDRESS, abi=shipped.load("BitcoinTunnelManager").abi),
                 eth.contract(address=VAULT_ADDRESS, abi=shipped.load("SimpleBitcoinVault").abi),
-                eth.contract(address=HEMI_BTC_ADDRESS, abi=shipped.load("HemiBitcoin").abi))
+                eth.contract(address=HEMI_BTC_ADDRESS, abi=shipped.load("HemiBitcoin").abi),
+                eth.contract(address=VAULT_STATE_ADDRESS, abi=shipped.load("SimpleBitcoinVaultState").abi),
+                eth.contract(address=GLOBAL_CONFIG_ADDRESS, abi=shipped.load("GlobalConfig").abi))
         return self._web3_contracts
 
     @property
@@ -112,6 +114,28 @@ class Tunnel:
     def token(self):
         """hemiBTC (ERC-20, 8 decimals: one unit is one sat) as a web3 contract (Hemi mainnet address)."""
         return self._contracts()[2]
+
+    @property
+    def vault_state(self):
+        """Vault 0's SimpleBitcoinVaultState child (fees, deposits, withdrawal queue, collateral) as a web3 contract."""
+        return self._contracts()[3]
+
+    @property
+    def global_config(self):
+        """GlobalConfig (pauses, whitelists, vault parameters, collateral price) as a web3 contract."""
+        return self._contracts()[4]
+
+    def status(self) -> str:
+        """Vault 0's life-cycle status as its ``getStatus()`` reports it (``"LIVE"``...)."""
+        return STATUS_NAMES[self.vault.functions.getStatus().call()]
+
+    def deposit_fee(self, sats: int) -> int:
+        """The fee vault 0 charges on a deposit of ``sats`` (basis points with a minimum, from its state child)."""
+        return self.vault_state.functions.calculateDepositFee(_amount(sats, "sats")).call()
+
+    def withdrawal_fee(self, sats: int) -> int:
+        """The fee vault 0 charges on a withdrawal of ``sats``."""
+        return self.vault_state.functions.calculateWithdrawalFee(_amount(sats, "sats")).call()
 
     @property
     def custody_script(self) -> bytes:
@@ -202,7 +226,7 @@ class Tunnel:
     def is_confirmed(self, deposit: Union[Deposit, Any]) -> bool:
         """Whether ``confirmDeposit`` has succeeded for the deposit's txid."""
         d = deposit if isinstance(deposit, Deposit) else self.deposit_of(deposit)
-        return self.vault.functions.isDepositConfirmed(d.txid.display_bytes).call()
+        return self.vault_state.functions.acknowledgedDeposits(d.txid.display_bytes).call()
 
     def confirm(self, deposit: Union[Deposit, Any], *, sender: Optional[str] = None, mine: bool = True):
         """Confirm a deposit on Hemi: with ``mine`` (the default) first mine its Bitcoin block, enough blocks for
@@ -236,7 +260,7 @@ class Tunnel:
         try:
             return self.dev.btc.tx(d.txid)
         except UnknownTransactionError:
-            if self.vault.functions.isDepositConfirmed(d.txid.display_bytes).call():
+            if self.vault_state.functions.acknowledgedDeposits(d.txid.display_bytes).call():
                 raise DepositNotFound(
                     f"deposit {d.txid} is in neither the Bitcoin chain nor the mempool: a Bitcoin reorg removed it "
                     f"after its hemiBTC was minted (an unbacked mint: see tunnel.audit())") from None
@@ -298,7 +322,7 @@ class Tunnel:
         balance = self.balance_of(account)
         if balance < sats:
             raise InsufficientHemiBTC(f"{account} holds {balance} hemiBTC sats; cannot withdraw {sats}")
-        pending = self.vault.functions.pendingWithdrawals().call()
+        pending = self.vault_state.functions.pendingWithdrawalCount().call()
         if pending >= MAX_WITHDRAWAL_QUEUE_SIZE:
             raise WithdrawalQueueFull(f"the vault has {pending} withdrawals pending (at most "
                                       f"{MAX_WITHDRAWAL_QUEUE_SIZE}); finalize or challenge one first")
@@ -322,20 +346,21 @@ class Tunnel:
         """Every withdrawal initiated on this devchain (through Python, Solidity or raw transactions)."""
         return list(self.operator.withdrawals.values())
 
-    def finalize(self, withdrawal: Union[Withdrawal, int], *, max_l2_blocks: int = 20):
-        """Drive a withdrawal to FINALIZED: the operator's payout is mined, buried under 4 hVM confirmations, and its
-        ``finalizeWithdrawal`` ordered. Returns that transaction's receipt (also when it happened earlier).
+    def finalize(self, withdrawal: Union[Withdrawal, int], *, max_l2_blocks: int = 60):
+        """Drive a withdrawal to FINALIZED: mine Bitcoin and L2 blocks while the operator sweeps confirmed deposits
+        and pays the withdrawals before it (one Bitcoin transaction at a time, each buried under 4 hVM
+        confirmations and proven to the vault), then this one. Returns the receipt of its ``finalizeWithdrawal``
+        (None if someone else proved it outside the operator).
 
-        Raises :class:`OperatorError` when the operator has not paid (policy ``"late"`` before its time,
-        ``"never"``, custody short of coins) and :class:`TunnelError` for a challenged withdrawal."""
+        Raises :class:`OperatorError` when the operator will not pay (policy ``"late"`` before its time, ``"never"``,
+        the sweep UTXO short of coins) and :class:`TunnelError` for a challenged withdrawal."""
         self._check_ready()
         w = self.withdrawal(withdrawal)
-        dev, btc = self.dev, self.dev.btc
+        dev, btc, op = self.dev, self.dev.btc, self.operator
         if w.status == "challenged":
             raise TunnelError(f"withdrawal {w.uuid} was challenged (its hemiBTC re-minted); it cannot be finalized")
         if w.status == "pending" and w.payout_txid is None:
             self._require_payout(w)
-            w = self.operator._update(w, payout_txid=self.operator.pay(w))
         for _ in range(max_l2_blocks):
             w = self.withdrawal(w.uuid)
             if w.status != "pending":
@@ -344,17 +369,19 @@ class Tunnel:
                 fn = self.vault.functions.finalizeWithdrawal(w.payout_txid.display_bytes, w.index)
                 self._preflight("finalizeWithdrawal", fn, self.operator.address)
                 raise OperatorError(w.finalize_error)
-            info = btc.tx(w.payout_txid)
-            if info.height is None:
-                btc.mine(1)
-                continue
-            self._bury(info.height)
-            dev.mine(1)  # the operator's finalizeWithdrawal, queued by its hook, is ordered here
+            flight = op.inflight
+            if flight is not None and flight.kind != "assign" and flight.proof_input is None:
+                info = btc.tx(flight.txid)
+                if info.height is None:
+                    btc.mine(1)
+                    continue
+                self._bury(info.height)
+            dev.mine(1)  # the operator acts in its block hook; a queued proof is ordered here
         w = self.withdrawal(w.uuid)
         if w.status != "finalized":
             raise OperatorError(f"withdrawal {w.uuid} is still {w.status} after {max_l2_blocks} L2 blocks "
-                                f"(operator failures: {[f.error for f in self.operator.failures if f.uuid == w.uuid]})")
-        return dev.w3.eth.get_transaction_receipt(w.finalize_tx)
+                                f"(operator failures: {[f.error for f in self.operator.failures]})")
+        return None if w.finalize_tx is None else dev.w3.eth.get_transaction_receipt(w.finalize_tx)
 
     def _require_payout(self, w: Withdrawal) -> None:
         op = self.operator

@@ -5,13 +5,13 @@ from Solidity or raw transactions count too:
 
 - from the L2 logs since genesis: every ``DepositConfirmed`` (net sats minted), ``WithdrawalInitiated`` (sats
   burned) and ``WithdrawalChallengeSuccess`` (the withdrawal's sats re-minted);
-- hemiBTC's ``totalSupply`` and the vault's ``outstandingSats`` (its own running total);
+- hemiBTC's ``totalSupply`` and the vault's ``getNetDeposits()`` (deposits held minus pending withdrawals);
 - the canonical Bitcoin chain: is each confirmed deposit still in a block? A reorg that removed a deposit after its
   hemiBTC was minted leaves an **unbacked mint**. Also reported: challenged withdrawals the operator had paid all
   the same (the BTC left custody *and* the hemiBTC came back), and finalized withdrawals whose payout a reorg
   removed (hemiBTC burned, no BTC paid).
 
-``reconciles`` is ``totalSupply == minted - withdrawn + reminted == outstandingSats``; ``ok`` adds that nothing
+``reconciles`` is ``totalSupply == minted - withdrawn + reminted == getNetDeposits``; ``ok`` adds that nothing
 is unbacked, double paid or unpaid.
 """
 
@@ -63,7 +63,7 @@ class AuditReport:
     """The result of :func:`audit`; ``str(report)`` is a readable summary."""
 
     total_supply: int  # hemiBTC totalSupply
-    vault_outstanding: int  # the vault's outstandingSats()
+    vault_outstanding: int  # the vault's getNetDeposits()
     confirmed_deposits: int  # how many
     deposited_sats: int  # gross value of the confirmed deposit outputs
     minted_sats: int  # net hemiBTC minted for them
@@ -159,7 +159,7 @@ def audit(tunnel: "Tunnel") -> AuditReport:
     reminted = sum(initiated[c.uuid].amount_sats for c in challenged if c.uuid in initiated)
     return AuditReport(
         total_supply=tunnel.total_supply,
-        vault_outstanding=tunnel.vault.functions.outstandingSats().call(),
+        vault_outstanding=tunnel.vault.functions.getNetDeposits().call(),
         confirmed_deposits=len(deposits),
         deposited_sats=sum(e.deposit_sats for e in deposits),
         minted_sats=sum(e.net_sats for e in deposits),
