@@ -81,7 +81,7 @@ def view_from_data(d: Any) -> HvmView:
 def devchain_to_data(dev: "Devchain") -> dict:
     check_fields(dev, _DEVCHAIN_FIELDS, "devchain")
     check_fields(dev._light, ("btc", "max_headers", "lag", "hashes"), "devchain")
-    check_fields(dev._indexer, ("chain", "_active", "_height_of", "_coins", "_by_spk", "_balance", "_sorted",
+    check_fields(dev._indexer, ("chain", "visible_from", "_active", "_height_of", "_coins", "_by_spk", "_balance",
                                 "_txindex", "_tx_cache"), "devchain")
     check_fields(dev._finality, ("dev", "keystones", "pop", "superfinality_threshold"), "devchain")
     return {
@@ -102,7 +102,7 @@ def devchain_restore(dev: "Devchain", data: Any) -> None:
     views = [view_from_data(v) for v in seq(views_d)]
     if len(views) != dev.engine.head_number + 1:
         raise ValueError(f"{len(views)} hVM views for {dev.engine.head_number + 1} L2 blocks")
-    indexer = BitcoinIndexer(dev.btc)
+    indexer = BitcoinIndexer(dev.btc, visible_from=dev.config.hvm_genesis_btc_height)
     indexer.index_to(unhx(tip, size=32))  # every block it needs is in the restored block tree
     dev.automine = flag(automine)
     dev._impersonated = {unhx(a, size=20) for a in seq(imp)}
