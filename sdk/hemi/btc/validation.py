@@ -12,15 +12,19 @@ from bitcoin.core.script import CScript, CScriptInvalidError
 from hemi.btc import params
 from hemi.btc import script as S
 from hemi.btc.coins import Coin, Outpoint
-from hemi.btc.tx import TxHashes
+from hemi.btc.tx import TxHashes, tx_hashes
+from hemi.btc.interpreter.flags import MANDATORY_FLAGS
 from hemi.btc.verify import ScriptVerifyError, verify_input
 from hemi.errors import TransactionRejected
 
 _NULL_HASH = bytes(32)
 
 
-def check_transaction(tx: CTransaction, hashes: TxHashes) -> None:
-    """Context-free consensus checks (Bitcoin Core ``CheckTransaction``)."""
+def check_transaction(tx: CTransaction, hashes: Optional[TxHashes] = None) -> None:
+    """Context-free consensus checks (Bitcoin Core ``CheckTransaction``); raises TransactionRejected with Core's
+    reason (``bad-txns-vin-empty``, ``bad-txns-inputs-duplicate``, ...)."""
+    if hashes is None:
+        hashes = tx_hashes(tx)
     if not tx.vin:
         raise TransactionRejected("bad-txns-vin-empty")
     if not tx.vout:
@@ -153,6 +157,6 @@ def verify_scripts(tx: CTransaction, coins: list[Coin]) -> None:
     spent = [(c.value, c.spk) for c in coins]
     for i in range(len(tx.vin)):
         try:
-            verify_input(tx, i, spent)
+            verify_input(tx, i, spent, flags=MANDATORY_FLAGS)
         except ScriptVerifyError as err:
             raise TransactionRejected("mandatory-script-verify-flag-failed", f"{err}, input {i}") from None
