@@ -36,6 +36,7 @@ from hemi.btc.mempool import Mempool, MempoolEntry
 from hemi.btc.models import Block, ChainTip, Header, MempoolTx, TxInfo, Utxo
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import RawTx, TxHashes, decode_tx, sha256d, tx_hashes
+from hemi.btc.txrules import MAX_BLOCK_SIGOPS_COST, check_spend_context, sigop_cost
 from hemi.btc.validation import (
     check_input_standard,
     check_inputs,
@@ -43,7 +44,6 @@ from hemi.btc.validation import (
     check_transaction,
     is_coinbase,
     is_final,
-    verify_scripts,
 )
 from hemi.errors import (
     BlockRejected,
@@ -442,7 +442,8 @@ class BitcoinChain:
             if len(ancestors) + 1 > self.ancestor_limit:
                 raise TransactionRejected("too-long-mempool-chain",
                                           f"too many unconfirmed ancestors [limit: {self.ancestor_limit}]")
-        verify_scripts(tx, coins)
+        check_spend_context(tx, coins, height=self.height + 1, prev_mtp=self.median_time_past(),
+                            mtp_at=self.median_time_past, policy=True)
         return MempoolEntry(tx, raw, hashes, fee, self._next_seq() if consume_seq else -1, parents)
 
     # ------------------------------------------------------------------ mining
@@ -503,7 +504,7 @@ class BitcoinChain:
                 return overlay[op]
             return self._coins.get(op)
 
-        txs, hashes, fees = [], [], 0
+        txs, hashes, fees, sigops = [], [], 0, 0
         mtp = self.median_time_past()
         for item in raw_txs:
             if isinstance(item, (Txid, )) or (isinstance(item, str) and len(item) == 64):
@@ -522,7 +523,10 @@ class BitcoinChain:
             if not is_final(tx, height, mtp):
                 raise TransactionRejected("bad-txns-nonfinal")
             fee, coins = check_inputs(tx, lookup, height)
-            verify_scripts(tx, coins)
+            check_spend_context(tx, coins, height=height, prev_mtp=mtp, mtp_at=self.median_time_past, policy=False)
+            sigops += sigop_cost(tx, [c.spk for c in coins])
+            if sigops > MAX_BLOCK_SIGOPS_COST:
+                raise TransactionRejected("bad-blk-sigops", "out-of-bounds SigOpCount")
             for txin in tx.vin:
                 overlay[(txin.prevout.hash, txin.prevout.n)] = None
             for n, out in enumerate(tx.vout):
@@ -551,6 +555,7 @@ class BitcoinChain:
         coins, height, txs = self._coins, rec.height, rec.txs
         undo: list[list[Coin]] = []
         fees = 0
+        sigops = sigop_cost(txs[0], []) if verify else 0
         try:
             mtp = self.median_time_past(rec.prev) if verify else 0
             for pos, tx in enumerate(txs):
@@ -561,8 +566,12 @@ class BitcoinChain:
                     if verify:
                         if not is_final(tx, height, mtp):
                             raise TransactionRejected("bad-txns-nonfinal")
-                        fee, _ = check_inputs(tx, coins.get, height)
-                        verify_scripts(tx, [coins.get((i.prevout.hash, i.prevout.n)) for i in tx.vin])
+                        fee, spent_coins = check_inputs(tx, coins.get, height)
+                        check_spend_context(tx, spent_coins, height=height, prev_mtp=mtp,
+                                            mtp_at=self.median_time_past, policy=False)
+                        sigops += sigop_cost(tx, [c.spk for c in spent_coins])
+                        if sigops > MAX_BLOCK_SIGOPS_COST:
+                            raise BlockRejected("bad-blk-sigops", "out-of-bounds SigOpCount")
                         fees += fee
                     spent = [coins.spend((i.prevout.hash, i.prevout.n)) for i in tx.vin]
                 undo.append(spent)

@@ -13,8 +13,6 @@ from hemi.btc import params
 from hemi.btc import script as S
 from hemi.btc.coins import Coin, Outpoint
 from hemi.btc.tx import TxHashes, tx_hashes
-from hemi.btc.interpreter.flags import MANDATORY_FLAGS
-from hemi.btc.verify import ScriptVerifyError, verify_input
 from hemi.errors import TransactionRejected
 
 _NULL_HASH = bytes(32)
@@ -151,12 +149,3 @@ def check_input_standard(tx: CTransaction, coins: list[Coin]) -> None:
         kind = S.solve(coin.spk).kind
         if kind in (S.NONSTANDARD, S.WITNESS_UNKNOWN, S.NULL_DATA):
             raise TransactionRejected("bad-txns-nonstandard-inputs")
-
-
-def verify_scripts(tx: CTransaction, coins: list[Coin]) -> None:
-    spent = [(c.value, c.spk) for c in coins]
-    for i in range(len(tx.vin)):
-        try:
-            verify_input(tx, i, spent, flags=MANDATORY_FLAGS)
-        except ScriptVerifyError as err:
-            raise TransactionRejected("mandatory-script-verify-flag-failed", f"{err}, input {i}") from None

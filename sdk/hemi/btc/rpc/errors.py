@@ -71,6 +71,4 @@ def to_rpc_error(err: Exception) -> JSONRPCError:
 
 def reject_text(err: TransactionRejected) -> str:
     """Core's ValidationState::ToString: ``reason`` or ``reason, debug message``."""
-    if err.reason == "mandatory-script-verify-flag-failed" and err.detail:
-        return f"{err.reason} ({err.detail.rsplit(', input ', 1)[0]})"  # Core puts the script error in the reason
     return f"{err.reason}, {err.detail}" if err.detail else err.reason
