@@ -470,6 +470,12 @@ class BitcoinChain:
     def _miner_script(self) -> bytes:
         return self._script(self.wallet("miner").address)
 
+    def adjusted_time(self) -> int:
+        """The simulated clock's "now" (Core's network-adjusted time): the moment the next block is due, i.e. the
+        time the chain would stamp on a block mined on the current tip. Blocks more than two hours past it are
+        rejected (``time-too-new``, Core's MAX_FUTURE_BLOCK_TIME)."""
+        return self._next_block_time(self._blocks[self._active[-1]])
+
     def _next_block_time(self, parent: _BlockRecord) -> int:
         return max(parent.time + self.block_interval, self.median_time_past(parent.hash) + 1)
 
@@ -718,6 +724,8 @@ class BitcoinChain:
             raise BlockRejected("high-hash", "proof of work failed")
         if cblock.nTime <= self.median_time_past(prev.hash):
             raise BlockRejected("time-too-old", "block's timestamp is too early")
+        if cblock.nTime > self.adjusted_time() + params.MAX_FUTURE_BLOCK_TIME:
+            raise BlockRejected("time-too-new", "block timestamp too far in the future")
         hashes = self._check_block(cblock, prev.height + 1)
         self._add_record(bhash, list(cblock.vtx), header, hashes, cblock)
         self._activate_best_chain()

@@ -312,6 +312,27 @@ class Wallet:
             mtx.wit = CTxWitness([CTxInWitness(CScriptWitness(w)) for w in witnesses])
         return CTransaction.from_tx(mtx)
 
+    def sign_segwit_v0(self, tx: Union[CTransaction, CMutableTransaction], index: int, witness_script: bytes,
+                       value: int, hash_type: int = SIGHASH_ALL) -> bytes:
+        """This wallet's signature (DER + hash type) for input ``index`` spending a P2WSH output of ``value``
+        sats whose witness script is ``witness_script`` (BIP 143). Put it in the witness yourself."""
+        digest = segwit_v0_sighash(bytes(witness_script), tx, index, value, hash_type)
+        return self.key.sign_ecdsa(digest) + bytes([hash_type])
+
+    def sign_legacy(self, tx: Union[CTransaction, CMutableTransaction], index: int, script_code: bytes,
+                    hash_type: int = SIGHASH_ALL) -> bytes:
+        """This wallet's signature for a pre-segwit input (bare script or P2SH redeem script ``script_code``)."""
+        return self.key.sign_ecdsa(legacy_sighash(bytes(script_code), tx, index, hash_type)) + bytes([hash_type])
+
+    def sign_tapscript(self, tx: Union[CTransaction, CMutableTransaction], index: int,
+                       spent: Sequence[tuple[int, bytes]], leaf_hash: bytes,
+                       hash_type: int = SIGHASH_DEFAULT) -> bytes:
+        """This wallet's BIP 342 signature for input ``index`` spending the tapscript leaf ``leaf_hash`` (see
+        :meth:`hemi.btc.spend.TaprootTree.leaf_hash`); the key in the leaf is ``wallet.key.xonly_pubkey``."""
+        digest = taproot_sighash(tx, index, [(v, bytes(s)) for v, s in spent], hash_type, leaf_hash=leaf_hash)
+        sig = self.key.sign_schnorr(digest)
+        return sig if hash_type == SIGHASH_DEFAULT else sig + bytes([hash_type])
+
     def _dest_script(self, dest: Destination) -> bytes:
         if isinstance(dest, Wallet):
             return dest.script_of(P2WPKH)
