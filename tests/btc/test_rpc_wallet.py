@@ -1,0 +1,113 @@
+"""Wallet RPCs through python-bitcoinlib's ``bitcoin.rpc.Proxy`` / ``RawProxy``, in-process, with Bitcoin Core's
+answer shapes and error codes (bitcoin/bitcoin src/wallet/rpc/{addresses,coins,spend,transactions,backup}.cpp,
+src/rpc/rawtransaction.cpp, src/rpc/output_script.cpp; descriptor checksums per BIP 380)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import bitcoin.rpc
+import pytest
+from bitcoin.core import b2lx
+
+from hemi.btc import COIN
+from hemi.btc.rpc import descriptor_checksum, proxy, raw_proxy
+
+
+def rpc_error(call, *args) -> dict:
+    with pytest.raises(bitcoin.rpc.JSONRPCError) as err:
+        call(*args)
+    return err.value.error
+
+
+@pytest.fixture
+def chain(btc):
+    btc.mine(101, to=btc.wallet().address)
+    return btc
+
+
+def test_addresses_balance_and_send(chain):
+    p, raw = proxy(chain), raw_proxy(chain)
+    addr = str(p.getnewaddress())
+    assert addr == chain.wallet().address and addr.startswith("bcrt1q")
+    assert raw.getnewaddress("", "bech32m").startswith("bcrt1p")
+    assert rpc_error(raw.getnewaddress, "", "nope") == {"code": -5, "message": "Unknown address type 'nope'"}
+    assert p.getbalance() == 50 * COIN  # one mature coinbase; python-bitcoinlib converts to sats
+    bob = chain.wallet("bob")
+    txid = raw.sendtoaddress(bob.address, 1.5)
+    assert txid in chain.mempool
+    chain.mine()
+    assert bob.balance == int(1.5 * COIN)
+    tx = raw.gettransaction(txid)
+    assert tx["confirmations"] == 1 and tx["txid"] == txid and tx["fee"] < 0
+    assert {d["category"] for d in tx["details"]} == {"send", "receive"}  # payment out, change back
+    assert rpc_error(raw.gettransaction, "00" * 32) == {"code": -5, "message": "Invalid or non-wallet transaction id"}
+    rows = raw.listtransactions("*", 3)
+    assert len(rows) == 3 and rows[-1]["txid"] == txid
+
+
+def test_listunspent_shape(chain):
+    (u,) = raw_proxy(chain).listunspent()
+    assert list(u) == ["txid", "vout", "address", "label", "scriptPubKey", "amount", "confirmations", "spendable",
+                       "solvable", "desc", "parent_descs", "safe"]
+    assert u["amount"] == Decimal("50.00000000") and u["confirmations"] == 101 and u["spendable"] is True
+    assert u["desc"] == descriptor_checksum(f"addr({u['address']})")
+
+
+def test_create_fund_sign_send(chain):
+    """The raw-transaction workflow tools use: create, fund, sign with the wallet, test, send."""
+    raw = raw_proxy(chain)
+    bob = chain.wallet("bob")
+    unsigned = raw.createrawtransaction([], {bob.address: 2})
+    funded = raw.fundrawtransaction(unsigned)
+    assert funded["changepos"] == 1 and Decimal(0) < funded["fee"] < Decimal("0.001")
+    assert rpc_error(raw.signrawtransactionwithwallet, unsigned) == {
+        "code": -22, "message": "TX decode failed. Make sure the tx has at least one input."}
+    signed = raw.signrawtransactionwithwallet(funded["hex"])
+    assert signed["complete"] is True and "errors" not in signed
+    (result,) = raw.testmempoolaccept([signed["hex"]])
+    assert result["allowed"] is True
+    txid = raw.sendrawtransaction(signed["hex"])
+    chain.mine()
+    assert chain.confirmations(txid) == 1 and bob.balance == 2 * COIN
+
+
+def test_signrawtransaction_reports_unknown_inputs(chain):
+    raw = raw_proxy(chain)
+    tx = raw.createrawtransaction([{"txid": "11" * 32, "vout": 0}], {chain.wallet("bob").address: 1})
+    out = raw.signrawtransactionwithwallet(tx)
+    assert out["complete"] is False and out["errors"][0]["error"] == "Input not found or already spent"
+
+
+def test_descriptors(chain):
+    raw = raw_proxy(chain)
+    w = chain.wallet()
+    info = raw.getdescriptorinfo(f"wpkh({w.pubkey.hex()})")
+    assert info["descriptor"] == descriptor_checksum(f"wpkh({w.pubkey.hex()})") and info["issolvable"] is True
+    assert raw.deriveaddresses(info["descriptor"]) == [w.address]
+    assert raw.deriveaddresses(descriptor_checksum(f"pkh({w.pubkey.hex()})")) == [w.address_of("p2pkh")]
+    assert raw.deriveaddresses(descriptor_checksum(f"sh(wpkh({w.pubkey.hex()}))")) == [w.address_of("p2sh-p2wpkh")]
+    assert raw.deriveaddresses(descriptor_checksum(f"tr({w.key.xonly_pubkey.hex()})")) == [w.address_of("p2tr")]
+    assert rpc_error(raw.deriveaddresses, f"wpkh({w.pubkey.hex()})") == {"code": -5, "message": "Missing checksum"}
+    bad = info["descriptor"][:-1] + ("q" if info["descriptor"][-1] != "q" else "p")
+    assert rpc_error(raw.getdescriptorinfo, bad)["code"] == -5
+
+
+def test_import(chain):
+    raw = raw_proxy(chain)
+    bob = chain.wallet("bob")
+    assert rpc_error(raw.importaddress, bob.address) == {
+        "code": -4, "message": "Only legacy wallets are supported by this command"}
+    assert raw.importdescriptors([{"desc": descriptor_checksum(f"addr({bob.address})"), "timestamp": "now"}]) == [
+        {"success": True}]
+    chain.wallet().send(bob.address, COIN)
+    chain.mine()
+    rows = raw.listunspent(1, 9999999, [bob.address])
+    assert len(rows) == 1 and rows[0]["spendable"] is False and rows[0]["amount"] == Decimal("1.00000000")
+
+
+def test_estimatesmartfee_and_proxy_types(chain):
+    p = proxy(chain)
+    assert p._call("estimatesmartfee", 6) == {"errors": ["Insufficient data or no feerate found"], "blocks": 0}
+    txid = p.sendtoaddress(chain.wallet("bob").address, COIN)
+    assert b2lx(txid) in chain.mempool
