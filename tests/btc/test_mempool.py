@@ -97,7 +97,9 @@ def test_double_spend_is_rejected_in_mempool_and_after_confirmation(funded):
     second = alice.build_tx(carol.address, COIN)  # same coin, other payee
     assert first.vin[0].prevout == second.vin[0].prevout
     funded.send_raw(first)
-    rejected(funded, second, "txn-mempool-conflict")
+    # full RBF (Core 28's default): a conflict is a replacement attempt, refused here for not paying more
+    err = rejected(funded, second, "insufficient fee")
+    assert "new feerate 0.00002000 BTC/kvB <= old feerate 0.00002000 BTC/kvB" in err.detail
     funded.mine()
     rejected(funded, second, "bad-txns-inputs-missingorspent")
     rejected(funded, first, "txn-already-known")
@@ -247,3 +249,38 @@ def test_test_accept_reports_without_changing_anything(funded):
     assert funded.state_digest() == before
     funded.send_raw(tx)
     assert funded.test_accept(tx).reason == "txn-already-in-mempool"
+
+
+def test_replace_by_fee_full_rbf(funded):
+    """Full RBF (bitcoin/bitcoin src/policy/rbf.cpp, Core 28 mempoolfullrbf=1): a conflicting spend that pays a
+    higher fee rate and at least the old fees plus the incremental relay fee replaces the original and its
+    descendants, without any opt-in signal; a too-cheap one is "insufficient fee" and changes nothing."""
+    alice, bob, carol = funded.wallet("alice"), funded.wallet("bob"), funded.wallet("carol")
+    coin = alice.utxos[0]
+    first = alice.build_tx(bob.address, COIN, inputs=[coin])
+    funded.send_raw(first)
+    child = bob.build_tx(carol.address, COIN // 2)  # spends first's output
+    funded.send_raw(child)
+    # pays a higher fee rate but less than first + child together
+    pricier = alice.build_tx(carol.address, COIN, inputs=[coin], fee_rate=3)
+    err = rejected(funded, pricier, "insufficient fee")
+    assert "less fees than conflicting txs" in err.detail
+    replacement = alice.build_tx(carol.address, COIN, inputs=[coin], fee_rate=20)
+    txid = funded.send_raw(replacement)
+    assert txid in funded.mempool and first.GetTxid()[::-1].hex() not in funded.mempool
+    assert child.GetTxid()[::-1].hex() not in funded.mempool  # descendants leave with the replaced tx
+    funded.mine()
+    assert funded.confirmations(txid) == 1
+
+
+def test_replacement_may_not_add_unconfirmed_inputs(funded):
+    alice, bob = funded.wallet("alice"), funded.wallet("bob")
+    funded.mine(2, to=alice.address)
+    funded.mine(100)
+    c1, c2 = alice.utxos[0], alice.utxos[1]
+    funded.send_raw(alice.build_tx(bob.address, COIN, inputs=[c1]))
+    unconfirmed = funded.send_raw(alice.build_tx(bob.address, COIN, inputs=[c2]))
+    mine_out = next(u for u in alice.utxos if u.txid == unconfirmed)
+    attempt = alice.build_tx(bob.address, 2 * COIN, inputs=[c1, mine_out], fee_rate=50)
+    err = rejected(funded, attempt, "replacement-adds-unconfirmed")
+    assert err.detail.endswith("adds unconfirmed input, idx 1")

@@ -323,11 +323,13 @@ def test_double_spend_and_already_in_chain(funded: BitcoinChain, raw):
     first = alice.build_tx(funded.wallet("bob").address, 10_000_000, inputs=[coin])
     second = alice.build_tx(funded.wallet("carol").address, 20_000_000, inputs=[coin])
     raw.sendrawtransaction(first.serialize().hex())
-    assert rpc_error(raw.sendrawtransaction, second.serialize().hex()) == {"code": -26,
-                                                                           "message": "txn-mempool-conflict"}
+    # full RBF: the same-fee-rate conflict is a replacement that does not pay more (Core's policy/rbf.cpp text)
+    assert rpc_error(raw.sendrawtransaction, second.serialize().hex()) == {
+        "code": -26, "message": f"insufficient fee, rejecting replacement {b2lx(second.GetTxid())}; new feerate "
+                                "0.00002000 BTC/kvB <= old feerate 0.00002000 BTC/kvB"}
     accept = raw.testmempoolaccept([second.serialize().hex()])
     assert accept == [{"txid": b2lx(second.GetTxid()), "wtxid": b2lx(second.GetHash()), "allowed": False,
-                       "reject-reason": "txn-mempool-conflict"}]
+                       "reject-reason": "insufficient fee"}]
     funded.mine(1)
     assert rpc_error(raw.sendrawtransaction, first.serialize().hex()) == {
         "code": -27, "message": "Transaction outputs already in utxo set"}

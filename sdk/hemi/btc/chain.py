@@ -36,6 +36,7 @@ from hemi.btc.mempool import Mempool, MempoolEntry
 from hemi.btc.models import Block, ChainTip, Header, MempoolTx, TxInfo, Utxo
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import RawTx, TxHashes, decode_tx, sha256d, tx_hashes
+from hemi.btc.rbf import check_package_limits, conflicts_of, replacement_checks
 from hemi.btc.txrules import MAX_BLOCK_SIGOPS_COST, check_spend_context, sigop_cost
 from hemi.btc.validation import (
     check_input_standard,
@@ -404,6 +405,8 @@ class BitcoinChain:
 
     def _accept(self, tx: CTransaction, raw: bytes, *, max_fee_rate: int = 0) -> MempoolEntry:
         entry = self._check_for_mempool(tx, raw, max_fee_rate=max_fee_rate)
+        for victim in entry.replaces:  # full RBF: the replaced transactions and their descendants leave
+            self._mempool.remove(victim, with_descendants=False)
         self._mempool.add(entry)
         return entry
 
@@ -421,11 +424,10 @@ class BitcoinChain:
             raise TransactionRejected("txn-already-in-mempool")
         if txid in self._txindex:
             raise TransactionRejected("txn-already-known")
-        for txin in tx.vin:
-            if (txin.prevout.hash, txin.prevout.n) in self._mempool.spenders:
-                raise TransactionRejected("txn-mempool-conflict")
         mp = self._mempool
-        fee, coins = check_inputs(tx, lambda op: self._coins.get(op) or mp.coin(op), self.height + 1)
+        direct = conflicts_of(mp, tx)  # replaced if the rules below allow (full RBF, Core's default)
+        fee, coins = check_inputs(tx, lambda op: self._coins.get(op) or mp.coin(op, replacing=direct),
+                                  self.height + 1)
         check_input_standard(tx, coins)
         min_fee = (hashes.vsize * params.MIN_RELAY_FEE + 999) // 1000
         if fee < min_fee:
@@ -435,16 +437,18 @@ class BitcoinChain:
                 "max-fee-exceeded",
                 f"Fee exceeds maximum configured by user (maxfeerate): {fee} sats for {hashes.vsize} vB")
         parents = frozenset(t.prevout.hash for t in tx.vin if t.prevout.hash in mp)
-        if parents:
+        evicted: set[bytes] = set()
+        if direct:
             ancestors = set(parents)
             for p in parents:
                 ancestors |= mp.ancestors(p)
-            if len(ancestors) + 1 > self.ancestor_limit:
-                raise TransactionRejected("too-long-mempool-chain",
-                                          f"too many unconfirmed ancestors [limit: {self.ancestor_limit}]")
+            evicted = replacement_checks(mp, tx, txid, fee, hashes.vsize, direct, ancestors)
+        if parents:
+            check_package_limits(mp, parents, hashes.vsize, self.ancestor_limit, evicted)
         check_spend_context(tx, coins, height=self.height + 1, prev_mtp=self.median_time_past(),
                             mtp_at=self.median_time_past, policy=True)
-        return MempoolEntry(tx, raw, hashes, fee, self._next_seq() if consume_seq else -1, parents)
+        return MempoolEntry(tx, raw, hashes, fee, self._next_seq() if consume_seq else -1, parents,
+                            frozenset(evicted), self.height, self.adjusted_time())
 
     # ------------------------------------------------------------------ mining
 
