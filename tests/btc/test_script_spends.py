@@ -193,3 +193,35 @@ def test_block_time_not_after_mtp(btc):
         btc.submit_block(_block_on_tip(btc, btc.median_time_past()))
     assert err.value.reason == "time-too-old"
     btc.mine()
+
+
+def test_sigop_cost_limit(funded):
+    """GetTransactionSigOpCost: a witness script's CHECKMULTISIG without a key count costs 20; over 16000 in one
+    transaction is "bad-txns-too-many-sigops" (MAX_STANDARD_TX_SIGOPS_COST, bitcoin/bitcoin src/policy/policy.h),
+    checked before the scripts run."""
+    alice = funded.wallet("alice")
+    ws = bytes([0xAE]) * 801
+    op = fund(funded, alice, p2wsh_script(ws), COIN)
+    tx = spending_tx([(op, SEQ_RBF)], [(alice.script_of(), COIN - 50_000)])
+    err = rejected(funded, with_witness(tx, 0, [ws]), "bad-txns-too-many-sigops")
+    assert err.detail == "16020"
+
+
+def test_script_failure_over_rpc_is_26_with_core_text(funded):
+    """sendrawtransaction reports a script failure as RPC_VERIFY_REJECTED (-26) with Core's reason string."""
+    import bitcoin.rpc
+
+    from hemi.btc.rpc import raw_proxy
+
+    alice = funded.wallet("alice")
+    lock = funded.height + 50
+    ws = bytes(CScript([lock, OP_CHECKLOCKTIMEVERIFY, OP_DROP, alice.pubkey, OP_CHECKSIG]))
+    op = fund(funded, alice, p2wsh_script(ws), COIN)
+    tx = spending_tx([(op, SEQ_RBF)], [(alice.script_of(), COIN - 2_000)], locktime=funded.height)
+    tx = with_witness(tx, 0, [alice.sign_segwit_v0(tx, 0, ws, COIN), ws])
+    before = funded.state_digest()
+    with pytest.raises(bitcoin.rpc.JSONRPCError) as err:
+        raw_proxy(funded).sendrawtransaction(tx.serialize().hex())
+    assert err.value.error == {"code": -26, "message": "mandatory-script-verify-flag-failed (Locktime requirement "
+                                                       "not satisfied)"}
+    assert funded.state_digest() == before
