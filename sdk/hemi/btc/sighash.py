@@ -1,9 +1,10 @@
 """Signature hashes for the three rule sets: legacy, BIP 143 (segwit v0) and BIP 341/342 (taproot key path and
 tapscript).
 
-Legacy and BIP 143 come from python-bitcoinlib's ``RawSignatureHash``/``SignatureHash``; BIP 341, which it lacks,
-is written here. Legacy keeps Core's SIGHASH_SINGLE quirk: an input without a matching output signs the number 1
-(bitcoin/bitcoin src/script/interpreter.cpp ``SignatureHash``).
+BIP 143 comes from python-bitcoinlib's ``SignatureHash``. Legacy is written here after Core's serializer
+(bitcoin/bitcoin src/script/interpreter.cpp ``CTransactionSignatureSerializer``), because python-bitcoinlib's
+fails on scripts with a truncated push, which Core hashes; it keeps Core's SIGHASH_SINGLE quirk (an input without
+a matching output signs the number 1). BIP 341, which python-bitcoinlib lacks, is written here too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import struct
 from typing import Optional, Sequence
 
 from bitcoin.core import CTransaction
-from bitcoin.core.script import SIGVERSION_WITNESS_V0, CScript, RawSignatureHash, SignatureHash
+from bitcoin.core.script import SIGVERSION_WITNESS_V0, CScript, SignatureHash
 
 from hemi.btc.keys import tagged_hash
 from hemi.errors import HemiValueError
@@ -26,16 +27,72 @@ SIGHASH_ANYONECANPAY = 0x80
 _TAPROOT_HASH_TYPES = {0x00, 0x01, 0x02, 0x03, 0x81, 0x82, 0x83}
 
 
+def _legacy_script_code(script: bytes) -> bytes:
+    """Core's SerializeScriptCode: the script with every OP_CODESEPARATOR removed, its length counting the whole
+    script less the separators; a truncated push ends the copy where parsing stopped."""
+    pieces, start, pc, end, separators = [], 0, 0, len(script), 0
+    while pc < end:
+        op = script[pc]
+        nxt = pc + 1
+        if op <= 0x4E:
+            width = {0x4C: 1, 0x4D: 2, 0x4E: 4}.get(op, 0)
+            if end - nxt < width:
+                pc = nxt
+                break
+            size = op if width == 0 else int.from_bytes(script[nxt:nxt + width], "little")
+            nxt += width
+            if end - nxt < size:
+                pc = nxt
+                break
+            nxt += size
+        elif op == 0xAB:
+            separators += 1
+            pieces.append(script[start:pc])
+            start = nxt
+        pc = nxt
+    if start != end:
+        pieces.append(script[start:pc])
+    return _compact_size(len(script) - separators) + b"".join(pieces)
+
+
+def _compact_size(n: int) -> bytes:
+    if n < 0xFD:
+        return bytes([n])
+    if n <= 0xFFFF:
+        return b"\xfd" + struct.pack("<H", n)
+    if n <= 0xFFFFFFFF:
+        return b"\xfe" + struct.pack("<I", n)
+    return b"\xff" + struct.pack("<Q", n)
+
+
 def legacy_sighash(script_code: bytes, tx: CTransaction, index: int, hash_type: int = SIGHASH_ALL) -> bytes:
-    """Pre-segwit signature hash of input ``index`` (``hash_type`` is the signature's last byte, any value)."""
+    """Pre-segwit signature hash of input ``index`` (``hash_type``: the signature's last byte, or any int32 as
+    Core's vectors use). Written after Core's ``CTransactionSignatureSerializer``, including its quirk: with
+    SIGHASH_SINGLE and no output at ``index`` the hash is the number one."""
     if not 0 <= index < len(tx.vin):
         raise HemiValueError(f"input index {index} out of range")
-    # RawSignatureHash reports Core's two "sign the number one" cases as an error string next to the hash; the
-    # hash it returns in those cases is exactly Core's uint256::ONE, which is what a signature must cover.
-    if hash_type >= 2**31:  # Core serializes the hash type as a signed 32-bit integer
-        hash_type -= 2**32
-    digest, _err = RawSignatureHash(CScript(script_code), tx, index, hash_type)
-    return digest
+    hash_type &= 0xFFFFFFFF
+    base = hash_type & 0x1F
+    anyone_can_pay, single, none = bool(hash_type & 0x80), base == SIGHASH_SINGLE, base == SIGHASH_NONE
+    if single and index >= len(tx.vout):
+        return (1).to_bytes(32, "little")
+    code = _legacy_script_code(bytes(script_code))
+    inputs = [index] if anyone_can_pay else range(len(tx.vin))
+    parts = [struct.pack("<i", tx.nVersion), _compact_size(len(inputs))]
+    for i in inputs:
+        txin = tx.vin[i]
+        parts.append(txin.prevout.hash + struct.pack("<I", txin.prevout.n))
+        parts.append(code if i == index else b"\x00")
+        parts.append(struct.pack("<I", 0 if i != index and (single or none) else txin.nSequence))
+    n_out = 0 if none else (index + 1 if single else len(tx.vout))
+    parts.append(_compact_size(n_out))
+    for o in range(n_out):
+        if single and o != index:
+            parts.append(struct.pack("<q", -1) + b"\x00")  # CTxOut(): value -1, empty script
+        else:
+            parts.append(_ser_txout(tx.vout[o].nValue, bytes(tx.vout[o].scriptPubKey)))
+    parts.append(struct.pack("<I", tx.nLockTime) + struct.pack("<I", hash_type))
+    return hashlib.sha256(hashlib.sha256(b"".join(parts)).digest()).digest()
 
 
 def segwit_v0_sighash(
