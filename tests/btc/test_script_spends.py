@@ -225,3 +225,15 @@ def test_script_failure_over_rpc_is_26_with_core_text(funded):
     assert err.value.error == {"code": -26, "message": "mandatory-script-verify-flag-failed (Locktime requirement "
                                                        "not satisfied)"}
     assert funded.state_digest() == before
+
+
+def test_witness_standardness(funded):
+    """IsWitnessStandard (bitcoin/bitcoin src/policy/policy.cpp): a P2WSH stack item over 80 bytes is not relayed
+    ("bad-witness-nonstandard") but is valid in a block."""
+    alice = funded.wallet("alice")
+    ws = bytes(CScript([OP_DROP, alice.pubkey, OP_CHECKSIG]))
+    op = fund(funded, alice, p2wsh_script(ws), COIN)
+    tx = spending_tx([(op, SEQ_RBF)], [(alice.script_of(), COIN - 2_000)])
+    tx = with_witness(tx, 0, [alice.sign_segwit_v0(tx, 0, ws, COIN), b"\x00" * 81, ws])
+    rejected(funded, tx, "bad-witness-nonstandard")
+    funded.mine(txs=[tx.serialize()])

@@ -37,7 +37,7 @@ from hemi.btc.models import Block, ChainTip, Header, MempoolTx, TxInfo, Utxo
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import RawTx, TxHashes, decode_tx, sha256d, tx_hashes
 from hemi.btc.rbf import check_package_limits, conflicts_of, replacement_checks
-from hemi.btc.txrules import MAX_BLOCK_SIGOPS_COST, check_spend_context, sigop_cost
+from hemi.btc.txrules import MAX_BLOCK_SIGOPS_COST, check_inputs_policy, check_spend_context, sigop_cost
 from hemi.btc.validation import (
     check_input_standard,
     check_inputs,
@@ -429,6 +429,7 @@ class BitcoinChain:
         fee, coins = check_inputs(tx, lambda op: self._coins.get(op) or mp.coin(op, replacing=direct),
                                   self.height + 1)
         check_input_standard(tx, coins)
+        check_inputs_policy(tx, [c.spk for c in coins])
         min_fee = (hashes.vsize * params.MIN_RELAY_FEE + 999) // 1000
         if fee < min_fee:
             raise TransactionRejected("min relay fee not met", f"{fee} < {min_fee}")

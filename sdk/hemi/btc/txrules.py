@@ -138,3 +138,39 @@ def check_spend_context(tx: CTransaction, coins: Sequence, *, height: int, prev_
         if cost > MAX_STANDARD_TX_SIGOPS_COST:
             raise TransactionRejected("bad-txns-too-many-sigops", str(cost))
     verify_scripts(tx, [(c.value, c.spk) for c in coins], policy=policy)
+
+
+MAX_P2SH_SIGOPS = 15
+MAX_STANDARD_P2WSH_SCRIPT_SIZE = 3600
+MAX_STANDARD_P2WSH_STACK_ITEMS = 100
+MAX_STANDARD_P2WSH_STACK_ITEM_SIZE = 80
+MAX_STANDARD_TAPSCRIPT_STACK_ITEM_SIZE = 80
+
+
+def check_inputs_policy(tx: CTransaction, spent_scripts: Sequence[bytes]) -> None:
+    """Core's AreInputsStandard (P2SH redeem scripts of at most 15 sigops) and IsWitnessStandard (P2WSH and
+    tapscript size limits, no annex): "bad-txns-nonstandard-inputs" / "bad-witness-nonstandard"
+    (bitcoin/bitcoin src/policy/policy.cpp)."""
+    redeems = [_last_push(bytes(txin.scriptSig)) if O.is_p2sh(spk) else None
+               for txin, spk in zip(tx.vin, spent_scripts)]
+    if any(r is not None and legacy_sigops(r, True) > MAX_P2SH_SIGOPS for r in redeems):
+        raise TransactionRejected("bad-txns-nonstandard-inputs")
+    for index, (redeem, spk) in enumerate(zip(redeems, spent_scripts)):
+        witness = witness_stack(tx, index)
+        if not witness:
+            continue
+        wp = O.witness_program(redeem if redeem is not None else spk)
+        if wp is None:
+            raise TransactionRejected("bad-witness-nonstandard")
+        version, program = wp
+        if version == 0 and len(program) == 32:
+            items = witness[:-1]
+            if (len(witness[-1]) > MAX_STANDARD_P2WSH_SCRIPT_SIZE or len(items) > MAX_STANDARD_P2WSH_STACK_ITEMS
+                    or any(len(w) > MAX_STANDARD_P2WSH_STACK_ITEM_SIZE for w in items)):
+                raise TransactionRejected("bad-witness-nonstandard")
+        if version == 1 and len(program) == 32 and redeem is None and len(witness) >= 2:
+            if witness[-1] and witness[-1][0] == 0x50:  # an annex is not relayed yet
+                raise TransactionRejected("bad-witness-nonstandard")
+            if witness[-1] and witness[-1][0] & 0xFE == 0xC0:
+                if any(len(w) > MAX_STANDARD_TAPSCRIPT_STACK_ITEM_SIZE for w in witness[:-2]):
+                    raise TransactionRejected("bad-witness-nonstandard")
