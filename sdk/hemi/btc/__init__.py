@@ -1,6 +1,8 @@
 """hemi.btc: an embedded Bitcoin regtest chain, in-process, with no bitcoind.
 
-Knows nothing of the EVM (a test enforces it). Start with ``BitcoinChain(seed=0)``.
+Knows nothing of the EVM (a test enforces it). Start with ``BitcoinChain(seed=0)``. Scripts are verified by
+:mod:`hemi.btc.interpreter`, a port of Bitcoin Core's interpreter (``verify_input``); :mod:`hemi.btc.spend` builds
+and spends arbitrary P2WSH and taproot script-tree outputs.
 """
 
 from hemi.btc.address import address_to_script, is_valid_address, script_to_address

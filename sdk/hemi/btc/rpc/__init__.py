@@ -22,8 +22,8 @@ Modules, split as Bitcoin Core splits ``src/rpc/``:
   ``scripts`` (asm, descriptors, scriptPubKey and tx objects), ``addresses`` (validateaddress's answers),
   ``arguments`` (parameter binding and Core's value parsers);
 - ``server`` (the dispatch table and :class:`CoreRPC`);
-- the adapters ``blockchain``, ``rawtransaction``, ``mempool``, ``mining`` and ``node``, which register their
-  methods in the table when imported here;
+- the adapters ``blockchain``, ``rawtransaction``, ``mempool``, ``mining``, ``node``, ``wallet`` and
+  ``wallet_history``, which register their methods in the table when imported here;
 - ``transport`` (JSON-RPC bodies, HTTP statuses, the in-process connection for python-bitcoinlib).
 """
 
