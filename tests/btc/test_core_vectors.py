@@ -11,7 +11,11 @@ from __future__ import annotations
 import pytest
 from bitcoin.core import CTransaction, b2lx, lx
 
-from hemi.btc import ALL_FLAGS, check_transaction, legacy_sighash, segwit_v0_sighash, taproot_sighash, verify_input
+from hemi.btc import (
+    ALL_FLAGS, STANDARD_FLAGS, check_transaction, legacy_sighash, taproot_sighash, verify_input,
+)
+from hemi.btc.interpreter import tapbranch_hash, tapleaf_hash, taproot_tweak_pubkey
+from hemi.btc.spend import taproot_tree, with_witness
 from hemi.errors import ScriptVerifyError, TransactionRejected
 from core_vector_tools import crediting_tx, load, parse_script, spending_tx
 
@@ -142,3 +146,52 @@ def test_bip341_keypath_sighashes() -> None:
             assert digest.hex() == inp["intermediary"]["sigHash"]
             checked += 1
     assert checked == 7
+
+
+def _tree(node, leaves: dict) -> bytes:
+    """Merkle root of a BIP 341 vector scriptTree (a leaf object, or a list of two subtrees); records leaf hashes."""
+    if isinstance(node, dict):
+        h = tapleaf_hash(node["leafVersion"], bytes.fromhex(node["script"]))
+        leaves[node["id"]] = h
+        return h
+    return tapbranch_hash(_tree(node[0], leaves), _tree(node[1], leaves))
+
+
+def test_bip341_script_trees_and_output_keys() -> None:
+    """bip341_wallet_vectors.json scriptPubKey: leaf hashes, Merkle roots, tweaked keys, scriptPubKeys; and a tree
+    of two leaves built by hemi.btc.spend.taproot_tree gives the vector's control blocks."""
+    built_trees = 0
+    for vector in load("bip341_wallet_vectors.json")["scriptPubKey"]:
+        given, mid, expected = vector["given"], vector["intermediary"], vector["expected"]
+        internal = bytes.fromhex(given["internalPubkey"])
+        leaves: dict = {}
+        root = _tree(given["scriptTree"], leaves) if given["scriptTree"] else b""
+        assert [leaves[i].hex() for i in sorted(leaves)] == mid.get("leafHashes", [])
+        assert (root.hex() or None) == mid["merkleRoot"]
+        output, _parity = taproot_tweak_pubkey(internal, root)
+        assert output.hex() == mid["tweakedPubkey"]
+        assert ("5120" + output.hex()) == expected["scriptPubKey"]
+        tree = given["scriptTree"]
+        if isinstance(tree, list) and len(tree) == 2 and all(isinstance(x, dict) for x in tree):
+            if {x["leafVersion"] for x in tree} == {0xC0}:
+                built = taproot_tree(internal, [bytes.fromhex(x["script"]) for x in tree])
+                assert [built.control_block(i).hex() for i in range(2)] == expected["scriptPathControlBlocks"]
+                built_trees += 1
+    assert built_trees == 1  # the one vector whose tree is two tapscript leaves
+
+
+def test_bip341_fully_signed_key_path_spends_verify() -> None:
+    """bip341_wallet_vectors.json keyPathSpending: every input of the fully signed transaction verifies under
+    Core's standard flags, and a flipped signature bit fails with "Invalid Schnorr signature"."""
+    for vector in load("bip341_wallet_vectors.json")["keyPathSpending"]:
+        tx = CTransaction.deserialize(bytes.fromhex(vector["auxiliary"]["fullySignedTx"]))
+        spent = [(u["amountSats"], bytes.fromhex(u["scriptPubKey"])) for u in vector["given"]["utxosSpent"]]
+        signed = {inp["given"]["txinIndex"] for inp in vector["inputSpending"]}
+        for index in signed:
+            verify_input(tx, index, spent, flags=STANDARD_FLAGS)
+        index = min(signed)
+        stack = [bytearray(w) for w in tx.wit.vtxinwit[index].scriptWitness.stack]
+        stack[0][5] ^= 1
+        with pytest.raises(ScriptVerifyError) as err:
+            verify_input(with_witness(tx, index, [bytes(w) for w in stack]), index, spent, flags=STANDARD_FLAGS)
+        assert err.value.script_error == "SCHNORR_SIG"
