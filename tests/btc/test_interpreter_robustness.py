@@ -48,3 +48,12 @@ def test_random_inputs_fail_only_with_typed_errors():
             assert err.script_error and str(err)
             outcomes["error"] += 1
     assert outcomes["ok"] > 50 and outcomes["error"] > 1000  # both paths were exercised
+
+
+def test_segwit_signature_with_high_locktime(funded):
+    """nLockTime is an unsigned 32-bit field: a BIP 143 signature over nLockTime >= 2^31 signs and verifies (Core
+    serializes it as uint32; bitcoin/bitcoin src/script/interpreter.cpp SignatureHash)."""
+    alice = funded.wallet("alice")
+    tx = alice.build_tx(funded.wallet("bob").address, 100_000, locktime=0xFFFFFFF0)
+    coin = funded.get_txout(tx.vin[0].prevout.hash[::-1].hex(), tx.vin[0].prevout.n)
+    verify_input(tx, 0, [(coin.value, coin.script_pubkey)], flags=STANDARD_FLAGS)

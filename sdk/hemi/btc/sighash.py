@@ -1,10 +1,10 @@
 """Signature hashes for the three rule sets: legacy, BIP 143 (segwit v0) and BIP 341/342 (taproot key path and
 tapscript).
 
-BIP 143 comes from python-bitcoinlib's ``SignatureHash``. Legacy is written here after Core's serializer
-(bitcoin/bitcoin src/script/interpreter.cpp ``CTransactionSignatureSerializer``), because python-bitcoinlib's
-fails on scripts with a truncated push, which Core hashes; it keeps Core's SIGHASH_SINGLE quirk (an input without
-a matching output signs the number 1). BIP 341, which python-bitcoinlib lacks, is written here too.
+All three are written here after bitcoin/bitcoin src/script/interpreter.cpp (``SignatureHash``,
+``CTransactionSignatureSerializer``, ``SignatureHashSchnorr``): python-bitcoinlib's legacy hash fails on scripts
+with a truncated push (which Core hashes), its BIP 143 one on nLockTime >= 2^31, and it has no BIP 341. Legacy keeps
+Core's SIGHASH_SINGLE quirk: an input without a matching output signs the number 1.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import struct
 from typing import Optional, Sequence
 
 from bitcoin.core import CTransaction
-from bitcoin.core.script import SIGVERSION_WITNESS_V0, CScript, SignatureHash
 
 from hemi.btc.keys import tagged_hash
 from hemi.errors import HemiValueError
@@ -98,10 +97,34 @@ def legacy_sighash(script_code: bytes, tx: CTransaction, index: int, hash_type: 
 def segwit_v0_sighash(
     script_code: bytes, tx: CTransaction, index: int, amount: int, hash_type: int = SIGHASH_ALL
 ) -> bytes:
-    """BIP 143 signature hash of input ``index`` spending ``amount`` satoshis."""
+    """BIP 143 signature hash of input ``index`` spending ``amount`` satoshis (Core's ``SignatureHash`` for
+    SigVersion::WITNESS_V0; nLockTime and the hash type are serialized unsigned, as Core does)."""
     if not 0 <= index < len(tx.vin):
         raise HemiValueError(f"input index {index} out of range")
-    return SignatureHash(CScript(script_code), tx, index, hash_type, amount=amount, sigversion=SIGVERSION_WITNESS_V0)
+    hash_type &= 0xFFFFFFFF
+    base, anyone_can_pay = hash_type & 0x1F, bool(hash_type & SIGHASH_ANYONECANPAY)
+    sha256d = _sha256d
+    zero = bytes(32)
+    prevouts = zero if anyone_can_pay else sha256d(
+        b"".join(i.prevout.hash + struct.pack("<I", i.prevout.n) for i in tx.vin))
+    sequences = zero if anyone_can_pay or base in (SIGHASH_SINGLE, SIGHASH_NONE) else sha256d(
+        b"".join(struct.pack("<I", i.nSequence) for i in tx.vin))
+    if base not in (SIGHASH_SINGLE, SIGHASH_NONE):
+        outputs = sha256d(b"".join(_ser_txout(o.nValue, bytes(o.scriptPubKey)) for o in tx.vout))
+    elif base == SIGHASH_SINGLE and index < len(tx.vout):
+        outputs = sha256d(_ser_txout(tx.vout[index].nValue, bytes(tx.vout[index].scriptPubKey)))
+    else:
+        outputs = zero
+    txin = tx.vin[index]
+    return sha256d(b"".join([
+        struct.pack("<i", tx.nVersion), prevouts, sequences, txin.prevout.hash, struct.pack("<I", txin.prevout.n),
+        _ser_string(bytes(script_code)), struct.pack("<q", amount), struct.pack("<I", txin.nSequence), outputs,
+        struct.pack("<I", tx.nLockTime), struct.pack("<I", hash_type),
+    ]))
+
+
+def _sha256d(data: bytes) -> bytes:
+    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
 def _ser_string(b: bytes) -> bytes:
