@@ -284,3 +284,19 @@ def test_replacement_may_not_add_unconfirmed_inputs(funded):
     attempt = alice.build_tx(bob.address, 2 * COIN, inputs=[c1, mine_out], fee_rate=50)
     err = rejected(funded, attempt, "replacement-adds-unconfirmed")
     assert err.detail.endswith("adds unconfirmed input, idx 1")
+
+
+def test_too_many_potential_replacements(funded):
+    """A replacement may evict at most 100 transactions (MAX_REPLACEMENT_CANDIDATES, bitcoin/bitcoin
+    src/policy/rbf.h): one conflicting with 101 mempool transactions is refused and changes nothing."""
+    alice, bob = funded.wallet("alice"), funded.wallet("bob")
+    fan = alice.build_tx(outputs=[(bob.address, 100_000)] * 101)
+    funded.send_raw(fan)
+    funded.mine()
+    coins = [u for u in bob.utxos if u.value == 100_000]
+    assert len(coins) == 101
+    for u in coins:
+        funded.send_raw(bob.build_tx(alice.address, 50_000, inputs=[u]))
+    sweep = bob.build_tx(alice.address, 101 * 100_000 - 1_000_000, inputs=coins, fee_rate=50)
+    err = rejected(funded, sweep, "too many potential replacements")
+    assert err.detail.endswith("too many potential replacements (101 > 100)")

@@ -237,3 +237,19 @@ def test_witness_standardness(funded):
     tx = with_witness(tx, 0, [alice.sign_segwit_v0(tx, 0, ws, COIN), b"\x00" * 81, ws])
     rejected(funded, tx, "bad-witness-nonstandard")
     funded.mine(txs=[tx.serialize()])
+
+
+def test_invalid_script_in_a_block_is_refused_and_changes_nothing(funded):
+    """Blocks verify with the consensus flags: a tx failing CLTV makes the block invalid with Core's reason
+    (bitcoin/bitcoin src/validation.cpp ConnectBlock), and the chain stays as it was."""
+    alice = funded.wallet("alice")
+    lock = funded.height + 50
+    ws = bytes(CScript([lock, OP_CHECKLOCKTIMEVERIFY, OP_DROP, alice.pubkey, OP_CHECKSIG]))
+    op = fund(funded, alice, p2wsh_script(ws), COIN)
+    tx = spending_tx([(op, SEQ_RBF)], [(alice.script_of(), COIN - 2_000)], locktime=funded.height)
+    tx = with_witness(tx, 0, [alice.sign_segwit_v0(tx, 0, ws, COIN), ws])
+    before, height = funded.state_digest(), funded.height
+    with pytest.raises(TransactionRejected) as err:
+        funded.mine(txs=[tx.serialize()])
+    assert err.value.reason == "mandatory-script-verify-flag-failed (Locktime requirement not satisfied)"
+    assert funded.state_digest() == before and funded.height == height
