@@ -17,6 +17,7 @@ from hemi.btc.interpreter import MANDATORY_FLAGS, STANDARD_FLAGS
 from hemi.btc.interpreter import scriptops as O
 from hemi.btc.verify import verify_input, witness_stack
 from hemi.errors import ScriptVerifyError, TransactionRejected
+from hemi.types import Txid
 
 WITNESS_SCALE_FACTOR = 4
 MAX_BLOCK_SIGOPS_COST = 80_000
@@ -111,17 +112,17 @@ def verify_scripts(tx: CTransaction, spent: Sequence[tuple[int, bytes]], *, poli
     for i in range(len(tx.vin)):
         try:
             verify_input(tx, i, spent, flags=STANDARD_FLAGS if policy else MANDATORY_FLAGS)
-        except ScriptVerifyError as err:
-            mandatory = True
+        except ScriptVerifyError as policy_err:
+            failure, mandatory = policy_err, True
             if policy:
                 try:
                     verify_input(tx, i, spent, flags=MANDATORY_FLAGS)
                     mandatory = False
                 except ScriptVerifyError as consensus_err:
-                    err = consensus_err
+                    failure = consensus_err
             prefix = "mandatory-script-verify-flag-failed" if mandatory else "non-mandatory-script-verify-flag"
-            # the reason alone is Core's whole message; the ScriptVerifyError (input, error name) is the __cause__
-            raise TransactionRejected(f"{prefix} ({err})") from err
+            # the reason alone is Core's whole message; the ScriptVerifyError (Core's error name) is the __cause__
+            raise TransactionRejected(f"{prefix} ({failure})", txid=Txid(tx.GetTxid())) from failure
 
 
 def check_spend_context(tx: CTransaction, coins: Sequence, *, height: int, prev_mtp: int,

@@ -18,7 +18,6 @@ from typing import Any, Optional
 from bitcoin.core import COutPoint, CMutableTransaction, CTransaction, CTxIn, CTxOut
 from bitcoin.core.serialize import SerializationError, VectorSerializer
 
-from hemi.btc import params
 from hemi.btc.address import address_to_script
 from hemi.btc.interpreter import STANDARD_FLAGS
 from hemi.btc.verify import verify_input
@@ -247,8 +246,3 @@ def _sendtoaddress(rpc: CoreRPC, address: str, amount: Any, comment: str, commen
     except InsufficientFunds:
         raise JSONRPCError(RPC_WALLET_INSUFFICIENT_FUNDS, "Insufficient funds") from None
     return {"txid": str(txid), "fee_reason": "Fallback fee"} if verbose else str(txid)
-
-
-from . import wallet_history  # noqa: E402,F401 - registers gettransaction, listtransactions, import* (split for size)
-
-__all__ = ["params"]
