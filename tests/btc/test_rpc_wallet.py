@@ -111,3 +111,19 @@ def test_estimatesmartfee_and_proxy_types(chain):
     assert p._call("estimatesmartfee", 6) == {"errors": ["Insufficient data or no feerate found"], "blocks": 0}
     txid = p.sendtoaddress(chain.wallet("bob").address, COIN)
     assert b2lx(txid) in chain.mempool
+
+
+def test_fundrawtransaction_pays_the_fee_rate_for_legacy_inputs(chain):
+    """Inputs are sized by kind: funding from a P2PKH coin still pays at least the wallet's 2 sat/vB."""
+    raw = raw_proxy(chain)
+    w = chain.wallet()
+    w.send(w.address_of("p2pkh"), 5 * COIN)
+    chain.mine()
+    chain.mine(101, to=chain.wallet("miner2").address)  # the coinbase stays the largest coin, so spend it first
+    w.send(chain.wallet("x").address, 50 * COIN - 5 * COIN - 10_000)  # leaves only the P2PKH coin and dust change
+    chain.mine()
+    funded = raw.fundrawtransaction(raw.createrawtransaction([], {chain.wallet("bob").address: 4}))
+    signed = raw.signrawtransactionwithwallet(funded["hex"])
+    (res,) = raw.testmempoolaccept([signed["hex"]])
+    assert res["allowed"] is True
+    assert res["fees"]["base"] * 100_000_000 * 1000 / res["vsize"] >= 2000  # sat/kvB

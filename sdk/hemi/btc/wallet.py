@@ -46,6 +46,7 @@ _INPUT_WEIGHT = {
     P2TR: 4 * 41 + (1 + 1 + 64),
 }
 
+INPUT_WEIGHT = _INPUT_WEIGHT  # public name for tools that size transactions the way the wallet does
 Destination = Union[str, bytes, "Wallet"]
 
 
@@ -102,6 +103,13 @@ class Wallet:
     def owns(self, address_or_script: Union[str, bytes]) -> bool:
         spk = address_or_script if isinstance(address_or_script, bytes) else address_to_script(address_or_script)
         return spk in self._by_spk
+
+    def kind_of(self, script_pubkey: bytes) -> str:
+        """The address kind of one of this wallet's scripts (``p2wpkh``, ``p2tr`` ...)."""
+        info = self._by_spk.get(bytes(script_pubkey))
+        if info is None:
+            raise HemiValueError("script does not belong to this wallet")
+        return info.kind
 
     @property
     def pubkey(self) -> bytes:

@@ -21,6 +21,7 @@ from bitcoin.core.serialize import SerializationError, VectorSerializer
 from hemi.btc.address import address_to_script
 from hemi.btc.interpreter import STANDARD_FLAGS
 from hemi.btc.verify import verify_input
+from hemi.btc.wallet import INPUT_WEIGHT
 from hemi.errors import HemiValueError, InsufficientFunds, InvalidAddressError, ScriptVerifyError
 from hemi.types import Txid
 
@@ -176,7 +177,8 @@ def _fundrawtransaction(rpc: CoreRPC, hexstring: str, options: Any, iswitness: A
         chosen = wallet._select(max(target, 0), None, weight, fee_rate) if target > 0 or not tx.vin else []
     except InsufficientFunds:
         chosen = []
-    in_weight = sum(4 * 41 + 110 for _ in chosen)
+    # worst-case weight of each chosen input, by its kind (the wallet's own estimates)
+    in_weight = sum(INPUT_WEIGHT[wallet.kind_of(u.script_pubkey)] for u in chosen)
     fee = math.ceil(math.ceil((weight + in_weight) / 4) * fee_rate)
     total = have + sum(u.value for u in chosen)
     if total < sum(o.nValue for o in tx.vout) + fee:
