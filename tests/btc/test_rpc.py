@@ -187,6 +187,8 @@ def test_sendrawtransaction_of_a_wallet_tx(funded: BitcoinChain, p, raw):
     mp = funded.mempool.get(txid)
     assert entry["vsize"] == mp.vsize and entry["weight"] == mp.weight and entry["wtxid"] == str(mp.wtxid)
     assert sats(entry["fees"]["base"]) == mp.fee and entry["depends"] == [] and entry["bip125-replaceable"] is True
+    # entry height and time: the chain's height and simulated clock when the tx came in
+    assert entry["height"] == funded.height and entry["time"] == funded.adjusted_time()
     info = raw.getmempoolinfo()
     assert info["size"] == 1 and info["bytes"] == mp.vsize and sats(info["total_fee"]) == mp.fee
     [block] = p.generatetoaddress(1, CBitcoinAddress(alice.address))
