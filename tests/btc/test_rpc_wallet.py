@@ -127,3 +127,23 @@ def test_fundrawtransaction_pays_the_fee_rate_for_legacy_inputs(chain):
     (res,) = raw.testmempoolaccept([signed["hex"]])
     assert res["allowed"] is True
     assert res["fees"]["base"] * 100_000_000 * 1000 / res["vsize"] >= 2000  # sat/kvB
+
+
+def test_python_bitcoinlib_proxy_wallet_helpers(chain):
+    """python-bitcoinlib's typed helpers parse the answers: listunspent, fundrawtransaction,
+    signrawtransactionwithwallet, sendrawtransaction, gettransaction."""
+    from bitcoin.core import CMutableTransaction, CTxOut
+    from bitcoin.wallet import CBitcoinAddress
+
+    p = proxy(chain)
+    (u,) = p.listunspent()
+    assert u["amount"] == 50 * COIN and str(u["address"]) == chain.wallet().address
+    assert u["outpoint"].n == 0 and u["scriptPubKey"] == chain.wallet().script_of()
+    bob = CBitcoinAddress(chain.wallet("bob").address)
+    unfunded = CMutableTransaction([], [CTxOut(3 * COIN, bob.to_scriptPubKey())])
+    funded = p.fundrawtransaction(unfunded)
+    assert funded["changepos"] == 1 and 0 < funded["fee"] < 100_000
+    signed = p.signrawtransactionwithwallet(funded["tx"])
+    assert signed["complete"] is True
+    txid = p.sendrawtransaction(signed["tx"])
+    assert p.gettransaction(txid)["confirmations"] == 0
