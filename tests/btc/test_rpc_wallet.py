@@ -31,6 +31,7 @@ def test_addresses_balance_and_send(chain):
     addr = str(p.getnewaddress())
     assert addr == chain.wallet().address and addr.startswith("bcrt1q")
     assert raw.getnewaddress("", "bech32m").startswith("bcrt1p")
+    assert str(p.getrawchangeaddress()) == addr  # one key: change goes to the same P2WPKH address
     assert rpc_error(raw.getnewaddress, "", "nope") == {"code": -5, "message": "Unknown address type 'nope'"}
     assert p.getbalance() == 50 * COIN  # one mature coinbase; python-bitcoinlib converts to sats
     bob = chain.wallet("bob")

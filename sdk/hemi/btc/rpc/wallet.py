@@ -1,6 +1,6 @@
 """Wallet RPCs (Bitcoin Core's ``src/wallet/rpc/``) over the chain's default test wallet, ``chain.wallet()``:
-getnewaddress, getbalance, listunspent, sendtoaddress, createrawtransaction, fundrawtransaction,
-signrawtransactionwithwallet, gettransaction, listtransactions, importaddress, importdescriptors.
+getnewaddress, getrawchangeaddress, getbalance, listunspent, sendtoaddress, createrawtransaction,
+fundrawtransaction, signrawtransactionwithwallet (history and descriptors: ``wallet_history``).
 
 Differences from Core, by design: the wallet has one deterministic key, so ``getnewaddress`` returns the same
 address for a given type every time; ``importaddress`` answers as a descriptor wallet does (Core 28's default:
@@ -48,6 +48,11 @@ def _getnewaddress(rpc: CoreRPC, label: str, address_type: str) -> str:
     if kind is None:
         raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, f"Unknown address type '{address_type}'")
     return _wallet(rpc).address_of(kind)
+
+
+@rpc_method("getrawchangeaddress", Arg("address_type", "str", "bech32"))
+def _getrawchangeaddress(rpc: CoreRPC, address_type: str) -> str:
+    return _getnewaddress(rpc, "", address_type)
 
 
 @rpc_method("getbalance", Arg("dummy", "str", "*"), Arg("minconf", "num", 0), Arg("include_watchonly", "bool", True),
