@@ -819,15 +819,15 @@ def _eth_sign(api: EthApi, address: Any, message: Any) -> str:
 @method("eth_signTypedData_v4", "eth_signTypedData")
 def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
     """EIP-712 signature by a dev account; ``typed`` is the object or its JSON text (as MetaMask sends it)."""
-    import json
-
     from eth_account import Account
     from eth_account.messages import encode_typed_data
+
+    from hemi.rpc.jsontext import loads  # the server's parser: UTF-8 only, nesting bounded (no stack overflow)
 
     key = _dev_key(api, address)
     if isinstance(typed, str):
         try:
-            typed = json.loads(typed)
+            typed = loads(typed)
         except ValueError as err:
             raise RPCError(-32602, f"invalid typed data: {err}") from None
     if not isinstance(typed, dict):
