@@ -14,6 +14,7 @@ from eth_utils import keccak, to_checksum_address
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, SnapshotError
 from hemi.hvm.engine import AccountOverride, EstimateFailed, TxRecord
+from hemi.rpc import validation
 
 Handler = Callable[..., Any]
 METHODS: dict[str, Handler] = {}
@@ -157,6 +158,10 @@ class EthApi:
             params = []
         if not isinstance(params, (list, tuple)):
             raise RPCError(-32602, "params must be an array")
+        try:
+            validation.check(self, name, params)
+        except validation.InvalidParams as err:
+            raise RPCError(-32602, str(err)) from None
         try:
             return fn(self, *params)
         except TypeError as err:
@@ -822,7 +827,7 @@ def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
     from eth_account import Account
     from eth_account.messages import encode_typed_data
 
-    from hemi.rpc.jsontext import loads  # the server's parser: UTF-8 only, nesting bounded (no stack overflow)
+    from hemi.jsontext import loads  # the server's parser: UTF-8 only, nesting bounded (no stack overflow)
 
     key = _dev_key(api, address)
     if isinstance(typed, str):

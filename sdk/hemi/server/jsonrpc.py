@@ -19,7 +19,7 @@ import orjson
 from hemi.errors import HemiError
 from hemi.hvm.deadline import CallTimeout
 from hemi.rpc.eth import EthApi, RPCError
-from hemi.rpc.jsontext import MAX_DEPTH, JSONParseError, loads
+from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
 
 from .caps import Caps
 from .limits import Limits

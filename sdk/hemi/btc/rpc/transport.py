@@ -13,7 +13,7 @@ import http.client
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Union
 
 from hemi.btc.chain import BitcoinChain
-from hemi.rpc.jsontext import JSONParseError, loads
+from hemi.jsontext import JSONParseError, loads
 
 from .encoding import dumps
 from .errors import RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, JSONRPCError
