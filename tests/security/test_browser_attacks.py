@@ -2,8 +2,8 @@
 Host), look-alike origins, simple (text/plain) POSTs, preflights, WebSocket upgrades. Each is refused before any
 dispatch, with the chain unchanged; scripts (no Origin) and local dapps (loopback origins) keep working.
 Anchors: geth's --http.vhosts (default localhost) and --http.corsdomain / --ws.origins (default: none), anvil's
---allow-origin; ethereum/go-ethereum node/rpcstack.go (virtualHostHandler, 403 "invalid host specified"; 415 for
-other content types)."""
+--allow-origin; ethereum/go-ethereum node/rpcstack.go (virtualHostHandler: 403 for a Host not allowed) and
+rpc/http.go (validateRequest: 415 for other content types)."""
 
 from __future__ import annotations
 

@@ -24,6 +24,8 @@ _CALLS = ("eth_call", "eth_estimateGas", "eth_createAccessList")
 _MINE = ("evm_mine", "anvil_mine", "hardhat_mine")
 _NEW_FILTER = ("eth_newFilter", "eth_newBlockFilter", "eth_newPendingTransactionFilter")
 _POLL_FILTER = ("eth_getFilterChanges", "eth_getFilterLogs")
+CAPPED = frozenset((*_CALLS, *_MINE, *_NEW_FILTER, *_POLL_FILTER, "eth_uninstallFilter", "hemi_mineBitcoin",
+                    "hemi_reorgBitcoin", "evm_snapshot", "anvil_snapshot"))  # the methods Caps looks at
 
 
 class Caps:

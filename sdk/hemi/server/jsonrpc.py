@@ -21,7 +21,7 @@ from hemi.hvm.deadline import CallTimeout
 from hemi.rpc.eth import EthApi, RPCError
 from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
 
-from .caps import Caps
+from .caps import CAPPED, Caps
 from .limits import Limits
 
 log = logging.getLogger("hemi.server")
@@ -85,7 +85,7 @@ class Dispatcher:
                 reply = self.handle_obj(item, extra)
                 if reply is None:
                     continue
-                encoded = dumps(reply)
+                encoded = self._encode(reply)
                 size += len(encoded) + 1
                 if size > self.limits.max_response:  # geth's answer: the rest of the batch is not run
                     replies.append(dumps(error_obj(
@@ -96,7 +96,16 @@ class Dispatcher:
                 replies.append(encoded)
             return b"[" + b",".join(replies) + b"]" if replies else None
         reply = self.handle_obj(request, extra)
-        return None if reply is None else dumps(reply)
+        return None if reply is None else self._encode(reply)
+
+    @staticmethod
+    def _encode(reply: dict) -> bytes:
+        """A reply's bytes; a result that is not JSON is our bug, reported as -32603 for that request alone."""
+        try:
+            return dumps(reply)
+        except (TypeError, ValueError) as err:
+            log.error("reply to id %r is not JSON: %s", reply.get("id"), err)
+            return dumps(error_obj(INTERNAL_ERROR, f"internal error: the result is not JSON ({err})", reply.get("id")))
 
     def handle_obj(self, obj: Any, extra: Optional[dict[str, Extra]] = None) -> Optional[dict]:
         """One request object -> its reply (None for a valid notification)."""
@@ -129,10 +138,11 @@ class Dispatcher:
             try:
                 if extra and name in extra:
                     return extra[name](params)
+                if name not in CAPPED:
+                    return self.api.request(name, params)
                 with self.caps.check(name, params):
                     result = self.api.request(name, params)
                 self.caps.after(name, params, result)
-                dumps(result)  # a non-JSON result is our bug: report it here, not as a broken reply
                 return result
             except RPCError:
                 raise
