@@ -50,8 +50,8 @@ def build_eth_app(server: "DevchainServer") -> web.Application:
     policy = server.policy
 
     def eth_guard(request: web.Request) -> web.StreamResponse | None:
-        """The Host, then the Origin rule (403), and preflights; None: go on. A plain function called first by each
-        handler rather than an aiohttp middleware: the same check at a third of the per-request cost."""
+        """The Host, then the Origin rule (403), and preflights; None: go on. Called first by each handler, before
+        the body is read."""
         host = request.headers.get(hdrs.HOST)
         if not policy.host_allowed(host):
             return _refuse(403, f"invalid host {host!r}: not in the allowed hosts (hemi devchain --allow-host)")

@@ -88,6 +88,7 @@ class DevchainServer:
             else random_credentials()
         self.cookie_dir = None if cookie_dir is None else Path(cookie_dir)
         self.cookie_path: Optional[Path] = None
+        self._made_cookie_dir = False
         self.dev = dev
         self.host = host
         self.limits = limits
@@ -255,6 +256,7 @@ class DevchainServer:
         if directory is None or self.btc_port is None:
             return None
         self.cookie_dir = Path(directory)
+        self._made_cookie_dir = not self.cookie_dir.exists()
         self.cookie_path = write_cookie(self.cookie_dir, self.btc_credentials)
         return self.cookie_path
 
@@ -288,6 +290,11 @@ class DevchainServer:
             t.join(timeout=5)
         self._threads.clear()
         remove_cookie(self.cookie_path)
+        if self.cookie_path is not None and self._made_cookie_dir:  # leave the disk as it was found
+            try:
+                self.cookie_path.parent.rmdir()
+            except OSError:  # not empty: something else lives there now
+                pass
         self.cookie_path = None
 
     def __enter__(self) -> "DevchainServer":

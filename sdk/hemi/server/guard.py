@@ -81,8 +81,9 @@ class AccessPolicy:
         self.hosts, self.origins = tuple(hosts), tuple(origins)
         self._any_host = "*" in hosts
         self._hosts = {bracketed(h) for h in (*LOOPBACK_NAMES, self.bound_host, *hosts) if h and h != "*"}
-        self._hosts.discard("0.0.0.0")  # binding every interface does not make "0.0.0.0" a name to be reached by
-        self._hosts.discard("[::]")
+        if self._hosts & {"0.0.0.0", "[::]", ""}:  # every interface: the names this machine is reached by
+            self._hosts -= {"0.0.0.0", "[::]", ""}
+            self._hosts |= _machine_names()
         self._any_origin = "*" in origins
         self._origins_any_port = {(s, h) for s in ("http", "https") for h in LOOPBACK_NAMES}
         self._origins_exact: set[str] = set()
@@ -145,6 +146,20 @@ class AccessPolicy:
     def preflight_headers(self, origin: Optional[str]) -> dict[str, str]:
         return {**self.cors_headers(origin), "Access-Control-Allow-Methods": ALLOWED_METHODS,
                 "Access-Control-Allow-Headers": ALLOWED_HEADERS, "Access-Control-Max-Age": "600"}
+
+
+def _machine_names() -> set[str]:
+    """This machine's host name and the addresses it resolves to (for a server bound to every interface)."""
+    import socket
+
+    names = set()
+    try:
+        hostname = socket.gethostname()
+        names.add(hostname.lower())
+        names.update(bracketed(a) for a in socket.gethostbyname_ex(hostname)[2])
+    except OSError:
+        pass
+    return names
 
 
 def _split_origin(origin: str) -> Optional[tuple[str, str, Optional[int]]]:
