@@ -11,10 +11,12 @@ of ``eth_signTypedData_v4``, as MetaMask sends it) all go through :func:`loads`,
   the whole server) on a body of ``[[[[...`` long before any ``RecursionError``;
 - no regular expression ever runs over a body (a backtracking pattern over 40 KB froze the old server for seconds).
 
-``loads(..., decimals=True)`` keeps fractional numbers exact as :class:`~decimal.Decimal`, for Bitcoin amounts: the
-text is first checked by orjson (depth, encoding, syntax), then read by the standard parser with ``parse_float`` —
-safe now that the depth is known to be at most 1024. Integers past 64 bits become floats under orjson, so the
-standard parser also reads any body that has one (a rare case: Ethereum quantities travel as hex strings).
+Numbers: integers within 64 bits are exact ``int``; larger integers and fractions become ``float`` (as in
+JavaScript, which every Ethereum client library is written for: Ethereum quantities travel as hex strings, and a
+float is refused wherever a quantity is expected). ``loads(..., decimals=True)`` keeps numbers exact instead
+(fractions as :class:`~decimal.Decimal`, big integers as ``int``), for Bitcoin amounts: the text is first checked by
+orjson (depth, encoding, syntax), then read by the standard parser with ``parse_float=Decimal`` — safe now that the
+depth is known to be at most 1024.
 """
 
 from __future__ import annotations
@@ -45,9 +47,8 @@ def loads(text: Union[bytes, bytearray, memoryview, str], *, decimals: bool = Fa
         value = orjson.loads(text)
     except orjson.JSONDecodeError as err:
         raise JSONParseError(_reason(err)) from None
-    if decimals or _has_float(value):
-        # orjson reads integers past 64 bits and decimals as binary floats: re-read exactly (depth known <= 1024)
-        return json.loads(bytes(text), parse_float=Decimal if decimals else float)
+    if decimals:  # re-read exactly (the depth is known to be at most 1024 now)
+        return json.loads(bytes(text), parse_float=Decimal)
     return value
 
 
@@ -56,17 +57,3 @@ def _reason(err: orjson.JSONDecodeError) -> str:
     if "recursion" in msg or "depth" in msg:
         return f"JSON nested deeper than {MAX_DEPTH} levels"
     return msg
-
-
-def _has_float(value: Any) -> bool:
-    """True if a parsed value holds a float anywhere (iterative: the value may be 1024 levels deep)."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, float):
-            return True
-        if isinstance(v, dict):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    return False

@@ -33,6 +33,8 @@ def _quantity(value: Any, name: str) -> int:
         raise InvalidParams(f"invalid {name}: expected a number, got {value!r}")
     if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer() and value >= 2**64:  # a JSON integer past 64 bits (parsed as
+        return int(value)  # a float, as JavaScript reads it): large enough to be refused by the caller's range check
     if isinstance(value, str) and value[:2] in ("0x", "0X"):
         try:
             return int(value, 16)

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hemi.server")
 DRAIN_LIMIT = 64 * 1024 * 1024  # oversized bodies up to this are read and dropped after the 413
+BODY_TIMEOUT = 120.0  # seconds to receive a promised body (geth's HTTP read timeout is 30 s; 120 s was the old idle
+# timeout here)
 AUTH_FAILURE_DELAY = 0.25  # seconds before a 401, as bitcoind (slows password guessing)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -144,7 +146,14 @@ async def _read_body(request: web.Request, limit: int, too_large: bytes) -> byte
         resp = web.Response(status=413, body=too_large, content_type="application/json")
         resp.force_close()
         return resp
-    return await request.read()
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            return await request.read()
+    except TimeoutError:  # a client that promised a body and stalls holds only its own connection, and not forever
+        resp = web.Response(status=408, body=dumps(error_obj(INVALID_REQUEST, "request body not received in time")),
+                            content_type="application/json")
+        resp.force_close()
+        return resp
 
 
 def build_btc_app(server: "DevchainServer") -> web.Application:
