@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 
@@ -36,7 +36,6 @@ DRAIN_LIMIT = 64 * 1024 * 1024  # oversized bodies up to this are read and dropp
 BODY_TIMEOUT = 120.0  # seconds to receive a promised body (geth's HTTP read timeout is 30 s; 120 s was the old idle
 # timeout here)
 AUTH_FAILURE_DELAY = 0.25  # seconds before a 401, as bitcoind (slows password guessing)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _json(status: int, obj: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -146,6 +145,8 @@ async def _read_body(request: web.Request, limit: int, too_large: bytes) -> byte
         resp = web.Response(status=413, body=too_large, content_type="application/json")
         resp.force_close()
         return resp
+    if request.content.is_eof():  # the usual case: the whole body came with the headers (no timer needed)
+        return await request.read()
     try:
         async with asyncio.timeout(BODY_TIMEOUT):
             return await request.read()
