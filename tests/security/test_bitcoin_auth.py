@@ -78,3 +78,12 @@ def test_in_process_transport_needs_no_credentials(server):
     from hemi.btc.rpc import proxy
 
     assert proxy(server.dev.btc).getblockcount() == server.dev.btc.height
+
+
+def test_bitcoin_port_refuses_a_rebound_host_even_with_credentials(server):
+    before = chain_state(server)
+    address = server.dev.btc.wallet("alice").address
+    body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": "generatetoaddress", "params": [1, address]}).encode()
+    status, _, _ = request(server.btc_port, "POST", body, {"Host": "attacker.example:18443",
+                                                           "Authorization": basic(*server.btc_credentials)})
+    assert status == 403 and chain_state(server) == before
