@@ -275,13 +275,13 @@ async def serve_websocket(server: "DevchainServer", request: web.Request) -> web
         return web.json_response({"error": f"too many WebSocket connections ({server.limits.max_ws_connections}, "
                                            f"hemi devchain --max-ws-connections)"}, status=503)
     ws = web.WebSocketResponse(max_msg_size=server.limits.max_body, autoping=True, heartbeat=None)
-    await ws.prepare(request)
     session = Session(server, ws, asyncio.get_running_loop())
-    server._sessions.add(session)
+    server._sessions.add(session)  # counted before the handshake yields to the loop: the cap cannot be overrun
     try:
+        await ws.prepare(request)
         await session.run()
     finally:
         server._sessions.discard(session)
-        if not ws.closed:
+        if ws.prepared and not ws.closed:
             await ws.close()
     return ws
