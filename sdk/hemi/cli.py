@@ -10,6 +10,8 @@ from typing import Any, Optional
 import click
 from click.core import ParameterSource
 
+from hemi.server.cli_options import security_options
+
 BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 
 
@@ -64,17 +66,19 @@ def demo(seed: int) -> None:
 @click.option("--state-interval", default=5.0, show_default=True, type=click.FloatRange(min=0),
               help="With --state: save every N seconds (a kill -9 loses at most that much); 0: only on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
+@security_options
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              balance: int, mnemonic: Optional[str], seed: int, block_time: Optional[float],
              btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, hvm_header_n: Optional[str],
              hvm_genesis_btc_height: int, finality_rpc: str, state_file: Optional[str], state_interval: float,
-             quiet: bool) -> None:
+             quiet: bool, **security: Any) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
     from hemi.errors import HemiError
     from hemi.node.devchain import Devchain
     from hemi.server import DEFAULT_HOST, DevchainServer
+    from hemi.server.cli_options import cookie_dir, server_kwargs
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
                               "hvm_profile": hvm_profile, "hvm_header_n": hvm_header_n,
@@ -101,7 +105,7 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             dev = Devchain(seed=seed, **config)
         server = DevchainServer(dev, host=host or DEFAULT_HOST, port=port,
                                 btc_port=None if no_btc_rpc else btc_port, allow_remote=host is not None,
-                                block_time=block_time, btc_block_time=btc_block_time)
+                                block_time=block_time, btc_block_time=btc_block_time, **server_kwargs(security))
         saver = None
         if state_file:  # saved once before serving: an unwritable path fails here, not at the first save
             from hemi.node.state.autosave import Autosaver
@@ -109,6 +113,7 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             saver = Autosaver(dev, state_file, interval=state_interval, lock=server.lock)
             saver.save()
         server.start()
+        server.write_cookie(cookie_dir(security, server.btc_port))
         if saver is not None:
             saver.start()
     except OSError as err:
@@ -150,6 +155,7 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
 
     from hemi.node.devchain import HBK_ADDRESS
     from hemi.server import is_loopback
+    from hemi.server.cli_options import banner_lines
 
     console = Console(highlight=False, soft_wrap=True)
     cfg = dev.config
@@ -200,7 +206,9 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
     console.print(f"          WebSocket {server.ws_url}")
     console.print(f"          BFG       {server.url}/v2/keystonefinality/<abrevHash>")
     if server.btc_url:
-        console.print(f"          Bitcoin   {server.btc_url}  (port {server.btc_port}; any user/password)")
+        console.print(f"          Bitcoin   {server.btc_url}")
+    for line in banner_lines(server):
+        console.print(line)
     if not is_loopback(server.host):
         console.print(f"[bold red]Warning:[/bold red] bound to {server.host}: anyone who can reach it can spend the "
                       f"dev accounts and replace the chain (anvil_loadState).")

@@ -14,6 +14,7 @@ from eth_utils import keccak, to_checksum_address
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, SnapshotError
 from hemi.hvm.engine import AccountOverride, EstimateFailed, TxRecord
+from hemi.rpc import validation
 
 Handler = Callable[..., Any]
 METHODS: dict[str, Handler] = {}
@@ -157,6 +158,10 @@ class EthApi:
             params = []
         if not isinstance(params, (list, tuple)):
             raise RPCError(-32602, "params must be an array")
+        try:
+            validation.check(self, name, params)
+        except validation.InvalidParams as err:
+            raise RPCError(-32602, str(err)) from None
         try:
             return fn(self, *params)
         except TypeError as err:
@@ -823,15 +828,15 @@ def _eth_sign(api: EthApi, address: Any, message: Any) -> str:
 @method("eth_signTypedData_v4", "eth_signTypedData")
 def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
     """EIP-712 signature by a dev account; ``typed`` is the object or its JSON text (as MetaMask sends it)."""
-    import json
-
     from eth_account import Account
     from eth_account.messages import encode_typed_data
+
+    from hemi.jsontext import loads  # the server's parser: UTF-8 only, nesting bounded (no stack overflow)
 
     key = _dev_key(api, address)
     if isinstance(typed, str):
         try:
-            typed = json.loads(typed)
+            typed = loads(typed)
         except ValueError as err:
             raise RPCError(-32602, f"invalid typed data: {err}") from None
     if not isinstance(typed, dict):
