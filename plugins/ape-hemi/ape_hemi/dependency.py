@@ -39,12 +39,12 @@ class HemiSdkDependency(LocalDependency):
     @classmethod
     def _installed_package(cls, model: Any) -> Any:
         # deferred: hemi is only needed when a project declares this dependency
-        from hemi.compiler.solidity_sources import contracts_root
+        from hemi.compiler import hemi_contracts_root
 
         model = dict(model)
         model.setdefault("name", "hemi")
         model.setdefault("version", _hemi_version())
-        model["local"] = str(contracts_root().parent)
+        model["local"] = str(hemi_contracts_root().parent)
         override = dict(model.get("config_override") or {})
         override.setdefault("contracts_folder", "contracts")
         model["config_override"] = override

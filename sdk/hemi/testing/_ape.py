@@ -5,7 +5,7 @@ too whenever eth-ape is installed. It connects one provider for the session (``-
 ecosystem's default network: ``ethereum:local`` unless ape-config.yaml says ``default_ecosystem: hemi``) in its
 ``pytest_collection_finish`` and isolates every test with a snapshot of that provider. For hemi's fixtures to be
 views of that one chain, the provider has to be ape-hemi's ``hemi:local`` (``HemiDevchainProvider``), whose
-``devchain`` attribute is the :class:`hemi.Devchain` it runs and whose snapshots hold both chains.
+``devchain`` property is the :class:`hemi.Devchain` it runs and whose snapshots hold both chains.
 
 So, when some collected test uses a hemi fixture:
 
@@ -66,9 +66,9 @@ def connected_devchain() -> tuple[Any, Optional[str]]:
     if not ape_hemi_installed():
         return None, (f"ape's network is {_choice(provider)} and the ape-hemi plugin is not installed "
                       f"(pip install ape-hemi, or the repository's plugins/ape-hemi)")
-    from ape_hemi.provider import HemiDevchainProvider
-
-    if not isinstance(provider, HemiDevchainProvider):
+    # ape-hemi's hemi:local provider, recognised by its network and its `devchain` (hemi never imports ape_hemi)
+    network = provider.network
+    if not (network.ecosystem.name == "hemi" and network.is_local and hasattr(type(provider), "devchain")):
         return None, (f"ape's network is {_choice(provider)}, not {HEMI_LOCAL}: the hemi fixtures run on ape's "
                       f"chain, so run with --network {HEMI_LOCAL} (or set `default_ecosystem: hemi` in "
                       f"ape-config.yaml)")
