@@ -6,6 +6,8 @@ fixtures skip and a summary line that ``-q`` keeps says why. Each run is a subpr
 from __future__ import annotations
 
 import importlib.util
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,12 +46,18 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
                                          "-p", "no:randomly", *args)
 
 
-def test_plain_pytest_with_ape_installed_runs_hemi_fixtures_on_apes_chain(pytester):
+def test_plain_pytest_and_ape_test_without_network_run_hemi_fixtures_on_apes_chain(pytester):
+    """Used to be: plain pytest had no hemi fixtures (the plugin stood down, silently under -q), and `ape test`
+    without --network crashed on `'LocalProvider' object has no attribute 'devchain'`."""
     pytester.makepyfile(ONE_CHAIN_TESTS)
     result = run(pytester)
     result.assert_outcomes(passed=3)
     # the network was chosen for the user (no --network, no default_ecosystem: hemi): said under -q
     result.stdout.fnmatch_lines(["hemi: ape's network for this run is hemi:local (tests use hemi fixtures*"])
+    ape = pytester.run(str(Path(sys.executable).with_name("ape")), "test", "-q", "-p", "no:cacheprovider",
+                       "-p", "no:hypothesispytest", "-p", "no:randomly")
+    ape.assert_outcomes(passed=3)
+    assert "AttributeError" not in ape.stdout.str()
 
 
 def test_default_ecosystem_hemi_needs_no_option_and_the_old_forcing_option_still_gives_one_chain(pytester):
