@@ -150,3 +150,23 @@ def _fake_solc(path: Path) -> Path:
                     f'echo "Version: {DEFAULT_SOLC_VERSION}+commit.7893614a.Linux.g++"\n')
     path.chmod(0o755)
     return path
+
+
+def test_foundry_builds_a_project_with_the_printed_remapping(tmp_path: Path, solc_path: Path):
+    """forge reads remappings.txt (``@hemi/=<folder>/``), as `hemi remappings >> remappings.txt` writes it."""
+    from hemi._npm import find_foundry_binary
+    from hemi.compiler import cache_root
+
+    forge = find_foundry_binary(cache_root() / "forge", "forge")
+    if forge is None:
+        pytest.skip("no forge in hemi-sdk's cache (npm @foundry-rs/forge)")
+    if solcjs.is_hemi_launcher(solc_path):
+        pytest.skip("forge is given a native solc here; the solcjs launcher is not what forge is tested with")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "Reader.sol").write_text(READER)
+    (tmp_path / "remappings.txt").write_text(remapping() + "\n")
+    proc = subprocess.run([str(forge), "build", "--offline", "--use", str(solc_path)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = tmp_path / "out"
+    assert (out / "Reader.sol" / "Reader.json").is_file() and (out / "IBitcoinKit.sol" / "IBitcoinKit.json").is_file()
