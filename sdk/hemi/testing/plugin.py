@@ -6,11 +6,13 @@ own process), and each test runs inside ``with dev.anchor():`` so whatever it do
 afterwards.
 
 Fixtures (function scope, all views of the same isolated session devchain): ``devchain``, ``w3``, ``btc``,
-``bitcoin_kit``, ``tunnel``, and ``accounts`` when ape is not running the session; plus ``devchain_session`` (session scope, not isolated: for module-scoped set-up;
-what is done through it stays) and ``btc_reorg_depth`` (from the ``btc_reorg`` marker).
+``bitcoin_kit``, ``tunnel``, and ``accounts`` when ape is not running the session; plus ``devchain_session``
+(session scope, not isolated: for module-scoped set-up; what is done through it stays) and ``btc_reorg_depth``
+(from the ``btc_reorg`` marker).
 
 Options: ``--hemi-seed N`` / ini ``hemi_seed`` (default 0); ini ``hemi_devchain_config``: ``key=value`` lines of
-:class:`~hemi.node.devchain.DevchainConfig` fields; ini ``hemi_fixtures``: ``auto`` (default) or ``on`` (the same: registered), or ``off``.
+:class:`~hemi.node.devchain.DevchainConfig` fields; ini ``hemi_fixtures``: ``auto`` (default) or ``on`` (the same:
+registered), or ``off``.
 
 Markers: ``@pytest.mark.btc_reorg(depths=(1, 3, 6))`` runs the test once per Bitcoin reorg depth, passing it as
 ``btc_reorg_depth``; ``@pytest.mark.hemi(seed=..., **config)`` gives the test a devchain with that configuration
