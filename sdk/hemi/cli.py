@@ -238,5 +238,13 @@ def compile_cmd(paths: tuple[str, ...], solc_version: Optional[str], no_cache: b
         click.echo(f"{qualified}  ({size} bytes runtime)")
 
 
+@main.command()
+def remappings() -> None:
+    """Print the import remapping of the Solidity shipped with hemi-sdk (for Foundry's remappings.txt or solc)."""
+    from hemi.compiler.solidity_sources import remapping
+
+    click.echo(remapping())
+
+
 if __name__ == "__main__":
     main()

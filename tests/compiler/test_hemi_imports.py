@@ -1,5 +1,5 @@
 """Users import hemi-sdk's shipped interfaces as ``@hemi/hbk/IBitcoinKit.sol``: with hemi.compiler (no setting), with
-plain solc through ``python -m hemi.compiler.remapping``, and the contract then reads the devchain's Bitcoin chain."""
+plain solc and Foundry through ``hemi remappings``, and the contract then reads the devchain's Bitcoin chain."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hemi.compiler import build_shipped, compile, shipped
+from hemi.compiler import compile
+from hemi.compiler.solidity_sources import contracts_root, remapping
 from hemi.node.devchain import HBK_ADDRESS, Devchain
 
 DAPP = """// SPDX-License-Identifier: MIT
@@ -27,26 +28,6 @@ contract Dapp {
     }
 }
 """ % HBK_ADDRESS
-
-
-def test_shipped_interfaces_are_verbatim_copies_of_the_sources():
-    assert build_shipped.solidity_differences() == []
-    for rel in shipped.SOLIDITY_SOURCES:
-        assert (shipped.SOLIDITY_DIR / rel).read_bytes() == (build_shipped.CONTRACTS_DIR / rel).read_bytes()
-    assert shipped.solidity_source("@hemi/../node/devchain.py") is None
-    assert shipped.solidity_source("@hemi/hbk/BitcoinKit.sol") is None  # implementations are not shipped as source
-
-
-def test_check_reports_a_stale_interface_copy(cache_dir, tmp_path):
-    out = tmp_path / "solidity"
-    assert sorted(build_shipped.write_solidity(out_dir=out)) == sorted(
-        f"solidity/{rel} is missing" for rel in shipped.SOLIDITY_SOURCES)
-    (out / "hbk" / "IBitcoinKit.sol").write_text("// edited\n")
-    (out / "hbk" / "Old.sol").write_text("// stale\n")
-    assert build_shipped.solidity_differences(out_dir=out) == [
-        "solidity/hbk/IBitcoinKit.sol is out of date", "solidity/hbk/Old.sol is not shipped any more"]
-    build_shipped.write_solidity(out_dir=out)
-    assert build_shipped.solidity_differences(out_dir=out) == []
 
 
 def test_hemi_compiler_resolves_hemi_imports_and_the_dapp_reads_bitcoin(cache_dir):
@@ -67,19 +48,19 @@ def test_hemi_compiler_resolves_hemi_imports_and_the_dapp_reads_bitcoin(cache_di
 
 
 def test_plain_solc_with_the_printed_remapping(solc_path, tmp_path):
-    remap = subprocess.run([sys.executable, "-m", "hemi.compiler.remapping"], capture_output=True, text=True,
+    remap = subprocess.run([sys.executable, "-m", "hemi.cli", "remappings"], capture_output=True, text=True,
                            check=True).stdout.strip()
-    assert remap == f"@hemi/={shipped.SOLIDITY_DIR.as_posix()}/"
+    assert remap == remapping() == f"@hemi/={contracts_root().as_posix()}/"
     (tmp_path / "Dapp.sol").write_text(DAPP)
     proc = subprocess.run([str(solc_path), remap, "--base-path", str(tmp_path), "--allow-paths",
-                           str(shipped.SOLIDITY_DIR), "--combined-json", "abi", str(tmp_path / "Dapp.sol")],
+                           f"{contracts_root()},{(contracts_root() / 'hbk').resolve().parent}", "--combined-json", "abi", str(tmp_path / "Dapp.sol")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     contracts = json.loads(proc.stdout)["contracts"]
     (abi,) = [c["abi"] for name, c in contracts.items() if name.endswith(":Dapp")]
     assert [f["name"] for f in abi] == ["firstOutput"]
     assert any(name.endswith("IBitcoinKit.sol:IBitcoinKit") for name in contracts)
-    assert Path(shipped.SOLIDITY_DIR / "hbk" / "IBitcoinKit.sol").is_file()
+    assert (contracts_root() / "hbk" / "IBitcoinKit.sol").is_file()
 
 
 def test_foundry_builds_with_the_printed_remapping(solc_path, tmp_path):
@@ -96,7 +77,7 @@ def test_foundry_builds_with_the_printed_remapping(solc_path, tmp_path):
         pytest.skip(f"forge unavailable: {exc}")
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "Dapp.sol").write_text(DAPP)
-    (tmp_path / "remappings.txt").write_text(shipped.remapping() + "\n")
+    (tmp_path / "remappings.txt").write_text(remapping() + "\n")
     (tmp_path / "foundry.toml").write_text(
         f'[profile.default]\nsrc = "src"\nout = "out"\nsolc = "{solc_path.as_posix()}"\noffline = true\n')
     proc = subprocess.run([str(forge), "build"], cwd=tmp_path, capture_output=True, text=True, timeout=300)

@@ -4,8 +4,11 @@ import, so the standard-JSON input holds all source text and the cache key cover
 Import paths are turned into source unit names the way solc does it: ``./`` and ``../`` paths are taken relative to
 the importing unit (``..`` above the top is dropped), other paths are used as written, and remappings
 (``[context:]prefix=target``, longest context then longest prefix wins) are applied afterwards. A unit not given
-directly is read from ``<base_path>/<unit name>`` (or the absolute path the name is), and a ``@hemi/...`` unit not
-found there from the interfaces shipped with hemi-sdk (:mod:`hemi.compiler.shipped`).
+directly is read from ``<base_path>/<unit name>`` (or the absolute path the name is).
+
+An import of ``@hemi/...`` that neither a remapping nor the base path resolves names a source shipped in the hemi
+package (:mod:`hemi.compiler.solidity_sources`); the unit keeps its ``@hemi/...`` name, so artifacts and cache keys
+do not depend on where hemi-sdk is installed.
 
 Files are named by their path relative to the base path. Unless one is given, that is the deepest directory holding
 all given paths, widened to a parent directory when a relative import (``../lib/X.sol``) reaches a file above it, so
@@ -19,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hemi.compiler.shipped import solidity_source
+from hemi.compiler.solidity_sources import PREFIX, shipped_path
 from hemi.errors import HemiLookupError, HemiValueError
 
 PathLike = str | os.PathLike[str]
@@ -195,12 +198,10 @@ def _close(
             if name in sources or name in unresolved:
                 continue
             candidate = Path(name) if Path(name).is_absolute() else (base / name if base is not None else None)
-            shipped_text = solidity_source(name)
+            if (candidate is None or not candidate.is_file()) and name.startswith(PREFIX):
+                candidate = shipped_path(name)  # `@hemi/...`: the Solidity shipped inside the hemi package
             if candidate is not None and candidate.is_file():
                 sources[name] = _read(candidate)
-                pending.append(name)
-            elif shipped_text is not None:  # "@hemi/hbk/IBitcoinKit.sol": hemi-sdk's own interfaces, same unit name
-                sources[name] = shipped_text  # on every machine, so bytecode metadata does not depend on the install
                 pending.append(name)
             else:
                 unresolved.append(name)
