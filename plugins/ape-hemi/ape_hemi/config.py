@@ -43,7 +43,7 @@ DEVCHAIN_SETTINGS = (
     "seed", "chain_id", "hvm_profile", "hvm_header_n", "hvm_genesis_btc_height", "max_btc_headers_per_block",
     "hvm_indexer_lag", "block_time",
     "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "predeploy_tunnel",
-    "keystone_interval", "superfinality_threshold", "pop_default_miner", "pop_auto_fund",
+    "keystone_interval", "superfinality_threshold", "finality_rpc", "pop_default_miner", "pop_auto_fund",
 )
 
 
@@ -65,8 +65,9 @@ class HemiConfig(BaseEthereumConfig):
     """Chain id of the local devchain; anvil's, deliberately not Hemi mainnet's (43111) or testnet's (743111)."""
 
     hvm_profile: Literal["deployed", "hvmphase0"] = "deployed"
-    """Byte layout of the hVM precompiles: ``deployed`` is the newest op-geth (what Hemi runs), with 0x45's pinned
-    always-empty quirk; ``hvmphase0`` the Oct-2024 0x42 layout that Hemi's published BitcoinKit.sol parses."""
+    """Byte layout of the hVM precompiles and the hBK predeployed: ``deployed`` the newest op-geth layout (what Hemi
+    runs; 0x45 always empty) with the hBK ABI hemi-viem calls; ``hvmphase0`` the Oct-2024 0x42 layout with the
+    published hBK."""
 
     hvm_header_n: Optional[Literal["empty", "fixed"]] = None
     """0x45 btcHeaderN: ``empty`` as every heminetwork release v1.0.0-v2.0.0 behaves, ``fixed`` as heminetwork main
@@ -108,6 +109,9 @@ class HemiConfig(BaseEthereumConfig):
 
     superfinality_threshold: int = 10
     """Effective Bitcoin confirmations of a keystone at which its blocks are superfinal (Hemi's BFG v2: 10)."""
+
+    finality_rpc: Literal["v2", "v1"] = "v2"
+    """How optimism_btcFinalityByBlockHash answers: the newest op-node's BFG v2 object, or the v1 list."""
 
     pop_default_miner: bool = True
     """Start with one Proof-of-Proof miner that publishes every keystone to Bitcoin at once."""
