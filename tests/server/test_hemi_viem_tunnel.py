@@ -17,8 +17,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from eth_abi import decode
-from web3 import Web3
 
 from hemi.btc import COIN
 from hemi.compiler import shipped

@@ -1,8 +1,8 @@
 """The devchain's Bitcoin tunnel (``dev.tunnel``): BTC in as hemiBTC, hemiBTC out as BTC, and the books.
 
 The contracts (``contracts/tunnel/``, predeployed in genesis by :mod:`hemi.node.tunnel_genesis`) make every check
-on-chain through hBK, as Hemi's do (hemi-protocol.md §3.1); this module drives both chains the way a user, the
-portal and the vault operator would:
+on-chain through hBK, as Hemi's do (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol; docs/tunnel.md); this
+module drives both chains the way a user, the portal and the vault operator would:
 
 - :meth:`Tunnel.deposit` builds and broadcasts the real Bitcoin deposit: an output paying the vault's custody
   script and an ``OP_RETURN`` naming the EVM recipient (20 raw bytes ``6a 14 <addr>``, or 40 ASCII hex characters
@@ -35,7 +35,8 @@ from hemi.errors import (BelowMinimumError, DepositNotFound, DustOutputError, He
                          OperatorError, TunnelError, TunnelRevert, TunnelValueError,
                          UnknownTransactionError, UnknownWithdrawalError, WithdrawalQueueFull)
 from hemi.node.tunnel_genesis import (GLOBAL_CONFIG_ADDRESS, HEMI_BTC_ADDRESS, MAX_WITHDRAWAL_QUEUE_SIZE,
-                                      MAX_WITHDRAWAL_SCRIPT_LENGTH, STATUS_NAMES, VAULT_STATE_ADDRESS, MIN_BITCOIN_CONFIRMATIONS,
+                                      MAX_WITHDRAWAL_SCRIPT_LENGTH, MIN_BITCOIN_CONFIRMATIONS, STATUS_NAMES,
+                                      VAULT_STATE_ADDRESS,
                                       MIN_WITHDRAWAL_SCRIPT_LENGTH, MINIMUM_DEPOSIT_SATS, MINIMUM_WITHDRAWAL_SATS,
                                       OPERATOR_WALLET, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_INDEX,
                                       WITHDRAWAL_GRACE_PERIOD_SECONDS, custody_script)
@@ -132,6 +133,14 @@ class Tunnel:
     def deposit_fee(self, sats: int) -> int:
         """The fee vault 0 charges on a deposit of ``sats`` (basis points with a minimum, from its state child)."""
         return self.vault_state.functions.calculateDepositFee(_amount(sats, "sats")).call()
+
+    def gross_for_net(self, *, net_sats: int) -> int:
+        """The smallest deposit that mints at least ``net_sats`` hemiBTC after vault 0's deposit fee."""
+        net = _amount(net_sats, "net_sats")
+        gross = net + self.deposit_fee(net)
+        while gross - self.deposit_fee(gross) < net:  # the fee grows with the amount: a step or two more
+            gross += net - (gross - self.deposit_fee(gross))
+        return gross
 
     def withdrawal_fee(self, sats: int) -> int:
         """The fee vault 0 charges on a withdrawal of ``sats``."""
@@ -282,7 +291,7 @@ class Tunnel:
             info = btc.tx(d.txid)
         except UnknownTransactionError:
             return f"Bitcoin tx {d.txid} is in neither the chain nor the mempool (a reorg removed it?)"
-        if "recipient" in reason:
+        if "recipient" in reason or "EVM address" in reason:
             return read_recipient([bytes(o.scriptPubKey) for o in info.tx.vout])[1]
         if "custody" in reason:
             return f"the vault's custody script is {self.custody_script.hex()} ({self.custody_address})"
@@ -369,6 +378,9 @@ class Tunnel:
                 fn = self.vault.functions.finalizeWithdrawal(w.payout_txid.display_bytes, w.index)
                 self._preflight("finalizeWithdrawal", fn, self.operator.address)
                 raise OperatorError(w.finalize_error)
+            failed = [f for f in op.failures if f.uuid == w.uuid and f.l2_block == dev.engine.head_number]
+            if failed and op.inflight is None:
+                raise OperatorError(failed[-1].error)
             flight = op.inflight
             if flight is not None and flight.kind != "assign" and flight.proof_input is None:
                 info = btc.tx(flight.txid)
