@@ -33,6 +33,9 @@ def test_deposit_confirm_withdraw_finalize_audit(dev, rpc, alice):
     info = rpc("hemi_tunnelInfo")
     assert info["manager"] == dev.tunnel.manager_address and info["custodyAddress"] == dev.tunnel.custody_address
     assert (info["minConfirmations"], info["maxWithdrawalQueue"], info["policy"]) == (4, 5, "prompt")
+    st = dev.tunnel.vault_state.functions
+    assert (info["status"], info["vaultState"], info["depositFeeBps"], info["minWithdrawalFeeSats"]) == \
+        ("LIVE", dev.tunnel.vault_state.address, st.depositFeeBps().call(), st.minWithdrawalFeeSats().call())
     user = dev.accounts[1]
     d = rpc("hemi_tunnelDeposit", "alice", 2 * COIN, user)
     assert d["recipient"] == user and d["wallet"] == "alice" and d["sats"] == 2 * COIN
