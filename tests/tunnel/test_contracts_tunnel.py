@@ -229,3 +229,5 @@ def test_operator_fees_are_minted_as_hemibtc(dev, alice):
     t.manager.functions.mintOperatorFees(0, fees).transact({"from": t.operator.address})
     assert t.balance_of(t.operator.address) == fees
     assert t.vault.functions.getNetDeposits().call() == t.total_supply == 2 * COIN
+    report = t.audit()
+    assert report.operator_fee_sats == fees and report.reconciles and report.ok
