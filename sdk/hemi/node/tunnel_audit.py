@@ -12,8 +12,8 @@ from Solidity or raw transactions count too:
   the same (the BTC left custody *and* the hemiBTC came back), and finalized withdrawals whose payout a reorg
   removed (hemiBTC burned, no BTC paid).
 
-``reconciles`` is ``totalSupply == minted - withdrawn + reminted + operator fees == getNetDeposits``; ``ok`` adds that nothing
-is unbacked, double paid or unpaid.
+``reconciles`` is ``totalSupply == minted - withdrawn + reminted + operator fees == getNetDeposits``; ``ok`` adds
+that nothing is unbacked, double paid or unpaid.
 """
 
 from __future__ import annotations
