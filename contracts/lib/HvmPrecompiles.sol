@@ -71,7 +71,8 @@ library HvmPrecompiles {
     }
 
     /// @notice Calls 0x42 (a transaction by txid, fields selected by four bitflag bytes).
-    /// @dev The frame depends on the flags and on the precompile version; hbk/BitcoinKit.sol parses the newest layout, hbk/hvmphase0/BitcoinKitHvmPhase0.sol the max/hvmphase0 one.
+    /// @dev The frame depends on the flags and on the precompile version: hbk/BitcoinKit.sol parses the newest
+    /// layout, hbk/hvmphase0/BitcoinKitHvmPhase0.sol the max/hvmphase0 one.
     /// @param txid Transaction id in display order.
     /// @param bf1 Bitflag byte 1 (block hash, version, sizes, locktime, inputs, prevouts, scriptSigs).
     /// @param bf2 Bitflag byte 2 (sequence, outputs, scripts, unspendables, spent flag, ...).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from typing import Any, Optional
@@ -48,12 +49,15 @@ def demo(seed: int) -> None:
               help="Every Nth L2 block is a keystone.")
 @click.option("--hvm-profile", default="deployed", show_default=True, type=click.Choice(["deployed", "hvmphase0"]),
               help="hVM precompile behaviour and hBK ABI: 'deployed' (newest) or 'hvmphase0' (Oct 2024).")
+@click.option("--finality-rpc", default="v2", show_default=True, type=click.Choice(["v2", "v1"]),
+              help="optimism_btcFinalityByBlockHash answers as the newest op-node (BFG v2 object) or as v1 (list).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
               help="Load the chain from FILE at start (if it exists) and save it there on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              mnemonic: Optional[str], seed: int, block_time: Optional[float], btc_block_time: Optional[float],
-             keystone_interval: int, hvm_profile: str, state_file: Optional[str], quiet: bool) -> None:
+             keystone_interval: int, hvm_profile: str, finality_rpc: str, state_file: Optional[str],
+             quiet: bool) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -62,7 +66,7 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
     from hemi.server import DEFAULT_HOST, DevchainServer
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
-                              "hvm_profile": hvm_profile}
+                              "hvm_profile": hvm_profile, "finality_rpc": finality_rpc}
     if mnemonic:
         config["mnemonic"] = mnemonic
     try:
@@ -72,6 +76,7 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             # ...but not over the mining mode, an option of this run (as anvil's): a file saved under --block-time
             # holds automine off, which the server sets for interval mining
             dev.automine = block_time is None
+            dev.config = dataclasses.replace(dev.config, finality_rpc=finality_rpc)  # how it is served: this run's
             ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "mnemonic", "seed",
                                                                    "keystone_interval", "hvm_profile")
                        if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE]

@@ -70,7 +70,8 @@ def test_ape_compile_builds_every_contract_without_a_native_solc(project, compil
     assert (pathlib.Path(env["SOLCX_BINARY_PATH"]) / "solc-v0.8.28").exists()
     manifest = json.loads((root / ".build" / "__local__.json").read_text())
     built = set(manifest["contractTypes"])
-    sources = {p.stem for p in (root / "contracts").rglob("*.sol")} - {"BitcoinKitStructs", "TunnelConstants"}
+    sources = {p.stem for p in (root / "contracts").rglob("*.sol")} - {
+        "BitcoinKitStructs", "BitcoinKitStructsHvmPhase0", "TunnelConstants"}  # files without a contract
     assert sources <= built, sources - built
     # the same contracts hemi-sdk ships precompiled: same interface
     from hemi.compiler import shipped
@@ -90,3 +91,28 @@ def test_ape_test_runs_the_example_suite_on_hemi_local(project, compiled):
     assert collected >= 6 and re.search(rf"\b{collected} passed\b", proc.stdout), proc.stdout
     # hemi's own pytest plugin stands down under `ape test`: ape's fixtures serve
     assert "hemi: devchain fixtures off: ape's pytest plugin is active" in proc.stdout
+
+
+def test_ape_compiles_a_contract_importing_hemis_shipped_interfaces(tmp_path):
+    """docs/hbk.md's ape setup: the shipped interfaces as a local dependency remapped to @hemi, so
+    ``import "@hemi/hbk/IBitcoinKit.sol"`` compiles with ape-solidity. ape's data folder is a fresh one: its global
+    package cache may hold other projects' dependencies, which ``ape compile`` would try to install too."""
+    from hemi.compiler import shipped
+
+    root = tmp_path / "dapp"
+    (root / "contracts").mkdir(parents=True)
+    (root / "contracts" / "Dapp.sol").write_text(
+        '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport "@hemi/hbk/IBitcoinKit.sol";\n'
+        "contract Dapp {\n    function outputs(bytes32 txid) external view returns (uint256) {\n"
+        "        return IBitcoinKit(0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12).getTransactionByTxId(txid)"
+        ".totalOutputs;\n    }\n}\n")
+    (root / "ape-config.yaml").write_text(
+        "name: dapp\ndependencies:\n  - name: hemi-solidity\n"
+        f"    local: {shipped.SOLIDITY_DIR.as_posix()}\n    version: local\n"
+        "    config_override:\n      contracts_folder: .\n"
+        'solidity:\n  version: 0.8.28\n  import_remapping:\n    - "@hemi=hemi-solidity"\n')
+    proc = ape("compile", cwd=root, env={"APE_DATA_FOLDER": str(tmp_path / "ape-data")})
+    assert proc.returncode == 0, proc.output
+    manifest = json.loads((root / ".build" / "__local__.json").read_text())
+    abi = manifest["contractTypes"]["Dapp"]["abi"]
+    assert [f["name"] for f in abi] == ["outputs"]

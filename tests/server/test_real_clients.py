@@ -9,6 +9,7 @@ the devchain's own state, read through the Python API under the server's lock. c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -335,25 +336,41 @@ def test_hemi_viem_get_transaction_by_txid(run_js, server, bitcoin_world):
          for i, w in zip(info.tx.vin, info.tx.wit.vtxinwit)]
 
 
-def test_hemi_viem_btc_finality_by_block_hash(run_js, server, w3):
-    """hemi-viem's getBtcFinalityByBlockHash calls optimism_btcFinalityByBlockHash on the chain's opNode URL and
-    takes element 0; on JSON-RPC error -32000 (no keystone yet) it falls back to btc_finality -9
-    (hemi-viem src/actions/public/get-btc-finality-by-block-hash.ts)."""
-    w3.eth.send_transaction({"from": server.dev.accounts[0], "to": server.dev.accounts[1], "value": 1})
-    head = w3.eth.block_number
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_hemi_viem_btc_finality_by_block_hash(run_js, server, w3, version):
+    """hemi-viem's getBtcFinalityByBlockHash calls optimism_btcFinalityByBlockHash on the chain's opNode URL, takes
+    element 0 of a list and passes an object through; on JSON-RPC error -32000 (no keystone yet) it falls back to
+    btc_finality -9 (hemi-viem src/actions/public/get-btc-finality-by-block-hash.ts). The server answers as the newest
+    op-node (BFG v2's object, hemilabs/optimism op-node/node/bvm_api_helper.go) or, with finality_rpc="v1", as the
+    BSS-era op-node ([L2BTCFinality], heminetwork v1.6.3 hemi/hemi.go); hemi-viem works with both."""
     with server.lock:
-        if server.dev.keystones.keystone_number_for(head) <= head:  # make sure head is past the last keystone
-            server.dev.mine(1)
-            head += 1
-    block_hash = w3.eth.get_block(head)["hash"].to_0x_hex()
-    (before,) = run_js("hemi_viem_client.cjs", "finality", **params(server, hashes=[block_hash]))
-    assert before == {"btc_finality": -9, "btc_pub_header_hash": "", "btc_pub_height": -1, "l2_keystone": None}
-    with server.lock:
-        server.dev.superfinalize(head)
-        expected = server.dev.finality(head).to_legacy()
-    (after,) = run_js("hemi_viem_client.cjs", "finality", **params(server, hashes=[block_hash]))
-    assert after == json.loads(json.dumps(expected))
-    assert after["btc_finality"] > -9 and after["l2_keystone"]["l2_block_number"] >= head
+        saved = server.dev.config
+        server.dev.config = dataclasses.replace(saved, finality_rpc=version)
+    try:
+        w3.eth.send_transaction({"from": server.dev.accounts[0], "to": server.dev.accounts[1], "value": 1})
+        head = w3.eth.block_number
+        with server.lock:
+            if server.dev.keystones.keystone_number_for(head) <= head:  # make sure head is past the last keystone
+                server.dev.mine(1)
+                head += 1
+        block_hash = w3.eth.get_block(head)["hash"].to_0x_hex()
+        (before,) = run_js("hemi_viem_client.cjs", "finality", **params(server, hashes=[block_hash]))
+        assert before == {"btc_finality": -9, "btc_pub_header_hash": "", "btc_pub_height": -1, "l2_keystone": None}
+        with server.lock:
+            server.dev.superfinalize(head)
+            f = server.dev.finality(head)
+            expected = f.to_bfg_v2() if version == "v2" else f.to_legacy()
+        (after,) = run_js("hemi_viem_client.cjs", "finality", **params(server, hashes=[block_hash]))
+        assert after == json.loads(json.dumps(expected))
+        assert after["l2_keystone"]["l2_block_number"] >= head
+        if version == "v2":
+            assert after["super_finality"] is True and after["block_hash"] == bytes(f.publication.block_hash).hex()
+        else:
+            assert after["btc_finality"] > -9
+            assert after["btc_pub_header_hash"] == bytes(f.keystone_publication.block_hash).hex()
+    finally:
+        with server.lock:
+            server.dev.config = saved
 
 
 # ============================================================================================== web3.py and bitcoinlib

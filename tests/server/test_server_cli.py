@@ -38,7 +38,8 @@ def test_devchain_command_serves_and_stops_on_sigint():
     port, btc_port = free_port(), free_port()
     env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--port", str(port), "--btc-port",
-                             str(btc_port), "--chain-id", "43111", "--accounts", "3", "--keystone-interval", "5"],
+                             str(btc_port), "--chain-id", "43111", "--accounts", "3", "--keystone-interval", "5",
+                             "--finality-rpc", "v1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         banner = read_until(proc, "Ctrl-C to stop")
@@ -53,6 +54,18 @@ def test_devchain_command_serves_and_stops_on_sigint():
                                      data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
         with urllib.request.urlopen(req, timeout=10) as r:
             assert json.loads(r.read())["result"] == hex(43111)
+
+        def call(method, *params):
+            body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}", data=body,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return json.loads(r.read())["result"]
+
+        call("evm_mine", "0x5")  # keystone 5 exists now
+        keystone_block = call("eth_getBlockByNumber", "0x5", False)["hash"]
+        (legacy,) = call("optimism_btcFinalityByBlockHash", keystone_block)  # --finality-rpc v1: a one-item list
+        assert legacy["l2_keystone"]["l2_block_number"] == 5 and legacy["btc_finality"] <= 100
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
         assert proc.returncode == 0, err

@@ -42,7 +42,7 @@ LOCAL_PROVIDER_NAME = "devchain"
 DEVCHAIN_SETTINGS = (
     "seed", "chain_id", "hvm_profile", "max_btc_headers_per_block", "hvm_indexer_lag", "block_time",
     "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "predeploy_tunnel",
-    "keystone_interval", "superfinality_threshold", "pop_default_miner", "pop_auto_fund",
+    "keystone_interval", "superfinality_threshold", "finality_rpc", "pop_default_miner", "pop_auto_fund",
 )
 
 
@@ -63,9 +63,9 @@ class HemiConfig(BaseEthereumConfig):
     chain_id: int = 31337
     """Chain id of the local devchain; anvil's, deliberately not Hemi mainnet's (43111) or testnet's (743111)."""
 
-    hvm_profile: Literal["hvmphase0", "deployed"] = "hvmphase0"
-    """Byte layout of the hVM precompiles: ``hvmphase0`` is the one Hemi's published BitcoinKit.sol parses;
-    ``deployed`` the newest op-geth layout, with 0x45's pinned always-empty quirk."""
+    hvm_profile: Literal["hvmphase0", "deployed"] = "deployed"
+    """Byte layout of the hVM precompiles and the hBK predeployed: ``deployed`` the newest op-geth layout (0x45
+    always empty) with the hBK ABI hemi-viem calls; ``hvmphase0`` the Oct-2024 layout with the published hBK."""
 
     max_btc_headers_per_block: int = 6
     """Bitcoin headers one L2 block may add to the hVM's view (Hemi's MaximumBtcHeadersInTx)."""
@@ -100,6 +100,9 @@ class HemiConfig(BaseEthereumConfig):
 
     superfinality_threshold: int = 10
     """Effective Bitcoin confirmations of a keystone at which its blocks are superfinal (Hemi's BFG v2: 10)."""
+
+    finality_rpc: Literal["v2", "v1"] = "v2"
+    """How optimism_btcFinalityByBlockHash answers: the newest op-node's BFG v2 object, or the v1 list."""
 
     pop_default_miner: bool = True
     """Start with one Proof-of-Proof miner that publishes every keystone to Bitcoin at once."""

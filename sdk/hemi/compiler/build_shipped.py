@@ -5,7 +5,8 @@ Compiles every ``*.sol`` under the repository's ``contracts/`` (except ``contrac
 with 200 runs, EVM ``cancun``), source names relative to ``contracts/``, and writes one ``<ContractName>.json`` per
 contract, interface and library into ``sdk/hemi/artifacts/``: sorted keys, two-space indent, trailing newline, no
 timestamps, so an unchanged tree rebuilds byte for byte. JSON files there that no longer correspond to a contract
-are removed. ``--check`` writes nothing and exits 1 if the files differ from a fresh build.
+are removed. It also copies the interfaces users import (:data:`~hemi.compiler.shipped.SOLIDITY_SOURCES`) verbatim
+into ``sdk/hemi/solidity/``. ``--check`` writes nothing and exits 1 if the files differ from a fresh build.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hemi.compiler._files import atomic_write_text
 from hemi.compiler.artifacts import ContractArtifact
 from hemi.compiler.compiling import DEFAULT_EVM_VERSION, DEFAULT_OPTIMIZE_RUNS, compile
 from hemi.compiler.resolve import DEFAULT_SOLC_VERSION
-from hemi.compiler.shipped import ARTIFACTS_DIR
+from hemi.compiler.shipped import ARTIFACTS_DIR, SOLIDITY_DIR, SOLIDITY_SOURCES
 from hemi.errors import HemiLookupError, HemiValueError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -102,22 +103,56 @@ def write(built: dict[str, ContractArtifact], out_dir: Path = ARTIFACTS_DIR) -> 
     return changes
 
 
+def solidity_differences(contracts_dir: Path = CONTRACTS_DIR, out_dir: Path = SOLIDITY_DIR) -> list[str]:
+    """Which shipped interface copies differ from their sources (or are missing, or no longer shipped)."""
+    problems = []
+    for rel in SOLIDITY_SOURCES:
+        target = out_dir / rel
+        if not target.is_file():
+            problems.append(f"solidity/{rel} is missing")
+        elif target.read_bytes() != (contracts_dir / rel).read_bytes():
+            problems.append(f"solidity/{rel} is out of date")
+    if out_dir.is_dir():
+        for path in sorted(out_dir.rglob("*.sol")):
+            rel = path.relative_to(out_dir).as_posix()
+            if rel not in SOLIDITY_SOURCES:
+                problems.append(f"solidity/{rel} is not shipped any more")
+    return problems
+
+
+def write_solidity(contracts_dir: Path = CONTRACTS_DIR, out_dir: Path = SOLIDITY_DIR) -> list[str]:
+    """Copy the shipped interfaces into ``out_dir`` (removing stale ``*.sol``); return the changes made."""
+    changes = solidity_differences(contracts_dir, out_dir)
+    for rel in SOLIDITY_SOURCES:
+        target = out_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = (contracts_dir / rel).read_text(encoding="utf-8")
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            atomic_write_text(target, text)
+    for path in sorted(out_dir.rglob("*.sol")):
+        if path.relative_to(out_dir).as_posix() not in SOLIDITY_SOURCES:
+            path.unlink()
+    return changes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hemi.compiler.build_shipped", description=__doc__.split("\n")[0])
     parser.add_argument(
         "--contracts", type=Path, default=CONTRACTS_DIR, help="contracts directory (default: %(default)s)"
     )
     parser.add_argument("--out", type=Path, default=ARTIFACTS_DIR, help="artifact directory (default: %(default)s)")
+    parser.add_argument("--solidity-out", type=Path, default=SOLIDITY_DIR,
+                        help="directory of the shipped interfaces (default: %(default)s)")
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 if the artifacts are stale")
     args = parser.parse_args(argv)
     built = build(args.contracts.resolve())
     if args.check:
-        problems = differences(built, args.out)
+        problems = differences(built, args.out) + solidity_differences(args.contracts.resolve(), args.solidity_out)
         for p in problems:
             print(p, file=sys.stderr)
         print("shipped artifacts are up to date" if not problems else "shipped artifacts are stale", file=sys.stderr)
         return 1 if problems else 0
-    changes = write(built, args.out)
+    changes = write(built, args.out) + write_solidity(args.contracts.resolve(), args.solidity_out)
     for c in changes:
         print(f"updated: {c}")
     print(f"{len(built)} artifact(s) in {args.out}: {', '.join(built) or 'none'}")

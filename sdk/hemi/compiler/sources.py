@@ -4,7 +4,8 @@ import, so the standard-JSON input holds all source text and the cache key cover
 Import paths are turned into source unit names the way solc does it: ``./`` and ``../`` paths are taken relative to
 the importing unit (``..`` above the top is dropped), other paths are used as written, and remappings
 (``[context:]prefix=target``, longest context then longest prefix wins) are applied afterwards. A unit not given
-directly is read from ``<base_path>/<unit name>`` (or the absolute path the name is).
+directly is read from ``<base_path>/<unit name>`` (or the absolute path the name is), and a ``@hemi/...`` unit not
+found there from the interfaces shipped with hemi-sdk (:mod:`hemi.compiler.shipped`).
 
 Files are named by their path relative to the base path. Unless one is given, that is the deepest directory holding
 all given paths, widened to a parent directory when a relative import (``../lib/X.sol``) reaches a file above it, so
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hemi.compiler.shipped import solidity_source
 from hemi.errors import HemiLookupError, HemiValueError
 
 PathLike = str | os.PathLike[str]
@@ -193,8 +195,12 @@ def _close(
             if name in sources or name in unresolved:
                 continue
             candidate = Path(name) if Path(name).is_absolute() else (base / name if base is not None else None)
+            shipped_text = solidity_source(name)
             if candidate is not None and candidate.is_file():
                 sources[name] = _read(candidate)
+                pending.append(name)
+            elif shipped_text is not None:  # "@hemi/hbk/IBitcoinKit.sol": hemi-sdk's own interfaces, same unit name
+                sources[name] = shipped_text  # on every machine, so bytecode metadata does not depend on the install
                 pending.append(name)
             else:
                 unresolved.append(name)

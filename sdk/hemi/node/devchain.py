@@ -55,6 +55,7 @@ class DevchainConfig:
     predeploy_tunnel: bool = True  # hemiBTC, BitcoinTunnelManager and the vault in genesis (hemi.node.tunnel)
     keystone_interval: int = 25  # hemi.KeystoneHeaderPeriod
     superfinality_threshold: int = 10  # effective confirmations (BFG v2 rule)
+    finality_rpc: str = "v2"  # optimism_btcFinalityByBlockHash answers as the newest op-node ("v2") or BSS-era ("v1")
     pop_default_miner: bool = True  # one PoP miner ("default", publish at once) from the start
     pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
 
@@ -73,6 +74,8 @@ class DevchainConfig:
                                  f"(profiles: 'deployed', 'hvmphase0')")
         if self.hvm_profile not in ("hvmphase0", "deployed"):
             raise HemiValueError(f"hvm_profile is 'deployed' or 'hvmphase0', got {self.hvm_profile!r}")
+        if self.finality_rpc not in ("v2", "v1"):
+            raise HemiValueError(f"finality_rpc is 'v2' or 'v1', got {self.finality_rpc!r}")
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,8 @@ class Devchain:
         (``IBitcoinKit``, or ``IBitcoinKitHvmPhase0`` under ``hvm_profile="hvmphase0"``)."""
         from hemi.compiler import shipped
 
-        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load(BITCOIN_KIT_ARTIFACTS[self.config.hvm_profile][1]).abi)
+        interface = BITCOIN_KIT_ARTIFACTS[self.config.hvm_profile][1]
+        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load(interface).abi)
 
     @property
     def tunnel(self):

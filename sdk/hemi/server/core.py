@@ -195,24 +195,11 @@ class DevchainServer:
     # ------------------------------------------------------------------ BFG
 
     def keystone_finality(self, abrev_hash: str) -> tuple[int, dict]:
-        """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}``."""
-        from hemi.errors import HemiLookupError
-        from hemi.node.keystones import KeystoneHash
+        """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}`` (:mod:`hemi.node.finality_wire`)."""
+        from hemi.node.finality_wire import keystone_finality_http
 
-        s = abrev_hash[2:] if abrev_hash[:2] in ("0x", "0X") else abrev_hash
-        try:
-            display = KeystoneHash(s)
-            raw = KeystoneHash(bytes.fromhex(s))
-        except (HemiValueError, ValueError) as err:
-            return 400, {"error": f"invalid keystone hash {abrev_hash!r}: {err}"}
         with self.lock:
-            try:
-                ks = self.dev.keystones.find(display) or self.dev.keystones.find(raw)
-                if ks is None:
-                    return 404, {"error": f"keystone not found: {s}"}
-                return 200, self.dev.finality(ks).to_bfg_v2()
-            except HemiLookupError as err:
-                return 404, {"error": str(err)}
+            return keystone_finality_http(self.dev, abrev_hash)
 
     def __repr__(self) -> str:
         state = f"{self.url} btc={self.btc_url}" if self._http else "stopped"
