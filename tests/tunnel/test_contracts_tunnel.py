@@ -231,3 +231,31 @@ def test_operator_fees_are_minted_as_hemibtc(dev, alice):
     assert t.vault.functions.getNetDeposits().call() == t.total_supply == 2 * COIN
     report = t.audit()
     assert report.operator_fee_sats == fees and report.reconciles and report.ok
+
+
+def test_a_spend_of_the_sweep_utxo_outside_the_protocol_is_reportable(dev, alice):
+    """BTC-TC reportInvalidSweepSpend: a transaction spending the sweep UTXO that is neither a payout of a pending
+    withdrawal nor a sweep proves misbehaviour; the vault becomes open to full liquidation."""
+    t = dev.tunnel
+    st = t.vault_state.functions
+    t.confirm(t.deposit(alice, 2 * COIN, recipient=dev.accounts[1]))
+    sweep, vout, value = t.operator.sweep_utxo()
+    steal = CMutableTransaction([CTxIn(COutPoint(bytes(sweep), vout), CScript(), 0xFFFFFFFD)],
+                                [CTxOut(value - 5_000, CScript(dev.btc.wallet("bob").script_of()))], 0, 2)
+    txid = dev.btc.send_raw(t.operator.wallet.sign(steal, [(value, t.custody_script)]))
+    dev.btc.mine(1)
+    t._bury(dev.btc.tx(txid).height)
+    dev.mine(1)
+    with reverts("does not spend the current sweep utxo"):  # the deposit itself spends alice's coin
+        t.vault.functions.reportInvalidSweepSpend(sweep.display_bytes, 0).call()
+    assert st.isFullCollateralLiquidationAllowed().call() is False
+    t.vault.functions.reportInvalidSweepSpend(txid.display_bytes, 0).transact({"from": dev.accounts[5]})
+    assert st.isFullCollateralLiquidationAllowed().call() is True
+    st.beginFullCollateralLiquidation().transact({"from": dev.accounts[5]})  # no price drop needed now
+    assert st.isFullLiquidationStarted().call() is True
+
+
+def test_a_payout_of_a_pending_withdrawal_is_not_reportable(dev, alice):
+    w = _funded_withdrawal(dev, alice)
+    txid = _payout(dev, w)
+    assert dev.tunnel.vault.functions.reportInvalidSweepSpend(txid.display_bytes, 0).call() is False
