@@ -17,8 +17,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from eth_abi import decode
-from web3 import Web3
 
 from hemi.btc import COIN
 from hemi.compiler import shipped
@@ -197,3 +195,61 @@ def test_encoders_build_calldata_our_manager_decodes(server, world, run_js):
     assert (fn.fn_name, args["btcAddress"], args["amount"]) == ("initiateWithdrawal", world["bob"], 1234567)
     fn, args = m.decode_function_input(got["challengeWithdrawal"])
     assert (fn.fn_name, args["uuid"]) == ("challengeWithdrawal", 7)
+
+
+def test_hemi_devchain_cli_with_chain_id_43111_serves_hemi_viem(run_js):
+    """``hemi devchain --chain-id 43111`` (the command itself, in a subprocess): a deposit made and confirmed through
+    the hemi_tunnel* RPC, then hemi-viem's reads and its wallet withdrawal against the running command."""
+    import socket
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--port", str(port), "--no-btc-rpc",
+                             "--chain-id", "43111"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    url = f"http://127.0.0.1:{port}"
+
+    def call(method, *params):
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+        req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            out = json.loads(r.read())
+        assert "error" not in out, out
+        return out["result"]
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert call("eth_chainId") == hex(43111)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+                time.sleep(0.2)
+        info = call("hemi_tunnelInfo")
+        assert info["manager"] == TUNNEL_MANAGER_ADDRESS and info["status"] == "LIVE"
+        alice = Devchain(seed=0, predeploy_tunnel=False).btc.wallet("alice").address  # seed-derived, as the CLI's
+        call("hemi_mineBitcoin", 101, alice)
+        user = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # anvil account 1
+        d = call("hemi_tunnelDeposit", "alice", 2 * COIN, user)
+        c = call("hemi_tunnelConfirm", d["txid"])
+        got = run_js("hemi_viem_tunnel.cjs", "reads", url=url, chainId=43111, custodyAddress=info["custodyAddress"],
+                     depositTxid=d["txid"], amount=str(2 * COIN), uuids=[])
+        assert got["vaultAddress"] == info["vault"] and got["custodyAddress"] == info["custodyAddress"]
+        assert got["depositAcknowledged"] is True and STATUS_NAMES[got["vaultStatus"]] == info["status"]
+        assert int(got["depositFee"]) == c["depositSats"] - c["netSats"]
+        assert int(got["depositFee"]) == max(2 * COIN * info["depositFeeBps"] // 10_000, info["minDepositFeeSats"])
+        key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # anvil account 1
+        r = run_js("hemi_viem_tunnel.cjs", "initiateWithdrawal", url=url, chainId=43111, key=key,
+                   amount=str(COIN), btcAddress=alice)
+        assert r["status"] == "success"
+        w = call("hemi_tunnelWithdrawal", 0)
+        assert (w["withdrawer"], w["amount_sats"], w["btc_address"]) == (user, COIN, alice)
+        assert w["tx_hash"] == r["hash"]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)

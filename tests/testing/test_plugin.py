@@ -65,7 +65,8 @@ def test_tunnel_fixture_is_isolated(pytester):
             alice = btc.wallet("alice")
             btc.mine(101, to=alice.address)
             tunnel.confirm(tunnel.deposit(alice, 2_000_000, recipient=accounts[1]))
-            assert tunnel.balance_of(accounts[1]) == 1_999_000 and len(tunnel.deposits()) == 1
+            assert tunnel.balance_of(accounts[1]) == 2_000_000 - tunnel.deposit_fee(2_000_000)
+            assert len(tunnel.deposits()) == 1
 
         def test_2_sees_none(tunnel, devchain, accounts):
             assert tunnel is devchain.tunnel

@@ -6,7 +6,7 @@ address and goLive (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol lif
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
 from hemi.compiler import shipped
 from hemi.errors import TunnelError

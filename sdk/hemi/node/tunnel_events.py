@@ -78,7 +78,8 @@ def _decode(n: int, tx_hash: bytes, lg) -> TunnelEvent | None:
     if lg.address == _MANAGER:
         if t0 == DEPOSIT_CONFIRMED and len(topics) == 4:
             sats, net = decode(["uint256", "uint256"], lg.data)
-            return DepositConfirmedEvent(n, tx_hash, _addr(topics[1]), _addr(topics[2]), topics[3].to_bytes(32, "big"), sats, net)
+            return DepositConfirmedEvent(n, tx_hash, _addr(topics[1]), _addr(topics[2]), topics[3].to_bytes(32, "big"),
+                                         sats, net)
         if t0 == WITHDRAWAL_INITIATED and len(topics) == 4:
             amount, net, uuid = decode(["uint256", "uint256", "uint64"], lg.data)
             return WithdrawalInitiatedEvent(n, tx_hash, _addr(topics[1]), _addr(topics[2]), amount, net, uuid)

@@ -268,17 +268,16 @@ class TunnelOperator:
             if w.status != "pending" or w.payout_txid is not None:
                 continue
             if self.policy == "prompt" or (self.policy == "late" and timestamp >= w.grace_ends_at + self.delay):
-                self._update(w, payout_txid=self.pay(w))
+                try:
+                    self._update(w, payout_txid=self.pay(w))
+                except HemiError as err:  # recorded against this withdrawal; later ones wait their turn
+                    self._fail(w.uuid, number, f"{type(err).__name__}: {err}")
                 return
 
     def _progress_inflight(self, number: int) -> bool:
         """Advance the in-flight step; True when it is done (booked by the vault, or abandoned)."""
         f = self.inflight
         sweep = self.sweep_utxo()[0]
-        if f.kind == "assign" or f.proof_input is not None:
-            seq = self.dev.sequencer
-            if any(item.id == f.proof_input for item, _ in seq.waiting()):
-                return False  # queued for the next block
         booked = sweep == f.txid or (f.kind == "payout" and self.withdrawals[f.uuid].status == "finalized")
         if booked:
             self.inflight = None
@@ -288,11 +287,14 @@ class TunnelOperator:
                 self.dev.btc.tx(f.txid)
             except UnknownTransactionError:  # a Bitcoin reorg (or a conflicting spend) removed it: build it again
                 if f.proof_input is not None:
-                    self.dev.sequencer.cancel(f.proof_input)
+                    self.dev.sequencer.cancel(f.proof_input)  # it would wait for the vanished tx forever
                 if f.kind == "payout":
-                    self._update(self.withdrawals[f.uuid], payout_txid=None, finalize_error=None)
+                    self._update(self.withdrawals[f.uuid], payout_txid=None, finalize_input=None,
+                                 finalize_error=None)
                 self.inflight = None
                 return True
+        if f.proof_input is not None and any(item.id == f.proof_input for item, _ in self.dev.sequencer.waiting()):
+            return False  # queued for the next block
         if f.proof_input is not None:  # ordered, yet not booked: the proof reverted
             error = f"the vault refused the operator's {f.kind} {f.txid}"
             self._fail(-1 if f.uuid is None else f.uuid, number, error)
@@ -366,6 +368,9 @@ class TunnelOperator:
         dest, custody = w.destination_script, self.wallet.script_of()
         tag = op_return_script(w.index.to_bytes(4, "big"))
         need = w.net_sats + self._fee([dest, custody, tag])
+        if sweep is not None and not any(u.txid == sweep and u.vout == vout for u in self.wallet.utxos):
+            raise OperatorError(f"the vault's sweep UTXO {sweep}:{vout} is no longer in custody (spent outside the "
+                                f"protocol); withdrawal {w.uuid} cannot be paid")
         if sweep is None or value < need:
             raise OperatorError(f"the vault's sweep UTXO holds {value} sats; the payout of withdrawal {w.uuid} needs "
                                 f"{need} (custody {self.tunnel.custody_address})")

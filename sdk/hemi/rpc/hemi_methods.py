@@ -263,7 +263,12 @@ def _tunnel_info(api: EthApi) -> dict:
             "custodyScript": t.custody_script.hex(), "operator": t.operator.address, "policy": t.operator.policy,
             "minimumDepositSats": t.minimum_deposit_sats, "minimumWithdrawalSats": t.minimum_withdrawal_sats,
             "minConfirmations": t.min_confirmations, "gracePeriodSeconds": t.grace_period_seconds,
-            "maxWithdrawalQueue": t.max_withdrawal_queue}
+            "maxWithdrawalQueue": t.max_withdrawal_queue, "vaultState": t.vault_state.address,
+            "globalConfig": t.global_config.address, "status": t.status(),
+            "depositFeeBps": t.vault_state.functions.depositFeeBps().call(),
+            "minDepositFeeSats": t.vault_state.functions.minDepositFeeSats().call(),
+            "withdrawalFeeBps": t.vault_state.functions.withdrawalFeeBps().call(),
+            "minWithdrawalFeeSats": t.vault_state.functions.minWithdrawalFeeSats().call()}
 
 
 @method("hemi_tunnelDeposit")
