@@ -52,7 +52,7 @@ def config_from_data(data: Any, config_class: type) -> dict:
     names = [f.name for f in dataclasses.fields(config_class)]
     values = dict(zip(names, fields(data, names)))
     for name, v in values.items():
-        if not isinstance(v, (int, str, bool)):
+        if v is not None and not isinstance(v, (int, str, bool)):  # None: an optional setting left unset
             raise ValueError(f"config field {name} is {type(v).__name__}")
     config_class(**values)  # validates
     return values
