@@ -5,7 +5,6 @@ btcHeaderN's two modes."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from bitcoin import base58
@@ -71,11 +70,15 @@ def test_undecodable_addresses(v, addr):
 def test_hostile_address_input_is_linear(v):
     """A contract may send megabytes as an "address": no decoder path accepts more than 130 characters (bech32
     <= 90, hex key 66/130, base58check of 25 bytes <= 35), so the answer is immediate whatever the length."""
+    from hemi.hvm.btcd_address import MAX_ADDRESS_CHARS, decode_address_script
+
     for n in (10_000, 1_000_000):
         for data in (b"bc1" + b"q" * n, b"1" * n, b"1" + b"z" * n):
-            start = time.perf_counter()
             assert v.run(0x40, data) == (True, b"") and v.run(0x46, data) == (False, b"")
-            assert time.perf_counter() - start < 0.05
+    # the refusal is the length check, before any decoding: the longest decodable form is a 130-char hex key
+    key = "04" + "11" * 64
+    assert len(key) == MAX_ADDRESS_CHARS
+    assert decode_address_script((key + "0").encode()) is None
 
 
 def test_utxo_order_is_leveldb_key_order():
