@@ -152,7 +152,7 @@ def test_state_roots_equal_stock_py_evms():
     from eth.db.atomic import AtomicDB
     from eth.vm.forks.cancun import CancunVM
 
-    dev = Devchain(predeploy_bitcoin_kit=False, predeploy_tunnel=False)
+    dev = Devchain(predeploy_bitcoin_kit=False, predeploy_tunnel=False, evm_fork="cancun")
     eng = dev.engine
     genesis = eng.block(0).header
     alloc = {a.canonical: {"balance": dev.config.balance, "nonce": 0, "code": b"", "storage": {}}

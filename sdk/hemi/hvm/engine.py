@@ -31,10 +31,17 @@ from eth_utils import ValidationError  # noqa: E402
 from eth.vm.forks.cancun import CancunVM  # noqa: E402
 from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
 from eth.vm.forks.cancun.state import CancunState  # noqa: E402
+from eth.vm.forks.prague import PragueVM  # noqa: E402
+from eth.vm.forks.prague.computation import PragueComputation  # noqa: E402
+from eth.vm.forks.prague.constants import (  # noqa: E402
+    HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)
+from eth.vm.forks.prague.state import PragueState  # noqa: E402
 from eth.vm.spoof import SpoofTransaction  # noqa: E402
 from eth_keys import keys as eth_keys  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 import rlp  # noqa: E402
+
+from hemi.hvm import p256  # noqa: E402
 
 log = logging.getLogger("hemi.hvm.engine")
 
@@ -78,7 +85,22 @@ class CallResult:
     is_revert: bool
 
 
-class _HvmStateBase(CancunState):
+FORKS = ("prague", "cancun")  # Hemi runs Prague (OP Isthmus); Cancun stays selectable
+DEFAULT_FORK = "prague"
+_FORK_CLASSES = {"cancun": (CancunVM, CancunState, CancunComputation),
+                 "prague": (PragueVM, PragueState, PragueComputation)}
+
+
+def fork_precompiles(fork: str) -> dict:
+    """Ethereum's precompiles of ``fork`` as py-evm mounts them, plus, on Prague, RIP-7212's P256VERIFY at 0x100,
+    which every OP-stack chain from Fjord on runs (so Hemi does)."""
+    base = dict(_FORK_CLASSES[fork][2]._precompiles)
+    if fork == "prague":
+        base[p256.P256VERIFY_ADDRESS] = p256.p256_precompile
+    return base
+
+
+class _HvmStateMixin:
     def delta_balance(self, address: bytes, amount: int) -> None:
         # A zero fee paid to a coinbase account that does not exist: py-evm would create the empty account and
         # EIP-161 would delete it again at the end of the transaction, one trie write per block for a state root
@@ -97,16 +119,18 @@ def _ordered_trie_root(items: Sequence[Any]) -> bytes:
     return make_trie_root_and_nodes(tuple(items))[0]
 
 
-def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]]) -> type:
-    """A Cancun VM whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
+def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]],
+              fork: str = DEFAULT_FORK) -> type:
+    """A VM of ``fork`` whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
     Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side.
 
     ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
     headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
-    computation = type("HvmComputation", (CancunComputation,), {"_precompiles": precompiles})
-    state = type("HvmState", (_HvmStateBase,), {"computation_class": computation})
-    return type("HvmVM", (CancunVM,), {
-        "_state_class": state, "fork": "cancun",
+    vm_base, state_base, computation_base = _FORK_CLASSES[fork]
+    computation = type("HvmComputation", (computation_base,), {"_precompiles": precompiles})
+    state = type("HvmState", (_HvmStateMixin, state_base), {"computation_class": computation})
+    return type("HvmVM", (vm_base,), {
+        "_state_class": state, "fork": fork,
         "previous_hashes": property(lambda vm: prev_hashes(vm.get_header().parent_hash)),
     })
 
@@ -133,7 +157,11 @@ class EvmEngine:
         base_fee: int = 1_000_000_000,
         coinbase: bytes = b"\x00" * 20,
         randao_seed: bytes = b"hemi-sdk",
+        fork: str = DEFAULT_FORK,
     ) -> None:
+        if fork not in FORKS:
+            raise ValueError(f"EVM fork is one of {', '.join(FORKS)}, got {fork!r}")
+        self.fork = fork
         self.chain_id = chain_id
         self.coinbase = coinbase
         self.gas_limit = gas_limit
@@ -155,6 +183,9 @@ class EvmEngine:
         }
         state = {addr: {"balance": a.balance, "nonce": a.nonce, "code": a.code, "storage": dict(a.storage)}
                  for addr, a in alloc.items()}
+        if fork == "prague":  # EIP-2935's history contract, deployed at genesis (OP Isthmus deploys it by upgrade tx)
+            state.setdefault(HISTORY_STORAGE_ADDRESS, {"balance": 0, "nonce": 1, "code": HISTORY_STORAGE_CONTRACT_CODE,
+                                                       "storage": {}})
         self.chain = chain_class.from_genesis(AtomicDB(), genesis_params, state)
         genesis = self.chain.get_canonical_block_by_number(0)
         self._blocks: list[BlockRecord] = [BlockRecord(genesis)]
@@ -166,7 +197,7 @@ class EvmEngine:
         self._reset_pending_header()
 
     def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> type:
-        vm = _vm_class(precompiles, self._prev_hashes)
+        vm = _vm_class(precompiles, self._prev_hashes, getattr(self, "fork", "cancun"))
         return MiningChain.configure(__name__="HemiDevchain", vm_configuration=((0, vm),), chain_id=self.chain_id)
 
     # ------------------------------------------------------------------ saving and loading (pickle)
@@ -210,6 +241,10 @@ class EvmEngine:
         self.chain.header = self.chain.create_header_from_parent(
             head, timestamp=ts, coinbase=self.coinbase, mix_hash=self._randao(head.block_number + 1),
             gas_limit=self.gas_limit)
+        if self.fork == "prague":  # EIP-2935: the parent's hash into the history contract, before any tx
+            slot = (head.block_number) % HISTORY_SERVE_WINDOW
+            parent = int.from_bytes(head.hash, "big")
+            self.edit_state(lambda s: s.set_storage(HISTORY_STORAGE_ADDRESS, slot, parent))
         self._pending = []
         self._pending_records = []
 

@@ -53,6 +53,7 @@ class DevchainConfig:
     superfinality_threshold: int = 10  # effective confirmations (BFG v2 rule)
     pop_default_miner: bool = True  # one PoP miner ("default", publish at once) from the start
     pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
+    evm_fork: str = "prague"  # Hemi's EVM (OP Isthmus = Prague, with P256VERIFY); "cancun" keeps the older EVM
 
     def __post_init__(self) -> None:
         for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id",
@@ -67,6 +68,8 @@ class DevchainConfig:
         if self.hvm_profile in renamed:
             raise HemiValueError(f"hvm_profile {self.hvm_profile!r} was renamed: use {renamed[self.hvm_profile]!r} "
                                  f"(profiles: 'deployed', 'hvmphase0')")
+        if self.evm_fork not in ("prague", "cancun"):
+            raise HemiValueError(f"evm_fork is 'prague' or 'cancun', got {self.evm_fork!r}")
         if self.hvm_profile not in ("hvmphase0", "deployed"):
             raise HemiValueError(f"hvm_profile is 'deployed' or 'hvmphase0', got {self.hvm_profile!r}")
 
@@ -91,7 +94,7 @@ class Devchain:
         self.config = DevchainConfig(seed=seed, **config)
         cfg = self.config
         self.btc = BitcoinChain(seed=seed)
-        self.precompiles = PrecompileRegistry()
+        self.precompiles = PrecompileRegistry(cfg.evm_fork)
         self._accounts: list[DevAccount] = derive_accounts(cfg.mnemonic, cfg.accounts)
         self._keys = {a.canonical: a for a in self._accounts}
         self._impersonated: set[bytes] = set()
@@ -106,7 +109,8 @@ class Devchain:
             self._keys[operator.canonical] = operator  # the simulated operator signs its own transactions
         self.engine = EvmEngine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
                                 genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
-                                base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode())
+                                base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode(),
+                                fork=cfg.evm_fork)
         self.automine = cfg.automine
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
         from hemi.node.btc_index import BitcoinIndexer

@@ -14,6 +14,7 @@ from eth_utils import keccak, to_checksum_address
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, SnapshotError
 from hemi.hvm.engine import AccountOverride, EstimateFailed, TxRecord
+from hemi.rpc import op_fields
 
 Handler = Callable[..., Any]
 METHODS: dict[str, Handler] = {}
@@ -232,6 +233,7 @@ class EthApi:
             out["yParity"] = q(tx.y_parity)
         else:
             out["gasPrice"] = q(tx.gas_price)
+        out.update(op_fields.tx_extra(tx, rec))  # EIP-7702 authorizations, OP system-tx fields
         return out
 
     def block_json(self, n: int, full: bool) -> dict:
@@ -289,6 +291,7 @@ class EthApi:
                      for i, lg in enumerate(r.logs)],
             "logsBloom": d(r.bloom.to_bytes(256, "big")), "type": q(getattr(tx, "type_id", None) or 0),
             "status": q(0 if rec.error else 1),
+            **op_fields.receipt_extra(tx, rec),  # op-geth's L1-fee and deposit-nonce fields
         }
 
     # ------------------------------------------------------------------ transactions from JSON
