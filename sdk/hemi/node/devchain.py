@@ -54,6 +54,7 @@ class DevchainConfig:
     pop_default_miner: bool = True  # one PoP miner ("default", publish at once) from the start
     pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
     evm_fork: str = "prague"  # Hemi's EVM (OP Isthmus = Prague, with P256VERIFY); "cancun" keeps the older EVM
+    op_stack: bool = True  # OP-stack blocks: L1-attributes deposit, L1 fee, 0x7C/0x7D system txs (hemi.node.op_stack)
 
     def __post_init__(self) -> None:
         for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id",
@@ -107,10 +108,17 @@ class Devchain:
             alloc.update(tunnel_genesis.tunnel_alloc(self.btc, tunnel_genesis.shipped_runtime_code()))
             operator = tunnel_genesis.operator_account(self.btc)
             self._keys[operator.canonical] = operator  # the simulated operator signs its own transactions
+        self.op = None
+        if cfg.op_stack:  # L1Block and GasPriceOracle predeploys; every block opens with its system transactions
+            from hemi.hvm.l1_fee import L1CostModel
+            from hemi.node.op_stack import OpConfig, OpStack, predeploy_alloc
+
+            alloc.update(predeploy_alloc())
+            self.op = OpStack(self, OpConfig())
         self.engine = EvmEngine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
                                 genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
                                 base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode(),
-                                fork=cfg.evm_fork)
+                                fork=cfg.evm_fork, l1_cost=L1CostModel() if cfg.op_stack else None)
         self.automine = cfg.automine
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
         from hemi.node.btc_index import BitcoinIndexer
@@ -123,7 +131,7 @@ class Devchain:
         self._time_offset = 0
         self._snapshots: dict[int, DevchainSnapshot] = {}
         self._block_listeners: list = []
-        self._stateful: list[str] = []
+        self._stateful: list[str] = ["op"] if self.op is not None else []
         from hemi.node.sequencer import Sequencer
 
         self.sequencer = Sequencer(self)
@@ -201,6 +209,10 @@ class Devchain:
         if self._pending_view is None:
             added, fork = self._light.step()
             self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
+            if self.op is not None:  # system transactions first: L1 attributes, deposits, PoP payout, 0x7C
+                if not self.engine.pending_txs:  # they run in the block's own time, as everything after them
+                    self.engine.set_pending_timestamp(self.next_timestamp)
+                self.op.open_block(self.next_timestamp, self._pending_view)
             for item in self.sequencer.take_ready(self._pending_view):
                 self._apply_forced(item)
         return self._pending_view

@@ -233,7 +233,7 @@ class EthApi:
             out["yParity"] = q(tx.y_parity)
         else:
             out["gasPrice"] = q(tx.gas_price)
-        out.update(op_fields.tx_extra(tx, rec))  # EIP-7702 authorizations, OP system-tx fields
+        op_fields.extend_tx(out, tx, rec)  # EIP-7702 authorizations, OP system-tx fields
         return out
 
     def block_json(self, n: int, full: bool) -> dict:
@@ -278,7 +278,9 @@ class EthApi:
         block = self.engine.block(rec.block_number)
         r, tx = rec.receipt, rec.tx
         base = block.header.base_fee_per_gas
-        if getattr(tx, "type_id", None):
+        if getattr(tx, "is_op_system", False):
+            price = 0
+        elif getattr(tx, "type_id", None):
             price = min(tx.max_fee_per_gas, base + tx.max_priority_fee_per_gas)
         else:
             price = tx.gas_price
@@ -324,6 +326,8 @@ class EthApi:
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
         dev = self.dev
         try:
+            if dev.op is not None:  # the block's system transactions come first: validate against what they leave
+                dev._open_block()
             self.engine.validate(tx, sender)
         except ValueError as err:
             raise RPCError(-32000, str(err)) from None

@@ -21,9 +21,9 @@ def addr(b: Optional[bytes]) -> Optional[str]:
     return None if b is None else to_checksum_address(b)
 
 
-def tx_extra(tx: Any, rec: Optional[Any]) -> dict:
-    """Fields beyond Ethereum's common ones: EIP-7702's authorization list; OP system transactions' fields."""
-    out: dict = {}
+def extend_tx(out: dict, tx: Any, rec: Optional[Any]) -> None:
+    """Fields beyond Ethereum's common ones, in place: EIP-7702's authorization list; a system transaction's own
+    shape (no chain id or fee caps, gas price 0, the executed nonce, a deposit's sourceHash/mint)."""
     if getattr(tx, "type_id", None) == 4:  # other types raise on authorization_list
         auths = tx.authorization_list
         out["authorizationList"] = [
@@ -31,14 +31,13 @@ def tx_extra(tx: Any, rec: Optional[Any]) -> dict:
              "yParity": q(a.y_parity), "r": q(a.r), "s": q(a.s)} for a in auths]
     render = getattr(tx, "rpc_fields", None)
     if render is not None:
-        out.update(render(rec))
-    return out
+        render(out)
 
 
 def receipt_extra(tx: Any, rec: Any) -> dict:
     """op-geth's receipt additions: L1 fee fields for L2-originated transactions, deposit or PoP-payout nonces."""
     render = getattr(tx, "receipt_fields", None)
     if render is not None:
-        return render(rec)
+        return render()
     l1 = getattr(rec, "l1", None)
     return l1.rpc_fields() if l1 is not None else {}
