@@ -100,6 +100,7 @@ class OpStack:
         genesis = self.dev.config.genesis_timestamp
         number = L1_GENESIS_NUMBER + max(0, l2_timestamp - genesis) // L1_BLOCK_TIME
         ts = genesis + (number - L1_GENESIS_NUMBER) * L1_BLOCK_TIME
+        number, ts = min(number, 2**64 - 1), min(ts, 2**64 - 1)  # L1Block keeps them as uint64
         return number, ts, keccak(b"hemi-sdk/l1/%d/%d" % (self.dev.config.seed, number))
 
     def l1_info_tx(self, l2_timestamp: int) -> SystemTx:
@@ -185,3 +186,9 @@ class OpStack:
 
 def is_system_record(rec: Any) -> bool:
     return getattr(rec.tx, "is_op_system", False)
+
+
+def user_tx_hashes(engine: Any, number: int) -> list[bytes]:
+    """The hashes of block ``number``'s transactions that could have been pending (not system ones: those never
+    enter a mempool, so no pending-transaction filter or subscription announces them)."""
+    return [h for h in engine.block_record(number).tx_hashes if not is_system_record(engine.tx_record(h))]

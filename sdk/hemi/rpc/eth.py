@@ -14,6 +14,7 @@ from eth_utils import keccak, to_checksum_address
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, SnapshotError
 from hemi.hvm.engine import AccountOverride, EstimateFailed, TxRecord
+from hemi.node.op_stack import user_tx_hashes
 from hemi.rpc import op_fields
 
 Handler = Callable[..., Any]
@@ -770,8 +771,8 @@ def _filter_changes(api: EthApi, fid: Any) -> list:
     if f["kind"] == "blocks":
         return [d(api.engine.block(n).hash) for n in range(start, head + 1)]
     if f["kind"] == "pending":
-        mined = [h for n in range(start, head + 1) for h in api.engine.block_record(n).tx_hashes]
-        pending = [tx.hash for tx in api.engine.pending_txs]
+        mined = [h for n in range(start, head + 1) for h in user_tx_hashes(api.engine, n)]  # no system txs
+        pending = [tx.hash for tx in api.engine.pending_txs if not getattr(tx, "is_op_system", False)]
         new = [h for h in mined + pending if h not in f["seen"]]
         f["seen"] = set(pending)
         return [d(h) for h in new]
