@@ -204,6 +204,48 @@ def test_cast_mktx_and_publish(cast_bin, server):
 
 # ============================================================================================== viem (node)
 
+def _block_with_system_txs(server):
+    """A block whose transactions are the L1-attributes deposit (0x7E), a 0x7C with new Bitcoin headers and a user
+    transfer; returns (number, [(hash, type)...])."""
+    with server.lock:
+        dev = server.dev
+        dev.btc.mine(2)
+        h = dev.w3.eth.send_transaction({"from": dev.accounts[6], "to": dev.accounts[7], "value": 3})
+        n = dev.engine.tx_record(bytes(h)).block_number
+        rec = dev.engine.block_record(n)
+        return n, [("0x" + t.hex(), getattr(dev.engine.tx_record(t).tx, "type_id", 0) or 0) for t in rec.tx_hashes]
+
+
+def test_viem_reads_system_transactions(run_js, server):
+    """viem reads a block that opens with the L1-attributes deposit and a 0x7C Bitcoin-attributes tx: getBlock with
+    transactions, getTransaction, getTransactionReceipt; with viem's OP-stack formatters the deposit is a
+    ``deposit`` transaction with its sourceHash and mint, and the user tx's receipt has its l1Fee."""
+    n, txs = _block_with_system_txs(server)
+    assert [t for _, t in txs] == [0x7E, 0x7C, 2]
+    out = run_js("viem_client.cjs", "systemTxs", **params(server, block=n))
+    for name in ("plain", "op"):
+        got = out[name]
+        assert got["count"] == 3 and [t["hash"] for t in got["txs"]] == [h for h, _ in txs]
+        assert [t["index"] for t in got["txs"]] == [0, 1, 2] and {t["status"] for t in got["txs"]} == {"success"}
+        assert got["txs"][1]["from"].lower() == "0x" + "88" * 20
+    dep = out["op"]["txs"][0]
+    assert dep["type"] == "deposit" and dep["sourceHash"].startswith("0x") and dep["mint"] == "0"
+    assert dep["from"].lower() == "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001"
+    assert int(out["op"]["txs"][2]["l1Fee"]) > 0
+
+
+def test_cast_reads_system_transactions(cast_bin, server):
+    """cast block --full, cast tx and cast receipt on a block carrying a deposit and a 0x7C system tx."""
+    n, txs = _block_with_system_txs(server)
+    block = json.loads(cast(cast_bin, server, "block", str(n), "--full", "--json").stdout)
+    assert [t["hash"] for t in block["transactions"]] == [h for h, _ in txs]
+    for h, kind in txs:
+        tx = json.loads(cast(cast_bin, server, "tx", h, "--json").stdout)
+        rcpt = json.loads(cast(cast_bin, server, "receipt", h, "--json").stdout)
+        assert int(tx["type"], 16) == kind and rcpt["status"] == "0x1"
+    assert json.loads(cast(cast_bin, server, "tx", txs[0][0], "--json").stdout)["sourceHash"].startswith("0x")
+
+
 def test_viem_basics(run_js, server):
     """viem public + wallet clients over HTTP with a local account: getChainId, getBlockNumber, getBalance,
     estimateFeesPerGas, sendTransaction (viem's own nonce/gas/fee filling, eth_sendRawTransaction),
