@@ -109,7 +109,8 @@ class SystemTx:
         """Nothing to check: no signature, and the builder made the fields."""
 
     def make_receipt(self, status: bytes, gas_used: int, logs: Any) -> "SystemReceipt":
-        return SystemReceipt(self.type_id, Receipt(status, gas_used, logs), self.nonce)
+        entries = [Log(address, topics, data) for address, topics, data in logs]  # py-evm hands raw log tuples
+        return SystemReceipt(self.type_id, Receipt(status, gas_used, entries), self.nonce)
 
     # JSON as op-geth renders it (internal/ethapi/api.go newRPCTransaction / marshalReceipt)
 

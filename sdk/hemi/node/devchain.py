@@ -55,6 +55,8 @@ class DevchainConfig:
     pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
     evm_fork: str = "prague"  # Hemi's EVM (OP Isthmus = Prague, with P256VERIFY); "cancun" keeps the older EVM
     op_stack: bool = True  # OP-stack blocks: L1-attributes deposit, L1 fee, 0x7C/0x7D system txs (hemi.node.op_stack)
+    pop_payouts: bool = True  # keystone blocks carry a 0x7D PoP payout (needs op_stack; hemi.node.pop_payouts)
+    pop_payout_delay: int = 200  # PoPPayoutDelay: keystone N pays the miners of keystone N - delay
 
     def __post_init__(self) -> None:
         for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id",
@@ -109,12 +111,18 @@ class Devchain:
             operator = tunnel_genesis.operator_account(self.btc)
             self._keys[operator.canonical] = operator  # the simulated operator signs its own transactions
         self.op = None
+        self.pop_payouts = None
         if cfg.op_stack:  # L1Block and GasPriceOracle predeploys; every block opens with its system transactions
             from hemi.hvm.l1_fee import L1CostModel
             from hemi.node.op_stack import OpConfig, OpStack, predeploy_alloc
 
             alloc.update(predeploy_alloc())
             self.op = OpStack(self, OpConfig())
+            if cfg.pop_payouts:
+                from hemi.node.pop_payouts import PopPayouts, pop_payouts_alloc
+
+                alloc.update(pop_payouts_alloc(keystone_interval=cfg.keystone_interval))
+                self.pop_payouts = PopPayouts(self, delay=cfg.pop_payout_delay)
         self.engine = EvmEngine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
                                 genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
                                 base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode(),
