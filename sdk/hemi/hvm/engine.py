@@ -247,12 +247,19 @@ class EvmEngine:
         self.chain.header = self.chain.create_header_from_parent(
             head, timestamp=ts, coinbase=self.coinbase, mix_hash=self._randao(head.block_number + 1),
             gas_limit=self.gas_limit)
-        if self.fork == "prague":  # EIP-2935: the parent's hash into the history contract, before any tx
-            slot = (head.block_number) % HISTORY_SERVE_WINDOW
-            parent = int.from_bytes(head.hash, "big")
-            self.edit_state(lambda s: s.set_storage(HISTORY_STORAGE_ADDRESS, slot, parent))
+        # EIP-2935: the parent's hash goes into the history contract before the block's first tx. It is written with
+        # whatever first touches the pending state (a tx, an edit, the seal), saving a state-root computation per
+        # block; calls need it not: they run in the head block's context, which reads only older slots.
+        self._history_write = (head.block_number % HISTORY_SERVE_WINDOW, int.from_bytes(head.hash, "big")) \
+            if self.fork == "prague" else None
         self._pending = []
         self._pending_records = []
+
+    def _write_history(self, state: Any) -> None:
+        write = getattr(self, "_history_write", None)
+        if write is not None:
+            state.set_storage(HISTORY_STORAGE_ADDRESS, write[0], write[1])
+            self._history_write = None
 
     @property
     def head(self) -> Any:
@@ -299,6 +306,7 @@ class EvmEngine:
         """Apply a direct state edit (set balance / code / storage) to the pending state, as anvil does."""
         vm = self.chain.get_vm(self.chain.header)
         state = vm.state
+        self._write_history(state)
         fn(state)
         state.persist()
         self.chain.header = self.chain.header.copy(state_root=state.state_root)
@@ -378,6 +386,7 @@ class EvmEngine:
         one an impersonated sender's tx enters the block as). The block's tries are built once, when it is sealed."""
         chain = self.chain
         vm = chain.get_vm(chain.header)
+        self._write_history(vm.state)
         header = chain.header
         before = header.gas_used
         receipt, computation = vm.apply_transaction(header, executed)
@@ -412,6 +421,7 @@ class EvmEngine:
         self.set_pending_timestamp(timestamp)
         header = self.chain.header
         vm = self.chain.get_vm(header)
+        self._write_history(vm.state)
         header, receipts, computations = vm.apply_all_transactions(list(txs), header)
         block = self._seal(vm, header, tuple(txs), receipts)
         records = []
@@ -432,6 +442,7 @@ class EvmEngine:
         if timestamp is not None:
             self.set_pending_timestamp(timestamp)
         vm = self.chain.get_vm(self.chain.header)
+        self._write_history(vm.state)
         block = self._seal(vm, self.chain.header, tuple(self._pending), [r.receipt for r in self._pending_records])
         log_index = 0
         for r in self._pending_records:
