@@ -48,12 +48,19 @@ def demo(seed: int) -> None:
               help="Every Nth L2 block is a keystone.")
 @click.option("--hvm-profile", default="hvmphase0", show_default=True, type=click.Choice(["hvmphase0", "deployed"]),
               help="hVM precompile behaviour (see hemi-protocol.md Decisions).")
+@click.option("--evm-fork", default="prague", show_default=True, type=click.Choice(["prague", "cancun"]),
+              help="EVM fork: Hemi's Prague (with P256VERIFY) or the older Cancun.")
+@click.option("--no-op-stack", is_flag=True,
+              help="Plain EVM blocks: no L1-attributes deposit, L1 fee, 0x7C or 0x7D system transactions.")
+@click.option("--pop-payout-delay", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Keystone block N pays the PoP miners of keystone N - delay (0x7D).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
               help="Load the chain from FILE at start (if it exists) and save it there on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              mnemonic: Optional[str], seed: int, block_time: Optional[float], btc_block_time: Optional[float],
-             keystone_interval: int, hvm_profile: str, state_file: Optional[str], quiet: bool) -> None:
+             keystone_interval: int, hvm_profile: str, evm_fork: str, no_op_stack: bool, pop_payout_delay: int,
+             state_file: Optional[str], quiet: bool) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -62,7 +69,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
     from hemi.server import DEFAULT_HOST, DevchainServer
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
-                              "hvm_profile": hvm_profile}
+                              "hvm_profile": hvm_profile, "evm_fork": evm_fork, "op_stack": not no_op_stack,
+                              "pop_payout_delay": pop_payout_delay}
     if mnemonic:
         config["mnemonic"] = mnemonic
     try:
@@ -73,7 +81,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             # holds automine off, which the server sets for interval mining
             dev.automine = block_time is None
             ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "mnemonic", "seed",
-                                                                   "keystone_interval", "hvm_profile")
+                                                                   "keystone_interval", "hvm_profile", "evm_fork",
+                                                                   "no_op_stack", "pop_payout_delay")
                        if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE]
             if ignored:
                 click.echo(f"note: {', '.join(ignored)} ignored: the chain comes from the state file {state_file}",

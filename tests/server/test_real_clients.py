@@ -234,6 +234,21 @@ def test_viem_reads_system_transactions(run_js, server):
     assert int(out["op"]["txs"][2]["l1Fee"]) > 0
 
 
+def test_web3_http_reads_system_transactions(server, w3):
+    """web3.py over HTTP (`hemi devchain`): a full block with the deposit and the 0x7C, each transaction and receipt,
+    with op-geth's deposit fields and the user transaction's L1 fee."""
+    n, txs = _block_with_system_txs(server)
+    block = w3.eth.get_block(n, full_transactions=True)
+    assert [(t.hash.to_0x_hex(), t.type) for t in block.transactions] == txs
+    dep = w3.eth.get_transaction(txs[0][0])
+    assert dep.sourceHash.startswith("0x") and dep.mint == "0x0" and dep["from"] == \
+        "0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001"
+    assert w3.eth.get_transaction_receipt(txs[0][0]).depositReceiptVersion == "0x1"
+    btc = w3.eth.get_transaction(txs[1][0])
+    assert btc["from"] == btc.to == "0x8888888888888888888888888888888888888888" and btc.input[:4].hex() == "c94f1cca"
+    assert int(w3.eth.get_transaction_receipt(txs[2][0]).l1Fee, 16) > 0
+
+
 def test_cast_reads_system_transactions(cast_bin, server):
     """cast block --full, cast tx and cast receipt on a block carrying a deposit and a 0x7C system tx."""
     n, txs = _block_with_system_txs(server)
@@ -265,10 +280,21 @@ def test_viem_basics(run_js, server):
     assert int(out["receipt"]["effectiveGasPrice"]) == base + rec.tx.max_priority_fee_per_gas
     fh = out["feeHistory"]
     assert len(fh["baseFeePerGas"]) == 3 and len(fh["reward"]) == 2 and len(fh["reward"][0]) == 2
-    # the last block holds the L1-attributes deposit (tip 0, more gas than a transfer) and our transfer: the 25th
-    # percentile falls on the deposit, the 75th on the transfer's effective tip
-    assert int(fh["reward"][-1][0]) == 0
-    assert int(fh["reward"][-1][1]) == min(rec.tx.max_priority_fee_per_gas, rec.tx.max_fee_per_gas - base)
+    # the last block holds its system transactions (tip 0) and our transfer: geth's percentiles of the effective
+    # tips weighted by gas used, recomputed here from the block's records
+    with server.lock:
+        block_rec = server.dev.engine.block_record(rec.block_number)
+        rows = sorted((0 if getattr(r.tx, "is_op_system", False) else
+                       min(r.tx.max_priority_fee_per_gas, r.tx.max_fee_per_gas - base), r.gas_used)
+                      for r in map(server.dev.engine.tx_record, block_rec.tx_hashes))
+    total = sum(g for _, g in rows)
+    for i, p in enumerate((25, 75)):
+        cumulative, j = rows[0][1], 0
+        while cumulative < total * p / 100 and j < len(rows) - 1:
+            j += 1
+            cumulative += rows[j][1]
+        assert int(fh["reward"][-1][i]) == rows[j][0], p
+    assert rows[-1][0] == min(rec.tx.max_priority_fee_per_gas, rec.tx.max_fee_per_gas - base)
 
 
 def test_viem_contract_deploy_write_read_events_and_revert(run_js, server, box_artifact):

@@ -401,9 +401,11 @@ class Devchain:
             if mined >= max_blocks:
                 raise HemiValueError(f"Bitcoin view not in sync after {max_blocks} L2 blocks")
             before = len(self._light.hashes), self._light.hashes[-1]
+            opened = self._pending_view is not None  # a block opened earlier took its Bitcoin step already
             self._seal()
             mined += 1
-            if (len(self._light.hashes), self._light.hashes[-1]) == before and not self._light.in_sync():
+            if not opened and (len(self._light.hashes), self._light.hashes[-1]) == before and \
+                    not self._light.in_sync():
                 break  # Bitcoin's best chain is shorter than the light view (invalidated blocks): nothing to add
         return mined
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 SET_L1_BLOCK_VALUES_ECOTONE = bytes.fromhex("440a5e20")  # keccak("setL1BlockValuesEcotone()")[:4]
 UPDATE_HVM_STATE = bytes.fromhex("c94f1cca")  # keccak("updateHvmState(bytes32,bytes[])")[:4]
 SYSTEM_TX_GAS = 1_000_000  # RegolithSystemTxGas; also the 0x7C builder's gas
+SYSTEM_GAS_RESERVE = 2 * SYSTEM_TX_GAS + 5_000_000  # at most: L1 attributes, 0x7C, a PoP payout (pop_payouts.py)
 L1_BLOCK_TIME = 12
 L1_GENESIS_NUMBER = 21_525_000  # an Ethereum mainnet height of 2025-01-01, the devchain's genesis day
 
@@ -149,6 +150,14 @@ class OpStack:
         if mine and self.dev.automine:
             self.dev.mine(1)
         return tx.hash
+
+    def gas_available(self) -> int:
+        """Gas a transaction can still get in the block being built: after what the block's system transactions
+        used once it is open, after their gas limits before (reading this does not open the block)."""
+        header = self.dev.engine.pending_header
+        if self.dev._pending_view is not None:
+            return int(header.gas_limit - header.gas_used)
+        return int(header.gas_limit - SYSTEM_GAS_RESERVE)
 
     @property
     def queued(self) -> list[SystemTx]:

@@ -254,7 +254,8 @@ class EthApi:
             txs = [self.tx_json(self.engine.tx_record(t)) for t in rec.tx_hashes]
         else:
             txs = [d(t) for t in rec.tx_hashes]
-        return {
+        extra = {"requestsHash": d(h.requests_hash)} if hasattr(h, "requests_hash") else {}  # Prague (EIP-7685)
+        return {**extra,
             "number": q(h.block_number), "hash": d(block.hash), "parentHash": d(h.parent_hash),
             "nonce": d(h.nonce), "sha3Uncles": d(h.uncles_hash), "logsBloom": d(h.bloom.to_bytes(256, "big")),
             "transactionsRoot": d(h.transaction_root), "stateRoot": d(h.state_root),
