@@ -116,8 +116,9 @@ class Devchain:
             from hemi.hvm.l1_fee import L1CostModel
             from hemi.node.op_stack import OpConfig, OpStack, predeploy_alloc
 
-            alloc.update(predeploy_alloc())
-            self.op = OpStack(self, OpConfig())
+            op_config = OpConfig()
+            alloc.update(predeploy_alloc(op_config))
+            self.op = OpStack(self, op_config)
             if cfg.pop_payouts:
                 from hemi.node.pop_payouts import PopPayouts, pop_payouts_alloc
 

@@ -61,12 +61,16 @@ class OpConfig:
                 raise HemiValueError(f"{name} must be a non-negative int (scalars below 2**32), got {v!r}")
 
 
-def predeploy_alloc() -> dict[bytes, GenesisAccount]:
-    """L1Block and GasPriceOracle (Ecotone mode) at their OP-stack addresses, from the shipped artifacts."""
+def predeploy_alloc(config: OpConfig) -> dict[bytes, GenesisAccount]:
+    """L1Block and GasPriceOracle (Ecotone mode) at their OP-stack addresses, from the shipped artifacts. L1Block's
+    fee parameters are in genesis already, so a transaction checked before block 1 opens is charged what it pays."""
     from hemi.compiler import shipped
 
+    fees = {1: config.l1_base_fee, 3: (config.base_fee_scalar << 96) | (config.blob_base_fee_scalar << 64),
+            7: config.l1_blob_base_fee}
     return {
-        L1_BLOCK_ADDRESS: GenesisAccount(code=bytes.fromhex(shipped.load("L1Block").deployed_bytecode[2:])),
+        L1_BLOCK_ADDRESS: GenesisAccount(code=bytes.fromhex(shipped.load("L1Block").deployed_bytecode[2:]),
+                                         storage=fees),
         GAS_PRICE_ORACLE_ADDRESS: GenesisAccount(
             code=bytes.fromhex(shipped.load("GasPriceOracle").deployed_bytecode[2:]), storage={0: 1}),  # isEcotone
     }

@@ -328,8 +328,11 @@ class EthApi:
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
         dev = self.dev
         try:
-            if dev.op is not None:  # the block's system transactions come first: validate against what they leave
-                dev._open_block()
+            # the block's system transactions come first; validating must not open the block (that takes its
+            # Bitcoin step and its forced inputs), so a closed block keeps room for their gas limits
+            if dev.op is not None and tx.gas > dev.op.gas_available():
+                raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {dev.op.gas_available()} "
+                                 f"(after its system transactions)")
             self.engine.validate(tx, sender)
         except ValueError as err:
             raise RPCError(-32000, str(err)) from None
