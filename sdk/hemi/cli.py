@@ -61,6 +61,12 @@ def demo(seed: int) -> None:
               help="hVM activation: Bitcoin data below this height is hidden from the precompiles.")
 @click.option("--finality-rpc", default="v2", show_default=True, type=click.Choice(["v2", "v1"]),
               help="optimism_btcFinalityByBlockHash answers as the newest op-node (BFG v2 object) or as v1 (list).")
+@click.option("--evm-fork", default="prague", show_default=True, type=click.Choice(["prague", "cancun"]),
+              help="EVM fork: Hemi's Prague (with P256VERIFY) or the older Cancun.")
+@click.option("--no-op-stack", is_flag=True,
+              help="Plain EVM blocks: no L1-attributes deposit, L1 fee, 0x7C or 0x7D system transactions.")
+@click.option("--pop-payout-delay", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Keystone block N pays the PoP miners of keystone N - delay (0x7D).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
               help="Load the chain from FILE at start (if it exists); save it there on exit and periodically.")
 @click.option("--state-interval", default=5.0, show_default=True, type=click.FloatRange(min=0),
@@ -70,8 +76,8 @@ def demo(seed: int) -> None:
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              balance: int, mnemonic: Optional[str], seed: int, block_time: Optional[float],
              btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, hvm_header_n: Optional[str],
-             hvm_genesis_btc_height: int, finality_rpc: str, state_file: Optional[str], state_interval: float,
-             quiet: bool, **security: Any) -> None:
+             hvm_genesis_btc_height: int, finality_rpc: str, evm_fork: str, no_op_stack: bool, pop_payout_delay: int,
+             state_file: Optional[str], state_interval: float, quiet: bool, **security: Any) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -83,7 +89,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
                               "hvm_profile": hvm_profile, "hvm_header_n": hvm_header_n,
                               "hvm_genesis_btc_height": hvm_genesis_btc_height, "balance": balance * 10**18,
-                              "finality_rpc": finality_rpc}
+                              "finality_rpc": finality_rpc, "evm_fork": evm_fork, "op_stack": not no_op_stack,
+                              "pop_payout_delay": pop_payout_delay}
     if mnemonic:
         config["mnemonic"] = mnemonic
     try:
@@ -96,7 +103,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             dev.config = dataclasses.replace(dev.config, finality_rpc=finality_rpc)  # how it is served: this run's
             ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "balance", "mnemonic",
                                                                    "seed", "keystone_interval", "hvm_profile",
-                                                                   "hvm_header_n", "hvm_genesis_btc_height")
+                                                                   "hvm_header_n", "hvm_genesis_btc_height",
+                                                                   "evm_fork", "no_op_stack", "pop_payout_delay")
                        if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE]
             if ignored:
                 click.echo(f"note: {', '.join(ignored)} ignored: the chain comes from the state file {state_file}",

@@ -44,9 +44,11 @@ def test_devchain_settings_mirror_devchain_config():
     for name in DEVCHAIN_SETTINGS:
         assert getattr(config, name) == defaults[name], name
         assert HemiConfig.model_fields[name].description, f"hemi.{name} has no docstring"
-    # every Devchain setting is here except the accounts, which come from ape's `test:` section
-    assert set(defaults) - set(DEVCHAIN_SETTINGS) == {"mnemonic", "accounts", "balance"}
-    assert config.devchain_settings() == {name: defaults[name] for name in DEVCHAIN_SETTINGS}
+    # every Devchain setting is here except the accounts, which come from ape's `test:` section; evm_fork is
+    # `evm` (ape takes any `*_fork` key for a forked network)
+    assert set(defaults) - set(DEVCHAIN_SETTINGS) == {"mnemonic", "accounts", "balance", "evm_fork"}
+    assert config.evm == defaults["evm_fork"] and HemiConfig.model_fields["evm"].description
+    assert config.devchain_settings() == {name: defaults[name] for name in (*DEVCHAIN_SETTINGS, "evm_fork")}
 
 
 def test_config_values_come_from_yaml_style_data_and_the_environment(monkeypatch):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import os
 import pathlib
 import subprocess
@@ -40,7 +42,7 @@ def test_03_treasury():
     assert "locked 100.0 BTC in Bitcoin tx" in out
     assert "OP_RETURN 6a1470997970c51812dc3a010c7d01b50e0d17dc79c8" in out  # accounts[1], 20 raw bytes
     assert "hBK counts 4 confirmations of the lock" in out
-    assert "at position 0 as a forced input depending on" in out
+    assert re.search(r"at position \d+ as a forced input depending on", out)  # after the block's system txs
     assert "hemiBTC minted to the treasury: 9990000000 sats" in out
     assert "superfinal: True (effective confirmations 10" in out
     assert "(1) Bitcoin proof" in out and "(2) Hemi ordering" in out and "(3) PoP anchoring" in out

@@ -61,7 +61,8 @@ def test_transfer_with_web3_autofill_mines_a_block(dev):
     tx = w3.eth.get_transaction(h)
     assert tx["from"] == a and tx.to == b and tx.blockNumber == 1
     blk = w3.eth.get_block(1, full_transactions=True)
-    assert blk.transactions[0].hash == h and blk.timestamp == w3.eth.get_block(0).timestamp + 12
+    assert blk.transactions[-1].hash == h and blk.timestamp == w3.eth.get_block(0).timestamp + 12
+    assert blk.transactions[0].type == 0x7E  # the L1-attributes deposit opens every block
 
 
 def test_raw_signed_transaction(dev):
@@ -100,7 +101,7 @@ def test_automine_off_batches_transactions(dev):
     assert w3.eth.block_number == 0 and w3.eth.get_transaction(hs[0]).blockNumber is None
     dev.mine()
     assert {w3.eth.get_transaction_receipt(h).blockNumber for h in hs} == {1}
-    assert len(w3.eth.get_block(1).transactions) == 3
+    assert len(w3.eth.get_block(1).transactions) == 1 + 3  # the L1-attributes deposit opens every block
 
 
 def test_controls_balance_code_storage_time(dev, counter_artifact):

@@ -97,11 +97,12 @@ def test_automine_off_blocks_carry_all_applied_transactions(hashes_artifact):
     hashes = [w3.eth.send_transaction({"from": a, "to": b, "value": i + 1}) for i in range(3)]
     dev.mine()
     block = w3.eth.get_block("latest", full_transactions=False)
-    assert list(block.transactions) == hashes
+    assert list(block.transactions)[1:] == hashes  # after the L1-attributes deposit
+    deposit = w3.eth.get_transaction_receipt(block.transactions[0])
     receipts = [w3.eth.get_transaction_receipt(h) for h in hashes]
-    assert [r.transactionIndex for r in receipts] == [0, 1, 2]
+    assert [r.transactionIndex for r in receipts] == [1, 2, 3]
     assert {r.blockHash for r in receipts} == {block.hash}
-    assert receipts[-1].cumulativeGasUsed == block.gasUsed == 3 * 21000
+    assert receipts[-1].cumulativeGasUsed == block.gasUsed == deposit.gasUsed + 3 * 21000
 
 
 def test_the_block_gas_limit_stays_as_configured():
@@ -111,9 +112,13 @@ def test_the_block_gas_limit_stays_as_configured():
     dev.mine(1200)
     w3 = dev.w3
     assert {w3.eth.get_block(n).gasLimit for n in (0, 1, 600, 1200)} == {30_000_000}
-    # a transaction may still ask for the whole block
-    h = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1, "gas": 30_000_000})
+    # a transaction may still ask for all the block leaves after its system transactions' gas limits
+    spare = dev.op.gas_available()
+    assert spare == 30_000_000 - 7_000_000  # L1 attributes and 0x7C (1,000,000 each), a PoP payout (5,000,000)
+    h = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1, "gas": spare})
     assert w3.eth.get_transaction_receipt(h).status == 1
+    with pytest.raises(Exception, match="exceeds the block's remaining"):
+        w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1, "gas": 30_000_000})
     assert Devchain(gas_limit=45_000_000).w3.eth.get_block("latest").gasLimit == 45_000_000
 
 
@@ -140,9 +145,12 @@ def test_transaction_and_receipt_roots_match_py_evms_trie():
     h = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
     dev.mine()
     one = dev.engine.tx_record(bytes(h))
-    blk = dev.engine.block(one.block_number).header
-    assert blk.transaction_root == make_trie_root_and_nodes((one.tx,))[0]
-    assert blk.receipt_root == make_trie_root_and_nodes((one.receipt,))[0]
+    rec = dev.engine.block_record(one.block_number)
+    blk = rec.block.header
+    every = [dev.engine.tx_record(t) for t in rec.tx_hashes]  # the roots cover the system transactions too
+    assert rec.tx_hashes[-1] == bytes(h) and every[0].tx.type_id == 0x7E
+    assert blk.transaction_root == make_trie_root_and_nodes(tuple(r.tx for r in every))[0]
+    assert blk.receipt_root == make_trie_root_and_nodes(tuple(r.receipt for r in every))[0]
 
 
 def test_state_roots_equal_stock_py_evms():
@@ -152,7 +160,7 @@ def test_state_roots_equal_stock_py_evms():
     from eth.db.atomic import AtomicDB
     from eth.vm.forks.cancun import CancunVM
 
-    dev = Devchain(predeploy_bitcoin_kit=False, predeploy_tunnel=False)
+    dev = Devchain(predeploy_bitcoin_kit=False, predeploy_tunnel=False, evm_fork="cancun", op_stack=False)
     eng = dev.engine
     genesis = eng.block(0).header
     alloc = {a.canonical: {"balance": dev.config.balance, "nonce": 0, "code": b"", "storage": {}}

@@ -44,12 +44,14 @@ def test_forced_input_waits_for_the_view_then_goes_first(dev):
     block = dev.sequencer.block(before + 1)
     assert len(block.forced) == 1 and block.mempool == [bytes(user)]
     forced = dev.sequencer.ordering(block.forced[0])
-    assert forced.kind == "forced" and forced.position == 0 and forced.label == "read confirmations"
+    # first after the block's system transactions (the L1-attributes deposit, a 0x7C when headers came in)
+    first_user = sum(1 for t in dev.w3.eth.get_block(before + 1, True).transactions if t["type"] in (0x7E, 0x7C))
+    assert forced.kind == "forced" and forced.position == first_user and forced.label == "read confirmations"
     assert btc_txid in forced.depends_on
     assert forced.view.indexed_height >= dev.btc.tx(btc_txid).height
     rcpt = dev.w3.eth.get_transaction_receipt(block.forced[0])
-    assert rcpt.status == 1 and rcpt.transactionIndex == 0
-    assert dev.sequencer.ordering(user).position == 1
+    assert rcpt.status == 1 and rcpt.transactionIndex == first_user
+    assert dev.sequencer.ordering(user).position == first_user + 1
 
 
 def test_precompile_reads_are_recorded_as_dependencies(dev):

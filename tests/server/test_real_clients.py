@@ -205,6 +205,63 @@ def test_cast_mktx_and_publish(cast_bin, server):
 
 # ============================================================================================== viem (node)
 
+def _block_with_system_txs(server):
+    """A block whose transactions are the L1-attributes deposit (0x7E), a 0x7C with new Bitcoin headers and a user
+    transfer; returns (number, [(hash, type)...])."""
+    with server.lock:
+        dev = server.dev
+        dev.btc.mine(2)
+        h = dev.w3.eth.send_transaction({"from": dev.accounts[6], "to": dev.accounts[7], "value": 3})
+        n = dev.engine.tx_record(bytes(h)).block_number
+        rec = dev.engine.block_record(n)
+        return n, [("0x" + t.hex(), getattr(dev.engine.tx_record(t).tx, "type_id", 0) or 0) for t in rec.tx_hashes]
+
+
+def test_viem_reads_system_transactions(run_js, server):
+    """viem reads a block that opens with the L1-attributes deposit and a 0x7C Bitcoin-attributes tx: getBlock with
+    transactions, getTransaction, getTransactionReceipt; with viem's OP-stack formatters the deposit is a
+    ``deposit`` transaction with its sourceHash and mint, and the user tx's receipt has its l1Fee."""
+    n, txs = _block_with_system_txs(server)
+    assert [t for _, t in txs] == [0x7E, 0x7C, 2]
+    out = run_js("viem_client.cjs", "systemTxs", **params(server, block=n))
+    for name in ("plain", "op"):
+        got = out[name]
+        assert got["count"] == 3 and [t["hash"] for t in got["txs"]] == [h for h, _ in txs]
+        assert [t["index"] for t in got["txs"]] == [0, 1, 2] and {t["status"] for t in got["txs"]} == {"success"}
+        assert got["txs"][1]["from"].lower() == "0x" + "88" * 20
+    dep = out["op"]["txs"][0]
+    assert dep["type"] == "deposit" and dep["sourceHash"].startswith("0x") and dep["mint"] == "0"
+    assert dep["from"].lower() == "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001"
+    assert int(out["op"]["txs"][2]["l1Fee"]) > 0
+
+
+def test_web3_http_reads_system_transactions(server, w3):
+    """web3.py over HTTP (`hemi devchain`): a full block with the deposit and the 0x7C, each transaction and receipt,
+    with op-geth's deposit fields and the user transaction's L1 fee."""
+    n, txs = _block_with_system_txs(server)
+    block = w3.eth.get_block(n, full_transactions=True)
+    assert [(t.hash.to_0x_hex(), t.type) for t in block.transactions] == txs
+    dep = w3.eth.get_transaction(txs[0][0])
+    assert dep.sourceHash.startswith("0x") and dep.mint == "0x0" and dep["from"] == \
+        "0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001"
+    assert w3.eth.get_transaction_receipt(txs[0][0]).depositReceiptVersion == "0x1"
+    btc = w3.eth.get_transaction(txs[1][0])
+    assert btc["from"] == btc.to == "0x8888888888888888888888888888888888888888" and btc.input[:4].hex() == "c94f1cca"
+    assert int(w3.eth.get_transaction_receipt(txs[2][0]).l1Fee, 16) > 0
+
+
+def test_cast_reads_system_transactions(cast_bin, server):
+    """cast block --full, cast tx and cast receipt on a block carrying a deposit and a 0x7C system tx."""
+    n, txs = _block_with_system_txs(server)
+    block = json.loads(cast(cast_bin, server, "block", str(n), "--full", "--json").stdout)
+    assert [t["hash"] for t in block["transactions"]] == [h for h, _ in txs]
+    for h, kind in txs:
+        tx = json.loads(cast(cast_bin, server, "tx", h, "--json").stdout)
+        rcpt = json.loads(cast(cast_bin, server, "receipt", h, "--json").stdout)
+        assert int(tx["type"], 16) == kind and rcpt["status"] == "0x1"
+    assert json.loads(cast(cast_bin, server, "tx", txs[0][0], "--json").stdout)["sourceHash"].startswith("0x")
+
+
 def test_viem_basics(run_js, server):
     """viem public + wallet clients over HTTP with a local account: getChainId, getBlockNumber, getBalance,
     estimateFeesPerGas, sendTransaction (viem's own nonce/gas/fee filling, eth_sendRawTransaction),
@@ -224,8 +281,21 @@ def test_viem_basics(run_js, server):
     assert int(out["receipt"]["effectiveGasPrice"]) == base + rec.tx.max_priority_fee_per_gas
     fh = out["feeHistory"]
     assert len(fh["baseFeePerGas"]) == 3 and len(fh["reward"]) == 2 and len(fh["reward"][0]) == 2
-    # the last block holds only our transfer: every percentile is its effective tip
-    assert int(fh["reward"][-1][0]) == min(rec.tx.max_priority_fee_per_gas, rec.tx.max_fee_per_gas - base)
+    # the last block holds its system transactions (tip 0) and our transfer: geth's percentiles of the effective
+    # tips weighted by gas used, recomputed here from the block's records
+    with server.lock:
+        block_rec = server.dev.engine.block_record(rec.block_number)
+        rows = sorted((0 if getattr(r.tx, "is_op_system", False) else
+                       min(r.tx.max_priority_fee_per_gas, r.tx.max_fee_per_gas - base), r.gas_used)
+                      for r in map(server.dev.engine.tx_record, block_rec.tx_hashes))
+    total = sum(g for _, g in rows)
+    for i, p in enumerate((25, 75)):
+        cumulative, j = rows[0][1], 0
+        while cumulative < total * p / 100 and j < len(rows) - 1:
+            j += 1
+            cumulative += rows[j][1]
+        assert int(fh["reward"][-1][i]) == rows[j][0], p
+    assert rows[-1][0] == min(rec.tx.max_priority_fee_per_gas, rec.tx.max_fee_per_gas - base)
 
 
 def test_viem_contract_deploy_write_read_events_and_revert(run_js, server, box_artifact):
@@ -237,7 +307,9 @@ def test_viem_contract_deploy_write_read_events_and_revert(run_js, server, box_a
     assert out["events"] == [{"value": "42", "transactionHash": out["storeHash"], "logIndex": 0}]
     assert out["revert"]["reason"] == "seven is unlucky"
     assert int(out["gas"]) > 21000
-    assert out["blockReceipts"] == [{"transactionHash": out["storeHash"], "status": "0x1", "logs": 1}]
+    # the block's system transactions (L1-attributes deposit, maybe a 0x7C) come first, without logs
+    assert out["blockReceipts"][-1] == {"transactionHash": out["storeHash"], "status": "0x1", "logs": 1}
+    assert all(r["logs"] == 0 for r in out["blockReceipts"][:-1]) and len(out["blockReceipts"]) >= 2
     with server.lock:
         code = server.dev.engine.state().get_code(bytes.fromhex(out["address"][2:]))
     assert code and code.hex() in box_artifact.bytecode  # the runtime code is part of the init code
@@ -400,7 +472,8 @@ def test_web3_fee_history_access_list_block_receipts_and_signing(server, w3, box
                                     "data": box.encode_abi("store", [12])})
     assert al["gasUsed"] > 21000 and al["accessList"] == []
     receipts = w3.eth.get_block_receipts(receipt.blockNumber)
-    assert [r.transactionHash for r in receipts] == [h] and receipts[0].logs[0].address == box.address
+    assert [r.transactionHash for r in receipts][-1] == h and receipts[-1].logs[0].address == box.address
+    assert receipts[0].type == 0x7E and {r.type for r in receipts[:-1]} <= {0x7E, 0x7C}  # system txs first
     sig = w3.eth.sign(acct, text="gm")
     assert Account.recover_message(encode_defunct(text="gm"), signature=sig) == acct
     typed = {"types": {"EIP712Domain": [{"name": "name", "type": "string"}],

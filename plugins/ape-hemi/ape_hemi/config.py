@@ -44,7 +44,10 @@ DEVCHAIN_SETTINGS = (
     "hvm_indexer_lag", "block_time",
     "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "predeploy_tunnel",
     "keystone_interval", "superfinality_threshold", "finality_rpc", "pop_default_miner", "pop_auto_fund",
+    "op_stack", "pop_payouts", "pop_payout_delay",
 )
+# Devchain settings named otherwise here: ape reads every ``*_fork`` key of an ecosystem's config as a forked network
+RENAMED_SETTINGS = {"evm": "evm_fork"}
 
 
 class HemiConfig(BaseEthereumConfig):
@@ -119,6 +122,18 @@ class HemiConfig(BaseEthereumConfig):
     pop_auto_fund: bool = True
     """Fund PoP miners' Bitcoin wallets by mining blocks when they run short."""
 
+    evm: str = "prague"
+    """EVM fork (the devchain's ``evm_fork``): Hemi's "prague" (with P256VERIFY at 0x100) or the older "cancun"."""
+
+    op_stack: bool = True
+    """OP-stack blocks: the L1-attributes deposit, the L1 data fee, the 0x7C and 0x7D system transactions."""
+
+    pop_payouts: bool = True
+    """Keystone blocks carry a 0x7D PoP payout for the miners of an older keystone."""
+
+    pop_payout_delay: int = 200
+    """Keystone block N pays the PoP miners of keystone N - pop_payout_delay."""
+
     model_config = SettingsConfigDict(extra="allow", env_prefix="APE_HEMI_", use_attribute_docstrings=True)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -148,4 +163,5 @@ class HemiConfig(BaseEthereumConfig):
 
     def devchain_settings(self) -> dict[str, Any]:
         """The ``Devchain(**settings)`` keywords these settings make (accounts excluded: see ape's ``test:``)."""
-        return {name: getattr(self, name) for name in DEVCHAIN_SETTINGS}
+        return {**{name: getattr(self, name) for name in DEVCHAIN_SETTINGS},
+                **{devchain_name: getattr(self, name) for name, devchain_name in RENAMED_SETTINGS.items()}}

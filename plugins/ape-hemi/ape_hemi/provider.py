@@ -29,7 +29,7 @@ from ape.utils.testing import DEFAULT_TEST_HD_PATH
 from ape_ethereum.provider import Web3Provider
 from eth_utils import to_hex
 
-from ape_hemi.config import DEVCHAIN_SETTINGS, LOCAL_PROVIDER_NAME, HemiConfig
+from ape_hemi.config import DEVCHAIN_SETTINGS, LOCAL_PROVIDER_NAME, RENAMED_SETTINGS, HemiConfig
 from ape_hemi.exceptions import HemiConfigError, HemiProviderError
 
 if TYPE_CHECKING:
@@ -68,12 +68,15 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
     def devchain_kwargs(self) -> dict[str, Any]:
         """``Devchain(**kwargs)`` for the ``hemi:`` settings, this connection's ``provider_settings`` and ape's
         ``test:`` accounts (mnemonic, number, balance)."""
-        unknown = sorted(set(self.provider_settings) - set(DEVCHAIN_SETTINGS))
+        ape_names = {devchain: ape for ape, devchain in RENAMED_SETTINGS.items()}  # evm_fork is `evm` in ape
+        provider = {ape_names.get(k, k): v for k, v in self.provider_settings.items()}
+        names = (*DEVCHAIN_SETTINGS, *RENAMED_SETTINGS)
+        unknown = sorted(set(provider) - set(names))
         if unknown:
             raise HemiConfigError(f"unknown hemi:local provider setting(s) {unknown}; the devchain takes "
-                                  f"{', '.join(DEVCHAIN_SETTINGS)}")
+                                  f"{', '.join(names)}")
         try:
-            settings = HemiConfig.model_validate({**self.config.devchain_settings(), **self.provider_settings})
+            settings = HemiConfig.model_validate({**{n: getattr(self.config, n) for n in names}, **provider})
         except ValueError as err:  # pydantic's ValidationError is a ValueError
             raise HemiConfigError(f"invalid hemi:local setting: {err}") from err
         test = self.config_manager.get_config("test")
@@ -136,8 +139,13 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
     @property
     def max_gas(self) -> int:
         # What a transaction may use in the block being built: ape sends local transactions with this much gas
-        # ("max"); the devchain keeps every block's limit at its configured gas_limit.
-        return int(self.devchain.engine.pending_header.gas_limit)
+        # ("max"); the devchain keeps every block's limit at its configured gas_limit. On OP-stack blocks the
+        # block's system transactions come first: what they used once the block is open, their gas limits before
+        # (a read must not open the block: that takes its Bitcoin step).
+        dev = self.devchain
+        if dev.op is None:
+            return int(dev.engine.pending_header.gas_limit)
+        return dev.op.gas_available()
 
     # ------------------------------------------------------------------ accounts
 

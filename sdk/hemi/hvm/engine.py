@@ -31,10 +31,18 @@ from eth_utils import ValidationError  # noqa: E402
 from eth.vm.forks.cancun import CancunVM  # noqa: E402
 from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
 from eth.vm.forks.cancun.state import CancunState  # noqa: E402
+from eth.vm.forks.prague import PragueVM  # noqa: E402
+from eth.vm.forks.prague.computation import PragueComputation  # noqa: E402
+from eth.vm.forks.prague.constants import (  # noqa: E402
+    HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)
+from eth.vm.forks.prague.state import PragueState  # noqa: E402
 from eth.vm.spoof import SpoofTransaction  # noqa: E402
 from eth_keys import keys as eth_keys  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 import rlp  # noqa: E402
+
+from hemi.hvm import p256  # noqa: E402
+from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin  # noqa: E402
 
 log = logging.getLogger("hemi.hvm.engine")
 
@@ -61,6 +69,7 @@ class TxRecord:
     error: Optional[str]  # None on success; revert reason / VM error text otherwise
     return_data: bytes = b""
     log_index_start: int = 0
+    l1: Any = None  # the L1 data fee charged (hemi.hvm.l1_fee.L1Fee) on an OP-stack devchain
 
 
 @dataclass
@@ -78,7 +87,22 @@ class CallResult:
     is_revert: bool
 
 
-class _HvmStateBase(CancunState):
+FORKS = ("prague", "cancun")  # Hemi runs Prague (OP Isthmus); Cancun stays selectable
+DEFAULT_FORK = "prague"
+_FORK_CLASSES = {"cancun": (CancunVM, CancunState, CancunComputation),
+                 "prague": (PragueVM, PragueState, PragueComputation)}
+
+
+def fork_precompiles(fork: str) -> dict:
+    """Ethereum's precompiles of ``fork`` as py-evm mounts them, plus, on Prague, RIP-7212's P256VERIFY at 0x100,
+    which every OP-stack chain from Fjord on runs (so Hemi does)."""
+    base = dict(_FORK_CLASSES[fork][2]._precompiles)
+    if fork == "prague":
+        base[p256.P256VERIFY_ADDRESS] = p256.p256_precompile
+    return base
+
+
+class _HvmStateMixin:
     def delta_balance(self, address: bytes, amount: int) -> None:
         # A zero fee paid to a coinbase account that does not exist: py-evm would create the empty account and
         # EIP-161 would delete it again at the end of the transaction, one trie write per block for a state root
@@ -97,16 +121,20 @@ def _ordered_trie_root(items: Sequence[Any]) -> bytes:
     return make_trie_root_and_nodes(tuple(items))[0]
 
 
-def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]]) -> type:
-    """A Cancun VM whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
+def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]],
+              fork: str = DEFAULT_FORK, l1_cost: Any = None) -> type:
+    """A VM of ``fork`` whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
     Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side.
 
     ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
     headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
-    computation = type("HvmComputation", (CancunComputation,), {"_precompiles": precompiles})
-    state = type("HvmState", (_HvmStateBase,), {"computation_class": computation})
-    return type("HvmVM", (CancunVM,), {
-        "_state_class": state, "fork": "cancun",
+    vm_base, state_base, computation_base = _FORK_CLASSES[fork]
+    computation = type("HvmComputation", (computation_base,), {"_precompiles": precompiles})
+    executor = type("HvmExecutor", (OpExecutorMixin, state_base.transaction_executor_class), {})
+    state = type("HvmState", (_HvmStateMixin, OpStateMixin, state_base), {
+        "computation_class": computation, "transaction_executor_class": executor, "l1_cost": l1_cost})
+    return type("HvmVM", (OpVMMixin, vm_base), {
+        "_state_class": state, "fork": fork,
         "previous_hashes": property(lambda vm: prev_hashes(vm.get_header().parent_hash)),
     })
 
@@ -133,7 +161,13 @@ class EvmEngine:
         base_fee: int = 1_000_000_000,
         coinbase: bytes = b"\x00" * 20,
         randao_seed: bytes = b"hemi-sdk",
+        fork: str = DEFAULT_FORK,
+        l1_cost: Any = None,
     ) -> None:
+        if fork not in FORKS:
+            raise ValueError(f"EVM fork is one of {', '.join(FORKS)}, got {fork!r}")
+        self.fork = fork
+        self.l1_cost = l1_cost  # hemi.hvm.l1_fee.L1CostModel: charge OP's L1 data fee; None: a plain EVM
         self.chain_id = chain_id
         self.coinbase = coinbase
         self.gas_limit = gas_limit
@@ -155,6 +189,9 @@ class EvmEngine:
         }
         state = {addr: {"balance": a.balance, "nonce": a.nonce, "code": a.code, "storage": dict(a.storage)}
                  for addr, a in alloc.items()}
+        if fork == "prague":  # EIP-2935's history contract, deployed at genesis (OP Isthmus deploys it by upgrade tx)
+            state.setdefault(HISTORY_STORAGE_ADDRESS, {"balance": 0, "nonce": 1, "code": HISTORY_STORAGE_CONTRACT_CODE,
+                                                       "storage": {}})
         self.chain = chain_class.from_genesis(AtomicDB(), genesis_params, state)
         genesis = self.chain.get_canonical_block_by_number(0)
         self._blocks: list[BlockRecord] = [BlockRecord(genesis)]
@@ -166,7 +203,7 @@ class EvmEngine:
         self._reset_pending_header()
 
     def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> type:
-        vm = _vm_class(precompiles, self._prev_hashes)
+        vm = _vm_class(precompiles, self._prev_hashes, getattr(self, "fork", "cancun"), getattr(self, "l1_cost", None))
         return MiningChain.configure(__name__="HemiDevchain", vm_configuration=((0, vm),), chain_id=self.chain_id)
 
     # ------------------------------------------------------------------ saving and loading (pickle)
@@ -210,8 +247,19 @@ class EvmEngine:
         self.chain.header = self.chain.create_header_from_parent(
             head, timestamp=ts, coinbase=self.coinbase, mix_hash=self._randao(head.block_number + 1),
             gas_limit=self.gas_limit)
+        # EIP-2935: the parent's hash goes into the history contract before the block's first tx. It is written with
+        # whatever first touches the pending state (a tx, an edit, the seal), saving a state-root computation per
+        # block; calls need it not: they run in the head block's context, which reads only older slots.
+        self._history_write = (head.block_number % HISTORY_SERVE_WINDOW, int.from_bytes(head.hash, "big")) \
+            if self.fork == "prague" else None
         self._pending = []
         self._pending_records = []
+
+    def _write_history(self, state: Any) -> None:
+        write = getattr(self, "_history_write", None)
+        if write is not None:
+            state.set_storage(HISTORY_STORAGE_ADDRESS, write[0], write[1])
+            self._history_write = None
 
     @property
     def head(self) -> Any:
@@ -258,6 +306,7 @@ class EvmEngine:
         """Apply a direct state edit (set balance / code / storage) to the pending state, as anvil does."""
         vm = self.chain.get_vm(self.chain.header)
         state = vm.state
+        self._write_history(state)
         fn(state)
         state.persist()
         self.chain.header = self.chain.header.copy(state_root=state.state_root)
@@ -303,6 +352,9 @@ class EvmEngine:
         if fee_cap < header.base_fee_per_gas:
             raise ValueError(f"max fee per gas {fee_cap} below base fee {header.base_fee_per_gas}")
         cost = tx.value + tx.gas * fee_cap
+        if self.l1_cost is not None and hasattr(tx, "encode"):  # an OP chain buys the L1 data fee with the gas
+            l1 = self.l1_cost.fee_for(state, tx)
+            cost += l1.fee if l1 is not None else 0
         balance = state.get_balance(frm)
         if balance < cost:
             raise ValueError(f"insufficient funds for gas * price + value: balance {balance}, cost {cost}")
@@ -311,12 +363,7 @@ class EvmEngine:
 
     def apply(self, tx: Any) -> TxRecord:
         """Add ``tx`` to the pending block (signature already checked by py-evm when decoding/signing)."""
-        before = self.chain.header.gas_used
-        _block, receipt, computation = self.chain.apply_transaction(tx)
-        rec = self._record(tx, tx.sender, receipt, computation, len(self._pending), receipt.gas_used - before)
-        self._pending.append(tx)
-        self._pending_records.append(rec)
-        return rec
+        return self._apply_pending(tx, tx, tx.sender)
 
     def apply_unsigned(self, tx: Any, sender: bytes) -> TxRecord:
         """Apply a transaction whose signature we cannot make (an impersonated sender): it executes as ``sender``
@@ -324,22 +371,32 @@ class EvmEngine:
         placeholder = tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32), chain_id=self.chain_id) \
             if getattr(tx, "chain_id", None) is not None or hasattr(tx, "max_fee_per_gas") \
             else tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32))
-        spoof = _AsSender(placeholder, sender)
-        # MiningChain.apply_transaction, with the spoofed sender (it would recover the placeholder's)
+        return self._apply_pending(_AsSender(placeholder, sender), placeholder, sender)
+
+    def apply_system(self, tx: Any) -> TxRecord:
+        """Apply a system transaction (:mod:`hemi.hvm.system_txs`) to the pending block: a deposit's ``mint`` is
+        credited first (kept even if the call fails), and the sender's current nonce is recorded in it."""
+        if tx.mint:
+            self.edit_state(lambda s: s.delta_balance(tx.sender, tx.mint))
+        tx = tx.at_nonce(self.state().get_nonce(tx.sender))
+        return self._apply_pending(tx, tx, tx.sender)
+
+    def _apply_pending(self, executed: Any, included: Any, sender: bytes) -> TxRecord:
+        """Execute ``executed`` on the pending block and add ``included`` (the same tx, or the placeholder-signed
+        one an impersonated sender's tx enters the block as). The block's tries are built once, when it is sealed."""
         chain = self.chain
         vm = chain.get_vm(chain.header)
-        base_block = vm.get_block()
-        before = base_block.header.gas_used
-        receipt, computation = vm.apply_transaction(base_block.header, spoof)
-        header = vm.add_receipt_to_header(base_block.header, receipt)
+        self._write_history(vm.state)
+        header = chain.header
+        before = header.gas_used
+        receipt, computation = vm.apply_transaction(header, executed)
+        header = vm.add_receipt_to_header(header, receipt)
+        if hasattr(vm, "increment_blob_gas_used"):
+            header = vm.increment_blob_gas_used(header, included)
         vm.state.persist()
-        header = header.copy(state_root=vm.state.state_root)
-        block = vm.set_block_transactions_and_withdrawals(
-            base_block, header, base_block.transactions + (placeholder,),
-            base_block.get_receipts(chain.chaindb) + (receipt,))
-        chain.header = block.header
-        rec = self._record(placeholder, sender, receipt, computation, len(self._pending), receipt.gas_used - before)
-        self._pending.append(placeholder)
+        chain.header = header.copy(state_root=vm.state.state_root)
+        rec = self._record(included, sender, receipt, computation, len(self._pending), receipt.gas_used - before)
+        self._pending.append(included)
         self._pending_records.append(rec)
         return rec
 
@@ -352,7 +409,8 @@ class EvmEngine:
         if not tx.to and not computation.is_error:
             created = computation.msg.storage_address
         return TxRecord(tx, self.head_number + 1, index, sender, receipt, gas_used, created, error,
-                        bytes(computation.output) if computation.output else b"")
+                        bytes(computation.output) if computation.output else b"",
+                        l1=getattr(computation, "l1_fee", None))
 
     def mine_transactions(self, txs: Sequence[Any], *, timestamp: int) -> list[TxRecord]:
         """Apply ``txs`` and seal them in one new block (automine's path: block tries are built once, not per tx).
@@ -363,6 +421,7 @@ class EvmEngine:
         self.set_pending_timestamp(timestamp)
         header = self.chain.header
         vm = self.chain.get_vm(header)
+        self._write_history(vm.state)
         header, receipts, computations = vm.apply_all_transactions(list(txs), header)
         block = self._seal(vm, header, tuple(txs), receipts)
         records = []
@@ -383,11 +442,8 @@ class EvmEngine:
         if timestamp is not None:
             self.set_pending_timestamp(timestamp)
         vm = self.chain.get_vm(self.chain.header)
-        if self._pending:
-            pending = vm.get_block()  # the applied transactions, from the pending header's tries
-            block = vm.finalize_block(pending).block
-        else:
-            block = self._seal(vm, self.chain.header, (), ())
+        self._write_history(vm.state)
+        block = self._seal(vm, self.chain.header, tuple(self._pending), [r.receipt for r in self._pending_records])
         log_index = 0
         for r in self._pending_records:
             r.log_index_start = log_index

@@ -14,10 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, Union
 
-from eth.vm.forks.cancun.computation import CancunComputation
-
 from hemi.errors import HemiValueError
-from hemi.hvm.engine import PrecompileBurn
+from hemi.hvm.engine import DEFAULT_FORK, PrecompileBurn, fork_precompiles
 from hemi.hvm.precompiles import PrecompileFailure  # one class for hVM and user precompiles
 
 log = logging.getLogger("hemi.hvm.precompiles")
@@ -64,8 +62,10 @@ def to_address(address: AddressLike) -> bytes:
 class PrecompileRegistry:
     """The precompiles of one devchain. ``table`` is the live dict py-evm reads, so changes apply at once."""
 
-    def __init__(self) -> None:
-        self.table: dict[bytes, Callable[[Any], Any]] = dict(CancunComputation._precompiles)
+    def __init__(self, fork: str = DEFAULT_FORK) -> None:
+        self.fork = fork
+        self._base = fork_precompiles(fork)  # Ethereum's (and on Prague, P256VERIFY at 0x100)
+        self.table: dict[bytes, Callable[[Any], Any]] = dict(self._base)
         self._ethereum = frozenset(self.table)
         self._entries: dict[bytes, Precompile] = {}
 
@@ -95,7 +95,7 @@ class PrecompileRegistry:
             raise HemiValueError(f"no registered precompile at 0x{addr.hex()}")
         del self._entries[addr]
         if addr in self._ethereum:
-            self.table[addr] = CancunComputation._precompiles[addr]
+            self.table[addr] = self._base[addr]
         else:
             del self.table[addr]
 
@@ -111,10 +111,10 @@ class PrecompileRegistry:
     # saving and loading (pickle): py-evm's table holds closures, so the entries are saved and mounted again
 
     def __getstate__(self) -> dict:
-        return {"entries": list(self._entries.values())}
+        return {"entries": list(self._entries.values()), "fork": self.fork}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.__init__(state.get("fork", "cancun"))  # type: ignore[misc]
         for entry in state["entries"]:
             self._entries[entry.address] = entry
             self.table[entry.address] = self._mount(entry)

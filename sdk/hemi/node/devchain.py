@@ -61,6 +61,10 @@ class DevchainConfig:
     finality_rpc: str = "v2"  # optimism_btcFinalityByBlockHash answers as the newest op-node ("v2") or BSS-era ("v1")
     pop_default_miner: bool = True  # one PoP miner ("default", publish at once) from the start
     pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
+    evm_fork: str = "prague"  # Hemi's EVM (OP Isthmus = Prague, with P256VERIFY); "cancun" keeps the older EVM
+    op_stack: bool = True  # OP-stack blocks: L1-attributes deposit, L1 fee, 0x7C/0x7D system txs (hemi.node.op_stack)
+    pop_payouts: bool = True  # keystone blocks carry a 0x7D PoP payout (needs op_stack; hemi.node.pop_payouts)
+    pop_payout_delay: int = 200  # PoPPayoutDelay: keystone N pays the miners of keystone N - delay
 
     def __post_init__(self) -> None:
         for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id",
@@ -75,6 +79,8 @@ class DevchainConfig:
         if self.hvm_profile in renamed:
             raise HemiValueError(f"hvm_profile {self.hvm_profile!r} was renamed: use {renamed[self.hvm_profile]!r} "
                                  f"(profiles: 'deployed', 'hvmphase0')")
+        if self.evm_fork not in ("prague", "cancun"):
+            raise HemiValueError(f"evm_fork is 'prague' or 'cancun', got {self.evm_fork!r}")
         if self.hvm_profile not in ("hvmphase0", "deployed"):
             raise HemiValueError(f"hvm_profile is 'deployed' or 'hvmphase0', got {self.hvm_profile!r}")
         if self.hvm_header_n not in (None, "empty", "fixed"):
@@ -103,7 +109,7 @@ class Devchain:
         self.config = DevchainConfig(seed=seed, **config)
         cfg = self.config
         self.btc = BitcoinChain(seed=seed)
-        self.precompiles = PrecompileRegistry()
+        self.precompiles = PrecompileRegistry(cfg.evm_fork)
         self._accounts: list[DevAccount] = derive_accounts(cfg.mnemonic, cfg.accounts)
         self._keys = {a.canonical: a for a in self._accounts}
         self._impersonated: set[bytes] = set()
@@ -116,9 +122,24 @@ class Devchain:
             alloc.update(tunnel_genesis.tunnel_alloc(self.btc, tunnel_genesis.shipped_runtime_code()))
             operator = tunnel_genesis.operator_account(self.btc)
             self._keys[operator.canonical] = operator  # the simulated operator signs its own transactions
+        self.op = None
+        self.pop_payouts = None
+        if cfg.op_stack:  # L1Block and GasPriceOracle predeploys; every block opens with its system transactions
+            from hemi.hvm.l1_fee import L1CostModel
+            from hemi.node.op_stack import OpConfig, OpStack, predeploy_alloc
+
+            op_config = OpConfig()
+            alloc.update(predeploy_alloc(op_config))
+            self.op = OpStack(self, op_config)
+            if cfg.pop_payouts:
+                from hemi.node.pop_payouts import PopPayouts, pop_payouts_alloc
+
+                alloc.update(pop_payouts_alloc(keystone_interval=cfg.keystone_interval))
+                self.pop_payouts = PopPayouts(self, delay=cfg.pop_payout_delay)
         self.engine = EvmEngine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
                                 genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
-                                base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode())
+                                base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode(),
+                                fork=cfg.evm_fork, l1_cost=L1CostModel() if cfg.op_stack else None)
         self.automine = cfg.automine
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
         from hemi.node.btc_index import BitcoinIndexer
@@ -131,7 +152,7 @@ class Devchain:
         self._time_offset = 0
         self._snapshots: dict[int, DevchainSnapshot] = {}
         self._block_listeners: list = []
-        self._stateful: list[str] = []
+        self._stateful: list[str] = ["op"] if self.op is not None else []
         from hemi.node.sequencer import Sequencer
 
         self.sequencer = Sequencer(self)
@@ -209,6 +230,10 @@ class Devchain:
         if self._pending_view is None:
             added, fork = self._light.step()
             self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
+            if self.op is not None:  # system transactions first: L1 attributes, deposits, PoP payout, 0x7C
+                if not self.engine.pending_txs:  # they run in the block's own time, as everything after them
+                    self.engine.set_pending_timestamp(self.next_timestamp)
+                self.op.open_block(self.next_timestamp, self._pending_view)  # 0x7C carries this block's headers
             for item in self.sequencer.take_ready(self._views[-1]):  # the block reads the live view, not its own
                 self._apply_forced(item)
         return self._pending_view
@@ -398,9 +423,11 @@ class Devchain:
             if mined >= max_blocks:
                 raise HemiValueError(f"Bitcoin view not in sync after {max_blocks} L2 blocks")
             before = len(self._light.hashes), self._light.hashes[-1]
+            opened = self._pending_view is not None  # a block opened earlier took its Bitcoin step already
             self._seal()
             mined += 1
-            if (len(self._light.hashes), self._light.hashes[-1]) == before and not self._light.in_sync():
+            if not opened and (len(self._light.hashes), self._light.hashes[-1]) == before and \
+                    not self._light.in_sync():
                 break  # Bitcoin's best chain is shorter than the light view (invalidated blocks): nothing to add
         # a block's headers are visible after it: inputs that were waiting for them go in one more block
         if mined and any(i.id in waiting and self.sequencer._ready(i, self._views[-1]) for i in self.sequencer._queue):

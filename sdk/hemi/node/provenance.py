@@ -230,8 +230,11 @@ def _keccak(data: bytes) -> bytes:
 def _decode_header(header_rlp: bytes) -> Any:
     import rlp
     from eth.vm.forks.cancun.blocks import CancunBlockHeader
+    from eth.vm.forks.prague.blocks import PragueBlockHeader
 
-    return rlp.decode(header_rlp, sedes=CancunBlockHeader)
+    # a Prague header has one field more (requests_hash) than a Cancun one
+    sedes = PragueBlockHeader if len(rlp.decode(header_rlp)) == 21 else CancunBlockHeader
+    return rlp.decode(header_rlp, sedes=sedes)
 
 
 def _check_header_pow(link: int, header: bytes) -> None:

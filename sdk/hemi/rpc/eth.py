@@ -14,7 +14,8 @@ from eth_utils import keccak, to_checksum_address
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, SnapshotError
 from hemi.hvm.engine import AccountOverride, EstimateFailed, TxRecord
-from hemi.rpc import validation
+from hemi.node.op_stack import user_tx_hashes
+from hemi.rpc import op_fields, validation
 
 Handler = Callable[..., Any]
 METHODS: dict[str, Handler] = {}
@@ -237,6 +238,7 @@ class EthApi:
             out["yParity"] = q(tx.y_parity)
         else:
             out["gasPrice"] = q(tx.gas_price)
+        op_fields.extend_tx(out, tx, rec)  # EIP-7702 authorizations, OP system-tx fields
         return out
 
     def block_json(self, n: int, full: bool) -> dict:
@@ -256,7 +258,8 @@ class EthApi:
             txs = [self.tx_json(self.engine.tx_record(t)) for t in rec.tx_hashes]
         else:
             txs = [d(t) for t in rec.tx_hashes]
-        return {
+        extra = {"requestsHash": d(h.requests_hash)} if hasattr(h, "requests_hash") else {}  # Prague (EIP-7685)
+        return {**extra,
             "number": q(h.block_number), "hash": d(block.hash), "parentHash": d(h.parent_hash),
             "nonce": d(h.nonce), "sha3Uncles": d(h.uncles_hash), "logsBloom": d(h.bloom.to_bytes(256, "big")),
             "transactionsRoot": d(h.transaction_root), "stateRoot": d(h.state_root),
@@ -281,7 +284,9 @@ class EthApi:
         block = self.engine.block(rec.block_number)
         r, tx = rec.receipt, rec.tx
         base = block.header.base_fee_per_gas
-        if getattr(tx, "type_id", None):
+        if getattr(tx, "is_op_system", False):
+            price = 0
+        elif getattr(tx, "type_id", None):
             price = min(tx.max_fee_per_gas, base + tx.max_priority_fee_per_gas)
         else:
             price = tx.gas_price
@@ -294,6 +299,7 @@ class EthApi:
                      for i, lg in enumerate(r.logs)],
             "logsBloom": d(r.bloom.to_bytes(256, "big")), "type": q(getattr(tx, "type_id", None) or 0),
             "status": q(0 if rec.error else 1),
+            **op_fields.receipt_extra(tx, rec),  # op-geth's L1-fee and deposit-nonce fields
         }
 
     # ------------------------------------------------------------------ transactions from JSON
@@ -326,6 +332,11 @@ class EthApi:
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
         dev = self.dev
         try:
+            # the block's system transactions come first; validating must not open the block (that takes its
+            # Bitcoin step and its forced inputs), so a closed block keeps room for their gas limits
+            if dev.op is not None and tx.gas > dev.op.gas_available():
+                raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {dev.op.gas_available()} "
+                                 f"(after its system transactions)")
             self.engine.validate(tx, sender)
         except ValueError as err:
             raise RPCError(-32000, str(err)) from None
@@ -772,8 +783,8 @@ def _filter_changes(api: EthApi, fid: Any) -> list:
     if f["kind"] == "blocks":
         return [d(api.engine.block(n).hash) for n in range(start, head + 1)]
     if f["kind"] == "pending":
-        mined = [h for n in range(start, head + 1) for h in api.engine.block_record(n).tx_hashes]
-        pending = [tx.hash for tx in api.engine.pending_txs]
+        mined = [h for n in range(start, head + 1) for h in user_tx_hashes(api.engine, n)]  # no system txs
+        pending = [tx.hash for tx in api.engine.pending_txs if not getattr(tx, "is_op_system", False)]
         new = [h for h in mined + pending if h not in f["seen"]]
         f["seen"] = set(pending)
         return [d(h) for h in new]

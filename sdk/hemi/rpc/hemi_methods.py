@@ -344,3 +344,5 @@ def _tunnel_set_policy(api: EthApi, policy: Any, options: Any = None) -> dict:
 @_protocol_errors
 def _tunnel_audit(api: EthApi) -> dict:
     return api.dev.tunnel.audit().to_json()
+
+from hemi.rpc import op_methods  # noqa: E402,F401 - registers hemi_sendDepositTransaction

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from aiohttp import WSMsgType, web
 
+from hemi.node.op_stack import user_tx_hashes
 from hemi.rpc.eth import RPCError
 
 from .jsonrpc import INVALID_PARAMS, dumps
@@ -247,7 +248,7 @@ class Subscriptions:
             return
         api = self.server.api
         try:
-            self._announce(subs, list(api.engine.block_record(number).tx_hashes))
+            self._announce(subs, user_tx_hashes(api.engine, number))  # system txs were never pending
             header: Optional[dict] = None
             for s in subs:
                 if s.kind == "newHeads":

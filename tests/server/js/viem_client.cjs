@@ -16,6 +16,31 @@ function clients(p) {
 }
 
 const scenarios = {
+  // a block with system transactions read back: plain viem, and viem with the OP-stack formatters (what an
+  // OP-stack chain definition such as Hemi's uses), full block, each transaction and its receipt.
+  async systemTxs(p) {
+    const { chain } = clients(p);
+    const transport = viem.http(p.url);
+    const plain = viem.createPublicClient({ chain, transport });
+    const { chainConfig } = require("viem/op-stack");
+    const op = viem.createPublicClient({ chain: { ...chain, formatters: chainConfig.formatters }, transport });
+    const out = {};
+    for (const [name, client] of [["plain", plain], ["op", op]]) {
+      const block = await client.getBlock({ blockNumber: BigInt(p.block), includeTransactions: true });
+      const txs = [];
+      for (const t of block.transactions) {
+        const tx = await client.getTransaction({ hash: t.hash });
+        const r = await client.getTransactionReceipt({ hash: t.hash });
+        txs.push({ hash: tx.hash, type: tx.type, typeHex: tx.typeHex, from: tx.from, to: tx.to,
+                   sourceHash: tx.sourceHash ?? null, mint: tx.mint === undefined ? null : tx.mint.toString(),
+                   index: tx.transactionIndex, status: r.status, l1Fee: r.l1Fee === undefined || r.l1Fee === null
+                     ? null : r.l1Fee.toString() });
+      }
+      out[name] = { count: block.transactions.length, txs };
+    }
+    return out;
+  },
+
   // chain id, block number, balance, a transfer signed locally (eth_sendRawTransaction with viem's own nonce, gas
   // and EIP-1559 fee estimation), its receipt, the transaction, fee history and the latest block.
   async basics(p) {
