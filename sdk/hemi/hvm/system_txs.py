@@ -185,3 +185,31 @@ def deposit(*, source_hash: bytes, sender: bytes, to: bytes, gas: int, data: byt
 def hvm_system_tx(type_id: int, *, to: bytes, gas: int, data: bytes, label: str = "") -> SystemTx:
     """A 0x7C or 0x7D transaction from 0x8888…8888."""
     return SystemTx(type_id, HVM_SYSTEM_SENDER, to, gas, data, label=label)
+
+
+SYSTEM_TX_TYPES = (DEPOSIT_TX_TYPE, BTC_ATTRIBUTES_TX_TYPE, POP_PAYOUT_TX_TYPE)
+
+
+def decode_system_tx(raw: bytes, *, nonce: int, label: str = "") -> SystemTx:
+    """The system transaction :meth:`SystemTx.encode` wrote; ``nonce`` (not in the encoding) as it executed."""
+    type_id, fields = raw[0], rlp.decode(raw[1:])
+    if type_id == DEPOSIT_TX_TYPE:
+        source_hash, sender, to, mint, value, gas, is_system, data = fields
+        return SystemTx(type_id, sender, to, _uint(gas), data, _uint(value), _uint(mint), source_hash,
+                        bool(is_system), nonce, label)
+    if type_id in (BTC_ATTRIBUTES_TX_TYPE, POP_PAYOUT_TX_TYPE):
+        to, gas, data = fields
+        return SystemTx(type_id, HVM_SYSTEM_SENDER, to, _uint(gas), data, nonce=nonce, label=label)
+    raise ValueError(f"not a system transaction type: 0x{type_id:02x}")
+
+
+def decode_system_receipt(raw: bytes, *, nonce: int) -> SystemReceipt:
+    """The receipt :meth:`SystemReceipt.encode` wrote (a 0x7C receipt does not encode its nonce: pass the tx's)."""
+    type_id, fields = raw[0], rlp.decode(raw[1:])
+    state_root, gas_used, _bloom, logs = fields[:4]
+    entries = [Log(address, [int.from_bytes(t, "big") for t in topics], data) for address, topics, data in logs]
+    return SystemReceipt(type_id, Receipt(state_root, _uint(gas_used), entries), nonce)
+
+
+def _uint(b: bytes) -> int:
+    return int.from_bytes(b, "big")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from hemi.errors import StateFileError
 from hemi.hvm.registry import PrecompileRegistry, to_address
+from hemi.hvm.system_txs import decode_system_tx
 from hemi.node.btc_index import BitcoinIndexer
 from hemi.node.hvm_view import HvmView
 from hemi.node.sequencer import BlockOrdering, ForcedInput, Ordering, Sequencer
@@ -30,9 +31,10 @@ if TYPE_CHECKING:
 
 _DEVCHAIN_FIELDS = ("config", "btc", "precompiles", "_accounts", "_keys", "_impersonated", "engine", "automine",
                     "_light", "_indexer", "_views", "_pending_view", "_next_timestamp", "_time_offset", "_snapshots",
-                    "_block_listeners", "_stateful", "sequencer", "keystones", "pop", "_finality", "_tunnel", "_w3")
+                    "_block_listeners", "_stateful", "sequencer", "keystones", "pop", "_finality", "_tunnel", "_w3",
+                    "op", "pop_payouts")
 _KEYS = ("automine", "impersonated", "light", "views", "pending_view", "next_timestamp", "time_offset",
-         "indexer_tip")
+         "indexer_tip", "op")
 _VIEW = tuple(f.name for f in dataclasses.fields(HvmView))
 _VIEW_KNOWN = ("l2_block", "light_tip_height", "light_tip_hash", "indexed_height", "indexed_hash", "headers_added",
                "fork_height")
@@ -93,11 +95,31 @@ def devchain_to_data(dev: "Devchain") -> dict:
         "next_timestamp": dev._next_timestamp,
         "time_offset": dev._time_offset,
         "indexer_tip": hx(bytes(dev._indexer.tip.hash)),
+        "op": None if dev.op is None else op_to_data(dev.op),
     }
 
 
+def op_to_data(op: Any) -> dict:
+    """The OP-stack part's own state: L1 deposits queued for the next block and the next deposit's log index (the
+    rest, L1Block's values and the system txs, is chain data)."""
+    check_fields(op, ("dev", "config", "_queue", "_log_index"), "devchain")
+    return {"queue": [[hx(t.encode()), t.nonce, t.label] for t in op._queue], "log_index": op._log_index}
+
+
+def op_from_data(op: Any, data: Any) -> Optional[tuple[list, int]]:
+    """Decode what :func:`op_to_data` wrote (nothing changes yet): (queue, log index), or None without OP stack."""
+    if (op is None) != (data is None):
+        raise ValueError("the saved devchain and its configuration disagree on the OP-stack part (op_stack)")
+    if op is None:
+        return None
+    queue, log_index = fields(data, ("queue", "log_index"))
+    return ([decode_system_tx(unhx(raw), nonce=num(n), label=text(label))
+             for raw, n, label in (seq(item, 3) for item in seq(queue))], num(log_index))
+
+
 def devchain_restore(dev: "Devchain", data: Any) -> None:
-    automine, imp, light, views_d, pending_d, next_ts, offset, tip = fields(data, _KEYS)
+    automine, imp, light, views_d, pending_d, next_ts, offset, tip, op_d = fields(data, _KEYS)
+    op_state = op_from_data(dev.op, op_d)
     hashes = [unhx(h, size=32) for h in seq(light)]
     views = [view_from_data(v) for v in seq(views_d)]
     if len(views) != dev.engine.head_number + 1:
@@ -112,6 +134,8 @@ def devchain_restore(dev: "Devchain", data: Any) -> None:
     dev._next_timestamp = num(next_ts, optional=True)
     dev._time_offset = num(offset)
     dev._indexer = indexer
+    if op_state is not None:
+        dev.op._queue, dev.op._log_index = op_state
     dev._snapshots = {}
 
 
@@ -216,7 +240,7 @@ def precompiles_to_data(dev: "Devchain") -> list:
     from hemi.node.devchain import _HvmPrecompile
 
     reg = dev.precompiles
-    check_fields(reg, ("table", "_ethereum", "_entries"), "precompiles")
+    check_fields(reg, ("fork", "_base", "table", "_ethereum", "_entries"), "precompiles")  # fork: configuration
     out = []
     for e in reg._entries.values():
         if isinstance(e.fn, _HvmPrecompile) and e.fn.dev is dev:
@@ -256,7 +280,7 @@ def precompiles_restore(dev: "Devchain", data: Any,
     if given_by_addr:
         raise StateFileError(f"precompiles were given for {', '.join('0x' + a.hex() for a in given_by_addr)}, "
                              f"where the state mounts no user precompile")
-    fresh = PrecompileRegistry()
+    fresh = PrecompileRegistry(dev.precompiles.fork)
     for addr, fn, name, gas in wanted:
         fresh.register(addr, fn, gas=gas, name=name, force=True)
     reg: PrecompileRegistry = dev.precompiles

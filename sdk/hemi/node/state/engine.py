@@ -18,20 +18,47 @@ import rlp
 
 from hemi.errors import StateFileError
 from hemi.hvm.engine import BlockRecord, EvmEngine, TxRecord
+from hemi.hvm.l1_fee import L1Fee
+from hemi.hvm.system_txs import SYSTEM_TX_TYPES, decode_system_receipt, decode_system_tx
 from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 
 PART = "engine"
+# fork and l1_cost come from the configuration the engine is rebuilt with; the rest is saved
 _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", "_blocks", "_by_hash", "_txs",
-                  "_pending", "_pending_records", "_call_states")
-_KEYS = ("chain_id", "coinbase", "gas_limit", "randao_seed", "db", "pending_header", "blocks", "txs", "pending")
+                  "_pending", "_pending_records", "_call_states", "fork", "l1_cost", "_history_write")
+_KEYS = ("chain_id", "coinbase", "gas_limit", "randao_seed", "db", "pending_header", "blocks", "txs", "pending",
+         "history_write")
 _TXREC = tuple(f.name for f in dataclasses.fields(TxRecord))
 _TXREC_KNOWN = ("tx", "block_number", "index", "sender", "receipt", "gas_used", "contract_address", "error",
-                "return_data", "log_index_start")
+                "return_data", "log_index_start", "l1")
+_L1FEE = ("fee", "gas_used", "l1_base_fee", "l1_blob_base_fee", "base_fee_scalar", "blob_base_fee_scalar")
+
+
+def _tx(tx: Any) -> Any:
+    """A transaction's canonical encoding; a system transaction (0x7E, 0x7C, 0x7D) with the nonce it executed at and
+    its label, which its encoding does not carry."""
+    if getattr(tx, "is_op_system", False):
+        return [hx(tx.encode()), tx.nonce, tx.label]
+    return hx(tx.encode())
+
+
+def _tx_from(item: Any, tx_builder: Any) -> Any:
+    if isinstance(item, list):
+        raw, nonce, label = seq(item, 3)
+        return decode_system_tx(unhx(raw), nonce=num(nonce), label=text(label))
+    return tx_builder.decode(unhx(item))
+
+
+def _receipt_from(raw: bytes, tx: Any, receipt_builder: Any) -> Any:
+    if raw and raw[0] in SYSTEM_TX_TYPES:
+        return decode_system_receipt(raw, nonce=tx.nonce)
+    return receipt_builder.decode(raw)
 
 
 def _record(rec: TxRecord) -> list:
+    l1 = None if rec.l1 is None else [getattr(rec.l1, f) for f in _L1FEE]  # the L1 data fee an OP chain charged
     return [hx(rec.tx.hash), rec.block_number, rec.index, hx(rec.sender), hx(rec.receipt.encode()), rec.gas_used,
-            hx(rec.contract_address), rec.error, hx(rec.return_data), rec.log_index_start]
+            hx(rec.contract_address), rec.error, hx(rec.return_data), rec.log_index_start, l1]
 
 
 def to_data(engine: EvmEngine) -> dict:
@@ -45,7 +72,7 @@ def to_data(engine: EvmEngine) -> dict:
         if b.uncles or b.withdrawals:
             raise StateFileError(f"cannot save part {PART!r}: block {b.number} has uncles or withdrawals, which the "
                                  f"state format does not hold")
-        blocks.append([hx(rlp.encode(b.header)), [hx(tx.encode()) for tx in b.transactions],
+        blocks.append([hx(rlp.encode(b.header)), [_tx(tx) for tx in b.transactions],
                        [hx(h) for h in brec.tx_hashes]])
     db = engine.chain.chaindb.db.wrapped_db.kv_store  # AtomicDB(MemoryDB): the dict of every node written
     return {
@@ -55,14 +82,22 @@ def to_data(engine: EvmEngine) -> dict:
         "pending_header": hx(rlp.encode(engine.chain.header)),
         "blocks": blocks,
         "txs": [_record(r) for r in engine._txs.values()],
-        "pending": [[hx(r.tx.encode()), _record(r)] for r in engine._pending_records],
+        "pending": [[_tx(r.tx), _record(r)] for r in engine._pending_records],
+        # EIP-2935: the parent hash still to be written into the history contract by the pending block's first change
+        "history_write": None if engine._history_write is None else [engine._history_write[0],
+                                                                      hx(engine._history_write[1].to_bytes(32, "big"))],
     }
 
 
 def restore(engine: EvmEngine, data: Any) -> None:
     """Make ``engine`` (built by the devchain with the saved configuration, so its VM classes and precompile table
     are this devchain's) hold the saved chain."""
-    chain_id, coinbase, gas_limit, randao_seed, db_d, header_h, blocks_d, txs_d, pending_d = fields(data, _KEYS)
+    (chain_id, coinbase, gas_limit, randao_seed, db_d, header_h, blocks_d, txs_d, pending_d,
+     history_d) = fields(data, _KEYS)
+    history_write = None
+    if history_d is not None:
+        slot, value = seq(history_d, 2)
+        history_write = (num(slot), int.from_bytes(unhx(value, size=32), "big"))
     if num(chain_id) != engine.chain_id:
         raise ValueError(f"chain id {chain_id} differs from the configuration's {engine.chain_id}")
     vm = engine.chain.get_vm_class_for_block_number(0)
@@ -78,7 +113,7 @@ def restore(engine: EvmEngine, data: Any) -> None:
     for item in seq(blocks_d):
         header_h, txs_h, hashes_h = seq(item, 3)
         header = rlp.decode(unhx(header_h), sedes=header_class)
-        txs = tuple(tx_builder.decode(unhx(t)) for t in seq(txs_h))
+        txs = tuple(_tx_from(t, tx_builder) for t in seq(txs_h))
         block = block_class(header, transactions=txs, uncles=(), withdrawals=())
         if block.number != len(records):
             raise ValueError(f"block {len(records)} says it is number {block.number}")
@@ -90,15 +125,16 @@ def restore(engine: EvmEngine, data: Any) -> None:
 
     def record(item: Any, tx: Any = None) -> TxRecord:
         (tx_hash, number, index, sender, receipt, gas_used, created, error, ret,
-         log_start) = seq(item, 10)
+         log_start, l1_d) = seq(item, 11)
         number, index = num(number), num(index)
         if tx is None:
             tx = records[number].block.transactions[index]
         if tx.hash != unhx(tx_hash, size=32):
             raise ValueError(f"transaction record {tx_hash} does not match the transaction at {number}/{index}")
-        return TxRecord(tx, number, index, unhx(sender, size=20), receipt_builder.decode(unhx(receipt)),
+        return TxRecord(tx, number, index, unhx(sender, size=20), _receipt_from(unhx(receipt), tx, receipt_builder),
                         num(gas_used), unhx(created, size=20, optional=True), text(error, optional=True),
-                        unhx(ret), num(log_start))
+                        unhx(ret), num(log_start),
+                        None if l1_d is None else L1Fee(*(num(v) for v in seq(l1_d, len(_L1FEE)))))
 
     txs = {}
     for item in seq(txs_d):
@@ -107,7 +143,7 @@ def restore(engine: EvmEngine, data: Any) -> None:
     pending, pending_records = [], []
     for item in seq(pending_d):
         raw, rec_d = seq(item, 2)
-        tx = tx_builder.decode(unhx(raw))
+        tx = _tx_from(raw, tx_builder)
         pending.append(tx)
         pending_records.append(record(rec_d, tx))
     # everything decoded: now the engine changes
@@ -118,4 +154,5 @@ def restore(engine: EvmEngine, data: Any) -> None:
     atomic, memory = type(engine.chain.chaindb.db), type(engine.chain.chaindb.db.wrapped_db)
     engine.chain = type(engine.chain)(atomic(memory(kv)), pending_header)
     engine._pending, engine._pending_records = pending, pending_records
+    engine._history_write = history_write
     engine._call_states = {}
