@@ -8,7 +8,12 @@ devchain, ``hemi devchain`` over HTTP, or any node named by ``HEMI_WEB3_SUITE_UR
 at anvil). Tests that fail for a known reason are marked ``xfail(strict=True)`` from :mod:`known_failures`, so the
 list cannot go stale: a test that starts passing fails the run until it is removed from the list.
 
-One deliberate difference from web3.py's fixtures: the "keyfile account" (an account the node holds the key of, so
+The devchains run without the OP-stack system transactions (``op_stack=False``, ``hemi devchain --no-op-stack``),
+as anvil runs without ``--optimism``: web3.py's suites assume blocks that hold only the transactions sent (its
+``empty_block`` fixture asserts a block without any, and receipts are read at index 0), whereas every Hemi block
+opens with the L1-attributes deposit. The system transactions are checked by tests/node and tests/server.
+
+Another deliberate difference from web3.py's fixtures: the "keyfile account" (an account the node holds the key of, so
 that ``eth_sign`` and ``eth_sendTransaction`` work for it) is the second dev account of anvil's mnemonic, which both
 anvil and the devchain hold, rather than a key imported into eth-tester.
 """

@@ -38,8 +38,9 @@ KNOWN_FAILURES: dict[str, str] = {
     "test_invalid_eth_sign_typed_data": "the EIP-712 document is not validated against fixed array lengths, and web3 "
                                         "expects the ValueError eth-tester raises in-process (over JSON-RPC it "
                                         "raises Web3RPCError)",
-    "test_sign_authorization_send_raw_and_send_set_code_transactions": "type-4 (EIP-7702) transactions need the "
-                                                                        "Prague fork; the engine runs Cancun",
+    "test_sign_authorization_send_raw_and_send_set_code_transactions": "raw type-4 (EIP-7702) transactions run "
+                                                                        "(Prague), but eth_sendTransaction does not "
+                                                                        "build one from an authorizationList yet",
 }
 
 HEMI_BACKENDS = ("inprocess", "http")
