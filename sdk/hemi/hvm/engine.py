@@ -122,6 +122,12 @@ class GenesisAccount:
 class EvmEngine:
     """A deterministic, automine-capable EVM chain over py-evm."""
 
+    # automine off (see hemi.rpc.txpool): the state "latest" reads while transactions are pending (None: the pending
+    # root, as nothing is pending), and the pending block's journal, replayed when a pooled tx is replaced by fee
+    _latest_root: Optional[bytes] = None
+    _pending_base: Any = None
+    _pending_journal: list = []
+
     def __init__(
         self,
         *,
@@ -212,6 +218,12 @@ class EvmEngine:
             gas_limit=self.gas_limit)
         self._pending = []
         self._pending_records = []
+        self._latest_root, self._pending_base, self._pending_journal = None, None, []
+
+    @property
+    def latest_state_root(self) -> bytes:
+        """The state "latest" reads: the head's plus direct edits, without the transactions still pending."""
+        return self._latest_root if self._latest_root is not None else self.chain.header.state_root
 
     @property
     def head(self) -> Any:
@@ -246,6 +258,11 @@ class EvmEngine:
     def pending_txs(self) -> list[Any]:
         return list(self._pending)
 
+    @property
+    def pending_records(self) -> list[TxRecord]:
+        """The pending transactions' records (with their senders, impersonated ones included), in block order."""
+        return list(self._pending_records)
+
     # ------------------------------------------------------------------ state access
 
     def state(self, number: Optional[int] = None) -> Any:
@@ -261,6 +278,13 @@ class EvmEngine:
         fn(state)
         state.persist()
         self.chain.header = self.chain.header.copy(state_root=state.state_root)
+        if self._pending and self._pending_base is not None:  # "latest" sees the edit too, and a rebuild of the
+            # pending block replays it
+            self._pending_journal.append(("edit", fn, None))
+            latest = self.chain.get_vm(self.head.header.copy(state_root=self._latest_root)).state
+            fn(latest)
+            latest.persist()
+            self._latest_root = latest.state_root
 
     # ------------------------------------------------------------------ transactions
 
@@ -311,6 +335,7 @@ class EvmEngine:
 
     def apply(self, tx: Any) -> TxRecord:
         """Add ``tx`` to the pending block (signature already checked by py-evm when decoding/signing)."""
+        self._open_journal(("tx", tx, None))
         before = self.chain.header.gas_used
         _block, receipt, computation = self.chain.apply_transaction(tx)
         rec = self._record(tx, tx.sender, receipt, computation, len(self._pending), receipt.gas_used - before)
@@ -321,6 +346,7 @@ class EvmEngine:
     def apply_unsigned(self, tx: Any, sender: bytes) -> TxRecord:
         """Apply a transaction whose signature we cannot make (an impersonated sender): it executes as ``sender``
         and enters the block with a placeholder signature, as anvil's impersonation does."""
+        self._open_journal(("tx", tx, sender))
         placeholder = tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32), chain_id=self.chain_id) \
             if getattr(tx, "chain_id", None) is not None or hasattr(tx, "max_fee_per_gas") \
             else tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32))
@@ -342,6 +368,42 @@ class EvmEngine:
         self._pending.append(placeholder)
         self._pending_records.append(rec)
         return rec
+
+    def _open_journal(self, entry: tuple) -> None:
+        if not self._pending:
+            self._latest_root = self.chain.header.state_root
+            self._pending_base = self.chain.header
+            self._pending_journal = []
+        self._pending_journal.append(entry)
+
+    def replace_pending(self, index: int, tx: Any, sender: Optional[bytes] = None) -> TxRecord:
+        """Put ``tx`` in place of the pending transaction at ``index`` (replacement by fee): the pending block is
+        re-executed from where it started, with the direct state edits made in between replayed in order.
+        ``sender`` is given for an unsigned (impersonated) transaction."""
+        if self._pending_base is None:
+            raise ValueError("cannot replace a transaction that was pending when the devchain state was loaded; "
+                             "mine it first")
+        saved = (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
+                 self._pending_base)
+        txs = [i for i, e in enumerate(saved[3]) if e[0] == "tx"]
+        journal = list(saved[3])
+        journal[txs[index]] = ("tx", tx, sender)
+        self.chain.header = self._pending_base
+        self._pending, self._pending_records = [], []
+        out = None
+        try:
+            for kind, item, who in journal:
+                if kind == "edit":
+                    self.edit_state(item)
+                    continue
+                rec = self.apply(item) if who is None else self.apply_unsigned(item, who)
+                out = rec if item is tx else out
+        except BaseException:
+            (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
+             self._pending_base) = saved
+            raise
+        self._pending_journal, self._latest_root, self._pending_base = journal, saved[4], saved[5]
+        return out
 
     def _record(self, tx: Any, sender: bytes, receipt: Any, computation: Any, index: int, gas_used: int) -> TxRecord:
         error = None
@@ -446,12 +508,14 @@ class EvmEngine:
         the account trie reads of one call are then cached for the next (estimate_gas makes several)."""
         if number is None:
             key: tuple = (self.head.hash, self.chain.header.state_root)
+        elif number == self.head_number:  # latest: the head plus direct edits, without pending txs
+            key = (self.head.hash, self.latest_state_root)
         else:
             key = (self._blocks[number].block.hash, None)
         state = self._call_states.get(key) if shared else None
         if state is None:
-            if number is None:
-                header = self.head.header.copy(state_root=self.chain.header.state_root, base_fee_per_gas=0)
+            if number is None or number == self.head_number:
+                header = self.head.header.copy(state_root=key[1], base_fee_per_gas=0)
             else:
                 header = self._blocks[number].block.header.copy(base_fee_per_gas=0)
             state = self.chain.get_vm(header).state

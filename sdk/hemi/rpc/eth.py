@@ -186,9 +186,12 @@ class EthApi:
         return n
 
     def state_number(self, tag: Any) -> Optional[int]:
-        """None means the pending state (head plus direct edits), which "latest" reads as anvil does."""
-        if tag is None or tag in ("latest", "pending", "safe", "finalized"):
+        """None means the pending state (with the transactions waiting while automine is off); "latest" is the head
+        block's state plus direct edits (anvil_setBalance, ...), as anvil reads it."""
+        if tag == "pending":
             return None
+        if tag is None or tag in ("latest", "safe", "finalized"):
+            return self.engine.head_number
         if isinstance(tag, dict):  # EIP-1898
             if "blockHash" in tag:
                 n = self.engine.block_number_of(parse_hash(tag["blockHash"], "blockHash"))
@@ -196,8 +199,7 @@ class EthApi:
                     raise RPCError(-32001, "block not found")
                 return n
             return self.state_number(tag.get("blockNumber"))
-        n = self.block_number(tag)
-        return None if n == self.engine.head_number else n
+        return self.block_number(tag)
 
     # ------------------------------------------------------------------ shapes
 
@@ -223,10 +225,11 @@ class EthApi:
             "s": q(tx.s),
         }
         if hasattr(tx, "max_fee_per_gas") and getattr(tx, "type_id", None):
-            base = block.header.base_fee_per_gas if block is not None else self.engine.pending_header.base_fee_per_gas
             out["maxFeePerGas"] = q(tx.max_fee_per_gas)
             out["maxPriorityFeePerGas"] = q(tx.max_priority_fee_per_gas)
-            out["gasPrice"] = q(min(tx.max_fee_per_gas, base + tx.max_priority_fee_per_gas))
+            # a mined tx shows the price it paid; a pending one its fee cap (geth's newRPCTransaction)
+            out["gasPrice"] = q(min(tx.max_fee_per_gas, block.header.base_fee_per_gas + tx.max_priority_fee_per_gas)
+                                if block is not None else tx.max_fee_per_gas)
             out["accessList"] = [{"address": addr(a), "storageKeys": [d(k.to_bytes(32, "big")) for k in keys]}
                                  for a, keys in tx.access_list]
             out["yParity"] = q(tx.y_parity)
@@ -320,11 +323,13 @@ class EthApi:
 
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
         dev = self.dev
-        try:
-            self.engine.validate(tx, sender)
-        except ValueError as err:
-            raise RPCError(-32000, str(err)) from None
-        tx_hash = dev.include(tx, sender, signed=signed).tx.hash
+        tx_hash = txpool.replace_by_fee(self, tx, sender, signed=signed)  # automine off: same sender and nonce as a pooled tx
+        if tx_hash is None:
+            try:
+                self.engine.validate(tx, sender)
+            except ValueError as err:
+                raise RPCError(-32000, str(err)) from None
+            tx_hash = dev.include(tx, sender, signed=signed).tx.hash
         for listener in list(self.tx_listeners):
             listener(tx_hash)
         return tx_hash
@@ -553,9 +558,9 @@ def _get_tx(api: EthApi, tx_hash: str) -> Optional[dict]:
     rec = api.engine.tx_record(h)
     if rec is not None:
         return api.tx_json(rec)
-    for i, tx in enumerate(api.engine.pending_txs):  # automine off: pending, not yet in a block
-        if tx.hash == h:
-            return api.tx_json(None, tx, sender=tx.sender, index=i)
+    for rec in api.engine.pending_records:  # automine off: pending, not yet in a block (no index, as geth)
+        if rec.tx.hash == h:
+            return api.tx_json(None, rec.tx, sender=rec.sender)
     return None
 
 
@@ -956,4 +961,4 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
     api.dev.stop_impersonating(parse_addr(address))
 
 
-from hemi.rpc import eth_raw  # noqa: E402 - registers its methods in METHODS; needs this module's helpers first
+from hemi.rpc import eth_raw, txpool  # noqa: E402 - register their methods in METHODS; need this module's helpers

@@ -22,7 +22,10 @@ from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 
 PART = "engine"
 _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", "_blocks", "_by_hash", "_txs",
-                  "_pending", "_pending_records", "_call_states")
+                  "_pending", "_pending_records", "_call_states",
+                  # the pool's replacement journal (hemi.rpc.txpool): closures, not saved; a state loaded with txs
+                  # pending refuses to replace them by fee, and "latest" reads them until they are mined
+                  "_latest_root", "_pending_base", "_pending_journal")
 _KEYS = ("chain_id", "coinbase", "gas_limit", "randao_seed", "db", "pending_header", "blocks", "txs", "pending")
 _TXREC = tuple(f.name for f in dataclasses.fields(TxRecord))
 _TXREC_KNOWN = ("tx", "block_number", "index", "sender", "receipt", "gas_used", "contract_address", "error",
@@ -119,3 +122,4 @@ def restore(engine: EvmEngine, data: Any) -> None:
     engine.chain = type(engine.chain)(atomic(memory(kv)), pending_header)
     engine._pending, engine._pending_records = pending, pending_records
     engine._call_states = {}
+    engine._latest_root, engine._pending_base, engine._pending_journal = None, None, []
