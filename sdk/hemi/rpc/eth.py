@@ -323,7 +323,8 @@ class EthApi:
 
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
         dev = self.dev
-        tx_hash = txpool.replace_by_fee(self, tx, sender, signed=signed)  # automine off: same sender and nonce as a pooled tx
+        # automine off: a tx with the sender and nonce of a pooled one replaces it (or is refused, underpriced)
+        tx_hash = txpool.replace_by_fee(self, tx, sender, signed=signed)
         if tx_hash is None:
             try:
                 self.engine.validate(tx, sender)
@@ -961,4 +962,5 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
     api.dev.stop_impersonating(parse_addr(address))
 
 
-from hemi.rpc import eth_raw, txpool  # noqa: E402 - register their methods in METHODS; need this module's helpers
+# these register their methods in METHODS and need this module's helpers first
+from hemi.rpc import eth_proof, eth_raw, txpool  # noqa: E402,F401
