@@ -20,8 +20,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "test_eth_get_transaction_count_ens_name": _ENS,
     "test_eth_sign_ens_names": _ENS,
     "test_eth_sign_transaction_ens_names": _ENS,
-    "test_eth_create_access_list": "eth_createAccessList returns an empty list: touched accounts and slots are not "
-                                   "traced yet (the gas figure is real)",
     "test_eth_simulate_v1": "eth_simulateV1 is not implemented yet",
     "test_invalid_eth_sign_typed_data": "the EIP-712 document is not validated against fixed array lengths, and web3 "
                                         "expects the ValueError eth-tester raises in-process (over JSON-RPC it "

@@ -36,6 +36,8 @@ from eth_keys import keys as eth_keys  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 import rlp  # noqa: E402
 
+from hemi.hvm import trace  # noqa: E402 - imports py-evm, after lazy_bls
+
 log = logging.getLogger("hemi.hvm.engine")
 
 PrecompileFn = Callable[[Any], Any]  # py-evm's shape: fn(computation) -> computation
@@ -292,6 +294,10 @@ class EvmEngine:
                        max_fee: Optional[int] = None, max_priority_fee: Optional[int] = None,
                        gas_price: Optional[int] = None, access_list: Sequence = ()) -> Any:
         builder = self.chain.get_vm(self.chain.header).get_transaction_builder()
+        if gas_price is not None and max_fee is None and access_list:  # EIP-2930 (type 1)
+            return builder.new_unsigned_access_list_transaction(
+                chain_id=self.chain_id, nonce=nonce, gas_price=gas_price, gas=gas, to=to, value=value, data=data,
+                access_list=tuple(access_list))
         if gas_price is not None and max_fee is None:
             return self.chain.create_unsigned_transaction(nonce=nonce, gas_price=gas_price, gas=gas, to=to,
                                                           value=value, data=data)
@@ -477,13 +483,17 @@ class EvmEngine:
     # ------------------------------------------------------------------ calls
 
     def call(self, tx: Any, sender: bytes, number: Optional[int] = None,
-             overrides: Optional[Mapping[bytes, "AccountOverride"]] = None) -> CallResult:
+             overrides: Optional[Mapping[bytes, "AccountOverride"]] = None, *,
+             instrument: Optional[Callable[[type], type]] = None) -> CallResult:
         """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
-        (geth's state override set) applied for this call only."""
+        (geth's state override set) applied for this call only. ``instrument`` maps the computation class to the
+        one to run (a tracer's subclass, see hemi.hvm.trace); such a call runs on a state of its own."""
         # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
         # state of its own, thrown away afterwards, not on the shared call state
         wipes = any(o.state is not None for o in (overrides or {}).values())
-        state = self._call_state(number, shared=not wipes)
+        state = self._call_state(number, shared=not wipes and instrument is None)
+        if instrument is not None:
+            state.computation_class = instrument(state.computation_class)
         snap = state.snapshot()
         try:
             for address, override in (overrides or {}).items():
@@ -526,6 +536,30 @@ class EvmEngine:
             self._call_states[key] = state
         return state
 
+    def replay(self, tx_hash: bytes, instrument: Callable[[type], type]) -> tuple[TxRecord, Any]:
+        """Re-execute a mined transaction on the state it ran on (its block's parent state, then the transactions
+        before it in the block), the transaction itself with ``instrument``'s computation class: for tracers.
+        Returns its record and the new computation; ValueError if it is unknown or did not replay identically
+        (a direct state edit made before its block was sealed is not in any block's state)."""
+        rec = self._txs.get(bytes(tx_hash))
+        if rec is None:
+            raise ValueError(f"transaction 0x{bytes(tx_hash).hex()} not found (mined transactions only)")
+        n = rec.block_number
+        parent_root = self._blocks[n - 1].block.header.state_root if n else self._blocks[0].block.header.state_root
+        state = self.chain.get_vm(self._blocks[n].block.header.copy(state_root=parent_root)).state
+        for h in self._blocks[n].tx_hashes[:rec.index]:
+            state.apply_transaction(self._executable(self._txs[h]))
+        base = state.computation_class
+        state.computation_class = instrument(base)
+        computation = state.apply_transaction(self._executable(rec))
+        if computation.get_gas_used() > rec.tx.gas or bool(computation.is_error) != bool(rec.error):
+            raise ValueError("the transaction does not replay as it ran (the state was edited directly before its "
+                             "block was sealed)")
+        return rec, computation
+
+    def _executable(self, rec: TxRecord) -> Any:
+        return rec.tx if rec.sender == rec.tx.sender else _AsSender(rec.tx, rec.sender)
+
     def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None,
                      overrides: Optional[Mapping[bytes, "AccountOverride"]] = None) -> int:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""
@@ -533,9 +567,12 @@ class EvmEngine:
         if not overrides and not tx.data and tx.to and not self._call_state(number).get_code(tx.to):
             return 21000  # a plain transfer to an account without code costs exactly the intrinsic gas
         hi = header.gas_limit
-        top = self.call(tx.copy(gas=hi), sender, number, overrides)
+        probe = trace.GasProbe()
+        top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe))
         if not top.success:
             raise EstimateFailed(top)
+        if not probe.sensitive:  # nothing in the run depended on the gas left: what it used is exactly enough
+            return top.gas_used + tx.intrinsic_gas
         # Most txs succeed at what they used (plus intrinsic gas) or at the 63/64 margin calls need: verify those
         # two limits first; the binary search below runs only when neither works.
         used = top.gas_used + tx.intrinsic_gas

@@ -97,6 +97,17 @@ def parse_hash(v: Any, name: str = "hash") -> bytes:
     return b
 
 
+def parse_access_list(v: Any) -> list[tuple[bytes, tuple[int, ...]]]:
+    """EIP-2930's ``[{address, storageKeys}]``; absent or null is empty."""
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(e, dict) and "address" in e for e in v):
+        raise RPCError(-32602, "invalid accessList: expected an array of {address, storageKeys}")
+    return [(parse_addr(e["address"], "accessList address"),
+             tuple(int.from_bytes(parse_hash(k, "accessList storage key"), "big") for k in e.get("storageKeys") or []))
+            for e in v]
+
+
 _OVERRIDE_FIELDS = {"balance", "nonce", "code", "state", "stateDiff"}
 
 
@@ -224,7 +235,12 @@ class EthApi:
             "r": q(tx.r),
             "s": q(tx.s),
         }
-        if hasattr(tx, "max_fee_per_gas") and getattr(tx, "type_id", None):
+        if getattr(tx, "type_id", None) == 1:  # EIP-2930: a gas price and an access list, no fee caps
+            out["gasPrice"] = q(tx.gas_price)
+            out["accessList"] = [{"address": addr(a), "storageKeys": [d(k.to_bytes(32, "big")) for k in keys]}
+                                 for a, keys in tx.access_list]
+            out["yParity"] = q(tx.y_parity)
+        elif hasattr(tx, "max_fee_per_gas") and getattr(tx, "type_id", None):
             out["maxFeePerGas"] = q(tx.max_fee_per_gas)
             out["maxPriorityFeePerGas"] = q(tx.max_priority_fee_per_gas)
             # a mined tx shows the price it paid; a pending one its fee cap (geth's newRPCTransaction)
@@ -308,9 +324,10 @@ class EthApi:
         gas = parse_q(obj["gas"], "gas") if obj.get("gas") is not None else (default_gas or header.gas_limit)
         nonce = parse_q(obj["nonce"], "nonce") if obj.get("nonce") is not None else \
             self.engine.state().get_nonce(sender)
+        access_list = parse_access_list(obj.get("accessList"))
         if obj.get("gasPrice") is not None and obj.get("maxFeePerGas") is None:
             tx = self.engine.build_unsigned(nonce=nonce, gas=gas, to=to, value=value, data=data,
-                                            gas_price=parse_q(obj["gasPrice"], "gasPrice"))
+                                            gas_price=parse_q(obj["gasPrice"], "gasPrice"), access_list=access_list)
         else:
             prio = parse_q(obj.get("maxPriorityFeePerGas", "0x0"), "maxPriorityFeePerGas")
             if obj.get("maxFeePerGas") is not None:
@@ -318,7 +335,7 @@ class EthApi:
             else:  # a call or estimate without fees runs for free (base fee 0), as geth's do
                 max_fee = prio if for_call else header.base_fee_per_gas * 2 + prio
             tx = self.engine.build_unsigned(nonce=nonce, gas=gas, to=to, value=value, data=data, max_fee=max_fee,
-                                            max_priority_fee=prio)
+                                            max_priority_fee=prio, access_list=access_list)
         return tx, sender
 
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
@@ -649,24 +666,6 @@ def _estimate(api: EthApi, obj: dict, tag: Any = "latest", overrides: Any = None
         api.dev._restore_indexer()
 
 
-@method("eth_createAccessList")
-def _create_access_list(api: EthApi, obj: dict, tag: Any = "latest") -> dict:
-    """EIP-2930's helper. ``gasUsed`` is what the call uses; the access list is always empty, which every
-    transaction accepts (the EVM engine does not report the addresses and slots a call touched). A reverting call
-    answers ``error`` with the reason, as geth does."""
-    n = api.state_number(tag)
-    tx, sender = api.unsigned_from_json(obj, for_call=True)
-    tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
-    try:
-        result = api.engine.call(tx, sender, n)
-    finally:
-        api.dev._restore_indexer()
-    out: dict[str, Any] = {"accessList": [], "gasUsed": q(result.gas_used + tx.intrinsic_gas)}
-    if not result.success:
-        out["error"] = revert_error(result).message
-    return out
-
-
 @method("eth_sendTransaction")
 def _send_transaction(api: EthApi, obj: dict) -> str:
     if not isinstance(obj, dict) or not obj.get("from"):
@@ -963,4 +962,4 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
 
 
 # these register their methods in METHODS and need this module's helpers first
-from hemi.rpc import eth_proof, eth_raw, txpool  # noqa: E402,F401
+from hemi.rpc import debug_trace, eth_access, eth_proof, eth_raw, txpool  # noqa: E402,F401
