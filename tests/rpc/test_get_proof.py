@@ -34,7 +34,8 @@ def test_account_and_storage_proofs_verify_against_the_block_state_root(api):
     p = api.request("eth_getProof", [CONTRACT, ["0x0", "0x5", "0x" + "27".rjust(64, "0"), "0x99"], "latest"])
     raw = verify(_b(block["stateRoot"]), _b(CONTRACT), [_b(n) for n in p["accountProof"]])
     nonce, balance, storage_root, code_hash = rlp.decode(raw)
-    assert int.from_bytes(balance, "big") == int(p["balance"], 16) and int.from_bytes(nonce, "big") == int(p["nonce"], 16)
+    assert int.from_bytes(balance, "big") == int(p["balance"], 16)
+    assert int.from_bytes(nonce, "big") == int(p["nonce"], 16)
     assert "0x" + storage_root.hex() == p["storageHash"] and code_hash == keccak(bytes.fromhex("6000"))
     assert "0x" + code_hash.hex() == p["codeHash"]
     values = {}

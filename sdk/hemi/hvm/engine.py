@@ -565,7 +565,7 @@ class EvmEngine:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""
         header = self.chain.header if number is None else self._blocks[number].block.header
         if not overrides and not tx.data and tx.to and not self._call_state(number).get_code(tx.to):
-            return 21000  # a plain transfer to an account without code costs exactly the intrinsic gas
+            return tx.intrinsic_gas  # a plain transfer to an account without code costs exactly that
         hi = header.gas_limit
         probe = trace.GasProbe()
         top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe))

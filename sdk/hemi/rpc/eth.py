@@ -841,6 +841,7 @@ def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
             raise RPCError(-32602, f"invalid typed data: {err}") from None
     if not isinstance(typed, dict):
         raise RPCError(-32602, "typed data is an object {types, primaryType, domain, message}")
+    typed_data.validate(typed)
     try:
         signable = encode_typed_data(full_message=typed)
     except Exception as err:  # noqa: BLE001 - eth_account raises assorted errors on malformed typed data
@@ -962,4 +963,4 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
 
 
 # these register their methods in METHODS and need this module's helpers first
-from hemi.rpc import debug_trace, eth_access, eth_proof, eth_raw, txpool  # noqa: E402,F401
+from hemi.rpc import debug_trace, eth_access, eth_proof, eth_raw, txpool, typed_data  # noqa: E402,F401
