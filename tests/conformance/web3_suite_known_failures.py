@@ -20,7 +20,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "test_eth_get_transaction_count_ens_name": _ENS,
     "test_eth_sign_ens_names": _ENS,
     "test_eth_sign_transaction_ens_names": _ENS,
-    "test_eth_simulate_v1": "eth_simulateV1 is not implemented yet",
     "test_invalid_eth_sign_typed_data": "the devchain refuses the document with -32602 and the message the test "
                                         "matches, but the test expects Web3ValueError, which web3.py raises only "
                                         "from eth-tester's provider: any node's JSON-RPC error reaches it as "

@@ -963,4 +963,4 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
 
 
 # these register their methods in METHODS and need this module's helpers first
-from hemi.rpc import debug_trace, eth_access, eth_proof, eth_raw, txpool, typed_data  # noqa: E402,F401
+from hemi.rpc import debug_trace, eth_access, eth_proof, eth_raw, eth_simulate, txpool, typed_data  # noqa: E402,F401
