@@ -223,6 +223,7 @@ class EthApi:
             "nonce": q(tx.nonce),
             "blockHash": d(block.hash) if block is not None else None,
             "blockNumber": q(block.number) if block is not None else None,
+            "blockTimestamp": q(block.header.timestamp) if block is not None else None,  # execution-apis #749
             "transactionIndex": q(rec.index if rec else index) if (rec or index is not None) else None,
             "from": addr(rec.sender if rec else sender),
             "to": addr(tx.to) if tx.to else None,
@@ -963,4 +964,5 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
 
 
 # these register their methods in METHODS and need this module's helpers first
-from hemi.rpc import debug_trace, eth_access, eth_proof, eth_raw, eth_simulate, txpool, typed_data  # noqa: E402,F401
+from hemi.rpc import debug_raw, debug_trace, eth_access, eth_proof, eth_raw  # noqa: E402,F401
+from hemi.rpc import eth_simulate, txpool, typed_data  # noqa: E402,F401
