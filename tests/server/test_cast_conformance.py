@@ -13,7 +13,7 @@ import rlp
 from test_real_clients import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rpc"))
-from mpt_verify import verify  # noqa: E402 - the proof checker lives with the rpc tests
+from mpt_verify import verify  # the proof checker lives with the rpc tests
 
 
 def test_cast_proof_verifies_against_the_state_root(cast_bin, server):

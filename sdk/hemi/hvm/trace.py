@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Optional
 
-from eth.exceptions import Halt, OutOfGas, Revert
+from eth.exceptions import OutOfGas, Revert
 
 CALLS = {0xF1: "CALL", 0xF2: "CALLCODE", 0xF4: "DELEGATECALL", 0xFA: "STATICCALL", 0xF0: "CREATE", 0xF5: "CREATE2"}
 GAS_SENSITIVE = frozenset({0x5A, 0x55, *CALLS})  # GAS, SSTORE (EIP-2200's 2300 sentry), calls and creates

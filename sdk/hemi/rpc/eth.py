@@ -926,7 +926,9 @@ def _get_automine(api: EthApi) -> bool:
 
 @method("evm_setAutomine", "anvil_setAutomine")
 def _set_automine(api: EthApi, on: bool) -> None:
-    api.dev.automine = bool(on)
+    if not isinstance(on, bool):  # a stray value must not switch the pool on: "latest" would stop seeing sends
+        raise RPCError(-32602, f"invalid automine flag {on!r}: expected true or false")
+    api.dev.automine = on
 
 
 @method("anvil_setBalance", "hardhat_setBalance")
