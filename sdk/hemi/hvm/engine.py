@@ -487,13 +487,13 @@ class EvmEngine:
              instrument: Optional[Callable[[type], type]] = None) -> CallResult:
         """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
         (geth's state override set) applied for this call only. ``instrument`` maps the computation class to the
-        one to run (a tracer's subclass, see hemi.hvm.trace); such a call runs on a state of its own."""
+        one to run for this call (a tracer's subclass, see hemi.hvm.trace)."""
         # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
         # state of its own, thrown away afterwards, not on the shared call state
         wipes = any(o.state is not None for o in (overrides or {}).values())
-        state = self._call_state(number, shared=not wipes and instrument is None)
-        if instrument is not None:
-            state.computation_class = instrument(state.computation_class)
+        state = self._call_state(number, shared=not wipes)
+        if instrument is not None:  # on the instance, for this call only: the shared state keeps its class's
+            state.computation_class = instrument(type(state).computation_class)
         snap = state.snapshot()
         try:
             for address, override in (overrides or {}).items():
@@ -503,6 +503,8 @@ class EvmEngine:
             return CallResult(False, b"", 0, str(err), False)
         finally:
             state.revert(snap)
+            if instrument is not None:
+                del state.computation_class
         if computation.is_error:
             err = computation.error
             return CallResult(False, bytes(computation.output or b""), computation.get_gas_used(),
