@@ -80,6 +80,8 @@ def test_replacement_needs_a_ten_percent_bump_of_fee_cap_and_tip(api, chain):
     api.request("evm_mine", [])
     block = api.request("eth_getBlockByNumber", ["latest", False])
     assert block["transactions"] == [second]
+    ordered = chain.sequencer.block(int(block["number"], 16))  # the sequencer's record follows the replacement
+    assert ["0x" + h.hex() for h in ordered.mempool] == [second]
     assert api.request("eth_getTransactionReceipt", [second])["status"] == "0x1"
 
 

@@ -55,12 +55,14 @@ def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> Opti
                                f"cost {tx.value + tx.gas * new_cap}")
     dev = api.dev
     dev._open_block()
+    old_hash = pooled[index].tx.hash
     try:
         rec = engine.replace_pending(index, tx, None if signed else sender)
     except ValueError as err:
         raise RPCError(-32000, str(err)) from None
     finally:
         dev._restore_indexer()
+    dev.sequencer.replace_tx(old_hash, rec.tx.hash)
     return rec.tx.hash
 
 
