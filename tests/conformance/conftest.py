@@ -45,6 +45,41 @@ def pytest_collection_modifyitems(config, items):
     mark_known_failures(items)
 
 
+# The transaction-pool tests web3.py runs with eth-tester's automine off (ethereum/web3.py
+# tests/integration/test_ethereum_tester.py, the tests decorated ``@disable_auto_mine``): they need a transaction to
+# stay pending so that it can be replaced, modified or waited for. Here automine is turned off with
+# ``evm_setAutomine`` for exactly these tests and back on after (``isolate_test`` then reverts the chain); their
+# bodies run unmodified.
+AUTOMINE_OFF_TESTS = frozenset({
+    "test_eth_get_transaction_receipt_unmined",
+    "test_eth_wait_for_transaction_receipt_unmined",
+    "test_eth_replace_transaction",
+    "test_eth_replace_transaction_legacy",
+    "test_eth_replace_transaction_underpriced",
+    "test_eth_replace_transaction_incorrect_nonce",
+    "test_eth_replace_transaction_gas_price_too_low",
+    "test_eth_replace_transaction_gas_price_defaulting_minimum",
+    "test_eth_replace_transaction_gas_price_defaulting_strategy_higher",
+    "test_eth_replace_transaction_gas_price_defaulting_strategy_lower",
+    "test_eth_modify_transaction",
+    "test_eth_modify_transaction_legacy",
+})
+
+
+@pytest.fixture(autouse=True)
+def automine_off_as_web3_does(request):
+    """Automine off during the tests of :data:`AUTOMINE_OFF_TESTS` (web3.py's ``disable_auto_mine``)."""
+    if getattr(request.node, "originalname", request.node.name) not in AUTOMINE_OFF_TESTS:
+        yield
+        return
+    w3 = request.getfixturevalue("w3")
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        yield
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+
+
 def _deploy_contract(w3, contract_factory):
     deploy_txn_hash = contract_factory.constructor().transact({"from": w3.eth.default_account})
     deploy_receipt = w3.eth.wait_for_transaction_receipt(deploy_txn_hash)

@@ -11,8 +11,6 @@ import pytest
 
 _ENS = ("web3.py resolves ENS names itself before any request and fails inside its ENS normaliser "
         "(pyunormalize is handed a list); anvil fails it the same way")
-_POOL = ("the test needs the node to keep the transaction pending (web3.py runs it against a geth that does not "
-         "mine); the devchain automines, as anvil does, and replacement by fee in the pool is not implemented yet")
 
 KNOWN_FAILURES: dict[str, str] = {
     "test_solidity_keccak_ens": _ENS,
@@ -22,22 +20,10 @@ KNOWN_FAILURES: dict[str, str] = {
     "test_eth_get_transaction_count_ens_name": _ENS,
     "test_eth_sign_ens_names": _ENS,
     "test_eth_sign_transaction_ens_names": _ENS,
-    "test_eth_get_transaction_receipt_unmined": _POOL,
-    "test_eth_wait_for_transaction_receipt_unmined": _POOL,
-    "test_eth_replace_transaction": _POOL,
-    "test_eth_replace_transaction_legacy": _POOL,
-    "test_eth_replace_transaction_underpriced": _POOL,
-    "test_eth_replace_transaction_gas_price_defaulting_minimum": _POOL,
-    "test_eth_replace_transaction_gas_price_defaulting_strategy_higher": _POOL,
-    "test_eth_replace_transaction_gas_price_defaulting_strategy_lower": _POOL,
-    "test_eth_modify_transaction": _POOL,
-    "test_eth_modify_transaction_legacy": _POOL,
-    "test_eth_create_access_list": "eth_createAccessList returns an empty list: touched accounts and slots are not "
-                                   "traced yet (the gas figure is real)",
-    "test_eth_simulate_v1": "eth_simulateV1 is not implemented yet",
-    "test_invalid_eth_sign_typed_data": "the EIP-712 document is not validated against fixed array lengths, and web3 "
-                                        "expects the ValueError eth-tester raises in-process (over JSON-RPC it "
-                                        "raises Web3RPCError)",
+    "test_invalid_eth_sign_typed_data": "the devchain refuses the document with -32602 and the message the test "
+                                        "matches, but the test expects Web3ValueError, which web3.py raises only "
+                                        "from eth-tester's provider: any node's JSON-RPC error reaches it as "
+                                        "Web3RPCError",
     "test_sign_authorization_send_raw_and_send_set_code_transactions": "raw type-4 (EIP-7702) transactions run "
                                                                         "(Prague), but eth_sendTransaction does not "
                                                                         "build one from an authorizationList yet",

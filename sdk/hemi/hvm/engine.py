@@ -41,7 +41,7 @@ from eth_keys import keys as eth_keys  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 import rlp  # noqa: E402
 
-from hemi.hvm import p256  # noqa: E402
+from hemi.hvm import p256, trace  # noqa: E402 - trace imports py-evm, after lazy_bls
 from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin  # noqa: E402
 
 log = logging.getLogger("hemi.hvm.engine")
@@ -150,6 +150,13 @@ class GenesisAccount:
 class EvmEngine:
     """A deterministic, automine-capable EVM chain over py-evm."""
 
+    # automine off (see hemi.rpc.txpool): the state "latest" reads while transactions are pending (None: the pending
+    # root, as nothing is pending), and the pending block's journal, replayed when a pooled tx is replaced by fee
+    _latest_root: Optional[bytes] = None
+    _pending_base: Any = None
+    _pending_base_history: Any = None
+    _pending_journal: list = []
+
     def __init__(
         self,
         *,
@@ -254,6 +261,12 @@ class EvmEngine:
             if self.fork == "prague" else None
         self._pending = []
         self._pending_records = []
+        self._latest_root, self._pending_base, self._pending_journal = None, None, []
+
+    @property
+    def latest_state_root(self) -> bytes:
+        """The state "latest" reads: the head's plus direct edits, without the transactions still pending."""
+        return self._latest_root if self._latest_root is not None else self.chain.header.state_root
 
     def _write_history(self, state: Any) -> None:
         write = getattr(self, "_history_write", None)
@@ -294,6 +307,11 @@ class EvmEngine:
     def pending_txs(self) -> list[Any]:
         return list(self._pending)
 
+    @property
+    def pending_records(self) -> list[TxRecord]:
+        """The pending transactions' records (with their senders, impersonated ones included), in block order."""
+        return list(self._pending_records)
+
     # ------------------------------------------------------------------ state access
 
     def state(self, number: Optional[int] = None) -> Any:
@@ -310,6 +328,13 @@ class EvmEngine:
         fn(state)
         state.persist()
         self.chain.header = self.chain.header.copy(state_root=state.state_root)
+        if self._pending and self._pending_base is not None:  # "latest" sees the edit too, and a rebuild of the
+            # pending block replays it
+            self._pending_journal.append(("edit", fn, None))
+            latest = self.chain.get_vm(self.head.header.copy(state_root=self._latest_root)).state
+            fn(latest)
+            latest.persist()
+            self._latest_root = latest.state_root
 
     # ------------------------------------------------------------------ transactions
 
@@ -317,6 +342,10 @@ class EvmEngine:
                        max_fee: Optional[int] = None, max_priority_fee: Optional[int] = None,
                        gas_price: Optional[int] = None, access_list: Sequence = ()) -> Any:
         builder = self.chain.get_vm(self.chain.header).get_transaction_builder()
+        if gas_price is not None and max_fee is None and access_list:  # EIP-2930 (type 1)
+            return builder.new_unsigned_access_list_transaction(
+                chain_id=self.chain_id, nonce=nonce, gas_price=gas_price, gas=gas, to=to, value=value, data=data,
+                access_list=tuple(access_list))
         if gas_price is not None and max_fee is None:
             return self.chain.create_unsigned_transaction(nonce=nonce, gas_price=gas_price, gas=gas, to=to,
                                                           value=value, data=data)
@@ -363,11 +392,13 @@ class EvmEngine:
 
     def apply(self, tx: Any) -> TxRecord:
         """Add ``tx`` to the pending block (signature already checked by py-evm when decoding/signing)."""
+        self._open_journal(("tx", tx, None))
         return self._apply_pending(tx, tx, tx.sender)
 
     def apply_unsigned(self, tx: Any, sender: bytes) -> TxRecord:
         """Apply a transaction whose signature we cannot make (an impersonated sender): it executes as ``sender``
         and enters the block with a placeholder signature, as anvil's impersonation does."""
+        self._open_journal(("tx", tx, sender))
         placeholder = tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32), chain_id=self.chain_id) \
             if getattr(tx, "chain_id", None) is not None or hasattr(tx, "max_fee_per_gas") \
             else tx.as_signed_transaction(eth_keys.PrivateKey(b"\x01" * 32))
@@ -376,8 +407,13 @@ class EvmEngine:
     def apply_system(self, tx: Any) -> TxRecord:
         """Apply a system transaction (:mod:`hemi.hvm.system_txs`) to the pending block: a deposit's ``mint`` is
         credited first (kept even if the call fails), and the sender's current nonce is recorded in it."""
-        if tx.mint:
-            self.edit_state(lambda s: s.delta_balance(tx.sender, tx.mint))
+        self._open_journal(("system", tx, None))  # a rebuild of the pending block (replacement) replays it
+        if tx.mint:  # part of the deposit, not a direct edit: neither journaled nor seen by "latest"
+            vm = self.chain.get_vm(self.chain.header)
+            self._write_history(vm.state)
+            vm.state.delta_balance(tx.sender, tx.mint)
+            vm.state.persist()
+            self.chain.header = self.chain.header.copy(state_root=vm.state.state_root)
         tx = tx.at_nonce(self.state().get_nonce(tx.sender))
         return self._apply_pending(tx, tx, tx.sender)
 
@@ -399,6 +435,48 @@ class EvmEngine:
         self._pending.append(included)
         self._pending_records.append(rec)
         return rec
+
+    def _open_journal(self, entry: tuple) -> None:
+        if not self._pending:
+            self._latest_root = self.chain.header.state_root
+            self._pending_base = self.chain.header
+            self._pending_base_history = self._history_write  # EIP-2935's write, still to do in a rebuilt block
+            self._pending_journal = []
+        self._pending_journal.append(entry)
+
+    def replace_pending(self, index: int, tx: Any, sender: Optional[bytes] = None) -> TxRecord:
+        """Put ``tx`` in place of the pending transaction at ``index`` (replacement by fee): the pending block is
+        re-executed from where it started, with the direct state edits made in between replayed in order.
+        ``sender`` is given for an unsigned (impersonated) transaction."""
+        if self._pending_base is None:
+            raise ValueError("cannot replace a transaction that was pending when the devchain state was loaded; "
+                             "mine it first")
+        saved = (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
+                 self._pending_base)
+        txs = [i for i, e in enumerate(saved[3]) if e[0] == "tx"]
+        journal = list(saved[3])
+        journal[txs[index]] = ("tx", tx, sender)
+        self.chain.header = self._pending_base
+        self._history_write = self._pending_base_history
+        self._pending, self._pending_records = [], []
+        out = None
+        try:
+            for kind, item, who in journal:
+                if kind == "edit":
+                    self.edit_state(item)
+                    continue
+                if kind == "system":
+                    self.apply_system(item)
+                    continue
+                rec = self.apply(item) if who is None else self.apply_unsigned(item, who)
+                out = rec if item is tx else out
+        except BaseException:
+            (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
+             self._pending_base) = saved
+            self._history_write = None  # the saved pending state holds it already
+            raise
+        self._pending_journal, self._latest_root, self._pending_base = journal, saved[4], saved[5]
+        return out
 
     def _record(self, tx: Any, sender: bytes, receipt: Any, computation: Any, index: int, gas_used: int) -> TxRecord:
         error = None
@@ -471,13 +549,17 @@ class EvmEngine:
     # ------------------------------------------------------------------ calls
 
     def call(self, tx: Any, sender: bytes, number: Optional[int] = None,
-             overrides: Optional[Mapping[bytes, "AccountOverride"]] = None) -> CallResult:
+             overrides: Optional[Mapping[bytes, "AccountOverride"]] = None, *,
+             instrument: Optional[Callable[[type], type]] = None) -> CallResult:
         """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
-        (geth's state override set) applied for this call only."""
+        (geth's state override set) applied for this call only. ``instrument`` maps the computation class to the
+        one to run for this call (a tracer's subclass, see hemi.hvm.trace)."""
         # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
         # state of its own, thrown away afterwards, not on the shared call state
         wipes = any(o.state is not None for o in (overrides or {}).values())
         state = self._call_state(number, shared=not wipes)
+        if instrument is not None:  # on the instance, for this call only: the shared state keeps its class's
+            state.computation_class = instrument(type(state).computation_class)
         snap = state.snapshot()
         try:
             for address, override in (overrides or {}).items():
@@ -487,6 +569,8 @@ class EvmEngine:
             return CallResult(False, b"", 0, str(err), False)
         finally:
             state.revert(snap)
+            if instrument is not None:
+                del state.computation_class
         if computation.is_error:
             err = computation.error
             return CallResult(False, bytes(computation.output or b""), computation.get_gas_used(),
@@ -502,12 +586,14 @@ class EvmEngine:
         the account trie reads of one call are then cached for the next (estimate_gas makes several)."""
         if number is None:
             key: tuple = (self.head.hash, self.chain.header.state_root)
+        elif number == self.head_number:  # latest: the head plus direct edits, without pending txs
+            key = (self.head.hash, self.latest_state_root)
         else:
             key = (self._blocks[number].block.hash, None)
         state = self._call_states.get(key) if shared else None
         if state is None:
-            if number is None:
-                header = self.head.header.copy(state_root=self.chain.header.state_root, base_fee_per_gas=0)
+            if number is None or number == self.head_number:
+                header = self.head.header.copy(state_root=key[1], base_fee_per_gas=0)
             else:
                 header = self._blocks[number].block.header.copy(base_fee_per_gas=0)
             state = self.chain.get_vm(header).state
@@ -518,16 +604,43 @@ class EvmEngine:
             self._call_states[key] = state
         return state
 
+    def replay(self, tx_hash: bytes, instrument: Callable[[type], type]) -> tuple[TxRecord, Any]:
+        """Re-execute a mined transaction on the state it ran on (its block's parent state, then the transactions
+        before it in the block), the transaction itself with ``instrument``'s computation class: for tracers.
+        Returns its record and the new computation; ValueError if it is unknown or did not replay identically
+        (a direct state edit made before its block was sealed is not in any block's state)."""
+        rec = self._txs.get(bytes(tx_hash))
+        if rec is None:
+            raise ValueError(f"transaction 0x{bytes(tx_hash).hex()} not found (mined transactions only)")
+        n = rec.block_number
+        parent_root = self._blocks[n - 1].block.header.state_root if n else self._blocks[0].block.header.state_root
+        state = self.chain.get_vm(self._blocks[n].block.header.copy(state_root=parent_root)).state
+        for h in self._blocks[n].tx_hashes[:rec.index]:
+            state.apply_transaction(self._executable(self._txs[h]))
+        base = state.computation_class
+        state.computation_class = instrument(base)
+        computation = state.apply_transaction(self._executable(rec))
+        if computation.get_gas_used() > rec.tx.gas or bool(computation.is_error) != bool(rec.error):
+            raise ValueError("the transaction does not replay as it ran (the state was edited directly before its "
+                             "block was sealed)")
+        return rec, computation
+
+    def _executable(self, rec: TxRecord) -> Any:
+        return rec.tx if rec.sender == rec.tx.sender else _AsSender(rec.tx, rec.sender)
+
     def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None,
                      overrides: Optional[Mapping[bytes, "AccountOverride"]] = None) -> int:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""
         header = self.chain.header if number is None else self._blocks[number].block.header
         if not overrides and not tx.data and tx.to and not self._call_state(number).get_code(tx.to):
-            return 21000  # a plain transfer to an account without code costs exactly the intrinsic gas
+            return tx.intrinsic_gas  # a plain transfer to an account without code costs exactly that
         hi = header.gas_limit
-        top = self.call(tx.copy(gas=hi), sender, number, overrides)
+        probe = trace.GasProbe()
+        top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe))
         if not top.success:
             raise EstimateFailed(top)
+        if not probe.sensitive:  # nothing in the run depended on the gas left: what it used is exactly enough
+            return top.gas_used + tx.intrinsic_gas
         # Most txs succeed at what they used (plus intrinsic gas) or at the 63/64 margin calls need: verify those
         # two limits first; the binary search below runs only when neither works.
         used = top.gas_used + tx.intrinsic_gas

@@ -189,6 +189,17 @@ class Sequencer:
         b = self._blocks.setdefault(number, BlockOrdering(number, view))
         (b.forced if kind == "forced" else b.mempool).append(tx_hash)
 
+    def replace_tx(self, old: bytes, new: bytes) -> None:
+        """A pending transaction replaced by fee (hemi.rpc.txpool) takes the old one's place in the ordering (its
+        Bitcoin dependencies are the old one's: the replacement re-executes the whole pending block)."""
+        o = self._orderings.pop(old, None)
+        if o is None:
+            return
+        self._orderings[new] = replace(o, tx_hash=new)
+        b = self._blocks.get(o.l2_block)
+        if b is not None:
+            b.mempool = [new if h == old else h for h in b.mempool]
+
     def fix_view(self, number: int, view: "HvmView") -> None:
         b = self._blocks.get(number)
         if b is not None:

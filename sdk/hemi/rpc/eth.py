@@ -99,6 +99,17 @@ def parse_hash(v: Any, name: str = "hash") -> bytes:
     return b
 
 
+def parse_access_list(v: Any) -> list[tuple[bytes, tuple[int, ...]]]:
+    """EIP-2930's ``[{address, storageKeys}]``; absent or null is empty."""
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(e, dict) and "address" in e for e in v):
+        raise RPCError(-32602, "invalid accessList: expected an array of {address, storageKeys}")
+    return [(parse_addr(e["address"], "accessList address"),
+             tuple(int.from_bytes(parse_hash(k, "accessList storage key"), "big") for k in e.get("storageKeys") or []))
+            for e in v]
+
+
 _OVERRIDE_FIELDS = {"balance", "nonce", "code", "state", "stateDiff"}
 
 
@@ -192,9 +203,12 @@ class EthApi:
         return n
 
     def state_number(self, tag: Any) -> Optional[int]:
-        """None means the pending state (head plus direct edits), which "latest" reads as anvil does."""
-        if tag is None or tag in ("latest", "pending", "safe", "finalized"):
+        """None means the pending state (with the transactions waiting while automine is off); "latest" is the head
+        block's state plus direct edits (anvil_setBalance, ...), as anvil reads it."""
+        if tag == "pending":
             return None
+        if tag is None or tag in ("latest", "safe", "finalized"):
+            return self.engine.head_number
         if isinstance(tag, dict):  # EIP-1898
             if "blockHash" in tag:
                 n = self.engine.block_number_of(parse_hash(tag["blockHash"], "blockHash"))
@@ -202,8 +216,7 @@ class EthApi:
                     raise RPCError(-32001, "block not found")
                 return n
             return self.state_number(tag.get("blockNumber"))
-        n = self.block_number(tag)
-        return None if n == self.engine.head_number else n
+        return self.block_number(tag)
 
     # ------------------------------------------------------------------ shapes
 
@@ -216,6 +229,7 @@ class EthApi:
             "nonce": q(tx.nonce),
             "blockHash": d(block.hash) if block is not None else None,
             "blockNumber": q(block.number) if block is not None else None,
+            "blockTimestamp": q(block.header.timestamp) if block is not None else None,  # execution-apis #749
             "transactionIndex": q(rec.index if rec else index) if (rec or index is not None) else None,
             "from": addr(rec.sender if rec else sender),
             "to": addr(tx.to) if tx.to else None,
@@ -228,11 +242,17 @@ class EthApi:
             "r": q(tx.r),
             "s": q(tx.s),
         }
-        if hasattr(tx, "max_fee_per_gas") and getattr(tx, "type_id", None):
-            base = block.header.base_fee_per_gas if block is not None else self.engine.pending_header.base_fee_per_gas
+        if getattr(tx, "type_id", None) == 1:  # EIP-2930: a gas price and an access list, no fee caps
+            out["gasPrice"] = q(tx.gas_price)
+            out["accessList"] = [{"address": addr(a), "storageKeys": [d(k.to_bytes(32, "big")) for k in keys]}
+                                 for a, keys in tx.access_list]
+            out["yParity"] = q(tx.y_parity)
+        elif hasattr(tx, "max_fee_per_gas") and getattr(tx, "type_id", None):
             out["maxFeePerGas"] = q(tx.max_fee_per_gas)
             out["maxPriorityFeePerGas"] = q(tx.max_priority_fee_per_gas)
-            out["gasPrice"] = q(min(tx.max_fee_per_gas, base + tx.max_priority_fee_per_gas))
+            # a mined tx shows the price it paid; a pending one its fee cap (geth's newRPCTransaction)
+            out["gasPrice"] = q(min(tx.max_fee_per_gas, block.header.base_fee_per_gas + tx.max_priority_fee_per_gas)
+                                if block is not None else tx.max_fee_per_gas)
             out["accessList"] = [{"address": addr(a), "storageKeys": [d(k.to_bytes(32, "big")) for k in keys]}
                                  for a, keys in tx.access_list]
             out["yParity"] = q(tx.y_parity)
@@ -316,9 +336,10 @@ class EthApi:
         gas = parse_q(obj["gas"], "gas") if obj.get("gas") is not None else (default_gas or header.gas_limit)
         nonce = parse_q(obj["nonce"], "nonce") if obj.get("nonce") is not None else \
             self.engine.state().get_nonce(sender)
+        access_list = parse_access_list(obj.get("accessList"))
         if obj.get("gasPrice") is not None and obj.get("maxFeePerGas") is None:
             tx = self.engine.build_unsigned(nonce=nonce, gas=gas, to=to, value=value, data=data,
-                                            gas_price=parse_q(obj["gasPrice"], "gasPrice"))
+                                            gas_price=parse_q(obj["gasPrice"], "gasPrice"), access_list=access_list)
         else:
             prio = parse_q(obj.get("maxPriorityFeePerGas", "0x0"), "maxPriorityFeePerGas")
             if obj.get("maxFeePerGas") is not None:
@@ -326,21 +347,24 @@ class EthApi:
             else:  # a call or estimate without fees runs for free (base fee 0), as geth's do
                 max_fee = prio if for_call else header.base_fee_per_gas * 2 + prio
             tx = self.engine.build_unsigned(nonce=nonce, gas=gas, to=to, value=value, data=data, max_fee=max_fee,
-                                            max_priority_fee=prio)
+                                            max_priority_fee=prio, access_list=access_list)
         return tx, sender
 
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
         dev = self.dev
-        try:
-            # the block's system transactions come first; validating must not open the block (that takes its
-            # Bitcoin step and its forced inputs), so a closed block keeps room for their gas limits
-            if dev.op is not None and tx.gas > dev.op.gas_available():
-                raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {dev.op.gas_available()} "
-                                 f"(after its system transactions)")
-            self.engine.validate(tx, sender)
-        except ValueError as err:
-            raise RPCError(-32000, str(err)) from None
-        tx_hash = dev.include(tx, sender, signed=signed).tx.hash
+        # automine off: a tx with the sender and nonce of a pooled one replaces it (or is refused, underpriced)
+        tx_hash = txpool.replace_by_fee(self, tx, sender, signed=signed)
+        if tx_hash is None:
+            try:
+                # the block's system transactions come first; validating must not open the block (that takes its
+                # Bitcoin step and its forced inputs), so a closed block keeps room for their gas limits
+                if dev.op is not None and tx.gas > dev.op.gas_available():
+                    raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {dev.op.gas_available()} "
+                                     f"(after its system transactions)")
+                self.engine.validate(tx, sender)
+            except ValueError as err:
+                raise RPCError(-32000, str(err)) from None
+            tx_hash = dev.include(tx, sender, signed=signed).tx.hash
         for listener in list(self.tx_listeners):
             listener(tx_hash)
         return tx_hash
@@ -569,9 +593,9 @@ def _get_tx(api: EthApi, tx_hash: str) -> Optional[dict]:
     rec = api.engine.tx_record(h)
     if rec is not None:
         return api.tx_json(rec)
-    for i, tx in enumerate(api.engine.pending_txs):  # automine off: pending, not yet in a block
-        if tx.hash == h:
-            return api.tx_json(None, tx, sender=tx.sender, index=i)
+    for rec in api.engine.pending_records:  # automine off: pending, not yet in a block (no index, as geth)
+        if rec.tx.hash == h:
+            return api.tx_json(None, rec.tx, sender=rec.sender)
     return None
 
 
@@ -657,24 +681,6 @@ def _estimate(api: EthApi, obj: dict, tag: Any = "latest", overrides: Any = None
         raise revert_error(err.result) from None
     finally:
         api.dev._restore_indexer()
-
-
-@method("eth_createAccessList")
-def _create_access_list(api: EthApi, obj: dict, tag: Any = "latest") -> dict:
-    """EIP-2930's helper. ``gasUsed`` is what the call uses; the access list is always empty, which every
-    transaction accepts (the EVM engine does not report the addresses and slots a call touched). A reverting call
-    answers ``error`` with the reason, as geth does."""
-    n = api.state_number(tag)
-    tx, sender = api.unsigned_from_json(obj, for_call=True)
-    tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
-    try:
-        result = api.engine.call(tx, sender, n)
-    finally:
-        api.dev._restore_indexer()
-    out: dict[str, Any] = {"accessList": [], "gasUsed": q(result.gas_used + tx.intrinsic_gas)}
-    if not result.success:
-        out["error"] = revert_error(result).message
-    return out
 
 
 @method("eth_sendTransaction")
@@ -852,6 +858,7 @@ def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
             raise RPCError(-32602, f"invalid typed data: {err}") from None
     if not isinstance(typed, dict):
         raise RPCError(-32602, "typed data is an object {types, primaryType, domain, message}")
+    typed_data.validate(typed)
     try:
         signable = encode_typed_data(full_message=typed)
     except Exception as err:  # noqa: BLE001 - eth_account raises assorted errors on malformed typed data
@@ -935,7 +942,9 @@ def _get_automine(api: EthApi) -> bool:
 
 @method("evm_setAutomine", "anvil_setAutomine")
 def _set_automine(api: EthApi, on: bool) -> None:
-    api.dev.automine = bool(on)
+    if not isinstance(on, bool):  # a stray value must not switch the pool on: "latest" would stop seeing sends
+        raise RPCError(-32602, f"invalid automine flag {on!r}: expected true or false")
+    api.dev.automine = on
 
 
 @method("anvil_setBalance", "hardhat_setBalance")
@@ -972,4 +981,6 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
     api.dev.stop_impersonating(parse_addr(address))
 
 
-from hemi.rpc import eth_raw  # noqa: E402 - registers its methods in METHODS; needs this module's helpers first
+# these register their methods in METHODS and need this module's helpers first
+from hemi.rpc import debug_raw, debug_trace, eth_access, eth_proof, eth_raw  # noqa: E402,F401
+from hemi.rpc import eth_simulate, txpool, typed_data  # noqa: E402,F401

@@ -25,7 +25,10 @@ from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 PART = "engine"
 # fork and l1_cost come from the configuration the engine is rebuilt with; the rest is saved
 _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", "_blocks", "_by_hash", "_txs",
-                  "_pending", "_pending_records", "_call_states", "fork", "l1_cost", "_history_write")
+                  "_pending", "_pending_records", "_call_states", "fork", "l1_cost", "_history_write",
+                  # the pool's replacement journal (hemi.rpc.txpool): closures, not saved; a state loaded with txs
+                  # pending refuses to replace them by fee, and "latest" reads them until they are mined
+                  "_latest_root", "_pending_base", "_pending_base_history", "_pending_journal")
 _KEYS = ("chain_id", "coinbase", "gas_limit", "randao_seed", "db", "pending_header", "blocks", "txs", "pending",
          "history_write")
 _TXREC = tuple(f.name for f in dataclasses.fields(TxRecord))
@@ -156,3 +159,4 @@ def restore(engine: EvmEngine, data: Any) -> None:
     engine._pending, engine._pending_records = pending, pending_records
     engine._history_write = history_write
     engine._call_states = {}
+    engine._latest_root, engine._pending_base, engine._pending_journal = None, None, []
