@@ -9,8 +9,9 @@ overrun past the deadline is small. The exception is not an EVM error: it leaves
 snapshot revert (``Engine.call`` reverts every call) throws the partial state away.
 
 Outside :func:`time_limit` the opcode table is py-evm's own, so transactions (which must be deterministic and
-never depend on the clock) run exactly as before. The table is swapped on the Cancun computation class, which
-hemi's ``HvmComputation`` inherits it from; callers hold the devchain lock, so no transaction runs meanwhile.
+never depend on the clock) run exactly as before. The table is swapped on the computation class the engine's VM runs
+(``EvmEngine.computation_class``, hemi's ``HvmComputation`` of the devchain's fork); callers hold the devchain lock,
+so no transaction runs meanwhile.
 geth's equivalent is its RPC EVM timeout (``--rpc.evmtimeout``, 5 s by default; ethereum/go-ethereum
 internal/ethapi/api.go, ``DoCall``).
 """

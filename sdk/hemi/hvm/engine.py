@@ -275,6 +275,11 @@ class EvmEngine:
             self._history_write = None
 
     @property
+    def computation_class(self) -> type:
+        """The computation class this engine's VM runs (:func:`hemi.hvm.deadline.time_limit` swaps its opcodes)."""
+        return self.chain.get_vm_class_for_block_number(0).get_state_class().computation_class
+
+    @property
     def head(self) -> Any:
         return self._blocks[-1].block
 

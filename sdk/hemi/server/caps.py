@@ -47,7 +47,7 @@ class Caps:
                 if gas > lim.call_gas_cap:
                     raise RPCError(INVALID_PARAMS, f"gas {gas} is above the RPC gas cap {lim.call_gas_cap} "
                                                    f"(hemi devchain --rpc-gas-cap)")
-            return time_limit(lim.call_timeout)
+            return time_limit(lim.call_timeout, self.api.engine.computation_class)
         if name in _MINE and params:
             self._check_blocks(_mine_count(name, params[0]))
         elif name == "hemi_mineBitcoin" and params:
