@@ -44,7 +44,10 @@ def validate(method: str, result) -> None:
 
 @pytest.fixture(scope="module")
 def chain():
-    dev = Devchain()
+    # Ethereum's schemas describe an Ethereum node: the OP-stack additions (type-0x7E/0x7C/0x7D system transactions,
+    # op-geth's L1-fee receipt fields) are outside them and are checked against op-geth in tests/node; here the
+    # devchain serves plain EVM blocks (op_stack=False), as anvil does without --optimism
+    dev = Devchain(op_stack=False)
     api = dev.w3.provider.api
     a, b = (str(x) for x in dev.accounts[:2])
     hashes = {

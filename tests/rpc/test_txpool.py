@@ -78,8 +78,9 @@ def test_replacement_needs_a_ten_percent_bump_of_fee_cap_and_tip(api, chain):
     assert content["pending"][a]["0"]["hash"] == second and content["pending"][a]["0"]["value"] == "0x2"
     assert api.request("eth_getTransactionByHash", [first]) is None
     api.request("evm_mine", [])
-    block = api.request("eth_getBlockByNumber", ["latest", False])
-    assert block["transactions"] == [second]
+    block = api.request("eth_getBlockByNumber", ["latest", True])
+    # after the block's system txs (the L1-attributes deposit, type 0x7E): only the replacement
+    assert [t["hash"] for t in block["transactions"] if t["type"] != "0x7e"] == [second]
     ordered = chain.sequencer.block(int(block["number"], 16))  # the sequencer's record follows the replacement
     assert ["0x" + h.hex() for h in ordered.mempool] == [second]
     assert api.request("eth_getTransactionReceipt", [second])["status"] == "0x1"
@@ -113,5 +114,6 @@ def test_pending_block_and_gas_price_follow_the_pool(api, chain):
     a, b = (str(x) for x in chain.accounts[:2])
     h = _send(api, a, b)
     pending = api.request("eth_getBlockByNumber", ["pending", False])
-    assert pending["transactions"] == [h]
+    system = ["0x" + t.hash.hex() for t in chain.engine.pending_txs if getattr(t, "is_op_system", False)]
+    assert system and pending["transactions"] == system + [h]  # the block opens with the L1-attributes deposit
     assert int(api.request("eth_gasPrice", []), 16) >= int(pending["baseFeePerGas"], 16)

@@ -262,6 +262,7 @@ class EvmEngine:
         self._pending = []
         self._pending_records = []
         self._latest_root, self._pending_base, self._pending_journal = None, None, []
+        self._pending_base_history = None
 
     @property
     def latest_state_root(self) -> bytes:

@@ -29,15 +29,21 @@ def _fees(tx: Any) -> tuple[int, int]:
     return tx.gas_price, tx.gas_price
 
 
+def pooled(engine: Any) -> list[Any]:
+    """The pending block's records that came through the pool: its system transactions (the OP-stack deposits,
+    0x7C, 0x7D) are never pooled, as on op-geth, and the journal counts only these as replaceable "tx" entries."""
+    return [r for r in engine.pending_records if not getattr(r.tx, "is_op_system", False)]
+
+
 def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> Optional[bytes]:
     """If ``tx`` has the sender and nonce of a pending transaction, replace that one (or refuse, underpriced) and
     return the new hash; None when there is nothing to replace (the caller validates and includes as usual)."""
     engine = api.engine
-    pooled = engine.pending_records
-    index = next((i for i, r in enumerate(pooled) if r.sender == sender and r.tx.nonce == tx.nonce), None)
+    user = pooled(engine)
+    index = next((i for i, r in enumerate(user) if r.sender == sender and r.tx.nonce == tx.nonce), None)
     if index is None:
         return None
-    old_cap, old_tip = _fees(pooled[index].tx)
+    old_cap, old_tip = _fees(user[index].tx)
     new_cap, new_tip = _fees(tx)
     bump = 100 + PRICE_BUMP_PERCENT
     if new_cap * 100 < old_cap * bump or new_tip * 100 < old_tip * bump or new_cap <= old_cap or new_tip <= old_tip:
@@ -55,7 +61,7 @@ def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> Opti
                                f"cost {tx.value + tx.gas * new_cap}")
     dev = api.dev
     dev._open_block()
-    old_hash = pooled[index].tx.hash
+    old_hash = user[index].tx.hash
     try:
         rec = engine.replace_pending(index, tx, None if signed else sender)
     except ValueError as err:
@@ -68,7 +74,7 @@ def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> Opti
 
 def _by_sender(api: EthApi, shape: Any, only: Optional[bytes] = None) -> dict:
     out: dict[str, dict[str, Any]] = {}
-    for i, rec in enumerate(api.engine.pending_records):
+    for i, rec in enumerate(pooled(api.engine)):
         if only is not None and rec.sender != only:
             continue
         out.setdefault(addr(rec.sender), {})[str(rec.tx.nonce)] = shape(rec, i)
@@ -99,7 +105,7 @@ def _txpool_content_from(api: EthApi, address: Any) -> dict:
 
 @method("txpool_status")
 def _txpool_status(api: EthApi) -> dict:
-    return {"pending": q(len(api.engine.pending_records)), "queued": q(0)}
+    return {"pending": q(len(pooled(api.engine))), "queued": q(0)}
 
 
 @method("txpool_inspect")
@@ -111,4 +117,4 @@ def _txpool_inspect(api: EthApi) -> dict:
 def _pending_transactions(api: EthApi) -> list[dict]:
     """The transactions waiting in the pending block (geth lists those whose sender the node holds a key for; the
     devchain holds every dev account's, and an impersonated sender counts as held)."""
-    return [api.tx_json(None, r.tx, sender=r.sender) for r in api.engine.pending_records]
+    return [api.tx_json(None, r.tx, sender=r.sender) for r in pooled(api.engine)]
