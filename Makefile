@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(VENV)/bin/hemi demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow

@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 ANVIL_VERSION = "1.7.1"  # pinned: @foundry-rs/anvil on the npm registry
 NPM_PACKAGE = "@foundry-rs/anvil"
@@ -112,8 +112,10 @@ def _answers(url: str) -> bool:
         return False
 
 
-def start_anvil(binary: Optional[Path] = None, *, timeout: float = 30.0, attempts: int = 3) -> AnvilNode:
-    """Start anvil on a free loopback port and return once it answers JSON-RPC (installing it first if needed)."""
+def start_anvil(binary: Optional[Path] = None, *, timeout: float = 30.0, attempts: int = 3,
+                extra_args: Sequence[str] = ()) -> AnvilNode:
+    """Start anvil on a free loopback port and return once it answers JSON-RPC (installing it first if needed);
+    ``extra_args`` are passed on (``--chain-id``, ``--balance``...)."""
     binary = ensure_anvil() if binary is None else binary
     last = "not started"
     for _ in range(attempts):  # a free port can be taken between probing and binding; retry on another
@@ -122,7 +124,8 @@ def start_anvil(binary: Optional[Path] = None, *, timeout: float = 30.0, attempt
         log = Path(log_name)
         with os.fdopen(fd, "w") as log_fh:
             try:
-                proc = subprocess.Popen([str(binary), "--silent", "--host", "127.0.0.1", "--port", str(port)],
+                proc = subprocess.Popen([str(binary), "--silent", "--host", "127.0.0.1", "--port", str(port),
+                                         *extra_args],
                                         stdin=subprocess.DEVNULL, stdout=log_fh, stderr=subprocess.STDOUT)
             except OSError as exc:
                 log.unlink(missing_ok=True)

@@ -13,8 +13,8 @@ after a warm-up of 10 of each; then ``evm_snapshot`` + ``evm_revert`` over HTTP.
 
 With ``--repeat R`` the rounds interleave the peers and the best round of each figure is kept. The issue's target:
 the server's throughput at least anvil's (ratio >= 1.0) for transfers and contract calls. ``--profile`` runs the
-server in this process and prints a cProfile of its request handling (``EthHandler.do_POST``: body read, JSON,
-dispatch, reply) for the transfer and the bump() loops, grouped by layer. Nothing asserts; the script exits 0.
+server in this process and prints a cProfile of its request handling (``Dispatcher.handle_body``: parsing,
+dispatch, encoding) for the transfer and the bump() loops, grouped by layer. Nothing asserts; the script exits 0.
 """
 
 from __future__ import annotations
@@ -99,29 +99,29 @@ class DevchainProcess:
 
 
 def profile_server(art, n: int) -> str:
-    """cProfile of the server's request handling (EthHandler.do_POST) while web3.py runs n transfers, then n bump()
-    transactions, over HTTP against a DevchainServer in this process."""
+    """cProfile of the server's request handling (Dispatcher.handle_body, run on the server's event loop thread)
+    while web3.py runs n transfers, then n bump() transactions, over HTTP against a DevchainServer in this process."""
     from web3 import Web3
 
     from hemi.node.devchain import Devchain
     from hemi.server import DevchainServer
-    from hemi.server.http import EthHandler
+    from hemi.server.jsonrpc import Dispatcher
 
     out = io.StringIO()
-    original = EthHandler.do_POST
+    original = Dispatcher.handle_body
     active: dict[str, Optional[cProfile.Profile]] = {"prof": None}
 
-    def do_post(handler: Any) -> None:
+    def handle_body(dispatcher: Any, body: Any, extra: Any = None) -> Any:
         prof = active["prof"]
         if prof is None:
-            return original(handler)
+            return original(dispatcher, body, extra)
         prof.enable()  # web3 sends one request at a time: one profiler at a time is enough
         try:
-            return original(handler)
+            return original(dispatcher, body, extra)
         finally:
             prof.disable()
 
-    EthHandler.do_POST = do_post  # type: ignore[method-assign]
+    Dispatcher.handle_body = handle_body  # type: ignore[method-assign]
     try:
         for kind in ("transfer", "bump"):
             with DevchainServer(Devchain(), port=0, btc_port=None) as srv:
@@ -141,7 +141,7 @@ def profile_server(art, n: int) -> str:
                 active["prof"] = None
             out.write(_report(prof, n, kind, wall))
     finally:
-        EthHandler.do_POST = original  # type: ignore[method-assign]
+        Dispatcher.handle_body = original  # type: ignore[method-assign]
     return out.getvalue()
 
 
@@ -154,7 +154,7 @@ def _report(prof: cProfile.Profile, n: int, kind: str, wall: float) -> str:
     raw = pstats.Stats(prof)
     total = raw.total_tt
     out = io.StringIO()
-    out.write(f"\nserver side of {n} {kind}s over HTTP: {total:.2f} s in do_POST under cProfile of {wall:.2f} s "
+    out.write(f"\nserver side of {n} {kind}s over HTTP: {total:.2f} s in handle_body under cProfile of {wall:.2f} s "
               f"wall ({total / n * 1e3:.2f} ms a transaction, every RPC call it takes included):\n")
     methods = defaultdict(float)
     for (filename, _l, name), (_cc, _nc, _tt, ct, _c) in raw.stats.items():
@@ -162,15 +162,13 @@ def _report(prof: cProfile.Profile, n: int, kind: str, wall: float) -> str:
                 name.startswith("_") and not name.startswith("__"):
             methods[name] += ct
     rows = [("JSON-RPC dispatch (Dispatcher.handle_body)", _cum(raw, "hemi/server/jsonrpc.py", "handle_body")),
-            ("  json.loads of requests", _cum(raw, "json/__init__.py", "loads")),
+            ("  parsing requests (hemi.jsontext.loads)", _cum(raw, "hemi/jsontext.py", "loads")),
             ("  EthApi.request (all methods)", _cum(raw, "hemi/rpc/eth.py", "request")),
             ("    Devchain.include (validate, apply, seal the block)", _cum(raw, "hemi/node/devchain.py", "include")),
             ("      EvmEngine.mine_transactions (py-evm)", _cum(raw, "hemi/hvm/engine.py", "mine_transactions")),
             ("    EvmEngine.estimate_gas", _cum(raw, "hemi/hvm/engine.py", "estimate_gas")),
             ("    EvmEngine.call", _cum(raw, "hemi/hvm/engine.py", "call")),
-            ("  json.dumps of replies", _cum(raw, "json/__init__.py", "dumps")),
-            ("HTTP: reading the body, writing the reply", _cum(raw, "hemi/server/http.py", "_read_body") +
-             _cum(raw, "hemi/server/http.py", "_send"))]
+            ("  encoding replies (jsonrpc.dumps)", _cum(raw, "hemi/server/jsonrpc.py", "dumps"))]
     for label, v in rows:
         out.write(f"  {v / total * 100:5.1f} %  {v:7.3f} s  {label}\n")
     out.write("  by RPC method (cumulative):\n")

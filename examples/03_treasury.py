@@ -45,7 +45,7 @@ console.print(f"hBK counts {dev.bitcoin_kit.functions.getTxConfirmations(lock.tx
 console.print(f"confirmDeposit ordered in L2 block {order.l2_block} at position {order.position} as a "
               f"{order.kind} input depending on {', '.join(str(t) for t in order.depends_on)}, under the hVM view "
               f"light tip {order.view.light_tip_height} / indexed tip {order.view.indexed_height}")
-fee = tunnel.vault.functions.depositFeeSats().call()
+fee = tunnel.deposit_fee(lock.sats)  # the vault state's calculateDepositFee: basis points with a minimum
 console.print(f"hemiBTC minted to the treasury: {tunnel.balance_of(treasury)} sats "
               f"({tunnel.balance_of(treasury) / COIN} hemiBTC, after the vault's {fee}-sat deposit fee)")
 

@@ -16,6 +16,6 @@ def test_hemi_demo_runs_end_to_end():
     assert "getBitcoinAddressBalance(shop) = 25000000 sats" in text
     assert "OP_RETURN: True data b'order #42'" in text
     assert "superfinal=True" in text and "verified all three links" in text
-    assert "minted 99999000 hemiBTC sats" in text  # 1 BTC less the vault's 1,000-sat deposit fee
-    assert "0.49990000 BTC paid to shop" in text and "status finalized" in text
+    assert "minted 99900000 hemiBTC sats" in text  # 1 BTC less the vault's 10-bps deposit fee
+    assert "0.49950000 BTC paid to shop" in text and "status finalized" in text
     assert "backed by the vault: True" in text

@@ -5,93 +5,64 @@ import "./IBitcoinKit.sol";
 import "../lib/HvmPrecompiles.sol";
 import "../lib/BtcScript.sol";
 
-/// @title BitcoinKit (hemi-sdk implementation of the hBK interface)
-/// @notice Reads the Bitcoin chain tracked by the hVM through the precompiles 0x40-0x46, the same way Hemi's
-/// published hBK implementation does, so a contract written against IBitcoinKit sees what Hemi mainnet returns.
-/// @dev The SDK places this runtime code at the Hemi mainnet hBK address
-/// 0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12 at genesis: the constructor never runs there, so the contract has no
-/// constructor, no storage and no immutables. Everything is read from the precompiles on each call.
+/// @title BitcoinKit (hemi-sdk's implementation of hBK as deployed on Hemi)
+/// @notice Answers the ABI that hemi-viem calls on Hemi mainnet's kit (IBitcoinKit) by reading the hVM precompiles
+/// with the NEWEST 0x42 frame (hemilabs/op-geth core/vm/contracts.go btcTxByTxid and its synthetic full-node tests).
+/// @dev The SDK places this runtime code at 0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12 at genesis: the
+/// constructor never runs there, so the contract has no constructor, no storage and no immutables.
 ///
-/// Transactions come from 0x42 with the `max/hvmphase0` frame (hemi-sdk profile `hbk-v1`), requested with the
-/// same flags as Hemi's implementation: at most 32 inputs and 32 outputs, scriptSigs and scripts cut to 64 bytes.
-/// Count fields always report the real totals; `containsAll*` / `containsFull*` say whether anything was cut.
-///
-/// Differences from Hemi's implementation, all additive:
-///  - `Output.isOpReturn` and `Output.opReturnData` are filled (Hemi's leave them false/empty).
-///  - `UTXO.scriptPubKey` is filled with the queried address's script from 0x46 (Hemi's leaves it empty).
-///  - `getTransactionInputsByTxId` / `getTransactionOutputsByTxId` are implemented (Hemi's contract lacks them).
-///  - `isAddressValid` returns false when 0x46 fails (Hemi's reverts), and bounds the gas 0x46 may burn.
-///  - Both UTXO signatures are answered: IBitcoinKit's (string,uint32,uint32) and the (string,uint256,uint256)
-///    of Hemi's published implementation and docs (through the fallback).
-/// Left empty as in Hemi's implementation: `Output.outputAddress` (deriving base58/bech32 text on chain is
-/// costly and network-dependent) and `Output.spentDetail` ("not implemented yet" in the struct definition).
+/// Hemi has not published the source of the kit that answers this ABI; this one is written from the ABI and the
+/// precompile layouts. Choices, all documented in docs/hbk.md:
+///  - Transactions are read with at most 32 inputs and 32 outputs, scriptSigs and scripts cut to 64 bytes (the
+///    limits of Hemi's published kit); `total*`, `full*Length`, `containsAll*` and `containsFull*` tell what was cut.
+///  - A transaction whose inputs the hVM cannot describe (a coinbase: 0x42 looks up each input's source
+///    transaction and gives up on the null prevout) is still returned, without inputs: `inputs` empty,
+///    `totalInputs` 0 and `containsAllInputs` false.
+///  - `Output.isSpent` is true when the output is spent (0x42's flag byte is 1 for UNSPENT and is inverted here).
+///  - `Output.isOpReturn`, `Output.opReturnData` and `UTXO.scriptPubKey` are filled; `Output.outputAddress` is
+///    left empty (deriving address text on chain is costly and network-dependent).
+///  - `isAddressValid` returns false for any string the hVM cannot decode.
 contract BitcoinKit is IBitcoinKit {
-    /// @dev 0x42 flags for a full transaction (hbk-v1 / max/hvmphase0 meaning):
-    /// bf1 = 0x7F: bit6 containing block hash, bit5 version, bit4 size+vsize, bit3 locktime, bit2 inputs,
-    ///             bit1 prevout txid+vout, bit0 scriptSig.
-    /// bf2 = 0xFE: bit7 sequence, bit6 outputs, bit5 output script, bit4 output address (emits nothing),
-    ///             bit3 include unspendable outputs, bit2 spent flag, bit1 spent-by (emits nothing).
-    uint8 internal constant TX_FLAGS1_FULL = 0x7F;
-    uint8 internal constant TX_FLAGS2_FULL = 0xFE;
-    /// @dev bf3 = (5 << 3) | 5: at most 2^5 = 32 inputs and 2^5 = 32 outputs.
-    uint8 internal constant TX_FLAGS3 = (5 << 3) | 5;
+    /// @dev 0x42 flags (newest layout), bf1 = 0x7F: bit6 containing block hash AND a u16 witness-count word
+    /// before each input (the two share the bit), bit5 version, bit4 size + stripped size, bit3 locktime,
+    /// bit2 inputs, bit1 prevout txid + u32 vout, bit0 scriptSig.
+    uint8 internal constant BF1_FULL = 0x7F;
+    /// @dev bf1 without inputs (bit2..bit0 clear): block hash, version, sizes, locktime.
+    uint8 internal constant BF1_NO_INPUTS = 0x78;
+    /// @dev bf2 = 0xBC: bit7 sequence, bit5 outputs, bit4 output script, bit3 include unspendable (OP_RETURN)
+    /// outputs, bit2 spent flag.
+    uint8 internal constant BF2_FULL = 0xBC;
+    /// @dev bf2 for the outputs section alone.
+    uint8 internal constant BF2_OUTPUTS = 0x3C;
+    /// @dev bf1 = 0x20 (version only): the cheapest frame that is non-empty for every known txid.
+    uint8 internal constant BF1_EXISTS = 0x20;
+    /// @dev log2 of the input/output limits: bf3 = (5 << 3) | 5 gives 32 inputs and 32 outputs.
+    uint8 internal constant LOG2_MAX_ENTRIES = 5;
     /// @dev bf4 = (2 << 2) | 2: scriptSigs and scripts cut to 2^(4+2) = 64 bytes.
-    uint8 internal constant TX_FLAGS4 = (2 << 2) | 2;
-    /// @dev bf1 = 0x04 (inputs only): the cheapest non-empty frame, used by transactionExists.
-    uint8 internal constant TX_FLAGS1_EXISTS = 0x04;
-    /// @dev Limits matching TX_FLAGS3 / TX_FLAGS4.
-    uint256 internal constant MAX_INPUTS = 32;
-    uint256 internal constant MAX_OUTPUTS = 32;
+    uint8 internal constant BF4 = (2 << 2) | 2;
     uint256 internal constant MAX_SCRIPT_SIG_LENGTH = 64;
     uint256 internal constant MAX_SCRIPT_LENGTH = 64;
+    /// @dev Largest exponent bf3 can carry (3 bits): 2^7 = 128 outputs.
+    uint8 internal constant LOG2_MAX_OUTPUTS_LIMIT = 7;
     /// @dev Gas forwarded to 0x46 where a failing call must not burn the caller's gas (0x46 costs 25000).
     uint256 internal constant ADDR_TO_SCRIPT_GAS = 100_000;
-    /// @dev Selector of getUTXOsForBitcoinAddress(string,uint256,uint256), answered by the fallback.
-    bytes4 internal constant UTXOS_UINT256_SELECTOR =
-        bytes4(keccak256("getUTXOsForBitcoinAddress(string,uint256,uint256)"));
 
-    /// @notice Lists unspent outputs of a Bitcoin address, one slice at a time.
-    /// @dev Sends `address || uint24(pageNumber) || uint8(pageSize)` to 0x41, truncating both numbers to those
-    /// widths as Hemi's implementation does. The precompile uses the 3-byte field as the number of UTXOs to SKIP,
-    /// not as a page number: to walk pages of size k pass pageNumber = 0, k, 2k, ... A pageSize of 0 means 10.
-    /// `scriptPubKey` of every entry is the address's script from 0x46 (every UTXO of the address pays it); it is
-    /// left empty if that lookup fails. An empty 0x41 output (address shorter than 24 characters or not
-    /// decodable) reverts with Panic(0x32), as Hemi's implementation does when it reads the missing count byte.
-    /// @param btcAddress Bitcoin address in its usual text form.
-    /// @param pageNumber Number of UTXOs to skip (see above); only the low 24 bits are used.
-    /// @param pageSize Maximum number of UTXOs to return; only the low 8 bits are used.
-    /// @return list The UTXOs in the precompile's order.
+    /// @notice Lists unspent outputs of a Bitcoin address, one slice at a time (0x41).
+    /// @dev Sends `address || uint24(pageNumber) || uint8(pageSize)`. The precompile reads the 3-byte field as the
+    /// number of UTXOs to SKIP: to walk pages of size k pass pageNumber = 0, k, 2k, ... A pageSize of 0 means 10.
+    /// Order: by txid bytes, then vout. `scriptPubKey` is the address's script (0x46). An address the hVM cannot
+    /// read (shorter than 24 characters, or undecodable) reverts with Panic(0x32) at the missing count byte.
     function getUTXOsForBitcoinAddress(string calldata btcAddress, uint32 pageNumber, uint32 pageSize)
         external
         view
         override
-        returns (UTXO[] memory list)
+        returns (UTXO[] memory)
     {
-        return utxosOf(bytes(btcAddress), pageNumber, pageSize);
-    }
-
-    /// @notice Also answers `getUTXOsForBitcoinAddress(string,uint256,uint256)`, the signature of Hemi's
-    /// published implementation and of the hBK docs, which has a different selector from IBitcoinKit's uint32
-    /// version. It behaves exactly like the uint32 version (only the low 24 / 8 bits are used). Handled here rather
-    /// than as an overload so the ABI stays IBitcoinKit's and callers by name are not ambiguous. Any other unknown
-    /// call reverts with empty data, as for a contract without a fallback.
-    /// @param input Calldata: selector || abi.encode(string btcAddress, uint256 pageNumber, uint256 pageSize).
-    /// @return The ABI-encoded UTXO[] (returned as raw returndata).
-    fallback(bytes calldata input) external returns (bytes memory) {
-        require(input.length >= 4 && bytes4(input[:4]) == UTXOS_UINT256_SELECTOR);
-        (string memory btcAddress, uint256 pageNumber, uint256 pageSize) =
-            abi.decode(input[4:], (string, uint256, uint256));
-        return abi.encode(utxosOf(bytes(btcAddress), pageNumber, pageSize));
-    }
-
-    /// @dev 0x41 query and decode shared by both UTXO signatures; numbers are truncated to uint24 / uint8 as in
-    /// Hemi's implementation.
-    function utxosOf(bytes memory addr, uint256 pageNumber, uint256 pageSize) internal view returns (UTXO[] memory list) {
+        bytes memory addr = bytes(btcAddress);
         (bool ok, bytes memory out) = HvmPrecompiles.utxos(addr, uint24(pageNumber), uint8(pageSize));
         require(ok, "Static call to btcUtxosAddrList precompile (0x41) contract failed");
-        // byte 0 (the count) must exist: Panic(0x32) otherwise, like Hemi's out[0]
         HvmPrecompiles.requireLength(out, 1);
-        list = HvmPrecompiles.decodeUtxos(out);
+        UTXO[] memory list = HvmPrecompiles.decodeUtxos(out);
         if (list.length == 0) return list;
         (bool scriptOk, bytes memory script) = HvmPrecompiles.addrToScript(addr, ADDR_TO_SCRIPT_GAS);
         if (scriptOk) {
@@ -99,141 +70,110 @@ contract BitcoinKit is IBitcoinKit {
                 list[i].scriptPubKey = script;
             }
         }
+        return list;
     }
 
-    /// @notice Counts the confirmations of a Bitcoin transaction (0x43).
-    /// @dev 1 means the transaction is in the tip block of the hVM light view. An unknown txid makes the 0x43
-    /// call fail (burning the gas forwarded to it) and this function reverts, as on Hemi.
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @return confirmations Number of blocks from the containing block to the tip, inclusive.
-    function getTxConfirmations(bytes32 txId) public view override returns (uint32 confirmations) {
+    /// @notice Counts the confirmations of a Bitcoin transaction (0x43): 1 = in the tip block of the light view.
+    /// @dev An unknown txid makes the 0x43 call fail and this function reverts.
+    function getTxConfirmations(bytes32 txId) external view override returns (uint32 confirmations) {
         (bool ok, bytes memory out) = HvmPrecompiles.txConfirmations(txId);
         require(ok, "Static call to btcTxConfirmations precompile (0x43) contract failed");
         require(out.length > 0, "Bitcoin transaction not found");
-        // [0, 4): confirmations, uint32 BE
         return HvmPrecompiles.decodeConfirmations(out);
     }
 
-    /// @notice Sums what a Bitcoin address holds (0x40).
-    /// @param btcAddress Bitcoin address in its usual text form.
-    /// @return balance Total of the address's indexed unspent outputs in sats; 0 if the precompile returns nothing
-    /// (address shorter than 24 characters or not decodable).
+    /// @notice Sums the indexed unspent outputs of a Bitcoin address (0x40), in sats; 0 if unreadable.
     function getBitcoinAddressBalance(string calldata btcAddress) external view override returns (uint64 balance) {
         (bool ok, bytes memory out) = HvmPrecompiles.balance(bytes(btcAddress));
         require(ok, "Static call to btcBalAddr precompile (0x40) contract failed");
-        // [0, 8): balance, uint64 BE (empty -> 0)
         return HvmPrecompiles.decodeBalance(out);
     }
 
-    /// @notice Converts a Bitcoin address to the output script that pays it (0x46).
-    /// @dev Returns empty bytes for an input shorter than 24 characters. An address that does not decode on the
-    /// tracked network makes 0x46 fail, and this function then reverts, as Hemi's implementation does (the revert
-    /// string is Hemi's, including its "btcBalAddr" wording).
-    /// @param btcAddress Bitcoin address in its usual text form.
-    /// @return script The scriptPubKey paying the address.
+    /// @notice The output script paying a Bitcoin address (0x46); empty for a string under 24 characters.
+    /// @dev An undecodable address makes 0x46 fail and this function revert.
     function getScriptForAddress(string calldata btcAddress) external view override returns (bytes memory script) {
         (bool ok, bytes memory out) = HvmPrecompiles.addrToScript(bytes(btcAddress));
-        require(ok, "Static call to btcBalAddr precompile (0x46) contract failed");
+        require(ok, "Static call to btcAddrToScript precompile (0x46) contract failed");
         return out;
     }
 
-    /// @notice Checks whether a string is a Bitcoin address of the tracked network.
-    /// @dev True iff 0x46 succeeds with a non-empty script. Deliberate difference from Hemi's implementation, which
-    /// reverts when 0x46 fails on an undecodable address: here that case returns false. The call gets at most
-    /// 100000 gas (0x46 costs 25000), so a failing lookup burns that much instead of nearly all remaining gas.
-    /// @param btcAddress Candidate address.
-    /// @return True if the address converts to a non-empty output script.
+    /// @notice True iff 0x46 turns the string into a non-empty output script; false otherwise (never reverts).
     function isAddressValid(string calldata btcAddress) external view override returns (bool) {
         (bool ok, bytes memory out) = HvmPrecompiles.addrToScript(bytes(btcAddress), ADDR_TO_SCRIPT_GAS);
         return ok && out.length != 0;
     }
 
-    /// @notice Checks whether the hVM has indexed a Bitcoin transaction (0x42 with bf1 = 0x04, inputs only).
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @return exists True if the precompile returned any data for the txid.
+    /// @notice Whether the hVM has indexed a Bitcoin transaction (0x42 asked for the version only).
     function transactionExists(bytes32 txId) external view override returns (bool exists) {
-        (bool ok, bytes memory out) = HvmPrecompiles.txByTxid(txId, TX_FLAGS1_EXISTS, 0, TX_FLAGS3, TX_FLAGS4);
+        (bool ok, bytes memory out) = HvmPrecompiles.txByTxid(txId, BF1_EXISTS, 0, 0, 0);
         require(ok, "Static call to btcTxByTxid precompile (0x42) contract failed");
         return out.length > 0;
     }
 
-    /// @notice Fetches a Bitcoin transaction with its inputs and outputs (0x42, hbk-v1 frame).
-    /// @dev At most 32 inputs and 32 outputs are returned, scriptSigs and scripts cut to 64 bytes; `totalInputs`,
-    /// `totalOutputs`, `fullScriptSigLength` and `fullScriptLength` give the real sizes. `size` and `vSize` are the
-    /// precompile's size and stripped size. Outputs include OP_RETURN outputs; `isOpReturn` and `opReturnData`
-    /// are filled (from the possibly cut script). `isSpent` is the precompile's flag byte != 0 exactly as in
-    /// Hemi's implementation, although that byte is 1 when the output is UNSPENT (hVM `ScriptHashAvailableToSpend`):
-    /// so on Hemi `isSpent == true` means the output is still unspent. `outputAddress` and `spentDetail` stay empty.
-    /// Reverts "Bitcoin transaction not found" if the hVM has not indexed the txid.
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @return txn The transaction, including the hash of the block that contains it (display order).
-    function getTransactionByTxId(bytes32 txId) public view override returns (Transaction memory txn) {
-        (bool ok, bytes memory out) =
-            HvmPrecompiles.txByTxid(txId, TX_FLAGS1_FULL, TX_FLAGS2_FULL, TX_FLAGS3, TX_FLAGS4);
+    /// @notice Fetches a Bitcoin transaction with up to 32 inputs and 32 outputs (0x42, newest frame).
+    /// @dev Never reverts for a txid the hVM has indexed. Reverts "Bitcoin transaction not found" otherwise.
+    function getTransactionByTxId(bytes32 txId) public view override returns (Transaction memory) {
+        uint8 bf3 = (LOG2_MAX_ENTRIES << 3) | LOG2_MAX_ENTRIES;
+        (bool ok, bytes memory out) = HvmPrecompiles.txByTxid(txId, BF1_FULL, BF2_FULL, bf3, BF4);
+        require(ok, "Static call to btcTxByTxid precompile (0x42) contract failed");
+        if (out.length > 0) return parseTransaction(out, true);
+        // empty: unknown txid, or inputs the hVM cannot look up (coinbase); ask again without inputs
+        (ok, out) = HvmPrecompiles.txByTxid(txId, BF1_NO_INPUTS, BF2_FULL, bf3, BF4);
         require(ok, "Static call to btcTxByTxid precompile (0x42) contract failed");
         require(out.length > 0, "Bitcoin transaction not found");
-        return parseTransaction(out);
+        return parseTransaction(out, false);
     }
 
-    /// @notice Fetches only the inputs of a Bitcoin transaction.
-    /// @dev Same 0x42 query as getTransactionByTxId (so at most the first 32 inputs); not present in Hemi's
-    /// deployed implementation. Reverts "Bitcoin transaction not found" for an unknown txid.
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @return The transaction's inputs, in order (first 32 at most).
-    function getTransactionInputsByTxId(bytes32 txId) external view override returns (Input[] memory) {
-        return getTransactionByTxId(txId).inputs;
-    }
-
-    /// @notice Fetches only the outputs of a Bitcoin transaction.
-    /// @dev Same 0x42 query as getTransactionByTxId (so at most the first 32 outputs, same field meanings); not
-    /// present in Hemi's deployed implementation. Reverts "Bitcoin transaction not found" for an unknown txid.
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @return The transaction's outputs, in order (first 32 at most).
-    function getTransactionOutputsByTxId(bytes32 txId) external view override returns (Output[] memory) {
-        return getTransactionByTxId(txId).outputs;
-    }
-
-    /// @notice Counts the inputs of a Bitcoin transaction.
-    /// @dev Implemented over the same full 0x42 query as getTransactionByTxId (as Hemi's implementation does), so
-    /// it costs the same precompile gas and gives the real count even above 32. Chosen over 0x47 because 0x42 is
-    /// the precompile whose layout Hemi's kit is known to parse.
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @return txInputCount Number of inputs.
+    /// @notice Number of inputs (the real count, above 32 too; 0 when the hVM cannot describe the inputs).
     function getTxInputCount(bytes32 txId) external view override returns (uint32 txInputCount) {
         return uint32(getTransactionByTxId(txId).totalInputs);
     }
 
-    /// @notice Counts the outputs of a Bitcoin transaction, OP_RETURN outputs included.
-    /// @dev Full 0x42 query as in getTransactionByTxId (as Hemi's implementation does).
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @return txOutputCount Number of outputs.
+    /// @notice Number of outputs, OP_RETURN outputs included (the real count, above 32 too).
     function getTxOutputCount(bytes32 txId) external view override returns (uint32 txOutputCount) {
         return uint32(getTransactionByTxId(txId).totalOutputs);
     }
 
-    /// @notice Fetches one input of a Bitcoin transaction.
-    /// @dev Picked from the full 0x42 query (as Hemi's implementation does; 0x47 is not used), so only indices
-    /// 0-31 are reachable: a larger index, or one past the last input, reverts with Panic(0x32) as on Hemi.
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @param inputIndex Zero-based position of the input.
-    /// @return The input at that position.
+    /// @notice One input of a Bitcoin transaction, at any index (0x47).
+    /// @dev Reverts "Bitcoin transaction input not found" for an unknown txid, an index past the last input, or an
+    /// input the hVM cannot describe (a coinbase's). 0x47 reports the prevout index clamped to 0xFFFF.
     function getSpecificTxInput(bytes32 txId, uint32 inputIndex) external view override returns (Input memory) {
-        return getTransactionByTxId(txId).inputs[inputIndex];
+        require(inputIndex <= type(uint16).max, "Bitcoin transaction input not found");
+        (bool ok, bytes memory out) =
+            HvmPrecompiles.inputByTxid(txId, uint16(inputIndex), uint16(MAX_SCRIPT_SIG_LENGTH));
+        require(ok, "Static call to btcInputByTxid precompile (0x47) contract failed");
+        require(out.length > 0, "Bitcoin transaction input not found");
+        // witnessCount(2) || value(8) || prevTxid(32) || prevVout(2) || sigLen(2) || sig || sequence(4)
+        Input memory input;
+        input.witnessElements = HvmPrecompiles.readUint(out, 0, 2);
+        input.inValue = HvmPrecompiles.readUint(out, 2, 8);
+        input.inputTxId = HvmPrecompiles.readBytes32(out, 10);
+        input.sourceIndex = HvmPrecompiles.readUint(out, 42, 2);
+        uint256 offset;
+        (input.scriptSig, input.fullScriptSigLength, input.containsFullScriptSig, offset) =
+            readScript(out, 44, MAX_SCRIPT_SIG_LENGTH);
+        input.sequence = HvmPrecompiles.readUint(out, offset, 4);
+        return input;
     }
 
-    /// @notice Fetches one output of a Bitcoin transaction.
-    /// @dev Picked from the full 0x42 query (as Hemi's implementation does; 0x48 is not used because it returns
-    /// nothing for spent outputs), so only indices 0-31 are reachable: a larger index, or one past the last output,
-    /// reverts with Panic(0x32) as on Hemi. Field meanings as in getTransactionByTxId.
-    /// @param txId Transaction id (explorer hex, display order).
-    /// @param outputIndex Zero-based position (vout) of the output.
-    /// @return The output at that position.
+    /// @notice One output of a Bitcoin transaction (0x42 outputs section), spent or not.
+    /// @dev Indices up to 127 are read from 0x42 (which describes spent outputs too); a larger index falls back
+    /// to 0x48, which knows only unspent outputs. Reverts "Bitcoin transaction output not found" past the end.
     function getSpecificTxOutput(bytes32 txId, uint32 outputIndex) external view override returns (Output memory) {
-        return getTransactionByTxId(txId).outputs[outputIndex];
+        uint8 log2Max = 0;
+        while (log2Max < LOG2_MAX_OUTPUTS_LIMIT && (uint256(1) << log2Max) <= outputIndex) log2Max++;
+        if (outputIndex < (uint256(1) << log2Max)) {
+            (bool ok, bytes memory out) = HvmPrecompiles.txByTxid(txId, 0, BF2_OUTPUTS, log2Max, BF4);
+            require(ok, "Static call to btcTxByTxid precompile (0x42) contract failed");
+            require(out.length > 0, "Bitcoin transaction not found");
+            (Output[] memory outputs,,) = parseOutputs(out, 0, uint256(1) << log2Max);
+            require(outputIndex < outputs.length, "Bitcoin transaction output not found");
+            return outputs[outputIndex];
+        }
+        return outputFrom0x48(txId, outputIndex);
     }
 
-    /// @notice Reads the header at the tip the hVM has indexed (0x44).
-    /// @return The header and its height; hashes in display order.
+    /// @notice The header at the tip the hVM has indexed (0x44); hashes in display order.
     function getLastHeader() external view override returns (BitcoinHeader memory) {
         (bool ok, bytes memory out) = HvmPrecompiles.lastHeader();
         require(ok, "Static call to btcLastHeader precompile (0x44) contract failed");
@@ -241,10 +181,7 @@ contract BitcoinKit is IBitcoinKit {
         return HvmPrecompiles.decodeHeader(out);
     }
 
-    /// @notice Reads the header of the canonical block at a given height (0x45).
-    /// @dev Reverts "Failed to retrieve specified Bitcoin header" if the hVM has no indexed header there.
-    /// @param height Block height on the tracked Bitcoin chain.
-    /// @return The header at that height; hashes in display order.
+    /// @notice The header at a height (0x45). On deployed Hemi 0x45 answers empty, so this reverts.
     function getHeaderN(uint32 height) external view override returns (BitcoinHeader memory) {
         (bool ok, bytes memory out) = HvmPrecompiles.headerN(height);
         require(ok, "Static call to btcHeaderN precompile (0x45) contract failed");
@@ -253,107 +190,105 @@ contract BitcoinKit is IBitcoinKit {
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // 0x42 frame parser, hbk-v1 (max/hvmphase0) layout for bf1 = 0x7F, bf2 = 0xFE, bf3 = 0x2D, bf4 = 0x0A.
-    // A frame shorter than its fields reverts with Panic(0x32).
+    // Newest 0x42 frame. Offsets are relative to the start of each field; a short frame reverts with Panic(0x32).
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Parses a full 0x42 frame (see the flag constants) into a Transaction.
-    function parseTransaction(bytes memory out) internal pure returns (Transaction memory txn) {
-        // [0, 32): containing block hash, display order (bf1 bit6)
+    /// @dev Parses a frame asked with BF1_FULL (withInputs) or BF1_NO_INPUTS, and BF2_FULL.
+    function parseTransaction(bytes memory out, bool withInputs) internal pure returns (Transaction memory txn) {
+        // [0, 32) block hash (display) | [32, 36) version | [36, 40) size | [40, 44) stripped size | [44, 48) locktime
         txn.containingBlockHash = HvmPrecompiles.readBytes32(out, 0);
-        // [32, 36): version, uint32 BE (bf1 bit5)
         txn.transactionVersion = HvmPrecompiles.readUint(out, 32, 4);
-        // [36, 40): size, uint32 BE (bf1 bit4)
         txn.size = HvmPrecompiles.readUint(out, 36, 4);
-        // [40, 44): stripped size, reported as vSize, uint32 BE (bf1 bit4)
         txn.vSize = HvmPrecompiles.readUint(out, 40, 4);
-        // [44, 48): locktime, uint32 BE (bf1 bit3)
         txn.lockTime = HvmPrecompiles.readUint(out, 44, 4);
         uint256 offset = 48;
-        (txn.inputs, txn.totalInputs, offset) = parseInputs(out, offset);
-        (txn.outputs, txn.totalOutputs, offset) = parseOutputs(out, offset);
-        txn.containsAllInputs = txn.totalInputs == txn.inputs.length;
+        if (withInputs) {
+            (txn.inputs, txn.totalInputs, offset) = parseInputs(out, offset);
+            txn.containsAllInputs = txn.totalInputs == txn.inputs.length;
+        } else {
+            txn.inputs = new Input[](0);
+        }
+        (txn.outputs, txn.totalOutputs, offset) = parseOutputs(out, offset, uint256(1) << LOG2_MAX_ENTRIES);
         txn.containsAllOutputs = txn.totalOutputs == txn.outputs.length;
     }
 
-    /// @dev Parses the input section: count(2) then up to MAX_INPUTS entries.
+    /// @dev count(2, the real count clamped at 0xFFFF) then min(count, 32) inputs.
     function parseInputs(bytes memory out, uint256 offset)
         internal
         pure
         returns (Input[] memory inputs, uint256 total, uint256 next)
     {
-        // +0 (2): total input count, uint16 BE (real count, entries may be fewer)
         total = HvmPrecompiles.readUint(out, offset, 2);
         offset += 2;
-        uint256 n = total < MAX_INPUTS ? total : MAX_INPUTS;
-        inputs = new Input[](n);
-        for (uint256 i = 0; i < n; i++) {
-            (inputs[i], offset) = parseInput(out, offset);
+        uint256 max = uint256(1) << LOG2_MAX_ENTRIES;
+        inputs = new Input[](total < max ? total : max);
+        for (uint256 i = 0; i < inputs.length; i++) {
+            Input memory input = inputs[i];
+            // witnessCount(2) || value(8) || prevTxid(32) || prevVout(4) || sigLen(2) || sig || sequence(4)
+            input.witnessElements = HvmPrecompiles.readUint(out, offset, 2);
+            input.inValue = HvmPrecompiles.readUint(out, offset + 2, 8);
+            input.inputTxId = HvmPrecompiles.readBytes32(out, offset + 10);
+            input.sourceIndex = HvmPrecompiles.readUint(out, offset + 42, 4);
+            (input.scriptSig, input.fullScriptSigLength, input.containsFullScriptSig, offset) =
+                readScript(out, offset + 46, MAX_SCRIPT_SIG_LENGTH);
+            input.sequence = HvmPrecompiles.readUint(out, offset, 4);
+            offset += 4;
         }
         next = offset;
     }
 
-    /// @dev Parses one input entry: value(8) || prevTxid(32) || prevVout(2) || sigLen(2) || sig || sequence(4).
-    function parseInput(bytes memory out, uint256 offset) internal pure returns (Input memory input, uint256 next) {
-        // +0 (8): value of the spent output in sats, uint64 BE (always present)
-        input.inValue = HvmPrecompiles.readUint(out, offset, 8);
-        // +8 (32): previous txid, display order (bf1 bit1)
-        input.inputTxId = HvmPrecompiles.readBytes32(out, offset + 8);
-        // +40 (2): previous vout, uint16 BE (hbk-v1 width; bf1 bit1)
-        input.sourceIndex = HvmPrecompiles.readUint(out, offset + 40, 2);
-        // +42 (2): full scriptSig length, uint16 BE (bf1 bit0)
-        uint256 fullLen = HvmPrecompiles.readUint(out, offset + 42, 2);
-        input.fullScriptSigLength = fullLen;
-        uint256 have = fullLen;
-        if (have > MAX_SCRIPT_SIG_LENGTH) {
-            have = MAX_SCRIPT_SIG_LENGTH;
-        } else {
-            input.containsFullScriptSig = true;
-        }
-        // +44 (min(fullLen, 64)): scriptSig bytes (bf1 bit0)
-        input.scriptSig = HvmPrecompiles.slice(out, offset + 44, have);
-        // +44+have (4): sequence, uint32 BE (bf2 bit7)
-        input.sequence = HvmPrecompiles.readUint(out, offset + 44 + have, 4);
-        next = offset + 48 + have;
-    }
-
-    /// @dev Parses the output section: count(2) then up to MAX_OUTPUTS entries.
-    function parseOutputs(bytes memory out, uint256 offset)
+    /// @dev count(2, OP_RETURN outputs included, clamped at 0xFFFF) then min(count, max) outputs.
+    function parseOutputs(bytes memory out, uint256 offset, uint256 max)
         internal
         pure
         returns (Output[] memory outputs, uint256 total, uint256 next)
     {
-        // +0 (2): total output count incl. unspendable outputs (bf2 bit3 set), uint16 BE
         total = HvmPrecompiles.readUint(out, offset, 2);
         offset += 2;
-        uint256 n = total < MAX_OUTPUTS ? total : MAX_OUTPUTS;
+        uint256 n = total < max ? total : max;
         outputs = new Output[](n);
         for (uint256 i = 0; i < n; i++) {
-            (outputs[i], offset) = parseOutput(out, offset);
+            Output memory output = outputs[i];
+            // value(8) || scriptLen(2) || script[:64] || flag(1)
+            output.outValue = HvmPrecompiles.readUint(out, offset, 8);
+            (output.script, output.fullScriptLength, output.containsFullScript, offset) =
+                readScript(out, offset + 8, MAX_SCRIPT_LENGTH);
+            // flag byte: 1 = still unspent (ScriptHashAvailableToSpend), 0 = spent
+            output.isSpent = HvmPrecompiles.readUint(out, offset, 1) == 0;
+            offset += 1;
+            output.isOpReturn = BtcScript.isOpReturn(output.script);
+            if (output.isOpReturn) output.opReturnData = BtcScript.opReturnData(output.script);
         }
         next = offset;
     }
 
-    /// @dev Parses one output entry: value(8) || scriptLen(2) || script || flag(1).
-    function parseOutput(bytes memory out, uint256 offset) internal pure returns (Output memory output, uint256 next) {
-        // +0 (8): value in sats, uint64 BE
-        output.outValue = HvmPrecompiles.readUint(out, offset, 8);
-        // +8 (2): full script length, uint16 BE (bf2 bit5)
-        uint256 fullLen = HvmPrecompiles.readUint(out, offset + 8, 2);
-        output.fullScriptLength = fullLen;
-        uint256 have = fullLen;
-        if (have > MAX_SCRIPT_LENGTH) {
-            have = MAX_SCRIPT_LENGTH;
-        } else {
-            output.containsFullScript = true;
-        }
-        // +10 (min(fullLen, 64)): script bytes (bf2 bit5)
-        output.script = HvmPrecompiles.slice(out, offset + 10, have);
-        // +10+have (1): flag byte (bf2 bit2); 1 = UNSPENT, but reported as isSpent = (flag != 0) like Hemi's kit
-        output.isSpent = HvmPrecompiles.readUint(out, offset + 10 + have, 1) != 0;
-        // bf2 bit4 (address) and bit1 (spent-by) emit nothing in this layout
+    /// @dev len(2, full length clamped at 0xFFFF) || min(len, max) bytes; returns the bytes, the full length,
+    /// whether the bytes are complete, and the offset after them.
+    function readScript(bytes memory out, uint256 offset, uint256 max)
+        internal
+        pure
+        returns (bytes memory script, uint256 fullLength, bool complete, uint256 next)
+    {
+        fullLength = HvmPrecompiles.readUint(out, offset, 2);
+        uint256 have = fullLength < max ? fullLength : max;
+        complete = fullLength <= max;
+        script = HvmPrecompiles.slice(out, offset + 2, have);
+        next = offset + 2 + have;
+    }
+
+    /// @dev 0x48 for an output index past 127: value(8) || len(2) || script || flag(1); empty when spent.
+    function outputFrom0x48(bytes32 txId, uint32 outputIndex) internal view returns (Output memory output) {
+        require(outputIndex <= type(uint16).max, "Bitcoin transaction output not found");
+        (bool ok, bytes memory out) =
+            HvmPrecompiles.outputByTxid(txId, uint16(outputIndex), uint16(MAX_SCRIPT_LENGTH));
+        require(ok, "Static call to btcOutputByTxid precompile (0x48) contract failed");
+        require(out.length > 0, "Bitcoin transaction output not found");
+        output.outValue = HvmPrecompiles.readUint(out, 0, 8);
+        uint256 offset;
+        (output.script, output.fullScriptLength, output.containsFullScript, offset) =
+            readScript(out, 8, MAX_SCRIPT_LENGTH);
+        output.isSpent = HvmPrecompiles.readUint(out, offset, 1) == 0;
         output.isOpReturn = BtcScript.isOpReturn(output.script);
         if (output.isOpReturn) output.opReturnData = BtcScript.opReturnData(output.script);
-        next = offset + 11 + have;
     }
 }

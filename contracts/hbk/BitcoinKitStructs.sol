@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.0;
 
-// Data shapes returned by the Hemi Bitcoin Kit (hBK). They are declared at file level so that
-// `IBitcoinKit` and any contract importing this file can use them without a qualifier.
+// Data shapes returned by the Hemi Bitcoin Kit (hBK) deployed on Hemi, as hemi-viem decodes them
+// (hemilabs/hemi-viem src/contracts/bitcoin-kit-txs.ts, "Update bitcoin kit abi", 2025-02-27). They are declared
+// at file level so that `IBitcoinKit` and any contract importing this file can use them without a qualifier.
 // Field order is part of the ABI: changing it changes how return data decodes.
 
 /// @notice An unspent output held by a Bitcoin address.
@@ -31,10 +32,12 @@ struct Transaction {
     bool containsAllOutputs;
 }
 
-/// @notice One transaction input: the output it spends and its unlocking script.
-/// @dev `scriptSig` may be a prefix of the real script; `fullScriptSigLength` is its real length and
+/// @notice One transaction input: the output it spends, its unlocking script and its witness size.
+/// @dev `witnessElements` is the number of witness stack items of the input (0 for a non-segwit input).
+/// `scriptSig` may be a prefix of the real script; `fullScriptSigLength` is its real length and
 /// `containsFullScriptSig` says whether `scriptSig` is complete.
 struct Input {
+    uint256 witnessElements;
     uint256 inValue;
     bytes32 inputTxId;
     uint256 sourceIndex;
@@ -46,7 +49,7 @@ struct Input {
 
 /// @notice One transaction output: its value, locking script and spend status.
 /// @dev `script` may be a prefix of the real script (`fullScriptLength`, `containsFullScript`).
-/// Implementations may leave `outputAddress`, `isOpReturn`, `opReturnData` and `spentDetail` unset.
+/// Implementations may leave `outputAddress`, `isOpReturn` and `opReturnData` unset.
 struct Output {
     uint256 outValue;
     bytes script;
@@ -56,13 +59,6 @@ struct Output {
     bool isSpent;
     uint256 fullScriptLength;
     bool containsFullScript;
-    SpentDetail spentDetail;
-}
-
-/// @notice Where an output was spent: the spending transaction and the index of its input.
-struct SpentDetail {
-    bytes32 spendingTxId;
-    uint256 inputIndex;
 }
 
 /// @notice A Bitcoin block header together with the height it sits at.

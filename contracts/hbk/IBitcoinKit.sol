@@ -5,7 +5,9 @@ import "./BitcoinKitStructs.sol";
 
 /// @title Hemi Bitcoin Kit (hBK)
 /// @notice Read-only view of the Bitcoin chain that Hemi nodes track, served by the hVM precompiles.
-/// @dev Signatures follow the published hBK interface; contracts call a deployed kit through it.
+/// @dev The ABI of the kit at 0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12 on Hemi mainnet, as hemi-viem calls it
+/// (hemilabs/hemi-viem src/contracts/bitcoin-kit-txs.ts): these 13 functions, uint64 balance, uint32 paging.
+/// Contracts call the deployed kit through it: `IBitcoinKit(0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12)`.
 interface IBitcoinKit {
     /// @notice Lists unspent outputs of a Bitcoin address, one page at a time.
     /// @param btcAddress Bitcoin address in its usual text form.
@@ -47,15 +49,7 @@ interface IBitcoinKit {
     /// @return The transaction, including the hash of the block that contains it.
     function getTransactionByTxId(bytes32 txId) external view returns (Transaction memory);
 
-    /// @notice Fetches only the inputs of a Bitcoin transaction.
-    /// @param txId Transaction id.
-    /// @return The transaction's inputs, in order.
-    function getTransactionInputsByTxId(bytes32 txId) external view returns (Input[] memory);
 
-    /// @notice Fetches only the outputs of a Bitcoin transaction.
-    /// @param txId Transaction id.
-    /// @return The transaction's outputs, in order.
-    function getTransactionOutputsByTxId(bytes32 txId) external view returns (Output[] memory);
 
     /// @notice Counts the inputs of a Bitcoin transaction.
     /// @param txId Transaction id.

@@ -5,7 +5,7 @@ import "../hbk/BitcoinKitStructs.sol";
 
 /// @title HvmPrecompiles
 /// @notice Direct access to the ten hVM precompiles (0x40-0x49) for contracts that want to skip the hBK contract.
-/// @dev Conventions of every hVM precompile (hemi-protocol.md section 1.2):
+/// @dev Conventions of every hVM precompile (hemilabs/op-geth core/vm/contracts.go):
 ///  - Bitcoin addresses are passed as their raw ASCII bytes (`bytes(btcAddress)`), not ABI-encoded.
 ///  - Hashes (txids, block hashes, merkle roots) are in display order, both in input and in output: a `bytes32`
 ///    txid is the hex an explorer shows.
@@ -71,7 +71,8 @@ library HvmPrecompiles {
     }
 
     /// @notice Calls 0x42 (a transaction by txid, fields selected by four bitflag bytes).
-    /// @dev The frame depends on the flags and on the precompile version; see BitcoinKit for the `hbk-v1` parse.
+    /// @dev The frame depends on the flags and on the precompile version: hbk/BitcoinKit.sol parses the newest
+    /// layout, hbk/hvmphase0/BitcoinKitHvmPhase0.sol the max/hvmphase0 one.
     /// @param txid Transaction id in display order.
     /// @param bf1 Bitflag byte 1 (block hash, version, sizes, locktime, inputs, prevouts, scriptSigs).
     /// @param bf2 Bitflag byte 2 (sequence, outputs, scripts, unspendables, spent flag, ...).

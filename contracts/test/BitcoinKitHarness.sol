@@ -7,11 +7,11 @@ import "../hbk/BitcoinKit.sol";
 /// @notice Test-only contract (not shipped) exposing BitcoinKit's and the libraries' parsers, so they can be
 /// checked against hand-built precompile frames on any EVM, without the hVM precompiles.
 contract BitcoinKitHarness is BitcoinKit {
-    /// @notice Parses a full hbk-v1 0x42 frame as getTransactionByTxId does.
+    /// @notice Parses a full newest-layout 0x42 frame as getTransactionByTxId does.
     /// @param frame Raw 0x42 output.
     /// @return The parsed transaction.
     function parseTxFrame(bytes calldata frame) external pure returns (Transaction memory) {
-        return parseTransaction(frame);
+        return parseTransaction(frame, true);
     }
 
     /// @notice BtcScript.opReturnData.

@@ -2,370 +2,472 @@
 pragma solidity ^0.8.0;
 
 import "../hbk/IBitcoinKit.sol";
-import "../lib/BtcScript.sol";
 import "./TunnelConstants.sol";
+import "./VaultUtils.sol";
+import "./SimpleBitcoinVaultState.sol";
+import "./SimpleBitcoinVaultUTXOLogicHelper.sol";
+
+interface IVaultConfig {
+    function getMinCollateralAssetAmount() external view returns (uint256);
+    function getPermittedCollateralAssetContract() external view returns (address);
+    function markBtcCustodianshipScriptHashUsed(bytes32 scriptHash) external;
+}
+
+interface IVaultCollateralToken {
+    function transfer(address to, uint256 value) external returns (bool);
+    function transferFrom(address from, address to, uint256 value) external returns (bool);
+    function balanceOf(address account) external view returns (uint256);
+}
+
+interface IManagerBurn {
+    function burnLiquidatedBTC(uint256 amount) external;
+}
 
 /// @title SimpleBitcoinVault (hemi-sdk)
-/// @notice One Bitcoin custody vault of the hemi-sdk tunnel: it holds the custody scriptPubKey and the operator,
-/// records deposits (one per Bitcoin txid) and withdrawals, and checks everything against the Bitcoin chain
-/// through hBK (IBitcoinKit at its Hemi mainnet address). Deposits, withdrawal requests and challenges arrive
-/// through the BitcoinTunnelManager; `finalizeWithdrawal` is called directly (by anyone) with the payout txid.
-/// @dev hemi-sdk's own simplified vault: no collateral, liquidation, sweeps or fee-change delays (hemi-protocol.md
-/// §3.1 "Other vault mechanics" are not modelled). The devchain places this RUNTIME code at
-/// SIMPLE_BITCOIN_VAULT_ADDRESS (0x84000000000000000000000000000000000000B7, a hemi-sdk choice) in genesis, so there
-/// is no constructor; `initialize` sets it up once.
-///
-/// Checks on a deposit (`confirmDeposit`): txid not confirmed before; output index < 8; the tx is known to hBK with
-/// at least MIN_BITCOIN_CONFIRMATIONS (4) confirmations; the output pays exactly the custody script (keccak of the
-/// full script; hBK cuts scripts to 64 bytes, custody scripts are at most 34); value >= MINIMUM_DEPOSIT_SATS and
-/// > the deposit fee; the recipient is read from the FIRST OP_RETURN among the first 8 outputs, whose pushed data
-/// is either 20 raw address bytes (`6a 14 <addr>`) or 40 ASCII hex characters, any case, no 0x (`6a 28 <hex>`).
-///
-/// Checks on a payout (`finalizeWithdrawal`): the withdrawal is pending; the txid was not used for another
-/// withdrawal; at least 4 confirmations; exactly one input, which spends an output paying the custody script
-/// (of a non-coinbase transaction: hBK cannot read coinbase transactions; so with several custody outputs the
-/// operator first consolidates them into one with a custody-to-custody sweep, which the vault does not track);
-/// 2 or 3 outputs: out0 pays exactly `amount - fee` to the requested script, with 3 outputs out1 is change to the
-/// custody script; the last output is an OP_RETURN whose first 4 pushed bytes are the vault uuid (uint32 BE).
-///
-/// OP_RETURN outputs are recognised from the output script itself (BtcScript), not from hBK's `isOpReturn` /
-/// `opReturnData` fields, so the vault also works with Hemi's published kit, which leaves those fields empty.
-contract SimpleBitcoinVault {
-    /// @notice Life cycle of a withdrawal.
-    enum WithdrawalStatus {
-        NONE, // no such withdrawal
-        PENDING, // hemiBTC burned, waiting for the operator's Bitcoin payout
-        FINALIZED, // payout verified on Bitcoin
-        CHALLENGED // not paid within the grace period: hemiBTC re-minted to the withdrawer
-    }
+/// @notice One Bitcoin custody vault of the tunnel: its operator holds the BTC at `bitcoinCustodyAddress()` and
+/// posts collateral; the vault checks deposits, withdrawal payouts and sweeps against Bitcoin through hBK, keeps
+/// the current sweep UTXO (the one coin payouts must spend) and its books in a SimpleBitcoinVaultState child.
+/// Life cycle: CREATED -> (collateral) INITIALIZING -> (custody address, goLive) LIVE -> (wind down)
+/// CLOSING_INIT -> CLOSING_VERIF -> CLOSED.
+/// @dev Rules from hemilabs/bitcoin-tunnel-contracts contracts/vaults/SimpleBitcoinVault/SimpleBitcoinVault.sol,
+/// ABI from hemilabs/hemi-viem src/contracts/simple-bitcoin-vault.ts; hemi-sdk's own code (docs/tunnel.md). The
+/// devchain's vault 0 is written into genesis as runtime code plus the storage its setup leaves
+/// (hemi.node.tunnel_genesis relies on the declaration order below); `createVault` deploys more.
+contract SimpleBitcoinVault is VaultUtils {
+    enum Status { CREATED, INITIALIZING, LIVE, CLOSING_INIT, CLOSING_VERIF, CLOSED }
 
-    /// @notice A confirmed deposit.
-    struct Deposit {
-        address recipient; // EVM account credited (from the OP_RETURN)
-        uint256 outputIndex; // vout of the custody output
-        uint256 depositSats; // value of the custody output
-        uint256 feeSats; // deposit fee kept by the vault
-        uint256 netSats; // hemiBTC minted: depositSats - feeSats
-        uint256 confirmedAt; // L2 block timestamp of confirmDeposit
-    }
+    event CollateralDeposited(uint256 amountDeposited, uint256 totalCollateral);
+    event CollateralWithdrawn(uint256 amountWithdrawn, uint256 totalCollateral);
+    event VaultInitializing();
+    event VaultLive();
+    event VaultClosingInit();
+    event VaultClosingVerif();
+    event VaultClosed();
 
-    /// @notice A withdrawal request.
-    struct Withdrawal {
-        address withdrawer; // account whose hemiBTC was burned (and re-minted on a challenge)
-        uint256 amountSats; // hemiBTC burned
-        uint256 feeSats; // withdrawal fee: the payout is amountSats - feeSats
-        bytes destinationScript; // scriptPubKey to pay on Bitcoin
-        uint256 requestedAt; // L2 block timestamp of initiateWithdrawal
-        WithdrawalStatus status;
-        bytes32 payoutTxId; // Bitcoin txid that finalized it (0 until FINALIZED)
-    }
+    uint32 public constant MIN_BITCOIN_CONFIRMATIONS = 4;
+    uint256 public constant MAX_WITHDRAWAL_QUEUE_SIZE = 5;
+    uint256 public constant WITHDRAWAL_GRACE_PERIOD_SECONDS = 12 hours;
+    uint256 public constant MINIMUM_DEPOSIT_SATS = 1_000_000;
+    uint256 public constant MINIMUM_WITHDRAWAL_SATS = 1_000_000;
+    uint256 public constant MIN_VALID_BTC_SCRIPT_SIZE = 20;
+    uint256 public constant MAX_VALID_BTC_SCRIPT_SIZE = 64;
+    uint256 public constant WIND_DOWN_DEPOSIT_GRACE_PERIOD = 4 hours;
 
-    /// @notice Emitted by finalizeWithdrawal. hemi-sdk's own event: Hemi's vault emits nothing here.
-    event WithdrawalFinalized(uint32 indexed withdrawalIndex, bytes32 indexed payoutTxId, address indexed withdrawer,
-        uint256 netSats);
-    /// @notice Emitted by setFees. hemi-sdk's own event.
-    event FeesChanged(uint256 depositFeeSats, uint256 withdrawalFeeSats);
+    // ---- storage (slot order used by hemi.node.tunnel_genesis) ----
+    address public operatorAdmin; // 0
+    address public pendingActivationOperatorAdmin; // 1
+    address public vaultStateChild; // 2
+    uint256 public minCollateralAmount; // 3
+    string public bitcoinCustodyAddress; // 4
+    bytes32 private custodyScriptHash; // 5
+    uint256 private totalPendingFeesCollected; // 6
+    bytes32 private currentSweepUTXO; // 7
+    uint256 private currentSweepUTXOOutput; // 8
+    uint256 private currentSweepUTXOValue; // 9
+    uint256 public windDownTime; // 10
+    Status private vaultStatus; // 11 (packed)
+    bool private custodyAddressSet; // 11 (packed)
 
-    /// @notice Deposit fee set by `initialize` (sats per deposit, kept in custody as operator revenue).
-    uint256 public constant DEFAULT_DEPOSIT_FEE_SATS = 1_000;
-    /// @notice Withdrawal fee set by `initialize` (sats per withdrawal; pays the operator's Bitcoin miner fee).
-    uint256 public constant DEFAULT_WITHDRAWAL_FEE_SATS = 10_000;
-
-    bytes private _custodyScript;
-    bytes32 private _custodyScriptHash;
-    address public operator;
-    bool public initialized;
-    uint256 public depositFeeSats;
-    uint256 public withdrawalFeeSats;
-
-    mapping(bytes32 => Deposit) private _deposits;
-    mapping(uint32 => Withdrawal) private _withdrawals;
-    mapping(bytes32 => bool) private _payoutUsed;
-    /// @notice Vault-specific uuid of the newest withdrawal (uuids count from 1).
-    uint32 public withdrawalCounter;
-    /// @notice Withdrawals neither finalized nor challenged.
-    uint256 public pendingWithdrawals;
-
-    /// @notice Sum of confirmed deposit outputs (gross sats).
-    uint256 public totalDepositedSats;
-    /// @notice Sum of deposit fees kept.
-    uint256 public totalDepositFeesSats;
-    /// @notice hemiBTC minted for deposits (net of fees).
-    uint256 public totalMintedSats;
-    /// @notice hemiBTC burned by initiated withdrawals.
-    uint256 public totalWithdrawnSats;
-    /// @notice hemiBTC re-minted by successful challenges.
-    uint256 public totalRemintedSats;
-    /// @notice Amount (gross, fee included) of withdrawals finalized by a Bitcoin payout.
-    uint256 public totalFinalizedSats;
-
-    modifier onlyManager() {
+    modifier onlyTunnelAdmin() {
         require(msg.sender == TUNNEL_MANAGER_ADDRESS, "caller is not the tunnel manager");
         _;
     }
 
-    modifier whenInitialized() {
-        require(initialized, "vault not initialized");
+    modifier onlyOperatorAdmin() {
+        require(msg.sender == operatorAdmin, "caller is not the operator admin");
         _;
     }
 
-    // ------------------------------------------------------------------------------------------------ setup
-
-    /// @notice One-time setup (the genesis state has no constructor run). Anyone may call it once; the devchain
-    /// calls it before `BitcoinTunnelManager.initialize`. Fees start at the DEFAULT_* constants.
-    /// @param custodyScriptPubKey scriptPubKey of the custody address (the operator's Bitcoin wallet), 1..64 bytes.
-    /// @param operatorAccount EVM account of the (simulated) operator; may change fees.
-    function initialize(bytes calldata custodyScriptPubKey, address operatorAccount) external {
-        require(!initialized, "vault already initialized");
-        require(custodyScriptPubKey.length != 0 && custodyScriptPubKey.length <= 64, "invalid custody script");
-        require(operatorAccount != address(0), "invalid operator");
-        _custodyScript = custodyScriptPubKey;
-        _custodyScriptHash = keccak256(custodyScriptPubKey);
-        operator = operatorAccount;
-        depositFeeSats = DEFAULT_DEPOSIT_FEE_SATS;
-        withdrawalFeeSats = DEFAULT_WITHDRAWAL_FEE_SATS;
-        initialized = true;
-        emit FeesChanged(DEFAULT_DEPOSIT_FEE_SATS, DEFAULT_WITHDRAWAL_FEE_SATS);
+    modifier onlyStateChild() {
+        require(msg.sender == vaultStateChild, "caller is not the vault state child");
+        _;
     }
 
-    /// @notice Changes the fees at once (Hemi delays fee changes by 1-4 h; hemi-sdk does not). Operator only.
-    /// Pending withdrawals keep the fee they were created with.
-    /// @param newDepositFeeSats Fee per deposit; below MINIMUM_DEPOSIT_SATS.
-    /// @param newWithdrawalFeeSats Fee per withdrawal; below MINIMUM_WITHDRAWAL_SATS.
-    function setFees(uint256 newDepositFeeSats, uint256 newWithdrawalFeeSats) external whenInitialized {
-        require(msg.sender == operator, "caller is not the operator");
-        require(newDepositFeeSats < MINIMUM_DEPOSIT_SATS && newWithdrawalFeeSats < MINIMUM_WITHDRAWAL_SATS,
-            "fee too high");
-        depositFeeSats = newDepositFeeSats;
-        withdrawalFeeSats = newWithdrawalFeeSats;
-        emit FeesChanged(newDepositFeeSats, newWithdrawalFeeSats);
+    constructor(address operatorAdmin_) {
+        operatorAdmin = operatorAdmin_;
     }
 
-    // ------------------------------------------------------------------------------------------------ views
-
-    /// @notice The custody scriptPubKey deposits must pay.
-    /// @return The script given to initialize.
-    function custodyScript() external view returns (bytes memory) {
-        return _custodyScript;
+    /// @notice One-time link to the state child, by the manager right after creating both.
+    function setVaultStateChild(address child) external onlyTunnelAdmin {
+        require(vaultStateChild == address(0), "state child already set");
+        vaultStateChild = child;
     }
 
-    /// @notice Whether a Bitcoin txid has been confirmed as a deposit.
-    /// @param txid Deposit txid (display order, as hBK takes it).
-    /// @return True once confirmDeposit succeeded for it.
-    function isDepositConfirmed(bytes32 txid) external view returns (bool) {
-        return _deposits[txid].recipient != address(0);
+    function _state() private view returns (SimpleBitcoinVaultState) {
+        return SimpleBitcoinVaultState(vaultStateChild);
     }
 
-    /// @notice A confirmed deposit (all zero if none).
-    /// @param txid Deposit txid.
-    /// @return The deposit record.
-    function getDeposit(bytes32 txid) external view returns (Deposit memory) {
-        return _deposits[txid];
+    function _helper() private pure returns (SimpleBitcoinVaultUTXOLogicHelper) {
+        return SimpleBitcoinVaultUTXOLogicHelper(UTXO_LOGIC_HELPER_ADDRESS);
     }
 
-    /// @notice A withdrawal (status NONE if unknown).
-    /// @param withdrawalIndex Vault-specific uuid (the low 32 bits of the manager's uuid).
-    /// @return The withdrawal record.
-    function getWithdrawal(uint32 withdrawalIndex) external view returns (Withdrawal memory) {
-        return _withdrawals[withdrawalIndex];
+    function _kit() private pure returns (IBitcoinKit) {
+        return IBitcoinKit(BITCOIN_KIT_ADDRESS);
     }
 
-    /// @notice Whether a Bitcoin txid already finalized a withdrawal.
-    /// @param txid Payout txid.
-    /// @return True if used.
-    function isPayoutUsed(bytes32 txid) external view returns (bool) {
-        return _payoutUsed[txid];
+    function _collateral() private pure returns (IVaultCollateralToken) {
+        return IVaultCollateralToken(COLLATERAL_TOKEN_ADDRESS);
     }
 
-    /// @notice hemiBTC this vault accounts for: minted for deposits - burned by withdrawals + re-minted.
-    /// With one vault this equals hemiBTC's totalSupply.
-    /// @return Sats outstanding.
-    function outstandingSats() public view returns (uint256) {
-        return totalMintedSats + totalRemintedSats - totalWithdrawnSats;
+    function tunnelAdmin() external pure returns (address) {
+        return TUNNEL_MANAGER_ADDRESS;
     }
 
-    /// @notice All accounting totals at once (see the individual getters).
-    function totals()
-        external
-        view
-        returns (
-            uint256 depositedSats,
-            uint256 depositFeesSats,
-            uint256 mintedSats,
-            uint256 withdrawnSats,
-            uint256 remintedSats,
-            uint256 finalizedSats,
-            uint256 outstanding
-        )
-    {
-        return (totalDepositedSats, totalDepositFeesSats, totalMintedSats, totalWithdrawnSats, totalRemintedSats,
-            totalFinalizedSats, outstandingSats());
+    function vaultConfig() external pure returns (address) {
+        return GLOBAL_CONFIG_ADDRESS;
+    }
+
+    /// @notice hemi-sdk view of the sweep UTXO the next payout or sweep must spend (txid, vout, value in sats).
+    function currentSweep() external view returns (bytes32 txid, uint256 outputIndex, uint256 valueSats) {
+        return (currentSweepUTXO, currentSweepUTXOOutput, currentSweepUTXOValue);
+    }
+
+    /// @notice hemi-sdk view of the operator's fees not yet minted as hemiBTC.
+    function pendingOperatorFees() external view returns (uint256) {
+        return totalPendingFeesCollected;
+    }
+
+    // ------------------------------------------------------------------------------------------------ operator admin
+
+    /// @notice Two steps: the operator admin names a successor, who then calls with its own address.
+    function updateOperatorAdmin(address newOperatorAdmin) external {
+        require(newOperatorAdmin != address(0), "zero address");
+        if (msg.sender == operatorAdmin) {
+            pendingActivationOperatorAdmin = newOperatorAdmin;
+        } else {
+            require(msg.sender == pendingActivationOperatorAdmin && newOperatorAdmin == msg.sender,
+                "only the operator admin or its named successor");
+            operatorAdmin = newOperatorAdmin;
+            pendingActivationOperatorAdmin = address(0);
+            _state().updateOperatorAdmin(newOperatorAdmin);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ life cycle
+
+    function depositCollateral(uint256 amount) external onlyOperatorAdmin returns (bool success) {
+        Status s = vaultStatus;
+        if (s == Status.CREATED) {
+            require(amount > IVaultConfig(GLOBAL_CONFIG_ADDRESS).getMinCollateralAssetAmount(),
+                "the first collateral deposit must exceed the minimum collateral amount");
+        }
+        require(s == Status.CREATED || s == Status.INITIALIZING || s == Status.LIVE,
+            "can only deposit collateral to a created, initializing or live vault");
+        require(!isWindingDown(), "cannot deposit collateral to a vault that is winding down");
+        uint256 before = _collateral().balanceOf(address(this));
+        require(_collateral().transferFrom(msg.sender, address(this), amount), "collateral transfer failed");
+        require(_collateral().balanceOf(address(this)) == before + amount, "collateral balance did not grow");
+        uint256 total = _state().creditOperatorCollateralDeposit(amount);
+        if (s == Status.CREATED) {
+            vaultStatus = Status.INITIALIZING;
+            minCollateralAmount = IVaultConfig(GLOBAL_CONFIG_ADDRESS).getMinCollateralAssetAmount();
+            emit VaultInitializing();
+        }
+        emit CollateralDeposited(amount, total);
+        return true;
+    }
+
+    /// @notice Sets the custody address once; hBK must convert it to a script of >= 15 bytes that holds no coins.
+    function setBtcCustodianshipAddress(string memory btcAddress) external onlyOperatorAdmin {
+        require(!custodyAddressSet, "btc custodianship address can only be set once");
+        bytes memory script = _kit().getScriptForAddress(btcAddress);
+        require(script.length >= 15, "bitcoin address must convert to a script of at least 15 bytes");
+        require(_kit().getUTXOsForBitcoinAddress(btcAddress, 0, 1).length == 0,
+            "btc custodianship address cannot have any utxos");
+        custodyScriptHash = keccak256(script);
+        IVaultConfig(GLOBAL_CONFIG_ADDRESS).markBtcCustodianshipScriptHashUsed(custodyScriptHash);
+        bitcoinCustodyAddress = btcAddress;
+        custodyAddressSet = true;
+    }
+
+    function goLive() external onlyOperatorAdmin {
+        require(custodyAddressSet, "btc custodianship address must be set before going live");
+        require(_state().getOperatorCollateralDeposited() >= minCollateralAmount, "not enough collateral");
+        require(vaultStatus == Status.INITIALIZING, "vault must be initializing before going live");
+        vaultStatus = Status.LIVE;
+        emit VaultLive();
+    }
+
+    function hasNeverGoneLive() external view returns (bool) {
+        return vaultStatus == Status.CREATED || vaultStatus == Status.INITIALIZING;
+    }
+
+    function getStatus() external view returns (Status status) {
+        return vaultStatus;
+    }
+
+    function requiresDepositPreconfirmation() external pure returns (bool requiresPreconfirmation) {
+        return false;
+    }
+
+    function preconfirmDeposit(bytes32, uint256, bytes memory) external pure returns (bool) {
+        revert("preconfirmations not used for SimpleBitcoinVault");
+    }
+
+    function windDownVault() external onlyOperatorAdmin {
+        require(windDownTime == 0, "vault is already winding down");
+        windDownTime = block.timestamp + WIND_DOWN_DEPOSIT_GRACE_PERIOD;
+    }
+
+    function isWindingDown() public view returns (bool windingDown) {
+        return windDownTime != 0;
+    }
+
+    function finalizeWindDown() external {
+        require(isWindingDown(), "vault must be winding down to finalize");
+        require(block.timestamp >= windDownTime, "wind down time has not yet occurred");
+        require(vaultStatus == Status.LIVE, "can only wind down a live vault");
+        vaultStatus = Status.CLOSING_INIT;
+        emit VaultClosingInit();
+    }
+
+    function enterClosingVerif() external onlyOperatorAdmin {
+        require(vaultStatus == Status.CLOSING_INIT, "can only enter CLOSING_VERIF from CLOSING_INIT");
+        require(_state().getPendingWithdrawalAmountSat() == _state().getTotalDepositsHeld(),
+            "pending withdrawals do not match total deposits held");
+        vaultStatus = Status.CLOSING_VERIF;
+        emit VaultClosingVerif();
+    }
+
+    function closeVault() external onlyOperatorAdmin {
+        require(vaultStatus == Status.CLOSING_VERIF, "can only close a vault that is in CLOSING_VERIF");
+        require(_state().getTotalDepositsHeld() == 0, "can not close a vault until it has no deposits held");
+        vaultStatus = Status.CLOSED;
+        totalPendingFeesCollected = 0;
+        _returnCollateral();
+        emit VaultClosed();
+    }
+
+    function closeVaultAfterFullLiquidation() external onlyOperatorAdmin {
+        require(_state().isFullLiquidationStarted(), "a full liquidation has not yet started");
+        require(_state().hasFullLiquidationDepositGracePeriodElapsed(), "the full liquidation grace period is ongoing");
+        require(_state().getTotalDepositsHeld() == 0, "there are unliquidated net deposits held by the vault");
+        vaultStatus = Status.CLOSED;
+        _returnCollateral();
+        emit VaultClosed();
+    }
+
+    function _returnCollateral() private {
+        uint256 balance = _collateral().balanceOf(address(this));
+        require(_collateral().transfer(operatorAdmin, balance), "unable to return collateral to operator");
+        emit CollateralWithdrawn(balance, 0);
     }
 
     // ------------------------------------------------------------------------------------------------ deposits
 
-    /// @notice Verifies a Bitcoin deposit through hBK and records it. Called by the manager's confirmDeposit,
-    /// which then mints `netSats` to `recipient`.
-    /// @param txid Deposit txid (display order).
-    /// @param outputIndex vout of the output paying the custody script (< 8).
-    /// @return recipient EVM account named by the deposit's OP_RETURN.
-    /// @return depositSats Value of the custody output.
-    /// @return netSats depositSats minus the deposit fee.
-    function confirmDeposit(bytes32 txid, uint256 outputIndex, bytes calldata /* extraInfo: unused */)
+    /// @notice Checks a deposit (>= 4 hBK confirmations, then SimpleBitcoinVaultUTXOLogicHelper's rules and the
+    /// soft collateral limit) and books it. The first deposit with no sweep UTXO becomes the sweep UTXO (its fee
+    /// is the operator's at once); later deposits wait, fee pending, for a sweep (processSweep).
+    function confirmDeposit(bytes32 txid, uint256 outputIndex, bytes memory)
         external
-        onlyManager
-        whenInitialized
-        returns (address recipient, uint256 depositSats, uint256 netSats)
+        onlyTunnelAdmin
+        returns (bool success, uint256 totalDepositSats, uint256 netDepositSats, address depositor)
     {
-        require(_deposits[txid].recipient == address(0), "deposit already confirmed");
-        require(outputIndex < MAX_DEPOSIT_OUTPUT_INDEX, "deposit output index must be below 8");
-        IBitcoinKit kit = IBitcoinKit(BITCOIN_KIT_ADDRESS);
-        // an unknown txid would make getTxConfirmations' precompile call fail and burn its gas: ask first
-        require(kit.transactionExists(txid), "deposit transaction not found");
-        require(kit.getTxConfirmations(txid) >= MIN_BITCOIN_CONFIRMATIONS, "not enough bitcoin confirmations");
-        Transaction memory btx = kit.getTransactionByTxId(txid);
-        require(outputIndex < btx.outputs.length, "deposit output index out of range");
-        Output memory out = btx.outputs[outputIndex];
-        require(_paysCustody(out), "deposit output does not pay the custody script");
-        depositSats = out.outValue;
-        require(depositSats >= MINIMUM_DEPOSIT_SATS, "below minimum deposit");
-        uint256 fee = depositFeeSats;
-        require(depositSats > fee, "deposit does not cover the fee");
-        recipient = _depositRecipient(btx.outputs);
-        require(recipient != address(0), "invalid deposit recipient");
-        netSats = depositSats - fee;
-        _deposits[txid] = Deposit(recipient, outputIndex, depositSats, fee, netSats, block.timestamp);
-        totalDepositedSats += depositSats;
-        totalDepositFeesSats += fee;
-        totalMintedSats += netSats;
-    }
-
-    /// @dev Recipient from the first OP_RETURN among the first 8 outputs; address(0) if there is none or its data
-    /// is neither 20 raw bytes nor 40 hex characters.
-    function _depositRecipient(Output[] memory outputs) internal pure returns (address) {
-        uint256 n = outputs.length < MAX_DEPOSIT_OUTPUT_INDEX ? outputs.length : MAX_DEPOSIT_OUTPUT_INDEX;
-        for (uint256 i = 0; i < n; i++) {
-            bytes memory script = outputs[i].script;
-            if (!BtcScript.isOpReturn(script)) continue;
-            bytes memory data = BtcScript.opReturnData(script);
-            if (data.length == 20) return address(bytes20(data));
-            if (data.length == 40) return _parseHexAddress(data);
-            return address(0);
+        SimpleBitcoinVaultState state = _state();
+        if (state.isFullLiquidationStarted()) {
+            require(!state.hasFullLiquidationDepositGracePeriodElapsed(), "vault liquidation grace period elapsed");
         }
-        return address(0);
-    }
-
-    /// @dev 40 ASCII hex digits (either case, no 0x) as an address; address(0) if any character is not hex.
-    function _parseHexAddress(bytes memory hexChars) internal pure returns (address) {
-        uint160 value = 0;
-        for (uint256 i = 0; i < 40; i++) {
-            uint8 c = uint8(hexChars[i]);
-            uint8 digit;
-            if (c >= 0x30 && c <= 0x39) digit = c - 0x30; // 0-9
-            else if (c >= 0x61 && c <= 0x66) digit = c - 0x61 + 10; // a-f
-            else if (c >= 0x41 && c <= 0x46) digit = c - 0x41 + 10; // A-F
-            else return address(0);
-            value = (value << 4) | digit;
+        require(_kit().transactionExists(txid), "btc deposit transaction is not known by hVM");
+        require(_kit().getTxConfirmations(txid) >= MIN_BITCOIN_CONFIRMATIONS, "btc deposit is not confirmed");
+        uint256 fee;
+        (netDepositSats, fee, depositor) = _helper().checkDepositConfirmationValidity(
+            txid, outputIndex, custodyScriptHash, address(state), MINIMUM_DEPOSIT_SATS);
+        totalDepositSats = netDepositSats + fee;
+        require(!state.doesDepositExceedSoftCollateralThreshold(totalDepositSats),
+            "deposit would exceed soft collateralization threshold");
+        state.increaseTotalDepositsHeld(netDepositSats);
+        if (currentSweepUTXO == bytes32(0)) {
+            (currentSweepUTXO, currentSweepUTXOOutput, currentSweepUTXOValue) = (txid, outputIndex, totalDepositSats);
+            _creditFees(fee);
+            fee = 0;
         }
-        return address(value);
+        state.acknowledgeDeposit(txid, outputIndex, fee);
+        return (true, totalDepositSats, netDepositSats, depositor);
     }
 
-    /// @dev Whether an output pays exactly the custody script (complete script, same keccak).
-    function _paysCustody(Output memory out) internal view returns (bool) {
-        return out.fullScriptLength == out.script.length && keccak256(out.script) == _custodyScriptHash;
+    function _creditFees(uint256 fees) private {
+        totalPendingFeesCollected += _state().processCollectedFeesToDecrementPartialPendingLiquidation(fees);
+    }
+
+    /// @dev Charges `loss` sats against the operator's pending fees, the rest becomes pending liquidation sats.
+    function _charge(uint256 loss) private {
+        uint256 fromFees = loss < totalPendingFeesCollected ? loss : totalPendingFeesCollected;
+        totalPendingFeesCollected -= fromFees;
+        if (loss > fromFees) _state().creditPartialPendingLiquidationSats(loss - fromFees);
+    }
+
+    /// @notice The operator admin makes a confirmed, unswept deposit the sweep UTXO (abandoning any current one,
+    /// whose value is charged to the operator).
+    function assignConfirmedDepositAsSweep(bytes32 depositTxId, bool abandonExistingUTXO) external onlyOperatorAdmin {
+        uint256 fee = _state().getCollectableFees(depositTxId);
+        require(fee > 0, "deposit txid either not confirmed or already swept");
+        if (currentSweepUTXO != bytes32(0)) {
+            require(abandonExistingUTXO, "sweep utxo exists and abandoning not permitted");
+            _charge(currentSweepUTXOValue);
+        }
+        uint256 vout = _state().getDepositOutputIndex(depositTxId);
+        Transaction memory btx = _kit().getTransactionByTxId(depositTxId);
+        (currentSweepUTXO, currentSweepUTXOOutput, currentSweepUTXOValue) = (depositTxId, vout, btx.outputs[vout].outValue);
+        _creditFees(fee);
+        _state().saveFeesCollected(depositTxId);
+    }
+
+    /// @notice Books a sweep of confirmed deposits into a new sweep UTXO (anyone may call it). Deposit fees are
+    /// collected; a sweep that kept less than the net deposits is charged to the operator.
+    function processSweep(bytes32 sweepTxId) external {
+        (int256 swept, uint256 netDeposits, uint256 newValue, bytes32[] memory deposits) = _helper().checkSweepValidity(
+            sweepTxId, custodyScriptHash, currentSweepUTXO, currentSweepUTXOOutput, vaultStateChild);
+        require(_kit().getTxConfirmations(sweepTxId) >= MIN_BITCOIN_CONFIRMATIONS, "btc sweep tx not confirmed");
+        for (uint256 i = 0; i < deposits.length; i++) _state().saveFeesCollected(deposits[i]);
+        if (swept < int256(netDeposits)) _charge(uint256(int256(netDeposits) - swept));
+        else _creditFees(uint256(swept) - netDeposits);
+        (currentSweepUTXO, currentSweepUTXOOutput, currentSweepUTXOValue) = (sweepTxId, 0, newValue);
     }
 
     // ------------------------------------------------------------------------------------------------ withdrawals
 
-    /// @notice Records a withdrawal whose hemiBTC the manager has just burned.
-    /// @param destinationScript scriptPubKey to pay (20..64 bytes, checked by the manager).
-    /// @param amountSats hemiBTC burned (>= MINIMUM_WITHDRAWAL_SATS, checked by the manager).
-    /// @param withdrawer Account whose hemiBTC was burned.
-    /// @return feeSats Withdrawal fee (the payout is amountSats - feeSats).
-    /// @return withdrawalIndex Vault-specific uuid (from 1), the 4 bytes the payout's OP_RETURN must start with.
-    function initiateWithdrawal(bytes calldata destinationScript, uint256 amountSats, address withdrawer)
+    function getNetDeposits() public view returns (uint256) {
+        return _state().getTotalDepositsHeld() - _state().getPendingWithdrawalAmountSat();
+    }
+
+    function initiateWithdrawal(bytes memory destinationScript, uint256 amountSats, address originator)
         external
-        onlyManager
-        whenInitialized
-        returns (uint256 feeSats, uint32 withdrawalIndex)
+        onlyTunnelAdmin
+        returns (bool success, uint256 feeSats, uint32 uuid)
     {
-        require(pendingWithdrawals < MAX_WITHDRAWAL_QUEUE_SIZE, "withdrawal queue full");
-        feeSats = withdrawalFeeSats;
+        SimpleBitcoinVaultState state = _state();
+        require(amountSats <= getNetDeposits(), "withdrawal exceeds net deposits");
+        require(amountSats >= MINIMUM_WITHDRAWAL_SATS, "withdrawal is lower than minimum");
+        require(destinationScript.length >= MIN_VALID_BTC_SCRIPT_SIZE, "withdrawal destination script too small");
+        require(destinationScript.length <= MAX_VALID_BTC_SCRIPT_SIZE, "withdrawal destination script too large");
+        Status s = vaultStatus;
+        require(s == Status.LIVE || s == Status.CLOSING_INIT, "can only process a withdrawal on a live or closing vault");
+        require(!state.isFullLiquidationStarted(), "vault is being fully liquidated and cannot accept withdrawals");
+        require(keccak256(destinationScript) != custodyScriptHash, "cannot initiate a withdrawal to this vault's address");
+        require(state.pendingWithdrawalCount() < MAX_WITHDRAWAL_QUEUE_SIZE, "withdrawal queue is full");
+        uint256 held = state.getTotalDepositsHeld();
+        uint256 pendingBefore = state.getPendingWithdrawalAmountSat();
+        feeSats = state.calculateWithdrawalFee(amountSats);
         require(amountSats > feeSats, "withdrawal does not cover the fee");
-        withdrawalIndex = ++withdrawalCounter;
-        _withdrawals[withdrawalIndex] = Withdrawal(withdrawer, amountSats, feeSats, destinationScript, block.timestamp,
-            WithdrawalStatus.PENDING, bytes32(0));
-        pendingWithdrawals += 1;
-        totalWithdrawnSats += amountSats;
+        uint256 pendingAfter;
+        (uuid, pendingAfter) =
+            state.internalInitializeWithdrawal(amountSats, feeSats, block.timestamp, destinationScript, originator);
+        if (s == Status.CLOSING_INIT) {
+            uint256 left = held - (pendingBefore + amountSats);
+            require(left == 0 || left >= MINIMUM_WITHDRAWAL_SATS, "withdrawal would leave less than the minimum");
+            if (pendingAfter == held) {
+                vaultStatus = Status.CLOSING_VERIF;
+                emit VaultClosingVerif();
+            }
+        }
+        return (true, feeSats, uuid);
     }
 
-    /// @notice Marks a withdrawal not paid within WITHDRAWAL_GRACE_PERIOD_SECONDS as challenged; the manager then
-    /// re-mints `amountSats` to `withdrawer`.
-    /// @param withdrawalIndex Vault-specific uuid.
-    /// @return withdrawer Account to re-mint to.
-    /// @return amountSats hemiBTC to re-mint (the full amount burned, fee included).
-    function challengeWithdrawal(uint32 withdrawalIndex, bytes calldata /* extraInfo: unused */)
+    /// @notice Proves (anyone may call it) that a payout spending the current sweep UTXO paid withdrawal
+    /// `withdrawalIndex`; its change becomes the new sweep UTXO.
+    function finalizeWithdrawal(bytes32 txid, uint32 withdrawalIndex) external returns (bool success) {
+        SimpleBitcoinVaultState state = _state();
+        require(!state.isWithdrawalFulfilled(withdrawalIndex), "withdrawal must not already be fulfilled");
+        require(!state.isWithdrawalAlreadyChallenged(withdrawalIndex), "withdrawal was challenged");
+        require(!state.isTransactionAcknowledgedWithdrawalFulfillment(txid), "transaction was already finalized");
+        require(_kit().transactionExists(txid), "btc withdrawal transaction is not known by hVM");
+        require(_kit().getTxConfirmations(txid) >= MIN_BITCOIN_CONFIRMATIONS, "btc withdrawal not confirmed");
+        (uint256 overpaid, uint256 collected, uint256 amount, bool created, uint256 newValue) =
+            _helper().checkWithdrawalFinalizationValidity(txid, withdrawalIndex, custodyScriptHash, currentSweepUTXO,
+                currentSweepUTXOOutput, address(state));
+        if (overpaid > 0) _charge(overpaid);
+        else _creditFees(collected);
+        if (created) (currentSweepUTXO, currentSweepUTXOOutput, currentSweepUTXOValue) = (txid, 1, newValue);
+        else (currentSweepUTXO, currentSweepUTXOOutput, currentSweepUTXOValue) = (bytes32(0), 0, 0);
+        state.saveWithdrawalFulfillment(withdrawalIndex, txid, amount);
+        return true;
+    }
+
+    /// @notice A withdrawal not fulfilled within WITHDRAWAL_GRACE_PERIOD_SECONDS: the manager re-mints its amount
+    /// and the vault becomes open to full liquidation.
+    function challengeWithdrawal(uint32 uuid, bytes memory)
         external
-        onlyManager
-        returns (address withdrawer, uint256 amountSats)
+        onlyTunnelAdmin
+        returns (bool success, uint256 satsToCredit, address withdrawer)
     {
-        Withdrawal storage w = _withdrawals[withdrawalIndex];
-        _requirePending(w.status);
-        require(block.timestamp >= w.requestedAt + WITHDRAWAL_GRACE_PERIOD_SECONDS,
-            "withdrawal grace period not over");
-        w.status = WithdrawalStatus.CHALLENGED;
-        pendingWithdrawals -= 1;
-        totalRemintedSats += w.amountSats;
-        return (w.withdrawer, w.amountSats);
+        SimpleBitcoinVaultState state = _state();
+        SimpleBitcoinVaultState.Withdrawal memory w = state.getWithdrawal(uuid);
+        require(!state.isWithdrawalFulfilled(uuid), "withdrawal was successfully processed");
+        require(!state.isWithdrawalAlreadyChallenged(uuid), "withdrawal has already been challenged");
+        require(block.timestamp >= w.timestampRequested + WITHDRAWAL_GRACE_PERIOD_SECONDS,
+            "the withdrawal grace period has not elapsed");
+        state.setFullCollateralLiquidationAllowed();
+        state.saveSuccessfulWithdrawalChallenge(uuid);
+        return (true, w.amount, w.evmOriginator);
     }
 
-    /// @notice Proves through hBK that the operator paid a withdrawal out on Bitcoin, and marks it finalized.
-    /// Anyone may call it (the proof is the Bitcoin transaction). Emits hemi-sdk's WithdrawalFinalized.
-    /// @param txid Payout txid (display order).
-    /// @param withdrawalIndex Vault-specific uuid of the withdrawal paid.
-    function finalizeWithdrawal(bytes32 txid, uint32 withdrawalIndex) external whenInitialized {
-        Withdrawal storage w = _withdrawals[withdrawalIndex];
-        _requirePending(w.status);
-        require(!_payoutUsed[txid], "payout transaction already used");
-        IBitcoinKit kit = IBitcoinKit(BITCOIN_KIT_ADDRESS);
-        require(kit.transactionExists(txid), "payout transaction not found");
-        require(kit.getTxConfirmations(txid) >= MIN_BITCOIN_CONFIRMATIONS, "not enough bitcoin confirmations");
-        Transaction memory btx = kit.getTransactionByTxId(txid);
-        require(btx.totalInputs == 1 && btx.inputs.length == 1, "payout must spend exactly one input");
-        uint256 nOut = btx.totalOutputs;
-        require((nOut == 2 || nOut == 3) && btx.outputs.length == nOut, "payout must have 2 or 3 outputs");
-        Output memory pay = btx.outputs[0];
-        require(pay.outValue == w.amountSats - w.feeSats, "payout amount mismatch");
-        require(pay.fullScriptLength == pay.script.length && keccak256(pay.script) == keccak256(w.destinationScript),
-            "payout destination mismatch");
-        if (nOut == 3) require(_paysCustody(btx.outputs[1]), "payout change must return to the custody script");
-        bytes memory last = btx.outputs[nOut - 1].script;
-        bytes memory data = BtcScript.opReturnData(last);
-        require(BtcScript.isOpReturn(last) && data.length >= 4 && _beUint32(data) == withdrawalIndex,
-            "payout OP_RETURN does not carry the withdrawal uuid");
-        Input memory input = btx.inputs[0];
-        // hBK cannot read coinbase transactions (0x42 returns nothing for them), so a coinbase output is never
-        // accepted as the custody output spent; the operator pays from deposit outputs or its own sweep outputs.
-        require(kit.transactionExists(input.inputTxId), "payout input transaction not found");
-        Output memory spent = kit.getSpecificTxOutput(input.inputTxId, uint32(input.sourceIndex));
-        require(_paysCustody(spent), "payout must spend a custody output");
-        w.status = WithdrawalStatus.FINALIZED;
-        w.payoutTxId = txid;
-        _payoutUsed[txid] = true;
-        pendingWithdrawals -= 1;
-        totalFinalizedSats += w.amountSats;
-        emit WithdrawalFinalized(withdrawalIndex, txid, w.withdrawer, w.amountSats - w.feeSats);
+    function mintOperatorFees(address operator, uint256 amountToMint)
+        external
+        onlyTunnelAdmin
+        returns (bool success, uint256 sats)
+    {
+        require(operator == operatorAdmin, "only the operator admin may mint operator fees");
+        if (vaultStatus == Status.CLOSED) {
+            uint256 reserves = _state().getFullLiquidationOperatorReserves();
+            if (reserves > 0) {
+                _state().saveFullLiquidationOperatorReservesReminted();
+                return (true, reserves);
+            }
+        }
+        require(totalPendingFeesCollected > 0, "there are no pending fees to mint");
+        require(amountToMint <= totalPendingFeesCollected, "cannot mint more operator fees than have been collected");
+        require(vaultStatus == Status.LIVE, "can only mint fees on a vault that is live");
+        _state().increaseTotalDepositsHeld(amountToMint);
+        totalPendingFeesCollected -= amountToMint;
+        return (true, amountToMint);
     }
 
-    /// @dev First 4 bytes as a big-endian uint32.
-    function _beUint32(bytes memory data) internal pure returns (uint32) {
-        return (uint32(uint8(data[0])) << 24) | (uint32(uint8(data[1])) << 16) | (uint32(uint8(data[2])) << 8)
-            | uint32(uint8(data[3]));
+    // ------------------------------------------------------------------------------------------------ reports
+
+    function reportInvalidSweepSpend(bytes32 txid, uint32 inputIndexToBlame) external returns (bool success) {
+        _reportable(txid);
+        success = _helper().checkSweepSpendInvalidity(txid, inputIndexToBlame, custodyScriptHash, currentSweepUTXO,
+            currentSweepUTXOOutput, vaultStateChild);
+        if (success) _state().setFullCollateralLiquidationAllowed();
     }
 
-    function _requirePending(WithdrawalStatus status) internal pure {
-        require(status != WithdrawalStatus.NONE, "unknown withdrawal");
-        require(status != WithdrawalStatus.FINALIZED, "withdrawal already finalized");
-        require(status != WithdrawalStatus.CHALLENGED, "withdrawal already challenged");
+    function reportInvalidConfirmedDepositSpend(bytes32 txid, uint32 inputIndexToBlame) external returns (bool success) {
+        _reportable(txid);
+        success = _helper().checkConfirmedDepositSpendInvalidity(txid, inputIndexToBlame, custodyScriptHash,
+            currentSweepUTXO, currentSweepUTXOOutput, vaultStateChild);
+        if (success) _state().setFullCollateralLiquidationAllowed();
+    }
+
+    function _reportable(bytes32 txid) private view {
+        require(vaultStatus != Status.CLOSED, "vault is closed");
+        require(!_state().isFullCollateralLiquidationAllowed(), "a full liquidation is already allowed");
+        require(!_state().isTransactionAcknowledgedWithdrawalFulfillment(txid), "transaction was a valid withdrawal");
+        require(_kit().getTxConfirmations(txid) >= MIN_BITCOIN_CONFIRMATIONS, "btc transaction not confirmed");
+    }
+
+    // ------------------------------------------------------------------------------------------------ views
+
+    function isAcceptingDeposits() external view returns (bool acceptingDeposits) {
+        return vaultStatus == Status.LIVE;
+    }
+
+    function isWithdrawalAvailable() external view returns (bool withdrawalAvailable) {
+        return (vaultStatus == Status.LIVE || vaultStatus == Status.CLOSING_INIT)
+            && getNetDeposits() >= MINIMUM_WITHDRAWAL_SATS;
+    }
+
+    function getWithdrawalLimits() external view returns (uint256 minWithdrawal, uint256 maxWithdrawal) {
+        uint256 available = getNetDeposits();
+        return available >= MINIMUM_WITHDRAWAL_SATS ? (MINIMUM_WITHDRAWAL_SATS, available) : (0, 0);
+    }
+
+    // ------------------------------------------------------------------------------------------------ for the child
+
+    function burnLiquidatedBTC(uint256 amountSats) external onlyStateChild {
+        IManagerBurn(TUNNEL_MANAGER_ADDRESS).burnLiquidatedBTC(amountSats);
+    }
+
+    function transferCollateralForChild(address recipient, uint256 amount) external onlyStateChild returns (bool success) {
+        return _collateral().transfer(recipient, amount);
     }
 }

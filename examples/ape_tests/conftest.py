@@ -6,7 +6,9 @@ Run from the repository root (an ape project: ape-config.yaml, contracts/):
 
 ape serves ``accounts``, ``chain``, ``project`` and ``compilers``, and isolates every test with a snapshot of the
 provider. On ``hemi:local`` that snapshot is the devchain's, which holds both chains: Bitcoin blocks mined in one
-test are gone when the next starts. What ape has no word for (mining Bitcoin, finality) is on the devchain.
+test are gone when the next starts. hemi-sdk's pytest plugin adds ``devchain`` (``chain.provider.devchain``),
+``btc``, ``w3``, ``bitcoin_kit`` and ``tunnel``, views of that same chain, for what ape has no word for (mining
+Bitcoin, finality).
 """
 
 import pathlib
@@ -15,22 +17,6 @@ import pytest
 
 HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"  # hBK (BitcoinKit) on Hemi mainnet, and on the devchain
 EXAMPLE_CONTRACTS = pathlib.Path(__file__).resolve().parents[1] / "contracts"
-
-
-@pytest.fixture
-def devchain(chain):
-    """The ``hemi.Devchain`` behind hemi:local: its Bitcoin chain, sequencer, PoP miners and finality."""
-    provider = chain.provider
-    if not hasattr(provider, "devchain"):
-        pytest.skip(f"runs on hemi-sdk's devchain: ape test examples/ape_tests --network hemi:local "
-                    f"(this run is on {provider.network_choice})")
-    return provider.devchain
-
-
-@pytest.fixture
-def btc(devchain):
-    """The embedded Bitcoin regtest chain (``hemi.btc.BitcoinChain``)."""
-    return devchain.btc
 
 
 @pytest.fixture

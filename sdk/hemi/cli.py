@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from typing import Any, Optional
 
 import click
 from click.core import ParameterSource
+
+from hemi.server.cli_options import security_options
 
 BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 
@@ -38,6 +41,8 @@ def demo(seed: int) -> None:
 @click.option("--chain-id", default=31337, show_default=True, type=click.IntRange(min=1))
 @click.option("--accounts", "-a", default=10, show_default=True, type=click.IntRange(min=1),
               help="Number of funded dev accounts.")
+@click.option("--balance", default=10_000, show_default=True, type=click.IntRange(min=0),
+              help="Ether in each dev account (anvil's flag).")
 @click.option("--mnemonic", "-m", default=None, help="BIP-39 mnemonic of the dev accounts [default: anvil's].")
 @click.option("--seed", default=0, show_default=True, help="Chain seed: same seed, same Bitcoin chain and txids.")
 @click.option("--block-time", "-b", default=None, type=click.FloatRange(min=0, min_open=True),
@@ -46,8 +51,16 @@ def demo(seed: int) -> None:
               help="Mine a Bitcoin block every N seconds [default: only on request].")
 @click.option("--keystone-interval", default=25, show_default=True, type=click.IntRange(min=1),
               help="Every Nth L2 block is a keystone.")
-@click.option("--hvm-profile", default="hvmphase0", show_default=True, type=click.Choice(["hvmphase0", "deployed"]),
-              help="hVM precompile behaviour (see hemi-protocol.md Decisions).")
+@click.option("--hvm-profile", default="deployed", show_default=True, type=click.Choice(["deployed", "hvmphase0"]),
+              help="hVM precompile behaviour and hBK ABI: 'deployed' (newest op-geth) or 'hvmphase0' (the Oct-2024 "
+                   "0x42 layout the published BitcoinKit.sol parses); see docs/hvm-precompiles.md.")
+@click.option("--hvm-header-n", default=None, type=click.Choice(["empty", "fixed"]),
+              help="0x45 btcHeaderN: 'empty' as every heminetwork release v1.0.0-v2.0.0, 'fixed' as heminetwork main "
+                   "since d8c88dc5 [default: the profile's; 'empty' for deployed].")
+@click.option("--hvm-genesis-btc-height", default=0, show_default=True, type=click.IntRange(min=0),
+              help="hVM activation: Bitcoin data below this height is hidden from the precompiles.")
+@click.option("--finality-rpc", default="v2", show_default=True, type=click.Choice(["v2", "v1"]),
+              help="optimism_btcFinalityByBlockHash answers as the newest op-node (BFG v2 object) or as v1 (list).")
 @click.option("--evm-fork", default="prague", show_default=True, type=click.Choice(["prague", "cancun"]),
               help="EVM fork: Hemi's Prague (with P256VERIFY) or the older Cancun.")
 @click.option("--no-op-stack", is_flag=True,
@@ -55,21 +68,28 @@ def demo(seed: int) -> None:
 @click.option("--pop-payout-delay", default=200, show_default=True, type=click.IntRange(min=1),
               help="Keystone block N pays the PoP miners of keystone N - delay (0x7D).")
 @click.option("--state", "state_file", default=None, type=click.Path(dir_okay=False),
-              help="Load the chain from FILE at start (if it exists) and save it there on exit.")
+              help="Load the chain from FILE at start (if it exists); save it there on exit and periodically.")
+@click.option("--state-interval", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="With --state: save every N seconds (a kill -9 loses at most that much); 0: only on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
+@security_options
 def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
-             mnemonic: Optional[str], seed: int, block_time: Optional[float], btc_block_time: Optional[float],
-             keystone_interval: int, hvm_profile: str, evm_fork: str, no_op_stack: bool, pop_payout_delay: int,
-             state_file: Optional[str], quiet: bool) -> None:
+             balance: int, mnemonic: Optional[str], seed: int, block_time: Optional[float],
+             btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, hvm_header_n: Optional[str],
+             hvm_genesis_btc_height: int, finality_rpc: str, evm_fork: str, no_op_stack: bool, pop_payout_delay: int,
+             state_file: Optional[str], state_interval: float, quiet: bool, **security: Any) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
     from hemi.errors import HemiError
     from hemi.node.devchain import Devchain
     from hemi.server import DEFAULT_HOST, DevchainServer
+    from hemi.server.cli_options import cookie_dir, server_kwargs
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
-                              "hvm_profile": hvm_profile, "evm_fork": evm_fork, "op_stack": not no_op_stack,
+                              "hvm_profile": hvm_profile, "hvm_header_n": hvm_header_n,
+                              "hvm_genesis_btc_height": hvm_genesis_btc_height, "balance": balance * 10**18,
+                              "finality_rpc": finality_rpc, "evm_fork": evm_fork, "op_stack": not no_op_stack,
                               "pop_payout_delay": pop_payout_delay}
     if mnemonic:
         config["mnemonic"] = mnemonic
@@ -80,9 +100,11 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             # ...but not over the mining mode, an option of this run (as anvil's): a file saved under --block-time
             # holds automine off, which the server sets for interval mining
             dev.automine = block_time is None
-            ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "mnemonic", "seed",
-                                                                   "keystone_interval", "hvm_profile", "evm_fork",
-                                                                   "no_op_stack", "pop_payout_delay")
+            dev.config = dataclasses.replace(dev.config, finality_rpc=finality_rpc)  # how it is served: this run's
+            ignored = [f"--{name.replace('_', '-')}" for name in ("chain_id", "accounts", "balance", "mnemonic",
+                                                                   "seed", "keystone_interval", "hvm_profile",
+                                                                   "hvm_header_n", "hvm_genesis_btc_height",
+                                                                   "evm_fork", "no_op_stack", "pop_payout_delay")
                        if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE]
             if ignored:
                 click.echo(f"note: {', '.join(ignored)} ignored: the chain comes from the state file {state_file}",
@@ -91,8 +113,17 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             dev = Devchain(seed=seed, **config)
         server = DevchainServer(dev, host=host or DEFAULT_HOST, port=port,
                                 btc_port=None if no_btc_rpc else btc_port, allow_remote=host is not None,
-                                block_time=block_time, btc_block_time=btc_block_time)
+                                block_time=block_time, btc_block_time=btc_block_time, **server_kwargs(security))
+        saver = None
+        if state_file:  # saved once before serving: an unwritable path fails here, not at the first save
+            from hemi.node.state.autosave import Autosaver
+
+            saver = Autosaver(dev, state_file, interval=state_interval, lock=server.lock)
+            saver.save()
         server.start()
+        server.write_cookie(cookie_dir(security, server.btc_port))
+        if saver is not None:
+            saver.start()
     except OSError as err:
         raise click.ClickException(f"cannot listen: {err}") from None
     except HemiError as err:
@@ -116,10 +147,10 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         pass
     finally:
         server.stop()
-        if state_file:
+        if saver is not None:
             try:
-                with server.lock:
-                    dev.dump_state(state_file)
+                saver.stop()
+                saver.save()
                 click.echo(f"state saved to {state_file}")
             except HemiError as err:
                 click.echo(f"could not save the state: {err}", err=True)
@@ -132,11 +163,15 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
 
     from hemi.node.devchain import HBK_ADDRESS
     from hemi.server import is_loopback
+    from hemi.server.cli_options import banner_lines
 
     console = Console(highlight=False, soft_wrap=True)
     cfg = dev.config
+    from hemi.hvm.precompiles import default_header_n
+
     console.print(f"[bold]hemi devchain[/bold]  chain id {cfg.chain_id}  seed {cfg.seed}  hVM profile "
-                  f"{cfg.hvm_profile}  keystone every {cfg.keystone_interval} blocks")
+                  f"{cfg.hvm_profile} (0x45 {cfg.hvm_header_n or default_header_n(cfg.hvm_profile)})  "
+                  f"keystone every {cfg.keystone_interval} blocks")
     console.print("\n[bold]Available accounts[/bold] (public dev keys: never use them on a real network)")
     for i, a in enumerate(dev.accounts):
         console.print(f"({i}) {a} ({cfg.balance / 10**18:g} ETH)")
@@ -173,15 +208,18 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
         else f"every {server.btc_block_time:g} s"
     console.print(f"L2 blocks: {mining}; Bitcoin blocks: {btc_mining}; Bitcoin height {dev.btc.height}")
     if state_file:
-        console.print(f"State file: {state_file} (loaded if it exists; saved on exit and on hemi_dumpState)")
+        console.print(f"State file: {state_file} (loaded if it exists; saved on exit and every "
+                      f"{click.get_current_context().params['state_interval']:g} s)")
     console.print(f"[bold]Listening[/bold] JSON-RPC  {server.url}")
     console.print(f"          WebSocket {server.ws_url}")
     console.print(f"          BFG       {server.url}/v2/keystonefinality/<abrevHash>")
     if server.btc_url:
-        console.print(f"          Bitcoin   {server.btc_url}  (port {server.btc_port}; any user/password)")
+        console.print(f"          Bitcoin   {server.btc_url}")
+    for line in banner_lines(server):
+        console.print(line)
     if not is_loopback(server.host):
         console.print(f"[bold red]Warning:[/bold red] bound to {server.host}: anyone who can reach it can spend the "
-                      f"dev accounts and write files this process may write (hemi_dumpState).")
+                      f"dev accounts and replace the chain (anvil_loadState).")
     console.print("Ctrl-C to stop.")
 
 
@@ -206,6 +244,14 @@ def compile_cmd(paths: tuple[str, ...], solc_version: Optional[str], no_cache: b
         code = getattr(art, "deployed_bytecode", "") or ""
         size = max(0, (len(code) - 2) // 2)
         click.echo(f"{qualified}  ({size} bytes runtime)")
+
+
+@main.command()
+def remappings() -> None:
+    """Print the import remapping of the Solidity shipped with hemi-sdk (for Foundry's remappings.txt or solc)."""
+    from hemi.compiler.solidity_sources import remapping
+
+    click.echo(remapping())
 
 
 if __name__ == "__main__":

@@ -62,6 +62,18 @@ class TransactionRejected(BitcoinError, HemiValueError):
         super().__init__(text)
 
 
+class ScriptVerifyError(BitcoinError, HemiValueError):
+    """An input's scripts fail Bitcoin Core's script interpreter.
+
+    ``script_error`` is Core's error name as its test vectors spell it (``EVAL_FALSE``, ``UNSATISFIED_LOCKTIME``,
+    ...); ``str()`` is Core's ``ScriptErrorString`` text (``Locktime requirement not satisfied``).
+    """
+
+    def __init__(self, script_error: str, message: str = "") -> None:
+        self.script_error = script_error
+        super().__init__(message or script_error)
+
+
 class BlockRejected(BitcoinError, HemiValueError):
     """A block was refused by validation; ``reason`` is Bitcoin Core's reject reason (``bad-txnmrklroot``, ...)."""
 

@@ -100,20 +100,19 @@ def test_hbk_is_readable_through_ape(dev):
 
 def test_a_revert_is_an_ape_contract_logic_error(dev):
     """A contract deployed by ape from hemi's shipped artifact; its require() message reaches ape.reverts."""
-    art = shipped.load("SimpleBitcoinVault")
+    art = shipped.load("HemiBitcoin")
     container = ContractContainer(ContractType.model_validate(
         {"contractName": art.name, "abi": art.abi, "deploymentBytecode": {"bytecode": art.bytecode},
          "runtimeBytecode": {"bytecode": art.deployed_bytecode}}))
     owner = accounts.test_accounts[0]
-    vault = owner.deploy(container)
-    assert dev.w3.eth.get_code(vault.address).hex() == art.deployed_bytecode[2:]
+    token = owner.deploy(container)
+    assert dev.w3.eth.get_code(token.address).hex() == art.deployed_bytecode[2:]
 
-    with ape.reverts("invalid custody script"):
-        vault.initialize(b"", owner, sender=owner)
+    with ape.reverts("hemiBTC: caller is not the tunnel manager"):
+        token.mintBTC(owner, 1, sender=owner)
     with pytest.raises(ContractLogicError):
-        vault.initialize(b"\x51", "0x0000000000000000000000000000000000000000", sender=owner)
-    vault.initialize(b"\x51", owner, sender=owner)
-    assert vault.initialized() is True and vault.operator() == owner.address
+        token.burnBTC(owner, 1, sender=owner)
+    assert token.totalSupply() == 0
 
 
 def test_mining_and_the_clock_are_the_devchains(dev):

@@ -10,6 +10,7 @@ from hemi.btc import COIN
 from hemi.errors import (
     HemiError,
     InvalidHexError,
+    ScriptVerifyError,
     TransactionRejected,
     UnknownTransactionError,
     WrongNetworkError,
@@ -69,8 +70,12 @@ def test_bad_signature_is_rejected(funded, kind):
         bad = CTransaction.from_tx(m)
     else:
         bad = with_witness_byte_flipped(tx)
-    err = rejected(funded, bad, "mandatory-script-verify-flag-failed")
-    assert "input 0" in str(err)
+    # Core re-checks a policy failure under consensus flags only and reports the consensus error
+    # (bitcoin/bitcoin src/validation.cpp MemPoolAccept::PolicyScriptChecks)
+    name, text = (("SCHNORR_SIG", "Invalid Schnorr signature") if kind == "p2tr" else
+                  ("EVAL_FALSE", "Script evaluated without error but finished with a false/empty top stack element"))
+    err = rejected(funded, bad, f"mandatory-script-verify-flag-failed ({text})")
+    assert isinstance(err.__cause__, ScriptVerifyError) and err.__cause__.script_error == name
     funded.send_raw(tx)  # the honest one still goes in
 
 
@@ -82,7 +87,8 @@ def test_signature_for_other_amount_fails(funded):
     (u,) = bob.utxos
     m = CMutableTransaction([CTxIn(COutPoint(bytes(u.txid), u.vout))], [CTxOut(u.value - 10_000, CScript(alice.script_of()))])
     lying = bob.sign(m, [(u.value + 1, u.script_pubkey)])
-    rejected(funded, lying, "mandatory-script-verify-flag-failed")
+    rejected(funded, lying, "mandatory-script-verify-flag-failed (Script evaluated without error but finished with a "
+                            "false/empty top stack element)")
 
 
 def test_double_spend_is_rejected_in_mempool_and_after_confirmation(funded):
@@ -91,7 +97,9 @@ def test_double_spend_is_rejected_in_mempool_and_after_confirmation(funded):
     second = alice.build_tx(carol.address, COIN)  # same coin, other payee
     assert first.vin[0].prevout == second.vin[0].prevout
     funded.send_raw(first)
-    rejected(funded, second, "txn-mempool-conflict")
+    # full RBF (Core 28's default): a conflict is a replacement attempt, refused here for not paying more
+    err = rejected(funded, second, "insufficient fee")
+    assert "new feerate 0.00002000 BTC/kvB <= old feerate 0.00002000 BTC/kvB" in err.detail
     funded.mine()
     rejected(funded, second, "bad-txns-inputs-missingorspent")
     rejected(funded, first, "txn-already-known")
@@ -241,3 +249,54 @@ def test_test_accept_reports_without_changing_anything(funded):
     assert funded.state_digest() == before
     funded.send_raw(tx)
     assert funded.test_accept(tx).reason == "txn-already-in-mempool"
+
+
+def test_replace_by_fee_full_rbf(funded):
+    """Full RBF (bitcoin/bitcoin src/policy/rbf.cpp, Core 28 mempoolfullrbf=1): a conflicting spend that pays a
+    higher fee rate and at least the old fees plus the incremental relay fee replaces the original and its
+    descendants, without any opt-in signal; a too-cheap one is "insufficient fee" and changes nothing."""
+    alice, bob, carol = funded.wallet("alice"), funded.wallet("bob"), funded.wallet("carol")
+    coin = alice.utxos[0]
+    first = alice.build_tx(bob.address, COIN, inputs=[coin])
+    funded.send_raw(first)
+    child = bob.build_tx(carol.address, COIN // 2)  # spends first's output
+    funded.send_raw(child)
+    # pays a higher fee rate but less than first + child together
+    pricier = alice.build_tx(carol.address, COIN, inputs=[coin], fee_rate=3)
+    err = rejected(funded, pricier, "insufficient fee")
+    assert "less fees than conflicting txs" in err.detail
+    replacement = alice.build_tx(carol.address, COIN, inputs=[coin], fee_rate=20)
+    txid = funded.send_raw(replacement)
+    assert txid in funded.mempool and first.GetTxid()[::-1].hex() not in funded.mempool
+    assert child.GetTxid()[::-1].hex() not in funded.mempool  # descendants leave with the replaced tx
+    funded.mine()
+    assert funded.confirmations(txid) == 1
+
+
+def test_replacement_may_not_add_unconfirmed_inputs(funded):
+    alice, bob = funded.wallet("alice"), funded.wallet("bob")
+    funded.mine(2, to=alice.address)
+    funded.mine(100)
+    c1, c2 = alice.utxos[0], alice.utxos[1]
+    funded.send_raw(alice.build_tx(bob.address, COIN, inputs=[c1]))
+    unconfirmed = funded.send_raw(alice.build_tx(bob.address, COIN, inputs=[c2]))
+    mine_out = next(u for u in alice.utxos if u.txid == unconfirmed)
+    attempt = alice.build_tx(bob.address, 2 * COIN, inputs=[c1, mine_out], fee_rate=50)
+    err = rejected(funded, attempt, "replacement-adds-unconfirmed")
+    assert err.detail.endswith("adds unconfirmed input, idx 1")
+
+
+def test_too_many_potential_replacements(funded):
+    """A replacement may evict at most 100 transactions (MAX_REPLACEMENT_CANDIDATES, bitcoin/bitcoin
+    src/policy/rbf.h): one conflicting with 101 mempool transactions is refused and changes nothing."""
+    alice, bob = funded.wallet("alice"), funded.wallet("bob")
+    fan = alice.build_tx(outputs=[(bob.address, 100_000)] * 101)
+    funded.send_raw(fan)
+    funded.mine()
+    coins = [u for u in bob.utxos if u.value == 100_000]
+    assert len(coins) == 101
+    for u in coins:
+        funded.send_raw(bob.build_tx(alice.address, 50_000, inputs=[u]))
+    sweep = bob.build_tx(alice.address, 101 * 100_000 - 1_000_000, inputs=coins, fee_rate=50)
+    err = rejected(funded, sweep, "too many potential replacements")
+    assert err.detail.endswith("too many potential replacements (101 > 100)")

@@ -187,6 +187,8 @@ def test_sendrawtransaction_of_a_wallet_tx(funded: BitcoinChain, p, raw):
     mp = funded.mempool.get(txid)
     assert entry["vsize"] == mp.vsize and entry["weight"] == mp.weight and entry["wtxid"] == str(mp.wtxid)
     assert sats(entry["fees"]["base"]) == mp.fee and entry["depends"] == [] and entry["bip125-replaceable"] is True
+    # entry height and time: the chain's height and simulated clock when the tx came in
+    assert entry["height"] == funded.height and entry["time"] == funded.adjusted_time()
     info = raw.getmempoolinfo()
     assert info["size"] == 1 and info["bytes"] == mp.vsize and sats(info["total_fee"]) == mp.fee
     [block] = p.generatetoaddress(1, CBitcoinAddress(alice.address))
@@ -323,11 +325,13 @@ def test_double_spend_and_already_in_chain(funded: BitcoinChain, raw):
     first = alice.build_tx(funded.wallet("bob").address, 10_000_000, inputs=[coin])
     second = alice.build_tx(funded.wallet("carol").address, 20_000_000, inputs=[coin])
     raw.sendrawtransaction(first.serialize().hex())
-    assert rpc_error(raw.sendrawtransaction, second.serialize().hex()) == {"code": -26,
-                                                                           "message": "txn-mempool-conflict"}
+    # full RBF: the same-fee-rate conflict is a replacement that does not pay more (Core's policy/rbf.cpp text)
+    assert rpc_error(raw.sendrawtransaction, second.serialize().hex()) == {
+        "code": -26, "message": f"insufficient fee, rejecting replacement {b2lx(second.GetTxid())}; new feerate "
+                                "0.00002000 BTC/kvB <= old feerate 0.00002000 BTC/kvB"}
     accept = raw.testmempoolaccept([second.serialize().hex()])
     assert accept == [{"txid": b2lx(second.GetTxid()), "wtxid": b2lx(second.GetHash()), "allowed": False,
-                       "reject-reason": "txn-mempool-conflict"}]
+                       "reject-reason": "insufficient fee"}]
     funded.mine(1)
     assert rpc_error(raw.sendrawtransaction, first.serialize().hex()) == {
         "code": -27, "message": "Transaction outputs already in utxo set"}

@@ -30,7 +30,7 @@ def test_shipped_artifacts_equal_a_fresh_compile(cache_dir: Path) -> None:
 def test_a_changed_source_makes_the_check_fail(cache_dir: Path, tmp_path: Path) -> None:
     contracts = tmp_path / "contracts"
     shutil.copytree(build_shipped.CONTRACTS_DIR, contracts)
-    kit = contracts / "hbk" / "IBitcoinKit.sol"
+    kit = contracts / "hbk" / "IBitcoinKit.sol"  # the deployed ABI
     # rename a parameter: the ABI changes, and BitcoinKit (which implements the interface) still compiles
     changed = kit.read_text().replace("getHeaderN(uint32 height)", "getHeaderN(uint32 blockHeight)") \
         .replace("@param height ", "@param blockHeight ")
@@ -89,7 +89,9 @@ OUTPUT = f"(uint256,bytes,string,bool,bytes,bool,uint256,bool,{SPENT})"
 TX = f"(bytes32,uint256,uint256,uint256,uint256,{INPUT}[],{OUTPUT}[],uint256,uint256,bool,bool)"
 HEADER = "(uint32,bytes32,uint32,bytes32,bytes32,uint32,uint32,uint32)"
 
-# Hemi's published IBitcoinKit: (inputs, outputs) per function.
+# The hBK interface Hemi published in hemilabs/bitcoin-tunnel-contracts contracts/bitcoinkit/IBitcoinKit.sol and
+# BitcoinKitStructs.sol, shipped as IBitcoinKitHvmPhase0 (profile "hvmphase0"): (inputs, outputs) per function. The
+# deployed ABI (IBitcoinKit) is checked against hemi-viem's own ABI in tests/server/test_hbk_abi.py.
 EXPECTED = {
     "getUTXOsForBitcoinAddress": (["string", "uint32", "uint32"], [f"{UTXO}[]"]),
     "getTxConfirmations": (["bytes32"], ["uint32"]),
@@ -109,8 +111,8 @@ EXPECTED = {
 }
 
 
-def test_ibitcoinkit_matches_the_published_interface() -> None:
-    abi = shipped.load("IBitcoinKit").abi
+def test_hvmphase0_kit_matches_the_published_interface() -> None:
+    abi = shipped.load("IBitcoinKitHvmPhase0").abi
     functions = {e["name"]: e for e in abi if e["type"] == "function"}
     assert len(functions) == len(abi) == 15
     got = {n: ([_type(p) for p in f["inputs"]], [_type(p) for p in f["outputs"]]) for n, f in functions.items()}

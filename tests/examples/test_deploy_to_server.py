@@ -86,7 +86,7 @@ def test_deploy_script_against_a_devchain_server(server):
          "outputs": [{"name": "", "type": "bool"}]},
         {"name": "balanceOf", "type": "function", "stateMutability": "view",
          "inputs": [{"name": "a", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]}])
-    assert token.functions.balanceOf(deployer).call() == 3_000_000 - 1_000
+    assert token.functions.balanceOf(deployer).call() == 3_000_000 - 10_000  # minimum deposit fee
     vault = w3.eth.contract(address=vault_address, abi=[
         {"name": "deposit", "type": "function", "stateMutability": "nonpayable",
          "inputs": [{"name": "sats", "type": "uint256"}], "outputs": []},

@@ -43,7 +43,7 @@ def test_03_treasury():
     assert "OP_RETURN 6a1470997970c51812dc3a010c7d01b50e0d17dc79c8" in out  # accounts[1], 20 raw bytes
     assert "hBK counts 4 confirmations of the lock" in out
     assert re.search(r"at position \d+ as a forced input depending on", out)  # after the block's system txs
-    assert "hemiBTC minted to the treasury: 9999999000 sats" in out
+    assert "hemiBTC minted to the treasury: 9990000000 sats" in out
     assert "superfinal: True (effective confirmations 10" in out
     assert "(1) Bitcoin proof" in out and "(2) Hemi ordering" in out and "(3) PoP anchoring" in out
     assert "provenance verified: the lock" in out
@@ -55,7 +55,7 @@ def test_04_deploy_hemibtc_vault_in_process():
     assert "HemiBTCVault deployed at 0x" in out and "token 0xAA40c0c7644e0b2B224509571e10ad20d9C4ef28" in out
     assert "vault holds 100000000 sats of the saver" in out
     assert "withdraw at once: execution reverted: still locked" in out
-    assert "after the lock: the saver holds 199999000 hemiBTC sats again" in out
+    assert "after the lock: the saver holds 199800000 hemiBTC sats again" in out
 
 
 def test_04_needs_a_key_for_a_remote_node():

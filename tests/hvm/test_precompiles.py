@@ -1,7 +1,8 @@
-"""The hVM precompiles byte for byte (hemi-protocol.md §1.2-1.5), over real Bitcoin situations.
+"""The hVM precompiles byte for byte (hemilabs/op-geth core/vm/contracts.go), over real Bitcoin situations.
 
 Every expected output is built here from python-bitcoinlib objects (the transactions, headers and scripts the chain
-made), never by calling the code under test. Docstrings name the op-geth test (OPG-T1/OPG-T2 of hemi-protocol.md §0)
+made), never by calling the code under test. Docstrings name the op-geth test (OPG-T1 = core/vm/tbc_fullnode_synthetic*_test.go, OPG-T2 =
+core/vm/hvm_precompile_recover_test.go in hemilabs/op-geth)
 whose behaviour each test pins.
 """
 
@@ -200,25 +201,36 @@ def test_address_input_guards(w):
         assert call(0x46, data, w.reader) == (False, b"")
 
 
-@pytest.mark.parametrize("addr", [MAINNET_P2WPKH, TESTNET_P2WPKH, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
-                                  "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"])
-def test_other_network_addresses_are_undecodable(w, addr):
-    """§1.4 0x46 "decodes the address against the network's btcd params" (localnet = regtest)."""
+@pytest.mark.parametrize("addr", [MAINNET_P2WPKH, TESTNET_P2WPKH, MAINNET_P2WPKH.upper()])
+def test_other_networks_bech32_decodes_to_the_same_script(w, addr):
+    """btcd btcutil/address.go DecodeAddress: any registered network's segwit prefix (bc, tb, bcrt, sb) is decoded,
+    never checked against the node's own network; the script is the witness program's (BIP 173 vector)."""
+    program = bytes.fromhex("751e76e8199196d454941c45d1b3a323f1433bd6")
+    assert ok(0x46, addr.encode(), w.reader, LATEST) == b"\x00\x14" + program
+    assert ok(0x40, addr.encode(), w.reader, LATEST) == be(0, 8)
+    assert ok(0x41, addr.encode() + b"\x00\x00\x00\x00", w.reader, LATEST) == b"\x00"
+
+
+@pytest.mark.parametrize("addr", ["1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"])
+def test_other_networks_base58_is_undecodable(w, addr):
+    """btcd DecodeAddress checks a base58 version byte against the node's params (regtest 0x6f / 0xc4): mainnet's
+    0x00 / 0x05 give ErrUnknownAddressType, so 0x40/0x41 answer empty and 0x46 fails."""
     assert call(0x40, addr.encode(), w.reader) == (True, b"")
     assert call(0x46, addr.encode(), w.reader) == (False, b"")
     assert call(0x41, addr.encode() + b"\x00\x00\x00\x00", w.reader) == (True, b"")
 
 
 def test_segwit_versions_btcd_cannot_decode(w):
-    """btcd DecodeAddress supports witness v0 and v1 (32-byte) only: v2 -> undecodable (0x46 raw error)."""
+    """btcd DecodeAddress supports witness v0 and v1 only (v2 -> undecodable, 0x46 raw error), and reads any
+    20-byte program as P2WPKH: a v1 20-byte program pays ``OP_0 <20>`` (btcutil/address.go, the length switch)."""
     from hemi.btc.address import script_to_address
 
     v2 = script_to_address(bytes([0x52, 32]) + bytes(range(32)))
     v1_short = script_to_address(bytes([0x51, 20]) + bytes(range(20)))
-    for addr in (v2, v1_short):
-        assert addr.startswith("bcrt1")
-        assert call(0x46, addr.encode(), w.reader) == (False, b"")
-        assert call(0x40, addr.encode(), w.reader) == (True, b"")
+    assert v2.startswith("bcrt1") and v1_short.startswith("bcrt1p")
+    assert call(0x46, v2.encode(), w.reader) == (False, b"")
+    assert call(0x40, v2.encode(), w.reader) == (True, b"")
+    assert ok(0x46, v1_short.encode(), w.reader) == b"\x00\x14" + bytes(range(20))
 
 
 def test_hex_public_key_is_a_pay_to_pubkey_address(w):
@@ -244,7 +256,9 @@ def utxo_entry(txid: bytes, vout: int, value: int) -> bytes:
 def test_utxo_list_pagination(w):
     """OPG-T1 ``TestSyntheticFullNodeUtxosPagination``: start = items to skip, count 0 = 10, high byte read."""
     carol = w.btc.wallet("carol").address.encode()
-    entries = [utxo_entry(t.GetTxid(), 0, v) for t, v in zip(w.paging, (30_000, 20_000, 10_000))]
+    # heminetwork level.go UtxosByScriptHash: key order = raw (internal) txid bytes, then vout
+    entries = [utxo_entry(t.GetTxid(), 0, v) for t, v in sorted(zip(w.paging, (30_000, 20_000, 10_000)),
+                                                                key=lambda tv: tv[0].GetTxid())]
     assert ok(0x41, carol + b"\x00\x00\x00\x02", w.reader) == b"\x02" + entries[0] + entries[1]
     assert ok(0x41, carol + b"\x00\x00\x02\x02", w.reader) == b"\x01" + entries[2]  # offset 2 of 3 -> the last 1
     assert ok(0x41, carol + b"\x00\x00\x01\x01", w.reader) == b"\x01" + entries[1]
@@ -257,7 +271,7 @@ def test_utxo_list_default_page_is_ten_in_index_order(w):
     """OPG-T1 ``TestSyntheticFullNodeUtxosByAddress``: framing count ‖ n×(txid ‖ vout(2) ‖ value(8)), index order."""
     alice = w.btc.wallet("alice")
     addr = alice.address.encode()
-    # alice's p2wpkh: coinbases of h2..h101 (h1 was spent by `fund`) then her change outputs, by (height, pos, vout)
+    # alice's p2wpkh: coinbases of h2..h101 (h1 was spent by `fund`) and her change outputs
     expected = []
     for h in range(1, 109):
         block = w.btc.block(h)
@@ -266,7 +280,7 @@ def test_utxo_list_default_page_is_ten_in_index_order(w):
                 if bytes(o.scriptPubKey) == alice.script_of("p2wpkh"):
                     expected.append((tx.GetTxid(), n, o.nValue))
     spent = {(i.prevout.hash, i.prevout.n) for h in range(1, 109) for tx in w.btc.block(h).txs[1:] for i in tx.vin}
-    expected = [e for e in expected if (e[0], e[1]) not in spent]
+    expected = sorted(e for e in expected if (e[0], e[1]) not in spent)  # leveldb key order: raw txid, then vout
     assert len(expected) > 20
     assert ok(0x41, addr + b"\x00\x00\x00\x00", w.reader) == b"\x0a" + b"".join(utxo_entry(*e) for e in expected[:10])
     assert ok(0x41, addr + b"\x00\x00\x0f\xff", w.reader) == (bytes([len(expected) - 15])
@@ -288,7 +302,7 @@ def test_confirmations_count_from_the_light_tip_while_indexes_lag(w):
     """OPG-T1 ``TestSyntheticFullNodeTxConfirmations``: uint32(lightTip - txHeight + 1), light tip != indexed tip."""
     assert w.reader.light_tip_height == 110 and w.reader.indexed_tip.height == 108
     assert ok(0x43, disp(w.fund.GetTxid()), w.reader) == be(110 - 102 + 1, 4)
-    assert ok(0x43, disp(w.spend.GetTxid()), w.reader) == be(3, 4)  # in the indexed tip: >= 3 with lag 2 (§1.4)
+    assert ok(0x43, disp(w.spend.GetTxid()), w.reader) == be(3, 4)  # in the indexed tip: >= 3 with lag 2 (OPG-C btcTxConfirmations)
     coinbase_102 = w.btc.block(102).txs[0].GetTxid()
     assert ok(0x43, disp(coinbase_102), w.reader) == be(9, 4)
 
@@ -329,7 +343,7 @@ def test_last_header_is_the_indexed_tip_frame(w, profile):
 
 
 def test_header_n_hvmphase0_returns_canonical_indexed_headers(w):
-    """§1.4 intended 0x45 (hemi-sdk default): the header at that height up to the indexed tip, else empty."""
+    """Intended 0x45 (the hvmphase0 profile; heminetwork main d8c88dc5): the header at that height up to the indexed tip, else empty."""
     for h in (0, 1, 55, 107, 108):
         assert ok(0x45, be(h, 4), w.reader) == header_frame(w.btc, h)
     for h in (109, 110, 0xFFFFFFFF):
@@ -376,7 +390,7 @@ FIXED_WIDTH = {0x42: 36, 0x43: 32, 0x45: 4, 0x47: 36, 0x48: 36, 0x49: 38}
 @pytest.mark.parametrize("profile", BOTH)
 def test_every_wrong_length_is_the_empty_success(w, address, profile):
     """OPG-T1 ``TestSyntheticFullNodePrecompileInputGuards``: each fixed-width precompile rejects every other length
-    with ErrHVMInvalidPrecompileInput, which the runner turns into the empty success (§1.2 item 3)."""
+    with ErrHVMInvalidPrecompileInput, which the runner turns into the empty success (OPG-C runPrecompile)."""
     want = FIXED_WIDTH[address]
     txid = disp(w.multi.GetTxid())
     valid = {0x42: txid + HBK_GET_TX, 0x43: txid, 0x45: be(5, 4), 0x47: txid + be(0, 2) + be(16, 2),
@@ -401,7 +415,7 @@ def witness_count(tx: CTransaction, i: int) -> int:
 
 
 def ref_tx_frame(btc: BitcoinChain, tx: CTransaction, flags: bytes, profile: str, indexed: int = 108) -> bytes:
-    """§1.5 frame written out independently of the code under test (standard scripts: unspendable = OP_RETURN)."""
+    """op-geth contracts.go btcTxByTxid frame written out independently of the code under test (standard scripts: unspendable = OP_RETURN)."""
     bf1, bf2, bf3, bf4 = flags
     latest = profile == LATEST
     spent = spent_outpoints(btc, indexed)
@@ -508,7 +522,7 @@ def test_bitcoin_kit_get_transaction_frame_hvmphase0(w):
 
 
 def test_bitcoin_kit_parser_misreads_the_newest_layout(w):
-    """§2.4: under the newest layout (witness word, u32 prevVout) BitcoinKit's parse is misaligned."""
+    """hemilabs/bitcoin-tunnel-contracts BitcoinKit.sol: under the newest layout (witness word, u32 prevVout) BitcoinKit's parse is misaligned."""
     out = ok(0x42, disp(w.multi.GetTxid()) + HBK_GET_TX, w.reader, LATEST)
     assert out == ref_tx_frame(w.btc, w.multi, HBK_GET_TX, LATEST)
     try:
@@ -593,7 +607,7 @@ def test_truncation_reports_full_counts_and_lengths(w):
 
 
 def test_unspendable_outputs_are_excluded_from_the_count_unless_asked(w):
-    """§1.5 item 6: the output count excludes OP_RETURN unless bf2 bit3 is set; entries likewise."""
+    """op-geth contracts.go btcTxByTxid: the output count excludes OP_RETURN unless bf2 bit3 is set; entries likewise."""
     tx = w.fund  # 5 payments, OP_RETURN at index 5, change at 6
     txid = disp(tx.GetTxid())
     without = ok(0x42, txid + bytes([0x00, 0x40, 0x07, 0x00]), w.reader, V1)
@@ -620,7 +634,7 @@ _FLAG_SAMPLE += [bytes(((i * 37 + 11) % 256, (i * 91 + 5) % 256, (i * 13) % 64, 
 
 @pytest.mark.parametrize("profile", BOTH)
 def test_flag_combinations_match_the_reference(w, profile):
-    """§1.5 field order and both layouts, over many flag combinations and transactions of every shape."""
+    """op-geth contracts.go btcTxByTxid (and max/hvmphase0) field order and both layouts, over many flag combinations and transactions of every shape."""
     txs = [w.fund, w.multi, w.spend, w.p2pk, *w.paging, w.btc.block(102).txs[0], w.btc.block(1).txs[0]]
     for tx in txs:
         for flags in _FLAG_SAMPLE:

@@ -1,8 +1,10 @@
 """hBK (IBitcoinKit) on the devchain: a contract written against Hemi's interface reads the embedded Bitcoin chain.
 
-Expected values are built here from the Bitcoin chain's own objects (python-bitcoinlib), in the shapes Hemi's
-published BitcoinKit.sol returns (hemi-protocol.md §2.3–2.4): display-order txids as bytes32, big-endian precompile
-integers decoded by the contract, headers from the *indexed* tip, confirmations from the *light* tip.
+Expected values are built here from the Bitcoin chain's own objects (python-bitcoinlib): display-order txids as
+bytes32, big-endian precompile integers decoded by the contract, headers from the *indexed* tip, confirmations from
+the *light* tip. Each test runs under both profiles: "deployed" (the kit answering hemi-viem's ABI, hemilabs/hemi-viem
+src/contracts/bitcoin-kit-txs.ts) and "hvmphase0" (the published kit, hemilabs/bitcoin-tunnel-contracts
+contracts/bitcoinkit/BitcoinKit.sol). tests/node/test_bitcoin_kit_deployed.py checks the deployed kit field by field.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from hemi.btc import COIN
 from hemi.node.devchain import HBK_ADDRESS, Devchain
 
 
-@pytest.fixture(scope="module")
-def world():
+@pytest.fixture(scope="module", params=["deployed", "hvmphase0"])
+def world(request):
     """A devchain whose Bitcoin side has funded wallets, a multi-output tx with OP_RETURN, and a synced view."""
-    dev = Devchain()
+    dev = Devchain(hvm_profile=request.param)
     btc = dev.btc
     alice, bob = btc.wallet("alice"), btc.wallet("bob")
     btc.mine(101, to=alice.address)

@@ -1,4 +1,4 @@
-"""Bitcoin finality as BFG v2 computes it (hemi-protocol.md §4.3; heminetwork ``service/bfg/bfg.go``
+"""Bitcoin finality as BFG v2 computes it (heminetwork ``service/bfg/bfg.go``
 ``handleKeystoneFinality``/``calculateFinality``, ``bfgapi.BitcoinSuperFinality = 10``; legacy v1
 ``hemi.L2BTCFinalityFromBfgd``): effective confirmations, the superfinality edge, the v1 number, descendants,
 reorgs, target resolution, and ``superfinalize`` with its typed failures."""
@@ -63,7 +63,8 @@ def test_output_shapes():
     v2 = f.to_bfg_v2()
     assert list(v2) == ["l2_keystone", "block_hash", "block_height", "effective_confirmations", "super_finality"]
     assert v2["l2_keystone"] == ks.get(25).to_json() and v2["block_height"] == f.publication.height
-    assert v2["block_hash"] == f.publication.block_hash.hex and v2["effective_confirmations"] == 9
+    # internal byte order: api.ByteSlice(chainhash[:]) (heminetwork service/bfg/bfg.go calculateFinality)
+    assert v2["block_hash"] == bytes(f.publication.block_hash).hex() and v2["effective_confirmations"] == 9
     legacy = f.to_legacy()
     assert list(legacy) == ["l2_keystone", "btc_pub_height", "btc_pub_header_hash", "btc_finality"]
     assert legacy["btc_pub_height"] == f.publication.height and legacy["btc_finality"] == 1
@@ -85,14 +86,21 @@ def test_a_descendants_publication_gives_finality():
     assert fin.finality(60).publication is None  # keystone 75: no publication at or after it
 
 
-def test_paging_stops_at_ultra_finality_but_reaches_far_descendants():
+def test_later_pages_start_only_from_a_published_descendant():
+    """heminetwork service/bfg/bfg.go:559-577: the cursor for the next kss_getKeystone page is set only by a keystone
+    TBC found (published, at or below the tip); with none on the first page, BFG stops there."""
     dev, ks, pop, fin = setup()
     pop.set_policy("default", "offline")
     pop.fund()
     dev.mine(25 * 14)
-    pop.publish(25 * 13)  # the 12th descendant of keystone 25: found on the second page
+    pop.publish(25 * 13)  # the 12th descendant of keystone 25: beyond the first page (the keystone + 10)
     dev.btc.mine(3)
-    assert fin.finality(25).effective_confirmations == 2
+    assert fin.finality(25).effective_confirmations == 0 and fin.finality(25).to_bfg_v2()["block_hash"] == ""
+    assert fin.finality(25 * 13).effective_confirmations == 2
+    pop.publish(25 * 11)  # the 10th descendant, on the first page: now the second page is read from it
+    dev.btc.mine(1)
+    f = fin.finality(25)
+    assert f.effective_confirmations == 3 and f.publication.l2_block_number == 25 * 13
 
 
 def test_a_reorg_that_removes_the_publication_lowers_finality_and_republishing_regains_it():

@@ -1,5 +1,6 @@
-"""The Bitcoin view each L2 block sees (hemi-protocol.md §1.1): ≤ 6 headers per block, indexes lag the light tip
-by 2, each block records its view, calls at older blocks see older views, BTC reorgs walk back to the ancestor."""
+"""The hVM's Bitcoin view as op-geth moves it (hemilabs/op-geth core/blockchain.go getBitcoinAttributesForNextBlock,
+updateFullTBCToLightweight; core/vm/contracts.go): ≤ 8 headers per block, indexes lag the light tip by 2, a block's
+headers become visible after it, every call reads the live view, BTC reorgs walk back to the ancestor."""
 
 from __future__ import annotations
 
@@ -17,18 +18,18 @@ def balance_at(dev, address, block="latest"):
     return int.from_bytes(out, "big")
 
 
-def test_at_most_six_headers_per_block_and_lag_of_two():
+def test_at_most_eight_headers_per_block_and_lag_of_two():
     dev = Devchain(predeploy_bitcoin_kit=False)
     dev.btc.mine(20)
     mined = dev.sync_btc()
-    assert mined == 4  # 6 + 6 + 6 + 2
-    views = [dev.hvm_view(n) for n in range(1, 5)]
-    assert [len(v.headers_added) for v in views] == [6, 6, 6, 2]
-    assert [v.light_tip_height for v in views] == [6, 12, 18, 20]
-    assert [v.indexed_height for v in views] == [4, 10, 16, 18]
+    assert mined == 3  # 8 + 8 + 4
+    views = [dev.hvm_view(n) for n in range(1, 4)]
+    assert [len(v.headers_added) for v in views] == [8, 8, 4]
+    assert [v.light_tip_height for v in views] == [8, 16, 20]
+    assert [v.indexed_height for v in views] == [6, 14, 18]
     assert dev.hvm_view(0).light_tip_height == 0
     assert dev.sync_btc() == 0
-    assert [str(h) for h in views[0].headers_added] == [str(dev.btc.block_hash(h)) for h in range(1, 7)]
+    assert [str(h) for h in views[0].headers_added] == [str(dev.btc.block_hash(h)) for h in range(1, 9)]
 
 
 def test_header_cap_and_lag_are_configurable():
@@ -43,18 +44,33 @@ def test_header_cap_and_lag_are_configurable():
         Devchain(hvm_profile="nope")
 
 
-def test_calls_at_older_blocks_see_older_views():
-    dev = Devchain(predeploy_bitcoin_kit=False, hvm_indexer_lag=0)
+# runtime code: STATICCALL 0x44 (btcLastHeader), store the frame's leading uint32 (the indexed tip height) in slot 0
+TIP_RECORDER = bytes.fromhex("60206000600060006044" + "5afa50" + "600051" + "60e01c" + "600055" + "00")
+
+
+def test_a_blocks_headers_are_visible_from_the_next_block_and_calls_read_the_live_view():
+    """op-geth moves its view after a block becomes head (core/blockchain.go updateHvmHeaderConsensus ->
+    updateFullTBCToLightweight) and its precompiles read that one live TBC (core/vm/contracts.go: the per-block
+    context "is never assigned"): block N's own transactions do not see the headers N carries, block N+1's do, and an
+    eth_call at an older block reads the live view, not that block's."""
+    dev = Devchain(predeploy_bitcoin_kit=False, predeploy_tunnel=False, hvm_indexer_lag=0)
+    recorder = "0x00000000000000000000000000000000000000AA"
+    dev.set_code(recorder, TIP_RECORDER)
     w = dev.btc.wallet("w")
     dev.btc.mine(3, to=w.address)
     dev.sync_btc()
     first = dev.w3.eth.block_number
     dev.btc.mine(2, to=w.address)
-    dev.sync_btc()
+    tx = dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": recorder, "gas": 100_000})
+    n = dev.w3.eth.get_transaction_receipt(tx).blockNumber
+    assert len(dev.hvm_view(n).headers_added) == 2 and dev.hvm_view(n).light_tip_height == 5
+    assert dev.w3.eth.get_storage_at(recorder, 0) == (3).to_bytes(32, "big")  # block n read the view before it
+    assert dev.sequencer.ordering(tx).view == dev.hvm_view(n - 1)
+    dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": recorder, "gas": 100_000})
+    assert dev.w3.eth.get_storage_at(recorder, 0) == (5).to_bytes(32, "big")  # block n+1 sees n's headers
     assert balance_at(dev, w.address) == 5 * 50 * COIN
-    assert balance_at(dev, w.address, first) == 3 * 50 * COIN
-    assert balance_at(dev, w.address, 0) == 0
-    assert balance_at(dev, w.address) == 5 * 50 * COIN  # and the index is back at the latest view
+    assert balance_at(dev, w.address, first) == 5 * 50 * COIN  # an older block: still the live view
+    assert balance_at(dev, w.address, 0) == 5 * 50 * COIN
 
 
 def test_btc_reorg_walks_back_and_matches_a_fresh_chain():

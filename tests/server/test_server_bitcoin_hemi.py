@@ -66,7 +66,7 @@ def test_hemi_controls(server, w3):
     new = rpc(w3, "hemi_reorgBitcoin", 1)["result"]
     assert len(new) == 2 and new[0] != mined[-1]
     assert rpc(w3, "hemi_reorgBitcoin", 0)["error"]["code"] in (-32000, -32602)
-    assert rpc(w3, "hemi_dumpState", "/nonexistent/x")["error"]["code"] == -32602  # no such directory
+    assert rpc(w3, "hemi_dumpState", "/nonexistent/x")["error"]["code"] == -32602  # a path: never a file name
 
 
 def test_kss_finality_and_bfg(server, w3):
@@ -91,9 +91,9 @@ def test_kss_finality_and_bfg(server, w3):
     with server.lock:
         assert bfg == server.dev.finality(target).to_bfg_v2()
 
-    (legacy,) = rpc(w3, "optimism_btcFinalityByBlockHash", block_hash)["result"]
-    assert set(legacy) == {"l2_keystone", "btc_pub_height", "btc_pub_header_hash", "btc_finality"}
-    assert legacy["l2_keystone"] == bfg["l2_keystone"] and legacy["btc_pub_height"] >= 0
+    # the newest op-node answers BFG's object for the keystone providing finality (hemilabs/optimism
+    # op-node/node/bvm_api_helper.go getBTCFinalityForBlockNum)
+    assert rpc(w3, "optimism_btcFinalityByBlockHash", block_hash)["result"] == bfg
 
     got = rpc(w3, "kss_getKeystone", ks_hash, 0)["result"]
     assert got == {"keystones": [bfg["l2_keystone"]]}

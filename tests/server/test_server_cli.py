@@ -38,7 +38,8 @@ def test_devchain_command_serves_and_stops_on_sigint():
     port, btc_port = free_port(), free_port()
     env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--port", str(port), "--btc-port",
-                             str(btc_port), "--chain-id", "43111", "--accounts", "3", "--keystone-interval", "5"],
+                             str(btc_port), "--chain-id", "43111", "--accounts", "3", "--keystone-interval", "5",
+                             "--finality-rpc", "v1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         banner = read_until(proc, "Ctrl-C to stop")
@@ -47,12 +48,25 @@ def test_devchain_command_serves_and_stops_on_sigint():
         assert "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12" in banner
         assert "0xAA40c0c7644e0b2B224509571e10ad20d9C4ef28" in banner and "0xEAcA824F46c000fB89403846Bb57e6b913321081" in banner
         assert "bcrt1q" in banner and "alice" in banner
+        assert "hVM profile deployed (0x45 empty)" in banner  # the default profile and 0x45 mode
         assert f"http://127.0.0.1:{port}" in banner and f"ws://127.0.0.1:{port}" in banner
         assert f":{btc_port}" in banner
         req = urllib.request.Request(f"http://127.0.0.1:{port}", headers={"Content-Type": "application/json"},
                                      data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
         with urllib.request.urlopen(req, timeout=10) as r:
             assert json.loads(r.read())["result"] == hex(43111)
+
+        def call(method, *params):
+            body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}", data=body,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return json.loads(r.read())["result"]
+
+        call("evm_mine", "0x5")  # keystone 5 exists now
+        keystone_block = call("eth_getBlockByNumber", "0x5", False)["hash"]
+        (legacy,) = call("optimism_btcFinalityByBlockHash", keystone_block)  # --finality-rpc v1: a one-item list
+        assert legacy["l2_keystone"]["l2_block_number"] == 5 and legacy["btc_finality"] <= 100
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
         assert proc.returncode == 0, err
@@ -110,21 +124,24 @@ def _start(args):
 
 
 def test_devchain_state_is_saved_on_ctrl_c_and_loaded_at_start(tmp_path):
-    """anvil's --state habit: load at start if the file exists, save on exit (and on hemi_dumpState)."""
+    """anvil's --state habit: load at start if the file exists, save on exit (and periodically: see
+    tests/server/test_server_state.py)."""
     state = tmp_path / "chain.state"
     port = free_port()
-    proc = _start(["--port", str(port), "--no-btc-rpc", "--chain-id", "4242", "--state", str(state)])
+    proc = _start(["--port", str(port), "--no-btc-rpc", "--chain-id", "4242", "--state", str(state),
+                   "--state-interval", "0"])
     try:
         acct = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
         sent = _rpc(port, "eth_sendTransaction", {"from": acct, "to": "0x" + "22" * 20, "value": "0x1234"})["result"]
         _rpc(port, "hemi_mineBitcoin", "0x3")
         _rpc(port, "hemi_syncBitcoin")
         head = _rpc(port, "eth_getBlockByNumber", "latest", False)["result"]
-        assert not state.exists()
+        assert state.exists()  # saved once before serving, so an unwritable path fails at start
+        at_start = state.read_bytes()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
-        assert f"state saved to {state}" in out and state.exists()
+        assert f"state saved to {state}" in out and state.read_bytes() != at_start
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -136,14 +153,13 @@ def test_devchain_state_is_saved_on_ctrl_c_and_loaded_at_start(tmp_path):
         assert _rpc(port, "eth_getBlockByNumber", "latest", False)["result"] == head
         assert _rpc(port, "eth_getTransactionReceipt", sent)["result"]["status"] == "0x1"
         assert _rpc(port, "eth_getBalance", "0x" + "22" * 20, "latest")["result"] == "0x1234"
-        dumped = _rpc(port, "hemi_dumpState", str(tmp_path / "copy.state"))["result"]
-        assert dumped == str(tmp_path / "copy.state")
+        dumped = _rpc(port, "hemi_dumpState")["result"]
         from hemi.node.devchain import Devchain
 
-        copy = Devchain.load_state(dumped)
+        copy = Devchain.load_state_data(bytes.fromhex(dumped[2:]))
         assert copy.w3.eth.get_block("latest").hash.to_0x_hex() == head["hash"]
-        assert _rpc(port, "hemi_dumpState", str(tmp_path / "no" / "such" / "dir"))["error"]["code"] == -32602
-        assert _rpc(port, "hemi_dumpState", "")["error"]["code"] == -32602
+        assert _rpc(port, "hemi_dumpState", str(tmp_path / "copy.state"))["error"]["code"] == -32602  # no paths
+        assert not (tmp_path / "copy.state").exists()
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)

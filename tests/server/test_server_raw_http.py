@@ -100,19 +100,22 @@ def test_huge_body_gets_413_and_server_survives(server):
 
 
 def test_cors(server):
+    """A dapp on a local dev server (an allowed origin) gets its preflight answered and its origin echoed; other
+    origins are tests/security's."""
+    origin = "http://localhost:5173"
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    conn.request("OPTIONS", "/", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+    conn.request("OPTIONS", "/", headers={"Origin": origin, "Access-Control-Request-Method": "POST",
                                           "Access-Control-Request-Headers": "content-type"})
     r = conn.getresponse()
     r.read()
     conn.close()
     assert r.status == 204
-    assert r.getheader("Access-Control-Allow-Origin") == "*"
+    assert r.getheader("Access-Control-Allow-Origin") == origin
     assert "POST" in r.getheader("Access-Control-Allow-Methods")
     assert "content-type" in r.getheader("Access-Control-Allow-Headers").lower()
     _, _, headers = post(server, json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}),
-                         {"Origin": "https://app.example"})
-    assert headers["Access-Control-Allow-Origin"] == "*"
+                         {"Origin": origin})
+    assert headers["Access-Control-Allow-Origin"] == origin
 
 
 def test_health_and_unknown_route(server):
@@ -131,7 +134,8 @@ def test_health_and_unknown_route(server):
 def test_keep_alive_connection_serves_many_requests(server):
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     for i in range(5):
-        conn.request("POST", "/", body=json.dumps({"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber"}))
+        conn.request("POST", "/", body=json.dumps({"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber"}),
+                     headers={"Content-Type": "application/json"})
         r = conn.getresponse()
         assert json.loads(r.read())["id"] == i
     conn.close()

@@ -1,98 +1,110 @@
-"""The tunnel in the devchain's genesis: Hemi mainnet addresses (hemi-protocol.md §3.1, Decisions "Addresses of
-predeploys"), and initialized storage identical to what the real `initialize` calls leave behind."""
+"""The tunnel in the devchain's genesis: Hemi mainnet addresses for the manager and hemiBTC (hemilabs/hemi-viem
+src/contracts/bitcoin-tunnel-manager.ts, hemilabs/token-list src/hemi.tokenlist.json), and set-up storage identical to
+what the real transactions leave: GlobalConfig.initialize, createVault, the operator's collateral deposit, custody
+address and goLive (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol life cycle)."""
 
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
-from hemi.btc.address import address_to_script
 from hemi.compiler import shipped
 from hemi.errors import TunnelError
 from hemi.node.devchain import Devchain
-from hemi.node.tunnel_genesis import (HEMI_BTC_ADDRESS, OPERATOR_BALANCE, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS,
-                                      _bytes_storage, operator_account, tunnel_alloc)
+from hemi.node.tunnel_genesis import (COLLATERAL_PER_BTC, COLLATERAL_TOKEN_ADDRESS, GENESIS_CODE, GENESIS_COLLATERAL,
+                                      GLOBAL_CONFIG_ADDRESS, HEMI_BTC_ADDRESS, OPERATOR_BALANCE,
+                                      TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_STATE_ADDRESS, genesis_storage,
+                                      mapping_slot, operator_account)
 from hemi.hvm.registry import to_address
 
-VAULT_SLOTS = range(0, 16)  # every value-type slot of SimpleBitcoinVault's layout (mappings hold nothing yet)
+
+def _contract(dev, address, name):
+    return dev.w3.eth.contract(address=address, abi=shipped.load(name).abi)
 
 
-def _code(name: str) -> str:
-    return shipped.load(name).deployed_bytecode
+def _set_up_by_transactions(seed: int = 0):
+    """A devchain without the predeploy where the code is placed (manager with no vault) and the set-up is done by
+    the real transactions. Returns (devchain, vault address, state address)."""
+    dev = Devchain(seed=seed, predeploy_tunnel=False)
+    for addr, name in GENESIS_CODE.items():
+        if addr not in (VAULT_ADDRESS, VAULT_STATE_ADDRESS):
+            dev.set_code(addr, shipped.load(name).deployed_bytecode)
+    op = operator_account(dev.btc)
+    dev.impersonate(op)
+    dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": str(op), "value": 10**18})
+    cfg = _contract(dev, GLOBAL_CONFIG_ADDRESS, "GlobalConfig")
+    cfg.functions.initialize(str(op), COLLATERAL_PER_BTC).transact({"from": dev.accounts[0]})
+    manager = _contract(dev, TUNNEL_MANAGER_ADDRESS, "BitcoinTunnelManager")
+    manager.functions.createVault(dev.accounts[0], str(op), 0, b"").transact({"from": dev.accounts[0]})
+    vault_addr = manager.functions.vaults(0).call()
+    vault = _contract(dev, vault_addr, "SimpleBitcoinVault")
+    col = _contract(dev, COLLATERAL_TOKEN_ADDRESS, "TunnelCollateral")
+    col.functions.mint(str(op), GENESIS_COLLATERAL).transact({"from": str(op)})
+    col.functions.approve(vault_addr, GENESIS_COLLATERAL).transact({"from": str(op)})
+    vault.functions.depositCollateral(GENESIS_COLLATERAL).transact({"from": str(op)})
+    vault.functions.setBtcCustodianshipAddress(dev.btc.wallet("tunnel-operator").address).transact({"from": str(op)})
+    vault.functions.goLive().transact({"from": str(op)})
+    return dev, vault_addr, vault.functions.vaultStateChild().call()
 
 
-def _initialized_by_hand(custody: bytes) -> tuple[Devchain, str]:
-    """A devchain without the predeploy where the code is set and the two initialize transactions are sent."""
-    dev = Devchain(predeploy_tunnel=False)
-    for addr, name in ((HEMI_BTC_ADDRESS, "HemiBitcoin"), (TUNNEL_MANAGER_ADDRESS, "BitcoinTunnelManager"),
-                       (VAULT_ADDRESS, "SimpleBitcoinVault")):
-        dev.set_code(addr, _code(name))
-    operator = str(operator_account(dev.btc))
-    w3 = dev.w3
-    vault = w3.eth.contract(address=VAULT_ADDRESS, abi=shipped.load("SimpleBitcoinVault").abi)
-    manager = w3.eth.contract(address=TUNNEL_MANAGER_ADDRESS, abi=shipped.load("BitcoinTunnelManager").abi)
-    vault.functions.initialize(custody, operator).transact({"from": dev.accounts[0]})  # first the vault...
-    manager.functions.initialize(VAULT_ADDRESS).transact({"from": dev.accounts[0]})  # ...then the manager
-    return dev, operator
+def _storage(dev, address, slots):
+    return {s: int.from_bytes(bytes(dev.w3.eth.get_storage_at(address, s)), "big") for s in slots}
 
 
-def _storage(dev: Devchain, address: str, slots) -> dict[int, bytes]:
-    return {s: bytes(dev.w3.eth.get_storage_at(address, s)) for s in slots}
-
-
-def _vaults0_slot() -> int:
-    return int.from_bytes(keccak(bytes(32) + bytes(32)), "big")
-
-
-def test_genesis_storage_equals_what_initialize_writes():
+def test_genesis_storage_equals_what_the_set_up_transactions_write():
     dev = Devchain()
-    by_hand, operator = _initialized_by_hand(dev.tunnel.custody_script)
-    assert operator == dev.tunnel.operator.address
-    assert _storage(dev, VAULT_ADDRESS, VAULT_SLOTS) == _storage(by_hand, VAULT_ADDRESS, VAULT_SLOTS)
-    manager_slots = [0, 1, 2, _vaults0_slot()]
-    assert _storage(dev, TUNNEL_MANAGER_ADDRESS, manager_slots) == \
-        _storage(by_hand, TUNNEL_MANAGER_ADDRESS, manager_slots)
-    assert _storage(dev, HEMI_BTC_ADDRESS, range(4)) == _storage(by_hand, HEMI_BTC_ADDRESS, range(4))
-    for addr in (HEMI_BTC_ADDRESS, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS):
-        assert dev.w3.eth.get_code(addr) == by_hand.w3.eth.get_code(addr) != b""
+    real, vault, state = _set_up_by_transactions()
+    expected = genesis_storage(dev.btc)
+    # addresses CREATE picked on the bare chain stand where genesis has the hemi-sdk ones
+    renames = {int(vault, 16): int(VAULT_ADDRESS, 16), int(state, 16): int(VAULT_STATE_ADDRESS, 16)}
+    vault_key = lambda a: mapping_slot(bytes(to_address(a)).rjust(32, b"\0"), 1)  # noqa: E731
+    where = {TUNNEL_MANAGER_ADDRESS: TUNNEL_MANAGER_ADDRESS, GLOBAL_CONFIG_ADDRESS: GLOBAL_CONFIG_ADDRESS,
+             COLLATERAL_TOKEN_ADDRESS: COLLATERAL_TOKEN_ADDRESS, VAULT_ADDRESS: vault, VAULT_STATE_ADDRESS: state}
+    for addr, slots in expected.items():
+        real_slots = {(vault_key(vault) if s == vault_key(VAULT_ADDRESS) else s): s for s in slots}
+        got = {real_slots[s]: renames.get(v, v) for s, v in _storage(real, where[addr], real_slots).items()}
+        assert got == slots, addr
+        assert _storage(dev, addr, slots) == slots
+    # and nothing else was written in the first slots of each contract
+    for addr, real_addr in where.items():
+        extra = {s: v for s, v in _storage(real, real_addr, range(45)).items() if v and s not in expected[addr]}
+        assert extra == {}, addr
+    for addr, name in GENESIS_CODE.items():
+        assert dev.w3.eth.get_code(addr) == bytes.fromhex(shipped.load(name).deployed_bytecode[2:])
 
 
-def test_long_custody_scripts_use_solidity_long_bytes_encoding():
-    """A 34-byte custody script (P2TR) takes Solidity's long `bytes` form; the encoder matches initialize's."""
-    dev = Devchain()
-    p2tr = dev.btc.wallet("tunnel-operator").script_of("p2tr")
-    by_hand, _ = _initialized_by_hand(p2tr)
-    expected = _bytes_storage(0, p2tr)
-    assert len(expected) == 3  # length word plus two data words
-    for slot, value in expected.items():
-        assert int.from_bytes(bytes(by_hand.w3.eth.get_storage_at(VAULT_ADDRESS, slot)), "big") == value
-    vault = by_hand.w3.eth.contract(address=VAULT_ADDRESS, abi=shipped.load("SimpleBitcoinVault").abi)
-    assert vault.functions.custodyScript().call() == p2tr
-    alloc = tunnel_alloc(dev.btc, {n: _code(n) for n in ("HemiBitcoin", "BitcoinTunnelManager",
-                                                         "SimpleBitcoinVault")})
-    assert alloc[to_address(VAULT_ADDRESS)].storage[0] == _bytes_storage(0, dev.tunnel.custody_script)[0]
-
-
-def test_predeployed_tunnel_is_initialized_once():
+def test_predeployed_tunnel_is_live_and_configured():
     dev = Devchain()
     t = dev.tunnel
-    assert t.vault.functions.initialized().call() is True
-    assert t.vault.functions.operator().call() == t.operator.address
-    assert t.vault.functions.custodyScript().call() == t.custody_script == address_to_script(t.custody_address)
-    assert t.vault.functions.depositFeeSats().call() == 1_000
-    assert t.vault.functions.withdrawalFeeSats().call() == 10_000
+    assert t.status() == "LIVE"
+    assert t.vault.functions.operatorAdmin().call() == t.operator.address
+    assert t.vault.functions.bitcoinCustodyAddress().call() == t.custody_address
+    assert t.vault.functions.vaultStateChild().call() == VAULT_STATE_ADDRESS
+    assert t.vault_state.functions.getParentSimpleBitcoinVault().call() == VAULT_ADDRESS
     assert t.manager.functions.vaults(0).call() == VAULT_ADDRESS
+    assert t.manager.functions.vaultList(VAULT_ADDRESS).call() is True
     assert t.manager.functions.vaultCounter().call() == 1
+    assert t.manager.functions.globalConfig().call() == GLOBAL_CONFIG_ADDRESS
     assert t.manager.functions.btcTokenContract().call() == HEMI_BTC_ADDRESS
+    assert t.token.functions.name().call() == "Hemi Bitcoin"
     assert t.token.functions.symbol().call() == "hemiBTC" and t.token.functions.decimals().call() == 8
     assert t.total_supply == 0
+    assert t.vault_state.functions.getOperatorCollateralDeposited().call() == GENESIS_COLLATERAL
     assert dev.engine.head_number == 0  # no set-up transactions, no blocks
     assert dev.w3.eth.get_balance(t.operator.address) == OPERATOR_BALANCE
-    assert t.operator.address not in dev.accounts  # the dev accounts stay anvil's ten
-    with pytest.raises(Exception, match="vault already initialized"):
-        t.vault.functions.initialize(b"\x51", dev.accounts[1]).transact({"from": dev.accounts[1]})
-    with pytest.raises(Exception, match="tunnel manager already initialized"):
-        t.manager.functions.initialize(VAULT_ADDRESS).transact({"from": dev.accounts[1]})
+    assert t.operator.address not in dev.accounts
+    with pytest.raises(Exception, match="global config already initialized"):
+        t.global_config.functions.initialize(dev.accounts[1], 1).transact({"from": dev.accounts[1]})
+    with pytest.raises(Exception, match="can only be set once"):
+        t.vault.functions.setBtcCustodianshipAddress("x").transact({"from": t.operator.address})
+
+
+@pytest.mark.parametrize("chain_id", [31337, 43111, 743111])
+def test_predeploys_stay_at_mainnet_addresses_for_any_chain_id(chain_id):
+    dev = Devchain(chain_id=chain_id)
+    assert dev.w3.eth.chain_id == chain_id
+    assert dev.tunnel.manager.functions.vaults(0).call() == VAULT_ADDRESS
+    assert dev.w3.eth.get_code(TUNNEL_MANAGER_ADDRESS) and dev.w3.eth.get_code(HEMI_BTC_ADDRESS)
 
 
 def test_custody_and_operator_follow_the_seed():
@@ -100,29 +112,30 @@ def test_custody_and_operator_follow_the_seed():
     assert a.custody_address == b.custody_address != c.custody_address
     assert a.operator.address == b.operator.address != c.operator.address
     assert a.custody_address == a.dev.btc.wallet("tunnel-operator").address
+    assert a.vault.functions.bitcoinCustodyAddress().call() != c.vault.functions.bitcoinCustodyAddress().call()
 
 
 def test_without_the_predeploy():
     dev = Devchain(predeploy_tunnel=False)
-    for addr in (HEMI_BTC_ADDRESS, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS):
+    for addr in GENESIS_CODE:
         assert dev.w3.eth.get_code(addr) == b""
     with pytest.raises(TunnelError, match="predeploy_tunnel=False"):
         dev.tunnel
 
 
 def test_addresses_are_hemi_mainnet_ones():
-    """hemi-protocol.md §3.1: manager 0xEAcA…1081 (hemi-viem), hemiBTC 0xAA40…ef28 (hemilabs/token-list)."""
+    """hemi-viem bitcoinTunnelManagerAddresses[43111] and hemilabs/token-list's hemiBTC."""
     assert TUNNEL_MANAGER_ADDRESS == to_checksum_address("0xeaca824f46c000fb89403846bb57e6b913321081")
     assert HEMI_BTC_ADDRESS == to_checksum_address("0xaa40c0c7644e0b2b224509571e10ad20d9c4ef28")
 
 
 @pytest.mark.parametrize("config, match", [
-    (dict(hvm_profile="deployed"), "expects the 'hvmphase0' layout"),
+    (dict(hvm_profile="hvmphase0"), "hvm_profile='deployed'"),
     (dict(predeploy_bitcoin_kit=False), "predeploy_bitcoin_kit=False"),
 ])
 def test_flows_refuse_a_devchain_whose_hbk_cannot_serve_them(config, match):
-    """hBK's parser follows the max/hvmphase0 0x42 layout (hemi-protocol.md §2.4): under the newest layout, or
-    without hBK, the vault cannot check anything, so the flows say so instead of failing obscurely."""
+    """The vault calls hBK with the deployed ABI (hemi-viem src/contracts/bitcoin-kit-txs.ts): under 'hvmphase0' the
+    predeployed kit has the published ABI, and without hBK nothing can be checked, so the flows refuse clearly."""
     dev = Devchain(**config)
     alice = dev.btc.wallet("alice")
     dev.btc.mine(101, to=alice.address)

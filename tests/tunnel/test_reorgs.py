@@ -10,7 +10,6 @@ import pytest
 from hemi.btc import COIN
 from hemi.errors import DepositNotFound, UnknownTransactionError
 
-DEPOSIT_FEE, WITHDRAWAL_FEE = 1_000, 10_000
 
 
 def test_reorg_removing_a_deposit_before_confirmation(dev, alice):
@@ -26,7 +25,7 @@ def test_reorg_removing_a_deposit_before_confirmation(dev, alice):
         t.confirm(d, mine=False)  # the hVM view has not followed the reorg yet: its next block will
     dev.sync_btc()
     fn = t.manager.functions.confirmDeposit(0, d.txid.display_bytes, 0, b"")
-    with pytest.raises(Exception, match="deposit transaction not found"):  # what the contract itself says
+    with pytest.raises(Exception, match="btc deposit transaction is not known by hVM"):  # what the contract itself says
         fn.call({"from": dev.accounts[1]})
     assert t.total_supply == 0 and t.audit().ok
 
@@ -39,7 +38,7 @@ def test_a_reorg_that_mines_the_deposit_again_changes_nothing(dev, alice):
     dev.btc.reorg(2)  # the deposit returns to the mempool and is mined again in the new branch
     assert dev.btc.tx(d.txid).block_hash != old_block
     t.confirm(d)
-    assert t.balance_of(user) == 2 * COIN - DEPOSIT_FEE
+    assert t.balance_of(user) == 2 * COIN - dev.tunnel.deposit_fee(2 * COIN)
 
 
 def test_reorg_after_minting_is_an_unbacked_mint(dev, alice):
@@ -58,8 +57,8 @@ def test_reorg_after_minting_is_an_unbacked_mint(dev, alice):
     assert not report.ok  # ...but one mint has no Bitcoin behind it
     (m,) = report.unbacked_mints
     assert (m.txid, m.net_sats, m.l2_block, m.l2_tx_hash) == \
-        (d.txid, 3 * COIN - DEPOSIT_FEE, receipt.blockNumber, bytes(receipt.transactionHash))
-    assert report.unbacked_sats == 3 * COIN - DEPOSIT_FEE
+        (d.txid, 3 * COIN - dev.tunnel.deposit_fee(3 * COIN), receipt.blockNumber, bytes(receipt.transactionHash))
+    assert report.unbacked_sats == 3 * COIN - dev.tunnel.deposit_fee(3 * COIN)
     assert "UNBACKED" in str(report) and report.to_json()["unbacked_mints"][0]["txid"] == str(d.txid)
 
 
@@ -74,7 +73,7 @@ def test_reorg_returning_a_minted_deposit_to_the_mempool(dev, alice):
 
 def test_payout_removed_by_a_reorg_is_paid_again(dev, alice):
     t, user = dev.tunnel, dev.accounts[1]
-    t.confirm(t.deposit(alice, COIN + DEPOSIT_FEE, recipient=user))
+    t.confirm(t.deposit(alice, dev.tunnel.gross_for_net(net_sats=COIN), recipient=user))
     w = t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address)
     first = w.payout_txid
     dev.btc.mine(1)
@@ -86,13 +85,13 @@ def test_payout_removed_by_a_reorg_is_paid_again(dev, alice):
     assert t.withdrawal(w).payout_txid == first and dev.btc.tx(first).in_mempool
     t.finalize(w)
     assert t.withdrawal(w).status == "finalized"
-    assert dev.btc.balance(dev.btc.wallet("carol").address) == COIN - WITHDRAWAL_FEE
+    assert dev.btc.balance(dev.btc.wallet("carol").address) == COIN - dev.tunnel.withdrawal_fee(COIN)
     assert t.audit().ok
 
 
 def test_finalized_payout_removed_by_a_reorg_is_reported(dev, alice):
     t, user = dev.tunnel, dev.accounts[1]
-    t.confirm(t.deposit(alice, COIN + DEPOSIT_FEE, recipient=user))
+    t.confirm(t.deposit(alice, dev.tunnel.gross_for_net(net_sats=COIN), recipient=user))
     w = t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address)
     t.finalize(w)
     depth = dev.btc.height - dev.btc.tx(w.payout_txid).height + 1
@@ -107,7 +106,7 @@ def test_reorg_under_a_queued_finalization(dev, alice):
     """The operator queued finalizeWithdrawal (payout at 4 hVM confirmations), then Bitcoin dropped the payout: the
     stale input is withdrawn from the sequencer, the payout broadcast again, and finalization still happens."""
     t, user = dev.tunnel, dev.accounts[1]
-    t.confirm(t.deposit(alice, COIN + DEPOSIT_FEE, recipient=user))
+    t.confirm(t.deposit(alice, dev.tunnel.gross_for_net(net_sats=COIN), recipient=user))
     w = t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address)
     dev.btc.mine(4)  # payout at h, tip h + 3
     dev.sync_btc()  # the block bringing h + 3 into the view lets the operator queue its input for the next block

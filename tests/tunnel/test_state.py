@@ -32,9 +32,9 @@ def test_snapshot_and_revert_restore_the_tunnel(dev):
     assert t.dump_state() == before
     assert t.deposits() == [] and t.withdrawals() == [] and t.operator.policy == "prompt"
     assert t.total_supply == 0
-    # the chain after the revert goes on as if nothing happened: the same flow gives the same uuid 1
+    # the chain after the revert goes on as if nothing happened: the same flow gives the same uuid 0
     d, w = _flow(dev)
-    assert w.uuid == 1 and t.withdrawal(w).payout_txid is not None
+    assert w.uuid == 0 and t.withdrawal(w).payout_txid is not None
 
 
 def test_snapshot_taken_mid_flow(dev):

@@ -1,7 +1,7 @@
 """Withdrawals through ``dev.tunnel``: burn, the simulated operator's Bitcoin payout, finalization through hBK, the
 12-hour challenge, operator policies, and every refusal.
 
-Rules: hemi-protocol.md §3.1 "Withdrawal" (BTC-TC SimpleBitcoinVault / checkWithdrawalFinalizationValidity): payout
+Rules: hemilabs/bitcoin-tunnel-contracts (BTC-TC SimpleBitcoinVault / checkWithdrawalFinalizationValidity): payout
 spends one input, out0 = amount - fee to the requested script, optional change to custody, last output OP_RETURN with
 the 4-byte uuid (BE); MINIMUM_WITHDRAWAL_SATS = 1_000_000, MAX_WITHDRAWAL_QUEUE_SIZE = 5, grace period 12 h.
 """
@@ -16,13 +16,12 @@ from hemi.errors import (BelowMinimumError, InsufficientHemiBTC, InvalidAddressE
                          TunnelRevert, TunnelValueError, UnknownWithdrawalError, WithdrawalQueueFull,
                          WrongNetworkError)
 
-DEPOSIT_FEE, WITHDRAWAL_FEE = 1_000, 10_000
 GRACE = 12 * 3600
 
 
 def fund(dev, account, sats):
     """hemiBTC for ``account`` through a real deposit (``sats`` net of the deposit fee)."""
-    d = dev.tunnel.deposit(dev.btc.wallet("alice"), sats + DEPOSIT_FEE, recipient=account)
+    d = dev.tunnel.deposit(dev.btc.wallet("alice"), dev.tunnel.gross_for_net(net_sats=sats), recipient=account)
     dev.tunnel.confirm(d)
     return d
 
@@ -32,8 +31,10 @@ def test_withdraw_burns_and_the_operator_pays_promptly(dev):
     carol = dev.btc.wallet("carol")
     fund(dev, user, 3 * COIN)
     w = t.withdraw(user, 2 * COIN, btc_address=carol.address)
-    assert (w.uuid, w.index, w.status, w.withdrawer) == (1, 1, "pending", user)
-    assert (w.amount_sats, w.fee_sats, w.net_sats) == (2 * COIN, WITHDRAWAL_FEE, 2 * COIN - WITHDRAWAL_FEE)
+    assert (w.uuid, w.index, w.status, w.withdrawer) == (0, 0, "pending", user)  # BTC-TC counts from 0
+    fee = t.withdrawal_fee(2 * COIN)
+    assert fee == 2 * COIN * 10 // 10_000  # 10 bps, above the 10,000-sat minimum
+    assert (w.amount_sats, w.fee_sats, w.net_sats) == (2 * COIN, fee, 2 * COIN - fee)
     assert w.btc_address == carol.address and w.destination_script == carol.script_of()
     assert t.balance_of(user) == t.total_supply == COIN  # burned at once
     assert w.requested_at == dev.w3.eth.get_block(w.l2_block).timestamp
@@ -45,25 +46,27 @@ def test_withdraw_burns_and_the_operator_pays_promptly(dev):
     assert bytes(spent.scriptPubKey) == t.custody_script
     outs = info.tx.vout
     assert len(outs) == 3
-    assert (bytes(outs[0].scriptPubKey), outs[0].nValue) == (carol.script_of(), 2 * COIN - WITHDRAWAL_FEE)
+    assert (bytes(outs[0].scriptPubKey), outs[0].nValue) == (carol.script_of(), 2 * COIN - fee)
     assert bytes(outs[1].scriptPubKey) == t.custody_script
-    assert bytes(outs[2].scriptPubKey) == b"\x6a\x04" + (1).to_bytes(4, "big")
+    assert bytes(outs[2].scriptPubKey) == b"\x6a\x04" + (0).to_bytes(4, "big")
+    assert (info.tx.vin[0].prevout.hash, info.tx.vin[0].prevout.n) == \
+        (bytes(t.operator.sweep_utxo()[0]), t.operator.sweep_utxo()[1])  # the vault's sweep UTXO
     assert info.fee == sum([spent.nValue]) - sum(o.nValue for o in outs) > 0
 
     receipt = t.finalize(w)
-    (fin,) = t.vault.events.WithdrawalFinalized().process_receipt(receipt, errors=DISCARD)
-    assert (fin.args.withdrawalIndex, fin.args.payoutTxId, fin.args.netSats) == \
-        (1, w.payout_txid.display_bytes, 2 * COIN - WITHDRAWAL_FEE)
+    assert receipt.status == 1 and receipt["to"] == t.vault_address  # the deployed vault emits no event here
+    assert bytes(t.vault_state.functions.withdrawalsToStatus(0).call()) == w.payout_txid.display_bytes
+    assert t.vault_state.functions.isWithdrawalFulfilled(0).call() is True
+    assert t.operator.sweep_utxo()[:2] == (w.payout_txid, 1)  # the change is the new sweep UTXO
     assert receipt["from"] == t.operator.address
     assert dev.sequencer.ordering(receipt.transactionHash).kind == "forced"
     w = t.withdrawal(w)
     assert w.status == "finalized" and w.finalize_tx == bytes(receipt.transactionHash)
-    assert t.vault.functions.getWithdrawal(1).call()[5] == 2  # FINALIZED on-chain
-    assert dev.btc.balance(carol.address) == 2 * COIN - WITHDRAWAL_FEE
+    assert dev.btc.balance(carol.address) == 2 * COIN - dev.tunnel.withdrawal_fee(2 * COIN)
     assert t.finalize(w).transactionHash == receipt.transactionHash  # again: the same receipt, nothing mined
     report = t.audit()
     assert report.ok and report.total_supply == COIN and report.withdrawn_sats == 2 * COIN
-    with pytest.raises(TunnelRevert, match="withdrawal already finalized"):
+    with pytest.raises(TunnelRevert, match="withdrawal was successfully processed"):
         t.challenge(w, wait=True)
 
 
@@ -87,7 +90,7 @@ def test_every_address_kind_is_paid(dev, kind):
     fund(dev, user, COIN)
     w = t.withdraw(user, COIN, btc_address=dest)
     t.finalize(w)
-    assert dev.btc.balance(dest) == COIN - WITHDRAWAL_FEE
+    assert dev.btc.balance(dest) == COIN - dev.tunnel.withdrawal_fee(COIN)
 
 
 def test_withdrawals_refused_in_python_burn_nothing(dev):
@@ -124,12 +127,12 @@ def test_the_queue_holds_five_pending_withdrawals(dev):
     t.set_operator_policy("never")
     fund(dev, user, 6 * COIN)
     ws = [t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address) for _ in range(5)]
-    assert [w.uuid for w in ws] == [1, 2, 3, 4, 5] and all(w.payout_txid is None for w in ws)
+    assert [w.uuid for w in ws] == [0, 1, 2, 3, 4] and all(w.payout_txid is None for w in ws)
     with pytest.raises(WithdrawalQueueFull, match="5 withdrawals pending"):
         t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address)
     assert t.balance_of(user) == COIN
     t.challenge(ws[0], wait=True)  # frees a place
-    assert t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address).uuid == 6
+    assert t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address).uuid == 5
 
 
 def test_challenge_after_the_grace_period_remints(dev):
@@ -140,11 +143,11 @@ def test_challenge_after_the_grace_period_remints(dev):
     assert t.balance_of(user) == 0
     with pytest.raises(OperatorError, match="policy 'never'"):
         t.finalize(w)
-    with pytest.raises(TunnelRevert, match=r"withdrawal grace period not over \(the grace period ends at L2 time"):
+    with pytest.raises(TunnelRevert, match=r"grace period has not elapsed \(the grace period ends at L2 time"):
         t.challenge(w)
     dev.time_travel(seconds=GRACE - 60)
     dev.mine(1)
-    with pytest.raises(TunnelRevert, match="grace period not over"):
+    with pytest.raises(TunnelRevert, match="grace period has not elapsed"):
         t.challenge(w)
     dev.time_travel(seconds=60)  # not mined yet: challenge() sees the clock of the next block
     receipt = t.challenge(w, sender=dev.accounts[6])
@@ -156,7 +159,7 @@ def test_challenge_after_the_grace_period_remints(dev):
     assert w.status == "challenged" and w.challenge_tx == bytes(receipt.transactionHash)
     report = t.audit()
     assert report.ok and report.reminted_sats == 2 * COIN and report.total_supply == 2 * COIN
-    with pytest.raises(TunnelRevert, match="withdrawal already challenged"):
+    with pytest.raises(TunnelRevert, match="withdrawal has already been challenged"):
         t.challenge(w)
     with pytest.raises(TunnelError, match="was challenged"):
         t.finalize(w)
@@ -200,7 +203,7 @@ def test_late_operator_pays_after_grace_plus_delay(dev):
     assert t.withdrawal(w).payout_txid is not None
     t.finalize(w)
     assert t.withdrawal(w).status == "finalized"
-    assert dev.btc.balance(dev.btc.wallet("carol").address) == COIN - WITHDRAWAL_FEE
+    assert dev.btc.balance(dev.btc.wallet("carol").address) == COIN - dev.tunnel.withdrawal_fee(COIN)
 
 
 def test_a_never_operator_turned_prompt_pays_pending_withdrawals(dev):
@@ -227,17 +230,29 @@ def test_prompt_payout_challenged_before_finalization_is_a_double_payout(dev):
     assert issue.uuid == w.uuid and issue.payout_txid == w.payout_txid and "re-minted" in issue.reason
 
 
-def test_operator_sweeps_custody_coins_when_none_is_big_enough(dev):
+def test_deposits_are_swept_into_the_sweep_utxo_before_a_payout(dev):
+    """The first deposit is the sweep UTXO; later ones are swept into it (input 0 the sweep UTXO, one output to
+    custody) and proven with processSweep, which collects their fees; the payout then spends the new sweep UTXO
+    (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.confirmDeposit / processSweep)."""
     t, user = dev.tunnel, dev.accounts[1]
-    for _ in range(3):
-        fund(dev, user, COIN)
+    first = fund(dev, user, COIN)
+    assert t.operator.sweep_utxo()[0] == first.txid
+    later = [fund(dev, user, COIN) for _ in range(2)]
     w = t.withdraw(user, 2 * COIN, btc_address=dev.btc.wallet("carol").address)
-    payout = dev.btc.tx(w.payout_txid).tx
-    sweep = dev.btc.tx(payout.vin[0].prevout.hash).tx
-    assert len(payout.vin) == 1 and len(sweep.vin) == 3 and len(sweep.vout) == 1
-    assert bytes(sweep.vout[0].scriptPubKey) == t.custody_script
     t.finalize(w)
-    assert dev.btc.balance(dev.btc.wallet("carol").address) == 2 * COIN - WITHDRAWAL_FEE
+    payout = dev.btc.tx(t.withdrawal(w).payout_txid).tx
+    assert len(payout.vin) == 1
+    # walk the sweep chain back from the payout's input to the first deposit
+    swept, at = set(), (payout.vin[0].prevout.hash, payout.vin[0].prevout.n)
+    while at != (bytes(first.txid), first.vout):
+        sweep = dev.btc.tx(at[0]).tx
+        assert 2 <= len(sweep.vin) <= 8 and len(sweep.vout) == 1 and at[1] == 0
+        assert bytes(sweep.vout[0].scriptPubKey) == t.custody_script
+        swept |= {(i.prevout.hash, i.prevout.n) for i in sweep.vin[1:]}
+        at = (sweep.vin[0].prevout.hash, sweep.vin[0].prevout.n)
+    assert swept == {(bytes(d.txid), d.vout) for d in later}
+    assert [t.vault_state.functions.getCollectableFees(d.txid.display_bytes).call() for d in later] == [0, 0]
+    assert dev.btc.balance(dev.btc.wallet("carol").address) == 2 * COIN - dev.tunnel.withdrawal_fee(2 * COIN)
     assert t.audit().ok
 
 
@@ -251,8 +266,8 @@ def test_operator_without_custody_coins_records_why(dev):
     w = t.withdraw(user, COIN, btc_address=dev.btc.wallet("carol").address)
     assert w.payout_txid is None
     (failure,) = [f for f in t.operator.failures if f.uuid == w.uuid]
-    assert "custody holds" in failure.error
-    with pytest.raises(OperatorError, match="custody holds"):
+    assert "sweep UTXO" in failure.error and "no longer in custody" in failure.error
+    with pytest.raises(OperatorError, match="no longer in custody"):
         t.finalize(w)
     dev.mine(3)  # failures are recorded once per cause, not once per block
     assert len([f for f in t.operator.failures if f.uuid == w.uuid]) == 1

@@ -52,12 +52,22 @@ def providers():
     yield "hemi", LOCAL_NETWORK_NAME, HemiDevchainProvider
 
 
+@plugins.register(plugins.DependencyPlugin)
+def dependencies():
+    # `- hemi_sdk: installed` in ape-config.yaml: the Solidity shipped with hemi-sdk, imported as "@hemi/..."
+    from ape_hemi.dependency import HemiSdkDependency
+
+    yield "hemi_sdk", HemiSdkDependency
+
+
 @plugins.register(plugins.CompilerPlugin)
 def register_compiler():
     # hemi brings no compiler of its own. Every `ape compile` (and every compile `ape test` triggers) lists the
     # registered compilers first, so this is where ape-solidity learns to obtain solc through hemi-sdk's fallback
     # (solcjs from npm, registered as a py-solc-x installed solc) when the native download is impossible.
-    from ape_hemi.solc import route_solc_installs_through_hemi
+    # It is also where ape-solidity learns to record sources without contracts (structs only) as compiled.
+    from ape_hemi.solc import keep_contractless_sources_compiled, route_solc_installs_through_hemi
 
     route_solc_installs_through_hemi()
+    keep_contractless_sources_compiled()
     yield from ()

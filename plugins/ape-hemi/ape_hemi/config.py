@@ -20,7 +20,7 @@ Nothing heavy is imported here: ape reads every plugin's config class on start-u
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Optional
 
 from ape.api.config import PluginConfig
 from ape.api.networks import LOCAL_NETWORK_NAME
@@ -40,9 +40,10 @@ LOCAL_PROVIDER_NAME = "devchain"
 
 # The plain-valued fields below that are Devchain settings, passed as ``Devchain(**settings)``.
 DEVCHAIN_SETTINGS = (
-    "seed", "chain_id", "hvm_profile", "max_btc_headers_per_block", "hvm_indexer_lag", "block_time",
+    "seed", "chain_id", "hvm_profile", "hvm_header_n", "hvm_genesis_btc_height", "max_btc_headers_per_block",
+    "hvm_indexer_lag", "block_time",
     "genesis_timestamp", "gas_limit", "base_fee", "automine", "predeploy_bitcoin_kit", "predeploy_tunnel",
-    "keystone_interval", "superfinality_threshold", "pop_default_miner", "pop_auto_fund",
+    "keystone_interval", "superfinality_threshold", "finality_rpc", "pop_default_miner", "pop_auto_fund",
     "op_stack", "pop_payouts", "pop_payout_delay",
 )
 # Devchain settings named otherwise here: ape reads every ``*_fork`` key of an ecosystem's config as a forked network
@@ -66,12 +67,20 @@ class HemiConfig(BaseEthereumConfig):
     chain_id: int = 31337
     """Chain id of the local devchain; anvil's, deliberately not Hemi mainnet's (43111) or testnet's (743111)."""
 
-    hvm_profile: Literal["hvmphase0", "deployed"] = "hvmphase0"
-    """Byte layout of the hVM precompiles: ``hvmphase0`` is the one Hemi's published BitcoinKit.sol parses;
-    ``deployed`` the newest op-geth layout, with 0x45's pinned always-empty quirk."""
+    hvm_profile: Literal["deployed", "hvmphase0"] = "deployed"
+    """Byte layout of the hVM precompiles and the hBK predeployed: ``deployed`` the newest op-geth layout (what Hemi
+    runs; 0x45 always empty) with the hBK ABI hemi-viem calls; ``hvmphase0`` the Oct-2024 0x42 layout with the
+    published hBK."""
 
-    max_btc_headers_per_block: int = 6
-    """Bitcoin headers one L2 block may add to the hVM's view (Hemi's MaximumBtcHeadersInTx)."""
+    hvm_header_n: Optional[Literal["empty", "fixed"]] = None
+    """0x45 btcHeaderN: ``empty`` as every heminetwork release v1.0.0-v2.0.0 behaves, ``fixed`` as heminetwork main
+    behaves since d8c88dc5 (May 2026); None takes the profile's (``empty`` for ``deployed``)."""
+
+    hvm_genesis_btc_height: int = 0
+    """hVM activation: Bitcoin data below this height is hidden from the precompiles (Hemi mainnet: 883092)."""
+
+    max_btc_headers_per_block: int = 8
+    """Bitcoin headers one L2 block may add to the hVM's view (newest op-geth: 8)."""
 
     hvm_indexer_lag: int = 2
     """Bitcoin blocks the hVM's UTXO and transaction indexes lag its light tip (0: reads see new blocks at once)."""
@@ -103,6 +112,9 @@ class HemiConfig(BaseEthereumConfig):
 
     superfinality_threshold: int = 10
     """Effective Bitcoin confirmations of a keystone at which its blocks are superfinal (Hemi's BFG v2: 10)."""
+
+    finality_rpc: Literal["v2", "v1"] = "v2"
+    """How optimism_btcFinalityByBlockHash answers: the newest op-node's BFG v2 object, or the v1 list."""
 
     pop_default_miner: bool = True
     """Start with one Proof-of-Proof miner that publishes every keystone to Bitcoin at once."""

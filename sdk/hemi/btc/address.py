@@ -27,6 +27,8 @@ from hemi.errors import InvalidAddressError, WrongNetworkError
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _BECH32_CONST = 1
 _BECH32M_CONST = 0x2BC830A3
+MAX_ADDRESS_LENGTH = 90  # BIP-173's bech32 limit; base58 addresses are at most 35. Checked before decoding: base58's
+# big-integer decode is quadratic in the length, so an RPC argument of a megabyte would hold the devchain for minutes
 
 
 def _bech32_encode(hrp: str, witver: int, program: bytes) -> str:
@@ -67,6 +69,9 @@ def address_to_script(address: str) -> bytes:
     """The scriptPubKey paying ``address``; raises ``InvalidAddressError`` / ``WrongNetworkError``."""
     if not isinstance(address, str) or not address:
         raise InvalidAddressError(f"an address is a non-empty string, got {address!r}")
+    if len(address) > MAX_ADDRESS_LENGTH:
+        raise InvalidAddressError(f"not a valid Bitcoin address: {len(address)} characters (at most "
+                                  f"{MAX_ADDRESS_LENGTH})")
     return _address_to_script(address)
 
 

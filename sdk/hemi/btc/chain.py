@@ -20,7 +20,6 @@ from bitcoin.core import CBlock, CTransaction
 from bitcoin.core.serialize import SerializationError
 
 from hemi.btc import params
-from hemi.btc import pickling as _pickling  # noqa: F401 - lets a chain be saved (pickled)
 from hemi.btc.address import address_to_script, script_to_address
 from hemi.btc.blocktools import (
     assemble_block,
@@ -36,6 +35,8 @@ from hemi.btc.mempool import Mempool, MempoolEntry
 from hemi.btc.models import Block, ChainTip, Header, MempoolTx, TxInfo, Utxo
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import RawTx, TxHashes, decode_tx, sha256d, tx_hashes
+from hemi.btc.rbf import check_package_limits, conflicts_of, replacement_checks
+from hemi.btc.txrules import MAX_BLOCK_SIGOPS_COST, check_inputs_policy, check_spend_context, sigop_cost
 from hemi.btc.validation import (
     check_input_standard,
     check_inputs,
@@ -43,7 +44,6 @@ from hemi.btc.validation import (
     check_transaction,
     is_coinbase,
     is_final,
-    verify_scripts,
 )
 from hemi.errors import (
     BlockRejected,
@@ -404,6 +404,8 @@ class BitcoinChain:
 
     def _accept(self, tx: CTransaction, raw: bytes, *, max_fee_rate: int = 0) -> MempoolEntry:
         entry = self._check_for_mempool(tx, raw, max_fee_rate=max_fee_rate)
+        for victim in entry.replaces:  # full RBF: the replaced transactions and their descendants leave
+            self._mempool.remove(victim, with_descendants=False)
         self._mempool.add(entry)
         return entry
 
@@ -421,12 +423,12 @@ class BitcoinChain:
             raise TransactionRejected("txn-already-in-mempool")
         if txid in self._txindex:
             raise TransactionRejected("txn-already-known")
-        for txin in tx.vin:
-            if (txin.prevout.hash, txin.prevout.n) in self._mempool.spenders:
-                raise TransactionRejected("txn-mempool-conflict")
         mp = self._mempool
-        fee, coins = check_inputs(tx, lambda op: self._coins.get(op) or mp.coin(op), self.height + 1)
+        direct = conflicts_of(mp, tx)  # replaced if the rules below allow (full RBF, Core's default)
+        fee, coins = check_inputs(tx, lambda op: self._coins.get(op) or mp.coin(op, replacing=direct),
+                                  self.height + 1)
         check_input_standard(tx, coins)
+        check_inputs_policy(tx, [c.spk for c in coins])
         min_fee = (hashes.vsize * params.MIN_RELAY_FEE + 999) // 1000
         if fee < min_fee:
             raise TransactionRejected("min relay fee not met", f"{fee} < {min_fee}")
@@ -435,15 +437,18 @@ class BitcoinChain:
                 "max-fee-exceeded",
                 f"Fee exceeds maximum configured by user (maxfeerate): {fee} sats for {hashes.vsize} vB")
         parents = frozenset(t.prevout.hash for t in tx.vin if t.prevout.hash in mp)
-        if parents:
+        evicted: set[bytes] = set()
+        if direct:
             ancestors = set(parents)
             for p in parents:
                 ancestors |= mp.ancestors(p)
-            if len(ancestors) + 1 > self.ancestor_limit:
-                raise TransactionRejected("too-long-mempool-chain",
-                                          f"too many unconfirmed ancestors [limit: {self.ancestor_limit}]")
-        verify_scripts(tx, coins)
-        return MempoolEntry(tx, raw, hashes, fee, self._next_seq() if consume_seq else -1, parents)
+            evicted = replacement_checks(mp, tx, txid, fee, hashes.vsize, direct, ancestors)
+        if parents:
+            check_package_limits(mp, parents, hashes.vsize, self.ancestor_limit, evicted)
+        check_spend_context(tx, coins, height=self.height + 1, prev_mtp=self.median_time_past(),
+                            mtp_at=self.median_time_past, policy=True)
+        return MempoolEntry(tx, raw, hashes, fee, self._next_seq() if consume_seq else -1, parents,
+                            frozenset(evicted), self.height, self.adjusted_time())
 
     # ------------------------------------------------------------------ mining
 
@@ -468,6 +473,12 @@ class BitcoinChain:
 
     def _miner_script(self) -> bytes:
         return self._script(self.wallet("miner").address)
+
+    def adjusted_time(self) -> int:
+        """The simulated clock's "now" (Core's network-adjusted time): the moment the next block is due, i.e. the
+        time the chain would stamp on a block mined on the current tip. Blocks more than two hours past it are
+        rejected (``time-too-new``, Core's MAX_FUTURE_BLOCK_TIME)."""
+        return self._next_block_time(self._blocks[self._active[-1]])
 
     def _next_block_time(self, parent: _BlockRecord) -> int:
         return max(parent.time + self.block_interval, self.median_time_past(parent.hash) + 1)
@@ -503,7 +514,7 @@ class BitcoinChain:
                 return overlay[op]
             return self._coins.get(op)
 
-        txs, hashes, fees = [], [], 0
+        txs, hashes, fees, sigops = [], [], 0, 0
         mtp = self.median_time_past()
         for item in raw_txs:
             if isinstance(item, (Txid, )) or (isinstance(item, str) and len(item) == 64):
@@ -522,7 +533,10 @@ class BitcoinChain:
             if not is_final(tx, height, mtp):
                 raise TransactionRejected("bad-txns-nonfinal")
             fee, coins = check_inputs(tx, lookup, height)
-            verify_scripts(tx, coins)
+            check_spend_context(tx, coins, height=height, prev_mtp=mtp, mtp_at=self.median_time_past, policy=False)
+            sigops += sigop_cost(tx, [c.spk for c in coins])
+            if sigops > MAX_BLOCK_SIGOPS_COST:
+                raise TransactionRejected("bad-blk-sigops", "out-of-bounds SigOpCount")
             for txin in tx.vin:
                 overlay[(txin.prevout.hash, txin.prevout.n)] = None
             for n, out in enumerate(tx.vout):
@@ -551,6 +565,7 @@ class BitcoinChain:
         coins, height, txs = self._coins, rec.height, rec.txs
         undo: list[list[Coin]] = []
         fees = 0
+        sigops = sigop_cost(txs[0], []) if verify else 0
         try:
             mtp = self.median_time_past(rec.prev) if verify else 0
             for pos, tx in enumerate(txs):
@@ -561,8 +576,12 @@ class BitcoinChain:
                     if verify:
                         if not is_final(tx, height, mtp):
                             raise TransactionRejected("bad-txns-nonfinal")
-                        fee, _ = check_inputs(tx, coins.get, height)
-                        verify_scripts(tx, [coins.get((i.prevout.hash, i.prevout.n)) for i in tx.vin])
+                        fee, spent_coins = check_inputs(tx, coins.get, height)
+                        check_spend_context(tx, spent_coins, height=height, prev_mtp=mtp,
+                                            mtp_at=self.median_time_past, policy=False)
+                        sigops += sigop_cost(tx, [c.spk for c in spent_coins])
+                        if sigops > MAX_BLOCK_SIGOPS_COST:
+                            raise BlockRejected("bad-blk-sigops", "out-of-bounds SigOpCount")
                         fees += fee
                     spent = [coins.spend((i.prevout.hash, i.prevout.n)) for i in tx.vin]
                 undo.append(spent)
@@ -709,6 +728,8 @@ class BitcoinChain:
             raise BlockRejected("high-hash", "proof of work failed")
         if cblock.nTime <= self.median_time_past(prev.hash):
             raise BlockRejected("time-too-old", "block's timestamp is too early")
+        if cblock.nTime > self.adjusted_time() + params.MAX_FUTURE_BLOCK_TIME:
+            raise BlockRejected("time-too-new", "block timestamp too far in the future")
         hashes = self._check_block(cblock, prev.height + 1)
         self._add_record(bhash, list(cblock.vtx), header, hashes, cblock)
         self._activate_best_chain()
@@ -887,15 +908,6 @@ class BitcoinChain:
     def discard(self, snapshot: Snapshot) -> None:
         """Forget a snapshot that will not be reverted to (it holds a copy of the mempool)."""
         self._snapshots.pop(getattr(snapshot, "id", None), None)
-
-    def __getstate__(self) -> dict:
-        """For pickling (a saved devchain): snapshots name objects of this process and are not kept; listeners are
-        kept when they are bound methods of the chain's own layers (hemi.btc, hemi.node), not user or server code."""
-        state = self.__dict__.copy()
-        state["_snapshots"] = {}
-        state["_listeners"] = [cb for cb in self._listeners if getattr(getattr(cb, "__self__", None), "__module__", "")
-                               .startswith(("hemi.btc.", "hemi.node."))]
-        return state
 
     # ------------------------------------------------------------------ listeners (for layers above)
 

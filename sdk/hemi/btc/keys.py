@@ -100,6 +100,10 @@ class TestKey:
         """DER signature (low-S, RFC 6979) over a 32-byte sighash."""
         return self._priv.sign(digest, hasher=None)
 
+    def sign_schnorr(self, digest: bytes) -> bytes:
+        """64-byte BIP 340 signature with the untweaked key (x-only ``xonly_pubkey``): tapscript leaves."""
+        return self._priv.sign_schnorr(digest, _ZERO_AUX)
+
     def sign_taproot(self, digest: bytes) -> bytes:
         """64-byte BIP 340 signature with the tweaked key, for a P2TR key-path spend."""
         return self._taproot_tweaked[1].sign_schnorr(digest, _ZERO_AUX)

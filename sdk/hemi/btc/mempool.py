@@ -24,6 +24,9 @@ class MempoolEntry:
     fee: int
     seq: int
     parents: frozenset = field(default_factory=frozenset)  # txids of in-mempool parents
+    replaces: frozenset = field(default_factory=frozenset)  # txids it evicted on entry (replace-by-fee)
+    height: int = -1  # chain height when it entered
+    time: int = 0  # the chain's simulated clock when it entered
 
     @property
     def txid(self) -> bytes:
@@ -71,10 +74,13 @@ class Mempool:
         for txin in entry.tx.vin:
             self.spenders[(txin.prevout.hash, txin.prevout.n)] = entry.txid
 
-    def coin(self, outpoint: Outpoint) -> Optional[Coin]:
-        """An output created by a mempool transaction (height -1), unless a mempool tx already spends it."""
+    def coin(self, outpoint: Outpoint, *, replacing: frozenset | set = frozenset()) -> Optional[Coin]:
+        """An output created by a mempool transaction (height -1), unless a mempool tx already spends it (one of
+        ``replacing``, the transactions a replacement would evict, does not count)."""
         entry = self.entries.get(outpoint[0])
-        if entry is None or outpoint[1] >= len(entry.tx.vout) or outpoint in self.spenders:
+        if entry is None or outpoint[1] >= len(entry.tx.vout):
+            return None
+        if outpoint in self.spenders and self.spenders[outpoint] not in replacing:
             return None
         out = entry.tx.vout[outpoint[1]]
         spk = bytes(out.scriptPubKey)

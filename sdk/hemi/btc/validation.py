@@ -12,15 +12,17 @@ from bitcoin.core.script import CScript, CScriptInvalidError
 from hemi.btc import params
 from hemi.btc import script as S
 from hemi.btc.coins import Coin, Outpoint
-from hemi.btc.tx import TxHashes
-from hemi.btc.verify import ScriptVerifyError, verify_input
+from hemi.btc.tx import TxHashes, tx_hashes
 from hemi.errors import TransactionRejected
 
 _NULL_HASH = bytes(32)
 
 
-def check_transaction(tx: CTransaction, hashes: TxHashes) -> None:
-    """Context-free consensus checks (Bitcoin Core ``CheckTransaction``)."""
+def check_transaction(tx: CTransaction, hashes: Optional[TxHashes] = None) -> None:
+    """Context-free consensus checks (Bitcoin Core ``CheckTransaction``); raises TransactionRejected with Core's
+    reason (``bad-txns-vin-empty``, ``bad-txns-inputs-duplicate``, ...)."""
+    if hashes is None:
+        hashes = tx_hashes(tx)
     if not tx.vin:
         raise TransactionRejected("bad-txns-vin-empty")
     if not tx.vout:
@@ -147,12 +149,3 @@ def check_input_standard(tx: CTransaction, coins: list[Coin]) -> None:
         kind = S.solve(coin.spk).kind
         if kind in (S.NONSTANDARD, S.WITNESS_UNKNOWN, S.NULL_DATA):
             raise TransactionRejected("bad-txns-nonstandard-inputs")
-
-
-def verify_scripts(tx: CTransaction, coins: list[Coin]) -> None:
-    spent = [(c.value, c.spk) for c in coins]
-    for i in range(len(tx.vin)):
-        try:
-            verify_input(tx, i, spent)
-        except ScriptVerifyError as err:
-            raise TransactionRejected("mandatory-script-verify-flag-failed", f"{err}, input {i}") from None

@@ -46,6 +46,7 @@ _INPUT_WEIGHT = {
     P2TR: 4 * 41 + (1 + 1 + 64),
 }
 
+INPUT_WEIGHT = _INPUT_WEIGHT  # public name for tools that size transactions the way the wallet does
 Destination = Union[str, bytes, "Wallet"]
 
 
@@ -102,6 +103,13 @@ class Wallet:
     def owns(self, address_or_script: Union[str, bytes]) -> bool:
         spk = address_or_script if isinstance(address_or_script, bytes) else address_to_script(address_or_script)
         return spk in self._by_spk
+
+    def kind_of(self, script_pubkey: bytes) -> str:
+        """The address kind of one of this wallet's scripts (``p2wpkh``, ``p2tr`` ...)."""
+        info = self._by_spk.get(bytes(script_pubkey))
+        if info is None:
+            raise HemiValueError("script does not belong to this wallet")
+        return info.kind
 
     @property
     def pubkey(self) -> bytes:
@@ -311,6 +319,27 @@ class Wallet:
         if any(witnesses):
             mtx.wit = CTxWitness([CTxInWitness(CScriptWitness(w)) for w in witnesses])
         return CTransaction.from_tx(mtx)
+
+    def sign_segwit_v0(self, tx: Union[CTransaction, CMutableTransaction], index: int, witness_script: bytes,
+                       value: int, hash_type: int = SIGHASH_ALL) -> bytes:
+        """This wallet's signature (DER + hash type) for input ``index`` spending a P2WSH output of ``value``
+        sats whose witness script is ``witness_script`` (BIP 143). Put it in the witness yourself."""
+        digest = segwit_v0_sighash(bytes(witness_script), tx, index, value, hash_type)
+        return self.key.sign_ecdsa(digest) + bytes([hash_type])
+
+    def sign_legacy(self, tx: Union[CTransaction, CMutableTransaction], index: int, script_code: bytes,
+                    hash_type: int = SIGHASH_ALL) -> bytes:
+        """This wallet's signature for a pre-segwit input (bare script or P2SH redeem script ``script_code``)."""
+        return self.key.sign_ecdsa(legacy_sighash(bytes(script_code), tx, index, hash_type)) + bytes([hash_type])
+
+    def sign_tapscript(self, tx: Union[CTransaction, CMutableTransaction], index: int,
+                       spent: Sequence[tuple[int, bytes]], leaf_hash: bytes,
+                       hash_type: int = SIGHASH_DEFAULT) -> bytes:
+        """This wallet's BIP 342 signature for input ``index`` spending the tapscript leaf ``leaf_hash`` (see
+        :meth:`hemi.btc.spend.TaprootTree.leaf_hash`); the key in the leaf is ``wallet.key.xonly_pubkey``."""
+        digest = taproot_sighash(tx, index, [(v, bytes(s)) for v, s in spent], hash_type, leaf_hash=leaf_hash)
+        sig = self.key.sign_schnorr(digest)
+        return sig if hash_type == SIGHASH_DEFAULT else sig + bytes([hash_type])
 
     def _dest_script(self, dest: Destination) -> bytes:
         if isinstance(dest, Wallet):

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from hemi.compiler import cache as _cache
+from hemi.compiler._progress import note
 from hemi.compiler._versions import StepFailed, normalize_version, probe_version
 from hemi.compiler.artifacts import Artifacts, ContractArtifact
 from hemi.compiler.resolve import DEFAULT_SOLC_VERSION, ensure_solc
+from hemi.compiler.solcjs import is_hemi_launcher
 from hemi.compiler.sources import PathLike, collect, parse_remappings
 from hemi.errors import CompilationFailed, CompilerError, HemiValueError
 
@@ -98,6 +100,9 @@ def compile(  # shadows the builtin on purpose: hemi.compiler.compile
             return Artifacts(hit)
 
     solc = ensure_solc(version)
+    if is_hemi_launcher(solc):  # solcjs takes seconds per file: say so, this once (the result is cached)
+        note(f"compiling {len(source_set.sources)} Solidity source(s) with solcjs {version} (slow; the result "
+             f"is cached)")
     standard_input = {
         "language": "Solidity",
         "sources": {name: {"content": text} for name, text in source_set.sources.items()},

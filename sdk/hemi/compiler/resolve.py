@@ -10,7 +10,10 @@
 4. solcjs from npm, registered with py-solc-x (:mod:`hemi.compiler.solcjs`).
 
 Each failed step leaves a line saying why; if every step fails, :class:`hemi.errors.CompilerNotAvailable` carries
-them all.
+them all. When the first two steps find nothing, a line on stderr says that solc is being installed (the cached
+path is silent), and steps 3 and 4 run under a file lock in the cache (``<cache>/.solc-<version>.lock``), so two
+processes (pytest-xdist workers, a test run next to ``hemi compile``) never install into the same place at once:
+the second waits and then finds the first one's install.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from pathlib import Path
 from packaging.version import Version
 
 from hemi.compiler import solcjs
+from hemi.compiler._files import FileLock, cache_root
+from hemi.compiler._progress import note
 from hemi.compiler._versions import StepFailed, normalize_version, probe_version, tail
 from hemi.errors import CompilerNotAvailable
 
@@ -146,6 +151,11 @@ def _from_solcjs(version: str) -> Path:
 
 
 STEPS: tuple[Callable[[str], Path], ...] = (_from_solcx_folder, _from_path, _from_solcx_install, _from_solcjs)
+FOUND_STEPS = 2  # the first STEPS only look; the rest install
+
+
+def _install_lock(version: str) -> FileLock:
+    return FileLock(cache_root() / f".solc-{version}.lock")
 
 
 def ensure_solc(version: str = DEFAULT_SOLC_VERSION) -> Path:
@@ -161,15 +171,28 @@ def ensure_solc(version: str = DEFAULT_SOLC_VERSION) -> Path:
         if known is not None and known.exists():
             return known
         attempts: list[str] = []
-        for step in STEPS:
-            try:
-                path = step(version)
-            except StepFailed as exc:
-                attempts.append(str(exc))
-                continue
-            _resolved[key] = path
-            return path
-        raise CompilerNotAvailable(version, attempts)
+        path = _first(STEPS[:FOUND_STEPS], version, attempts)
+        if path is None:
+            with _install_lock(version):
+                # another process may have installed it while this one waited for the lock
+                path = _first(STEPS[:1], version, [])
+                if path is None:
+                    note(f"installing solc {version} (a native download, else solcjs from npm); once, then cached")
+                    path = _first(STEPS[FOUND_STEPS:], version, attempts)
+        if path is None:
+            raise CompilerNotAvailable(version, attempts)
+        _resolved[key] = path
+        return path
+
+
+def _first(steps: tuple[Callable[[str], Path], ...], version: str, attempts: list[str]) -> Path | None:
+    """The executable of the first step that succeeds, or None; each failure's reason is added to ``attempts``."""
+    for step in steps:
+        try:
+            return step(version)
+        except StepFailed as exc:
+            attempts.append(str(exc))
+    return None
 
 
 def forget() -> None:

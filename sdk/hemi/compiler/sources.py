@@ -6,6 +6,10 @@ the importing unit (``..`` above the top is dropped), other paths are used as wr
 (``[context:]prefix=target``, longest context then longest prefix wins) are applied afterwards. A unit not given
 directly is read from ``<base_path>/<unit name>`` (or the absolute path the name is).
 
+An import of ``@hemi/...`` that neither a remapping nor the base path resolves names a source shipped in the hemi
+package (:mod:`hemi.compiler.solidity_sources`); the unit keeps its ``@hemi/...`` name, so artifacts and cache keys
+do not depend on where hemi-sdk is installed.
+
 Files are named by their path relative to the base path. Unless one is given, that is the deepest directory holding
 all given paths, widened to a parent directory when a relative import (``../lib/X.sol``) reaches a file above it, so
 names do not depend on the current directory.
@@ -18,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hemi.compiler.solidity_sources import PREFIX, shipped_path
 from hemi.errors import HemiLookupError, HemiValueError
 
 PathLike = str | os.PathLike[str]
@@ -193,6 +198,8 @@ def _close(
             if name in sources or name in unresolved:
                 continue
             candidate = Path(name) if Path(name).is_absolute() else (base / name if base is not None else None)
+            if (candidate is None or not candidate.is_file()) and name.startswith(PREFIX):
+                candidate = shipped_path(name)  # `@hemi/...`: the Solidity shipped inside the hemi package
             if candidate is not None and candidate.is_file():
                 sources[name] = _read(candidate)
                 pending.append(name)

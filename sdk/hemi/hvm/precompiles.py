@@ -1,27 +1,31 @@
 """The ten hVM Bitcoin precompiles (0x40-0x49) as pure functions over a :class:`~hemi.hvm.view.BitcoinReader`.
 
-Byte-for-byte the behaviour of Hemi's op-geth (hemi-protocol.md §1.2-1.5). Source keys used in comments:
-OPG-C (newest ``core/vm/contracts.go``), OPG-C0 (branch ``max/hvmphase0``), OPG-T1 (the synthetic full-node tests
-that pin every byte layout: ``TestSyntheticFullNode*``), OPG-T2 (``hvm_precompile_recover_test.go``).
+Byte for byte the behaviour of Hemi's op-geth. Sources named in comments, all in hemilabs/op-geth ``core/vm/``:
+``contracts.go`` (newest, @a87ec50b; called OPG-C below), ``contracts.go`` on branch ``max/hvmphase0`` (OPG-C0), the
+synthetic full-node tests ``tbc_fullnode_synthetic_test.go``, ``..._spend_test.go``, ``..._deeptx_test.go``,
+``..._reorg_test.go`` (together OPG-T1, test names ``TestSyntheticFullNode*``) and ``hvm_precompile_recover_test.go``
+(OPG-T2). docs/hvm-precompiles.md documents every frame with its source.
 
-Outcome model (§1.2). Each precompile is ``fn(data, reader, profile) -> bytes``:
+Outcome model (OPG-C ``runPrecompileGuarded``; OPG-T2). Each precompile is ``fn(data, reader, profile) -> bytes``:
 
 - returning ``b""`` is op-geth's ``(nil, nil)``: the CALL succeeds with empty returndata (not found, wrong input length);
 - raising :class:`PrecompileFailure` is op-geth's "raw error": the CALL fails and burns all gas given to it. Only two
   paths do this: 0x43 with an unknown txid and 0x46 with an undecodable (well-sized) address;
 - any other exception is a bug or a panic; :func:`run_precompile` turns it into the empty success and logs it, as
-  op-geth's ``runPrecompileGuarded`` recovers panics inside hVM precompiles (§1.2 item 4).
+  op-geth recovers panics inside hVM precompiles (OPG-T2 ``TestRunPrecompileRecoversHVMPanic``).
 
-Conventions (§1.2): integers big-endian, hashes in display order (reversed internal order) both in input and output,
-addresses as raw ASCII (at least 24 bytes). Two profiles select the op-geth version: :data:`PROFILE_HVMPHASE0` (default;
-the ``max/hvmphase0`` 0x42 layout that Hemi's published ``BitcoinKit.sol`` parses, and the intended 0x45) and
-:data:`PROFILE_DEPLOYED` (newest 0x42 layout, 0x45 always empty as pinned by OPG-T1).
+Conventions: integers big-endian, hashes in display order (reversed internal order) both in input and output,
+addresses as raw ASCII (at least 24 bytes), decoded as btcd's ``DecodeAddress`` (:mod:`hemi.hvm.btcd_address`).
+Two profiles select the op-geth version: :data:`PROFILE_DEPLOYED` (default: newest 0x42 layout, 0x45 always empty as
+OPG-T1 ``TestSyntheticFullNodeHeaderNLibraryLimitation`` pins) and :data:`PROFILE_HVMPHASE0` (the ``max/hvmphase0``
+0x42 layout that the published ``BitcoinKit.sol`` parses, and the intended 0x45). The 0x45 mode can also be chosen on
+its own (:data:`HEADER_N_MODES`): ``"empty"`` as every heminetwork release v1.0.0-v2.0.0 behaves, ``"fixed"`` as
+heminetwork main behaves since commit d8c88dc5 (May 2026).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import struct
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -29,12 +33,13 @@ from typing import Callable, Optional
 from bitcoin.core import CTransaction
 from bitcoin.core.script import CScript, CScriptInvalidError
 
-from hemi.btc.address import address_to_script
-from hemi.errors import HemiValueError, InvalidAddressError
+from hemi.errors import HemiValueError
+from hemi.hvm.btcd_address import decode_address_script
 from hemi.hvm.view import BitcoinReader, HeaderInfo
 
 __all__ = [
     "PROFILE_HVMPHASE0", "PROFILE_DEPLOYED", "PROFILES", "DEFAULT_PROFILE", "MIN_BTC_ADDRESS_LENGTH",
+    "HEADER_N_EMPTY", "HEADER_N_FIXED", "HEADER_N_MODES", "default_header_n",
     "ASSUMED_GAS_0X47_0X49", "PrecompileFailure", "PrecompileInfo", "PrecompileFn", "HVM_PRECOMPILES",
     "run_precompile", "address_script", "header_frame",
     "btc_bal_addr", "btc_utxos_addr_list", "btc_tx_by_txid", "btc_tx_confirmations", "btc_last_header",
@@ -46,7 +51,10 @@ log = logging.getLogger("hemi.hvm.precompiles")
 PROFILE_HVMPHASE0 = "hvmphase0"
 PROFILE_DEPLOYED = "deployed"
 PROFILES = (PROFILE_HVMPHASE0, PROFILE_DEPLOYED)
-DEFAULT_PROFILE = PROFILE_HVMPHASE0
+DEFAULT_PROFILE = PROFILE_DEPLOYED
+HEADER_N_EMPTY = "empty"  # 0x45 as deployed: heminetwork v1.0.0-v2.0.0 BlockInTxIndex never matches
+HEADER_N_FIXED = "fixed"  # 0x45 as intended: heminetwork main d8c88dc5 (2026-05-14) fixed BlockInTxIndex
+HEADER_N_MODES = (HEADER_N_EMPTY, HEADER_N_FIXED)
 
 MIN_BTC_ADDRESS_LENGTH = 24  # OPG-C const; shorter address input -> empty success
 TXID_LEN = 32
@@ -81,52 +89,13 @@ def _clamp16(n: int) -> int:
     return min(n, _U16)
 
 
-_HEX = re.compile(r"[0-9a-fA-F]*")
-_P = 2**256 - 2**32 - 977  # secp256k1 field prime
-
-
-def _on_curve_pubkey(raw: bytes) -> bool:
-    """btcec ParsePubKey's acceptance: compressed (02/03), uncompressed (04) and hybrid (06/07) points on secp256k1."""
-    if len(raw) == 33 and raw[0] in (2, 3):
-        x = int.from_bytes(raw[1:], "big")
-        if x >= _P:
-            return False
-        a = (pow(x, 3, _P) + 7) % _P
-        return a == 0 or pow(a, (_P - 1) // 2, _P) == 1
-    if len(raw) == 65 and raw[0] in (4, 6, 7):
-        x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
-        if x >= _P or y >= _P or (y * y - pow(x, 3, _P) - 7) % _P:
-            return False
-        return raw[0] == 4 or (raw[0] & 1) == (y & 1)  # a hybrid key's tag carries y's parity
-    return False
-
-
 def address_script(data: bytes) -> Optional[bytes]:
-    """The scriptPubKey ``btcutil.DecodeAddress`` + ``txscript.PayToAddrScript`` give for ``data`` on regtest, or None.
+    """The scriptPubKey btcd's ``DecodeAddress`` + ``PayToAddrScript`` give for ``data`` on regtest, or None.
 
-    Follows btcd's decoder where it differs from hemi.btc.address: a 66/130-character hex string is a public key
-    (pay-to-pubkey script), and segwit versions other than 0 and 1, or v1 programs not 32 bytes long, are rejected.
-    Addresses of another network are undecodable here (§1.4: "decodes the address against the network's params").
+    See :mod:`hemi.hvm.btcd_address`: any registered network's bech32 prefix, a v1 20-byte program as P2WPKH,
+    hex public keys, regtest base58 versions; linear time with a length cap.
     """
-    try:
-        s = data.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    one = s.rfind("1")
-    is_bech32 = one > 1 and s[: one + 1].lower() in ("bc1", "tb1", "bcrt1", "sb1")
-    if not is_bech32 and len(s) in (66, 130):
-        # btcd: hex.DecodeString, then NewAddressPubKey; no base58 fallback for these lengths.
-        if not _HEX.fullmatch(s):
-            return None
-        raw = bytes.fromhex(s)
-        return bytes([len(raw)]) + raw + b"\xac" if _on_curve_pubkey(raw) else None
-    try:
-        spk = address_to_script(s)
-    except InvalidAddressError:  # includes WrongNetworkError
-        return None
-    if 0x51 <= spk[0] <= 0x60 and not (spk[0] == 0x51 and len(spk) == 34):
-        return None  # btcd: UnsupportedWitnessVerError / UnsupportedWitnessProgLenError
-    return spk
+    return decode_address_script(data)
 
 
 def _btcd_unspendable(spk: bytes) -> bool:
@@ -152,7 +121,7 @@ def _txid_in(data: bytes) -> bytes:
 
 
 def header_frame(header: HeaderInfo) -> bytes:
-    """The 116-byte frame of 0x44/0x45 (§1.4): height ‖ hash ‖ version ‖ prev ‖ merkle ‖ time ‖ bits ‖ nonce.
+    """The 116-byte frame of 0x44/0x45 (OPG-C btcLastHeader): height ‖ hash ‖ version ‖ prev ‖ merkle ‖ time ‖ bits ‖ nonce.
 
     Integers big-endian (the 80-byte header stores them little-endian), hashes display order (OPG-T1
     ``TestSyntheticFullNodeBalanceAndTip`` asserts every field).
@@ -205,7 +174,7 @@ def btc_utxos_addr_list(data: bytes, reader: BitcoinReader, profile: str = DEFAU
 
 
 def btc_tx_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE) -> bytes:
-    """0x42: txid(32) ‖ bf1 ‖ bf2 ‖ bf3 ‖ bf4 -> the bitflag-selected fields of §1.5, in the profile's layout.
+    """0x42: txid(32) ‖ bf1 ‖ bf2 ‖ bf3 ‖ bf4 -> the bitflag-selected fields (OPG-C btcTxByTxid), in the profile's layout.
 
     ``hvmphase0`` (OPG-C0, parsed by BitcoinKit.sol): u16 prevVout; outputs bf2 bit6, script bit5; bf1 bit7 (tx hash),
     bf2 bit4 (output address) and bf2 bit1 (spent-by) are reserved and emit nothing; no witness-count word.
@@ -244,14 +213,15 @@ def btc_tx_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PR
     if bf1 & 0x04:
         out.append(word(len(tx.vin)))
         for i, txin in enumerate(tx.vin[:max_inputs]):
-            if txin.prevout.is_null():
-                # The per-input value comes from looking up the source tx; a coinbase's null source is not in the tx
-                # index, so op-geth returns (nil, nil) for the whole call (OPG-C, OPG-C0; OPG-T1 spend test notes
-                # "a coinbase input bails earlier (its null source tx is unlookupable)").
+            value = itx.spent_values[i]
+            if value is None:
+                # The per-input value comes from looking up the source tx; a coinbase's null source (or a source
+                # below hVM activation) is not in the tx index, so op-geth returns (nil, nil) for the whole call
+                # (OPG-C, OPG-C0; OPG-T1 spend test: "a coinbase input bails earlier").
                 return b""
             if witness_words:
                 out.append(_u16(_clamp16(len(_witness(tx, i)))))
-            out.append(_u64(itx.spent_values[i]))
+            out.append(_u64(value))
             if bf1 & 0x02:
                 n = txin.prevout.n
                 out.append(txin.prevout.hash[::-1] + (_u32(n) if latest else _u16(n)))
@@ -279,7 +249,7 @@ def btc_tx_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PR
                 # (OPG-T1). OPG-C swallows the lookup error of a spent / never-indexed output and emits 0. OPG-C0
                 # returned (nil, nil) for the whole call there, which would make BitcoinKit's getTransactionByTxId
                 # (bf2=0xFE) fail for any tx with a spent or OP_RETURN output; hemi-sdk emits the flag in both
-                # profiles, as §1.5 documents the field for both layouts.
+                # profiles (OPG-C emits it; OPG-C0 documents the same field).
                 out.append(b"\x01" if itx.output_unspent[idx] else b"\x00")
             emitted += 1
     return b"".join(out)
@@ -304,17 +274,29 @@ def btc_tx_confirmations(data: bytes, reader: BitcoinReader, profile: str = DEFA
 
 
 def btc_last_header(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE) -> bytes:
-    """0x44: the 116-byte frame of the UTXO-indexed tip (not the light tip); the input is ignored (OPG-T1)."""
-    return header_frame(reader.indexed_tip)
+    """0x44: the 116-byte frame of the UTXO-indexed tip (not the light tip); the input is ignored (OPG-T1
+    ``TestSyntheticFullNodeBalanceAndTip``, ``TestSyntheticFullNodeReorgUnwind``). Empty before hVM activation."""
+    tip = reader.indexed_tip
+    return b"" if tip is None else header_frame(tip)
 
 
-def btc_header_n(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE) -> bytes:
+def default_header_n(profile: str) -> str:
+    """The 0x45 mode a profile implies: ``"empty"`` for ``deployed``, ``"fixed"`` for ``hvmphase0``."""
+    return HEADER_N_EMPTY if profile == PROFILE_DEPLOYED else HEADER_N_FIXED
+
+
+def btc_header_n(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE, *,
+                 header_n: Optional[str] = None) -> bytes:
     """0x45: height(uint32, exactly 4 bytes) -> the 116-byte frame of the indexed canonical header at that height.
 
-    ``hvmphase0`` gives the intended behaviour (empty above the indexed tip). ``deployed`` always returns empty,
-    the pinned heminetwork ``BlockInTxIndex`` key-length bug (OPG-T1 ``TestSyntheticFullNodeHeaderNLibraryLimitation``).
+    Mode ``"empty"`` (the ``deployed`` default) always returns empty: in every heminetwork release v1.0.0-v2.0.0 the
+    tx indexer writes a 33-byte block marker key and ``BlockInTxIndex`` slices ``Key()[33:]``, so no block is ever "in
+    the tx index" (OPG-T1 ``TestSyntheticFullNodeHeaderNLibraryLimitation``). Mode ``"fixed"`` (the ``hvmphase0``
+    default) gives the header when it is in the hVM's indexed canonical chain, as heminetwork main d8c88dc5 does;
+    empty above the indexed tip. A wrong input length is empty in both (OPG-T1 ``...PrecompileInputGuards``).
     """
-    if len(data) != 4 or profile == PROFILE_DEPLOYED:
+    mode = header_n or default_header_n(profile)
+    if len(data) != 4 or mode != HEADER_N_FIXED:
         return b""
     header = reader.header_at(int.from_bytes(data, "big"))
     return b"" if header is None else header_frame(header)
@@ -351,7 +333,7 @@ def btc_input_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT
         return b""
     idx, max_sig = struct.unpack_from(">HH", data, 32)
     tx = itx.tx
-    if idx >= len(tx.vin) or tx.vin[idx].prevout.is_null():
+    if idx >= len(tx.vin) or itx.spent_values[idx] is None:
         return b""
     txin = tx.vin[idx]
     sig = bytes(txin.scriptSig)
@@ -405,7 +387,7 @@ def btc_tx_get_input_witness(data: bytes, reader: BitcoinReader, profile: str = 
 
 @dataclass(frozen=True)
 class PrecompileInfo:
-    """One hVM precompile: its address (0x40-0x49), op-geth ``Name()``, fixed gas (§1.2) and function."""
+    """One hVM precompile: its address (0x40-0x49), op-geth ``Name()``, fixed gas (op-geth params/protocol_params.go) and function."""
 
     address: int
     name: str
@@ -433,25 +415,30 @@ HVM_PRECOMPILES: dict[int, PrecompileInfo] = {
 
 
 def run_precompile(address: int, data: bytes, reader: BitcoinReader,
-                   profile: str = DEFAULT_PROFILE) -> tuple[bool, bytes]:
+                   profile: str = DEFAULT_PROFILE, *, header_n: Optional[str] = None) -> tuple[bool, bytes]:
     """Run hVM precompile ``address`` on ``data``: ``(True, output)`` or ``(False, b"")`` for the raw-error failure.
 
     It never raises for what a contract can send: a :class:`PrecompileFailure` becomes ``(False, b"")``, and any
     other exception (a bug, or a reader that failed) becomes op-geth's recovered-panic outcome ``(True, b"")``, logged
     on ``hemi.hvm.precompiles``. Only caller errors raise ``HemiValueError``: an address outside 0x40-0x49 or an
-    unknown profile (a configuration typo must not silently turn every call into an empty success).
+    unknown profile or 0x45 mode (a configuration typo must not silently turn every call into an empty success).
+    ``header_n`` picks the 0x45 mode (:data:`HEADER_N_MODES`); None means the profile's own.
     """
     info = HVM_PRECOMPILES.get(address)
     if info is None:
         raise HemiValueError(f"no hVM precompile at {address!r}; they are 0x40-0x49")
     if profile not in PROFILES:
         raise HemiValueError(f"unknown hVM profile {profile!r}; one of {', '.join(PROFILES)}")
+    if header_n is not None and header_n not in HEADER_N_MODES:
+        raise HemiValueError(f"unknown 0x45 mode {header_n!r}; one of {', '.join(HEADER_N_MODES)}")
     try:
+        if address == 0x45:
+            return True, btc_header_n(bytes(data), reader, profile, header_n=header_n)
         return True, bytes(info.fn(bytes(data), reader, profile))
     except PrecompileFailure as err:
         log.debug("hVM precompile 0x%02x (%s) failed (raw error): %s", address, info.name, err)
         return False, b""
-    except Exception:  # noqa: BLE001 - op-geth recovers panics in hVM precompiles into the empty success (§1.2)
+    except Exception:  # noqa: BLE001 - op-geth recovers panics in hVM precompiles into the empty success (OPG-T2)
         log.warning("hVM precompile 0x%02x (%s) raised; returning the empty success as op-geth's recover does",
                     address, info.name, exc_info=True)
         return True, b""

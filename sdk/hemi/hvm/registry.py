@@ -4,7 +4,7 @@
 call's input bytes (and, if it accepts a second argument, a :class:`PrecompileContext`) and returns the output bytes.
 A precompile never raises out of the EVM: raising :class:`PrecompileFailure` makes the CALL fail with all its gas
 burned (op-geth's "raw error"); any other exception is the empty-success outcome and is logged, as op-geth recovers
-panics inside hVM precompiles (hemi-protocol.md §1.2).
+panics inside hVM precompiles (hemilabs/op-geth core/vm/hvm_precompile_recover_test.go).
 """
 
 from __future__ import annotations

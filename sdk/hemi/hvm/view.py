@@ -1,7 +1,8 @@
 """The narrow, read-only window through which the hVM sees Bitcoin.
 
-Real Hemi keeps two Bitcoin views inside op-geth (hemi-protocol.md §1.1): the *light* header chain the L2 has agreed
-on, and a full node whose UTXO / transaction indexes lag it (by 2 blocks by default). Precompiles read only through
+Real Hemi keeps two Bitcoin views inside op-geth (hemilabs/op-geth ``core/blockchain.go``, ``core/vm/contracts.go``):
+the *light* header chain the L2 has agreed on, and a full node whose UTXO / transaction indexes lag it (by 2 blocks,
+``hVMIndexerTipLag``). Precompiles read only through
 :class:`BitcoinReader`, answered at one L2 block's view; they never see the Bitcoin chain object itself.
 
 Conventions: txids and block hashes here are **internal** byte order (as python-bitcoinlib keeps them); precompiles
@@ -35,7 +36,8 @@ class IndexedTx:
     height: int
     size: int  # serialized size with witness
     stripped_size: int  # without witness
-    spent_values: tuple[int, ...]  # value of the output each input spends (0 for a coinbase input)
+    spent_values: tuple[Optional[int], ...]  # value of the output each input spends; None when its source tx is not
+    # indexed (a coinbase input, or a source below hVM activation): op-geth's TxById lookup fails there
     output_unspent: tuple[bool, ...]  # per output: still unspent in the index (False for OP_RETURN outputs)
 
 
@@ -47,15 +49,15 @@ class Utxo:
 
 
 class BitcoinReader(Protocol):
-    """What one L2 block's EVM can learn about Bitcoin (hemi-protocol.md §1.2–1.5)."""
+    """What the EVM can learn about Bitcoin (the queries op-geth's ``core/vm/contracts.go`` makes of TBC)."""
 
     @property
     def light_tip_height(self) -> int:
         """Height of the newest header the L2 has agreed on (confirmations count from here)."""
 
     @property
-    def indexed_tip(self) -> HeaderInfo:
-        """The tip the UTXO / tx indexes have reached (what 0x44 reports)."""
+    def indexed_tip(self) -> Optional[HeaderInfo]:
+        """The tip the UTXO / tx indexes have reached (what 0x44 reports); None before hVM activation."""
 
     def balance(self, script_pubkey: bytes) -> int:
         """Sum of indexed unspent outputs paying ``script_pubkey``."""

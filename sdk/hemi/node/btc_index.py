@@ -1,9 +1,18 @@
 """The hVM's Bitcoin full-node indexes: UTXO set, transactions, and scriptPubKey (address) -> UTXOs.
 
-This is the equivalent of the *full* TBC node op-geth embeds (hemi-protocol.md §1.1): it keeps its own UTXO, tx and
-address indexes and is moved **explicitly** to a block (op-geth runs TBC with ``AutoIndex=false`` and calls
-``TBCIndexToHashHeight`` after each L2 block; OPG-T1 ``TestValidateTBCFullNodeConfigRejectsAutoIndex``). It never
-follows the Bitcoin chain by itself, so it can lag the chain's tip, sit on a stale branch, or be rewound.
+This is the equivalent of the *full* TBC node op-geth embeds (hemilabs/op-geth ``core/vm/contracts.go``
+``SetupTBCFullNode``): it keeps its own UTXO, tx and address indexes and is moved **explicitly** to a block (op-geth
+runs TBC with ``AutoIndex=false`` and calls ``TBCIndexToHashHeight`` after each L2 block; op-geth
+``core/vm/tbc_fullnode_test.go`` ``TestValidateTBCFullNodeConfigRejectsAutoIndex``). It never follows the Bitcoin
+chain by itself, so it can lag the chain's tip, sit on a stale branch, or be rewound.
+
+An address's UTXOs come in heminetwork's leveldb key order, ``'h' ‖ sha256(script) ‖ txid ‖ vout(u32 BE)``
+(hemilabs/heminetwork ``database/tbcd/level/level.go`` ``UtxosByScriptHash``): sorted by the txid's raw (internal
+order) bytes, then by output index. Each list is kept sorted as coins come and go (binary search, no re-sort), so the
+first query after a block costs what a repeated one does.
+
+``visible_from`` models hVM activation (op-geth ``core/vm/hvm_genesis.go``: mainnet's hVM genesis is Bitcoin height
+883092): blocks below it are walked as headers only, so their transactions and outputs never reach the indexes.
 
 Moving works as TBC's ``TBCIndexToHashHeight``: find the common ancestor of the index tip and the target, unwind to
 it, then wind forward (OPG-T1 ``TestSyntheticFullNodeReorgUnwind``). Unwinding uses only the indexer's *own* copies of
@@ -19,6 +28,7 @@ validation on insert either (OPG-T1 spend test: "the full node does no script va
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -27,7 +37,7 @@ from bitcoin.core import CTransaction
 from hemi.btc.chain import BitcoinChain
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import tx_hashes
-from hemi.errors import UnknownBlockError
+from hemi.errors import HemiValueError, UnknownBlockError
 from hemi.hvm.view import BitcoinReader, HeaderInfo, IndexedTx, Utxo
 
 __all__ = ["BitcoinIndexer", "IndexReader"]
@@ -37,11 +47,10 @@ Outpoint = tuple[bytes, int]  # (txid in internal order, output index)
 
 @dataclass(frozen=True, slots=True)
 class _Coin:
-    """An indexed unspent output; ``order`` is its place in an address's UTXO list: (height, tx position, vout)."""
+    """An indexed unspent output."""
 
     value: int
     spk: bytes
-    order: tuple[int, int, int]
 
 
 @dataclass(slots=True)
@@ -67,20 +76,22 @@ class BitcoinIndexer:
     """UTXO / tx / address indexes over a :class:`BitcoinChain`, moved only by :meth:`index_to`.
 
     It starts indexed at the chain's genesis (height 0). The genesis coinbase is not indexed (its output is not
-    spendable and Bitcoin Core's indexes skip it too).
+    spendable and Bitcoin Core's indexes skip it too). Blocks below ``visible_from`` are indexed as headers only.
     """
 
-    def __init__(self, chain: BitcoinChain) -> None:
+    def __init__(self, chain: BitcoinChain, *, visible_from: int = 0) -> None:
+        if isinstance(visible_from, bool) or not isinstance(visible_from, int) or visible_from < 0:
+            raise HemiValueError(f"visible_from must be a non-negative int, got {visible_from!r}")
         self.chain = chain
+        self.visible_from = visible_from
         g = chain.block(0)
         genesis = _IndexedBlock(bytes(g.hash), 0, bytes(g.header.raw), tuple(g.txs),
                                 tuple(bytes(t) for t in g.txids), [[] for _ in g.txids])
         self._active: list[_IndexedBlock] = [genesis]  # index tip = _active[-1]; _active[h].height == h
         self._height_of: dict[bytes, int] = {genesis.hash: 0}
         self._coins: dict[Outpoint, _Coin] = {}
-        self._by_spk: dict[bytes, dict[Outpoint, _Coin]] = {}
+        self._by_spk: dict[bytes, list[Outpoint]] = {}  # per script: its outpoints in leveldb key order, kept sorted
         self._balance: dict[bytes, int] = {}
-        self._sorted: dict[bytes, list[tuple[Outpoint, _Coin]]] = {}  # per-script ordered UTXO list, rebuilt lazily
         self._txindex: dict[bytes, tuple[int, int]] = {}  # txid -> (height, position) in the indexed chain
         self._tx_cache: dict[bytes, IndexedTx] = {}  # IndexedTx by txid, valid until the index moves
 
@@ -136,22 +147,25 @@ class BitcoinIndexer:
         self._coins[op] = coin
         bucket = self._by_spk.get(coin.spk)
         if bucket is None:
-            self._by_spk[coin.spk] = {op: coin}
+            self._by_spk[coin.spk] = [op]
+        elif op > bucket[-1]:
+            bucket.append(op)
         else:
-            bucket[op] = coin
+            insort(bucket, op)
         self._balance[coin.spk] = self._balance.get(coin.spk, 0) + coin.value
-        self._sorted.pop(coin.spk, None)
 
-    def _spend_coin(self, op: Outpoint) -> _Coin:
-        coin = self._coins.pop(op)
+    def _spend_coin(self, op: Outpoint) -> Optional[_Coin]:
+        """Remove an outpoint; None when it was never indexed (an output of a block below ``visible_from``)."""
+        coin = self._coins.pop(op, None)
+        if coin is None:
+            return None
         bucket = self._by_spk[coin.spk]
-        del bucket[op]
+        del bucket[bisect_left(bucket, op)]
         if bucket:
             self._balance[coin.spk] -= coin.value
         else:
             del self._by_spk[coin.spk]
             del self._balance[coin.spk]
-        self._sorted.pop(coin.spk, None)
         return coin
 
     def _connect(self, blk: _IndexedBlock) -> None:
@@ -159,17 +173,21 @@ class BitcoinIndexer:
         assert height == len(self._active) and blk.prev == self._active[-1].hash, "connect must extend the index tip"
         self._tx_cache.clear()
         undo: list[list[tuple[Outpoint, _Coin]]] = []
-        for pos, (tx, txid) in enumerate(zip(blk.txs, blk.txids)):
+        if height < self.visible_from:  # before hVM activation: the header only
+            undo = [[] for _ in blk.txs]
+        for pos, (tx, txid) in enumerate(zip(blk.txs, blk.txids) if height >= self.visible_from else ()):
             spent: list[tuple[Outpoint, _Coin]] = []
             if pos > 0:  # a coinbase spends nothing
                 for txin in tx.vin:
                     op = (txin.prevout.hash, txin.prevout.n)
-                    spent.append((op, self._spend_coin(op)))
+                    coin = self._spend_coin(op)
+                    if coin is not None:
+                        spent.append((op, coin))
             undo.append(spent)
             for n, out in enumerate(tx.vout):
                 spk = bytes(out.scriptPubKey)
                 if not is_unspendable(spk):  # OP_RETURN never enters the UTXO set (same rule as the chain's)
-                    self._add_coin((txid, n), _Coin(out.nValue, spk, (height, pos, n)))
+                    self._add_coin((txid, n), _Coin(out.nValue, spk))
             self._txindex[txid] = (height, pos)
         blk.undo = undo
         self._active.append(blk)
@@ -199,23 +217,18 @@ class BitcoinIndexer:
     def _balance_of(self, spk: bytes) -> int:
         return self._balance.get(spk, 0)
 
-    def _utxos_of(self, spk: bytes) -> list[tuple[Outpoint, _Coin]]:
-        ordered = self._sorted.get(spk)
-        if ordered is None:
-            bucket = self._by_spk.get(spk)
-            if not bucket:
-                return []
-            ordered = sorted(bucket.items(), key=lambda kv: kv[1].order)
-            self._sorted[spk] = ordered
-        return ordered
+    def _utxo_page(self, spk: bytes, start: int, count: int) -> list[tuple[Outpoint, _Coin]]:
+        ops = self._by_spk.get(spk, ())[start:start + count]
+        return [(op, self._coins[op]) for op in ops]
 
-    def _output_value(self, txid: bytes, n: int) -> int:
-        """Value of output ``n`` of an indexed tx (what an input spends), from the index's own tx store."""
+    def _output_value(self, txid: bytes, n: int) -> Optional[int]:
+        """Value of output ``n`` of an indexed tx (what an input spends); None when the source tx is not in the index
+        (a coinbase's null source, or a tx below ``visible_from``), as TBC's ``TxById`` fails for it."""
         loc = self._txindex.get(txid)
-        if loc is None:  # cannot happen for a tx of a connected block: every spent output was indexed first
-            return 0
+        if loc is None:
+            return None
         tx = self._active[loc[0]].txs[loc[1]]
-        return tx.vout[n].nValue if 0 <= n < len(tx.vout) else 0
+        return tx.vout[n].nValue if 0 <= n < len(tx.vout) else None
 
     def _transaction(self, txid: bytes) -> Optional[IndexedTx]:
         cached = self._tx_cache.get(txid)
@@ -228,7 +241,7 @@ class BitcoinIndexer:
         tx = blk.txs[loc[1]]
         hashes = tx_hashes(tx)
         if loc[1] == 0:
-            spent_values: tuple[int, ...] = tuple(0 for _ in tx.vin)
+            spent_values: tuple[Optional[int], ...] = tuple(None for _ in tx.vin)
         else:
             spent_values = tuple(self._output_value(i.prevout.hash, i.prevout.n) for i in tx.vin)
         unspent = tuple((txid, n) in self._coins for n in range(len(tx.vout)))
@@ -251,8 +264,9 @@ class IndexReader:
         return self._light_tip_height
 
     @property
-    def indexed_tip(self) -> HeaderInfo:
-        return self._ix.tip
+    def indexed_tip(self) -> Optional[HeaderInfo]:
+        tip = self._ix.tip
+        return tip if tip.height >= self._ix.visible_from else None
 
     def balance(self, script_pubkey: bytes) -> int:
         return self._ix._balance_of(bytes(script_pubkey))
@@ -260,14 +274,13 @@ class IndexReader:
     def utxos(self, script_pubkey: bytes, start: int, count: int) -> Sequence[Utxo]:
         if start < 0 or count <= 0:
             return []
-        items = self._ix._utxos_of(bytes(script_pubkey))[start:start + count]
-        return [Utxo(op[0], op[1], coin.value) for op, coin in items]
+        return [Utxo(op[0], op[1], coin.value) for op, coin in self._ix._utxo_page(bytes(script_pubkey), start, count)]
 
     def transaction(self, txid: bytes) -> Optional[IndexedTx]:
         return self._ix._transaction(bytes(txid))
 
     def header_at(self, height: int) -> Optional[HeaderInfo]:
         active = self._ix._active
-        if 0 <= height < len(active):
+        if self._ix.visible_from <= height < len(active):
             return active[height].info()
         return None

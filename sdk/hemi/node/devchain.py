@@ -1,8 +1,9 @@
 """The hVM devchain: an EVM whose Bitcoin precompiles read the embedded Bitcoin chain through Hemi's lagging view.
 
 ``Devchain()`` wires three parts together: a :class:`~hemi.btc.BitcoinChain`, the EVM engine with this devchain's
-own precompile registry (0x40–0x49 mounted), and the per-block Bitcoin view (light tip, lagging indexes). Every L2
-block records the view it saw; a call at an older block runs under that older view. Everything is deterministic:
+own precompile registry (0x40–0x49 mounted), and the per-block Bitcoin view (light tip, lagging indexes). As in
+op-geth, the headers an L2 block carries become visible after that block: its own transactions, and every call, read
+the live view, the one left by the latest sealed block (docs/hvm-precompiles.md). Everything is deterministic:
 the seed fixes Bitcoin, the L2 clock advances ``block_time`` seconds per block, and nothing reads the wall clock.
 """
 
@@ -26,6 +27,10 @@ from hemi.types import BlockHash
 
 DEFAULT_CHAIN_ID = 31337  # anvil's and Hardhat's local id; not Hemi mainnet (43111) or testnet (743111)
 HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"  # BitcoinKit v1 on Hemi mainnet (hemi-protocol.md §2.1)
+# hvm_profile -> (kit contract, interface) artifacts: the kit that answers the ABI hemi-viem calls reads the newest
+# 0x42 frame; the published BitcoinKit.sol's ABI and parser go with the Oct-2024 layout (docs/hbk.md)
+BITCOIN_KIT_ARTIFACTS = {"deployed": ("BitcoinKit", "IBitcoinKit"),
+                         "hvmphase0": ("BitcoinKitHvmPhase0", "IBitcoinKitHvmPhase0")}
 DEFAULT_GENESIS_TIMESTAMP = 1_735_689_600  # 2025-01-01T00:00:00Z: fixed, so block hashes never depend on the clock
 _snapshot_ids = itertools.count(1)
 
@@ -43,14 +48,17 @@ class DevchainConfig:
     genesis_timestamp: int = DEFAULT_GENESIS_TIMESTAMP
     gas_limit: int = 30_000_000
     base_fee: int = 1_000_000_000
-    hvm_profile: str = "hvmphase0"  # or "deployed" (hemi-protocol.md Decisions)
-    max_btc_headers_per_block: int = 6  # MaximumBtcHeadersInTx
+    hvm_profile: str = "deployed"  # or "hvmphase0"; see docs/hvm-precompiles.md
+    hvm_header_n: Optional[str] = None  # 0x45: "empty" (deployed) or "fixed" (heminetwork d8c88dc5); None: profile's
+    hvm_genesis_btc_height: int = 0  # hVM activation: Bitcoin data below this height is hidden (mainnet: 883092)
+    max_btc_headers_per_block: int = 8  # op-geth core/blockchain.go getBitcoinAttributesForNextBlock
     hvm_indexer_lag: int = 2  # hVMIndexerTipLag
     automine: bool = True
     predeploy_bitcoin_kit: bool = True
     predeploy_tunnel: bool = True  # hemiBTC, BitcoinTunnelManager and the vault in genesis (hemi.node.tunnel)
     keystone_interval: int = 25  # hemi.KeystoneHeaderPeriod
     superfinality_threshold: int = 10  # effective confirmations (BFG v2 rule)
+    finality_rpc: str = "v2"  # optimism_btcFinalityByBlockHash answers as the newest op-node ("v2") or BSS-era ("v1")
     pop_default_miner: bool = True  # one PoP miner ("default", publish at once) from the start
     pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
     evm_fork: str = "prague"  # Hemi's EVM (OP Isthmus = Prague, with P256VERIFY); "cancun" keeps the older EVM
@@ -60,7 +68,7 @@ class DevchainConfig:
 
     def __post_init__(self) -> None:
         for name in ("accounts", "block_time", "max_btc_headers_per_block", "hvm_indexer_lag", "chain_id",
-                     "keystone_interval", "superfinality_threshold"):
+                     "keystone_interval", "superfinality_threshold", "hvm_genesis_btc_height"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name in ("block_time", "chain_id", "keystone_interval",
                                                                                     "max_btc_headers_per_block")
@@ -75,6 +83,10 @@ class DevchainConfig:
             raise HemiValueError(f"evm_fork is 'prague' or 'cancun', got {self.evm_fork!r}")
         if self.hvm_profile not in ("hvmphase0", "deployed"):
             raise HemiValueError(f"hvm_profile is 'deployed' or 'hvmphase0', got {self.hvm_profile!r}")
+        if self.hvm_header_n not in (None, "empty", "fixed"):
+            raise HemiValueError(f"hvm_header_n is 'empty', 'fixed' or None, got {self.hvm_header_n!r}")
+        if self.finality_rpc not in ("v2", "v1"):
+            raise HemiValueError(f"finality_rpc is 'v2' or 'v1', got {self.finality_rpc!r}")
 
 
 @dataclass(frozen=True)
@@ -103,7 +115,7 @@ class Devchain:
         self._impersonated: set[bytes] = set()
         alloc = {a.canonical: GenesisAccount(balance=cfg.balance) for a in self._accounts}
         if cfg.predeploy_bitcoin_kit:
-            alloc[to_address(HBK_ADDRESS)] = GenesisAccount(code=_bitcoin_kit_code())
+            alloc[to_address(HBK_ADDRESS)] = GenesisAccount(code=_bitcoin_kit_code(cfg.hvm_profile))
         if cfg.predeploy_tunnel:  # initialized through genesis storage, not transactions: start-up stays cheap
             from hemi.node import tunnel_genesis
 
@@ -132,7 +144,7 @@ class Devchain:
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
         from hemi.node.btc_index import BitcoinIndexer
 
-        self._indexer = BitcoinIndexer(self.btc)
+        self._indexer = BitcoinIndexer(self.btc, visible_from=cfg.hvm_genesis_btc_height)
         genesis_view = self._make_view(0, [], None)
         self._views: list[HvmView] = [genesis_view]
         self._pending_view: Optional[HvmView] = None
@@ -188,10 +200,12 @@ class Devchain:
 
     @property
     def bitcoin_kit(self):
-        """hBK (``IBitcoinKit``) as a web3 contract at its Hemi mainnet address."""
+        """hBK as a web3 contract at its Hemi mainnet address, with the ABI of the kit predeployed for the profile
+        (``IBitcoinKit``, or ``IBitcoinKitHvmPhase0`` under ``hvm_profile="hvmphase0"``)."""
         from hemi.compiler import shipped
 
-        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load("IBitcoinKit").abi)
+        interface = BITCOIN_KIT_ARTIFACTS[self.config.hvm_profile][1]
+        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load(interface).abi)
 
     @property
     def tunnel(self):
@@ -207,8 +221,6 @@ class Devchain:
     def _make_view(self, l2_block: int, added: list[bytes], fork: Optional[int]) -> HvmView:
         light = self._light
         idx_hash = light.hashes[light.indexed_height]
-        if bytes(self._indexer.tip.hash) != idx_hash:
-            self._indexer.index_to(idx_hash)
         return HvmView(l2_block, light.tip_height, BlockHash(light.hashes[-1]), light.indexed_height,
                        BlockHash(idx_hash), tuple(BlockHash(h) for h in added), fork)
 
@@ -222,7 +234,7 @@ class Devchain:
                 if not self.engine.pending_txs:  # they run in the block's own time, as everything after them
                     self.engine.set_pending_timestamp(self.next_timestamp)
                 self.op.open_block(self.next_timestamp, self._pending_view)
-            for item in self.sequencer.take_ready(self._pending_view):
+            for item in self.sequencer.take_ready(self._views[-1]):  # the block reads the live view, not its own
                 self._apply_forced(item)
         return self._pending_view
 
@@ -241,7 +253,7 @@ class Devchain:
             reads = self.sequencer.end_reads()
         deps = tuple(dict.fromkeys(item.depends_on + reads))
         self.sequencer.record(rec.tx.hash, self.engine.head_number + 1, rec.index, "forced", deps,
-                              self._pending_view, item.label, input_id=item.id)
+                              self._views[-1], item.label, input_id=item.id)
 
     def _tx_from_fields(self, body: dict) -> tuple[Any, bytes, bool]:
         """(tx, sender, signed) from eth-style fields; nonce, gas and fees are filled now, at ordering time."""
@@ -272,22 +284,28 @@ class Devchain:
         raise HemiValueError(f"forced input from {body['from']}: no key for it and not impersonated")
 
     def hvm_view(self, block: Union[int, str] = "latest") -> HvmView:
-        """The Bitcoin view an L2 block's EVM saw: light tip, indexed tip, and that block's new headers."""
+        """The Bitcoin view after L2 block ``block``: the headers it carried and the light / indexed tips they led to.
+
+        Block ``n``'s headers become visible after it (op-geth moves its view once a block is head): transactions of
+        block ``n + 1``, and every ``eth_call`` while ``n`` is the head, read ``hvm_view(n)``; block ``n``'s own
+        transactions read ``hvm_view(n - 1)`` (``sequencer.ordering(tx).view`` records the view each one read).
+        """
         return self._views[self._block_number(block)]
 
     def _view_for(self, number: int) -> HvmView:
-        if number <= self.engine.head_number:
-            return self._views[number]
-        return self._pending_view if self._pending_view is not None else self._views[-1]
+        """The view transactions of L2 block ``number`` read: the one the block before left (live at the time)."""
+        return self._views[max(0, min(number, len(self._views)) - 1)]
 
     def _reader_for(self, number: int):
-        view = self._view_for(number)
+        # op-geth's precompiles read one live TBC (core/vm/contracts.go: "blockExecutionContext is never assigned"):
+        # a call at an older block, and the pending block, read the view of the latest sealed block
+        view = self._views[-1]
         if bytes(self._indexer.tip.hash) != bytes(view.indexed_hash):
-            self._indexer.index_to(bytes(view.indexed_hash))  # a call at an older block: rewind for it
+            self._indexer.index_to(bytes(view.indexed_hash))
         return self._indexer.reader(view.light_tip_height)
 
     def _restore_indexer(self) -> None:
-        current = self._pending_view or self._views[-1]
+        current = self._views[-1]
         if bytes(self._indexer.tip.hash) != bytes(current.indexed_hash):
             self._indexer.index_to(bytes(current.indexed_hash))
 
@@ -368,7 +386,7 @@ class Devchain:
         """Put a validated transaction into the pending L2 block (after its Bitcoin-attributes step and the forced
         inputs); with automine the block is sealed at once. Returns the engine's TxRecord."""
         self._open_block()
-        view = self._pending_view
+        view = self._views[-1]  # what this transaction reads: the live view, not the pending block's new headers
         number = self.engine.head_number + 1
         self.sequencer.start_reads()
         try:
@@ -396,8 +414,11 @@ class Devchain:
         return [self._seal() for _ in range(n)]
 
     def sync_btc(self, *, max_blocks: int = 10_000) -> int:
-        """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined."""
+        """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined. A
+        block's headers are visible after it, so when forced inputs that were queued before the call became ready,
+        one more block orders them (inputs queued meanwhile, by block hooks, wait for the next block)."""
         mined = 0
+        waiting = {item.id for item in self.sequencer._queue}
         while not self._light.in_sync():
             if mined >= max_blocks:
                 raise HemiValueError(f"Bitcoin view not in sync after {max_blocks} L2 blocks")
@@ -408,6 +429,10 @@ class Devchain:
             if not opened and (len(self._light.hashes), self._light.hashes[-1]) == before and \
                     not self._light.in_sync():
                 break  # Bitcoin's best chain is shorter than the light view (invalidated blocks): nothing to add
+        # a block's headers are visible after it: inputs that were waiting for them go in one more block
+        if mined and any(i.id in waiting and self.sequencer._ready(i, self._views[-1]) for i in self.sequencer._queue):
+            self._seal()
+            mined += 1
         return mined
 
     def time_travel(self, *, seconds: int = 0, blocks: int = 0) -> None:
@@ -518,34 +543,40 @@ class Devchain:
     # ------------------------------------------------------------------ saving and loading
 
     def dump_state(self, path: Union[str, "os.PathLike[str]"]) -> Path:
-        """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel) to ``path``, atomically.
-        Pending transactions are mined first, as a snapshot does. See :mod:`hemi.node.state_file`."""
+        """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel, pending transactions) to
+        ``path``, atomically, in the data-only format of :mod:`hemi.node.state` (docs/state-files.md)."""
         from hemi.node import state_file
 
-        if self.engine.pending_txs:
-            self._seal()
         return state_file.save(self, path)
 
     @classmethod
-    def load_state(cls, path: Union[str, "os.PathLike[str]"]) -> "Devchain":
-        """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did."""
+    def load_state(cls, path: Union[str, "os.PathLike[str]"], **options: Any) -> "Devchain":
+        """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did. Options:
+        ``max_size`` (decompressed bytes, default 512 MiB) and ``precompiles`` ({address: fn} for user precompiles
+        the state mounts: a state never imports code). Bad files raise :class:`~hemi.errors.StateFileError`."""
         from hemi.node import state_file
 
-        return state_file.load(path, cls)
+        return state_file.load(path, cls, **options)
 
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_w3"] = None
-        state["_snapshots"] = {}  # snapshots name this process's objects; a loaded devchain starts without any
-        # callbacks of user code or of a server belong to the process that registered them; only the hooks of the
-        # devchain's own parts (PoP, tunnel...) are saved
-        parts = [id(v) for v in self.__dict__.values() if v is not None]
-        state["_block_listeners"] = [cb for cb in self._block_listeners if id(getattr(cb, "__self__", None)) in parts]
-        return state
+    def dump_state_data(self) -> bytes:
+        """The state :meth:`dump_state` writes, as bytes (``anvil_dumpState`` returns them hex-encoded)."""
+        from hemi.node import state
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.engine.attach(self.precompiles.table)
+        return state.dump(self)
+
+    @classmethod
+    def load_state_data(cls, data: bytes, **options: Any) -> "Devchain":
+        """A new devchain from bytes of :meth:`dump_state_data` (options as :meth:`load_state`)."""
+        from hemi.node import state
+
+        return state.load(cls, data, **options)
+
+    def replace_state(self, data: bytes, **options: Any) -> None:
+        """Make this devchain (the same object) hold the state in ``data``, saved by a devchain of the same
+        configuration, as ``anvil_loadState`` does; a refused state leaves it unchanged. Snapshots end."""
+        from hemi.node import state
+
+        state.load_into(self, data, **options)
 
     def __repr__(self) -> str:
         v = self._views[-1]
@@ -555,7 +586,7 @@ class Devchain:
 
 class _HvmPrecompile:
     """Precompile 0x40–0x49 of one devchain: reads the Bitcoin view of the L2 block the call runs under. An object
-    rather than a closure, so that a devchain can be saved (pickled) with its precompile registry."""
+    rather than a closure, so that a saved state can name it as the devchain's own (hemi.node.state.devchain)."""
 
     def __init__(self, dev: Devchain, address: bytes) -> None:
         self.dev, self.address = dev, address
@@ -563,7 +594,8 @@ class _HvmPrecompile:
     def __call__(self, data: bytes, ctx: Any) -> bytes:
         dev = self.dev
         dev.sequencer.note_read(self.address, data)
-        ok, out = run_precompile(self.address, data, dev._reader_for(ctx.block_number), dev.config.hvm_profile)
+        ok, out = run_precompile(self.address, data, dev._reader_for(ctx.block_number), dev.config.hvm_profile,
+                                 header_n=dev.config.hvm_header_n)
         if not ok:
             raise PrecompileFailure("the hVM precompile failed (raw error: all gas burned)")
         return out
@@ -588,12 +620,12 @@ def _int(v: Any) -> int:
     return int(v)
 
 
-def _bitcoin_kit_code() -> bytes:
-    """Runtime code of our hBK implementation, shipped precompiled (empty until the artifact exists)."""
+def _bitcoin_kit_code(profile: str = "deployed") -> bytes:
+    """Runtime code of the hBK implementation for ``profile``, shipped precompiled (empty if the artifact is absent)."""
     from hemi.compiler import shipped
 
     try:
-        art = shipped.load("BitcoinKit")
+        art = shipped.load(BITCOIN_KIT_ARTIFACTS[profile][0])
     except Exception:  # noqa: BLE001 - the artifact ships with the package; absent only in a broken install
         return b""
     return bytes.fromhex(art.deployed_bytecode[2:])

@@ -1,11 +1,12 @@
-"""Bitcoin finality of L2 blocks, computed as Hemi's BFG v2 does (hemi-protocol.md §4.3).
+"""Bitcoin finality of L2 blocks, computed as Hemi's BFG v2 does (heminetwork ``service/bfg/bfg.go``; docs/finality.md).
 
 The finality of an L2 block is that of the keystone providing it: the next keystone at or above the block
 (op-node ``getKeystoneProvidingFinality``). For that keystone BFG asks op-geth for it and up to 10 descendants
 (``kss_getKeystone(hash, 10)``), looks up each one's first publication block in TBC, and keeps the best
 ``effective_confirmations = btc_tip_height − publication_height`` (a publication in the tip block has 0; one above
-the tip is skipped), paging on to later descendants until the best reaches 20 (``ultraFinalityDepth``) or there are
-none left. ``super_finality = effective_confirmations >= 10`` (``bfgapi.BitcoinSuperFinality``; configurable here).
+the tip is skipped), paging on from the newest published descendant until the best reaches 20
+(``ultraFinalityDepth``) or no later descendant is published. The wire forms (BFG's JSON, op-node's RPC answers) are
+built from :class:`Finality` by its ``to_*`` methods and by :mod:`hemi.node.finality_wire`. ``super_finality = effective_confirmations >= 10`` (``bfgapi.BitcoinSuperFinality``; configurable here).
 
 The legacy v1 number (BSS era, still read by hemi-viem) is reported too: ``btc_finality = tip − effectiveHeight −
 9 + 1`` capped at 100, −9 when unpublished, where ``effectiveHeight`` is the lowest Bitcoin height at which the
@@ -71,24 +72,34 @@ class Finality:
     keystone_publication: Optional[Publication] = None  # the keystone's own first publication
 
     def to_bfg_v2(self) -> dict:
-        """The shape of BFG's ``GET /v2/keystonefinality/{hash}`` (``L2KeystoneBitcoinFinalityResponse``)."""
-        p = self.publication
-        return {
+        """Exactly the JSON of BFG's ``GET /v2/keystonefinality/{hash}`` (heminetwork ``api/bfgapi/bfgapi.go``
+        ``L2KeystoneBitcoinFinalityResponse``, keys in its field order; docs/finality.md).
+
+        ``block_hash`` is the publication block's hash in INTERNAL byte order (``api.ByteSlice(hash[:])``). BFG keeps
+        a candidate only when its confirmations are strictly above the best so far, starting from 0
+        (``service/bfg/bfg.go`` ``handleKeystoneFinality``), so a keystone published only in the Bitcoin tip block
+        looks unpublished: ``""``, height 0, 0 confirmations and no ``super_finality`` key (``*bool,omitempty``).
+        ``l2_keystone`` is None only in the Python form for a block whose keystone is not mined (BFG answers 404)."""
+        p = self.publication if self.effective_confirmations > 0 else None
+        out = {
             "l2_keystone": self.keystone.to_json() if self.keystone is not None else None,
-            "block_hash": p.block_hash.hex if p is not None else None,
+            "block_hash": bytes(p.block_hash).hex() if p is not None else "",
             "block_height": p.height if p is not None else 0,
-            "effective_confirmations": self.effective_confirmations,
-            "super_finality": self.superfinal,
+            "effective_confirmations": self.effective_confirmations if p is not None else 0,
         }
+        if p is not None:
+            out["super_finality"] = self.effective_confirmations >= self.superfinality_threshold
+        return out
 
     def to_legacy(self) -> dict:
-        """The v1 op-node shape ``L2BTCFinality{l2_keystone, btc_pub_height, btc_pub_header_hash, btc_finality}``;
-        pub height/hash are the keystone's own first publication (−1 / "" when it has none)."""
+        """The v1 op-node object ``L2BTCFinality{l2_keystone, btc_pub_height, btc_pub_header_hash, btc_finality}``
+        (heminetwork v1.6.3 ``hemi/hemi.go``): pub height/hash are the keystone's own first publication, the hash in
+        INTERNAL byte order (bfgd stored ``DoubleHashB(header)``); −1 / "" when it has none."""
         p = self.keystone_publication
         return {
             "l2_keystone": self.keystone.to_json() if self.keystone is not None else None,
             "btc_pub_height": p.height if p is not None else -1,
-            "btc_pub_header_hash": p.block_hash.hex if p is not None else "",
+            "btc_pub_header_hash": bytes(p.block_hash).hex() if p is not None else "",
             "btc_finality": self.btc_finality,
         }
 
@@ -158,24 +169,28 @@ class FinalityService:
     # ------------------------------------------------------------------ queries
 
     def _effective(self, ks: L2Keystone, tip: int) -> tuple[int, Optional[Publication]]:
-        """BFG v2 ``handleKeystoneFinality``: the best (tip − first publication height) over the keystone and its
-        descendants, 10 at a time, until it reaches 20 or the descendants run out."""
+        """BFG v2 ``handleKeystoneFinality`` (heminetwork ``service/bfg/bfg.go``): over the keystone and up to 10
+        descendants, the best (tip − first publication height), a publication above the tip skipped
+        (``calculateFinality`` errors). The next page starts at the newest keystone of this page that is PUBLISHED
+        (only keystones TBC found set the cursor), and paging stops when none is, when the cursor does not move, or
+        when the best reaches 20. The returned publication is the first one with the best count, a publication in
+        the tip block included (the wire form hides it: see :meth:`Finality.to_bfg_v2`)."""
         best, best_pub = 0, None
-        page = [ks] + self.keystones.descendants(ks, DESCENDANT_PAGE)
+        query = ks
         while True:
-            for k in page:
+            cursor = None
+            for k in [query] + self.keystones.descendants(query, DESCENDANT_PAGE):
                 pub = self.pop.first_publication(k.hash)
                 if pub is None or pub.height > tip:
                     continue
                 conf = tip - pub.height
                 if best_pub is None or conf > best:
                     best, best_pub = conf, pub
-            if best >= ULTRA_FINALITY_DEPTH:
+                if k.l2_block_number > ks.l2_block_number:
+                    cursor = k
+            if cursor is None or cursor.l2_block_number == query.l2_block_number or best >= ULTRA_FINALITY_DEPTH:
                 break
-            more = self.keystones.descendants(page[-1], DESCENDANT_PAGE)
-            if not more:
-                break
-            page = more
+            query = cursor
         return best, best_pub
 
     def _v1(self, ks: L2Keystone, tip: int) -> int:

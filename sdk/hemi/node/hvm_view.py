@@ -1,8 +1,10 @@
 """The L2's view of Bitcoin, stepped once per L2 block as Hemi's Bitcoin-attributes transaction steps it.
 
-hemi-protocol.md §1.1: each L2 block may carry at most ``max_headers`` new Bitcoin headers, in ascending order,
-walking back to the common ancestor when Bitcoin reorganised; the *light tip* is the newest header the L2 agreed on,
-and the full node's indexes are moved to ``light tip − lag`` after the block. Each L2 block records the view it saw.
+hemilabs/op-geth ``core/blockchain.go`` (``getBitcoinAttributesForNextBlock``, ``updateFullTBCToLightweight``): each
+L2 block may carry at most ``max_headers`` new Bitcoin headers (8 in the newest code), in ascending order, walking
+back to the common ancestor when Bitcoin reorganised; the *light tip* is the newest header the L2 agreed on, and the
+full node's indexes are moved to ``light tip − lag`` (``hVMIndexerTipLag = 2``) once the block is head. Each L2 block
+records the view it *left*: its headers are visible to the blocks after it, not to its own transactions.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from hemi.types import BlockHash
 
 @dataclass(frozen=True)
 class HvmView:
-    """What one L2 block's EVM sees of Bitcoin."""
+    """The hVM's Bitcoin view after one L2 block: what the next block's transactions (and calls meanwhile) read."""
 
     l2_block: int
     light_tip_height: int

@@ -1,10 +1,11 @@
 """The sequencer: builds every L2 block in Hemi's order and remembers what each block saw and ordered.
 
-Order within a block (hemi-protocol.md §1.1, the Bitcoin-Secure Sequencer role of the seed text): the
-Bitcoin-attributes step first (new headers into the hVM view), then *forced inputs* (tunnel deposits and other
-Bitcoin-derived inputs), then ordinary mempool transactions. A forced input that depends on Bitcoin transactions is
-ordered only once every one of them is in the hVM view the block sees (its block at or below the *indexed* tip, on
-the light chain); until then it waits and :meth:`Sequencer.waiting` says why. Precompile reads that name a txid are
+Order within a block (hemilabs/op-geth core/blockchain.go, miner/worker.go on branch max/hvmphase0): the
+Bitcoin-attributes step first (the headers this block carries, which become visible after it), then *forced inputs*
+(tunnel deposits and other Bitcoin-derived inputs), then ordinary mempool transactions. A forced input that depends
+on Bitcoin transactions is ordered only once every one of them is in the live hVM view the block reads, the one the
+previous block left (its block at or below the *indexed* tip, on the light chain); until then it waits and
+:meth:`Sequencer.waiting` says why. Precompile reads that name a txid are
 recorded too, so any transaction's Bitcoin dependencies are known after the fact.
 """
 
@@ -60,7 +61,7 @@ class Sequencer:
     def __init__(self, dev: "Devchain") -> None:
         self.dev = dev
         self._queue: list[ForcedInput] = []
-        self._last_id = 0  # a plain int, not itertools.count: the sequencer is saved in state files (pickle)
+        self._last_id = 0  # a plain int, not itertools.count: a plain value, as the state files save it
         self._orderings: dict[bytes, Ordering] = {}
         self._blocks: dict[int, BlockOrdering] = {}
         self._reads: Optional[list[Txid]] = None

@@ -1,8 +1,8 @@
 """The devchain's Bitcoin tunnel (``dev.tunnel``): BTC in as hemiBTC, hemiBTC out as BTC, and the books.
 
 The contracts (``contracts/tunnel/``, predeployed in genesis by :mod:`hemi.node.tunnel_genesis`) make every check
-on-chain through hBK, as Hemi's do (hemi-protocol.md §3.1); this module drives both chains the way a user, the
-portal and the vault operator would:
+on-chain through hBK, as Hemi's do (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol; docs/tunnel.md); this
+module drives both chains the way a user, the portal and the vault operator would:
 
 - :meth:`Tunnel.deposit` builds and broadcasts the real Bitcoin deposit: an output paying the vault's custody
   script and an ``OP_RETURN`` naming the EVM recipient (20 raw bytes ``6a 14 <addr>``, or 40 ASCII hex characters
@@ -32,13 +32,15 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 from hemi.btc.address import address_to_script
 from hemi.btc.validation import dust_threshold
 from hemi.errors import (BelowMinimumError, DepositNotFound, DustOutputError, HemiValueError, InsufficientHemiBTC,
-                         OperatorError, TunnelError, TunnelRevert, TunnelValueError,
+                         OperatorError, TunnelError, TunnelValueError,
                          UnknownTransactionError, UnknownWithdrawalError, WithdrawalQueueFull)
-from hemi.node.tunnel_genesis import (HEMI_BTC_ADDRESS, MAX_WITHDRAWAL_QUEUE_SIZE,
-                                      MAX_WITHDRAWAL_SCRIPT_LENGTH, MIN_BITCOIN_CONFIRMATIONS,
+from hemi.node.tunnel_genesis import (GLOBAL_CONFIG_ADDRESS, HEMI_BTC_ADDRESS, MAX_WITHDRAWAL_QUEUE_SIZE,
+                                      MAX_WITHDRAWAL_SCRIPT_LENGTH, MIN_BITCOIN_CONFIRMATIONS, STATUS_NAMES,
+                                      VAULT_STATE_ADDRESS,
                                       MIN_WITHDRAWAL_SCRIPT_LENGTH, MINIMUM_DEPOSIT_SATS, MINIMUM_WITHDRAWAL_SATS,
                                       OPERATOR_WALLET, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_INDEX,
                                       WITHDRAWAL_GRACE_PERIOD_SECONDS, custody_script)
+from hemi.node.tunnel_calls import ContractCalls, _discard
 from hemi.node.tunnel_operator import POLICIES, TunnelOperator, Withdrawal
 from hemi.node.tunnel_recipient import Deposit, read_recipient, recipient_bytes
 from hemi.types import Txid
@@ -50,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Deposit", "Withdrawal", "Tunnel", "POLICIES", "read_recipient", "recipient_bytes"]
 
-_L2_BLOCKS_FOR_A_FORCED_INPUT = 3  # a ready forced input is ordered in the next block; a little slack
 
 
 def _amount(value: Any, name: str) -> int:
@@ -62,7 +63,7 @@ def _amount(value: Any, name: str) -> int:
 # ---------------------------------------------------------------------------------------------- the tunnel
 
 
-class Tunnel:
+class Tunnel(ContractCalls):
     """``dev.tunnel``: the Bitcoin tunnel of one devchain (see the module docstring)."""
 
     manager_address = TUNNEL_MANAGER_ADDRESS
@@ -95,7 +96,9 @@ class Tunnel:
             self._web3_contracts = (
                 eth.contract(address=TUNNEL_MANAGER_ADDRESS, abi=shipped.load("BitcoinTunnelManager").abi),
                 eth.contract(address=VAULT_ADDRESS, abi=shipped.load("SimpleBitcoinVault").abi),
-                eth.contract(address=HEMI_BTC_ADDRESS, abi=shipped.load("HemiBitcoin").abi))
+                eth.contract(address=HEMI_BTC_ADDRESS, abi=shipped.load("HemiBitcoin").abi),
+                eth.contract(address=VAULT_STATE_ADDRESS, abi=shipped.load("SimpleBitcoinVaultState").abi),
+                eth.contract(address=GLOBAL_CONFIG_ADDRESS, abi=shipped.load("GlobalConfig").abi))
         return self._web3_contracts
 
     @property
@@ -112,6 +115,36 @@ class Tunnel:
     def token(self):
         """hemiBTC (ERC-20, 8 decimals: one unit is one sat) as a web3 contract (Hemi mainnet address)."""
         return self._contracts()[2]
+
+    @property
+    def vault_state(self):
+        """Vault 0's SimpleBitcoinVaultState child (fees, deposits, withdrawal queue, collateral) as a web3 contract."""
+        return self._contracts()[3]
+
+    @property
+    def global_config(self):
+        """GlobalConfig (pauses, whitelists, vault parameters, collateral price) as a web3 contract."""
+        return self._contracts()[4]
+
+    def status(self) -> str:
+        """Vault 0's life-cycle status as its ``getStatus()`` reports it (``"LIVE"``...)."""
+        return STATUS_NAMES[self.vault.functions.getStatus().call()]
+
+    def deposit_fee(self, sats: int) -> int:
+        """The fee vault 0 charges on a deposit of ``sats`` (basis points with a minimum, from its state child)."""
+        return self.vault_state.functions.calculateDepositFee(_amount(sats, "sats")).call()
+
+    def gross_for_net(self, *, net_sats: int) -> int:
+        """The smallest deposit that mints at least ``net_sats`` hemiBTC after vault 0's deposit fee."""
+        net = _amount(net_sats, "net_sats")
+        gross = net + self.deposit_fee(net)
+        while gross - self.deposit_fee(gross) < net:  # the fee grows with the amount: a step or two more
+            gross += net - (gross - self.deposit_fee(gross))
+        return gross
+
+    def withdrawal_fee(self, sats: int) -> int:
+        """The fee vault 0 charges on a withdrawal of ``sats``."""
+        return self.vault_state.functions.calculateWithdrawalFee(_amount(sats, "sats")).call()
 
     @property
     def custody_script(self) -> bytes:
@@ -202,7 +235,7 @@ class Tunnel:
     def is_confirmed(self, deposit: Union[Deposit, Any]) -> bool:
         """Whether ``confirmDeposit`` has succeeded for the deposit's txid."""
         d = deposit if isinstance(deposit, Deposit) else self.deposit_of(deposit)
-        return self.vault.functions.isDepositConfirmed(d.txid.display_bytes).call()
+        return self.vault_state.functions.acknowledgedDeposits(d.txid.display_bytes).call()
 
     def confirm(self, deposit: Union[Deposit, Any], *, sender: Optional[str] = None, mine: bool = True):
         """Confirm a deposit on Hemi: with ``mine`` (the default) first mine its Bitcoin block, enough blocks for
@@ -236,7 +269,7 @@ class Tunnel:
         try:
             return self.dev.btc.tx(d.txid)
         except UnknownTransactionError:
-            if self.vault.functions.isDepositConfirmed(d.txid.display_bytes).call():
+            if self.vault_state.functions.acknowledgedDeposits(d.txid.display_bytes).call():
                 raise DepositNotFound(
                     f"deposit {d.txid} is in neither the Bitcoin chain nor the mempool: a Bitcoin reorg removed it "
                     f"after its hemiBTC was minted (an unbacked mint: see tunnel.audit())") from None
@@ -258,7 +291,7 @@ class Tunnel:
             info = btc.tx(d.txid)
         except UnknownTransactionError:
             return f"Bitcoin tx {d.txid} is in neither the chain nor the mempool (a reorg removed it?)"
-        if "recipient" in reason:
+        if "recipient" in reason or "EVM address" in reason:
             return read_recipient([bytes(o.scriptPubKey) for o in info.tx.vout])[1]
         if "custody" in reason:
             return f"the vault's custody script is {self.custody_script.hex()} ({self.custody_address})"
@@ -298,7 +331,7 @@ class Tunnel:
         balance = self.balance_of(account)
         if balance < sats:
             raise InsufficientHemiBTC(f"{account} holds {balance} hemiBTC sats; cannot withdraw {sats}")
-        pending = self.vault.functions.pendingWithdrawals().call()
+        pending = self.vault_state.functions.pendingWithdrawalCount().call()
         if pending >= MAX_WITHDRAWAL_QUEUE_SIZE:
             raise WithdrawalQueueFull(f"the vault has {pending} withdrawals pending (at most "
                                       f"{MAX_WITHDRAWAL_QUEUE_SIZE}); finalize or challenge one first")
@@ -322,20 +355,21 @@ class Tunnel:
         """Every withdrawal initiated on this devchain (through Python, Solidity or raw transactions)."""
         return list(self.operator.withdrawals.values())
 
-    def finalize(self, withdrawal: Union[Withdrawal, int], *, max_l2_blocks: int = 20):
-        """Drive a withdrawal to FINALIZED: the operator's payout is mined, buried under 4 hVM confirmations, and its
-        ``finalizeWithdrawal`` ordered. Returns that transaction's receipt (also when it happened earlier).
+    def finalize(self, withdrawal: Union[Withdrawal, int], *, max_l2_blocks: int = 60):
+        """Drive a withdrawal to FINALIZED: mine Bitcoin and L2 blocks while the operator sweeps confirmed deposits
+        and pays the withdrawals before it (one Bitcoin transaction at a time, each buried under 4 hVM
+        confirmations and proven to the vault), then this one. Returns the receipt of its ``finalizeWithdrawal``
+        (None if someone else proved it outside the operator).
 
-        Raises :class:`OperatorError` when the operator has not paid (policy ``"late"`` before its time,
-        ``"never"``, custody short of coins) and :class:`TunnelError` for a challenged withdrawal."""
+        Raises :class:`OperatorError` when the operator will not pay (policy ``"late"`` before its time, ``"never"``,
+        the sweep UTXO short of coins) and :class:`TunnelError` for a challenged withdrawal."""
         self._check_ready()
         w = self.withdrawal(withdrawal)
-        dev, btc = self.dev, self.dev.btc
+        dev, btc, op = self.dev, self.dev.btc, self.operator
         if w.status == "challenged":
             raise TunnelError(f"withdrawal {w.uuid} was challenged (its hemiBTC re-minted); it cannot be finalized")
         if w.status == "pending" and w.payout_txid is None:
             self._require_payout(w)
-            w = self.operator._update(w, payout_txid=self.operator.pay(w))
         for _ in range(max_l2_blocks):
             w = self.withdrawal(w.uuid)
             if w.status != "pending":
@@ -344,17 +378,22 @@ class Tunnel:
                 fn = self.vault.functions.finalizeWithdrawal(w.payout_txid.display_bytes, w.index)
                 self._preflight("finalizeWithdrawal", fn, self.operator.address)
                 raise OperatorError(w.finalize_error)
-            info = btc.tx(w.payout_txid)
-            if info.height is None:
-                btc.mine(1)
-                continue
-            self._bury(info.height)
-            dev.mine(1)  # the operator's finalizeWithdrawal, queued by its hook, is ordered here
+            failed = [f for f in op.failures if f.uuid == w.uuid and f.l2_block == dev.engine.head_number]
+            if failed and op.inflight is None:
+                raise OperatorError(failed[-1].error)
+            flight = op.inflight
+            if flight is not None and flight.kind != "assign" and flight.proof_input is None:
+                info = btc.tx(flight.txid)
+                if info.height is None:
+                    btc.mine(1)
+                    continue
+                self._bury(info.height)
+            dev.mine(1)  # the operator acts in its block hook; a queued proof is ordered here
         w = self.withdrawal(w.uuid)
         if w.status != "finalized":
             raise OperatorError(f"withdrawal {w.uuid} is still {w.status} after {max_l2_blocks} L2 blocks "
-                                f"(operator failures: {[f.error for f in self.operator.failures if f.uuid == w.uuid]})")
-        return dev.w3.eth.get_transaction_receipt(w.finalize_tx)
+                                f"(operator failures: {[f.error for f in self.operator.failures]})")
+        return None if w.finalize_tx is None else dev.w3.eth.get_transaction_receipt(w.finalize_tx)
 
     def _require_payout(self, w: Withdrawal) -> None:
         op = self.operator
@@ -403,10 +442,10 @@ class Tunnel:
         """The contracts read Bitcoin through hBK: refuse clearly when this devchain's hBK cannot serve them."""
         from hemi.node.devchain import HBK_ADDRESS
 
-        if self.dev.config.hvm_profile != "hvmphase0":
-            raise TunnelError(f"the tunnel reads Bitcoin through hBK, whose parser expects the 'hvmphase0' layout of "
-                              f"precompile 0x42; this devchain has hvm_profile={self.dev.config.hvm_profile!r}, "
-                              f"under which hBK misreads transactions (create it with hvm_profile='hvmphase0')")
+        if self.dev.config.hvm_profile != "deployed":
+            raise TunnelError(f"the tunnel reads Bitcoin through hBK's deployed ABI, which the kit predeployed under "
+                              f"hvm_profile={self.dev.config.hvm_profile!r} does not answer (create the devchain "
+                              f"with hvm_profile='deployed')")
         if not self.dev.w3.eth.get_code(HBK_ADDRESS):
             raise TunnelError(f"the tunnel reads Bitcoin through hBK, and there is no code at {HBK_ADDRESS} (the "
                               f"devchain was created with predeploy_bitcoin_kit=False)")
@@ -422,82 +461,8 @@ class Tunnel:
             raise TunnelValueError(f"wallet {wallet.name!r} belongs to another Bitcoin chain than this devchain's")
         return wallet
 
-    @staticmethod
-    def _checksum(account: Any) -> str:
-        from eth_utils import is_address, to_checksum_address
-
-        if not isinstance(account, (str, bytes)) or not is_address(account):
-            raise TunnelValueError(f"an EVM account address, got {account!r}")
-        return to_checksum_address(account)
-
-    def _can_sign(self, account: str) -> bool:
-        from hemi.hvm.registry import to_address
-
-        a = to_address(account)
-        return self.dev.key_for(a) is not None or self.dev.is_impersonated(a)
-
-    def _signer(self, account: Any) -> str:
-        a = self._checksum(account)
-        if not self._can_sign(a):
-            raise TunnelValueError(f"the devchain cannot send from {a}: not a dev account and not impersonated "
-                                   f"(dev.impersonate(address))")
-        return a
-
     def _sender(self, sender: Optional[str]) -> str:
         return self.operator.address if sender is None else self._signer(sender)
-
-    def _preflight(self, function: str, fn, sender: str, hint=None) -> None:
-        """Run the call with eth_call first: a revert becomes TunnelRevert and nothing is sent."""
-        from web3.exceptions import ContractLogicError
-
-        try:
-            fn.call({"from": sender})
-        except ContractLogicError as err:
-            reason = _reason(err)
-            raise TunnelRevert(function, reason, hint(reason) if hint else "") from None
-
-    def _send(self, function: str, fn, sender: str):
-        """Send a (preflighted) contract call and return its receipt, mining its block when automine is off."""
-        from web3.exceptions import TransactionNotFound
-
-        h = fn.transact({"from": sender})
-        try:
-            receipt = self.dev.w3.eth.get_transaction_receipt(h)
-        except TransactionNotFound:
-            self.dev.mine(1)
-            receipt = self.dev.w3.eth.get_transaction_receipt(h)
-        if receipt.status != 1:
-            raise TunnelRevert(function, self._reason_now(fn, sender) or "reverted",
-                               f"mined in L2 block {receipt.blockNumber}")
-        return receipt
-
-    def _reason_now(self, fn, sender: str) -> str:
-        """The revert reason ``fn`` gives in the latest block's context, or "" if it would not revert."""
-        from web3.exceptions import ContractLogicError
-
-        try:
-            fn.call({"from": sender})
-        except ContractLogicError as err:
-            return _reason(err)
-        return ""
-
-    def _receipt_of_input(self, input_id: int, function: str, fn, sender: str):
-        """Mine until the sequencer has ordered forced input ``input_id`` (with automine it already is)."""
-        dev = self.dev
-        for _ in range(_L2_BLOCKS_FOR_A_FORCED_INPUT):
-            h = dev.sequencer.tx_of(input_id)
-            if h is not None:
-                receipt = dev.w3.eth.get_transaction_receipt(h)
-                if receipt.status != 1:
-                    raise TunnelRevert(function, self._reason_now(fn, sender) or "reverted",
-                                       f"ordered in L2 block {receipt.blockNumber}, which saw a different view")
-                return receipt
-            dropped = [why for item, why in dev.sequencer.dropped if item.id == input_id]
-            if dropped:
-                raise TunnelError(f"the sequencer refused {function}: {dropped[0]}")
-            dev.mine(1)
-        why = [why for item, why in dev.sequencer.waiting() if item.id == input_id]
-        raise TunnelError(f"{function} was not ordered: {why[0] if why else 'unknown input'}")
 
     # ------------------------------------------------------------------ the devchain's hooks and state
 
@@ -528,20 +493,6 @@ class Tunnel:
     def __repr__(self) -> str:
         return (f"<Tunnel manager={TUNNEL_MANAGER_ADDRESS} hemiBTC={HEMI_BTC_ADDRESS} custody={self.custody_address} "
                 f"operator={self.operator.policy}>")
-
-
-def _discard():
-    from web3.logs import DISCARD
-
-    return DISCARD
-
-
-def _reason(err: Exception) -> str:
-    msg = getattr(err, "message", None) or str(err)
-    for prefix in ("execution reverted: ", "execution reverted"):
-        if msg.startswith(prefix):
-            return msg[len(prefix):] or "reverted without a reason"
-    return msg
 
 
 def vault_contract(dev: "Devchain"):

@@ -4,15 +4,16 @@ Everything is recomputed from the two chains on every call, never from Python bo
 from Solidity or raw transactions count too:
 
 - from the L2 logs since genesis: every ``DepositConfirmed`` (net sats minted), ``WithdrawalInitiated`` (sats
-  burned) and ``WithdrawalChallengeSuccess`` (the withdrawal's sats re-minted);
-- hemiBTC's ``totalSupply`` and the vault's ``outstandingSats`` (its own running total);
+  burned) and ``WithdrawalChallengeSuccess`` (the withdrawal's sats re-minted), and the manager's successful
+  ``mintOperatorFees`` calls (collected fees minted to the operator);
+- hemiBTC's ``totalSupply`` and the vault's ``getNetDeposits()`` (deposits held minus pending withdrawals);
 - the canonical Bitcoin chain: is each confirmed deposit still in a block? A reorg that removed a deposit after its
   hemiBTC was minted leaves an **unbacked mint**. Also reported: challenged withdrawals the operator had paid all
   the same (the BTC left custody *and* the hemiBTC came back), and finalized withdrawals whose payout a reorg
   removed (hemiBTC burned, no BTC paid).
 
-``reconciles`` is ``totalSupply == minted - withdrawn + reminted == outstandingSats``; ``ok`` adds that nothing
-is unbacked, double paid or unpaid.
+``reconciles`` is ``totalSupply == minted - withdrawn + reminted + operator fees == getNetDeposits``; ``ok`` adds
+that nothing is unbacked, double paid or unpaid.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from eth_utils import keccak
+
 from hemi.errors import UnknownTransactionError
+from hemi.hvm.registry import to_address
 from hemi.node.tunnel_events import (DepositConfirmedEvent, WithdrawalChallengedEvent, WithdrawalInitiatedEvent,
                                      tunnel_events)
+from hemi.node.tunnel_genesis import TUNNEL_MANAGER_ADDRESS
 from hemi.types import Txid
 
 if TYPE_CHECKING:
@@ -63,7 +68,7 @@ class AuditReport:
     """The result of :func:`audit`; ``str(report)`` is a readable summary."""
 
     total_supply: int  # hemiBTC totalSupply
-    vault_outstanding: int  # the vault's outstandingSats()
+    vault_outstanding: int  # the vault's getNetDeposits()
     confirmed_deposits: int  # how many
     deposited_sats: int  # gross value of the confirmed deposit outputs
     minted_sats: int  # net hemiBTC minted for them
@@ -74,11 +79,12 @@ class AuditReport:
     unbacked_mints: tuple[UnbackedMint, ...]
     double_payouts: tuple[PayoutIssue, ...]  # challenged, yet the operator's payout is on Bitcoin
     unpaid_finalized: tuple[PayoutIssue, ...]  # finalized, yet the payout is no longer on Bitcoin
+    operator_fee_sats: int = 0  # hemiBTC minted to operators by mintOperatorFees (collected fees)
 
     @property
     def expected_supply(self) -> int:
-        """Confirmed deposits (net) minus withdrawals plus re-mints."""
-        return self.minted_sats - self.withdrawn_sats + self.reminted_sats
+        """Confirmed deposits (net) minus withdrawals plus re-mints plus minted operator fees."""
+        return self.minted_sats - self.withdrawn_sats + self.reminted_sats + self.operator_fee_sats
 
     @property
     def reconciles(self) -> bool:
@@ -98,6 +104,7 @@ class AuditReport:
                 "confirmed_deposits": self.confirmed_deposits, "deposited_sats": self.deposited_sats,
                 "minted_sats": self.minted_sats, "withdrawals": self.withdrawals,
                 "withdrawn_sats": self.withdrawn_sats, "reminted_sats": self.reminted_sats,
+                "operator_fee_sats": self.operator_fee_sats,
                 "custody_sats": self.custody_sats, "unbacked_sats": self.unbacked_sats,
                 "unbacked_mints": [m.to_json() for m in self.unbacked_mints],
                 "double_payouts": [p.to_json() for p in self.double_payouts],
@@ -159,7 +166,7 @@ def audit(tunnel: "Tunnel") -> AuditReport:
     reminted = sum(initiated[c.uuid].amount_sats for c in challenged if c.uuid in initiated)
     return AuditReport(
         total_supply=tunnel.total_supply,
-        vault_outstanding=tunnel.vault.functions.outstandingSats().call(),
+        vault_outstanding=tunnel.vault.functions.getNetDeposits().call(),
         confirmed_deposits=len(deposits),
         deposited_sats=sum(e.deposit_sats for e in deposits),
         minted_sats=sum(e.net_sats for e in deposits),
@@ -170,4 +177,20 @@ def audit(tunnel: "Tunnel") -> AuditReport:
         unbacked_mints=tuple(unbacked),
         double_payouts=tuple(double),
         unpaid_finalized=tuple(unpaid),
+        operator_fee_sats=_operator_fee_mints(dev),
     )
+
+
+_MINT_OPERATOR_FEES = keccak(text="mintOperatorFees(uint32,uint256)")[:4]
+
+
+def _operator_fee_mints(dev) -> int:
+    """hemiBTC minted by successful ``mintOperatorFees`` calls to the manager (their return value)."""
+    manager = to_address(TUNNEL_MANAGER_ADDRESS)
+    total = 0
+    for n in range(dev.engine.head_number + 1):
+        for h in dev.engine.block_record(n).tx_hashes:
+            rec = dev.engine.tx_record(h)
+            if rec.error is None and rec.tx.to == manager and bytes(rec.tx.data[:4]) == _MINT_OPERATOR_FEES:
+                total += int.from_bytes(rec.return_data[:32], "big")
+    return total

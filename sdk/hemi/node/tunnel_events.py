@@ -1,6 +1,6 @@
 """The tunnel contracts' events, read straight from L2 block logs (no web3 round trip).
 
-The simulated operator looks at every sealed L2 block for new withdrawals, finalizations and challenges, and
+The simulated operator looks at every sealed L2 block for new deposits, withdrawals and challenges, and
 ``Tunnel.audit`` sums every mint and burn since genesis, so both decode logs themselves: topic 0 is the keccak of
 the event signature, indexed arguments are the other topics, the rest is ABI-encoded data. Failed transactions
 have no logs, so what is here happened.
@@ -15,13 +15,12 @@ from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
 from hemi.hvm.registry import to_address
-from hemi.node.tunnel_genesis import TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS
+from hemi.node.tunnel_genesis import TUNNEL_MANAGER_ADDRESS
 
 if TYPE_CHECKING:
     from hemi.node.devchain import Devchain
 
 _MANAGER = to_address(TUNNEL_MANAGER_ADDRESS)
-_VAULT = to_address(VAULT_ADDRESS)
 
 
 def _topic(signature: str) -> int:
@@ -31,7 +30,6 @@ def _topic(signature: str) -> int:
 DEPOSIT_CONFIRMED = _topic("DepositConfirmed(address,address,bytes32,uint256,uint256)")
 WITHDRAWAL_INITIATED = _topic("WithdrawalInitiated(address,address,string,uint256,uint256,uint64)")
 WITHDRAWAL_CHALLENGED = _topic("WithdrawalChallengeSuccess(address,address,uint64)")
-WITHDRAWAL_FINALIZED = _topic("WithdrawalFinalized(uint32,bytes32,address,uint256)")  # hemi-sdk's vault event
 
 
 def _addr(topic: int) -> str:
@@ -42,6 +40,7 @@ def _addr(topic: int) -> str:
 class DepositConfirmedEvent:
     l2_block: int
     tx_hash: bytes
+    vault: str
     recipient: str
     txid_display: bytes  # the deposit txid as the contracts take it (display order)
     deposit_sats: int
@@ -52,6 +51,7 @@ class DepositConfirmedEvent:
 class WithdrawalInitiatedEvent:
     l2_block: int
     tx_hash: bytes
+    vault: str
     withdrawer: str
     amount_sats: int
     net_sats: int
@@ -62,22 +62,12 @@ class WithdrawalInitiatedEvent:
 class WithdrawalChallengedEvent:
     l2_block: int
     tx_hash: bytes
+    vault: str
     withdrawer: str
     uuid: int
 
 
-@dataclass(frozen=True)
-class WithdrawalFinalizedEvent:
-    l2_block: int
-    tx_hash: bytes
-    index: int  # vault-specific uuid
-    payout_txid_display: bytes
-    withdrawer: str
-    net_sats: int
-
-
-TunnelEvent = Union[DepositConfirmedEvent, WithdrawalInitiatedEvent, WithdrawalChallengedEvent,
-                    WithdrawalFinalizedEvent]
+TunnelEvent = Union[DepositConfirmedEvent, WithdrawalInitiatedEvent, WithdrawalChallengedEvent]
 
 
 def _decode(n: int, tx_hash: bytes, lg) -> TunnelEvent | None:
@@ -88,15 +78,13 @@ def _decode(n: int, tx_hash: bytes, lg) -> TunnelEvent | None:
     if lg.address == _MANAGER:
         if t0 == DEPOSIT_CONFIRMED and len(topics) == 4:
             sats, net = decode(["uint256", "uint256"], lg.data)
-            return DepositConfirmedEvent(n, tx_hash, _addr(topics[2]), topics[3].to_bytes(32, "big"), sats, net)
+            return DepositConfirmedEvent(n, tx_hash, _addr(topics[1]), _addr(topics[2]), topics[3].to_bytes(32, "big"),
+                                         sats, net)
         if t0 == WITHDRAWAL_INITIATED and len(topics) == 4:
             amount, net, uuid = decode(["uint256", "uint256", "uint64"], lg.data)
-            return WithdrawalInitiatedEvent(n, tx_hash, _addr(topics[2]), amount, net, uuid)
+            return WithdrawalInitiatedEvent(n, tx_hash, _addr(topics[1]), _addr(topics[2]), amount, net, uuid)
         if t0 == WITHDRAWAL_CHALLENGED and len(topics) == 4:
-            return WithdrawalChallengedEvent(n, tx_hash, _addr(topics[2]), topics[3])
-    elif lg.address == _VAULT and t0 == WITHDRAWAL_FINALIZED and len(topics) == 4:
-        (net,) = decode(["uint256"], lg.data)
-        return WithdrawalFinalizedEvent(n, tx_hash, topics[1], topics[2].to_bytes(32, "big"), _addr(topics[3]), net)
+            return WithdrawalChallengedEvent(n, tx_hash, _addr(topics[1]), _addr(topics[2]), topics[3])
     return None
 
 
@@ -105,7 +93,7 @@ def tunnel_events(dev: "Devchain", numbers: Iterable[int]) -> Iterator[TunnelEve
     from hemi.hvm.engine import all_logs
 
     for n, rec, _i, lg in all_logs(dev.engine, numbers):
-        if lg.address == _MANAGER or lg.address == _VAULT:
+        if lg.address == _MANAGER:
             ev = _decode(n, bytes(rec.tx.hash), lg)
             if ev is not None:
                 yield ev

@@ -1,27 +1,30 @@
-"""The simulated operator of the devchain's Bitcoin vault: pays withdrawals on Bitcoin and proves them to the vault.
+"""The simulated operator of the devchain's vault 0: sweeps deposits, pays withdrawals, and proves both to the vault.
 
-On Hemi a vault operator watches for ``WithdrawalInitiated``, pays the BTC from custody and then calls the vault's
-``finalizeWithdrawal`` with the payout txid; if it does not within 12 hours, anyone may challenge the withdrawal and
-have the hemiBTC re-minted (hemi-protocol.md §3.1). This module plays that operator, reacting to every sealed L2
-block (the devchain's block hook), whoever started the withdrawal (``dev.tunnel.withdraw``, a Solidity contract, a
-raw transaction).
+On Hemi a vault operator keeps the vault's BTC in ONE coin, the *sweep UTXO*, which the vault tracks: the first
+confirmed deposit becomes it; later deposits are swept into it by a sweep transaction (input 0 the sweep UTXO, inputs
+1..7 confirmed deposits, one output to custody) that anyone proves with ``processSweep``; a withdrawal payout spends
+the sweep UTXO as its only input and its change becomes the next sweep UTXO once ``finalizeWithdrawal`` has been
+called (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol, SimpleBitcoinVaultUTXOLogicHelper.sol). If a
+withdrawal is not paid within 12 hours anyone may challenge it and have the hemiBTC re-minted. This module plays
+that operator in the devchain's block hook, whoever started the withdrawal (``dev.tunnel.withdraw``, hemi-viem, a
+Solidity contract, a raw transaction).
 
-**Payout** (what ``SimpleBitcoinVault.finalizeWithdrawal`` checks): version 2, exactly ONE input spending a custody
-output of a non-coinbase transaction (hBK cannot read coinbases); out0 pays exactly ``amount - fee`` to the
-requested script; out1 returns the change to the custody script unless it would be dust; the last output is
-``OP_RETURN <uuid: 4 bytes, big-endian>``. The miner fee (``fee_rate`` sat/vB, from custody) comes out of the change.
-The smallest custody coin that covers the payout is spent; when no single coin does, the operator first sweeps all
-custody coins into one (custody to custody, which the vault does not track) and pays from that.
+**One Bitcoin transaction in flight at a time.** Each step spends the vault's current sweep UTXO as the vault sees
+it, so the operator waits until the vault has booked the previous step (its ``currentSweep()`` moved) before the
+next: first any confirmed, unswept deposits are swept (up to 7 per sweep); then pending withdrawals are paid in uuid
+order. Once the in-flight transaction has ``MIN_BITCOIN_CONFIRMATIONS`` (4) in the hVM view of the block just sealed,
+the operator queues ``processSweep`` / ``finalizeWithdrawal`` as a sequencer input depending on it, ordered at the
+front of the next L2 block (``Sequencer.submit(..., mine=False)``: a block hook does not mine). A transaction a
+Bitcoin reorg removes is built again.
 
-**Finalization.** Once the payout has ``MIN_BITCOIN_CONFIRMATIONS`` (4) confirmations in the hVM view of the block
-just sealed, the operator queues ``finalizeWithdrawal(payout, uuid)`` as a sequencer input that depends on the
-payout, so it is ordered at the front of the next L2 block (``Sequencer.submit(..., mine=False)``: a block hook does
-not mine). A payout that a Bitcoin reorg removes is paid again.
+**Payout**: version 2, one input (the sweep UTXO); out0 pays exactly ``amount - fee`` to the requested script; out1
+returns the change to custody unless it would be dust (then the vault has no sweep UTXO until the operator assigns
+a confirmed deposit with ``assignConfirmedDepositAsSweep``); the last output is ``OP_RETURN <uuid: 4 bytes BE>``.
+The miner fee (``fee_rate`` sat/vB) comes out of the change.
 
-**Policies**: ``"prompt"`` (default) pays in the block hook of the block that initiated the withdrawal; ``"late"``
-pays only ``delay`` seconds (default 3600) after the 12-hour grace period has ended, so the withdrawal can be
-challenged first (it never pays one already challenged); ``"never"`` does not pay. Failures (custody short of coins)
-are kept in ``failures`` and never stop block production.
+**Policies**: ``"prompt"`` (default) pays as soon as it can; ``"late"`` pays only ``delay`` seconds (default 3600)
+after the 12-hour grace period has ended (never one already challenged); ``"never"`` does not pay. Failures (the
+sweep UTXO short of coins, a reverted proof) are kept in ``failures`` and never stop block production.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from bitcoin.core import COutPoint, CMutableTransaction, CScript, CTxIn, CTxOut
 from hemi.btc.script import op_return_script
 from hemi.btc.validation import dust_threshold
 from hemi.errors import HemiError, HemiValueError, OperatorError, UnknownTransactionError
-from hemi.node.tunnel_events import (WithdrawalChallengedEvent, WithdrawalFinalizedEvent, WithdrawalInitiatedEvent,
+from hemi.node.tunnel_events import (DepositConfirmedEvent, WithdrawalChallengedEvent, WithdrawalInitiatedEvent,
                                      tunnel_events)
 from hemi.node.tunnel_genesis import (MIN_BITCOIN_CONFIRMATIONS, OPERATOR_WALLET, VAULT_ADDRESS,
                                       WITHDRAWAL_GRACE_PERIOD_SECONDS)
@@ -51,6 +54,8 @@ DEFAULT_FEE_RATE = 2.0  # sat/vB
 _SEQUENCE = 0xFFFFFFFD
 # virtual sizes (bytes) of the payout's parts: version+locktime+counts+segwit marker, one P2WPKH input
 _TX_OVERHEAD_VB, _P2WPKH_INPUT_VB = 11, 68
+_MAX_SWEPT_DEPOSITS = 7  # a sweep has at most 8 inputs: the sweep UTXO and 7 deposits
+_ZERO = bytes(32)
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,26 @@ class OperatorFailure:
         return {"uuid": self.uuid, "l2_block": self.l2_block, "error": self.error}
 
 
+@dataclass(frozen=True)
+class InFlight:
+    """The operator's Bitcoin transaction the vault has not booked yet (``kind``: "sweep", "payout" or "assign",
+    the last being an ``assignConfirmedDepositAsSweep`` call with the deposit's txid)."""
+
+    kind: str
+    txid: Txid
+    uuid: Optional[int] = None  # the withdrawal a payout pays
+    proof_input: Optional[int] = None  # sequencer input id of processSweep / finalizeWithdrawal / assign
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "txid": str(self.txid), "uuid": self.uuid, "proof_input": self.proof_input}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "InFlight":
+        return cls(d["kind"], Txid(d["txid"]), d["uuid"], d["proof_input"])
+
+
 class TunnelOperator:
-    """``dev.tunnel.operator``: the vault's simulated operator (see the module docstring)."""
+    """``dev.tunnel.operator``: vault 0's simulated operator (see the module docstring)."""
 
     def __init__(self, tunnel: "Tunnel") -> None:
         self.tunnel = tunnel
@@ -148,6 +171,8 @@ class TunnelOperator:
         self.fee_rate = DEFAULT_FEE_RATE
         self.withdrawals: dict[int, Withdrawal] = {}  # by uuid, in initiation order
         self.failures: list[OperatorFailure] = []
+        self.unswept: list[Txid] = []  # confirmed deposits of vault 0 not yet swept (nor the sweep UTXO)
+        self.inflight: Optional[InFlight] = None
 
     # ------------------------------------------------------------------ configuration
 
@@ -179,68 +204,115 @@ class TunnelOperator:
 
         return str(operator_account(self.dev.btc))
 
+    def sweep_utxo(self) -> tuple[Optional[Txid], int, int]:
+        """The vault's current sweep UTXO as the latest L2 block sees it: (txid or None, vout, sats)."""
+        txid, vout, value = self.tunnel.vault.functions.currentSweep().call()
+        return (None if bytes(txid) == _ZERO else Txid.from_display_bytes(bytes(txid))), vout, value
+
     # ------------------------------------------------------------------ the block hook
 
     def on_block(self, dev: "Devchain", number: int) -> None:
-        """Read the block's tunnel events, then act on every pending withdrawal (pay, re-pay, queue finalization)."""
+        """Read the block's tunnel events, note finalized withdrawals, then take the next step."""
         for ev in tunnel_events(dev, (number,)):
             self._apply_event(ev)
-        if not any(w.status == "pending" for w in self.withdrawals.values()):
-            return
+        self._note_fulfilled()
         timestamp = dev.engine.block(number).header.timestamp
-        for w in list(self.withdrawals.values()):
-            if w.status == "pending":
-                try:
-                    self._act(w, number, timestamp)
-                except HemiError as err:  # never break L2 block production
-                    self._fail(w.uuid, number, f"{type(err).__name__}: {err}")
+        try:
+            self._step(number, timestamp)
+        except HemiError as err:  # never break L2 block production
+            uuid = self.inflight.uuid if self.inflight is not None and self.inflight.uuid is not None else -1
+            self._fail(uuid, number, f"{type(err).__name__}: {err}")
 
     def _apply_event(self, ev) -> None:
-        if isinstance(ev, WithdrawalInitiatedEvent):
-            from hemi.node.tunnel import vault_contract
-
+        if getattr(ev, "vault", VAULT_ADDRESS) != VAULT_ADDRESS:
+            return  # vaults made with createVault have no simulated operator
+        if isinstance(ev, DepositConfirmedEvent):
+            self.unswept.append(Txid.from_display_bytes(ev.txid_display))
+        elif isinstance(ev, WithdrawalInitiatedEvent):
             ts = self.dev.engine.block(ev.l2_block).header.timestamp
-            rec = vault_contract(self.dev).functions.getWithdrawal(ev.uuid & 0xFFFFFFFF).call()
+            rec = self.tunnel.vault_state.functions.getWithdrawal(ev.uuid & 0xFFFFFFFF).call()
             self.withdrawals[ev.uuid] = Withdrawal(ev.uuid, ev.l2_block, ev.tx_hash, ev.withdrawer, ev.amount_sats,
-                                                   ev.net_sats, ts, destination_script=bytes(rec[3]))
+                                                   ev.net_sats, ts, destination_script=bytes(rec[4]))
         elif isinstance(ev, WithdrawalChallengedEvent):
             w = self.withdrawals.get(ev.uuid)
             if w is not None:
                 self.withdrawals[ev.uuid] = replace(w, status="challenged", challenge_tx=ev.tx_hash)
-        elif isinstance(ev, WithdrawalFinalizedEvent):
-            for w in self.withdrawals.values():  # one vault: the index names it
-                if w.index == ev.index and w.status == "pending":
-                    self.withdrawals[w.uuid] = replace(w, status="finalized", finalize_tx=ev.tx_hash,
-                                                       payout_txid=Txid.from_display_bytes(ev.payout_txid_display))
-                    break
 
-    def _act(self, w: Withdrawal, number: int, timestamp: int) -> None:
-        btc = self.dev.btc
-        if w.payout_txid is not None:
-            try:
-                btc.tx(w.payout_txid)
-            except UnknownTransactionError:  # a Bitcoin reorg (or a conflicting spend) removed the payout
-                if w.finalize_input is not None:
-                    self.dev.sequencer.cancel(w.finalize_input)  # it would wait for the vanished payout forever
-                w = self._update(w, payout_txid=None, finalize_input=None, finalize_error=None)
-        if w.payout_txid is None:
-            due = self.policy == "prompt" or (
-                self.policy == "late" and timestamp >= w.grace_ends_at + self.delay)
-            if not due:
+    def _note_fulfilled(self) -> None:
+        """Pending withdrawals the vault now calls fulfilled (by the operator's proof or anyone else's)."""
+        state = self.tunnel.vault_state.functions
+        for w in list(self.withdrawals.values()):
+            if w.status != "pending" or w.payout_txid is None:
+                continue
+            paid = bytes(state.withdrawalsToStatus(w.index).call())
+            if paid != _ZERO:
+                tx = None
+                if self.inflight is not None and self.inflight.uuid == w.uuid and self.inflight.proof_input is not None:
+                    tx = self.dev.sequencer.tx_of(self.inflight.proof_input)
+                self._update(w, status="finalized", finalize_tx=tx, payout_txid=Txid.from_display_bytes(paid))
+
+    def _step(self, number: int, timestamp: int) -> None:
+        if self.inflight is not None and not self._progress_inflight(number):
+            return
+        swept = self.tunnel.vault_state.functions.getCollectableFees
+        self.unswept = [t for t in self.unswept if swept(t.display_bytes).call() > 0]
+        sweep, vout, value = self.sweep_utxo()
+        if self.unswept:
+            if sweep is None:
+                self._submit_proof(InFlight("assign", self.unswept[0]), "assignConfirmedDepositAsSweep",
+                                   [self.unswept[0].display_bytes, False], depends=False)
+            else:
+                self._sweep(sweep, vout, value)
+            return
+        for w in self.withdrawals.values():
+            if w.status != "pending" or w.payout_txid is not None:
+                continue
+            if self.policy == "prompt" or (self.policy == "late" and timestamp >= w.grace_ends_at + self.delay):
+                try:
+                    self._update(w, payout_txid=self.pay(w))
+                except HemiError as err:  # recorded against this withdrawal; later ones wait their turn
+                    self._fail(w.uuid, number, f"{type(err).__name__}: {err}")
                 return
-            w = self._update(w, payout_txid=self.pay(w))
-        if w.finalize_input is not None:
-            seq = self.dev.sequencer
-            if any(item.id == w.finalize_input for item, _ in seq.waiting()):
-                return  # queued for the next block
-            if seq.tx_of(w.finalize_input) is not None:
-                # ordered, yet the withdrawal is still pending: it reverted; say so once and do not spam retries
-                error = f"finalizeWithdrawal of payout {w.payout_txid} reverted"
-                self._fail(w.uuid, number, error)
-                w = self._update(w, finalize_error=error)
-            w = self._update(w, finalize_input=None)
-        if w.finalize_error is None and self._confirmations(w.payout_txid) >= MIN_BITCOIN_CONFIRMATIONS:
-            self._queue_finalize(w)
+
+    def _progress_inflight(self, number: int) -> bool:
+        """Advance the in-flight step; True when it is done (booked by the vault, or abandoned)."""
+        f = self.inflight
+        sweep = self.sweep_utxo()[0]
+        booked = sweep == f.txid or (f.kind == "payout" and self.withdrawals[f.uuid].status == "finalized")
+        if booked:
+            self.inflight = None
+            return True
+        if f.kind != "assign":
+            try:
+                self.dev.btc.tx(f.txid)
+            except UnknownTransactionError:  # a Bitcoin reorg (or a conflicting spend) removed it: build it again
+                if f.proof_input is not None:
+                    self.dev.sequencer.cancel(f.proof_input)  # it would wait for the vanished tx forever
+                if f.kind == "payout":
+                    self._update(self.withdrawals[f.uuid], payout_txid=None, finalize_input=None,
+                                 finalize_error=None)
+                self.inflight = None
+                return True
+        if f.proof_input is not None and any(item.id == f.proof_input for item, _ in self.dev.sequencer.waiting()):
+            return False  # queued for the next block
+        if f.proof_input is not None:  # ordered, yet not booked: the proof reverted
+            error = f"the vault refused the operator's {f.kind} {f.txid}"
+            self._fail(-1 if f.uuid is None else f.uuid, number, error)
+            if f.kind == "payout":
+                self._update(self.withdrawals[f.uuid], finalize_error=error)
+            self.inflight = None
+            return f.kind != "payout"  # a refused payout spent the sweep UTXO: stop rather than pay again
+        if self._confirmations(f.txid) >= MIN_BITCOIN_CONFIRMATIONS:
+            if f.kind == "sweep":
+                self._submit_proof(f, "processSweep", [f.txid.display_bytes])
+            else:
+                w = self.withdrawals[f.uuid]
+                if w.status == "challenged":
+                    self.inflight = None
+                    return True
+                self._submit_proof(f, "finalizeWithdrawal", [f.txid.display_bytes, w.index])
+                self._update(w, finalize_input=self.inflight.proof_input)
+        return False
 
     def _confirmations(self, txid: Txid) -> int:
         """Confirmations hBK would report in the latest L2 block's view (0 while it cannot read the tx)."""
@@ -250,13 +322,12 @@ class TunnelOperator:
             return 0
         return view.light_tip_height - info.height + 1
 
-    def _queue_finalize(self, w: Withdrawal) -> None:
-        from hemi.node.tunnel import vault_contract
-
-        data = vault_contract(self.dev).encode_abi("finalizeWithdrawal", args=[w.payout_txid.display_bytes, w.index])
+    def _submit_proof(self, f: InFlight, function: str, args: list, *, depends: bool = True) -> None:
+        data = self.tunnel.vault.encode_abi(function, args=args)
         input_id = self.dev.sequencer.submit({"from": self.address, "to": VAULT_ADDRESS, "data": data},
-                                             depends_on=[w.payout_txid], label=f"tunnel payout {w.uuid}", mine=False)
-        self._update(w, finalize_input=input_id)
+                                             depends_on=[f.txid] if depends else [],
+                                             label=f"tunnel {function} {f.txid}", mine=False)
+        self.inflight = replace(f, proof_input=input_id)
 
     def _update(self, w: Withdrawal, **changes) -> Withdrawal:
         w = replace(w, **changes)
@@ -268,70 +339,77 @@ class TunnelOperator:
         if last is None or last.error != error:  # one record per distinct cause, not one per block
             self.failures.append(OperatorFailure(uuid, number, error))
 
-    # ------------------------------------------------------------------ paying on Bitcoin
-
-    def _custody_coins(self) -> list:
-        spk = self.wallet.script_of()
-        return [u for u in self.wallet.utxos if u.script_pubkey == spk and not u.coinbase]
+    # ------------------------------------------------------------------ Bitcoin transactions
 
     def _fee(self, outputs: list[bytes], inputs: int = 1) -> int:
         vsize = _TX_OVERHEAD_VB + inputs * _P2WPKH_INPUT_VB + sum(8 + 1 + len(s) for s in outputs)
         return math.ceil(vsize * self.fee_rate)
 
+    def _sweep(self, sweep: Txid, vout: int, value: int) -> None:
+        """Sweep up to 7 confirmed deposits into the sweep UTXO (one output, to custody)."""
+        btc, custody = self.dev.btc, self.wallet.script_of()
+        deposits = self.unswept[:_MAX_SWEPT_DEPOSITS]
+        ins = [(sweep, vout, value)]
+        for t in deposits:
+            index = self.tunnel.vault_state.functions.getDepositOutputIndex(t.display_bytes).call()
+            ins.append((t, index, btc.tx(t).tx.vout[index].nValue))
+        total = sum(v for _, _, v in ins)
+        tx = CMutableTransaction([CTxIn(COutPoint(bytes(t), i), CScript(), _SEQUENCE) for t, i, _ in ins],
+                                 [CTxOut(total - self._fee([custody], inputs=len(ins)), CScript(custody))], 0, 2)
+        txid = btc.send_raw(self.wallet.sign(tx, [(v, custody) for _, _, v in ins]))
+        self.inflight = InFlight("sweep", txid)
+
     def pay(self, w: Withdrawal) -> Txid:
-        """Build, sign and broadcast the payout of ``w`` now, whatever the policy; returns its txid."""
-        dest = w.destination_script
-        custody = self.wallet.script_of()
+        """Build, sign and broadcast the payout of ``w`` from the vault's sweep UTXO; returns its txid."""
+        if self.inflight is not None:
+            raise OperatorError(f"the operator's {self.inflight.kind} {self.inflight.txid} is not booked by the vault "
+                                f"yet; the next payout must spend what it leaves")
+        sweep, vout, value = self.sweep_utxo()
+        dest, custody = w.destination_script, self.wallet.script_of()
         tag = op_return_script(w.index.to_bytes(4, "big"))
-        fee = self._fee([dest, custody, tag])
-        need = w.net_sats + fee
-        coin = self._coin(need)
-        change = coin.value - need
+        need = w.net_sats + self._fee([dest, custody, tag])
+        if sweep is not None and not any(u.txid == sweep and u.vout == vout for u in self.wallet.utxos):
+            raise OperatorError(f"the vault's sweep UTXO {sweep}:{vout} is no longer in custody (spent outside the "
+                                f"protocol); withdrawal {w.uuid} cannot be paid")
+        if sweep is None or value < need:
+            raise OperatorError(f"the vault's sweep UTXO holds {value} sats; the payout of withdrawal {w.uuid} needs "
+                                f"{need} (custody {self.tunnel.custody_address})")
+        change = value - need
         outs = [CTxOut(w.net_sats, CScript(dest))]
         if change >= dust_threshold(custody):
             outs.append(CTxOut(change, CScript(custody)))
         outs.append(CTxOut(0, CScript(tag)))
-        tx = CMutableTransaction([CTxIn(COutPoint(bytes(coin.txid), coin.vout), CScript(), _SEQUENCE)], outs, 0, 2)
-        return self.dev.btc.send_raw(self.wallet.sign(tx, [(coin.value, coin.script_pubkey)]))
-
-    def _coin(self, need: int):
-        """The smallest custody coin worth ``need``; else one made by sweeping every custody coin together."""
-        coins = self._custody_coins()
-        fits = [u for u in coins if u.value >= need]
-        if fits:
-            return min(fits, key=lambda u: (u.value, u.height is None, bytes(u.txid), u.vout))
-        custody = self.wallet.script_of()
-        total = sum(u.value for u in coins)
-        sweep_fee = self._fee([custody], inputs=len(coins))
-        if len(coins) < 2 or total - sweep_fee < need:
-            raise OperatorError(f"custody holds {total} sats in {len(coins)} spendable non-coinbase outputs at "
-                                f"{self.tunnel.custody_address}; the payout needs one coin of {need} sats")
-        tx = CMutableTransaction([CTxIn(COutPoint(bytes(u.txid), u.vout), CScript(), _SEQUENCE) for u in coins],
-                                 [CTxOut(total - sweep_fee, CScript(custody))], 0, 2)
-        txid = self.dev.btc.send_raw(self.wallet.sign(tx, [(u.value, u.script_pubkey) for u in coins]))
-        (coin,) = [u for u in self._custody_coins() if u.txid == txid]
-        return coin
+        tx = CMutableTransaction([CTxIn(COutPoint(bytes(sweep), vout), CScript(), _SEQUENCE)], outs, 0, 2)
+        txid = self.dev.btc.send_raw(self.wallet.sign(tx, [(value, custody)]))
+        self.inflight = InFlight("payout", txid, w.uuid)
+        return txid
 
     # ------------------------------------------------------------------ state
 
     def snapshot_state(self) -> tuple:
-        return (self.policy, self.delay, self.fee_rate, dict(self.withdrawals), len(self.failures))
+        return (self.policy, self.delay, self.fee_rate, dict(self.withdrawals), len(self.failures),
+                list(self.unswept), self.inflight)
 
     def restore_state(self, state: tuple) -> None:
-        self.policy, self.delay, self.fee_rate, withdrawals, nfail = state
+        self.policy, self.delay, self.fee_rate, withdrawals, nfail, unswept, self.inflight = state
         self.withdrawals = dict(withdrawals)
+        self.unswept = list(unswept)
         del self.failures[nfail:]
 
     def dump_state(self) -> dict:
         return {"policy": self.policy, "delay": self.delay, "fee_rate": self.fee_rate,
                 "withdrawals": [w.to_json() for w in self.withdrawals.values()],
-                "failures": [f.to_json() for f in self.failures]}
+                "failures": [f.to_json() for f in self.failures],
+                "unswept": [str(t) for t in self.unswept],
+                "inflight": None if self.inflight is None else self.inflight.to_json()}
 
     def load_state(self, state: dict) -> None:
         self.set_policy(state["policy"], delay=state["delay"], fee_rate=state["fee_rate"])
         ws = [Withdrawal.from_json(d) for d in state["withdrawals"]]
         self.withdrawals = {w.uuid: w for w in ws}
         self.failures = [OperatorFailure(int(f["uuid"]), int(f["l2_block"]), f["error"]) for f in state["failures"]]
+        self.unswept = [Txid(t) for t in state.get("unswept", [])]
+        self.inflight = None if state.get("inflight") is None else InFlight.from_json(state["inflight"])
 
     def __repr__(self) -> str:
         pending = sum(w.status == "pending" for w in self.withdrawals.values())

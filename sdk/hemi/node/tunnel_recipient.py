@@ -1,4 +1,5 @@
-"""A tunnel deposit, and the OP_RETURN that names its recipient (hemi-protocol.md §3.1 "Deposit").
+"""A tunnel deposit, and the OP_RETURN that names its recipient (hemilabs/bitcoin-tunnel-contracts
+SimpleBitcoinVaultUTXOLogicHelper.sol).
 
 The recipient is the FIRST OP_RETURN among a deposit's first 8 outputs, whose first push is either the 20 raw
 address bytes (``6a 14 <addr>``, 22-byte script) or the address as 40 ASCII hex characters, any case, no ``0x``
@@ -84,27 +85,30 @@ def _op_return_data(script: bytes) -> bytes:
 
 
 def read_recipient(scripts: list[bytes]) -> tuple[Optional[str], str]:
-    """The recipient a deposit's output scripts name, as the vault reads it (the FIRST OP_RETURN among the first 8
-    outputs; 20 raw bytes or 40 hex characters), and a sentence saying why when there is none."""
+    """The recipient a deposit's output scripts name, as the deployed vault reads it, and a sentence saying why when
+    there is none: the FIRST OP_RETURN among the first 8 outputs whose whole script is 22 bytes (bytes 2..21 are the
+    address) or 42 bytes (bytes 2..41 are 40 hex characters); OP_RETURNs of other lengths are skipped
+    (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVaultUTXOLogicHelper.checkDepositConfirmationValidity)."""
     from eth_utils import to_checksum_address
 
+    skipped = []
     for i, spk in enumerate(scripts[:MAX_DEPOSIT_OUTPUT_INDEX]):
         if not spk or spk[0] != _OP_RETURN:
             continue
-        data = _op_return_data(spk)
-        raw = None
-        if len(data) == 20:
-            raw = data
-        elif len(data) == 40:
-            if not all(c in _HEX_DIGITS for c in data):  # bytes.fromhex alone would skip whitespace
+        if len(spk) == 22:
+            raw = spk[2:22]
+        elif len(spk) == 42:
+            if not all(c in _HEX_DIGITS for c in spk[2:42]):  # bytes.fromhex alone would skip whitespace
                 return None, f"the OP_RETURN of output {i} holds 40 bytes that are not hex characters"
-            raw = bytes.fromhex(data.decode("ascii"))
+            raw = bytes.fromhex(spk[2:42].decode("ascii"))
         else:
-            return None, (f"the OP_RETURN of output {i} holds {len(data)} bytes; a recipient is 20 raw bytes or 40 "
-                          f"hex characters")
+            skipped.append(f"output {i}: a {len(spk)}-byte OP_RETURN script")
+            continue
         if raw == bytes(20):
             return None, f"the OP_RETURN of output {i} names the zero address"
         return to_checksum_address(raw), f"output {i} names it"
     extra = " (one after output 7 does not count)" if any(s[:1] == bytes([_OP_RETURN])
                                                         for s in scripts[MAX_DEPOSIT_OUTPUT_INDEX:]) else ""
-    return None, f"no OP_RETURN among the first {MAX_DEPOSIT_OUTPUT_INDEX} outputs{extra}"
+    seen = f"; skipped {', '.join(skipped)}" if skipped else ""
+    return None, (f"no OP_RETURN of 22 or 42 bytes (a 20-byte address or 40 hex characters) among the first "
+                  f"{MAX_DEPOSIT_OUTPUT_INDEX} outputs{extra}{seen}")

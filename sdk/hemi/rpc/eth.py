@@ -15,7 +15,7 @@ from eth_utils import keccak, to_checksum_address
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, SnapshotError
 from hemi.hvm.engine import AccountOverride, EstimateFailed, TxRecord
 from hemi.node.op_stack import user_tx_hashes
-from hemi.rpc import op_fields
+from hemi.rpc import op_fields, validation
 
 Handler = Callable[..., Any]
 METHODS: dict[str, Handler] = {}
@@ -159,6 +159,10 @@ class EthApi:
             params = []
         if not isinstance(params, (list, tuple)):
             raise RPCError(-32602, "params must be an array")
+        try:
+            validation.check(self, name, params)
+        except validation.InvalidParams as err:
+            raise RPCError(-32602, str(err)) from None
         try:
             return fn(self, *params)
         except TypeError as err:
@@ -531,6 +535,8 @@ def _get_storage(api: EthApi, address: str, slot: Any, tag: Any = "latest") -> s
 
 @method("eth_getBlockByNumber")
 def _get_block_by_number(api: EthApi, tag: Any, full: bool = False) -> Optional[dict]:
+    if tag == "pending":
+        return eth_raw.pending_block_json(api, bool(full))
     try:
         n = api.block_number(tag)
     except RPCError as err:
@@ -726,6 +732,8 @@ def _logs(api: EthApi, flt: dict) -> list[dict]:
     else:
         lo = api.block_number(flt.get("fromBlock", "latest"))
         hi = api.block_number(flt.get("toBlock", "latest"))
+        if lo > hi:  # geth's errInvalidBlockRange (eth/filters/api.go)
+            raise RPCError(-32000, "invalid block range params")
         numbers = range(lo, hi + 1)
     a = flt.get("address")
     addresses = None if a is None else {parse_addr(x) for x in (a if isinstance(a, list) else [a])}
@@ -831,15 +839,15 @@ def _eth_sign(api: EthApi, address: Any, message: Any) -> str:
 @method("eth_signTypedData_v4", "eth_signTypedData")
 def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
     """EIP-712 signature by a dev account; ``typed`` is the object or its JSON text (as MetaMask sends it)."""
-    import json
-
     from eth_account import Account
     from eth_account.messages import encode_typed_data
+
+    from hemi.jsontext import loads  # the server's parser: UTF-8 only, nesting bounded (no stack overflow)
 
     key = _dev_key(api, address)
     if isinstance(typed, str):
         try:
-            typed = json.loads(typed)
+            typed = loads(typed)
         except ValueError as err:
             raise RPCError(-32602, f"invalid typed data: {err}") from None
     if not isinstance(typed, dict):
@@ -849,18 +857,6 @@ def _sign_typed_data(api: EthApi, address: Any, typed: Any) -> str:
     except Exception as err:  # noqa: BLE001 - eth_account raises assorted errors on malformed typed data
         raise RPCError(-32602, f"invalid typed data: {type(err).__name__}: {err}") from None
     return d(Account.sign_message(signable, key.private_key).signature)
-
-
-@method("eth_signTransaction")
-def _sign_transaction(api: EthApi, obj: dict) -> str:
-    """The raw signed transaction a dev account would send (not sent), filled in as eth_sendTransaction does."""
-    if not isinstance(obj, dict) or not obj.get("from"):
-        raise RPCError(-32602, "eth_signTransaction needs a `from`")
-    key = _dev_key(api, obj["from"])
-    if obj.get("gas") is None:
-        obj = dict(obj, gas=_estimate(api, obj))
-    tx, _ = api.unsigned_from_json(obj)
-    return d(tx.as_signed_transaction(key.key, chain_id=api.engine.chain_id).encode())
 
 
 # ------------------------------------------------------------------------ devchain controls (anvil names + aliases)
@@ -974,3 +970,6 @@ def _impersonate(api: EthApi, address: str) -> None:
 @method("anvil_stopImpersonatingAccount", "hardhat_stopImpersonatingAccount")
 def _stop_impersonating(api: EthApi, address: str) -> None:
     api.dev.stop_impersonating(parse_addr(address))
+
+
+from hemi.rpc import eth_raw  # noqa: E402 - registers its methods in METHODS; needs this module's helpers first

@@ -6,10 +6,11 @@
   ``"error": {"timestamp", "trace", "message"}`` (heminetwork ``protocol.Error``) and no keystones, which is what
   BFG and popm read. The hash is the abbreviated keystone hash in display hex (as BFG prints it); the raw digest
   order is accepted too.
-- op-node's legacy ``optimism_btcFinalityByBlockHash(hash)``: ``[L2BTCFinality{l2_keystone, btc_pub_height,
-  btc_pub_header_hash, btc_finality}]`` (hemi-viem's ``getBtcFinalityByBlockHash`` takes element 0). While the
-  keystone providing finality is not mined, or for an unknown hash, JSON-RPC error -32000, on which hemi-viem
-  falls back to ``btc_finality: -9``.
+- op-node's ``optimism_btcFinalityByBlockHash(hash)`` (:func:`hemi.node.finality_wire.btc_finality_by_block_hash`):
+  by default the newest op-node's BFG v2 object; with ``finality_rpc="v1"`` the legacy ``[L2BTCFinality{
+  l2_keystone, btc_pub_height, btc_pub_header_hash, btc_finality}]``; hemi-viem's ``getBtcFinalityByBlockHash``
+  passes the object through and takes element 0 of the list. While the keystone providing finality is not mined,
+  or for an unknown hash, JSON-RPC error -32000, on which hemi-viem falls back to ``btc_finality: -9``.
 - ``hemi_*`` controls mirroring the Python API of :class:`~hemi.node.devchain.Devchain` (results are plain JSON;
   Bitcoin hashes in display hex, EVM hashes 0x-hex):
 
@@ -23,7 +24,7 @@
   ``hemi_provenance(txHash)``             ``dev.provenance(tx).to_json()`` (verified first)
   ``hemi_hvmView(block?)``                ``dev.hvm_view(block).to_dict()``
   ``hemi_popPublish(keystone?, miner?)``  ``dev.pop.publish(...)`` -> txid
-  ``hemi_dumpState(path)``                ``dev.dump_state(path)`` -> the path written
+  ``hemi_dumpState()``                   the state as 0x-hex data; ``hemi_loadState(hex)`` (hemi.rpc.state_methods)
   ``hemi_tunnelInfo()``                   addresses, custody address, operator, policy and limits of ``dev.tunnel``
   ``hemi_tunnelDeposit(wallet, sats,      ``dev.tunnel.deposit(dev.btc.wallet(wallet), ...)`` -> Deposit JSON;
   recipient, options?)``                  options ``{"recipientFormat", "check", "feeRate"}``
@@ -53,10 +54,11 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
 from hemi.rpc.eth import EthApi, RPCError, method, parse_q
+from hemi.rpc import state_methods  # noqa: F401 - registers anvil_/hemi_ dumpState and loadState
 
 MAX_KEYSTONE_COUNT = 50  # op-geth maxL2KeystoneCount
 MAX_BTC_BLOCKS = 100_000  # one request holds the devchain (~0.2 ms a block): a typo'd count must not hang it
@@ -153,18 +155,14 @@ def _kss_latest(api: EthApi, count: Any) -> dict:
 # ---------------------------------------------------------------------------------------------- op-node (legacy)
 
 @method("optimism_btcFinalityByBlockHash")
-def _btc_finality_by_block_hash(api: EthApi, block_hash: Any) -> list:
+def _btc_finality_by_block_hash(api: EthApi, block_hash: Any) -> Union[dict, list]:
+    from hemi.node.finality_wire import FinalityRpcError, btc_finality_by_block_hash
     from hemi.rpc.eth import parse_hash
 
-    h = parse_hash(block_hash, "block hash")
-    n = api.engine.block_number_of(h)
-    if n is None:
-        raise RPCError(-32000, f"block 0x{h.hex()} not found")
-    f = api.dev.finality(n)
-    if f.keystone is None:
-        raise RPCError(-32000, f"no keystone provides finality for L2 block {n} yet (the next keystone is "
-                               f"{api.dev.keystones.keystone_number_for(n)}, head is {api.engine.head_number})")
-    return [f.to_legacy()]
+    try:
+        return btc_finality_by_block_hash(api.dev, parse_hash(block_hash, "block hash"), api.dev.config.finality_rpc)
+    except FinalityRpcError as err:
+        raise RPCError(err.code, str(err)) from None
 
 
 # ---------------------------------------------------------------------------------------------- hemi_* controls
@@ -234,13 +232,6 @@ def _pop_publish(api: EthApi, keystone: Any = None, miner: str = "default") -> s
     return str(api.dev.pop.publish(keystone, miner=miner))
 
 
-@method("hemi_dumpState")
-@_protocol_errors
-def _dump_state(api: EthApi, path: Any) -> Any:
-    if not isinstance(path, str) or not path:
-        raise RPCError(-32602, "path is a non-empty string")
-    return str(api.dev.dump_state(path))
-
 
 
 # ---------------------------------------------------------------------------------------------- hemi_tunnel*
@@ -272,7 +263,12 @@ def _tunnel_info(api: EthApi) -> dict:
             "custodyScript": t.custody_script.hex(), "operator": t.operator.address, "policy": t.operator.policy,
             "minimumDepositSats": t.minimum_deposit_sats, "minimumWithdrawalSats": t.minimum_withdrawal_sats,
             "minConfirmations": t.min_confirmations, "gracePeriodSeconds": t.grace_period_seconds,
-            "maxWithdrawalQueue": t.max_withdrawal_queue}
+            "maxWithdrawalQueue": t.max_withdrawal_queue, "vaultState": t.vault_state.address,
+            "globalConfig": t.global_config.address, "status": t.status(),
+            "depositFeeBps": t.vault_state.functions.depositFeeBps().call(),
+            "minDepositFeeSats": t.vault_state.functions.minDepositFeeSats().call(),
+            "withdrawalFeeBps": t.vault_state.functions.withdrawalFeeBps().call(),
+            "minWithdrawalFeeSats": t.vault_state.functions.minWithdrawalFeeSats().call()}
 
 
 @method("hemi_tunnelDeposit")

@@ -1,24 +1,33 @@
 """DevchainServer: a Devchain behind real sockets (Ethereum JSON-RPC + WebSocket + BFG on one port, Bitcoin Core
-RPC on another), with optional interval mining of both chains. One lock serialises every request and timer."""
+RPC on another), served by aiohttp on an event loop in a thread of its own, with optional interval mining of both
+chains. One lock serialises every request and timer."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
+import socket
 import threading
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Iterable, Optional, Union
+
+from aiohttp import web
 
 from hemi.errors import HemiValueError
 
-from .http import BitcoinHandler, EthHandler, TrackingHTTPServer
+from .auth import Credentials, fixed_credentials, random_credentials, remove_cookie, write_cookie
+from .guard import AccessPolicy
 from .jsonrpc import Dispatcher
+from .limits import Limits
 
 log = logging.getLogger("hemi.server")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8545
 DEFAULT_BTC_PORT = 18443
-MAX_BODY = 5 * 1024 * 1024
+MAX_BODY = Limits.max_body
+KEEPALIVE_TIMEOUT = 120.0  # seconds an idle keep-alive connection is kept (geth's HTTP idle timeout)
 
 
 def is_loopback(host: str) -> bool:
@@ -38,13 +47,22 @@ class DevchainServer:
     ``block_time`` (seconds) turns automine off and mines an L2 block every interval; ``btc_block_time`` mines a
     Bitcoin block every interval. Use as a context manager or call :meth:`start` / :meth:`stop`. Code that touches
     ``dev`` directly while the server runs should hold :attr:`lock` (``with server.lock: dev.superfinalize()``).
+
+    Security (docs/security.md): ``allow_hosts`` / ``allow_origins`` extend the Host and Origin allowlists
+    (``"*"`` opens either); ``limits`` holds the caps. The Bitcoin port takes ``rpc_user``/``rpc_password`` or, by
+    default, a random password per run (:attr:`btc_credentials`; :attr:`btc_url` carries them); with ``cookie_dir``
+    the credentials are also written to ``cookie_dir/.cookie`` (mode 0600) while the server runs, as bitcoind does.
     """
 
     def __init__(self, dev: Any = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  btc_port: Optional[int] = DEFAULT_BTC_PORT, allow_remote: bool = False,
                  block_time: Optional[float] = None, btc_block_time: Optional[float] = None,
-                 max_body: int = MAX_BODY) -> None:
-        from hemi.btc.rpc import CoreRPC
+                 max_body: Optional[int] = None, limits: Optional[Limits] = None,
+                 allow_hosts: Iterable[str] = (), allow_origins: Iterable[str] = (),
+                 rpc_user: Optional[str] = None, rpc_password: Optional[str] = None,
+                 cookie_dir: Union[str, Path, None] = None) -> None:
+        from dataclasses import replace
+
         from hemi.rpc.eth import EthApi
 
         if dev is None:
@@ -57,35 +75,64 @@ class DevchainServer:
         for name, v in (("block_time", block_time), ("btc_block_time", btc_block_time)):
             if v is not None and not (isinstance(v, (int, float)) and v > 0):
                 raise HemiValueError(f"{name} is a positive number of seconds, got {v!r}")
+        limits = limits or Limits()
+        if max_body is not None:
+            limits = replace(limits, max_body=max_body)
+        if (rpc_user is None) != (rpc_password is None):
+            raise HemiValueError("give both rpc_user and rpc_password, or neither (a random password per run)")
+        try:
+            self.policy = AccessPolicy(host, tuple(allow_hosts), tuple(allow_origins))
+        except ValueError as err:
+            raise HemiValueError(str(err)) from None
+        self.btc_credentials: Credentials = fixed_credentials(rpc_user, rpc_password) if rpc_user is not None \
+            else random_credentials()
+        self.cookie_dir = None if cookie_dir is None else Path(cookie_dir)
+        self.cookie_path: Optional[Path] = None
+        self._made_cookie_dir = False
         self.dev = dev
         self.host = host
+        self.limits = limits
         self._want_port, self._want_btc_port = port, btc_port
         self.block_time, self.btc_block_time = block_time, btc_block_time
-        self.max_body = max_body
         self.lock = threading.RLock()
         self.api = EthApi(dev)
-        self.dispatcher = Dispatcher(self.api, self.lock)
-        self.core_rpc = CoreRPC(dev.btc)
+        self.dispatcher = Dispatcher(self.api, self.lock, limits)
+        from .bitcoin import CappedCoreRPC
         from .ws import Subscriptions
 
+        self.core_rpc = CappedCoreRPC(dev.btc, limits)
         self.subscriptions = Subscriptions(self)
         self.api.tx_listeners.append(self.subscriptions.on_pending_tx)
         self._sessions: set = set()
         self._hooked = False
-        self._http: Optional[TrackingHTTPServer] = None
-        self._btc: Optional[TrackingHTTPServer] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._runners: list[web.AppRunner] = []
+        self._bound: dict[str, tuple] = {}
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
+
+    @property
+    def max_body(self) -> int:
+        return self.limits.max_body
 
     # ------------------------------------------------------------------ addresses
 
     @property
+    def running(self) -> bool:
+        return self._loop is not None
+
+    @property
+    def addresses(self) -> dict[str, tuple]:
+        """The bound socket address of each port (``{"http": (host, port), "bitcoin": ...}``) while running."""
+        return dict(self._bound)
+
+    @property
     def port(self) -> int:
-        return self._http.server_address[1] if self._http else self._want_port
+        return self._bound["http"][1] if "http" in self._bound else self._want_port
 
     @property
     def btc_port(self) -> Optional[int]:
-        return self._btc.server_address[1] if self._btc else None
+        return self._bound["bitcoin"][1] if "bitcoin" in self._bound else None
 
     @property
     def ports(self) -> dict[str, Optional[int]]:
@@ -105,8 +152,11 @@ class DevchainServer:
 
     @property
     def btc_url(self) -> Optional[str]:
-        """For python-bitcoinlib: ``bitcoin.rpc.Proxy(service_url=server.btc_url)`` (credentials not checked)."""
-        return None if self.btc_port is None else f"http://hemi:hemi@{self._hostname()}:{self.btc_port}"
+        """For python-bitcoinlib, with working credentials: ``bitcoin.rpc.Proxy(service_url=server.btc_url)``."""
+        if self.btc_port is None:
+            return None
+        user, password = self.btc_credentials
+        return f"http://{user}:{password}@{self._hostname()}:{self.btc_port}"
 
     @property
     def urls(self) -> dict[str, Optional[str]]:
@@ -116,30 +166,99 @@ class DevchainServer:
     # ------------------------------------------------------------------ life cycle
 
     def start(self) -> "DevchainServer":
-        if self._http is not None:
+        if self._loop is not None:
             return self
         self._stop.clear()
         if self.block_time is not None:
             with self.lock:
                 self.dev.automine = False
         if not self._hooked:
-            self.dev.on_block(self._on_block)  # Devchain has no way to remove a hook: _on_block checks _http
+            self.dev.on_block(self._on_block)  # Devchain has no way to remove a hook: _on_block checks running
             self._hooked = True
-        try:
-            self._http = TrackingHTTPServer((self.host, self._want_port), EthHandler, self)
-            if self._want_btc_port is not None:
-                self._btc = TrackingHTTPServer((self.host, self._want_btc_port), BitcoinHandler, self)
-        except BaseException:
-            self._close_servers()
-            raise
-        for name, srv in (("hemi-http", self._http), ("hemi-btc", self._btc)):
-            if srv is not None:
-                self._spawn(name, srv.serve_forever, 0.05)
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run_loop() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._open())
+            except BaseException as err:  # noqa: BLE001 - reported to start()'s caller
+                failure.append(err)
+                loop.run_until_complete(self._close())
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._close())
+            loop.close()
+
+        t = threading.Thread(target=run_loop, name="hemi-server", daemon=True)
+        t.start()
+        ready.wait()
+        if failure:
+            t.join(timeout=5)
+            loop.close()
+            raise failure[0]
+        self._loop = loop
+        self._threads.append(t)
+        if self.cookie_dir is not None:
+            self.write_cookie(self.cookie_dir)
         if self.block_time is not None:
             self._spawn("hemi-l2-miner", self._interval(self.block_time, lambda: self.dev.mine(1)))
         if self.btc_block_time is not None:
             self._spawn("hemi-btc-miner", self._interval(self.btc_block_time, lambda: self.dev.btc.mine(1)))
         return self
+
+    async def _open(self) -> None:
+        from .app import build_btc_app, build_eth_app
+
+        ports = [("http", build_eth_app(self), self._want_port)]
+        if self._want_btc_port is not None:
+            ports.append(("bitcoin", build_btc_app(self), self._want_btc_port))
+        for name, app, port in ports:
+            runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                   keepalive_timeout=KEEPALIVE_TIMEOUT, shutdown_timeout=1.0)
+            await runner.setup()
+            self._runners.append(runner)
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((self.host, port))
+                sock.listen(128)
+            except OSError:
+                sock.close()
+                raise
+            site = web.SockSite(runner, sock)
+            await site.start()
+            self._bound[name] = sock.getsockname()
+
+    async def _close(self) -> None:
+        for session in list(self._sessions):
+            session.close()
+            if not session.ws.closed:
+                try:
+                    await asyncio.wait_for(session.ws.close(), 1)
+                except Exception:  # noqa: BLE001 - going away anyway
+                    pass
+        for runner in self._runners:
+            try:
+                await runner.cleanup()
+            except Exception:  # noqa: BLE001
+                log.debug("runner cleanup failed", exc_info=True)
+        self._runners.clear()
+        self._bound.clear()
+
+    def write_cookie(self, directory: Union[str, Path, None]) -> Optional[Path]:
+        """Write the Bitcoin RPC credentials to ``directory/.cookie`` (mode 0600), deleted again by :meth:`stop`;
+        nothing without a directory or a Bitcoin port. Returns the path (also :attr:`cookie_path`)."""
+        if directory is None or self.btc_port is None:
+            return None
+        self.cookie_dir = Path(directory)
+        self._made_cookie_dir = not self.cookie_dir.exists()
+        self.cookie_path = write_cookie(self.cookie_dir, self.btc_credentials)
+        return self.cookie_path
 
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
         t = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -158,28 +277,25 @@ class DevchainServer:
         return run
 
     def _on_block(self, dev: Any, number: int) -> None:
-        if self._http is not None:
+        if self._loop is not None:
             self.subscriptions.on_block(dev, number)
 
     def stop(self) -> None:
-        """Stop timers, close WebSocket sessions and client connections, and release both ports."""
+        """Stop timers, close WebSocket sessions and client connections, release both ports, delete the cookie."""
         self._stop.set()
-        for srv in (self._http, self._btc):
-            if srv is not None:
-                srv.shutdown()
-        for s in list(self._sessions):
-            s.close()
-        self._close_servers()
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
         for t in self._threads:
             t.join(timeout=5)
         self._threads.clear()
-
-    def _close_servers(self) -> None:
-        for srv in (self._http, self._btc):
-            if srv is not None:
-                srv.close_all()
-                srv.server_close()
-        self._http = self._btc = None
+        remove_cookie(self.cookie_path)
+        if self.cookie_path is not None and self._made_cookie_dir:  # leave the disk as it was found
+            try:
+                self.cookie_path.parent.rmdir()
+            except OSError:  # not empty: something else lives there now
+                pass
+        self.cookie_path = None
 
     def __enter__(self) -> "DevchainServer":
         return self.start()
@@ -195,25 +311,12 @@ class DevchainServer:
     # ------------------------------------------------------------------ BFG
 
     def keystone_finality(self, abrev_hash: str) -> tuple[int, dict]:
-        """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}``."""
-        from hemi.errors import HemiLookupError
-        from hemi.node.keystones import KeystoneHash
+        """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}`` (:mod:`hemi.node.finality_wire`)."""
+        from hemi.node.finality_wire import keystone_finality_http
 
-        s = abrev_hash[2:] if abrev_hash[:2] in ("0x", "0X") else abrev_hash
-        try:
-            display = KeystoneHash(s)
-            raw = KeystoneHash(bytes.fromhex(s))
-        except (HemiValueError, ValueError) as err:
-            return 400, {"error": f"invalid keystone hash {abrev_hash!r}: {err}"}
         with self.lock:
-            try:
-                ks = self.dev.keystones.find(display) or self.dev.keystones.find(raw)
-                if ks is None:
-                    return 404, {"error": f"keystone not found: {s}"}
-                return 200, self.dev.finality(ks).to_bfg_v2()
-            except HemiLookupError as err:
-                return 404, {"error": str(err)}
+            return keystone_finality_http(self.dev, abrev_hash)
 
     def __repr__(self) -> str:
-        state = f"{self.url} btc={self.btc_url}" if self._http else "stopped"
+        state = f"{self.url} btc port={self.btc_port}" if self.running else "stopped"
         return f"<DevchainServer {state}>"

@@ -11,12 +11,18 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import re
 import threading
 from typing import Any, Callable, Optional
 
+import orjson
+
 from hemi.errors import HemiError
+from hemi.hvm.deadline import CallTimeout
 from hemi.rpc.eth import EthApi, RPCError
+from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
+
+from .caps import CAPPED, Caps
+from .limits import Limits
 
 log = logging.getLogger("hemi.server")
 
@@ -25,30 +31,10 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
-MAX_BATCH = 1_000
+MAX_BATCH = Limits.max_batch
+MAX_JSON_DEPTH = MAX_DEPTH  # orjson's fixed nesting limit
 
 Extra = Callable[[list], Any]
-
-
-MAX_JSON_DEPTH = 256  # nesting a request may have; real ones stay under 10
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[{]}")
-
-
-def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True if the JSON text nests arrays/objects deeper than ``limit``. It must be refused before ``json.loads``:
-    py-evm and py_ecc raise Python's recursion limit to 100,000 at import, so the C parser would overflow the thread's
-    stack (a segfault of the whole server) long before a RecursionError."""
-    if body.count(b"[") + body.count(b"{") <= limit:  # the usual case: cannot be deeper than its bracket count
-        return False
-    brackets = _JSON_STRING.sub(b"", body).translate(_BRACKETS, _NOT_BRACKETS)  # brackets outside strings only
-    depth = 0
-    for opened in (b == 1 for b in brackets):
-        depth = depth + 1 if opened else depth - 1
-        if depth > limit:
-            return True
-    return False
 
 
 def error_obj(code: int, message: str, id_: Any = None, data: Any = None) -> dict:
@@ -59,7 +45,10 @@ def error_obj(code: int, message: str, id_: Any = None, data: Any = None) -> dic
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # an integer past 64 bits (orjson's limit): the standard encoder writes it
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 class Dispatcher:
@@ -67,31 +56,56 @@ class Dispatcher:
 
     ``handle_body(bytes) -> bytes | None`` is the whole HTTP/WebSocket exchange (None: only notifications were
     sent). ``extra`` methods (the WebSocket's ``eth_subscribe``) take precedence over the table and get the params
-    list; they run under the lock too.
+    list; they run under the lock too. ``limits`` (:class:`~hemi.server.limits.Limits`) bounds batches, replies,
+    calls, mining, filters and snapshots.
     """
 
-    def __init__(self, api: EthApi, lock: Optional[threading.RLock] = None) -> None:
+    def __init__(self, api: EthApi, lock: Optional[threading.RLock] = None, limits: Optional[Limits] = None) -> None:
         importlib.import_module("hemi.rpc.hemi_methods")  # registers kss_*, optimism_* and hemi_* in the table
 
         self.api = api
         self.lock = lock if lock is not None else threading.RLock()
+        self.limits = limits or Limits()
+        self.caps = Caps(api, self.limits)
 
-    def handle_body(self, body: bytes, extra: Optional[dict[str, Extra]] = None) -> Optional[bytes]:
-        if too_deep(body):
-            return dumps(error_obj(PARSE_ERROR, f"parse error: JSON nested deeper than {MAX_JSON_DEPTH} levels"))
+    def handle_body(self, body: bytes | str, extra: Optional[dict[str, Extra]] = None) -> Optional[bytes]:
         try:
-            request = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as err:
+            request = loads(body)
+        except JSONParseError as err:
             return dumps(error_obj(PARSE_ERROR, f"parse error: {err}"))
         if isinstance(request, list):
             if not request:
                 return dumps(error_obj(INVALID_REQUEST, "empty batch"))
-            if len(request) > MAX_BATCH:
-                return dumps(error_obj(INVALID_REQUEST, f"batch too large: {len(request)} requests (max {MAX_BATCH})"))
-            replies = [r for r in (self.handle_obj(item, extra) for item in request) if r is not None]
-            return dumps(replies) if replies else None
+            limit = self.limits.max_batch
+            if len(request) > limit:
+                return dumps(error_obj(INVALID_REQUEST, f"batch too large: {len(request)} requests (max {limit})"))
+            replies: list[bytes] = []
+            size = 0
+            for item in request:
+                reply = self.handle_obj(item, extra)
+                if reply is None:
+                    continue
+                encoded = self._encode(reply)
+                size += len(encoded) + 1
+                if size > self.limits.max_response:  # geth's answer: the rest of the batch is not run
+                    replies.append(dumps(error_obj(
+                        -32003, f"response too large: the batch's replies exceed {self.limits.max_response} bytes "
+                                f"(hemi devchain --max-response-size); send smaller batches",
+                        item.get("id") if isinstance(item, dict) else None)))
+                    break
+                replies.append(encoded)
+            return b"[" + b",".join(replies) + b"]" if replies else None
         reply = self.handle_obj(request, extra)
-        return None if reply is None else dumps(reply)
+        return None if reply is None else self._encode(reply)
+
+    @staticmethod
+    def _encode(reply: dict) -> bytes:
+        """A reply's bytes; a result that is not JSON is our bug, reported as -32603 for that request alone."""
+        try:
+            return dumps(reply)
+        except (TypeError, ValueError) as err:
+            log.error("reply to id %r is not JSON: %s", reply.get("id"), err)
+            return dumps(error_obj(INTERNAL_ERROR, f"internal error: the result is not JSON ({err})", reply.get("id")))
 
     def handle_obj(self, obj: Any, extra: Optional[dict[str, Extra]] = None) -> Optional[dict]:
         """One request object -> its reply (None for a valid notification)."""
@@ -124,11 +138,16 @@ class Dispatcher:
             try:
                 if extra and name in extra:
                     return extra[name](params)
-                result = self.api.request(name, params)
-                json.dumps(result)  # a non-JSON result is our bug: report it here, not as a broken reply
+                if name not in CAPPED:
+                    return self.api.request(name, params)
+                with self.caps.check(name, params):
+                    result = self.api.request(name, params)
+                self.caps.after(name, params, result)
                 return result
             except RPCError:
                 raise
+            except CallTimeout as err:
+                raise RPCError(-32000, f"{err} (hemi devchain --call-timeout)") from None
             except HemiError as err:
                 raise RPCError(-32000, f"{type(err).__name__}: {err}") from None
             except TypeError as err:

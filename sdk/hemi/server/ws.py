@@ -1,29 +1,32 @@
 """WebSocket JSON-RPC on the HTTP port: every eth_*/hemi_* method, plus ``eth_subscribe`` / ``eth_unsubscribe``.
 
-The HTTP handler hands an upgrade request (any path: ``ws://host:port`` or ``ws://host:port/ws``) to
-:func:`serve_websocket`, which finishes the handshake with the ``websockets`` package's sync connection on the same
-socket. Subscriptions: ``newHeads`` (the block header object, as geth sends it), ``logs`` (``{address, topics}``,
-one notification per matching log) and ``newPendingTransactions`` (each accepted transaction's hash once, or the
-transaction object with ``["newPendingTransactions", true]`` as geth offers), delivered as ``eth_subscription``
-notifications: pending transactions when the server accepts them (or, for transactions sent through the Python API,
-when their block is sealed), heads and logs after each sealed L2 block (``Devchain.on_block``).
+The HTTP app hands an upgrade request (any path: ``ws://host:port`` or ``ws://host:port/ws``), once its Host and
+Origin passed :mod:`hemi.server.guard`, to :func:`serve_websocket` (aiohttp's ``WebSocketResponse``). Subscriptions:
+``newHeads`` (the block header object, as geth sends it), ``logs`` (``{address, topics}``, one notification per
+matching log) and ``newPendingTransactions`` (each accepted transaction's hash once, or the transaction object with
+``["newPendingTransactions", true]`` as geth offers), delivered as ``eth_subscription`` notifications: pending
+transactions when the server accepts them (or, for transactions sent through the Python API, when their block is
+sealed), heads and logs after each sealed L2 block (``Devchain.on_block``).
 
-Notifications are queued and written by a per-connection thread, so mining never waits on a slow client; a client
-that leaves more than :data:`MAX_BACKLOG_BYTES` of messages unread is disconnected (its socket shut down, its
-subscriptions dropped) rather than let the queue grow without bound. The budget holds the heads of the largest
-``anvil_mine`` burst many times over, so a client that reads is never cut off for a burst.
+Notifications are queued and written by a per-connection task on the server's event loop, so mining (which may run
+on a timer thread) never waits on a slow client; a client that leaves more than :data:`MAX_BACKLOG_BYTES` of
+messages unread is disconnected (its subscriptions dropped) rather than let the queue grow without bound. The budget
+holds the heads of the largest ``anvil_mine`` burst many times over, so a client that reads is never cut off for a
+burst. Connections are bounded by ``Limits.max_ws_connections`` (more get HTTP 503 before the upgrade) and each one's
+subscriptions by ``Limits.max_subscriptions``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
-import queue
-import socket
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
+
+from aiohttp import WSMsgType, web
 
 from hemi.node.op_stack import user_tx_hashes
 from hemi.rpc.eth import RPCError
@@ -40,45 +43,6 @@ _ANNOUNCED_MEMORY = 10_000  # recently announced pending tx hashes remembered, s
 _HEADER_DROP = ("transactions", "uncles", "size", "totalDifficulty")
 
 
-class _PrefixedSocket:
-    """The accepted socket, replaying the upgrade request that http.server already read from it.
-
-    ``close()`` only shuts the socket down: socketserver closes it when the handler returns."""
-
-    def __init__(self, sock: socket.socket, prefix: bytes) -> None:
-        self._sock, self._prefix = sock, prefix
-
-    def recv(self, bufsize: int) -> bytes:
-        if self._prefix:
-            out, self._prefix = self._prefix[:bufsize], self._prefix[bufsize:]
-            return out
-        return self._sock.recv(bufsize)
-
-    def sendall(self, data: bytes) -> None:
-        self._sock.sendall(data)
-
-    def settimeout(self, t: Optional[float]) -> None:
-        self._sock.settimeout(t)
-
-    def shutdown(self, how: int) -> None:
-        self._sock.shutdown(how)
-
-    def close(self) -> None:
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def getsockname(self) -> Any:
-        return self._sock.getsockname()
-
-    def getpeername(self) -> Any:
-        return self._sock.getpeername()
-
-    def fileno(self) -> int:
-        return self._sock.fileno()
-
-
 @dataclass
 class Subscription:
     id: str
@@ -89,33 +53,36 @@ class Subscription:
 
 
 class Session:
-    """One WebSocket client: its subscriptions and its outgoing queue."""
+    """One WebSocket client: its subscriptions and its outgoing queue (written by a task on the event loop)."""
 
     _ids = itertools.count(1)
 
-    def __init__(self, server: "DevchainServer", conn: Any) -> None:
-        self.server, self.conn = server, conn
+    def __init__(self, server: "DevchainServer", ws: web.WebSocketResponse, loop: asyncio.AbstractEventLoop) -> None:
+        self.server, self.ws, self.loop = server, ws, loop
         self.id = next(self._ids)
         self.subs: dict[str, Subscription] = {}
-        self.outbox: "queue.Queue[Optional[bytes]]" = queue.Queue()
+        self.outbox: "asyncio.Queue[Optional[bytes]]" = asyncio.Queue()
         self.backlog = 0  # bytes queued and not yet written to the socket
         self._backlog_lock = threading.Lock()
-        self.writer = threading.Thread(target=self._write, name=f"hemi-ws-writer-{self.id}", daemon=True)
+        self.closed = False
         self.extra = {"eth_subscribe": self._subscribe, "eth_unsubscribe": self._unsubscribe}
 
-    def _write(self) -> None:
+    async def _write(self) -> None:
         while True:
-            item = self.outbox.get()
+            item = await self.outbox.get()
             if item is None:
                 return
             try:
-                self.conn.send(item.decode())
+                await self.ws.send_str(item.decode())
             except Exception:  # noqa: BLE001 - the client went away; the reader ends the session
                 return
             with self._backlog_lock:
                 self.backlog -= len(item)
 
     def send(self, payload: bytes) -> None:
+        """Queue a message; callable from any thread (mining timers notify from theirs)."""
+        if self.closed:
+            return
         with self._backlog_lock:
             over = self.backlog + len(payload) > MAX_BACKLOG_BYTES
             if not over:
@@ -123,42 +90,51 @@ class Session:
         if over:
             self._drop_slow_client()
             return
-        self.outbox.put(payload)
+        self.loop.call_soon_threadsafe(self.outbox.put_nowait, payload)
 
     def _drop_slow_client(self) -> None:
-        """Called under the devchain lock: never wait on the client here, only shut its socket down (the reader
-        then ends the session)."""
+        """Called under the devchain lock: never wait on the client here, only schedule its close."""
         if self.subs:
             log.warning("websocket client %s left %d bytes unread: disconnecting it", self.id, self.backlog)
         self.server.subscriptions.drop_session(self)
         self.subs.clear()
-        try:
-            self.conn.socket.shutdown(socket.SHUT_RDWR)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+        self.closed = True
+        self.loop.call_soon_threadsafe(self._abort)
 
-    def run(self) -> None:
-        self.writer.start()
+    def _abort(self) -> None:
+        transport = self.ws._req.transport if self.ws._req is not None else None  # noqa: SLF001 - no public way
+        # to cut a peer that does not read: a close handshake would wait behind the unread data
+        if transport is not None:
+            transport.abort()
+
+    async def run(self) -> None:
+        writer = asyncio.ensure_future(self._write())
         try:
-            for message in self.conn:
-                body = message.encode() if isinstance(message, str) else message
+            async for msg in self.ws:
+                if msg.type == WSMsgType.TEXT:
+                    body: Any = msg.data
+                elif msg.type == WSMsgType.BINARY:
+                    body = msg.data
+                else:
+                    break
                 reply = self.server.dispatcher.handle_body(body, self.extra)
                 if reply is not None:
                     self.send(reply)
                 for sub in self.subs.values():  # new subscriptions go live once their id is queued
                     sub.active = True
-        except Exception:  # noqa: BLE001 - ConnectionClosed and friends end the session quietly
-            pass
+        except Exception:  # noqa: BLE001 - a broken connection ends the session quietly
+            log.debug("websocket session %s ended with an error", self.id, exc_info=True)
         finally:
             self.close()
+            self.outbox.put_nowait(None)
+            try:
+                await asyncio.wait_for(writer, 2)
+            except Exception:  # noqa: BLE001
+                writer.cancel()
 
     def close(self) -> None:
+        self.closed = True
         self.server.subscriptions.drop_session(self)
-        self.outbox.put(None)
-        try:
-            self.conn.close()
-        except Exception:  # noqa: BLE001
-            pass
 
     # ------------------------------------------------------------------ eth_subscribe
 
@@ -167,6 +143,10 @@ class Session:
             kind = params[0] if params else None
             raise RPCError(INVALID_PARAMS, f"unsupported subscription {kind!r}: this devchain offers "
                                            f"{', '.join(SUBSCRIPTION_KINDS)}")
+        limit = self.server.limits.max_subscriptions
+        if len(self.subs) >= limit:
+            raise RPCError(-32000, f"too many subscriptions on this connection ({limit}, hemi devchain "
+                                   f"--max-subscriptions): eth_unsubscribe some first")
         kind = params[0]
         flt: dict = {}
         if kind == "newPendingTransactions":
@@ -289,25 +269,20 @@ class Subscriptions:
                                 "params": {"subscription": sub.id, "result": result}}))
 
 
-def serve_websocket(server: "DevchainServer", sock: socket.socket, raw_request: bytes) -> None:
-    """Finish the WebSocket handshake of an upgrade request already read from ``sock``, then serve the session
-    until the client or the server closes it."""
-    from websockets.server import ServerProtocol
-    from websockets.sync.server import ServerConnection
-
-    sock.settimeout(None)  # the HTTP handler's idle timeout does not apply to a long-lived subscriber
-    protocol = ServerProtocol(max_size=server.max_body)
-    conn = ServerConnection(_PrefixedSocket(sock, raw_request), protocol, close_timeout=2)
+async def serve_websocket(server: "DevchainServer", request: web.Request) -> web.StreamResponse:
+    """Finish the WebSocket handshake of an (already allowed) upgrade request and serve the session until the
+    client or the server closes it."""
+    if len(server._sessions) >= server.limits.max_ws_connections:
+        return web.json_response({"error": f"too many WebSocket connections ({server.limits.max_ws_connections}, "
+                                           f"hemi devchain --max-ws-connections)"}, status=503)
+    ws = web.WebSocketResponse(max_msg_size=server.limits.max_body, autoping=True, heartbeat=None)
+    session = Session(server, ws, asyncio.get_running_loop())
+    server._sessions.add(session)  # counted before the handshake yields to the loop: the cap cannot be overrun
     try:
-        conn.handshake(timeout=10)
-    except Exception as err:  # noqa: BLE001 - a failed handshake was already answered with an HTTP error
-        log.debug("websocket handshake failed: %s", err)
-        conn.close_socket()
-        return
-    session = Session(server, conn)
-    server._sessions.add(session)
-    try:
-        session.run()
+        await ws.prepare(request)
+        await session.run()
     finally:
         server._sessions.discard(session)
-
+        if ws.prepared and not ws.closed:
+            await ws.close()
+    return ws

@@ -2,7 +2,8 @@
 
 ``from hemi.testing import assert_btc_confirmed, assert_superfinal, ...`` works with or without pytest. The plugin
 (``hemi.testing.plugin``, registered through the ``pytest11`` entry point ``hemi``) adds the fixtures ``devchain``,
-``w3``, ``btc``, ``accounts`` and ``bitcoin_kit`` and the ``btc_reorg`` and ``hemi`` markers; see its docstring.
+``w3``, ``btc``, ``bitcoin_kit``, ``tunnel`` and (without ape) ``accounts``, and the ``btc_reorg`` and ``hemi``
+markers; under ape they are views of ape's ``hemi:local`` chain. See its docstring and docs/testing.md.
 """
 
 from hemi.testing.assertions import (

@@ -1,12 +1,27 @@
-"""The fixtures of hemi's pytest plugin, registered by :func:`hemi.testing.plugin.pytest_configure` unless the
-plugin stands down (ape's plugin active, or ``hemi_fixtures = off``). Nothing heavy is imported until a fixture
-runs."""
+"""The fixtures of hemi's pytest plugin, registered by :func:`hemi.testing.plugin.pytest_configure` unless
+``hemi_fixtures = off``. Without ape they run on hemi's own session devchain, each test inside ``dev.anchor()``;
+under ape's pytest plugin the devchain is ape's (``chain.provider.devchain`` on ``hemi:local``) and ape isolates.
+Nothing heavy is imported until a fixture runs."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Iterator
 
 import pytest
+
+# web3 7 imports its legacy WebSocket provider, and with it the deprecated ``websockets.legacy``, whenever ``web3`` is
+# imported; websockets then warns in every test run that builds a devchain, about code the user never called.
+_WEB3_WEBSOCKETS_WARNING = r"websockets\.legacy is deprecated"
+
+
+def _import_devchain() -> Any:
+    """``hemi.node.devchain.Devchain``, importing web3 with its websockets.legacy deprecation warning silenced."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_WEB3_WEBSOCKETS_WARNING, category=DeprecationWarning)
+        import web3  # noqa: F401 - imported here, under the filter, so the warning never fires later
+        from hemi.node.devchain import Devchain
+    return Devchain
 
 HBK_MISSING = ("hBK (BitcoinKit) has no code at {address} on this devchain: it was built with "
                "predeploy_bitcoin_kit=False, or this hemi-sdk ships no BitcoinKit artifact yet")
@@ -29,8 +44,7 @@ class HemiFixtures:
             key = tuple(sorted((k, repr(v)) for k, v in cfg.items()))
             dev = cache.get(key)
             if dev is None:
-                from hemi.node.devchain import Devchain
-
+                Devchain = _import_devchain()
                 seed = cfg.pop("seed")
                 try:
                     dev = Devchain(seed=seed, **cfg)
@@ -41,17 +55,34 @@ class HemiFixtures:
 
         return get
 
+    def _ape_devchain(self) -> Any:
+        """ape's devchain (its provider's, on hemi:local); skips the test, saying why, on any other network."""
+        from hemi.testing import _ape
+
+        dev, why = _ape.connected_devchain()
+        if dev is None:
+            self.state.note(f"hemi: devchain fixtures off: {why}")
+            pytest.skip(f"hemi fixtures: {why}")
+        return dev
+
     @pytest.fixture(scope="session")
     def devchain_session(self, hemi_devchains: Callable[..., Any]) -> Any:
-        """The session devchain itself, not isolated: changes made through it stay for the rest of the session."""
+        """The session devchain itself, not isolated: changes made through it stay for the rest of the session.
+        Under ape: ape's devchain (ape's isolation still applies to the tests)."""
+        if self.state.ape is not None:
+            return self._ape_devchain()
         return hemi_devchains()
 
     @pytest.fixture
     def devchain(self, request: pytest.FixtureRequest, hemi_devchains: Callable[..., Any]) -> Iterator[Any]:
-        """The session devchain, inside ``with dev.anchor():``: both chains are back where they were afterwards."""
+        """The session devchain, inside ``with dev.anchor():``: both chains are back where they were afterwards.
+        Under ape: ``chain.provider.devchain`` (hemi:local), isolated by ape's own snapshot of the provider."""
         marker = request.node.get_closest_marker("hemi")
         if marker is not None and marker.args:
             pytest.fail("@pytest.mark.hemi takes keyword arguments only (seed=..., Devchain settings)", pytrace=False)
+        if self.state.ape is not None and marker is None:
+            yield self._ape_devchain()  # ape snapshots it before the test and reverts after: both chains
+            return
         dev = hemi_devchains(**(marker.kwargs if marker is not None else {}))
         automine = dev.automine
         with dev.anchor():
@@ -71,11 +102,6 @@ class HemiFixtures:
         return devchain.btc
 
     @pytest.fixture
-    def accounts(self, devchain: Any) -> list:
-        """The devchain's funded accounts (checksummed address strings with ``.private_key``)."""
-        return devchain.accounts
-
-    @pytest.fixture
     def bitcoin_kit(self, devchain: Any) -> Any:
         """hBK (``IBitcoinKit``) as a web3 contract at its mainnet address on the isolated devchain."""
         kit = devchain.bitcoin_kit
@@ -92,3 +118,13 @@ class HemiFixtures:
     def btc_reorg_depth(self) -> int:
         """The Bitcoin reorg depth of this run of a ``@pytest.mark.btc_reorg(depths=...)`` test."""
         pytest.fail("btc_reorg_depth comes from @pytest.mark.btc_reorg(depths=(...)) on the test", pytrace=False)
+
+
+class HemiAccounts:
+    """``accounts``, registered only without ape: under ape, ape's own ``accounts`` fixture serves (on hemi:local
+    the same funded accounts, as ape account objects)."""
+
+    @pytest.fixture
+    def accounts(self, devchain: Any) -> list:
+        """The devchain's funded accounts (checksummed address strings with ``.private_key``)."""
+        return devchain.accounts

@@ -1,29 +1,33 @@
 """hemi-sdk's pytest plugin, registered through the ``pytest11`` entry point ``hemi``.
 
-Loading it is cheap: this module imports only pytest (no web3, py-evm or ``hemi.node``); the devchain is built on
-first use of a fixture, once per test session, and each test runs inside ``with dev.anchor():`` so whatever it does
-to either chain is undone afterwards.
+Loading it is cheap: this module imports only pytest (no web3, py-evm or ``hemi.node``); without ape the devchain
+is built on first use of a fixture, once per test session (once per worker under pytest-xdist: each worker is its
+own process), and each test runs inside ``with dev.anchor():`` so whatever it does to either chain is undone
+afterwards.
 
 Fixtures (function scope, all views of the same isolated session devchain): ``devchain``, ``w3``, ``btc``,
-``accounts``, ``bitcoin_kit``, ``tunnel``; plus ``devchain_session`` (session scope, not isolated: for module-scoped set-up;
-what is done through it stays) and ``btc_reorg_depth`` (from the ``btc_reorg`` marker).
+``bitcoin_kit``, ``tunnel``, and ``accounts`` when ape is not running the session; plus ``devchain_session``
+(session scope, not isolated: for module-scoped set-up; what is done through it stays) and ``btc_reorg_depth``
+(from the ``btc_reorg`` marker).
 
 Options: ``--hemi-seed N`` / ini ``hemi_seed`` (default 0); ini ``hemi_devchain_config``: ``key=value`` lines of
-:class:`~hemi.node.devchain.DevchainConfig` fields; ini ``hemi_fixtures``: ``auto`` (default), ``on`` or ``off``.
+:class:`~hemi.node.devchain.DevchainConfig` fields; ini ``hemi_fixtures``: ``auto`` (default) or ``on`` (the same:
+registered), or ``off``.
 
 Markers: ``@pytest.mark.btc_reorg(depths=(1, 3, 6))`` runs the test once per Bitcoin reorg depth, passing it as
 ``btc_reorg_depth``; ``@pytest.mark.hemi(seed=..., **config)`` gives the test a devchain with that configuration
 (one per distinct configuration per session, isolated the same way).
 
-Standing down under ape: ape's pytest plugin (``ape_test = ape.pytest.plugin`` in eth-ape's ``pytest11`` entry
-points) takes pytest over whenever it is installed and not blocked: it is loaded by plain ``pytest`` as well as by
-``ape test`` (which calls ``pytest.main(args, ["ape_test"])``), and in its ``pytest_configure`` registers its runner
-(``"ape-test"``) and fixtures (``"ape-fixtures"``, among them ``accounts``). With ``hemi_fixtures = auto`` this plugin
-then registers no fixtures at all, so ape's fixtures and isolation are the only ones. The check looks in
-``config.pluginmanager`` (so ``-p no:ape_test`` turns ape off and these fixtures on), not at ``sys.modules``: user
-code may import ape without ape running the tests. Markers stay registered either way (``--strict-markers``).
-``hemi_fixtures = on`` registers them even under ape; they are registered after ape's, so hemi's ``accounts``
-then shadows ape's.
+Under ape (``ape test``, or plain ``pytest`` with eth-ape installed, whose ``pytest11`` entry point ``ape_test``
+loads ape's plugin into every run): the fixtures are views of ape's chain. ``devchain`` is
+``chain.provider.devchain`` when ape's network is ``hemi:local``; ape's ``accounts`` and ``chain`` fixtures are
+never shadowed (hemi's ``accounts`` exists only without ape); ape's isolation (a provider snapshot per test, which
+on ``hemi:local`` is a devchain snapshot of both chains) replaces hemi's. When tests use hemi fixtures and no
+``--network`` was given, the run's network becomes ``hemi:local`` unless ape-config.yaml sets
+``default_ecosystem: hemi``; with another network the fixtures skip, saying why. See :mod:`hemi.testing._ape`.
+``@pytest.mark.hemi(...)`` tests get a devchain of their own configuration under ape too (isolated as without
+ape). Whenever the fixtures stand down or the network is chosen for the user, a line in the terminal summary says
+why; that summary survives ``-q`` (the report header does not).
 """
 
 from __future__ import annotations
@@ -40,13 +44,20 @@ _STATE = pytest.StashKey["HemiPluginState"]()
 
 
 class HemiPluginState:
-    """What the plugin decided at configure time (``config.stash``)."""
+    """What the plugin decided at configure time (``config.stash``), and notes for the end of the run."""
 
-    def __init__(self, seed: int, devchain_config: dict[str, Any], enabled: bool, reason: str) -> None:
+    def __init__(self, seed: int, devchain_config: dict[str, Any], enabled: bool, reason: str,
+                 ape: Optional[str] = None) -> None:
         self.seed = seed
         self.devchain_config = devchain_config
         self.enabled = enabled
         self.reason = reason
+        self.ape = ape  # name of ape's active pytest plugin: the fixtures then follow ape's chain
+        self.notes: list[str] = []  # shown in the terminal summary (kept by -q)
+
+    def note(self, line: str) -> None:
+        if line not in self.notes:
+            self.notes.append(line)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,8 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("hemi_seed", "seed of the session devchain (default 0)", default="0")
     parser.addini("hemi_devchain_config", "key=value lines of Devchain settings (e.g. hvm_indexer_lag=0)",
                   type="linelist", default=[])
-    parser.addini("hemi_fixtures", "auto (default: off when ape's pytest plugin is active), on, or off",
-                  default="auto")
+    parser.addini("hemi_fixtures", "auto (default) or on: the fixtures are registered (under ape they follow ape's "
+                                   "chain); off: not registered", default="auto")
 
 
 def ape_plugin_active(config: pytest.Config) -> Optional[str]:
@@ -127,22 +138,43 @@ def pytest_configure(config: pytest.Config) -> None:
     if mode not in ("auto", "on", "off"):
         raise pytest.UsageError(f"hemi_fixtures is auto, on or off, got {mode!r}")
     ape = ape_plugin_active(config)
-    if mode == "off":
-        enabled, reason = False, "hemi_fixtures = off"
-    elif mode == "on":
-        enabled, reason = True, "hemi_fixtures = on" + (f" (ape's plugin {ape!r} is active too)" if ape else "")
-    elif ape is not None:
-        enabled, reason = False, (f"ape's pytest plugin is active ({ape!r}); run with -p no:ape_test to use "
-                                  f"hemi's fixtures, or -o hemi_fixtures=on to have both")
-    else:
-        enabled, reason = True, "auto"
+    enabled = mode != "off"
+    reason = "hemi_fixtures = off" if not enabled else (f"on ape's chain ({ape!r} is active)" if ape else "auto")
     state = HemiPluginState(_seed(config), parse_devchain_config(config.getini("hemi_devchain_config")),
-                            enabled, reason)
+                            enabled, reason, ape)
     config.stash[_STATE] = state
-    if enabled and not config.pluginmanager.has_plugin(FIXTURES_PLUGIN_NAME):
-        from hemi.testing.fixtures import HemiFixtures
+    if not enabled:
+        state.note("hemi: devchain fixtures off: hemi_fixtures = off")
+        return
+    if not config.pluginmanager.has_plugin(FIXTURES_PLUGIN_NAME):
+        from hemi.testing.fixtures import HemiAccounts, HemiFixtures
 
         config.pluginmanager.register(HemiFixtures(state), FIXTURES_PLUGIN_NAME)
+        if ape is None:  # under ape, `accounts` is ape's (on hemi:local: the devchain's funded accounts)
+            config.pluginmanager.register(HemiAccounts(), FIXTURES_PLUGIN_NAME + "-accounts")
+
+
+def uses_hemi_fixtures(item: pytest.Item) -> bool:
+    """True if the test resolves one of its fixtures to hemi's (not to a conftest fixture of the same name)."""
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in (getattr(info, "name2fixturedefs", None) or {}).values():
+        if defs and getattr(defs[-1].func, "__module__", None) == "hemi.testing.fixtures":
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Runs before ape connects (ape's runner does it in pytest_collection_finish), so the network can still be set.
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.enabled or state.ape is None or not any(map(uses_hemi_fixtures, items)):
+        return
+    from hemi.testing import _ape  # deferred: imports ape, which only ape sessions have loaded anyway
+
+    network, note = _ape.choose_network(config.getoption("network", None))
+    if network is not None:
+        config.option.network = network
+    if note:
+        state.note(note)
 
 
 def pytest_report_header(config: pytest.Config) -> Optional[str]:
@@ -151,8 +183,19 @@ def pytest_report_header(config: pytest.Config) -> Optional[str]:
         return None
     if not state.enabled:
         return f"hemi: devchain fixtures off: {state.reason}"
+    if state.ape is not None:
+        return f"hemi: devchain fixtures on ape's chain ({state.ape!r} is active; the network must be hemi:local)"
     extra = "".join(f" {k}={v}" for k, v in state.devchain_config.items())
     return f"hemi: devchain fixtures on (seed={state.seed}{extra})"
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    # The report header is hidden by -q; the terminal summary is not, so what the user must know goes here.
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.notes or getattr(config, "workerinput", None) is not None:
+        return
+    for line in state.notes:
+        terminalreporter.write_line(line, yellow=True)
 
 
 def reorg_depths(marker: pytest.Mark) -> tuple[int, ...]:

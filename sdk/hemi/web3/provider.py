@@ -1,6 +1,9 @@
 """An in-process web3.py provider: requests go straight to the devchain's eth JSON-RPC table, no HTTP.
 
-The provider only carries requests (web3.py's habit); what each method does lives in :mod:`hemi.rpc.eth`.
+The provider only carries requests (web3.py's habit); what each method does lives in :mod:`hemi.rpc.eth`. It is a
+``JSONBaseProvider`` so that web3's ``w3.batch_requests()`` works (web3 batches only through providers with
+``make_batch_request``), and it hands the table the same values JSON would carry: bytes in params (web3 passes a
+block hash as ``HexBytes`` to some methods) become 0x-hex, as web3's JSON encoder writes them over HTTP.
 """
 
 from __future__ import annotations
@@ -10,14 +13,25 @@ from typing import Any
 
 from web3 import Web3
 from web3._utils.caching import handle_request_caching
-from web3.providers.base import BaseProvider
+from web3.providers.base import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from hemi.rpc.eth import EthApi, RPCError
 from hemi.web3.middleware import install as install_middleware
 
 
-class DevchainProvider(BaseProvider):
+def _as_json_values(v: Any) -> Any:
+    """``v`` with bytes-like values as 0x-hex, recursively (what a JSON round trip through web3's encoder gives)."""
+    if isinstance(v, (bytes, bytearray)):
+        return "0x" + bytes(v).hex()
+    if isinstance(v, (list, tuple)):
+        return [_as_json_values(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _as_json_values(x) for k, x in v.items()}
+    return v
+
+
+class DevchainProvider(JSONBaseProvider):
     """``Web3(DevchainProvider(dev))``; one lock serialises requests, so threads may share it."""
 
     def __init__(self, dev: Any) -> None:
@@ -32,12 +46,20 @@ class DevchainProvider(BaseProvider):
     @handle_request_caching
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         with self._lock:
-            self._id += 1
-            try:
-                result = self.api.request(method, list(params) if params is not None else [])
-            except RPCError as err:
-                return {"jsonrpc": "2.0", "id": self._id, "error": err.to_dict()}  # type: ignore[typeddict-item]
-            return {"jsonrpc": "2.0", "id": self._id, "result": result}
+            return self._dispatch(method, params)
+
+    def make_batch_request(self, requests: list[tuple[RPCEndpoint, Any]]) -> list[RPCResponse]:
+        """Each request answered in order, as a JSON-RPC batch is (one failing does not stop the others)."""
+        with self._lock:
+            return [self._dispatch(method, params) for method, params in requests]
+
+    def _dispatch(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        self._id += 1
+        try:
+            result = self.api.request(method, _as_json_values(list(params)) if params is not None else [])
+        except RPCError as err:
+            return {"jsonrpc": "2.0", "id": self._id, "error": err.to_dict()}  # type: ignore[typeddict-item]
+        return {"jsonrpc": "2.0", "id": self._id, "result": result}
 
     @property
     def chain_id(self) -> int:

@@ -34,6 +34,8 @@ RPC_DESERIALIZATION_ERROR = -22
 RPC_VERIFY_ERROR = -25  # also RPC_TRANSACTION_ERROR
 RPC_VERIFY_REJECTED = -26  # also RPC_TRANSACTION_REJECTED
 RPC_VERIFY_ALREADY_IN_CHAIN = -27  # also RPC_VERIFY_ALREADY_IN_UTXO_SET
+RPC_WALLET_ERROR = -4
+RPC_WALLET_INSUFFICIENT_FUNDS = -6
 
 NO_SUCH_TX = "No such mempool or blockchain transaction. Use gettransaction for wallet transactions."
 
@@ -71,6 +73,4 @@ def to_rpc_error(err: Exception) -> JSONRPCError:
 
 def reject_text(err: TransactionRejected) -> str:
     """Core's ValidationState::ToString: ``reason`` or ``reason, debug message``."""
-    if err.reason == "mandatory-script-verify-flag-failed" and err.detail:
-        return f"{err.reason} ({err.detail.rsplit(', input ', 1)[0]})"  # Core puts the script error in the reason
     return f"{err.reason}, {err.detail}" if err.detail else err.reason

@@ -1,7 +1,7 @@
 """Mempool RPCs (Bitcoin Core's ``rpc/mempool.cpp``): sendrawtransaction, testmempoolaccept and the mempool views.
 
-The chain has no replace-by-fee: a conflicting spend is refused (``txn-mempool-conflict``) and ``fullrbf`` is
-false. Entry times and heights are not recorded; verbose entries give the tip's.
+Replacement is full RBF, as Core 28 by default (``fullrbf`` true). Entry ``time`` is the chain's simulated clock
+when the transaction entered (see ``BitcoinChain.adjusted_time``), ``height`` the chain height then.
 """
 
 from __future__ import annotations
@@ -108,6 +108,11 @@ def _testmempoolaccept(rpc: CoreRPC, rawtxs: list, maxfeerate: Any) -> list[dict
     return results
 
 
+def raw_entry(rpc: CoreRPC, txid: Txid):
+    """The chain's own mempool record (entry height and time)."""
+    return rpc.chain._mempool.entries[bytes(txid)]
+
+
 def _mempool_graph(rpc: CoreRPC) -> tuple[dict[Txid, Any], dict[Txid, set[Txid]], dict[Txid, set[Txid]]]:
     """Mempool entries by txid, with in-mempool parents and children of each."""
     entries = {e.txid: e for e in rpc.chain.mempool}
@@ -142,7 +147,6 @@ def _getrawmempool(rpc: CoreRPC, verbose: bool, mempool_sequence: bool) -> Any:
     if not verbose:
         return [str(t) for t in rpc.chain.mempool.txids]
     entries, parents, children = _mempool_graph(rpc)
-    tip = rpc.chain.header()
     out = {}
     for t, e in entries.items():
         anc, desc = _closure(t, parents), _closure(t, children)
@@ -150,7 +154,7 @@ def _getrawmempool(rpc: CoreRPC, verbose: bool, mempool_sequence: bool) -> Any:
         replaceable = any(txin.nSequence < 0xFFFFFFFE for a in anc | {t} for txin in entries[a].tx.vin)
         out[str(t)] = {
             "vsize": e.vsize, "weight": e.weight,
-            "time": tip.time, "height": tip.height,  # entry time/height are not recorded; the tip's are given
+            "time": raw_entry(rpc, t).time, "height": raw_entry(rpc, t).height,
             "descendantcount": len(desc) + 1, "descendantsize": e.vsize + sum(entries[d].vsize for d in desc),
             "ancestorcount": len(anc) + 1, "ancestorsize": e.vsize + sum(entries[a].vsize for a in anc),
             "wtxid": str(e.wtxid),
@@ -188,5 +192,5 @@ def _getmempoolinfo(rpc: CoreRPC) -> dict[str, Any]:
         "minrelaytxfee": relay,
         "incrementalrelayfee": relay,
         "unbroadcastcount": 0,
-        "fullrbf": False,  # the chain refuses every conflicting spend (no replacement)
+        "fullrbf": True,  # conflicting spends replace by Core's fee rules without opt-in (Core 28's default)
     }

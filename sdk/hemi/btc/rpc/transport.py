@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import email.message
 import http.client
-import json
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Union
 
 from hemi.btc.chain import BitcoinChain
+from hemi.jsontext import JSONParseError, loads
 
 from .encoding import dumps
 from .errors import RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, JSONRPCError
@@ -127,10 +126,9 @@ def respond(rpc: CoreRPC, body: Union[bytes, str]) -> RPCResponse:
     A single 1.0/1.1 request that fails gets an HTTP error status (400, 404 or 500) with the error in the body;
     JSON-RPC 2.0 calls and batches get 200; 2.0 notifications (no ``id``) run and get 204 with no body.
     """
-    try:
-        text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body
-        request = json.loads(text, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    try:  # hemi's network JSON parser: UTF-8 only, nesting bounded (a deep body cannot crash the process)
+        request = loads(body, decimals=True)
+    except JSONParseError:
         return RPCResponse(500, _body(_reply(None, JSONRPCError(RPC_PARSE_ERROR, "Parse error"), None, v2=False,
                                              has_id=True)))
     if isinstance(request, dict):

@@ -1,0 +1,66 @@
+"""A wall-clock limit for EVM calls that are not transactions (``eth_call``, ``eth_estimateGas``...).
+
+The EVM runs in-process (py-evm), so a call cannot be killed from outside: :func:`time_limit` makes the execution
+itself check the clock. While the limit is active, the opcodes through which execution can go on for long — the
+backward jumps of a loop (``JUMP``, ``JUMPI``) and the opcodes that start a new frame (``CALL``, ``CALLCODE``,
+``DELEGATECALL``, ``STATICCALL``, ``CREATE``, ``CREATE2``) — first compare the clock with the deadline and raise
+:class:`CallTimeout` once it has passed. Straight-line code between two of them is bounded by the code size, so the
+overrun past the deadline is small. The exception is not an EVM error: it leaves py-evm unhandled, and the caller's
+snapshot revert (``Engine.call`` reverts every call) throws the partial state away.
+
+Outside :func:`time_limit` the opcode table is py-evm's own, so transactions (which must be deterministic and
+never depend on the clock) run exactly as before. The table is swapped on the Cancun computation class, which
+hemi's ``HvmComputation`` inherits it from; callers hold the devchain lock, so no transaction runs meanwhile.
+geth's equivalent is its RPC EVM timeout (``--rpc.evmtimeout``, 5 s by default; ethereum/go-ethereum
+internal/ethapi/api.go, ``DoCall``).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from eth.vm.forks.cancun.computation import CancunComputation
+
+from hemi.errors import HemiError
+
+_CHECKED = (0x56, 0x57, 0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA)  # JUMP JUMPI CREATE CALL CALLCODE DELEGATECALL CREATE2
+# STATICCALL
+
+
+class CallTimeout(HemiError, TimeoutError):
+    """An EVM call ran past its wall-clock limit and was aborted (nothing it did is kept)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"execution aborted (timeout = {seconds:g}s)")
+        self.seconds = seconds
+
+
+def _checked(fn: Callable[..., Any], state: dict) -> Callable[..., Any]:
+    def run(computation: Any) -> Any:
+        if time.monotonic() > state["deadline"]:
+            raise CallTimeout(state["seconds"])
+        return fn(computation=computation)
+
+    return run
+
+
+@contextmanager
+def time_limit(seconds: float, cls: type = CancunComputation) -> Iterator[None]:
+    """Run the block with EVM execution aborted by :class:`CallTimeout` after ``seconds`` of wall-clock time."""
+    original = cls.__dict__.get("opcodes")
+    table = cls.opcodes
+    state = {"deadline": time.monotonic() + seconds, "seconds": seconds}
+    limited = dict(table)
+    for op in _CHECKED:
+        if op in table:
+            limited[op] = _checked(table[op], state)
+    cls.opcodes = limited
+    try:
+        yield
+    finally:
+        if original is None:
+            del cls.opcodes
+        else:
+            cls.opcodes = original

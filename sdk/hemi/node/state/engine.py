@@ -1,0 +1,141 @@
+"""Part ``engine`` of a devchain state: the EVM (:class:`hemi.hvm.engine.EvmEngine`) as plain data.
+
+Saved generically, whatever contracts and system transactions the chain runs: the py-evm state database as its
+key/value pairs (trie nodes, contract code, genesis records: every historical state root stays readable, so queries
+at old blocks answer as before), the pending header (RLP), each block as its RLP header plus its transactions in
+their canonical encoding with the hashes the engine indexes, each transaction's record (receipt in its canonical
+encoding, sender, gas, created contract, error text, return data, first log index) and the transactions applied to
+the pending block. Blocks are rebuilt with the engine's own VM classes (block, header, transaction and receipt
+builders, database classes), so no class is named in the data and py-evm is imported only by the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import rlp
+
+from hemi.errors import StateFileError
+from hemi.hvm.engine import BlockRecord, EvmEngine, TxRecord
+from hemi.hvm.l1_fee import L1Fee
+from hemi.hvm.system_txs import SYSTEM_TX_TYPES, SystemReceipt, SystemTx
+from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
+
+PART = "engine"
+_ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", "_blocks", "_by_hash", "_txs",
+                  "_pending", "_pending_records", "_call_states", "fork", "l1_cost", "_history_write")
+_KEYS = ("chain_id", "coinbase", "gas_limit", "randao_seed", "db", "pending_header", "blocks", "txs", "pending",
+         "history_write")
+_TXREC = tuple(f.name for f in dataclasses.fields(TxRecord))
+_TXREC_KNOWN = ("tx", "block_number", "index", "sender", "receipt", "gas_used", "contract_address", "error",
+                "return_data", "log_index_start", "l1")
+_L1 = tuple(f.name for f in dataclasses.fields(L1Fee))
+
+
+def _record(rec: TxRecord) -> list:
+    # OP-stack additions: the L1 fee charged (as text: above 2**53), and a system tx's executed nonce (not in its
+    # encoding, and not in a 0x7C receipt)
+    l1 = None if rec.l1 is None else [str(getattr(rec.l1, n)) for n in _L1]
+    nonce = rec.tx.nonce if getattr(rec.tx, "is_op_system", False) else None
+    return [hx(rec.tx.hash), rec.block_number, rec.index, hx(rec.sender), hx(rec.receipt.encode()), rec.gas_used,
+            hx(rec.contract_address), rec.error, hx(rec.return_data), rec.log_index_start, l1, nonce]
+
+
+def _decode_tx(tx_builder: Any, raw: bytes) -> Any:
+    return SystemTx.decode(raw) if raw[:1] and raw[0] in SYSTEM_TX_TYPES else tx_builder.decode(raw)
+
+
+def to_data(engine: EvmEngine) -> dict:
+    check_fields(engine, _ENGINE_FIELDS, PART)
+    if _TXREC != _TXREC_KNOWN or tuple(f.name for f in dataclasses.fields(BlockRecord)) != ("block", "tx_hashes"):
+        raise StateFileError(f"cannot save part {PART!r}: the engine's transaction or block records have fields the "
+                             f"state format does not know ({_TXREC})")
+    blocks = []
+    for brec in engine._blocks:
+        b = brec.block
+        if b.uncles or b.withdrawals:
+            raise StateFileError(f"cannot save part {PART!r}: block {b.number} has uncles or withdrawals, which the "
+                                 f"state format does not hold")
+        blocks.append([hx(rlp.encode(b.header)), [hx(tx.encode()) for tx in b.transactions],
+                       [hx(h) for h in brec.tx_hashes]])
+    db = engine.chain.chaindb.db.wrapped_db.kv_store  # AtomicDB(MemoryDB): the dict of every node written
+    return {
+        "chain_id": engine.chain_id, "coinbase": hx(engine.coinbase), "gas_limit": engine.gas_limit,
+        "randao_seed": hx(engine._randao_seed),
+        "db": [[hx(k), hx(v)] for k, v in sorted(db.items())],  # sorted: py-evm writes nodes in set order
+        "pending_header": hx(rlp.encode(engine.chain.header)),
+        "blocks": blocks,
+        "txs": [_record(r) for r in engine._txs.values()],
+        "pending": [[hx(r.tx.encode()), _record(r)] for r in engine._pending_records],
+        "history_write": None if engine._history_write is None else [str(v) for v in engine._history_write],
+    }
+
+
+def restore(engine: EvmEngine, data: Any) -> None:
+    """Make ``engine`` (built by the devchain with the saved configuration, so its VM classes and precompile table
+    are this devchain's) hold the saved chain."""
+    chain_id, coinbase, gas_limit, randao_seed, db_d, header_h, blocks_d, txs_d, pending_d, history_d = \
+        fields(data, _KEYS)
+    if num(chain_id) != engine.chain_id:
+        raise ValueError(f"chain id {chain_id} differs from the configuration's {engine.chain_id}")
+    vm = engine.chain.get_vm_class_for_block_number(0)
+    block_class, header_class = vm.get_block_class(), type(engine.chain.header)
+    tx_builder, receipt_builder = vm.get_transaction_builder(), vm.get_receipt_builder()
+    kv = {}
+    for item in seq(db_d):
+        k, v = seq(item, 2)
+        kv[unhx(k)] = unhx(v)
+    pending_header = rlp.decode(unhx(header_h), sedes=header_class)
+    records: list[BlockRecord] = []
+    by_hash: dict[bytes, int] = {}
+    for item in seq(blocks_d):
+        header_h, txs_h, hashes_h = seq(item, 3)
+        header = rlp.decode(unhx(header_h), sedes=header_class)
+        txs = tuple(_decode_tx(tx_builder, unhx(t)) for t in seq(txs_h))
+        block = block_class(header, transactions=txs, uncles=(), withdrawals=())
+        if block.number != len(records):
+            raise ValueError(f"block {len(records)} says it is number {block.number}")
+        records.append(BlockRecord(block, [unhx(h, size=32) for h in seq(hashes_h)]))
+        by_hash[block.hash] = block.number
+    if not records or records[0].block.hash != engine._blocks[0].block.hash:
+        raise ValueError("the saved genesis block differs from this configuration's (another chain id, accounts "
+                         "or predeploys?)")
+
+    def record(item: Any, tx: Any = None) -> TxRecord:
+        (tx_hash, number, index, sender, receipt, gas_used, created, error, ret,
+         log_start, l1_d, nonce) = seq(item, 12)
+        number, index = num(number), num(index)
+        if tx is None:
+            tx = records[number].block.transactions[index]
+        if tx.hash != unhx(tx_hash, size=32):
+            raise ValueError(f"transaction record {tx_hash} does not match the transaction at {number}/{index}")
+        system = getattr(tx, "is_op_system", False)
+        if system:
+            tx = tx.at_nonce(num(nonce))
+        l1 = None if l1_d is None else L1Fee(*(num(int(text(v))) for v in seq(l1_d, len(_L1))))
+        return TxRecord(tx, number, index, unhx(sender, size=20),
+                        (SystemReceipt.decode if system else receipt_builder.decode)(unhx(receipt)),
+                        num(gas_used), unhx(created, size=20, optional=True), text(error, optional=True),
+                        unhx(ret), num(log_start), l1)
+
+    txs = {}
+    for item in seq(txs_d):
+        rec = record(item)
+        txs[rec.tx.hash] = rec
+    pending, pending_records = [], []
+    for item in seq(pending_d):
+        raw, rec_d = seq(item, 2)
+        rec = record(rec_d, _decode_tx(tx_builder, unhx(raw)))
+        pending.append(rec.tx)
+        pending_records.append(rec)
+    # everything decoded: now the engine changes
+    engine.coinbase, engine.gas_limit, engine._randao_seed = unhx(coinbase, size=20), num(gas_limit), \
+        unhx(randao_seed)
+    engine._blocks, engine._by_hash, engine._txs = records, by_hash, txs
+    # the engine's own database classes (py-evm's AtomicDB over a MemoryDB): only hemi.hvm.engine imports py-evm
+    atomic, memory = type(engine.chain.chaindb.db), type(engine.chain.chaindb.db.wrapped_db)
+    engine.chain = type(engine.chain)(atomic(memory(kv)), pending_header)
+    engine._pending, engine._pending_records = pending, pending_records
+    engine._call_states = {}
+    engine._history_write = None if history_d is None else tuple(num(int(text(v))) for v in seq(history_d, 2))

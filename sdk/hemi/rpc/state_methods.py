@@ -1,0 +1,55 @@
+"""State over JSON-RPC, as anvil does it: the state travels as data, never as a file name.
+
+- ``anvil_dumpState()`` / ``hemi_dumpState()``: the devchain's state (docs/state-files.md) as a 0x-hex string.
+- ``anvil_loadState(hex)`` / ``hemi_loadState(hex)``: replace the running devchain's state with it; returns true.
+
+anvil's ``anvil_dumpState`` returns the hex of its gzip'd JSON state and ``anvil_loadState`` takes it back
+(foundry-rs/foundry crates/anvil/src/eth/api.rs, ``anvil_dump_state`` / ``anvil_load_state``); ours have the same
+shape with hemi-sdk's own format. anvil's dump takes an optional ``preserve_historical_states`` flag, accepted
+and moot here (every historical state is kept); anvil's load merges accounts into its state, ours replaces the whole
+devchain (both chains must stay consistent with each other). No method takes a filesystem path: a server must not
+write or read files a caller names (only ``hemi devchain --state FILE``, chosen by whoever starts it, names a file).
+Any argument but that flag to a dump (the old ``hemi_dumpState(path)`` form), or a load argument that is not 0x-hex,
+is refused with -32602 saying the method takes data; a state that is damaged, foreign, too large or from another
+configuration is refused with -32602 naming the reason, and the devchain is then unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hemi.errors import StateFileError
+from hemi.rpc.eth import EthApi, RPCError, method
+
+
+@method("anvil_dumpState", "hemi_dumpState")
+def _dump_state(api: EthApi, *params: Any) -> str:
+    # anvil takes an optional `preserve_historical_states` flag; ours always keeps every historical state
+    if params and (len(params) > 1 or not isinstance(params[0], (bool, type(None)))):
+        raise RPCError(-32602, "anvil_dumpState/hemi_dumpState take no parameters and write no file: they return "
+                               "the state as data (0x-hex), which anvil_loadState takes back; name a file with "
+                               "`hemi devchain --state FILE`")
+    try:
+        return "0x" + api.dev.dump_state_data().hex()
+    except StateFileError as err:
+        raise RPCError(-32000, str(err)) from None
+
+
+@method("anvil_loadState", "hemi_loadState")
+def _load_state(api: EthApi, *params: Any) -> bool:
+    if len(params) != 1 or not isinstance(params[0], str) or params[0][:2] not in ("0x", "0X"):
+        raise RPCError(-32602, "anvil_loadState/hemi_loadState take one parameter, the state as data (the 0x-hex "
+                               "string anvil_dumpState returns), not a path")
+    try:
+        data = bytes.fromhex(params[0][2:])
+    except ValueError:
+        raise RPCError(-32602, "the state is not valid hex (it is the 0x-hex string anvil_dumpState returns, "
+                               "not a path)") from None
+    try:
+        api.dev.replace_state(data, source="the state given to anvil_loadState")
+    except StateFileError as err:
+        raise RPCError(-32602, str(err)) from None
+    # the API's own caches name blocks and snapshots of the state that was replaced
+    api._block_cache.clear()
+    api._evm_snapshots.clear()
+    return True
