@@ -21,7 +21,8 @@ EXTERNAL_URL = os.environ.get("HEMI_WEB3_SUITE_URL")
 
 def _start_hemi_devchain():
     proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--port", "0", "--no-btc-rpc", "--quiet",
-                             "--chain-id", str(SUITE_CHAIN_ID), "--balance", str(SUITE_BALANCE_ETH)],
+                             "--chain-id", str(SUITE_CHAIN_ID), "--balance", str(SUITE_BALANCE_ETH),
+                             "--no-op-stack"],  # Ethereum's suite: plain EVM blocks (no OP system transactions)
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     if not line.startswith("http "):

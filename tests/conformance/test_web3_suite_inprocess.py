@@ -16,7 +16,8 @@ BACKEND = "inprocess"
 
 @pytest.fixture(scope="module")
 def prepared_w3():
-    _w3 = Devchain(chain_id=SUITE_CHAIN_ID, balance=SUITE_BALANCE_ETH * 10**18).w3
+    # Ethereum's suite: plain EVM blocks (empty blocks, a block's first transaction at index 0), no OP system txs
+    _w3 = Devchain(chain_id=SUITE_CHAIN_ID, balance=SUITE_BALANCE_ETH * 10**18, op_stack=False).w3
     prepare_chain(_w3)
     return _w3
 

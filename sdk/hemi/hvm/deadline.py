@@ -9,8 +9,8 @@ overrun past the deadline is small. The exception is not an EVM error: it leaves
 snapshot revert (``Engine.call`` reverts every call) throws the partial state away.
 
 Outside :func:`time_limit` the opcode table is py-evm's own, so transactions (which must be deterministic and
-never depend on the clock) run exactly as before. The table is swapped on the Cancun computation class, which
-hemi's ``HvmComputation`` inherits it from; callers hold the devchain lock, so no transaction runs meanwhile.
+never depend on the clock) run exactly as before. The table is swapped on the Cancun and Prague computation classes,
+which hemi's ``HvmComputation`` inherits it from; callers hold the devchain lock, so no transaction runs meanwhile.
 geth's equivalent is its RPC EVM timeout (``--rpc.evmtimeout``, 5 s by default; ethereum/go-ethereum
 internal/ethapi/api.go, ``DoCall``).
 """
@@ -18,12 +18,17 @@ internal/ethapi/api.go, ``DoCall``).
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any, Callable, Iterator, Optional
 
-from eth.vm.forks.cancun.computation import CancunComputation
+from hemi.hvm import lazy_bls
 
-from hemi.errors import HemiError
+lazy_bls.install()  # before py-evm's first import, as hemi.hvm.engine does
+
+from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
+from eth.vm.forks.prague.computation import PragueComputation  # noqa: E402
+
+from hemi.errors import HemiError  # noqa: E402
 
 _CHECKED = (0x56, 0x57, 0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA)  # JUMP JUMPI CREATE CALL CALLCODE DELEGATECALL CREATE2
 # STATICCALL
@@ -47,8 +52,15 @@ def _checked(fn: Callable[..., Any], state: dict) -> Callable[..., Any]:
 
 
 @contextmanager
-def time_limit(seconds: float, cls: type = CancunComputation) -> Iterator[None]:
-    """Run the block with EVM execution aborted by :class:`CallTimeout` after ``seconds`` of wall-clock time."""
+def time_limit(seconds: float, cls: Optional[type] = None) -> Iterator[None]:
+    """Run the block with EVM execution aborted by :class:`CallTimeout` after ``seconds`` of wall-clock time; by
+    default on every fork a devchain runs (Prague's computation class has its own opcode table, not Cancun's)."""
+    if cls is None:
+        with ExitStack() as stack:
+            for fork_class in (CancunComputation, PragueComputation):
+                stack.enter_context(time_limit(seconds, fork_class))
+            yield
+        return
     original = cls.__dict__.get("opcodes")
     table = cls.opcodes
     state = {"deadline": time.monotonic() + seconds, "seconds": seconds}
