@@ -219,3 +219,28 @@ def test_op_stack_off_is_a_plain_evm():
     h = d.w3.eth.send_transaction({"from": d.accounts[0], "to": d.accounts[1], "value": 1})
     assert list(d.w3.eth.get_block(1).transactions) == [h]
     assert "l1Fee" not in d.w3.eth.get_transaction_receipt(h) and d.w3.eth.get_code(L1_BLOCK) == b""
+
+
+def test_system_transactions_and_receipts_decode_from_their_encodings(dev):
+    """What a state file or another node would read back: each system tx and receipt from its canonical encoding
+    (the bytes the block's roots are built from), with the nonce taken from the receipt where op-geth keeps it."""
+    from hemi.hvm.system_txs import SystemReceipt, SystemTx
+
+    dev.btc.mine(2)
+    dev.op.deposit(sender=dev.accounts[1], to=GPO, value=1, mint=5, gas=60_000,
+                   data=keccak(text="setFjord()")[:4])  # reverts: a failed receipt with logs bloom 0
+    dev.op.deposit(sender=dev.accounts[1], to=dev.accounts[2], value=1)
+    seen = set()
+    for n in range(1, dev.engine.head_number + 1):
+        for h in dev.engine.block_record(n).tx_hashes:
+            rec = dev.engine.tx_record(h)
+            receipt = SystemReceipt.decode(rec.receipt.encode())
+            assert receipt.encode() == rec.receipt.encode() and receipt.gas_used == rec.receipt.gas_used
+            tx = SystemTx.decode(rec.tx.encode(), nonce=rec.tx.nonce)
+            assert tx == rec.tx and tx.hash == h
+            if rec.tx.type_id != 0x7C:
+                assert receipt.nonce == rec.tx.nonce
+            seen.add(rec.tx.type_id)
+    assert seen == {0x7E, 0x7C}
+    with pytest.raises(ValueError):
+        SystemTx.decode(b"\x02" + b"\xc0")

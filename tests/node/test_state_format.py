@@ -26,7 +26,7 @@ from hemi.errors import HemiValueError, SnapshotError, StateFileError
 from hemi.node import state
 from hemi.node.devchain import Devchain
 from hemi.node.state import devchain as dev_part
-from hemi.node.state.codec import MAGIC
+from hemi.node.state.codec import FORMAT_VERSION, MAGIC
 
 
 def _document(data: bytes) -> dict:
@@ -35,7 +35,7 @@ def _document(data: bytes) -> dict:
 
 
 def _pack(doc: dict) -> bytes:
-    return MAGIC + (2).to_bytes(2, "big") + gzip.compress(json.dumps(doc).encode())
+    return MAGIC + FORMAT_VERSION.to_bytes(2, "big") + gzip.compress(json.dumps(doc).encode())
 
 
 def _little_chain() -> Devchain:
@@ -72,7 +72,7 @@ def test_the_state_is_plain_json_values_only():
             assert v is None or isinstance(v, (str, int, float, bool)), type(v)
 
     walk(doc)
-    assert doc["format"] == "hemi-sdk devchain state" and doc["version"] == 2
+    assert doc["format"] == "hemi-sdk devchain state" and doc["version"] == FORMAT_VERSION
     assert set(doc) - {"format", "version", "hemi_sdk"} == set(state.PARTS)
     assert zlib.decompress(data[len(MAGIC) + 2:], 31).startswith(b'{"format":')
 
@@ -99,8 +99,8 @@ def test_payloads_that_would_run_code_under_pickle_are_refused(tmp_path):
     crafted = {
         "bare pickle": payload,
         "format 1 (pickle, hemi-sdk 0.1)": MAGIC + (1).to_bytes(2, "big") + zlib.compress(payload),
-        "format 2 header, zlib'd pickle": MAGIC + (2).to_bytes(2, "big") + zlib.compress(payload),
-        "format 2 header, gzip'd pickle": MAGIC + (2).to_bytes(2, "big") + gzip.compress(payload),
+        "current header, zlib'd pickle": MAGIC + FORMAT_VERSION.to_bytes(2, "big") + zlib.compress(payload),
+        "current header, gzip'd pickle": MAGIC + FORMAT_VERSION.to_bytes(2, "big") + gzip.compress(payload),
     }
     for name, data in crafted.items():
         with pytest.raises(StateFileError):
@@ -131,7 +131,7 @@ def _bomb(mib: int) -> bytes:
     c = zlib.compressobj(9, zlib.DEFLATED, 31)
     first = c.compress(bytes(1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
     again = c.compress(bytes(1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
-    return MAGIC + (2).to_bytes(2, "big") + first + again * (mib - 1)
+    return MAGIC + FORMAT_VERSION.to_bytes(2, "big") + first + again * (mib - 1)
 
 
 def test_a_gzip_bomb_is_refused_fast_with_little_memory():
@@ -161,13 +161,14 @@ def test_damaged_foreign_and_future_states_name_the_problem(tmp_path):
     anvil_like = gzip.compress(json.dumps({"block": {}, "accounts": {}, "best_block_number": "0x0"}).encode())
     cases = {
         "foreign (anvil's gzip'd JSON)": (anvil_like, "not a hemi-sdk devchain state"),
-        "future": (MAGIC + (3).to_bytes(2, "big") + data[len(MAGIC) + 2:], "format 3.*newer"),
+        "future": (MAGIC + (FORMAT_VERSION + 1).to_bytes(2, "big") + data[len(MAGIC) + 2:],
+                   f"format {FORMAT_VERSION + 1}.*newer"),
         "trailing bytes": (data + b"x", "follow the gzip stream"),
         "truncated": (data[:-9], "truncated"),
         "no version": (MAGIC, "truncated"),
-        "not JSON": (MAGIC + (2).to_bytes(2, "big") + gzip.compress(b'{"format": nope}'), "not JSON"),
-        "deep JSON": (MAGIC + (2).to_bytes(2, "big") + gzip.compress(b"[" * 100_000), "deeper than 32"),
-        "other document": (_pack({"format": "something else", "version": 2}), "does not say"),
+        "not JSON": (MAGIC + FORMAT_VERSION.to_bytes(2, "big") + gzip.compress(b'{"format": nope}'), "not JSON"),
+        "deep JSON": (MAGIC + FORMAT_VERSION.to_bytes(2, "big") + gzip.compress(b"[" * 100_000), "deeper than 32"),
+        "other document": (_pack({"format": "something else", "version": FORMAT_VERSION}), "does not say"),
         "missing part": (_pack({k: v for k, v in doc.items() if k != "pop"}), "missing \\['pop'\\]"),
         "unknown part": (_pack({**doc, "extra": {}}), "unknown \\['extra'\\]"),
     }

@@ -1,8 +1,9 @@
 """The EVM engine: the only module that touches py-evm internals.
 
-It owns a py-evm Cancun chain with the devchain's precompiles mounted, mines blocks deterministically (timestamps and
-prevRandao come from the caller, never the wall clock), and keeps its own index of blocks, transactions and
-receipts, so snapshots are O(1): the state is content-addressed, and reverting is pointing the head back. Blocks are
+It owns a py-evm chain of the devchain's EVM fork (Prague by default, Cancun on request: :mod:`hemi.hvm.forks`)
+with the devchain's precompiles mounted and OP-stack execution rules (:mod:`hemi.hvm.op_execution`), mines blocks
+deterministically (timestamps and prevRandao come from the caller, never the wall clock), and keeps its own index of
+blocks, transactions and receipts, so snapshots are O(1): the state is content-addressed, and reverting is pointing the head back. Blocks are
 sealed here with py-evm's own execution and finalisation, but never imported into py-evm's chain database (which
 validated, persisted and re-read headers at a cost above executing a transfer); calls and reads share one py-evm
 state per (block, state root), each call inside a snapshot that is reverted.
@@ -28,20 +29,14 @@ from eth.db.backends.memory import MemoryDB  # noqa: E402
 from eth.db.trie import make_trie_root_and_nodes  # noqa: E402
 from eth.exceptions import Revert, VMError  # noqa: E402
 from eth_utils import ValidationError  # noqa: E402
-from eth.vm.forks.cancun import CancunVM  # noqa: E402
-from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
-from eth.vm.forks.cancun.state import CancunState  # noqa: E402
-from eth.vm.forks.prague import PragueVM  # noqa: E402
-from eth.vm.forks.prague.computation import PragueComputation  # noqa: E402
-from eth.vm.forks.prague.constants import (  # noqa: E402
-    HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)
-from eth.vm.forks.prague.state import PragueState  # noqa: E402
 from eth.vm.spoof import SpoofTransaction  # noqa: E402
 from eth_keys import keys as eth_keys  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 import rlp  # noqa: E402
 
-from hemi.hvm import p256, trace  # noqa: E402 - trace imports py-evm, after lazy_bls
+from hemi.hvm import trace  # noqa: E402 - imports py-evm, after lazy_bls
+from hemi.hvm.forks import (  # noqa: E402
+    DEFAULT_FORK, FORK_CLASSES, FORKS, HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)
 from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin  # noqa: E402
 
 log = logging.getLogger("hemi.hvm.engine")
@@ -87,21 +82,6 @@ class CallResult:
     is_revert: bool
 
 
-FORKS = ("prague", "cancun")  # Hemi runs Prague (OP Isthmus); Cancun stays selectable
-DEFAULT_FORK = "prague"
-_FORK_CLASSES = {"cancun": (CancunVM, CancunState, CancunComputation),
-                 "prague": (PragueVM, PragueState, PragueComputation)}
-
-
-def fork_precompiles(fork: str) -> dict:
-    """Ethereum's precompiles of ``fork`` as py-evm mounts them, plus, on Prague, RIP-7212's P256VERIFY at 0x100,
-    which every OP-stack chain from Fjord on runs (so Hemi does)."""
-    base = dict(_FORK_CLASSES[fork][2]._precompiles)
-    if fork == "prague":
-        base[p256.P256VERIFY_ADDRESS] = p256.p256_precompile
-    return base
-
-
 class _HvmStateMixin:
     def delta_balance(self, address: bytes, amount: int) -> None:
         # A zero fee paid to a coinbase account that does not exist: py-evm would create the empty account and
@@ -128,7 +108,7 @@ def _vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[
 
     ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
     headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
-    vm_base, state_base, computation_base = _FORK_CLASSES[fork]
+    vm_base, state_base, computation_base = FORK_CLASSES[fork]
     computation = type("HvmComputation", (computation_base,), {"_precompiles": precompiles})
     executor = type("HvmExecutor", (OpExecutorMixin, state_base.transaction_executor_class), {})
     state = type("HvmState", (_HvmStateMixin, OpStateMixin, state_base), {

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, Union
 
 from hemi.errors import HemiValueError
-from hemi.hvm.engine import DEFAULT_FORK, PrecompileBurn, fork_precompiles
+from hemi.hvm.engine import PrecompileBurn
+from hemi.hvm.forks import DEFAULT_FORK, fork_precompiles
 from hemi.hvm.precompiles import PrecompileFailure  # one class for hVM and user precompiles
 
 log = logging.getLogger("hemi.hvm.precompiles")

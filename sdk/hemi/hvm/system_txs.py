@@ -36,7 +36,12 @@ POP_PAYOUT_TX_TYPE = 0x7D
 DEPOSITOR_ACCOUNT = bytes.fromhex("deaddeaddeaddeaddeaddeaddeaddeaddead0001")
 HVM_SYSTEM_SENDER = bytes.fromhex("88" * 20)
 CANYON_DEPOSIT_RECEIPT_VERSION = 1
+SYSTEM_TX_TYPES = (DEPOSIT_TX_TYPE, BTC_ATTRIBUTES_TX_TYPE, POP_PAYOUT_TX_TYPE)
 _TX_GAS, _CREATE_GAS, _ZERO_BYTE, _NONZERO_BYTE, _INITCODE_WORD = 21_000, 32_000, 4, 16, 2
+
+
+def _int(b: bytes) -> int:
+    return int.from_bytes(b, "big")
 
 
 def _intrinsic_gas(data: bytes, create: bool) -> int:
@@ -101,6 +106,20 @@ class SystemTx:
     @property
     def hash(self) -> bytes:
         return keccak(self.encode())
+
+    @classmethod
+    def decode(cls, raw: bytes, *, nonce: int = 0) -> "SystemTx":
+        """The transaction whose :meth:`encode` is ``raw``; ``nonce`` (not part of the encoding: it is the sender's
+        nonce at execution) comes from the receipt or the caller."""
+        if not raw or raw[0] not in SYSTEM_TX_TYPES:
+            raise ValueError("not a system transaction encoding")
+        items = rlp.decode(bytes(raw[1:]))
+        if raw[0] == DEPOSIT_TX_TYPE:
+            source, sender, to, mint, value, gas, is_system, data = items
+            return cls(DEPOSIT_TX_TYPE, sender, to, gas=_int(gas), data=data, value=_int(value), mint=_int(mint),
+                       source_hash=source, is_system_tx=is_system == b"\x01", nonce=nonce)
+        to, gas, data = items
+        return cls(raw[0], HVM_SYSTEM_SENDER, to, gas=_int(gas), data=data, nonce=nonce)
 
     def get_intrinsic_gas(self) -> int:
         return self.intrinsic_gas
@@ -169,6 +188,16 @@ class SystemReceipt:
             fields.append(self.nonce)
         return bytes([self.type_id]) + rlp.encode(fields)
 
+    @classmethod
+    def decode(cls, raw: bytes) -> "SystemReceipt":
+        """The receipt whose :meth:`encode` is ``raw``. A 0x7C receipt does not encode the nonce (it reads 0)."""
+        if not raw or raw[0] not in SYSTEM_TX_TYPES:
+            raise ValueError("not a system transaction receipt")
+        status, cumulative, bloom, logs, *extra = rlp.decode(bytes(raw[1:]))
+        entries = [Log(address, [_int(t) for t in topics], data) for address, topics, data in logs]
+        inner = Receipt(status, _int(cumulative), entries, _int(bloom))
+        return cls(raw[0], inner, _int(extra[0]) if extra else 0)
+
     def __getstate__(self) -> dict:
         return {"type_id": self.type_id, "receipt": rlp.encode(self.inner), "nonce": self.nonce}
 
@@ -185,31 +214,3 @@ def deposit(*, source_hash: bytes, sender: bytes, to: bytes, gas: int, data: byt
 def hvm_system_tx(type_id: int, *, to: bytes, gas: int, data: bytes, label: str = "") -> SystemTx:
     """A 0x7C or 0x7D transaction from 0x8888…8888."""
     return SystemTx(type_id, HVM_SYSTEM_SENDER, to, gas, data, label=label)
-
-
-SYSTEM_TX_TYPES = (DEPOSIT_TX_TYPE, BTC_ATTRIBUTES_TX_TYPE, POP_PAYOUT_TX_TYPE)
-
-
-def decode_system_tx(raw: bytes, *, nonce: int, label: str = "") -> SystemTx:
-    """The system transaction :meth:`SystemTx.encode` wrote; ``nonce`` (not in the encoding) as it executed."""
-    type_id, fields = raw[0], rlp.decode(raw[1:])
-    if type_id == DEPOSIT_TX_TYPE:
-        source_hash, sender, to, mint, value, gas, is_system, data = fields
-        return SystemTx(type_id, sender, to, _uint(gas), data, _uint(value), _uint(mint), source_hash,
-                        bool(is_system), nonce, label)
-    if type_id in (BTC_ATTRIBUTES_TX_TYPE, POP_PAYOUT_TX_TYPE):
-        to, gas, data = fields
-        return SystemTx(type_id, HVM_SYSTEM_SENDER, to, _uint(gas), data, nonce=nonce, label=label)
-    raise ValueError(f"not a system transaction type: 0x{type_id:02x}")
-
-
-def decode_system_receipt(raw: bytes, *, nonce: int) -> SystemReceipt:
-    """The receipt :meth:`SystemReceipt.encode` wrote (a 0x7C receipt does not encode its nonce: pass the tx's)."""
-    type_id, fields = raw[0], rlp.decode(raw[1:])
-    state_root, gas_used, _bloom, logs = fields[:4]
-    entries = [Log(address, [int.from_bytes(t, "big") for t in topics], data) for address, topics, data in logs]
-    return SystemReceipt(type_id, Receipt(state_root, _uint(gas_used), entries), nonce)
-
-
-def _uint(b: bytes) -> int:
-    return int.from_bytes(b, "big")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from hemi.errors import StateFileError
 from hemi.hvm.registry import PrecompileRegistry, to_address
-from hemi.hvm.system_txs import decode_system_tx
+from hemi.hvm.system_txs import SystemTx
 from hemi.node.btc_index import BitcoinIndexer
 from hemi.node.hvm_view import HvmView
 from hemi.node.sequencer import BlockOrdering, ForcedInput, Ordering, Sequencer
@@ -113,7 +113,7 @@ def op_from_data(op: Any, data: Any) -> Optional[tuple[list, int]]:
     if op is None:
         return None
     queue, log_index = fields(data, ("queue", "log_index"))
-    return ([decode_system_tx(unhx(raw), nonce=num(n), label=text(label))
+    return ([dataclasses.replace(SystemTx.decode(unhx(raw), nonce=num(n)), label=text(label))
              for raw, n, label in (seq(item, 3) for item in seq(queue))], num(log_index))
 
 

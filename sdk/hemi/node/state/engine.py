@@ -19,7 +19,7 @@ import rlp
 from hemi.errors import StateFileError
 from hemi.hvm.engine import BlockRecord, EvmEngine, TxRecord
 from hemi.hvm.l1_fee import L1Fee
-from hemi.hvm.system_txs import SYSTEM_TX_TYPES, decode_system_receipt, decode_system_tx
+from hemi.hvm.system_txs import SYSTEM_TX_TYPES, SystemReceipt, SystemTx
 from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 
 PART = "engine"
@@ -48,13 +48,15 @@ def _tx(tx: Any) -> Any:
 def _tx_from(item: Any, tx_builder: Any) -> Any:
     if isinstance(item, list):
         raw, nonce, label = seq(item, 3)
-        return decode_system_tx(unhx(raw), nonce=num(nonce), label=text(label))
+        return dataclasses.replace(SystemTx.decode(unhx(raw), nonce=num(nonce)), label=text(label))
     return tx_builder.decode(unhx(item))
 
 
 def _receipt_from(raw: bytes, tx: Any, receipt_builder: Any) -> Any:
     if raw and raw[0] in SYSTEM_TX_TYPES:
-        return decode_system_receipt(raw, nonce=tx.nonce)
+        receipt = SystemReceipt.decode(raw)
+        receipt.nonce = tx.nonce  # a 0x7C receipt does not encode it: the transaction's
+        return receipt
     return receipt_builder.decode(raw)
 
 
