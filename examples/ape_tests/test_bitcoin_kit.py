@@ -1,5 +1,5 @@
 """Solidity reads Bitcoin through hBK, driven from ape: a payment on the embedded Bitcoin chain becomes visible to
-contracts once the hVM's view holds its block (hemi-protocol.md §1.1, §2)."""
+contracts once the hVM's view holds its block (hemilabs/op-geth ``core/blockchain.go``; hBK as docs/hbk.md describes it)."""
 
 from hemi.btc import COIN
 
@@ -19,7 +19,7 @@ def test_hbk_reads_a_bitcoin_payment(hbk, btc, devchain):
 
     view = devchain.hvm_view()
     assert view.light_tip_height == btc.height
-    # UTXO, balance and header reads see the indexed tip, 2 blocks behind the light tip (hemi-protocol.md §1.1)
+    # UTXO, balance and header reads see the indexed tip, 2 blocks behind the light tip (op-geth ``hVMIndexerTipLag``)
     assert hbk.getLastHeader().height == view.indexed_height == btc.height - 2
     assert hbk.getBitcoinAddressBalance(shop.address) == 3 * COIN // 2
     # confirmations count from the light tip: the payment's block and the two above it

@@ -1,4 +1,4 @@
-"""The ``hemi`` ecosystem as ape sees it: networks as data (hemi-protocol.md §6: chain ids 43111 and 743111, public
+"""The ``hemi`` ecosystem as ape sees it: networks as data (hemi-viem ``src/chains/hemi.ts``: chain ids 43111 and 743111, public
 RPC at rpc.hemi.network), the ``hemi:`` config section with one documented field per Devchain setting, and the
 route by which ape-solidity obtains solc through hemi-sdk."""
 

@@ -1,5 +1,5 @@
 """examples/contracts/BtcReader.sol driven through web3 on the devchain: it reads a BTC balance and a transaction's
-outputs from Solidity via hBK, and records a deposit once Bitcoin has confirmed it enough (hemi-protocol.md §2)."""
+outputs from Solidity via hBK, and records a deposit once Bitcoin has confirmed it enough (docs/hbk.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Keystones (hemi-protocol.md §4.1; heminetwork ``hemi/hemi.go``: ``KeystoneHeaderPeriod = 25``, ``L2Keystone``,
+"""Keystones (heminetwork ``hemi/hemi.go``: ``KeystoneHeaderPeriod = 25``, ``L2Keystone``,
 ``L2KeystoneAbrev.Serialize`` and ``Hash``): which blocks are keystones, their field values, the exact 76-byte
 abbreviation checked against an independent construction, and the op-geth ``kss_*``-like lookups."""
 

@@ -1,4 +1,4 @@
-"""PoP miners and the publication index (hemi-protocol.md §4.2, §4.3; heminetwork ``hemi/pop/pop.go``
+"""PoP miners and the publication index (heminetwork ``hemi/pop/pop.go``
 ``EncodeToOpReturn`` / ``ParseTransactionL2FromOpReturn``, ``bitcoin/wallet PoPTransactionCreate``, TBC
 ``keystoneindex.go``): the exact OP_RETURN bytes and transaction shape, policies, several miners, malformed
 OP_RETURNs ignored, the first publication following Bitcoin reorgs."""

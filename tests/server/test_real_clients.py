@@ -159,7 +159,7 @@ def test_cast_deploys_writes_calls_and_reads_logs(cast_bin, server, box_artifact
 
 
 def test_cast_reads_hbk(cast_bin, server, bitcoin_world):
-    """cast call on hBK at its mainnet address: getLastHeader() is the indexed tip (hemi-protocol.md §2.3, as in
+    """cast call on hBK at its mainnet address: getLastHeader() is the indexed tip (bitcoin-tunnel-contracts ``BitcoinKitStructs.sol``, as in
     tests/node/test_bitcoin_kit.py), getBitcoinAddressBalance(string) bob's balance from the lagging index."""
     out = cast(cast_bin, server, "call", HBK_ADDRESS, f"getLastHeader()({HEADER_TUPLE})").stdout.strip()
     height, block_hash = re.match(r"\((\d+), (0x[0-9a-f]{64}),", out).groups()

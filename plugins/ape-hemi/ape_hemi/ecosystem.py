@@ -1,7 +1,7 @@
 """The ``hemi`` ecosystem: Hemi's public networks as data, and the ecosystem class (Ethereum's rules: Hemi's hVM is
 an EVM, an OP-stack chain whose gas token is ETH).
 
-Chain ids and RPC addresses: hemi-protocol.md §6 (Hemi docs ``network-details.md``; hemi-viem ``chains/hemi.ts``).
+Chain ids and RPC addresses: hemilabs/docs ``network-details.md``; hemi-viem ``src/chains/hemi.ts``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ PUBLIC_RPC_URLS = {
     "testnet": "https://testnet.rpc.hemi.network/rpc",
 }
 
-BLOCK_TIME = 12  # L2 seconds per block on Hemi (hemi-protocol.md §6)
+BLOCK_TIME = 12  # L2 seconds per block on Hemi (heminetwork ``cmd/popmd/README.md``)
 
 
 class Hemi(Ethereum):

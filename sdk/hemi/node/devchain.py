@@ -26,7 +26,7 @@ from hemi.node.hvm_view import HvmView, LightView
 from hemi.types import BlockHash
 
 DEFAULT_CHAIN_ID = 31337  # anvil's and Hardhat's local id; not Hemi mainnet (43111) or testnet (743111)
-HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"  # BitcoinKit v1 on Hemi mainnet (hemi-protocol.md §2.1)
+HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"  # BitcoinKit v1 on Hemi mainnet (hemilabs/docs ``tooling/contract-addresses.md``)
 # hvm_profile -> (kit contract, interface) artifacts: the kit that answers the ABI hemi-viem calls reads the newest
 # 0x42 frame; the published BitcoinKit.sol's ABI and parser go with the Oct-2024 layout (docs/hbk.md)
 BITCOIN_KIT_ARTIFACTS = {"deployed": ("BitcoinKit", "IBitcoinKit"),

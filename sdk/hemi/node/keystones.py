@@ -1,4 +1,4 @@
-"""Keystones: every 25th L2 block, abbreviated to 76 bytes for Proof-of-Proof (hemi-protocol.md §4.1).
+"""Keystones: every 25th L2 block, abbreviated to 76 bytes for Proof-of-Proof (heminetwork ``hemi/hemi.go``).
 
 A keystone is an L2 block whose ``number % interval == 0`` and ``number != 0`` (``hemi.KeystoneHeaderPeriod = 25`` in
 heminetwork ``hemi/hemi.go``). Its wire form :class:`L2Keystone` carries the block's hash (``ep_hash``), its parent's

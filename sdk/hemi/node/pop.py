@@ -1,4 +1,4 @@
-"""Proof-of-Proof miners and the PoP publication index (hemi-protocol.md §4.2, §4.3).
+"""Proof-of-Proof miners and the PoP publication index (heminetwork ``hemi/pop/pop.go``, ``service/tbc/keystoneindex.go``).
 
 A PoP miner publishes each keystone to Bitcoin in a real transaction, built as heminetwork's
 ``bitcoin/wallet PoPTransactionCreate`` builds it: version 2, ``nLockTime`` = the current Bitcoin height, ONE input

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.0;
 
-/// @dev The parts of Hemi's BitcoinTunnelManager a dapp calls (hemi-protocol.md §3.1).
+/// @dev The parts of Hemi's BitcoinTunnelManager a dapp calls (hemi-viem ``src/contracts/bitcoin-tunnel-manager.ts``).
 interface IBitcoinTunnelManager {
     function confirmDeposit(uint32 vaultIndex, bytes32 txid, uint256 outputIndex, bytes calldata extraInfo)
         external returns (bool);
