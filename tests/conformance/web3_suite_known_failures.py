@@ -24,9 +24,6 @@ KNOWN_FAILURES: dict[str, str] = {
                                         "matches, but the test expects Web3ValueError, which web3.py raises only "
                                         "from eth-tester's provider: any node's JSON-RPC error reaches it as "
                                         "Web3RPCError",
-    "test_sign_authorization_send_raw_and_send_set_code_transactions": "raw type-4 (EIP-7702) transactions run "
-                                                                        "(Prague), but eth_sendTransaction does not "
-                                                                        "build one from an authorizationList yet",
 }
 
 HEMI_BACKENDS = ("inprocess", "http")

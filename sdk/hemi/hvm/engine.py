@@ -326,8 +326,19 @@ class EvmEngine:
 
     def build_unsigned(self, *, nonce: int, gas: int, to: bytes, value: int, data: bytes,
                        max_fee: Optional[int] = None, max_priority_fee: Optional[int] = None,
-                       gas_price: Optional[int] = None, access_list: Sequence = ()) -> Any:
+                       gas_price: Optional[int] = None, access_list: Sequence = (),
+                       authorization_list: Sequence = ()) -> Any:
         builder = self.chain.get_vm(self.chain.header).get_transaction_builder()
+        if authorization_list:  # EIP-7702 (type 4): Prague's set-code transaction
+            if not hasattr(builder, "new_unsigned_set_code_transaction"):
+                raise ValueError(f"an authorizationList needs the Prague fork; this devchain runs {self.fork}")
+            if not to:
+                raise ValueError("a set-code transaction (EIP-7702) cannot create a contract: it needs a `to`")
+            return builder.new_unsigned_set_code_transaction(
+                chain_id=self.chain_id, nonce=nonce, max_priority_fee_per_gas=max_priority_fee or 0,
+                max_fee_per_gas=max_fee if max_fee is not None else self.pending_header.base_fee_per_gas * 2,
+                gas=gas, to=to, value=value, data=data, access_list=tuple(access_list),
+                authorization_list=list(authorization_list))
         if gas_price is not None and max_fee is None and access_list:  # EIP-2930 (type 1)
             return builder.new_unsigned_access_list_transaction(
                 chain_id=self.chain_id, nonce=nonce, gas_price=gas_price, gas=gas, to=to, value=value, data=data,

@@ -110,6 +110,25 @@ def parse_access_list(v: Any) -> list[tuple[bytes, tuple[int, ...]]]:
             for e in v]
 
 
+def parse_authorization_list(v: Any) -> list[dict]:
+    """EIP-7702's ``[{chainId, address, nonce, yParity, r, s}]`` (execution-apis ``AuthorizationList``); absent or
+    null is empty."""
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(e, dict) for e in v):
+        raise RPCError(-32602, "invalid authorizationList: expected an array of {chainId, address, nonce, yParity, "
+                               "r, s}")
+    try:
+        return [{"chain_id": parse_uint256(e["chainId"], "authorization chainId"),
+                 "address": parse_addr(e["address"], "authorization address"),
+                 "nonce": parse_q(e["nonce"], "authorization nonce"),
+                 "y_parity": parse_q(e["yParity"] if "yParity" in e else e["v"], "authorization yParity"),
+                 "r": parse_uint256(e["r"], "authorization r"), "s": parse_uint256(e["s"], "authorization s")}
+                for e in v]
+    except KeyError as err:
+        raise RPCError(-32602, f"invalid authorizationList: an authorization lacks {err.args[0]!r}") from None
+
+
 _OVERRIDE_FIELDS = {"balance", "nonce", "code", "state", "stateDiff"}
 
 
@@ -337,6 +356,10 @@ class EthApi:
         nonce = parse_q(obj["nonce"], "nonce") if obj.get("nonce") is not None else \
             self.engine.state().get_nonce(sender)
         access_list = parse_access_list(obj.get("accessList"))
+        authorizations = parse_authorization_list(obj.get("authorizationList"))
+        if authorizations and obj.get("gasPrice") is not None and obj.get("maxFeePerGas") is None:
+            raise RPCError(-32602, "a transaction with an authorizationList (EIP-7702, type 4) takes maxFeePerGas and "
+                                   "maxPriorityFeePerGas, not gasPrice")
         if obj.get("gasPrice") is not None and obj.get("maxFeePerGas") is None:
             tx = self.engine.build_unsigned(nonce=nonce, gas=gas, to=to, value=value, data=data,
                                             gas_price=parse_q(obj["gasPrice"], "gasPrice"), access_list=access_list)
@@ -346,8 +369,12 @@ class EthApi:
                 max_fee = parse_q(obj["maxFeePerGas"], "maxFeePerGas")
             else:  # a call or estimate without fees runs for free (base fee 0), as geth's do
                 max_fee = prio if for_call else header.base_fee_per_gas * 2 + prio
-            tx = self.engine.build_unsigned(nonce=nonce, gas=gas, to=to, value=value, data=data, max_fee=max_fee,
-                                            max_priority_fee=prio, access_list=access_list)
+            try:
+                tx = self.engine.build_unsigned(nonce=nonce, gas=gas, to=to, value=value, data=data, max_fee=max_fee,
+                                                max_priority_fee=prio, access_list=access_list,
+                                                authorization_list=authorizations)
+            except ValueError as err:
+                raise RPCError(-32602, str(err)) from None
         return tx, sender
 
     def submit(self, tx: Any, sender: bytes, *, signed: bool) -> bytes:
