@@ -12,6 +12,7 @@ from bitcoin.core import CTransaction
 
 from hemi.btc import script as S
 from hemi.btc.address import script_to_address
+from hemi.btc.interpreter.encoding import is_valid_der  # Core's IsValidSignatureEncoding
 from hemi.btc.tx import tx_hashes
 from hemi.errors import HemiValueError
 from hemi.types import Txid
@@ -83,24 +84,6 @@ def _script_num(data: bytes) -> int:
     return value
 
 
-def _is_der_signature(sig: bytes) -> bool:
-    """Bitcoin Core's IsValidSignatureEncoding (strict DER plus one sighash byte)."""
-    n = len(sig)
-    if n < 9 or n > 73 or sig[0] != 0x30 or sig[1] != n - 3:
-        return False
-    len_r = sig[3]
-    if 5 + len_r >= n:
-        return False
-    len_s = sig[5 + len_r]
-    if len_r + len_s + 7 != n or sig[2] != 0x02 or len_r == 0 or sig[4] & 0x80:
-        return False
-    if len_r > 1 and sig[4] == 0 and not sig[5] & 0x80:
-        return False
-    if sig[len_r + 4] != 0x02 or len_s == 0 or sig[len_r + 6] & 0x80:
-        return False
-    return not (len_s > 1 and sig[len_r + 6] == 0 and not sig[len_r + 7] & 0x80)
-
-
 _SIGHASH_NAMES = {0x01: "ALL", 0x02: "NONE", 0x03: "SINGLE", 0x81: "ALL|ANYONECANPAY", 0x82: "NONE|ANYONECANPAY",
                   0x83: "SINGLE|ANYONECANPAY"}
 
@@ -120,7 +103,7 @@ def script_asm(script: bytes, *, sighash_decode: bool = False) -> str:
                 out.append(op_name(op))
             elif len(data) <= 4:
                 out.append(str(_script_num(data)))
-            elif sighash_decode and not unspendable and _is_der_signature(data) and data[-1] in _SIGHASH_NAMES:
+            elif sighash_decode and not unspendable and is_valid_der(data) and data[-1] in _SIGHASH_NAMES:
                 out.append(data[:-1].hex() + f"[{_SIGHASH_NAMES[data[-1]]}]")
             else:
                 out.append(data.hex())
