@@ -16,7 +16,7 @@ from hemi.node.devchain import Devchain
 from hemi.server import DevchainServer
 
 CAST_VERSION = "1.7.1"  # npm @foundry-rs/cast (Foundry's cast, native binary per platform)
-JS_CLIENTS = {"viem": "2.57.1", "hemi-viem": "2.6.2"}  # hemi-viem's peer dependency is viem ^2
+JS_CLIENTS = {"viem": "2.57.1", "hemi-viem": "2.6.2", "ethers": "6.17.0"}  # hemi-viem's peer dependency is viem ^2
 JS_DIR = Path(__file__).resolve().parent / "js"
 
 

@@ -235,6 +235,19 @@ def test_viem_reads_system_transactions(run_js, server):
     assert int(out["op"]["txs"][2]["l1Fee"]) > 0
 
 
+def test_ethers_reads_system_transactions(run_js, server):
+    """ethers v6 reads a block that opens with the L1-attributes deposit (0x7E) and a 0x7C Bitcoin-attributes tx:
+    getBlock with transactions, getTransaction and getTransactionReceipt of each, in block order."""
+    n, txs = _block_with_system_txs(server)
+    assert [t for _, t in txs] == [0x7E, 0x7C, 2]
+    out = run_js("ethers_client.cjs", "systemTxs", **params(server, block=n))
+    assert out["count"] == 3 and [t["hash"] for t in out["txs"]] == [h for h, _ in txs]
+    assert [t["type"] for t in out["txs"]] == [0x7E, 0x7C, 2] and [t["index"] for t in out["txs"]] == [0, 1, 2]
+    assert {t["status"] for t in out["txs"]} == {1} and {t["blockNumber"] for t in out["txs"]} == {n}
+    assert out["txs"][0]["from"].lower() == "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001"
+    assert out["txs"][1]["from"].lower() == "0x" + "88" * 20
+
+
 def test_web3_http_reads_system_transactions(server, w3):
     """web3.py over HTTP (`hemi devchain`): a full block with the deposit and the 0x7C, each transaction and receipt,
     with op-geth's deposit fields and the user transaction's L1 fee."""
