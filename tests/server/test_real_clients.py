@@ -328,6 +328,25 @@ def test_viem_contract_deploy_write_read_events_and_revert(run_js, server, box_a
     assert code and code.hex() in box_artifact.bytecode  # the runtime code is part of the init code
 
 
+def test_viem_get_proof_and_create_access_list(run_js, server, box):
+    """viem's getProof (EIP-1186) and createAccessList against the devchain: the proof's storage value is the
+    contract's slot 0 and its account fields the chain's; the access list names the Box and the slot store() writes."""
+    box.functions.store(11).transact({"from": server.dev.accounts[2]})  # slot 0 non-zero: a proof of presence
+    out = run_js("viem_client.cjs", "proofAndAccessList", **params(
+        server, address=box.address, **{"from": str(server.dev.accounts[2])},
+        data=box.functions.store(9)._encode_transaction_data()))
+    with server.lock:
+        state = server.dev.engine.state()
+        address = bytes.fromhex(box.address[2:])
+        slot0 = state.get_storage(address, 0)
+        code_hash = state.get_code_hash(address)
+    assert out["accountProof"] > 0 and out["codeHash"] == "0x" + code_hash.hex()
+    assert out["storage"] == [{"key": "0x" + "00" * 32, "value": str(slot0), "proof": out["storage"][0]["proof"]}]
+    assert out["storage"][0]["proof"] > 0
+    assert [e["address"].lower() for e in out["accessList"]] == [box.address.lower()]
+    assert out["accessList"][0]["storageKeys"] == ["0x" + "00" * 32] and int(out["gasUsed"]) > 21000
+
+
 def test_viem_websocket_watchers(run_js, server, box):
     """viem's webSocket transport: requests over WebSocket, and watchBlocks / watchPendingTransactions /
     watchContractEvent, which viem serves with eth_subscribe newHeads / newPendingTransactions / logs."""

@@ -1011,3 +1011,4 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
 # these register their methods in METHODS and need this module's helpers first
 from hemi.rpc import debug_raw, debug_trace, eth_access, eth_proof, eth_raw  # noqa: E402,F401
 from hemi.rpc import eth_simulate, txpool, typed_data  # noqa: E402,F401
+from hemi.rpc import hemi_methods  # noqa: E402,F401 - kss_*, optimism_*, hemi_*: every devchain's w3 answers them

@@ -17,6 +17,7 @@ from web3.providers.base import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from hemi.rpc.eth import EthApi, RPCError
+from hemi.web3.hemi_module import HemiModule
 from hemi.web3.middleware import install as install_middleware
 
 
@@ -71,7 +72,7 @@ class DevchainProvider(JSONBaseProvider):
 
 def make_web3(dev: Any) -> Web3:
     """``Web3`` over the devchain, with web3's default middleware re-done for a known chain (see
-    :mod:`hemi.web3.middleware`)."""
-    w3 = Web3(DevchainProvider(dev))
+    :mod:`hemi.web3.middleware`) and Hemi's own methods as ``w3.hemi`` (:mod:`hemi.web3.hemi_module`)."""
+    w3 = Web3(DevchainProvider(dev), external_modules={"hemi": HemiModule})
     install_middleware(w3)
     return w3

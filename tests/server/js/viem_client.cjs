@@ -96,6 +96,20 @@ const scenarios = {
     };
   },
 
+  // getProof (EIP-1186) of a contract's account and its slot 0, and createAccessList of a call that writes slot 0
+  async proofAndAccessList(p) {
+    const { pub } = clients(p);
+    const slot = viem.pad("0x0", { size: 32 });
+    const proof = await pub.getProof({ address: p.address, storageKeys: [slot] });
+    const access = await pub.createAccessList({ account: p.from, to: p.address, data: p.data });
+    return {
+      accountProof: proof.accountProof.length, storageHash: proof.storageHash, nonce: proof.nonce,
+      codeHash: proof.codeHash, storage: proof.storageProof.map((s) => ({ key: s.key, value: s.value,
+                                                                          proof: s.proof.length })),
+      accessList: access.accessList, gasUsed: access.gasUsed,
+    };
+  },
+
   // over WebSocket: plain requests, and watchBlocks / watchPendingTransactions / watchContractEvent, which viem
   // implements with eth_subscribe newHeads / newPendingTransactions / logs on a WebSocket transport. Transactions
   // are sent over HTTP until every watcher has seen one (subscriptions are set up asynchronously).
