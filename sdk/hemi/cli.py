@@ -125,7 +125,8 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         if saver is not None:
             saver.start()
     except OSError as err:
-        raise click.ClickException(f"cannot listen: {err}") from None
+        raise click.ClickException(_listen_error(err, host or DEFAULT_HOST, port, None if no_btc_rpc else btc_port)) \
+            from None
     except HemiError as err:
         raise click.ClickException(str(err)) from None
 
@@ -155,6 +156,17 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
             except HemiError as err:
                 click.echo(f"could not save the state: {err}", err=True)
         click.echo("devchain stopped")
+
+
+def _listen_error(err: OSError, host: str, port: int, btc_port: Optional[int]) -> str:
+    """What to do when a port cannot be opened: which ports were asked for and the flags that move them."""
+    import errno
+
+    if err.errno == errno.EADDRINUSE:
+        ports = f"port {port} (JSON-RPC, --port)" + (f" or {btc_port} (Bitcoin RPC, --btc-port)" if btc_port else "")
+        return (f"cannot listen on {host}: {ports} is already in use (another hemi devchain, anvil or bitcoind?); "
+                f"choose another with --port / --btc-port, 0 for a free one, or --no-btc-rpc")
+    return f"cannot listen on {host} port {port}: {err}"
 
 
 def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:

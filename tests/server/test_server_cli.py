@@ -213,3 +213,16 @@ def test_compile_command(tmp_path):
     result = CliRunner().invoke(main, ["compile", str(tmp_path / "Two.sol")])
     assert result.exit_code == 0, result.output
     assert "Two.sol:A" in result.output and "Two.sol:B" in result.output
+
+
+def test_a_port_in_use_names_the_port_and_the_flag():
+    """`hemi devchain --port P` with P taken exits nonzero before serving, naming P and the flags that move it."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "hemi.cli", "devchain", "--port", str(port), "--no-btc-rpc"],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert f"port {port} (JSON-RPC, --port) is already in use" in proc.stderr and "0 for a free one" in proc.stderr
+    assert "Traceback" not in proc.stderr
