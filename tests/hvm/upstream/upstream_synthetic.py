@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from bitcoin import base58
-from bitcoin.core import CMutableTransaction, COutPoint, CScriptWitness, CTransaction, CTxIn, CTxInWitness, CTxOut
+from bitcoin.core import COutPoint, CScriptWitness, CTransaction, CTxIn, CTxInWitness, CTxOut
 from bitcoin.core import CTxWitness
 from bitcoin.core.script import CScript
 
