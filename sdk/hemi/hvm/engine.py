@@ -135,7 +135,7 @@ class EvmEngine:
     _latest_root: Optional[bytes] = None
     _pending_base: Any = None
     _pending_base_history: Any = None
-    _pending_journal: list = []
+    _pending_journal: list  # set per instance by _reset_pending_header (a class-level list would be shared)
 
     def __init__(
         self,
@@ -308,12 +308,7 @@ class EvmEngine:
 
     def edit_state(self, fn: Callable[[Any], None]) -> None:
         """Apply a direct state edit (set balance / code / storage) to the pending state, as anvil does."""
-        vm = self.chain.get_vm(self.chain.header)
-        state = vm.state
-        self._write_history(state)
-        fn(state)
-        state.persist()
-        self.chain.header = self.chain.header.copy(state_root=state.state_root)
+        self._change_pending_state(fn)
         if self._pending and self._pending_base is not None:  # "latest" sees the edit too, and a rebuild of the
             # pending block replays it
             self._pending_journal.append(("edit", fn, None))
@@ -321,6 +316,14 @@ class EvmEngine:
             fn(latest)
             latest.persist()
             self._latest_root = latest.state_root
+
+    def _change_pending_state(self, fn: Callable[[Any], None]) -> None:
+        """Run ``fn`` on the pending state and keep the result (EIP-2935's pending write first, if still due)."""
+        state = self.chain.get_vm(self.chain.header).state
+        self._write_history(state)
+        fn(state)
+        state.persist()
+        self.chain.header = self.chain.header.copy(state_root=state.state_root)
 
     # ------------------------------------------------------------------ transactions
 
@@ -406,11 +409,7 @@ class EvmEngine:
         credited first (kept even if the call fails), and the sender's current nonce is recorded in it."""
         self._open_journal(("system", tx, None))  # a rebuild of the pending block (replacement) replays it
         if tx.mint:  # part of the deposit, not a direct edit: neither journaled nor seen by "latest"
-            vm = self.chain.get_vm(self.chain.header)
-            self._write_history(vm.state)
-            vm.state.delta_balance(tx.sender, tx.mint)
-            vm.state.persist()
-            self.chain.header = self.chain.header.copy(state_root=vm.state.state_root)
+            self._change_pending_state(lambda state: state.delta_balance(tx.sender, tx.mint))
         tx = tx.at_nonce(self.state().get_nonce(tx.sender))
         return self._apply_pending(tx, tx, tx.sender)
 
