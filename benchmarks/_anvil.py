@@ -22,8 +22,8 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 ANVIL_VERSION = "1.7.1"  # pinned: @foundry-rs/anvil on the npm registry
 NPM_PACKAGE = "@foundry-rs/anvil"
@@ -40,7 +40,7 @@ def cache_dir() -> Path:
     return cache_root() / "anvil"
 
 
-def find_binary(root: Optional[Path] = None) -> Optional[Path]:
+def find_binary(root: Path | None = None) -> Path | None:
     """The native anvil executable installed under ``root`` (default :func:`cache_dir`), or None."""
     from hemi._npm import find_foundry_binary
 
@@ -95,7 +95,7 @@ class AnvilNode:
         except OSError:
             pass
 
-    def __enter__(self) -> "AnvilNode":
+    def __enter__(self) -> AnvilNode:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -112,7 +112,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def start_anvil(binary: Optional[Path] = None, *, timeout: float = 30.0, attempts: int = 3,
+def start_anvil(binary: Path | None = None, *, timeout: float = 30.0, attempts: int = 3,
                 extra_args: Sequence[str] = ()) -> AnvilNode:
     """Start anvil on a free loopback port and return once it answers JSON-RPC (installing it first if needed);
     ``extra_args`` are passed on (``--chain-id``, ``--balance``...)."""

@@ -42,9 +42,10 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -160,7 +161,7 @@ def timed_round(w3, accounts: list[str], art, n: int) -> dict[str, float]:
     return {"transfer": n / t_transfer, "deploy_ms": t_deploy * 1e3, "bump": n / t_bump, "call": n / t_call}
 
 
-def keep_best(best: Optional[dict[str, float]], round_: dict[str, float]) -> dict[str, float]:
+def keep_best(best: dict[str, float] | None, round_: dict[str, float]) -> dict[str, float]:
     if best is None:
         return dict(round_)
     return {k: (min if k == "deploy_ms" else max)(best[k], v) for k, v in round_.items()}
@@ -206,7 +207,7 @@ def median_ms(fn: Callable[[], Any], iterations: int) -> float:
     return statistics.median(samples) * 1e3
 
 
-def hbk_read(dev, iterations: int) -> tuple[Optional[float], str]:
+def hbk_read(dev, iterations: int) -> tuple[float | None, str]:
     kit = dev.bitcoin_kit
     try:
         code = dev.w3.eth.get_code(kit.address)
@@ -218,7 +219,7 @@ def hbk_read(dev, iterations: int) -> tuple[Optional[float], str]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def cold_start(runs: int) -> Optional[dict[str, float]]:
+def cold_start(runs: int) -> dict[str, float] | None:
     results = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -333,18 +334,18 @@ def environment(anvil_ver: str) -> list[str]:
         commit = "?"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return [
-        f"date (UTC): {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M}",
+        f"date (UTC): {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M}",
         f"machine: {affinity} CPUs usable ({os.cpu_count()} online), {cpu}, {platform.machine()}, load avg {load}",
         f"Python {platform.python_version()} ({platform.python_implementation()}); " + ", ".join(versions),
         f"anvil: {anvil_ver}; git HEAD {commit} (working tree may hold others' uncommitted edits)",
     ]
 
 
-def fmt_rate(v: Optional[float]) -> str:
+def fmt_rate(v: float | None) -> str:
     return "n/a" if v is None else f"{v:,.0f}"
 
 
-def ratio_cell(num: Optional[float], den: Optional[float], target: Optional[float]) -> str:
+def ratio_cell(num: float | None, den: float | None, target: float | None) -> str:
     if num is None or den is None or den == 0:
         return "n/a"
     r = num / den
@@ -380,16 +381,16 @@ def main() -> int:
 
     art = compile({"Counter.sol": COUNTER_SOURCE})["Counter"]
 
-    results: dict[str, Optional[dict[str, float]]] = {"devchain": None, "eth-tester": None, "anvil": None}
-    snaps: dict[str, Optional[dict[str, float]]] = {"devchain": None, "eth-tester": None, "anvil": None}
+    results: dict[str, dict[str, float] | None] = {"devchain": None, "eth-tester": None, "anvil": None}
+    snaps: dict[str, dict[str, float] | None] = {"devchain": None, "eth-tester": None, "anvil": None}
     notes: list[str] = []
     anvil_ver = "not run (--skip-anvil)" if args.skip_anvil else "not available"
-    node: Optional[_anvil.AnvilNode] = None
+    node: _anvil.AnvilNode | None = None
     dev = None
     hbk_ms, hbk_why, call_ms = None, "devchain not available", None
-    cold: Optional[dict[str, float]] = None
-    prof_text: Optional[str] = None
-    prof_bump: Optional[str] = None
+    cold: dict[str, float] | None = None
+    prof_text: str | None = None
+    prof_bump: str | None = None
     peers: dict[str, tuple[Any, list[str]]] = {}  # name -> (w3, accounts), warmed up
     try:
         print("setting up and warming up the peers ...", flush=True)

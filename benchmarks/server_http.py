@@ -33,13 +33,25 @@ import time
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _anvil  # noqa: E402  (benchmarks/_anvil.py)
-from devchain import (COUNTER_SOURCE, WARMUP, _package_of, deploy, environment, fmt_rate,  # noqa: E402
-                      keep_best, print_table, ratio_cell, testing_snapshot_revert, timed_round, warm_up)
+from devchain import (  # noqa: E402
+    COUNTER_SOURCE,
+    WARMUP,
+    _package_of,
+    deploy,
+    environment,
+    fmt_rate,
+    keep_best,
+    print_table,
+    ratio_cell,
+    testing_snapshot_revert,
+    timed_round,
+    warm_up,
+)
 
 TARGET_RATIO = 1.0
 
@@ -109,7 +121,7 @@ def profile_server(art, n: int) -> str:
 
     out = io.StringIO()
     original = Dispatcher.handle_body
-    active: dict[str, Optional[cProfile.Profile]] = {"prof": None}
+    active: dict[str, cProfile.Profile | None] = {"prof": None}
 
     def handle_body(dispatcher: Any, body: Any, extra: Any = None) -> Any:
         prof = active["prof"]
@@ -201,12 +213,12 @@ def main() -> int:
 
     art = compile({"Counter.sol": COUNTER_SOURCE})["Counter"]
     names = ["hemi devchain", "anvil", "in-process"]
-    results: dict[str, Optional[dict[str, float]]] = {k: None for k in names}
-    snaps: dict[str, Optional[dict[str, float]]] = {k: None for k in names}
+    results: dict[str, dict[str, float] | None] = {k: None for k in names}
+    snaps: dict[str, dict[str, float] | None] = {k: None for k in names}
     notes: list[str] = []
     anvil_ver = "not run (--skip-anvil)" if args.skip_anvil else "not available"
-    server: Optional[DevchainProcess] = None
-    node: Optional[_anvil.AnvilNode] = None
+    server: DevchainProcess | None = None
+    node: _anvil.AnvilNode | None = None
     peers: dict[str, tuple[Any, list[str]]] = {}
     prof_text = None
     try:

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -136,7 +135,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 class Target:
-    def __init__(self, name: str, port: int, proc: subprocess.Popen, pid: Optional[int] = None) -> None:
+    def __init__(self, name: str, port: int, proc: subprocess.Popen, pid: int | None = None) -> None:
         self.name, self.port, self.proc = name, port, proc
         self.pid = pid or proc.pid
 

@@ -6,8 +6,9 @@ Run: python examples/06_htlc_cltv_csv.py
 
 import hashlib
 
-from bitcoin.core.script import (OP_CHECKLOCKTIMEVERIFY as CLTV, OP_CHECKSEQUENCEVERIFY as CSV, OP_CHECKSIG,
-                                 OP_DROP, OP_ELSE, OP_ENDIF, OP_EQUALVERIFY, OP_IF, OP_SHA256, CScript)
+from bitcoin.core.script import OP_CHECKLOCKTIMEVERIFY as CLTV
+from bitcoin.core.script import OP_CHECKSEQUENCEVERIFY as CSV
+from bitcoin.core.script import OP_CHECKSIG, OP_DROP, OP_ELSE, OP_ENDIF, OP_EQUALVERIFY, OP_IF, OP_SHA256, CScript
 
 from hemi.btc import COIN, BitcoinChain
 from hemi.btc.script import p2wsh_script

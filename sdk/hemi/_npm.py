@@ -26,8 +26,8 @@ import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
 
 from hemi.compiler._files import FileLock, atomic_write_text, cache_root
 from hemi.errors import NpmUnavailable
@@ -36,7 +36,7 @@ NPM_TIMEOUT_ENV = "HEMI_NPM_TIMEOUT"
 _MARKER = "hemi-npm.json"
 
 
-def npm_missing() -> Optional[str]:
+def npm_missing() -> str | None:
     """Why npm packages cannot be installed and run here (npm or node not on PATH), or None if they can."""
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     return f"{' and '.join(missing)} not found on PATH" if missing else None
@@ -62,7 +62,7 @@ def installed(root: Path, packages: Mapping[str, str]) -> bool:
     return marker.get("packages") == _spec(packages) and (root / "node_modules").is_dir()
 
 
-def ensure_packages(name: str, packages: Mapping[str, str], *, root: Optional[Path] = None) -> Path:
+def ensure_packages(name: str, packages: Mapping[str, str], *, root: Path | None = None) -> Path:
     """The npm prefix ``<cache>/<name>`` (or ``root``) holding ``packages`` ({npm name: exact version}), installing
     them first if needed. Returns the prefix; the packages are under its ``node_modules``."""
     root = (cache_root() / name) if root is None else Path(root)
@@ -98,7 +98,7 @@ def ensure_packages(name: str, packages: Mapping[str, str], *, root: Optional[Pa
     return root
 
 
-def _installed_version(root: Path, package: str) -> Optional[str]:
+def _installed_version(root: Path, package: str) -> str | None:
     try:
         meta = json.loads((root / "node_modules" / package / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -106,7 +106,7 @@ def _installed_version(root: Path, package: str) -> Optional[str]:
     return meta.get("version")
 
 
-def foundry_platform() -> Optional[str]:
+def foundry_platform() -> str | None:
     """The suffix of Foundry's per-platform npm packages for this machine (``linux-amd64``...), or None."""
     system = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform)
     arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
@@ -115,7 +115,7 @@ def foundry_platform() -> Optional[str]:
     return f"{system}-{arch}"
 
 
-def find_foundry_binary(root: Path, tool: str) -> Optional[Path]:
+def find_foundry_binary(root: Path, tool: str) -> Path | None:
     """The native ``tool`` executable (anvil, cast, forge, chisel) installed under the npm prefix ``root``."""
     plat = foundry_platform()
     if plat is None:
@@ -125,7 +125,7 @@ def find_foundry_binary(root: Path, tool: str) -> Optional[Path]:
     return exe if exe.is_file() and os.access(exe, os.X_OK) else None
 
 
-def foundry_binary(tool: str, version: str, *, root: Optional[Path] = None) -> Path:
+def foundry_binary(tool: str, version: str, *, root: Path | None = None) -> Path:
     """The native executable of Foundry's ``tool`` at ``version`` from npm ``@foundry-rs/<tool>``, installed into
     ``<cache>/<tool>`` (or ``root``) if absent."""
     plat = foundry_platform()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import sys
-from typing import Any, Optional
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -73,11 +73,11 @@ def demo(seed: int) -> None:
               help="With --state: save every N seconds (a kill -9 loses at most that much); 0: only on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 @security_options
-def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
-             balance: int, mnemonic: Optional[str], seed: int, block_time: Optional[float],
-             btc_block_time: Optional[float], keystone_interval: int, hvm_profile: str, hvm_header_n: Optional[str],
+def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
+             balance: int, mnemonic: str | None, seed: int, block_time: float | None,
+             btc_block_time: float | None, keystone_interval: int, hvm_profile: str, hvm_header_n: str | None,
              hvm_genesis_btc_height: int, finality_rpc: str, evm_fork: str, no_op_stack: bool, pop_payout_delay: int,
-             state_file: Optional[str], state_interval: float, quiet: bool, **security: Any) -> None:
+             state_file: str | None, state_interval: float, quiet: bool, **security: Any) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
@@ -158,7 +158,7 @@ def devchain(host: Optional[str], port: int, btc_port: int, no_btc_rpc: bool, ch
         click.echo("devchain stopped")
 
 
-def _listen_error(err: OSError, host: str, port: int, btc_port: Optional[int]) -> str:
+def _listen_error(err: OSError, host: str, port: int, btc_port: int | None) -> str:
     """What to do when a port cannot be opened: which ports were asked for and the flags that move them."""
     import errno
 
@@ -169,7 +169,7 @@ def _listen_error(err: OSError, host: str, port: int, btc_port: Optional[int]) -
     return f"cannot listen on {host} port {port}: {err}"
 
 
-def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
+def _banner(server: Any, dev: Any, state_file: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -239,7 +239,7 @@ def _banner(server: Any, dev: Any, state_file: Optional[str]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--solc", "solc_version", default=None, help="solc version [default: the SDK's].")
 @click.option("--no-cache", is_flag=True, help="Always run solc.")
-def compile_cmd(paths: tuple[str, ...], solc_version: Optional[str], no_cache: bool) -> None:
+def compile_cmd(paths: tuple[str, ...], solc_version: str | None, no_cache: bool) -> None:
     """Compile Solidity files or directories and list the contracts."""
     from hemi.compiler import compile as hemi_compile
     from hemi.errors import HemiError

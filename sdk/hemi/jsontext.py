@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 import orjson
 
@@ -36,7 +36,7 @@ class JSONParseError(HemiValueError):
     """A text is not one JSON value in UTF-8, or nests deeper than :data:`MAX_DEPTH`."""
 
 
-def loads(text: Union[bytes, bytearray, memoryview, str], *, decimals: bool = False) -> Any:
+def loads(text: bytes | bytearray | memoryview | str, *, decimals: bool = False) -> Any:
     """Parse one JSON value from network input; raises :class:`JSONParseError` with the reason."""
     if isinstance(text, str):
         try:

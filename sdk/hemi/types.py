@@ -26,7 +26,7 @@ class Hash32:
     __slots__ = ("_b",)
     _kind = "hash"
 
-    def __init__(self, value: "HashLike") -> None:
+    def __init__(self, value: HashLike) -> None:
         if isinstance(value, Hash32):
             self._b = value._b
         elif isinstance(value, (bytes, bytearray, memoryview)):
@@ -46,7 +46,7 @@ class Hash32:
             raise HemiValueError(f"cannot make a {self._kind} from {type(value).__name__}")
 
     @classmethod
-    def from_display_bytes(cls, data: bytes) -> "Hash32":
+    def from_display_bytes(cls, data: bytes) -> Hash32:
         """32 bytes in display (explorer) order, as hVM precompiles take and return them."""
         if len(data) != 32:
             raise HemiValueError(f"a {cls._kind} is 32 bytes, got {len(data)}")
@@ -84,7 +84,7 @@ class Hash32:
     def __hash__(self) -> int:
         return hash(self._b)
 
-    def __lt__(self, other: "Hash32") -> bool:
+    def __lt__(self, other: Hash32) -> bool:
         return self._b[::-1] < bytes(other)[::-1]
 
 
@@ -105,7 +105,7 @@ class BlockHash(Hash32):
 HashLike = Union[Hash32, bytes, bytearray, memoryview, str]
 
 
-def bytes32(value: object) -> "bytes | None":
+def bytes32(value: object) -> bytes | None:
     """32 bytes as given (no byte-order change) from bytes-like or 0x/plain hex; None when not hash-shaped.
 
     For EVM hashes (blocks, transactions), which have one byte order; Bitcoin hashes use Txid / BlockHash."""

@@ -9,7 +9,13 @@ import json
 from pathlib import Path
 
 from bitcoin.core import (
-    COutPoint, CMutableTransaction, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness,
+    CMutableTransaction,
+    COutPoint,
+    CTransaction,
+    CTxIn,
+    CTxInWitness,
+    CTxOut,
+    CTxWitness,
 )
 from bitcoin.core.script import CScriptWitness
 

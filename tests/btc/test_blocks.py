@@ -8,8 +8,7 @@ import pytest
 from bitcoin.core import CheckBlock
 from bitcoin.core.script import CScript
 
-from hemi.btc import COIN, BitcoinChain
-from hemi.btc import params
+from hemi.btc import COIN, BitcoinChain, params
 from hemi.btc.merkle import merkle_root
 from hemi.errors import HemiValueError, UnknownBlockError
 

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import pytest
 from bitcoin.core import CTransaction, b2lx, lx
+from core_vector_tools import crediting_tx, load, parse_script, spending_tx
 
 from hemi.btc import (
-    ALL_FLAGS, STANDARD_FLAGS, check_transaction, legacy_sighash, taproot_sighash, verify_input,
+    ALL_FLAGS,
+    STANDARD_FLAGS,
+    check_transaction,
+    legacy_sighash,
+    taproot_sighash,
+    verify_input,
 )
 from hemi.btc.interpreter import tapbranch_hash, tapleaf_hash, taproot_tweak_pubkey
 from hemi.btc.spend import taproot_tree, with_witness
 from hemi.errors import ScriptVerifyError, TransactionRejected
-from core_vector_tools import crediting_tx, load, parse_script, spending_tx
 
 SCRIPT_TESTS = [t for t in load("script_tests.json") if len(t) > 1]
 TX_VALID = [t for t in load("tx_valid.json") if isinstance(t[0], list)]

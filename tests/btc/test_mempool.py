@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from bitcoin.core import COutPoint, CMutableTransaction, CTransaction, CTxIn, CTxOut
-from bitcoin.core.script import CScript, OP_RETURN
+from bitcoin.core import CMutableTransaction, COutPoint, CTransaction, CTxIn, CTxOut
+from bitcoin.core.script import OP_RETURN, CScript
 
 from hemi.btc import COIN
 from hemi.errors import (

@@ -14,8 +14,20 @@ import hashlib
 import pytest
 from bitcoin.core import CBlock
 from bitcoin.core.script import (
-    OP_CHECKLOCKTIMEVERIFY, OP_CHECKSEQUENCEVERIFY, OP_CHECKSIG, OP_DROP, OP_ELSE, OP_ENDIF,
-    OP_EQUAL, OP_EQUALVERIFY, OP_IF, OP_NOP4, OP_NUMEQUAL, OP_SHA256, CScript, CScriptOp,
+    OP_CHECKLOCKTIMEVERIFY,
+    OP_CHECKSEQUENCEVERIFY,
+    OP_CHECKSIG,
+    OP_DROP,
+    OP_ELSE,
+    OP_ENDIF,
+    OP_EQUAL,
+    OP_EQUALVERIFY,
+    OP_IF,
+    OP_NOP4,
+    OP_NUMEQUAL,
+    OP_SHA256,
+    CScript,
+    CScriptOp,
 )
 
 from hemi.btc import COIN

@@ -6,8 +6,8 @@ import pytest
 from bitcoin.core import CTransaction
 
 from hemi.btc import ADDRESS_KINDS, COIN, BitcoinChain
-from hemi.btc.address import address_to_script, script_to_address
 from hemi.btc import script as S
+from hemi.btc.address import address_to_script, script_to_address
 from hemi.errors import HemiValueError, InsufficientFunds, WrongNetworkError
 
 EXPECTED_PREFIX = {"p2wpkh": "bcrt1q", "p2sh-p2wpkh": "2", "p2pkh": ("m", "n"), "p2wsh": "bcrt1q", "p2tr": "bcrt1p"}

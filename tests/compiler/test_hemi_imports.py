@@ -13,20 +13,20 @@ from hemi.compiler import compile
 from hemi.compiler.solidity_sources import contracts_root, remapping
 from hemi.node.devchain import HBK_ADDRESS, Devchain
 
-DAPP = """// SPDX-License-Identifier: MIT
+DAPP = f"""// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 import "@hemi/hbk/IBitcoinKit.sol";
 
-contract Dapp {
-    IBitcoinKit constant KIT = IBitcoinKit(%s);
+contract Dapp {{
+    IBitcoinKit constant KIT = IBitcoinKit({HBK_ADDRESS});
 
-    function firstOutput(bytes32 txid) external view returns (uint256 value, bytes memory script, uint256 inputs) {
+    function firstOutput(bytes32 txid) external view returns (uint256 value, bytes memory script, uint256 inputs) {{
         Transaction memory t = KIT.getTransactionByTxId(txid);
         Output memory o = t.outputs[0];
         return (o.outValue, o.script, t.totalInputs);
-    }
-}
-""" % HBK_ADDRESS
+    }}
+}}
+"""
 
 
 def test_hemi_compiler_resolves_hemi_imports_and_the_dapp_reads_bitcoin(cache_dir):

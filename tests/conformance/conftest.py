@@ -36,7 +36,6 @@ from web3._utils.contract_sources.contract_data.revert_contract import REVERT_CO
 from web3._utils.contract_sources.contract_data.storage_contract import STORAGE_CONTRACT_DATA
 from web3._utils.module_testing.utils import RequestMocker
 from web3.providers.eth_tester import EthereumTesterProvider
-
 from web3_suite_known_failures import mark_known_failures
 from web3_suite_setup import KEYFILE_ACCOUNT_ADDRESS, KEYFILE_ACCOUNT_PKEY
 

@@ -12,7 +12,6 @@ import sys
 import pytest
 from web3 import Web3
 from web3._utils.module_testing import EthModuleTest, NetModuleTest, Web3ModuleTest
-
 from web3_suite_setup import SUITE_BALANCE_ETH, SUITE_CHAIN_ID, isolate_test, prepare_chain
 
 BACKEND = "external" if os.environ.get("HEMI_WEB3_SUITE_URL") else "http"

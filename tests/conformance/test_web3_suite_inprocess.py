@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 from web3._utils.module_testing import EthModuleTest, NetModuleTest, Web3ModuleTest
-
 from web3_suite_setup import SUITE_BALANCE_ETH, SUITE_CHAIN_ID, isolate_test, prepare_chain
+
 from hemi.node.devchain import Devchain
 
 BACKEND = "inprocess"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import os
 import pathlib
+import re
 import subprocess
 import sys
 

@@ -7,7 +7,6 @@ indexer indexed straight to the same block.
 
 from __future__ import annotations
 
-
 import pytest
 
 from hemi.btc import BitcoinChain

@@ -18,8 +18,8 @@ from hemi.btc import BitcoinChain
 from hemi.errors import HemiValueError
 from hemi.hvm.precompiles import (
     HVM_PRECOMPILES,
-    PROFILE_HVMPHASE0,
     PROFILE_DEPLOYED,
+    PROFILE_HVMPHASE0,
     PrecompileFailure,
     run_precompile,
 )

@@ -6,7 +6,7 @@ OP_RETURNs ignored, the first publication following Bitcoin reorgs."""
 from __future__ import annotations
 
 import pytest
-from bitcoin.core import COutPoint, CMutableTransaction, CScript, CTxIn, CTxOut
+from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 
 from hemi.btc import params
 from hemi.errors import HemiValueError

@@ -4,8 +4,6 @@ reference; returns the value at ``key`` or None when the proof shows the key abs
 
 from __future__ import annotations
 
-from typing import Optional
-
 import rlp
 from eth_hash.auto import keccak
 
@@ -23,7 +21,7 @@ def _decode_path(encoded: bytes) -> tuple[list[int], bool]:
     return (nib[1:] if flag & 1 else nib[2:]), bool(flag & 2)
 
 
-def verify(root: bytes, key: bytes, proof: list[bytes]) -> Optional[bytes]:
+def verify(root: bytes, key: bytes, proof: list[bytes]) -> bytes | None:
     path = _nibbles(keccak(key))
     nodes = {keccak(n): n for n in proof}
     ref: object = root

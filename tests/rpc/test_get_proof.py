@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import rlp
 from eth_hash.auto import keccak
+from mpt_verify import verify
 
 from hemi.node.devchain import Devchain
 from hemi.rpc.eth import RPCError
-from mpt_verify import verify
 
 CONTRACT = "0x" + "ab" * 20
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
-from typing import Any, Optional
+from typing import Any
 
 VICTIM = "0x" + "5a" * 20
 
@@ -17,7 +17,7 @@ def chain_state(server) -> tuple:
                 dev.engine.state().get_balance(bytes.fromhex(VICTIM[2:])), dev.automine)
 
 
-def request(port: int, method: str, body: bytes = b"", headers: Optional[dict] = None, path: str = "/",
+def request(port: int, method: str, body: bytes = b"", headers: dict | None = None, path: str = "/",
             timeout: float = 30) -> tuple[int, dict, Any]:
     """(status, headers with lower-case names, parsed JSON body or raw bytes or None)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -46,7 +46,7 @@ def rpc_body(method: str, *params: Any, id_: Any = 1) -> bytes:
     return json.dumps({"jsonrpc": "2.0", "id": id_, "method": method, "params": list(params)}).encode()
 
 
-def post(server, body: bytes, headers: Optional[dict] = None, **kw) -> tuple[int, dict, Any]:
+def post(server, body: bytes, headers: dict | None = None, **kw) -> tuple[int, dict, Any]:
     return request(server.port, "POST", body, {"Content-Type": "application/json", **(headers or {})}, **kw)
 
 

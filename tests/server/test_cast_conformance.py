@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import rlp
-
 from test_real_clients import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rpc"))

@@ -13,7 +13,6 @@ import time
 import urllib.request
 
 
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -30,7 +29,7 @@ def read_until(proc, pattern, timeout=30.0):
         lines.append(line)
         if re.search(pattern, line):
             return "".join(lines)
-    raise AssertionError("no match for %r in:\n%s" % (pattern, "".join(lines)))
+    raise AssertionError("no match for {!r} in:\n{}".format(pattern, "".join(lines)))
 
 
 def test_devchain_command_serves_and_stops_on_sigint():

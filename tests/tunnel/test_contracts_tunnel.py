@@ -7,7 +7,7 @@ created with createVault going through its life cycle. The rules are those of he
 from __future__ import annotations
 
 import pytest
-from bitcoin.core import COutPoint, CMutableTransaction, CTxIn, CTxOut
+from bitcoin.core import CMutableTransaction, COutPoint, CTxIn, CTxOut
 from bitcoin.core.script import CScript
 from web3.exceptions import ContractLogicError
 

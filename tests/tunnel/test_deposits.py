@@ -8,16 +8,23 @@ outputs), >= 4 hBK confirmations, >= 0.01 BTC, one deposit per txid.
 from __future__ import annotations
 
 import pytest
-from bitcoin.core import COutPoint, CMutableTransaction, CScript, CTxIn, CTxOut
+from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 from web3.logs import DISCARD
 
 from hemi.btc import COIN
 from hemi.btc.script import op_return_script
-from hemi.errors import (BelowMinimumError, DepositNotFound, DustOutputError, HemiValueError, InvalidRecipientError,
-                         TransactionRejected, TunnelRevert, TunnelValueError)
+from hemi.errors import (
+    BelowMinimumError,
+    DepositNotFound,
+    DustOutputError,
+    HemiValueError,
+    InvalidRecipientError,
+    TransactionRejected,
+    TunnelRevert,
+    TunnelValueError,
+)
 from hemi.node.devchain import Devchain
 from hemi.types import Txid
-
 
 
 def fee(sats: int) -> int:

@@ -10,12 +10,23 @@ from eth_utils import to_checksum_address
 
 from hemi.compiler import shipped
 from hemi.errors import TunnelError
-from hemi.node.devchain import Devchain
-from hemi.node.tunnel_genesis import (COLLATERAL_PER_BTC, COLLATERAL_TOKEN_ADDRESS, GENESIS_CODE, GENESIS_COLLATERAL,
-                                      GLOBAL_CONFIG_ADDRESS, HEMI_BTC_ADDRESS, OPERATOR_BALANCE,
-                                      TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_STATE_ADDRESS, genesis_storage,
-                                      mapping_slot, operator_account)
 from hemi.hvm.registry import to_address
+from hemi.node.devchain import Devchain
+from hemi.node.tunnel_genesis import (
+    COLLATERAL_PER_BTC,
+    COLLATERAL_TOKEN_ADDRESS,
+    GENESIS_CODE,
+    GENESIS_COLLATERAL,
+    GLOBAL_CONFIG_ADDRESS,
+    HEMI_BTC_ADDRESS,
+    OPERATOR_BALANCE,
+    TUNNEL_MANAGER_ADDRESS,
+    VAULT_ADDRESS,
+    VAULT_STATE_ADDRESS,
+    genesis_storage,
+    mapping_slot,
+    operator_account,
+)
 
 
 def _contract(dev, address, name):

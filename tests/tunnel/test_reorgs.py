@@ -11,7 +11,6 @@ from hemi.btc import COIN
 from hemi.errors import DepositNotFound, UnknownTransactionError
 
 
-
 def test_reorg_removing_a_deposit_before_confirmation(dev, alice):
     t, user = dev.tunnel, dev.accounts[1]
     d = t.deposit(alice, 2 * COIN, recipient=user)

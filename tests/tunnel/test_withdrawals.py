@@ -12,9 +12,18 @@ import pytest
 from web3.logs import DISCARD
 
 from hemi.btc import COIN
-from hemi.errors import (BelowMinimumError, InsufficientHemiBTC, InvalidAddressError, OperatorError, TunnelError,
-                         TunnelRevert, TunnelValueError, UnknownWithdrawalError, WithdrawalQueueFull,
-                         WrongNetworkError)
+from hemi.errors import (
+    BelowMinimumError,
+    InsufficientHemiBTC,
+    InvalidAddressError,
+    OperatorError,
+    TunnelError,
+    TunnelRevert,
+    TunnelValueError,
+    UnknownWithdrawalError,
+    WithdrawalQueueFull,
+    WrongNetworkError,
+)
 
 GRACE = 12 * 3600
 

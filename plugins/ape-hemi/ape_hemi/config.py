@@ -20,7 +20,7 @@ Nothing heavy is imported here: ape reads every plugin's config class on start-u
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, ClassVar, Literal, Optional
+from typing import Any, ClassVar, Literal
 
 from ape.api.config import PluginConfig
 from ape.api.networks import LOCAL_NETWORK_NAME
@@ -72,7 +72,7 @@ class HemiConfig(BaseEthereumConfig):
     runs; 0x45 always empty) with the hBK ABI hemi-viem calls; ``hvmphase0`` the Oct-2024 0x42 layout with the
     published hBK."""
 
-    hvm_header_n: Optional[Literal["empty", "fixed"]] = None
+    hvm_header_n: Literal["empty", "fixed"] | None = None
     """0x45 btcHeaderN: ``empty`` as every heminetwork release v1.0.0-v2.0.0 behaves, ``fixed`` as heminetwork main
     behaves since d8c88dc5 (May 2026); None takes the profile's (``empty`` for ``deployed``)."""
 
@@ -151,7 +151,7 @@ class HemiConfig(BaseEthereumConfig):
         return NetworkConfig.model_validate(merge_configs(default.model_dump(by_alias=True), configured))
 
     @model_validator(mode="after")
-    def _no_unknown_settings(self) -> "HemiConfig":
+    def _no_unknown_settings(self) -> HemiConfig:
         # Mappings are networks (ape's custom-network rule); any other unknown key is a misspelt setting, which
         # would otherwise be kept silently and ignored.
         unknown = sorted(k for k, v in (self.model_extra or {}).items()

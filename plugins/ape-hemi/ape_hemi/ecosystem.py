@@ -34,5 +34,5 @@ class Hemi(Ethereum):
     fee_token_symbol: str = "ETH"
 
     @property
-    def config(self) -> "HemiConfig":
+    def config(self) -> HemiConfig:
         return cast("HemiConfig", self.config_manager.get_config("hemi"))

@@ -20,7 +20,7 @@ Errors the devchain raises reach the caller as ape errors (``HemiProviderError``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ape.api.config import PluginConfig
 from ape.api.providers import TestProviderAPI
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 class HemiDevchainProvider(TestProviderAPI, Web3Provider):
     """ape's provider of ``hemi:local``; :attr:`devchain` is the :class:`hemi.Devchain` it runs."""
 
-    NAME: ClassVar[Optional[str]] = LOCAL_PROVIDER_NAME
+    NAME: ClassVar[str | None] = LOCAL_PROVIDER_NAME
 
     _devchain: Any = None  # the hemi.Devchain while connected
 
@@ -59,7 +59,7 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
         return PluginConfig.model_validate(self.provider_settings)
 
     @property
-    def devchain(self) -> "Devchain":
+    def devchain(self) -> Devchain:
         """The :class:`hemi.Devchain` behind ``hemi:local``: its Bitcoin chain, sequencer, PoP and finality."""
         if self._devchain is None:
             raise ProviderNotConnectedError()
@@ -117,11 +117,11 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
         return int(self.provider_settings.get("chain_id", self.config.chain_id))
 
     @property
-    def http_uri(self) -> Optional[str]:
+    def http_uri(self) -> str | None:
         return None  # in-process: `hemi devchain` serves the same chain over HTTP when one is needed
 
     @property
-    def ws_uri(self) -> Optional[str]:
+    def ws_uri(self) -> str | None:
         return None
 
     @property
@@ -149,7 +149,7 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
 
     # ------------------------------------------------------------------ accounts
 
-    def get_test_account(self, index: int) -> "TestAccountAPI":
+    def get_test_account(self, index: int) -> TestAccountAPI:
         accounts = self.devchain.accounts
         if not 0 <= index < len(accounts):
             raise IndexError(f"No account at index '{index}'")
@@ -167,7 +167,7 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
         except HemiError as err:
             raise HemiProviderError(f"{what}: {err}") from err
 
-    def snapshot(self) -> "SnapshotID":
+    def snapshot(self) -> SnapshotID:
         # through the RPC table, which numbers the devchain's snapshots as anvil does (ids ape can store)
         try:
             return self.make_request("evm_snapshot", [])
@@ -176,7 +176,7 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
         except ProviderError as err:
             raise HemiProviderError(f"evm_snapshot: {err}") from err
 
-    def restore(self, snapshot_id: "SnapshotID") -> None:
+    def restore(self, snapshot_id: SnapshotID) -> None:
         if snapshot_id is None:
             return
         try:
@@ -204,20 +204,20 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
             raise TypeError(f"auto_mine is True or False, got {value!r}")
         self.devchain.automine = value
 
-    def set_balance(self, address: "AddressType", amount: int) -> None:
+    def set_balance(self, address: AddressType, amount: int) -> None:
         self._devchain_call("set_balance", self.devchain.set_balance, address, wei=int(amount))
 
-    def set_code(self, address: "AddressType", code: Any) -> bool:
+    def set_code(self, address: AddressType, code: Any) -> bool:
         self._devchain_call("set_code", self.devchain.set_code, address, bytes.fromhex(to_hex(code)[2:]))
         return True
 
-    def set_storage(self, address: "AddressType", slot: int, value: Any) -> None:
+    def set_storage(self, address: AddressType, slot: int, value: Any) -> None:
         word = value if isinstance(value, int) else int.from_bytes(bytes.fromhex(to_hex(value)[2:]), "big")
         self._devchain_call("set_storage", self.devchain.set_storage, address, int(slot), word)
 
-    def unlock_account(self, address: "AddressType") -> bool:
+    def unlock_account(self, address: AddressType) -> bool:
         self._devchain_call("unlock_account", self.devchain.impersonate, address)
         return True
 
-    def relock_account(self, address: "AddressType") -> None:
+    def relock_account(self, address: AddressType) -> None:
         self._devchain_call("relock_account", self.devchain.stop_impersonating, address)

@@ -20,8 +20,9 @@ checksum check.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
 from ape.logging import logger
 
@@ -90,8 +91,8 @@ def keep_contractless_sources_compiled() -> bool:
     if getattr(current, _MARK, False):
         return True
 
-    def compile(self: Any, contract_filepaths: Iterable[Any], project: Optional[Any] = None,
-                settings: Optional[dict] = None) -> Iterator[Any]:
+    def compile(self: Any, contract_filepaths: Iterable[Any], project: Any | None = None,
+                settings: dict | None = None) -> Iterator[Any]:
         paths = list(contract_filepaths)
         yielded: set[str] = set()
         names: set[str] = set()

@@ -7,7 +7,7 @@ tries on average.
 from __future__ import annotations
 
 import struct
-from typing import Sequence
+from collections.abc import Sequence
 
 from bitcoin.core import (
     CBlock,

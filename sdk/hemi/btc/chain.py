@@ -12,9 +12,10 @@ Conventions: internally hashes are ``bytes`` in internal order; the public API t
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Union
 
 from bitcoin.core import CBlock, CTransaction
 from bitcoin.core.serialize import SerializationError
@@ -23,19 +24,19 @@ from hemi.btc import params
 from hemi.btc.address import address_to_script, script_to_address
 from hemi.btc.blocktools import (
     assemble_block,
-    block_work,
     bits_to_target,
+    block_work,
     create_coinbase,
     solve,
     witness_commitment_script,
 )
 from hemi.btc.coins import Coin, CoinsView, Outpoint
-from hemi.btc.merkle import MerkleProof, merkle_branch, merkle_root
 from hemi.btc.mempool import Mempool, MempoolEntry
+from hemi.btc.merkle import MerkleProof, merkle_branch, merkle_root
 from hemi.btc.models import Block, ChainTip, Header, MempoolTx, TxInfo, Utxo
+from hemi.btc.rbf import check_package_limits, conflicts_of, replacement_checks
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import RawTx, TxHashes, decode_tx, sha256d, tx_hashes
-from hemi.btc.rbf import check_package_limits, conflicts_of, replacement_checks
 from hemi.btc.txrules import MAX_BLOCK_SIGOPS_COST, check_inputs_policy, check_spend_context, sigop_cost
 from hemi.btc.validation import (
     check_input_standard,
@@ -72,7 +73,7 @@ class _BlockRecord:
                  "was_connected")
 
     def __init__(self, hash_: bytes, height: int, header: bytes, txs: list[CTransaction], hashes: list[TxHashes],
-                 chainwork: int, seq: int, cblock: Optional[CBlock] = None) -> None:
+                 chainwork: int, seq: int, cblock: CBlock | None = None) -> None:
         self.hash = hash_
         self.height = height
         self.prev = header[4:36]
@@ -83,7 +84,7 @@ class _BlockRecord:
         self.time = int.from_bytes(header[68:72], "little")
         self.chainwork = chainwork
         self.seq = seq
-        self.undo: Optional[list[list[Coin]]] = None
+        self.undo: list[list[Coin]] | None = None
         self.was_connected = False
 
     @property
@@ -112,19 +113,19 @@ class AcceptResult:
     txid: Txid
     wtxid: Txid
     allowed: bool
-    rejection: Optional[TransactionRejected]
-    fee: Optional[int]
+    rejection: TransactionRejected | None
+    fee: int | None
     vsize: int
 
     @property
-    def reason(self) -> Optional[str]:
+    def reason(self) -> str | None:
         return None if self.rejection is None else self.rejection.reason
 
 
 class MempoolView:
     """Read-only view of the mempool: iterate for :class:`MempoolTx`, ``txid in view``, ``len(view)``."""
 
-    def __init__(self, chain: "BitcoinChain") -> None:
+    def __init__(self, chain: BitcoinChain) -> None:
         self._chain = chain
 
     def __len__(self) -> int:
@@ -143,7 +144,7 @@ class MempoolView:
     def txids(self) -> list[Txid]:
         return [Txid(t) for t in self._chain._mempool.entries]
 
-    def get(self, txid: HashLike) -> Optional[MempoolTx]:
+    def get(self, txid: HashLike) -> MempoolTx | None:
         e = self._chain._mempool.get(bytes(Txid(txid)))
         return None if e is None else self._to_public(e)
 
@@ -268,18 +269,18 @@ class BitcoinChain:
             return 0
         raise UnknownTransactionError(f"No such mempool or blockchain transaction: {Txid(key)}")
 
-    def _script(self, address_or_script: Union[str, bytes]) -> bytes:
+    def _script(self, address_or_script: str | bytes) -> bytes:
         if isinstance(address_or_script, (bytes, bytearray)):
             return bytes(address_or_script)
         addr = getattr(address_or_script, "address", address_or_script)  # a Wallet pays its default address
         return address_to_script(addr)
 
-    def utxos(self, address: Union[str, bytes]) -> list[Utxo]:
+    def utxos(self, address: str | bytes) -> list[Utxo]:
         """Confirmed unspent outputs paying ``address`` (or a raw scriptPubKey), oldest first (UTXO set view)."""
         spk = self._script(address)
         return [self._utxo(op, coin) for op, coin in self._coins.for_script(spk)]
 
-    def balance(self, address: Union[str, bytes]) -> int:
+    def balance(self, address: str | bytes) -> int:
         """Sats in confirmed unspent outputs paying ``address`` (immature coinbase included), as the UTXO set has it."""
         return self._coins.balance(self._script(address))
 
@@ -293,7 +294,7 @@ class BitcoinChain:
         return Utxo(Txid(op[0]), op[1], coin.value, coin.spk, script_to_address(coin.spk), coin.height,
                     coin.coinbase, confs, mature)
 
-    def get_txout(self, txid: HashLike, vout: int, *, include_mempool: bool = True) -> Optional[Utxo]:
+    def get_txout(self, txid: HashLike, vout: int, *, include_mempool: bool = True) -> Utxo | None:
         """The unspent output ``txid:vout`` (``gettxout``), or None if spent or unknown."""
         op = (bytes(Txid(txid)), int(vout))
         if include_mempool:
@@ -382,14 +383,14 @@ class BitcoinChain:
 
     # ------------------------------------------------------------------ mempool acceptance
 
-    def send_raw(self, tx: RawTx, *, max_fee_rate: Optional[int] = None) -> Txid:
+    def send_raw(self, tx: RawTx, *, max_fee_rate: int | None = None) -> Txid:
         """Accept a transaction to the mempool (``sendrawtransaction``); raises ``TransactionRejected`` with
         Bitcoin Core's reason. ``max_fee_rate`` in sat/kvB (0 disables the check)."""
         ctx, raw = decode_tx(tx)
         entry = self._accept(ctx, raw, max_fee_rate=self.max_fee_rate if max_fee_rate is None else max_fee_rate)
         return Txid(entry.txid)
 
-    def test_accept(self, tx: RawTx, *, max_fee_rate: Optional[int] = None) -> "AcceptResult":
+    def test_accept(self, tx: RawTx, *, max_fee_rate: int | None = None) -> AcceptResult:
         """``testmempoolaccept`` for one tx: would it be accepted now? Changes nothing.
 
         Returns an :class:`AcceptResult` with ``allowed``, Core's ``reason`` when refused, and ``fee``/``vsize``."""
@@ -452,8 +453,8 @@ class BitcoinChain:
 
     # ------------------------------------------------------------------ mining
 
-    def mine(self, n: int = 1, *, to: Union[str, bytes, None] = None,
-             txs: Optional[Sequence[RawTx]] = None) -> list[BlockHash]:
+    def mine(self, n: int = 1, *, to: str | bytes | None = None,
+             txs: Sequence[RawTx] | None = None) -> list[BlockHash]:
         """Mine ``n`` blocks on the tip, paying ``to`` (address or script; default the "miner" wallet).
 
         Blocks take mempool transactions by ancestor fee rate, or, for the first block, exactly ``txs`` (each
@@ -468,7 +469,7 @@ class BitcoinChain:
             out.append(BlockHash(self._mine_block(spk, explicit)))
         return out
 
-    def mine_until(self, height: int, *, to: Union[str, bytes, None] = None) -> list[BlockHash]:
+    def mine_until(self, height: int, *, to: str | bytes | None = None) -> list[BlockHash]:
         return self.mine(max(0, height - self.height), to=to)
 
     def _miner_script(self) -> bytes:
@@ -483,7 +484,7 @@ class BitcoinChain:
     def _next_block_time(self, parent: _BlockRecord) -> int:
         return max(parent.time + self.block_interval, self.median_time_past(parent.hash) + 1)
 
-    def _mine_block(self, payout_spk: bytes, explicit: Optional[Sequence[RawTx]]) -> bytes:
+    def _mine_block(self, payout_spk: bytes, explicit: Sequence[RawTx] | None) -> bytes:
         parent = self._blocks[self._active[-1]]
         height = parent.height + 1
         if explicit is None:
@@ -507,9 +508,9 @@ class BitcoinChain:
         return bhash
 
     def _validate_explicit(self, raw_txs: Sequence[RawTx], height: int):
-        overlay: dict[Outpoint, Optional[Coin]] = {}
+        overlay: dict[Outpoint, Coin | None] = {}
 
-        def lookup(op: Outpoint) -> Optional[Coin]:
+        def lookup(op: Outpoint) -> Coin | None:
             if op in overlay:
                 return overlay[op]
             return self._coins.get(op)
@@ -549,7 +550,7 @@ class BitcoinChain:
         return txs, hashes, fees
 
     def _add_record(self, bhash: bytes, txs: list[CTransaction], header: bytes, hashes: list[TxHashes],
-                    cblock: Optional[CBlock] = None) -> _BlockRecord:
+                    cblock: CBlock | None = None) -> _BlockRecord:
         parent = self._blocks[header[4:36]]
         bits = int.from_bytes(header[72:76], "little")
         rec = _BlockRecord(bhash, parent.height + 1, header, txs, hashes, parent.chainwork + block_work(bits),
@@ -673,7 +674,7 @@ class BitcoinChain:
                 best = rec
         return best.hash
 
-    def _activate_best_chain(self, disconnected: Optional[list[_BlockRecord]] = None) -> None:
+    def _activate_best_chain(self, disconnected: list[_BlockRecord] | None = None) -> None:
         """Switch to the most-work valid chain (first seen wins ties), fixing the mempool as Bitcoin Core does:
         transactions of disconnected blocks go back first, then the old mempool, each re-checked."""
         disconnected = list(disconnected or [])
@@ -698,7 +699,7 @@ class BitcoinChain:
         if disconnected or self._active[-1] != start_tip:
             self._notify()
 
-    def _rebuild_mempool(self, candidates: Iterable[tuple[CTransaction, Optional[bytes]]],
+    def _rebuild_mempool(self, candidates: Iterable[tuple[CTransaction, bytes | None]],
                          skip: frozenset = frozenset()) -> None:
         """Re-accept ``candidates`` in order into an empty mempool; those now invalid or confirmed are dropped."""
         self._mempool = Mempool()
@@ -706,7 +707,7 @@ class BitcoinChain:
 
     # ------------------------------------------------------------------ blocks from outside, reorgs
 
-    def submit_block(self, block: Union[CBlock, bytes, str]) -> Optional[str]:
+    def submit_block(self, block: CBlock | bytes | str) -> str | None:
         """Validate and add a block (``submitblock``); switches to it if it makes the most-work chain.
 
         Returns None when accepted, ``"duplicate"`` when already known; raises ``BlockRejected`` with Bitcoin Core's
@@ -739,7 +740,7 @@ class BitcoinChain:
         return None
 
     @staticmethod
-    def _decode_block(block: Union[CBlock, bytes, str]) -> CBlock:
+    def _decode_block(block: CBlock | bytes | str) -> CBlock:
         if isinstance(block, CBlock):
             return block
         try:
@@ -816,8 +817,8 @@ class BitcoinChain:
             a = self._blocks.get(a.prev)
         self._activate_best_chain()
 
-    def reorg(self, depth: int, *, new_blocks: Optional[int] = None, drop: Iterable[HashLike] = (),
-              to: Union[str, bytes, None] = None) -> list[BlockHash]:
+    def reorg(self, depth: int, *, new_blocks: int | None = None, drop: Iterable[HashLike] = (),
+              to: str | bytes | None = None) -> list[BlockHash]:
         """Replace the top ``depth`` blocks with a heavier branch of ``new_blocks`` blocks (default ``depth + 1``).
 
         Transactions of the replaced blocks return to the mempool and are mined again in the new branch, except the
@@ -850,7 +851,7 @@ class BitcoinChain:
             new.append(BlockHash(self._mine_block(spk, None)))
         return new
 
-    def _retry(self, candidates: Iterable[tuple[CTransaction, Optional[bytes]]], skip: frozenset) -> None:
+    def _retry(self, candidates: Iterable[tuple[CTransaction, bytes | None]], skip: frozenset) -> None:
         for tx, raw in candidates:
             raw = raw if raw is not None else tx.serialize()
             txid = tx_hashes(tx, raw).txid
@@ -896,7 +897,7 @@ class BitcoinChain:
             self._notify()
 
     @contextmanager
-    def anchor(self) -> Iterator["BitcoinChain"]:
+    def anchor(self) -> Iterator[BitcoinChain]:
         """``with btc.anchor(): ...`` runs the body, then reverts everything it did to the chain."""
         s = self.snapshot()
         try:

@@ -6,8 +6,8 @@ spent coins as undo data, which is how reorgs and snapshot reverts restore the e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 Outpoint = tuple[bytes, int]  # (txid in internal order, output index)
 
@@ -32,7 +32,7 @@ class CoinsView:
         self.coins: dict[Outpoint, Coin] = {}
         self.by_script: dict[bytes, dict[Outpoint, Coin]] = {}
 
-    def get(self, outpoint: Outpoint) -> Optional[Coin]:
+    def get(self, outpoint: Outpoint) -> Coin | None:
         return self.coins.get(outpoint)
 
     def add(self, outpoint: Outpoint, coin: Coin) -> None:

@@ -6,8 +6,8 @@ Bitcoin Core's ancestor-feerate idea: the best package (a transaction with its u
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional
 
 from bitcoin.core import CTransaction
 
@@ -60,10 +60,10 @@ class Mempool:
     def __iter__(self) -> Iterator[MempoolEntry]:
         return iter(self.entries.values())
 
-    def get(self, txid: bytes) -> Optional[MempoolEntry]:
+    def get(self, txid: bytes) -> MempoolEntry | None:
         return self.entries.get(txid)
 
-    def copy(self) -> "Mempool":
+    def copy(self) -> Mempool:
         m = Mempool()
         m.entries = dict(self.entries)
         m.spenders = dict(self.spenders)
@@ -74,7 +74,7 @@ class Mempool:
         for txin in entry.tx.vin:
             self.spenders[(txin.prevout.hash, txin.prevout.n)] = entry.txid
 
-    def coin(self, outpoint: Outpoint, *, replacing: frozenset | set = frozenset()) -> Optional[Coin]:
+    def coin(self, outpoint: Outpoint, *, replacing: frozenset | set = frozenset()) -> Coin | None:
         """An output created by a mempool transaction (height -1), unless a mempool tx already spends it (one of
         ``replacing``, the transactions a replacement would evict, does not count)."""
         entry = self.entries.get(outpoint[0])

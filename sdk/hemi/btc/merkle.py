@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from hemi.btc.tx import sha256d
 from hemi.types import BlockHash, Txid

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Optional
 
 from bitcoin.core import CBlock, CBlockHeader, CTransaction
 
@@ -85,11 +84,11 @@ class TxInfo:
     txid: Txid
     wtxid: Txid
     tx: CTransaction
-    block_hash: Optional[BlockHash]
-    height: Optional[int]
-    position: Optional[int]
+    block_hash: BlockHash | None
+    height: int | None
+    position: int | None
     confirmations: int
-    fee: Optional[int]  # None for a coinbase
+    fee: int | None  # None for a coinbase
 
     @property
     def in_mempool(self) -> bool:
@@ -108,8 +107,8 @@ class Utxo:
     vout: int
     value: int
     script_pubkey: bytes
-    address: Optional[str]
-    height: Optional[int]
+    address: str | None
+    height: int | None
     coinbase: bool
     confirmations: int
     mature: bool

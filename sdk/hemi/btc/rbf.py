@@ -9,7 +9,7 @@ src/kernel/mempool_limits.h (25 transactions, 101 kvB), src/util/moneystr.cpp ``
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from bitcoin.core import CTransaction
 

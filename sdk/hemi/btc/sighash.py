@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from bitcoin.core import CTransaction
 
@@ -146,8 +146,8 @@ def taproot_sighash(
     spent_outputs: Sequence[tuple[int, bytes]],
     hash_type: int = SIGHASH_DEFAULT,
     *,
-    annex: Optional[bytes] = None,
-    leaf_hash: Optional[bytes] = None,
+    annex: bytes | None = None,
+    leaf_hash: bytes | None = None,
     codesep_pos: int = 0xFFFFFFFF,
 ) -> bytes:
     """BIP 341 signature message hash; ``spent_outputs`` = [(value, scriptPubKey)] of every input.

@@ -13,10 +13,10 @@ Typical use (a 2-of-3 P2WSH vault)::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
 
-from bitcoin.core import COutPoint, CMutableTransaction, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
+from bitcoin.core import CMutableTransaction, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
 from bitcoin.core.script import CScriptWitness
 
 from hemi.btc.address import script_to_address
@@ -52,15 +52,15 @@ class TaprootTree:
     def address(self) -> str:
         return script_to_address(self.script_pubkey)
 
-    def control_block(self, leaf: Union[int, bytes]) -> bytes:
+    def control_block(self, leaf: int | bytes) -> bytes:
         """The control block that proves leaf ``leaf`` (index or script) is in the tree."""
         i = self._index(leaf)
         return bytes([TAPSCRIPT_LEAF_VERSION | self.parity]) + self.internal_key + self.paths[i]
 
-    def leaf_hash(self, leaf: Union[int, bytes]) -> bytes:
+    def leaf_hash(self, leaf: int | bytes) -> bytes:
         return tapleaf_hash(TAPSCRIPT_LEAF_VERSION, self.leaves[self._index(leaf)])
 
-    def _index(self, leaf: Union[int, bytes]) -> int:
+    def _index(self, leaf: int | bytes) -> int:
         if isinstance(leaf, int):
             if not 0 <= leaf < len(self.leaves):
                 raise HemiValueError(f"no leaf {leaf} (tree has {len(self.leaves)})")
@@ -103,7 +103,7 @@ def taproot_tree(internal_key: bytes, leaves: Sequence[bytes]) -> TaprootTree:
     return TaprootTree(internal_key, tuple(bytes(s) for s in leaves), root, output_key, parity, tuple(paths))
 
 
-def spending_tx(inputs: Sequence[tuple[tuple[Union[Txid, str, bytes], int], int]],
+def spending_tx(inputs: Sequence[tuple[tuple[Txid | str | bytes, int], int]],
                 outputs: Sequence[tuple[bytes, int]], *, locktime: int = 0, version: int = 2) -> CTransaction:
     """An unsigned transaction spending ``((txid, vout), nSequence)`` inputs to ``(scriptPubKey, sats)`` outputs."""
     vin = []
@@ -113,7 +113,7 @@ def spending_tx(inputs: Sequence[tuple[tuple[Union[Txid, str, bytes], int], int]
     return CTransaction(vin, vout, locktime, version)
 
 
-def with_witness(tx: Union[CTransaction, CMutableTransaction], index: int,
+def with_witness(tx: CTransaction | CMutableTransaction, index: int,
                  stack: Sequence[bytes]) -> CTransaction:
     """``tx`` with input ``index``'s witness set to ``stack`` (other inputs keep theirs)."""
     mtx = CMutableTransaction.from_tx(tx)

@@ -9,7 +9,7 @@ callers: "mandatory-script-verify-flag-failed (...)" / "non-mandatory-script-ver
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from bitcoin.core import CTransaction
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from bitcoin.core import CTransaction
 from bitcoin.core.script import CScript, CScriptInvalidError
@@ -18,7 +18,7 @@ from hemi.errors import TransactionRejected
 _NULL_HASH = bytes(32)
 
 
-def check_transaction(tx: CTransaction, hashes: Optional[TxHashes] = None) -> None:
+def check_transaction(tx: CTransaction, hashes: TxHashes | None = None) -> None:
     """Context-free consensus checks (Bitcoin Core ``CheckTransaction``); raises TransactionRejected with Core's
     reason (``bad-txns-vin-empty``, ``bad-txns-inputs-duplicate``, ...)."""
     if hashes is None:
@@ -118,7 +118,7 @@ def is_final(tx: CTransaction, height: int, time: int) -> bool:
 
 def check_inputs(
     tx: CTransaction,
-    lookup: Callable[[Outpoint], Optional[Coin]],
+    lookup: Callable[[Outpoint], Coin | None],
     spend_height: int,
 ) -> tuple[int, list[Coin]]:
     """(fee, spent coins) after Consensus::CheckTxInputs: inputs exist and are unspent, coinbase maturity, values."""

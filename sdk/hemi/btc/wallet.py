@@ -10,10 +10,11 @@ spend its own unconfirmed change, as Bitcoin Core's wallet does.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Union
 
-from bitcoin.core import COutPoint, CMutableTransaction, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
+from bitcoin.core import CMutableTransaction, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
 from bitcoin.core.script import CScript, CScriptWitness
 
 from hemi.btc import params
@@ -61,7 +62,7 @@ class _KindInfo:
 class Wallet:
     """A deterministic test wallet on a :class:`~hemi.btc.chain.BitcoinChain` (get one with ``btc.wallet(name)``)."""
 
-    def __init__(self, chain: "BitcoinChain", name: str) -> None:
+    def __init__(self, chain: BitcoinChain, name: str) -> None:
         self.chain = chain
         self.name = name
         self.key = TestKey(derive_secret(chain.seed, name))
@@ -100,7 +101,7 @@ class Wallet:
         self.address_of(kind)
         return self._kinds[kind].spk
 
-    def owns(self, address_or_script: Union[str, bytes]) -> bool:
+    def owns(self, address_or_script: str | bytes) -> bool:
         spk = address_or_script if isinstance(address_or_script, bytes) else address_to_script(address_or_script)
         return spk in self._by_spk
 
@@ -117,7 +118,7 @@ class Wallet:
 
     # ------------------------------------------------------------------ funds
 
-    def _spendable(self) -> list[tuple[tuple[bytes, int], int, bytes, Optional[int], bool]]:
+    def _spendable(self) -> list[tuple[tuple[bytes, int], int, bytes, int | None, bool]]:
         """Raw (outpoint, value, spk, height or None, mature) of every output the wallet can spend, unsorted.
 
         Kept free of per-output object building: coin selection runs on every send."""
@@ -167,21 +168,21 @@ class Wallet:
     # ------------------------------------------------------------------ building and sending
 
     def send(self, to: Destination, sats: int, *, fee_rate: float = DEFAULT_FEE_RATE,
-             op_return: Union[bytes, str, None] = None, from_kind: Optional[str] = None) -> Txid:
+             op_return: bytes | str | None = None, from_kind: str | None = None) -> Txid:
         """Pay ``sats`` to ``to`` (address, scriptPubKey or wallet) and broadcast; returns the txid."""
         tx = self.build_tx(to, sats, fee_rate=fee_rate, op_return=op_return, from_kind=from_kind)
         return self.chain.send_raw(tx)
 
     def build_tx(
         self,
-        to: Optional[Destination] = None,
-        sats: Optional[int] = None,
+        to: Destination | None = None,
+        sats: int | None = None,
         *,
-        outputs: Optional[Sequence[tuple[Destination, int]]] = None,
+        outputs: Sequence[tuple[Destination, int]] | None = None,
         fee_rate: float = DEFAULT_FEE_RATE,
-        op_return: Union[bytes, str, None] = None,
-        from_kind: Optional[str] = None,
-        inputs: Optional[Iterable[Utxo]] = None,
+        op_return: bytes | str | None = None,
+        from_kind: str | None = None,
+        inputs: Iterable[Utxo] | None = None,
         change_kind: str = P2WPKH,
         locktime: int = 0,
         version: int = 2,
@@ -248,7 +249,7 @@ class Wallet:
         tx = CMutableTransaction(vin, outs, locktime, version)
         return self.sign(tx, [(u.value, u.script_pubkey) for u in chosen])
 
-    def _largest_confirmed(self, from_kind: Optional[str]):
+    def _largest_confirmed(self, from_kind: str | None):
         chain = self.chain
         spenders = chain._mempool.spenders
         limit = chain.height + 1 - params.COINBASE_MATURITY  # a coinbase must be below this height (101 confs)
@@ -264,7 +265,7 @@ class Wallet:
                     best, best_value = (op, v, spk, coin.height, True), v
         return best
 
-    def _select(self, target: int, from_kind: Optional[str], weight: int, fee_rate: float) -> list[Utxo]:
+    def _select(self, target: int, from_kind: str | None, weight: int, fee_rate: float) -> list[Utxo]:
         """Largest-first: confirmed outputs before unconfirmed ones, then by value; stop once amount + fee is met."""
         def fee(inputs_weight: int) -> int:
             return math.ceil(math.ceil((weight + inputs_weight) / 4) * fee_rate)
@@ -286,7 +287,7 @@ class Wallet:
             w += _INPUT_WEIGHT[self._by_spk[i[2]].kind]
         return [self._to_utxo(i) for i in chosen]
 
-    def sign(self, tx: Union[CTransaction, CMutableTransaction],
+    def sign(self, tx: CTransaction | CMutableTransaction,
              spent: Sequence[tuple[int, bytes]]) -> CTransaction:
         """Sign every input of ``tx`` that spends one of this wallet's scripts (``spent``: (value, spk) per input)."""
         mtx = CMutableTransaction.from_tx(tx)
@@ -320,19 +321,19 @@ class Wallet:
             mtx.wit = CTxWitness([CTxInWitness(CScriptWitness(w)) for w in witnesses])
         return CTransaction.from_tx(mtx)
 
-    def sign_segwit_v0(self, tx: Union[CTransaction, CMutableTransaction], index: int, witness_script: bytes,
+    def sign_segwit_v0(self, tx: CTransaction | CMutableTransaction, index: int, witness_script: bytes,
                        value: int, hash_type: int = SIGHASH_ALL) -> bytes:
         """This wallet's signature (DER + hash type) for input ``index`` spending a P2WSH output of ``value``
         sats whose witness script is ``witness_script`` (BIP 143). Put it in the witness yourself."""
         digest = segwit_v0_sighash(bytes(witness_script), tx, index, value, hash_type)
         return self.key.sign_ecdsa(digest) + bytes([hash_type])
 
-    def sign_legacy(self, tx: Union[CTransaction, CMutableTransaction], index: int, script_code: bytes,
+    def sign_legacy(self, tx: CTransaction | CMutableTransaction, index: int, script_code: bytes,
                     hash_type: int = SIGHASH_ALL) -> bytes:
         """This wallet's signature for a pre-segwit input (bare script or P2SH redeem script ``script_code``)."""
         return self.key.sign_ecdsa(legacy_sighash(bytes(script_code), tx, index, hash_type)) + bytes([hash_type])
 
-    def sign_tapscript(self, tx: Union[CTransaction, CMutableTransaction], index: int,
+    def sign_tapscript(self, tx: CTransaction | CMutableTransaction, index: int,
                        spent: Sequence[tuple[int, bytes]], leaf_hash: bytes,
                        hash_type: int = SIGHASH_DEFAULT) -> bytes:
         """This wallet's BIP 342 signature for input ``index`` spending the tapscript leaf ``leaf_hash`` (see

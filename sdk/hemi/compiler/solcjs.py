@@ -22,8 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hemi.compiler._solcjs_wrapper import render_wrapper
 from hemi.compiler._files import FileLock, atomic_write_text, cache_root
+from hemi.compiler._solcjs_wrapper import render_wrapper
 from hemi.compiler._versions import StepFailed, probe_version, tail
 
 NPM_TIMEOUT_ENV = "HEMI_NPM_TIMEOUT"

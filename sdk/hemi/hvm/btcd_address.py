@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional
 
 from bitcoin import base58
 from bitcoin.core import Hash
@@ -46,7 +45,7 @@ _HEX = re.compile(r"[0-9a-fA-F]*")
 _P = 2**256 - 2**32 - 977  # secp256k1 field prime
 
 
-def decode_address_script(data: bytes) -> Optional[bytes]:
+def decode_address_script(data: bytes) -> bytes | None:
     """The scriptPubKey btcd's ``DecodeAddress`` + ``PayToAddrScript`` give for ``data`` on regtest, or None."""
     if len(data) > MAX_ADDRESS_CHARS:
         return None
@@ -58,7 +57,7 @@ def decode_address_script(data: bytes) -> Optional[bytes]:
 
 
 @lru_cache(maxsize=4096)  # contracts ask about the same few addresses over and over
-def _decode(s: str) -> Optional[bytes]:
+def _decode(s: str) -> bytes | None:
     one = s.rfind("1")
     if one > 1 and s[: one + 1].lower() in SEGWIT_PREFIXES:
         return _segwit_script(s)
@@ -70,7 +69,7 @@ def _decode(s: str) -> Optional[bytes]:
     return _base58_script(s)
 
 
-def _segwit_script(s: str) -> Optional[bytes]:
+def _segwit_script(s: str) -> bytes | None:
     """btcd ``bech32.DecodeGeneric`` + ``decodeSegWitAddress`` + the version / length switch of DecodeAddress."""
     if not 8 <= len(s) <= _BECH32_MAX or any(not 33 <= ord(c) <= 126 for c in s):
         return None
@@ -108,7 +107,7 @@ def _segwit_script(s: str) -> Optional[bytes]:
     return None  # UnsupportedWitnessProgLenError
 
 
-def _base58_script(s: str) -> Optional[bytes]:
+def _base58_script(s: str) -> bytes | None:
     """btcd ``base58.CheckDecode`` and the 20-byte P2PKH / P2SH switch, against regtest's version bytes."""
     if len(s) > _BASE58_MAX:
         return None

@@ -19,8 +19,9 @@ internal/ethapi/api.go, ``DoCall``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from eth.vm.forks.cancun.computation import CancunComputation
 

@@ -15,28 +15,37 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Any
 
 from hemi.hvm import lazy_bls
 
 lazy_bls.install()  # before py-evm's first import: its BLS12-381 precompiles are half of a cold start
 
+import rlp  # noqa: E402
 from eth import constants as evm_constants  # noqa: E402
 from eth.chains.base import MiningChain  # noqa: E402
 from eth.db.atomic import AtomicDB  # noqa: E402
 from eth.db.backends.memory import MemoryDB  # noqa: E402
 from eth.db.trie import make_trie_root_and_nodes  # noqa: E402
 from eth.exceptions import Revert, VMError  # noqa: E402
-from eth_utils import ValidationError  # noqa: E402
 from eth.vm.spoof import SpoofTransaction  # noqa: E402
 from eth_keys import keys as eth_keys  # noqa: E402
-from eth_utils import keccak  # noqa: E402
-import rlp  # noqa: E402
+from eth_utils import (
+    ValidationError,  # noqa: E402
+    keccak,  # noqa: E402
+)
 
 from hemi.hvm import trace  # noqa: E402 - imports py-evm, after lazy_bls
 from hemi.hvm.forks import (  # noqa: E402
-    DEFAULT_FORK, FORK_CLASSES, FORKS, HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)
+    DEFAULT_FORK,
+    FORK_CLASSES,
+    FORKS,
+    HISTORY_SERVE_WINDOW,
+    HISTORY_STORAGE_ADDRESS,
+    HISTORY_STORAGE_CONTRACT_CODE,
+)
 from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin  # noqa: E402
 
 log = logging.getLogger("hemi.hvm.engine")
@@ -60,8 +69,8 @@ class TxRecord:
     sender: bytes
     receipt: Any  # py-evm ReceiptAPI
     gas_used: int  # this tx's own gas (the receipt holds the cumulative figure)
-    contract_address: Optional[bytes]
-    error: Optional[str]  # None on success; revert reason / VM error text otherwise
+    contract_address: bytes | None
+    error: str | None  # None on success; revert reason / VM error text otherwise
     return_data: bytes = b""
     log_index_start: int = 0
     l1: Any = None  # the L1 data fee charged (hemi.hvm.l1_fee.L1Fee) on an OP-stack devchain
@@ -78,7 +87,7 @@ class CallResult:
     success: bool
     output: bytes
     gas_used: int
-    error: Optional[str]
+    error: str | None
     is_revert: bool
 
 
@@ -132,7 +141,7 @@ class EvmEngine:
 
     # automine off (see hemi.rpc.txpool): the state "latest" reads while transactions are pending (None: the pending
     # root, as nothing is pending), and the pending block's journal, replayed when a pooled tx is replaced by fee
-    _latest_root: Optional[bytes] = None
+    _latest_root: bytes | None = None
     _pending_base: Any = None
     _pending_base_history: Any = None
     _pending_journal: list  # set per instance by _reset_pending_header (a class-level list would be shared)
@@ -226,7 +235,7 @@ class EvmEngine:
     def _randao(self, number: int) -> bytes:
         return hashlib.sha256(self._randao_seed + number.to_bytes(8, "big")).digest()
 
-    def _reset_pending_header(self, timestamp: Optional[int] = None) -> None:
+    def _reset_pending_header(self, timestamp: int | None = None) -> None:
         head = self._blocks[-1].block.header
         ts = head.timestamp + 1 if timestamp is None else timestamp
         # the gas limit stays as configured, as on an OP-stack chain (set by its system config); py-evm would walk
@@ -283,10 +292,10 @@ class EvmEngine:
     def block_record(self, number: int) -> BlockRecord:
         return self._blocks[number]
 
-    def block_number_of(self, block_hash: bytes) -> Optional[int]:
+    def block_number_of(self, block_hash: bytes) -> int | None:
         return self._by_hash.get(bytes(block_hash))
 
-    def tx_record(self, tx_hash: bytes) -> Optional[TxRecord]:
+    def tx_record(self, tx_hash: bytes) -> TxRecord | None:
         return self._txs.get(tx_hash)
 
     @property
@@ -300,7 +309,7 @@ class EvmEngine:
 
     # ------------------------------------------------------------------ state access
 
-    def state(self, number: Optional[int] = None) -> Any:
+    def state(self, number: int | None = None) -> Any:
         """py-evm state after block ``number``; None: the pending state (head plus applied pending txs/edits).
 
         For reads only: it is the state calls run on (see :meth:`_call_state`), shared until the chain moves."""
@@ -328,8 +337,8 @@ class EvmEngine:
     # ------------------------------------------------------------------ transactions
 
     def build_unsigned(self, *, nonce: int, gas: int, to: bytes, value: int, data: bytes,
-                       max_fee: Optional[int] = None, max_priority_fee: Optional[int] = None,
-                       gas_price: Optional[int] = None, access_list: Sequence = (),
+                       max_fee: int | None = None, max_priority_fee: int | None = None,
+                       gas_price: int | None = None, access_list: Sequence = (),
                        authorization_list: Sequence = ()) -> Any:
         builder = self.chain.get_vm(self.chain.header).get_transaction_builder()
         if authorization_list:  # EIP-7702 (type 4): Prague's set-code transaction
@@ -366,7 +375,7 @@ class EvmEngine:
     def decode_raw(self, raw: bytes) -> Any:
         return self.chain.get_vm(self.chain.header).get_transaction_builder().decode(raw)
 
-    def validate(self, tx: Any, sender: Optional[bytes] = None) -> None:
+    def validate(self, tx: Any, sender: bytes | None = None) -> None:
         """Pre-inclusion checks (nonce, funds, gas limit, fee cap); raises ValueError with the reason."""
         state = self.state()
         frm = sender if sender is not None else tx.sender
@@ -440,7 +449,7 @@ class EvmEngine:
             self._pending_journal = []
         self._pending_journal.append(entry)
 
-    def replace_pending(self, index: int, tx: Any, sender: Optional[bytes] = None) -> TxRecord:
+    def replace_pending(self, index: int, tx: Any, sender: bytes | None = None) -> TxRecord:
         """Put ``tx`` in place of the pending transaction at ``index`` (replacement by fee): the pending block is
         re-executed from where it started, with the direct state edits made in between replayed in order.
         ``sender`` is given for an unsigned (impersonated) transaction."""
@@ -511,7 +520,7 @@ class EvmEngine:
         self._append_block(block, [tx.hash for tx in txs])
         return records
 
-    def mine(self, *, timestamp: Optional[int] = None) -> Any:
+    def mine(self, *, timestamp: int | None = None) -> Any:
         """Seal the pending block (with whatever was applied) and start the next one."""
         if timestamp is not None:
             self.set_pending_timestamp(timestamp)
@@ -544,9 +553,9 @@ class EvmEngine:
 
     # ------------------------------------------------------------------ calls
 
-    def call(self, tx: Any, sender: bytes, number: Optional[int] = None,
-             overrides: Optional[Mapping[bytes, "AccountOverride"]] = None, *,
-             instrument: Optional[Callable[[type], type]] = None) -> CallResult:
+    def call(self, tx: Any, sender: bytes, number: int | None = None,
+             overrides: Mapping[bytes, AccountOverride] | None = None, *,
+             instrument: Callable[[type], type] | None = None) -> CallResult:
         """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
         (geth's state override set) applied for this call only. ``instrument`` maps the computation class to the
         one to run for this call (a tracer's subclass, see hemi.hvm.trace)."""
@@ -573,7 +582,7 @@ class EvmEngine:
                               _error_text(err), isinstance(err, Revert))
         return CallResult(True, bytes(computation.output), computation.get_gas_used(), None, False)
 
-    def _call_state(self, number: Optional[int], *, shared: bool = True) -> Any:
+    def _call_state(self, number: int | None, *, shared: bool = True) -> Any:
         """State for a call at block ``number`` (None: latest) with base fee 0, so calls need not pay for gas, as
         geth's eth_call. "Latest" runs in the head block's context (block.number, timestamp, its Bitcoin view) on
         the pending state root, which includes direct edits (set_balance, ...) made since, as anvil's does.
@@ -624,8 +633,8 @@ class EvmEngine:
     def _executable(self, rec: TxRecord) -> Any:
         return rec.tx if rec.sender == rec.tx.sender else _AsSender(rec.tx, rec.sender)
 
-    def estimate_gas(self, tx: Any, sender: bytes, number: Optional[int] = None,
-                     overrides: Optional[Mapping[bytes, "AccountOverride"]] = None) -> int:
+    def estimate_gas(self, tx: Any, sender: bytes, number: int | None = None,
+                     overrides: Mapping[bytes, AccountOverride] | None = None) -> int:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does."""
         header = self.chain.header if number is None else self._blocks[number].block.header
         if not overrides and not tx.data and tx.to and not self._call_state(number).get_code(tx.to):
@@ -680,11 +689,11 @@ class AccountOverride:
     """One account of a call's state override set (geth's ``eth_call`` third parameter): each given field replaces the
     account's; ``state`` replaces the whole storage, ``state_diff`` only the slots it names."""
 
-    balance: Optional[int] = None
-    nonce: Optional[int] = None
-    code: Optional[bytes] = None
-    state: Optional[Mapping[int, int]] = None
-    state_diff: Optional[Mapping[int, int]] = None
+    balance: int | None = None
+    nonce: int | None = None
+    code: bytes | None = None
+    state: Mapping[int, int] | None = None
+    state_diff: Mapping[int, int] | None = None
 
     def apply(self, state: Any, address: bytes) -> None:
         if self.balance is not None:

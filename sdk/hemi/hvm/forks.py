@@ -16,8 +16,7 @@ from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
 from eth.vm.forks.cancun.state import CancunState  # noqa: E402
 from eth.vm.forks.prague import PragueVM  # noqa: E402
 from eth.vm.forks.prague.computation import PragueComputation  # noqa: E402
-from eth.vm.forks.prague.constants import (  # noqa: E402,F401 - re-exported for the engine
-    HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)
+from eth.vm.forks.prague.constants import HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE  # noqa: E402,F401 - re-exported for the engine
 from eth.vm.forks.prague.state import PragueState  # noqa: E402
 
 from hemi.hvm import p256  # noqa: E402

@@ -15,7 +15,7 @@ Not modelled: Fjord's FastLZ-based size estimate (newer op-geth uses it once Fjo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 L1_BLOCK_ADDRESS = bytes.fromhex("4200000000000000000000000000000000000015")
 GAS_PRICE_ORACLE_ADDRESS = bytes.fromhex("420000000000000000000000000000000000000f")
@@ -62,7 +62,7 @@ def l1_fee(state: Any, encoded: bytes) -> L1Fee:
 class L1CostModel:
     """Whether (and how) a devchain charges the L1 fee: a plain object so the engine that holds it can be saved."""
 
-    def fee_for(self, state: Any, tx: Any) -> Optional[L1Fee]:
+    def fee_for(self, state: Any, tx: Any) -> L1Fee | None:
         if getattr(tx, "is_op_system", False):
             return None
         inner = getattr(tx, "_tx", tx)  # an impersonated tx wraps its placeholder-signed original

@@ -15,7 +15,8 @@ import importlib.util
 import os
 import sys
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _REAL = "eth.precompiles.bls12_381"
 _NAMES = ("bls12_g1_add", "bls12_g1_msm", "bls12_map_fp_to_g1", "bls12_g2_add", "bls12_g2_msm",

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import logging
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from bitcoin.core import CTransaction
 from bitcoin.core.script import CScript, CScriptInvalidError
@@ -89,7 +89,7 @@ def _clamp16(n: int) -> int:
     return min(n, _U16)
 
 
-def address_script(data: bytes) -> Optional[bytes]:
+def address_script(data: bytes) -> bytes | None:
     """The scriptPubKey btcd's ``DecodeAddress`` + ``PayToAddrScript`` give for ``data`` on regtest, or None.
 
     See :mod:`hemi.hvm.btcd_address`: any registered network's bech32 prefix, a v1 20-byte program as P2WPKH,
@@ -286,7 +286,7 @@ def default_header_n(profile: str) -> str:
 
 
 def btc_header_n(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE, *,
-                 header_n: Optional[str] = None) -> bytes:
+                 header_n: str | None = None) -> bytes:
     """0x45: height(uint32, exactly 4 bytes) -> the 116-byte frame of the indexed canonical header at that height.
 
     Mode ``"empty"`` (the ``deployed`` default) always returns empty: in every heminetwork release v1.0.0-v2.0.0 the
@@ -415,7 +415,7 @@ HVM_PRECOMPILES: dict[int, PrecompileInfo] = {
 
 
 def run_precompile(address: int, data: bytes, reader: BitcoinReader,
-                   profile: str = DEFAULT_PROFILE, *, header_n: Optional[str] = None) -> tuple[bool, bytes]:
+                   profile: str = DEFAULT_PROFILE, *, header_n: str | None = None) -> tuple[bool, bytes]:
     """Run hVM precompile ``address`` on ``data``: ``(True, output)`` or ``(False, b"")`` for the raw-error failure.
 
     It never raises for what a contract can send: a :class:`PrecompileFailure` becomes ``(False, b"")``, and any

@@ -9,8 +9,9 @@ proved by the path that shows its absence, with value zero (an empty account for
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import rlp
 from eth.constants import BLANK_ROOT_HASH

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Union
 
 from hemi.errors import HemiValueError
 from hemi.hvm.engine import PrecompileBurn
@@ -29,7 +30,7 @@ class PrecompileContext:
     """What a precompile may know about the call: the L2 block whose view it runs under."""
 
     block_number: int
-    registry: "PrecompileRegistry"
+    registry: PrecompileRegistry
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class PrecompileRegistry:
         self._entries: dict[bytes, Precompile] = {}
 
     def register(self, address: AddressLike, fn: Callable[..., bytes], *, gas: int, force: bool = False,
-                 name: Optional[str] = None) -> Precompile:
+                 name: str | None = None) -> Precompile:
         addr = to_address(address)
         if isinstance(gas, bool) or not isinstance(gas, int) or gas < 0:
             raise HemiValueError(f"gas is a non-negative int, got {gas!r}")
@@ -106,7 +107,7 @@ class PrecompileRegistry:
     def __iter__(self) -> Iterator[Precompile]:
         return iter(sorted(self._entries.values(), key=lambda e: e.address))
 
-    def get(self, address: AddressLike) -> Optional[Precompile]:
+    def get(self, address: AddressLike) -> Precompile | None:
         return self._entries.get(to_address(address))
 
     # saving and loading (pickle): py-evm's table holds closures, so the entries are saved and mounted again

@@ -11,8 +11,9 @@ src/eth/execute.yaml).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError, keccak
@@ -36,7 +37,7 @@ class SimCall:
     output: bytes
     gas_used: int
     logs: list[SimLog]
-    error: Optional[str]
+    error: str | None
     is_revert: bool
 
 

@@ -23,7 +23,7 @@ signature, nonce and fee checks for them and charges them nothing, as op-geth do
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any
 
 import rlp
 from eth.rlp.logs import Log
@@ -73,7 +73,7 @@ class SystemTx:
     data: bytes
     value: int = 0
     mint: int = 0
-    source_hash: Optional[bytes] = None  # deposits only
+    source_hash: bytes | None = None  # deposits only
     is_system_tx: bool = False  # deposits: always False after Regolith
     nonce: int = 0
     label: str = field(default="", compare=False)
@@ -87,7 +87,7 @@ class SystemTx:
     v = r = s = y_parity = 0
     chain_id = None
 
-    def at_nonce(self, nonce: int) -> "SystemTx":
+    def at_nonce(self, nonce: int) -> SystemTx:
         return replace(self, nonce=nonce)
 
     @property
@@ -108,7 +108,7 @@ class SystemTx:
         return keccak(self.encode())
 
     @classmethod
-    def decode(cls, raw: bytes, *, nonce: int = 0) -> "SystemTx":
+    def decode(cls, raw: bytes, *, nonce: int = 0) -> SystemTx:
         """The transaction whose :meth:`encode` is ``raw``; ``nonce`` (not part of the encoding: it is the sender's
         nonce at execution) comes from the receipt or the caller."""
         if not raw or raw[0] not in SYSTEM_TX_TYPES:
@@ -127,7 +127,7 @@ class SystemTx:
     def validate(self) -> None:
         """Nothing to check: no signature, and the builder made the fields."""
 
-    def make_receipt(self, status: bytes, gas_used: int, logs: Any) -> "SystemReceipt":
+    def make_receipt(self, status: bytes, gas_used: int, logs: Any) -> SystemReceipt:
         entries = [Log(address, topics, data) for address, topics, data in logs]  # py-evm hands raw log tuples
         return SystemReceipt(self.type_id, Receipt(status, gas_used, entries), self.nonce)
 
@@ -189,7 +189,7 @@ class SystemReceipt:
         return bytes([self.type_id]) + rlp.encode(fields)
 
     @classmethod
-    def decode(cls, raw: bytes) -> "SystemReceipt":
+    def decode(cls, raw: bytes) -> SystemReceipt:
         """The receipt whose :meth:`encode` is ``raw``. A 0x7C receipt does not encode the nonce (it reads 0)."""
         if not raw or raw[0] not in SYSTEM_TX_TYPES:
             raise ValueError("not a system transaction receipt")

@@ -11,7 +11,8 @@ eth/tracers/logger/access_list_tracer.go).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from eth.exceptions import OutOfGas, Revert
 
@@ -22,7 +23,7 @@ GAS_SENSITIVE = frozenset({0x5A, 0x55, *CALLS})  # GAS, SSTORE (EIP-2200's 2300 
 class Tracer:
     """Hooks; ``opcodes`` None means every opcode is seen by :meth:`step`."""
 
-    opcodes: Optional[frozenset] = None
+    opcodes: frozenset | None = None
 
     def enter(self, computation: Any) -> None: ...
 
@@ -79,7 +80,7 @@ def _wrap(tracer: Tracer, op: int, fn: Any) -> Any:
     return traced
 
 
-def error_text(err: Optional[Exception]) -> Optional[str]:
+def error_text(err: Exception | None) -> str | None:
     """geth's error strings for the failures a frame can end with."""
     if err is None:
         return None
@@ -223,9 +224,9 @@ class CallTracer(Tracer):
     def __init__(self, *, only_top: bool = False, with_logs: bool = False) -> None:
         self.only_top, self.with_logs = only_top, with_logs
         self.opcodes = frozenset(CALLS) | (frozenset(range(0xA0, 0xA5)) if with_logs else frozenset())
-        self.root: Optional[dict] = None
+        self.root: dict | None = None
         self._frames: list[dict] = []
-        self._kind: Optional[str] = None
+        self._kind: str | None = None
 
     def step(self, computation: Any, op: int, pc: int) -> None:
         if op in CALLS:

@@ -11,8 +11,9 @@ convert to display order at their edge. Heights are ints; a missing thing is ``N
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Protocol, Sequence
+from typing import Protocol
 
 from bitcoin.core import CTransaction
 
@@ -36,7 +37,7 @@ class IndexedTx:
     height: int
     size: int  # serialized size with witness
     stripped_size: int  # without witness
-    spent_values: tuple[Optional[int], ...]  # value of the output each input spends; None when its source tx is not
+    spent_values: tuple[int | None, ...]  # value of the output each input spends; None when its source tx is not
     # indexed (a coinbase input, or a source below hVM activation): op-geth's TxById lookup fails there
     output_unspent: tuple[bool, ...]  # per output: still unspent in the index (False for OP_RETURN outputs)
 
@@ -56,7 +57,7 @@ class BitcoinReader(Protocol):
         """Height of the newest header the L2 has agreed on (confirmations count from here)."""
 
     @property
-    def indexed_tip(self) -> Optional[HeaderInfo]:
+    def indexed_tip(self) -> HeaderInfo | None:
         """The tip the UTXO / tx indexes have reached (what 0x44 reports); None before hVM activation."""
 
     def balance(self, script_pubkey: bytes) -> int:
@@ -65,8 +66,8 @@ class BitcoinReader(Protocol):
     def utxos(self, script_pubkey: bytes, start: int, count: int) -> Sequence[Utxo]:
         """Indexed unspent outputs paying ``script_pubkey``, skipping ``start`` items, at most ``count``."""
 
-    def transaction(self, txid: bytes) -> Optional[IndexedTx]:
+    def transaction(self, txid: bytes) -> IndexedTx | None:
         """An indexed transaction, or None if unknown to the index."""
 
-    def header_at(self, height: int) -> Optional[HeaderInfo]:
+    def header_at(self, height: int) -> HeaderInfo | None:
         """The indexed canonical header at ``height``, or None above the indexed tip."""

@@ -20,7 +20,7 @@ class DevAccount(str):
 
     private_key: bytes
 
-    def __new__(cls, address: str, private_key: bytes) -> "DevAccount":
+    def __new__(cls, address: str, private_key: bytes) -> DevAccount:
         obj = super().__new__(cls, address)
         obj.private_key = private_key
         return obj

@@ -29,8 +29,8 @@ validation on insert either (OPG-T1 spend test: "the full node does no script va
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 from bitcoin.core import CTransaction
 
@@ -154,7 +154,7 @@ class BitcoinIndexer:
             insort(bucket, op)
         self._balance[coin.spk] = self._balance.get(coin.spk, 0) + coin.value
 
-    def _spend_coin(self, op: Outpoint) -> Optional[_Coin]:
+    def _spend_coin(self, op: Outpoint) -> _Coin | None:
         """Remove an outpoint; None when it was never indexed (an output of a block below ``visible_from``)."""
         coin = self._coins.pop(op, None)
         if coin is None:
@@ -221,7 +221,7 @@ class BitcoinIndexer:
         ops = self._by_spk.get(spk, ())[start:start + count]
         return [(op, self._coins[op]) for op in ops]
 
-    def _output_value(self, txid: bytes, n: int) -> Optional[int]:
+    def _output_value(self, txid: bytes, n: int) -> int | None:
         """Value of output ``n`` of an indexed tx (what an input spends); None when the source tx is not in the index
         (a coinbase's null source, or a tx below ``visible_from``), as TBC's ``TxById`` fails for it."""
         loc = self._txindex.get(txid)
@@ -230,7 +230,7 @@ class BitcoinIndexer:
         tx = self._active[loc[0]].txs[loc[1]]
         return tx.vout[n].nValue if 0 <= n < len(tx.vout) else None
 
-    def _transaction(self, txid: bytes) -> Optional[IndexedTx]:
+    def _transaction(self, txid: bytes) -> IndexedTx | None:
         cached = self._tx_cache.get(txid)
         if cached is not None:
             return cached
@@ -241,7 +241,7 @@ class BitcoinIndexer:
         tx = blk.txs[loc[1]]
         hashes = tx_hashes(tx)
         if loc[1] == 0:
-            spent_values: tuple[Optional[int], ...] = tuple(None for _ in tx.vin)
+            spent_values: tuple[int | None, ...] = tuple(None for _ in tx.vin)
         else:
             spent_values = tuple(self._output_value(i.prevout.hash, i.prevout.n) for i in tx.vin)
         unspent = tuple((txid, n) in self._coins for n in range(len(tx.vout)))
@@ -264,7 +264,7 @@ class IndexReader:
         return self._light_tip_height
 
     @property
-    def indexed_tip(self) -> Optional[HeaderInfo]:
+    def indexed_tip(self) -> HeaderInfo | None:
         tip = self._ix.tip
         return tip if tip.height >= self._ix.visible_from else None
 
@@ -276,10 +276,10 @@ class IndexReader:
             return []
         return [Utxo(op[0], op[1], coin.value) for op, coin in self._ix._utxo_page(bytes(script_pubkey), start, count)]
 
-    def transaction(self, txid: bytes) -> Optional[IndexedTx]:
+    def transaction(self, txid: bytes) -> IndexedTx | None:
         return self._ix._transaction(bytes(txid))
 
-    def header_at(self, height: int) -> Optional[HeaderInfo]:
+    def header_at(self, height: int) -> HeaderInfo | None:
         active = self._ix._active
         if self._ix.visible_from <= height < len(active):
             return active[height].info()

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any
 
-from hemi.btc.chain import BitcoinChain, Snapshot as BtcSnapshot
+from hemi.btc.chain import BitcoinChain
+from hemi.btc.chain import Snapshot as BtcSnapshot
 from hemi.errors import HemiValueError, SnapshotError
 from hemi.hvm.engine import EvmEngine, GenesisAccount
 from hemi.hvm.precompiles import HVM_PRECOMPILES, run_precompile
@@ -49,7 +51,7 @@ class DevchainConfig:
     gas_limit: int = 30_000_000
     base_fee: int = 1_000_000_000
     hvm_profile: str = "deployed"  # or "hvmphase0"; see docs/hvm-precompiles.md
-    hvm_header_n: Optional[str] = None  # 0x45: "empty" (deployed) or "fixed" (heminetwork d8c88dc5); None: profile's
+    hvm_header_n: str | None = None  # 0x45: "empty" (deployed) or "fixed" (heminetwork d8c88dc5); None: profile's
     hvm_genesis_btc_height: int = 0  # hVM activation: Bitcoin data below this height is hidden (mainnet: 883092)
     max_btc_headers_per_block: int = 8  # op-geth core/blockchain.go getBitcoinAttributesForNextBlock
     hvm_indexer_lag: int = 2  # hVMIndexerTipLag
@@ -97,7 +99,7 @@ class DevchainSnapshot:
     btc: BtcSnapshot
     light: tuple[bytes, ...]
     views: int
-    next_timestamp: Optional[int]
+    next_timestamp: int | None
     time_offset: int
     extra: dict = field(default_factory=dict)
 
@@ -147,8 +149,8 @@ class Devchain:
         self._indexer = BitcoinIndexer(self.btc, visible_from=cfg.hvm_genesis_btc_height)
         genesis_view = self._make_view(0, [], None)
         self._views: list[HvmView] = [genesis_view]
-        self._pending_view: Optional[HvmView] = None
-        self._next_timestamp: Optional[int] = None
+        self._pending_view: HvmView | None = None
+        self._next_timestamp: int | None = None
         self._time_offset = 0
         self._snapshots: dict[int, DevchainSnapshot] = {}
         self._block_listeners: list = []
@@ -184,7 +186,7 @@ class Devchain:
         """The funded dev accounts (checksummed address strings with ``.private_key``)."""
         return list(self._accounts)
 
-    def key_for(self, address: Union[str, bytes]) -> Optional[DevAccount]:
+    def key_for(self, address: str | bytes) -> DevAccount | None:
         return self._keys.get(to_address(address))
 
     # ------------------------------------------------------------------ web3
@@ -218,7 +220,7 @@ class Devchain:
 
     # ------------------------------------------------------------------ the Bitcoin view
 
-    def _make_view(self, l2_block: int, added: list[bytes], fork: Optional[int]) -> HvmView:
+    def _make_view(self, l2_block: int, added: list[bytes], fork: int | None) -> HvmView:
         light = self._light
         idx_hash = light.hashes[light.indexed_height]
         return HvmView(l2_block, light.tip_height, BlockHash(light.hashes[-1]), light.indexed_height,
@@ -283,7 +285,7 @@ class Devchain:
             return tx, sender, False
         raise HemiValueError(f"forced input from {body['from']}: no key for it and not impersonated")
 
-    def hvm_view(self, block: Union[int, str] = "latest") -> HvmView:
+    def hvm_view(self, block: int | str = "latest") -> HvmView:
         """The Bitcoin view after L2 block ``block``: the headers it carried and the light / indexed tips they led to.
 
         Block ``n``'s headers become visible after it (op-geth moves its view once a block is head): transactions of
@@ -334,7 +336,7 @@ class Devchain:
 
     # ------------------------------------------------------------------ mining and time
 
-    def _block_number(self, block: Union[int, str]) -> int:
+    def _block_number(self, block: int | str) -> int:
         head = self.engine.head_number
         if block in ("latest", "safe", "finalized", "pending", None):
             return head
@@ -459,32 +461,32 @@ class Devchain:
 
     # ------------------------------------------------------------------ state controls (anvil's, Python names)
 
-    def set_balance(self, address: Union[str, bytes], *, wei: int) -> None:
+    def set_balance(self, address: str | bytes, *, wei: int) -> None:
         addr = to_address(address)
         self.engine.edit_state(lambda s: s.set_balance(addr, int(wei)))
 
-    def set_nonce(self, address: Union[str, bytes], nonce: int) -> None:
+    def set_nonce(self, address: str | bytes, nonce: int) -> None:
         addr = to_address(address)
         if isinstance(nonce, bool) or not isinstance(nonce, int) or not 0 <= nonce < 2**64:
             raise HemiValueError(f"nonce must be an int in [0, 2**64), got {nonce!r}")
         self.engine.edit_state(lambda s: s.set_nonce(addr, nonce))
 
-    def set_code(self, address: Union[str, bytes], code: Union[bytes, str]) -> None:
+    def set_code(self, address: str | bytes, code: bytes | str) -> None:
         addr = to_address(address)
         raw = bytes.fromhex(code[2:] if code.startswith("0x") else code) if isinstance(code, str) else bytes(code)
         self.engine.edit_state(lambda s: s.set_code(addr, raw))
 
-    def set_storage(self, address: Union[str, bytes], slot: int, value: int) -> None:
+    def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
         addr = to_address(address)
         self.engine.edit_state(lambda s: s.set_storage(addr, int(slot), int(value)))
 
-    def impersonate(self, address: Union[str, bytes]) -> "_Impersonation":
+    def impersonate(self, address: str | bytes) -> _Impersonation:
         """Let transactions from ``address`` be sent without its key; also a context manager that stops on exit."""
         addr = to_address(address)
         self._impersonated.add(addr)
         return _Impersonation(self, addr)
 
-    def stop_impersonating(self, address: Union[str, bytes]) -> None:
+    def stop_impersonating(self, address: str | bytes) -> None:
         self._impersonated.discard(to_address(address))
 
     def is_impersonated(self, address: bytes) -> bool:
@@ -531,7 +533,7 @@ class Devchain:
             self.btc.discard(s.btc)
 
     @contextmanager
-    def anchor(self) -> Iterator["Devchain"]:
+    def anchor(self) -> Iterator[Devchain]:
         """``with dev.anchor(): ...``: everything done to both chains inside is undone on exit."""
         s = self.snapshot()
         try:
@@ -542,7 +544,7 @@ class Devchain:
 
     # ------------------------------------------------------------------ saving and loading
 
-    def dump_state(self, path: Union[str, "os.PathLike[str]"]) -> Path:
+    def dump_state(self, path: str | os.PathLike[str]) -> Path:
         """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel, pending transactions) to
         ``path``, atomically, in the data-only format of :mod:`hemi.node.state` (docs/state-files.md)."""
         from hemi.node import state_file
@@ -550,7 +552,7 @@ class Devchain:
         return state_file.save(self, path)
 
     @classmethod
-    def load_state(cls, path: Union[str, "os.PathLike[str]"], **options: Any) -> "Devchain":
+    def load_state(cls, path: str | os.PathLike[str], **options: Any) -> Devchain:
         """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did. Options:
         ``max_size`` (decompressed bytes, default 512 MiB) and ``precompiles`` ({address: fn} for user precompiles
         the state mounts: a state never imports code). Bad files raise :class:`~hemi.errors.StateFileError`."""
@@ -565,7 +567,7 @@ class Devchain:
         return state.dump(self)
 
     @classmethod
-    def load_state_data(cls, data: bytes, **options: Any) -> "Devchain":
+    def load_state_data(cls, data: bytes, **options: Any) -> Devchain:
         """A new devchain from bytes of :meth:`dump_state_data` (options as :meth:`load_state`)."""
         from hemi.node import state
 

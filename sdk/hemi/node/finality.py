@@ -19,7 +19,7 @@ the finality at once. The Bitcoin tip is the full chain's (TBC's), not the hVM's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Union
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
 from hemi.node.keystones import KeystoneIndex, L2Keystone
@@ -62,14 +62,14 @@ class Finality:
 
     l2_block: int
     l2_block_hash: bytes
-    keystone: Optional[L2Keystone]  # the keystone providing finality; None while it is not mined
-    publication: Optional[Publication]  # the publication giving the best confirmations (maybe a descendant's)
+    keystone: L2Keystone | None  # the keystone providing finality; None while it is not mined
+    publication: Publication | None  # the publication giving the best confirmations (maybe a descendant's)
     effective_confirmations: int
     superfinal: bool
     btc_finality: int  # legacy v1 number, −9 … 100
     btc_tip_height: int
     superfinality_threshold: int = SUPERFINALITY_THRESHOLD
-    keystone_publication: Optional[Publication] = None  # the keystone's own first publication
+    keystone_publication: Publication | None = None  # the keystone's own first publication
 
     def to_bfg_v2(self) -> dict:
         """Exactly the JSON of BFG's ``GET /v2/keystonefinality/{hash}`` (heminetwork ``api/bfgapi/bfgapi.go``
@@ -124,7 +124,7 @@ class Finality:
 class FinalityService:
     """Finality queries and :meth:`superfinalize` over a devchain, its keystones and its PoP network."""
 
-    def __init__(self, dev: "Devchain", keystones: KeystoneIndex, pop: PopNetwork, *,
+    def __init__(self, dev: Devchain, keystones: KeystoneIndex, pop: PopNetwork, *,
                  superfinality_threshold: int = SUPERFINALITY_THRESHOLD) -> None:
         if isinstance(superfinality_threshold, bool) or not isinstance(superfinality_threshold, int) or \
                 superfinality_threshold < 0:
@@ -168,7 +168,7 @@ class FinalityService:
 
     # ------------------------------------------------------------------ queries
 
-    def _effective(self, ks: L2Keystone, tip: int) -> tuple[int, Optional[Publication]]:
+    def _effective(self, ks: L2Keystone, tip: int) -> tuple[int, Publication | None]:
         """BFG v2 ``handleKeystoneFinality`` (heminetwork ``service/bfg/bfg.go``): over the keystone and up to 10
         descendants, the best (tip − first publication height), a publication above the tip skipped
         (``calculateFinality`` errors). The next page starts at the newest keystone of this page that is PUBLISHED
@@ -223,7 +223,7 @@ class FinalityService:
     # ------------------------------------------------------------------ driving both chains
 
     def superfinalize(self, target: Target = "latest", *, max_l2_blocks: int = 1_000,
-                      max_btc_blocks: Optional[int] = None) -> Finality:
+                      max_btc_blocks: int | None = None) -> Finality:
         """Mine L2 blocks up to the keystone providing ``target``'s finality, have the PoP miners publish it, mine
         Bitcoin blocks until its effective confirmations reach the threshold, then sync the hVM view.
 

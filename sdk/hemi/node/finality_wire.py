@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from hemi.errors import HemiLookupError, HemiValueError
 from hemi.node.keystones import KeystoneHash
@@ -62,7 +62,7 @@ def bfg_error(message: str) -> dict:
     return {"timestamp": int(time.time()), "trace": secrets.token_hex(8), "error": message}
 
 
-def keystone_finality_http(dev: "Devchain", hash_text: str) -> tuple[int, dict]:
+def keystone_finality_http(dev: Devchain, hash_text: str) -> tuple[int, dict]:
     """(HTTP status, JSON body) of BFG's ``GET /v2/keystonefinality/{hash_text}`` on this devchain."""
     try:
         raw = parse_bfg_hash(hash_text)
@@ -74,7 +74,7 @@ def keystone_finality_http(dev: "Devchain", hash_text: str) -> tuple[int, dict]:
     return 200, dev.finality(ks).to_bfg_v2()
 
 
-def btc_finality_by_block_hash(dev: "Devchain", block_hash: bytes, version: str = "v2") -> Union[dict, list[Any]]:
+def btc_finality_by_block_hash(dev: Devchain, block_hash: bytes, version: str = "v2") -> dict | list[Any]:
     """op-node's ``optimism_btcFinalityByBlockHash(block_hash)`` in wire form: ``"v2"`` BFG's object for the
     keystone providing finality, ``"v1"`` ``[L2BTCFinality]``. :class:`FinalityRpcError` when op-node errors."""
     if version not in FINALITY_RPC_VERSIONS:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Optional, Union
+from typing import TYPE_CHECKING
 
 from hemi.errors import HemiLookupError, HemiValueError
 from hemi.types import Hash32, HashLike
@@ -81,7 +82,7 @@ class L2KeystoneAbrev:
         return KeystoneHash(_dsha256(self.serialize()))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "L2KeystoneAbrev":
+    def from_bytes(cls, data: bytes) -> L2KeystoneAbrev:
         """Parse 76 bytes as ``hemi.NewL2KeystoneAbrevFromBytes`` does: version 1 and exactly 76 bytes, else error."""
         b = bytes(data)
         if len(b) < 1:
@@ -157,7 +158,7 @@ class KeystoneIndex:
     :meth:`get_with_descendants` is ``kss_getKeystone``.
     """
 
-    def __init__(self, dev: "Devchain", *, interval: int = KEYSTONE_INTERVAL) -> None:
+    def __init__(self, dev: Devchain, *, interval: int = KEYSTONE_INTERVAL) -> None:
         if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise HemiValueError(f"interval must be a positive int, got {interval!r}")
         self.dev = dev
@@ -183,7 +184,7 @@ class KeystoneIndex:
             raise HemiValueError(f"an L2 block number is a non-negative int, got {block_number!r}")
         return max(1, -(-block_number // self.interval)) * self.interval
 
-    def latest_number(self) -> Optional[int]:
+    def latest_number(self) -> int | None:
         n = self.head_number // self.interval * self.interval
         return n if n > 0 else None
 
@@ -209,7 +210,7 @@ class KeystoneIndex:
 
     # ------------------------------------------------------------------ lookups
 
-    def get(self, key: Union[int, HashLike]) -> L2Keystone:
+    def get(self, key: int | HashLike) -> L2Keystone:
         """The keystone at L2 block ``key`` (an int), or with abbreviated hash ``key`` (KeystoneHash, 32 raw digest
         bytes, or display hex). Raises :class:`UnknownKeystoneError`."""
         if isinstance(key, int) and not isinstance(key, bool):
@@ -231,14 +232,14 @@ class KeystoneIndex:
             raise UnknownKeystoneError(f"unknown keystone {KeystoneHash(h)}")
         return ks
 
-    def find(self, key: Union[int, HashLike]) -> Optional[L2Keystone]:
+    def find(self, key: int | HashLike) -> L2Keystone | None:
         """:meth:`get`, or None instead of :class:`UnknownKeystoneError`."""
         try:
             return self.get(key)
         except UnknownKeystoneError:
             return None
 
-    def keystone_for(self, block_number: int) -> Optional[L2Keystone]:
+    def keystone_for(self, block_number: int) -> L2Keystone | None:
         """The keystone providing finality for L2 block ``block_number`` (the next at or above it); None while that
         keystone is not mined."""
         n = self.keystone_number_for(block_number)
@@ -252,14 +253,14 @@ class KeystoneIndex:
             return []
         return [self._build(n) for n in range(top, 0, -self.interval)[:count]]
 
-    def descendants(self, keystone: Union[int, HashLike, L2Keystone], count: int) -> list[L2Keystone]:
+    def descendants(self, keystone: int | HashLike | L2Keystone, count: int) -> list[L2Keystone]:
         """Up to ``count`` keystones after ``keystone`` on the current chain, oldest first."""
         ks = keystone if isinstance(keystone, L2Keystone) else self.get(keystone)
         start = ks.l2_block_number + self.interval
         stop = min(self.head_number, ks.l2_block_number + count * self.interval)
         return [self._build(n) for n in range(start, stop + 1, self.interval)]
 
-    def get_with_descendants(self, key: Union[int, HashLike], count: int = 0) -> list[L2Keystone]:
+    def get_with_descendants(self, key: int | HashLike, count: int = 0) -> list[L2Keystone]:
         """Like ``kss_getKeystone(abrevHash, count)``: the keystone, then up to ``count`` descendants (≤ 50)."""
         _check_count(count)
         ks = self.get(key)

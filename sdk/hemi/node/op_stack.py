@@ -20,15 +20,23 @@ read back from the L1Block predeploy's storage (so snapshots and reverts need no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
 from hemi.errors import HemiValueError
 from hemi.hvm.engine import GenesisAccount
 from hemi.hvm.l1_fee import GAS_PRICE_ORACLE_ADDRESS, L1_BLOCK_ADDRESS
-from hemi.hvm.system_txs import (BTC_ATTRIBUTES_TX_TYPE, DEPOSITOR_ACCOUNT, HVM_SYSTEM_SENDER, SystemTx, deposit,
-                                 hvm_system_tx, l1_info_source_hash, user_deposit_source_hash)
+from hemi.hvm.system_txs import (
+    BTC_ATTRIBUTES_TX_TYPE,
+    DEPOSITOR_ACCOUNT,
+    HVM_SYSTEM_SENDER,
+    SystemTx,
+    deposit,
+    hvm_system_tx,
+    l1_info_source_hash,
+    user_deposit_source_hash,
+)
 
 if TYPE_CHECKING:
     from hemi.hvm.engine import TxRecord
@@ -92,7 +100,7 @@ def btc_attributes_data(canonical_tip: bytes, headers: list[bytes]) -> bytes:
 class OpStack:
     """``dev.op``: the system transactions of each block, user deposits from L1, the simulated L1 origin."""
 
-    def __init__(self, dev: "Devchain", config: OpConfig) -> None:
+    def __init__(self, dev: Devchain, config: OpConfig) -> None:
         self.dev = dev
         self.config = config
         self._queue: list[SystemTx] = []
@@ -125,8 +133,8 @@ class OpStack:
 
     # ------------------------------------------------------------------ user deposits from L1
 
-    def deposit(self, *, sender: Union[str, bytes], to: Optional[Union[str, bytes]], value: int = 0, mint: int = 0,
-                gas: int = 100_000, data: bytes = b"", source_hash: Optional[bytes] = None,
+    def deposit(self, *, sender: str | bytes, to: str | bytes | None, value: int = 0, mint: int = 0,
+                gas: int = 100_000, data: bytes = b"", source_hash: bytes | None = None,
                 mine: bool = True) -> bytes:
         """Queue a deposit transaction as if ``sender`` had called the OptimismPortal on L1 (``sender`` is the
         aliased L1 address when that was a contract): it opens the next L2 block, after the L1-attributes deposit.
@@ -169,7 +177,7 @@ class OpStack:
 
     # ------------------------------------------------------------------ building a block
 
-    def open_block(self, timestamp: int, view: "HvmView") -> list["TxRecord"]:
+    def open_block(self, timestamp: int, view: HvmView) -> list[TxRecord]:
         """Apply this block's system transactions to the pending block, in op-geth's order."""
         engine = self.dev.engine
         records = [engine.apply_system(self.l1_info_tx(timestamp))]

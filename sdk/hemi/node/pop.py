@@ -26,10 +26,11 @@ are cached by block hash and the whole index by tip hash, so reorgs are handled 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any
 
-from bitcoin.core import COutPoint, CMutableTransaction, CScript, CTxIn, CTxOut
+from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 
 from hemi.btc import params
 from hemi.btc.validation import dust_threshold
@@ -57,7 +58,7 @@ class UnknownMinerError(HemiLookupError):
     """No PoP miner of this name."""
 
 
-def pop_script(keystone: Union[L2Keystone, L2KeystoneAbrev]) -> bytes:
+def pop_script(keystone: L2Keystone | L2KeystoneAbrev) -> bytes:
     """The 83-byte OP_RETURN script publishing ``keystone``: ``6a 4c 50 || "HEMI" || abbreviation``
     (``pop.TransactionL2.EncodeToOpReturn``: btcd's ScriptBuilder pushes 80 bytes with OP_PUSHDATA1)."""
     abrev = keystone.abbreviated() if isinstance(keystone, L2Keystone) else keystone.serialize()
@@ -65,7 +66,7 @@ def pop_script(keystone: Union[L2Keystone, L2KeystoneAbrev]) -> bytes:
     return bytes([_OP_RETURN, _OP_PUSHDATA1, len(data)]) + data
 
 
-def _first_push(script: bytes, pos: int) -> Optional[bytes]:
+def _first_push(script: bytes, pos: int) -> bytes | None:
     """The data of the opcode at ``pos`` as btcd's tokenizer gives it: the push's bytes, b"" for a non-push opcode,
     None when the script is truncated (the tokenizer fails)."""
     if pos >= len(script):
@@ -89,7 +90,7 @@ def _first_push(script: bytes, pos: int) -> Optional[bytes]:
     return script[pos:pos + n]
 
 
-def parse_pop_script(script: bytes) -> Optional[L2KeystoneAbrev]:
+def parse_pop_script(script: bytes) -> L2KeystoneAbrev | None:
     """``pop.ParseTransactionL2FromOpReturn``: OP_RETURN, then a push of ≥ 5 bytes starting with ``HEMI``, then a
     valid 76-byte version-1 abbreviated keystone. Anything else (wrong magic, short data, garbage) gives None."""
     try:
@@ -113,7 +114,7 @@ class Publication:
     block_hash: BlockHash
     height: int
     tx_index: int
-    miner: Optional[str]  # the PopNetwork miner whose key signed it; None for someone else's tx
+    miner: str | None  # the PopNetwork miner whose key signed it; None for someone else's tx
     abbreviated: L2KeystoneAbrev
 
     @property
@@ -186,7 +187,7 @@ class PopNetwork:
     Install :meth:`on_block` as the devchain's block hook so miners react to keystones.
     """
 
-    def __init__(self, dev: "Devchain", keystones: Optional[KeystoneIndex] = None, *, default_miner: bool = True,
+    def __init__(self, dev: Devchain, keystones: KeystoneIndex | None = None, *, default_miner: bool = True,
                  auto_fund: bool = True) -> None:
         self.dev = dev
         self.keystones = keystones if keystones is not None else KeystoneIndex(dev)
@@ -195,7 +196,7 @@ class PopNetwork:
         self.failures: list[PopFailure] = []
         self._pubkeys: dict[bytes, str] = {}  # every miner key ever added, for attribution (deterministic by name)
         self._block_cache: dict[bytes, tuple] = {}  # BTC block hash -> ((tx_index, txid, abrev, pubkey), ...)
-        self._index_cache: Optional[tuple[bytes, dict]] = None  # (tip hash, raw keystone hash -> [Publication])
+        self._index_cache: tuple[bytes, dict] | None = None  # (tip hash, raw keystone hash -> [Publication])
         if default_miner:
             self.add_miner("default")
 
@@ -223,8 +224,8 @@ class PopNetwork:
         self.miner(name)
         del self.miners[name]
 
-    def set_policy(self, name: str = "default", policy: Optional[str] = None, *,
-                   after_btc_blocks: Optional[int] = None, fee_rate: Optional[float] = None) -> PopMiner:
+    def set_policy(self, name: str = "default", policy: str | None = None, *,
+                   after_btc_blocks: int | None = None, fee_rate: float | None = None) -> PopMiner:
         """Change a miner's policy, delay or fee rate (omitted ones stay). Keystones a miner was delaying stay
         pending under the new delay; switching to "immediate" or "offline" drops them."""
         m = self.miner(name)
@@ -255,7 +256,7 @@ class PopNetwork:
     def _fee(self, m: PopMiner) -> int:
         return math.ceil(POP_TX_SIZE_ESTIMATE * m.fee_rate)
 
-    def fund(self, names: Optional[Iterable[str]] = None) -> list[str]:
+    def fund(self, names: Iterable[str] | None = None) -> list[str]:
         """Give every miner (or those named) without a usable P2PKH coin one; returns the names funded.
 
         Pays 1 BTC to each from the "miner" wallet when it has that much mature; otherwise mines one block to each
@@ -276,7 +277,7 @@ class PopNetwork:
 
     # ------------------------------------------------------------------ publishing
 
-    def _resolve_keystone(self, keystone: Union[None, int, HashLike, L2Keystone]) -> L2Keystone:
+    def _resolve_keystone(self, keystone: None | int | HashLike | L2Keystone) -> L2Keystone:
         if keystone is None:
             latest = self.keystones.latest(1)
             if not latest:
@@ -287,7 +288,7 @@ class PopNetwork:
             return keystone
         return self.keystones.get(keystone)
 
-    def build_publication(self, keystone: Union[None, int, HashLike, L2Keystone] = None, *,
+    def build_publication(self, keystone: None | int | HashLike | L2Keystone = None, *,
                           miner: str = "default"):
         """The signed PoP transaction ``miner`` would broadcast for ``keystone`` (None: the latest); not sent."""
         m = self.miner(miner)
@@ -310,7 +311,7 @@ class PopNetwork:
         tx = CMutableTransaction(vin, outs, self.dev.btc.height, 2)
         return m.wallet.sign(tx, [(coin.value, spk)])
 
-    def publish(self, keystone: Union[None, int, HashLike, L2Keystone] = None, *, miner: str = "default") -> Txid:
+    def publish(self, keystone: None | int | HashLike | L2Keystone = None, *, miner: str = "default") -> Txid:
         """Broadcast ``miner``'s PoP transaction for ``keystone`` (None: the latest) to the Bitcoin mempool.
 
         Ignores the miner's policy (a hand-made publication); any miner may publish a keystone again."""
@@ -322,7 +323,7 @@ class PopNetwork:
         m.pending.pop(key, None)
         return txid
 
-    def _auto_publish(self, m: PopMiner, ks: L2Keystone) -> Optional[Txid]:
+    def _auto_publish(self, m: PopMiner, ks: L2Keystone) -> Txid | None:
         try:
             return self.publish(ks, miner=m.name)
         except HemiError as e:  # never break L2 block production; recorded in self.failures
@@ -330,7 +331,7 @@ class PopNetwork:
             self.failures.append(PopFailure(m.name, ks.l2_block_number, ks.hash, f"{type(e).__name__}: {e}"))
             return None
 
-    def on_block(self, dev: "Devchain", number: int) -> None:
+    def on_block(self, dev: Devchain, number: int) -> None:
         """The devchain's block hook: on a keystone block each online miner publishes or starts its delay; then
         delayed miners whose time has come publish (:meth:`poll`)."""
         if self.keystones.is_keystone(number):
@@ -365,7 +366,7 @@ class PopNetwork:
                         out.append(txid)
         return out
 
-    def ensure_published(self, keystone: Union[int, HashLike, L2Keystone]) -> list[Txid]:
+    def ensure_published(self, keystone: int | HashLike | L2Keystone) -> list[Txid]:
         """Make online immediate miners publish ``keystone`` if no PoP tx for it is in the canonical chain or the
         mempool (say the keystone was sealed before the miner existed, or a reorg dropped its publication)."""
         ks = self._resolve_keystone(keystone)
@@ -414,18 +415,18 @@ class PopNetwork:
         h, bhash, i, txid, abrev, pubkey = row
         return Publication(abrev.hash, txid, BlockHash(bhash), h, i, self._pubkeys.get(pubkey), abrev)
 
-    def publications(self, keystone_hash: Union[HashLike, L2Keystone]) -> list[Publication]:
+    def publications(self, keystone_hash: HashLike | L2Keystone) -> list[Publication]:
         """Every PoP tx for the keystone in the canonical Bitcoin chain, lowest height first (then block order)."""
         key = bytes(keystone_hash.hash if isinstance(keystone_hash, L2Keystone) else KeystoneHash(keystone_hash))
         return [self._publication(r) for r in self._index().get(key, ())]
 
-    def first_publication(self, keystone_hash: Union[HashLike, L2Keystone]) -> Optional[Publication]:
+    def first_publication(self, keystone_hash: HashLike | L2Keystone) -> Publication | None:
         """The first (lowest) canonical Bitcoin block holding a PoP tx for the keystone, as TBC indexes it."""
         key = bytes(keystone_hash.hash if isinstance(keystone_hash, L2Keystone) else KeystoneHash(keystone_hash))
         rows = self._index().get(key)
         return self._publication(rows[0]) if rows else None
 
-    def mempool_publications(self, keystone_hash: Union[HashLike, L2Keystone]) -> list[Txid]:
+    def mempool_publications(self, keystone_hash: HashLike | L2Keystone) -> list[Txid]:
         """Txids of PoP txs for the keystone waiting in the Bitcoin mempool."""
         key = bytes(keystone_hash.hash if isinstance(keystone_hash, L2Keystone) else KeystoneHash(keystone_hash))
         out = []

@@ -15,7 +15,7 @@ devchain's PoP network indexes them, first 75 by height.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from coincurve import PublicKey
 from eth_abi import encode
@@ -57,13 +57,13 @@ def payout_calldata(block_rewarded: int, publications: list[tuple[bytes, int]]) 
 class PopPayouts:
     """``dev.pop_payouts``: builds the 0x7D transaction of keystone blocks."""
 
-    def __init__(self, dev: "Devchain", *, delay: int = DEFAULT_PAYOUT_DELAY) -> None:
+    def __init__(self, dev: Devchain, *, delay: int = DEFAULT_PAYOUT_DELAY) -> None:
         if isinstance(delay, bool) or not isinstance(delay, int) or delay < 1:
             raise HemiValueError(f"pop_payout_delay must be a positive int, got {delay!r}")
         self.dev = dev
         self.delay = delay
 
-    def keystone_paid_in(self, number: int) -> Optional[int]:
+    def keystone_paid_in(self, number: int) -> int | None:
         """The keystone whose miners L2 block ``number`` pays, or None if it carries no payout."""
         interval = self.dev.keystones.interval
         rewarded = number - self.delay
@@ -88,7 +88,7 @@ class PopPayouts:
                 continue
         return out
 
-    def payout_tx(self, number: int) -> Optional[SystemTx]:
+    def payout_tx(self, number: int) -> SystemTx | None:
         rewarded = self.keystone_paid_in(number)
         if rewarded is None:
             return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from hemi.btc.blocktools import bits_to_target
 from hemi.btc.merkle import MerkleProof, verify_merkle_proof
@@ -62,11 +62,11 @@ class OrderingLink:
 
 @dataclass(frozen=True)
 class AnchorLink:
-    keystones: tuple["L2Keystone", ...]  # the covering keystone, then descendants up to the published one
+    keystones: tuple[L2Keystone, ...]  # the covering keystone, then descendants up to the published one
     keystone_blocks: tuple[tuple[bytes, bytes], ...]  # (block hash, RLP header) of each keystone's L2 block
-    publication_raw_tx: Optional[bytes]
-    publication_proof: Optional[MerkleProof]
-    publication_height: Optional[int]
+    publication_raw_tx: bytes | None
+    publication_proof: MerkleProof | None
+    publication_height: int | None
     effective_confirmations: int
     superfinal: bool
 
@@ -80,7 +80,7 @@ class Provenance:
 
     # ------------------------------------------------------------------ verification from raw bytes
 
-    def verify(self) -> "Provenance":
+    def verify(self) -> Provenance:
         """Recompute every link from raw bytes; raise ProvenanceError at the first broken one. Returns self."""
         o = self.ordering
         if not self.bitcoin:
@@ -184,7 +184,7 @@ class Provenance:
         return cap.get()
 
 
-def build_provenance(dev: "Devchain", tx_hash: Any) -> Provenance:
+def build_provenance(dev: Devchain, tx_hash: Any) -> Provenance:
     """Collect the three links for an EVM tx from the devchain's records (see the module docstring)."""
     import rlp
 

@@ -11,8 +11,9 @@ recorded too, so any transaction's Bitcoin dependencies are known after the fact
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any
 
 from hemi.errors import HemiLookupError, HemiValueError, UnknownTransactionError
 from hemi.types import HashLike, Txid, bytes32
@@ -43,14 +44,14 @@ class Ordering:
     position: int
     kind: str  # "forced" | "mempool"
     depends_on: tuple[Txid, ...]  # declared (forced inputs) and read through precompiles
-    view: "HvmView"
+    view: HvmView
     label: str = ""
 
 
 @dataclass
 class BlockOrdering:
     number: int
-    view: "HvmView"
+    view: HvmView
     forced: list[bytes] = field(default_factory=list)
     mempool: list[bytes] = field(default_factory=list)
 
@@ -58,19 +59,19 @@ class BlockOrdering:
 class Sequencer:
     """``dev.sequencer``: forced-input queue, proof-dependency ordering, and the record of every block."""
 
-    def __init__(self, dev: "Devchain") -> None:
+    def __init__(self, dev: Devchain) -> None:
         self.dev = dev
         self._queue: list[ForcedInput] = []
         self._last_id = 0  # a plain int, not itertools.count: a plain value, as the state files save it
         self._orderings: dict[bytes, Ordering] = {}
         self._blocks: dict[int, BlockOrdering] = {}
-        self._reads: Optional[list[Txid]] = None
+        self._reads: list[Txid] | None = None
         self.dropped: list[tuple[ForcedInput, str]] = []
         self._by_input: dict[int, bytes] = {}  # forced input id -> the EVM tx it became  # forced inputs refused when their turn came, and why
 
     # ------------------------------------------------------------------ public API
 
-    def submit(self, tx: Union[dict, bytes, str], *, depends_on: Sequence[HashLike] = (), label: str = "",
+    def submit(self, tx: dict | bytes | str, *, depends_on: Sequence[HashLike] = (), label: str = "",
                mine: bool = True) -> int:
         """Queue a forced input: ordered at the front of the first L2 block whose hVM view holds every Bitcoin tx
         in ``depends_on`` (with automine on, that may be a block mined right now; ``mine=False`` leaves it for the
@@ -111,7 +112,7 @@ class Sequencer:
         view = self.dev._view_for(self.dev.engine.head_number + 1)
         return [(item, self._why_waiting(item, view)) for item in self._queue]
 
-    def ordering(self, tx_hash: Union[bytes, str]) -> Ordering:
+    def ordering(self, tx_hash: bytes | str) -> Ordering:
         """How the sequencer ordered an EVM transaction (block, position, kind, Bitcoin dependencies, view)."""
         h = _tx_hash(tx_hash)
         o = self._orderings.get(h)
@@ -119,7 +120,7 @@ class Sequencer:
             raise HemiLookupError(f"no ordered transaction 0x{h.hex()}")
         return o
 
-    def tx_of(self, input_id: int) -> Optional[bytes]:
+    def tx_of(self, input_id: int) -> bytes | None:
         """The EVM tx hash a forced input became, or None while it waits (or if it was dropped)."""
         h = self._by_input.get(input_id)
         return h if h is not None and h in self._orderings else None
@@ -135,10 +136,10 @@ class Sequencer:
 
     # ------------------------------------------------------------------ used by the devchain
 
-    def _ready(self, item: ForcedInput, view: "HvmView") -> bool:
+    def _ready(self, item: ForcedInput, view: HvmView) -> bool:
         return all(self._in_view(t, view) for t in item.depends_on)
 
-    def _in_view(self, txid: Txid, view: "HvmView") -> bool:
+    def _in_view(self, txid: Txid, view: HvmView) -> bool:
         btc = self.dev.btc
         try:
             info = btc.tx(txid)
@@ -149,7 +150,7 @@ class Sequencer:
         return bytes(self.dev._light.hashes[info.height]) == bytes(info.block_hash) \
             if info.height < len(self.dev._light.hashes) else False
 
-    def _why_waiting(self, item: ForcedInput, view: "HvmView") -> str:
+    def _why_waiting(self, item: ForcedInput, view: HvmView) -> str:
         for t in item.depends_on:
             try:
                 info = self.dev.btc.tx(t)
@@ -163,7 +164,7 @@ class Sequencer:
                         f"mine Bitcoin blocks and sync the view")
         return "ready: will be ordered in the next L2 block"
 
-    def take_ready(self, view: "HvmView") -> list[ForcedInput]:
+    def take_ready(self, view: HvmView) -> list[ForcedInput]:
         ready = [i for i in self._queue if self._ready(i, view)]
         self._queue = [i for i in self._queue if i not in ready]
         return ready
@@ -182,7 +183,7 @@ class Sequencer:
         return tuple(reads)
 
     def record(self, tx_hash: bytes, number: int, position: int, kind: str, depends_on: tuple[Txid, ...],
-               view: "HvmView", label: str = "", input_id: Optional[int] = None) -> None:
+               view: HvmView, label: str = "", input_id: int | None = None) -> None:
         if input_id is not None:
             self._by_input[input_id] = tx_hash
         self._orderings[tx_hash] = Ordering(tx_hash, number, position, kind, depends_on, view, label)
@@ -200,7 +201,7 @@ class Sequencer:
         if b is not None:
             b.mempool = [new if h == old else h for h in b.mempool]
 
-    def fix_view(self, number: int, view: "HvmView") -> None:
+    def fix_view(self, number: int, view: HvmView) -> None:
         b = self._blocks.get(number)
         if b is not None:
             b.view = view

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from hemi.errors import HemiLookupError, StateFileError
 from hemi.node import state
@@ -22,7 +22,7 @@ from hemi.node.state.codec import DEFAULT_MAX_SIZE, FORMAT_VERSION, MAGIC
 __all__ = ["DEFAULT_MAX_SIZE", "FORMAT_VERSION", "MAGIC", "load", "read", "save", "write_atomic"]
 
 
-def write_atomic(path: Union[str, os.PathLike], data: bytes) -> Path:
+def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same directory, fsync'd, then renamed over it."""
     target = Path(path)
     try:
@@ -63,11 +63,11 @@ def write_atomic(path: Union[str, os.PathLike], data: bytes) -> Path:
     return target
 
 
-def save(dev: Any, path: Union[str, os.PathLike]) -> Path:
+def save(dev: Any, path: str | os.PathLike) -> Path:
     return write_atomic(path, state.dump(dev))
 
 
-def read(path: Union[str, os.PathLike], *, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
+def read(path: str | os.PathLike, *, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
     """The bytes of a state file (refusing one larger than ``max_size`` before reading it)."""
     source = Path(path)
     try:
@@ -84,7 +84,7 @@ def read(path: Union[str, os.PathLike], *, max_size: int = DEFAULT_MAX_SIZE) -> 
         raise StateFileError(f"cannot read {source}: {err.strerror or err}") from None
 
 
-def load(path: Union[str, os.PathLike], expected_type: type, **options: Any) -> Any:
+def load(path: str | os.PathLike, expected_type: type, **options: Any) -> Any:
     """A devchain of class ``expected_type`` from the file at ``path`` (options: ``max_size``, ``precompiles``)."""
     data = read(path, max_size=options.get("max_size", DEFAULT_MAX_SIZE))
     return state.load(expected_type, data, source=str(path), **options)

@@ -27,20 +27,42 @@ will refuse, so tests can watch the on-chain checks at work.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 from hemi.btc.address import address_to_script
 from hemi.btc.validation import dust_threshold
-from hemi.errors import (BelowMinimumError, DepositNotFound, DustOutputError, HemiValueError, InsufficientHemiBTC,
-                         OperatorError, TunnelError, TunnelValueError,
-                         UnknownTransactionError, UnknownWithdrawalError, WithdrawalQueueFull)
-from hemi.node.tunnel_genesis import (GLOBAL_CONFIG_ADDRESS, HEMI_BTC_ADDRESS, MAX_WITHDRAWAL_QUEUE_SIZE,
-                                      MAX_WITHDRAWAL_SCRIPT_LENGTH, MIN_BITCOIN_CONFIRMATIONS, STATUS_NAMES,
-                                      VAULT_STATE_ADDRESS,
-                                      MIN_WITHDRAWAL_SCRIPT_LENGTH, MINIMUM_DEPOSIT_SATS, MINIMUM_WITHDRAWAL_SATS,
-                                      OPERATOR_WALLET, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_INDEX,
-                                      WITHDRAWAL_GRACE_PERIOD_SECONDS, custody_script)
+from hemi.errors import (
+    BelowMinimumError,
+    DepositNotFound,
+    DustOutputError,
+    HemiValueError,
+    InsufficientHemiBTC,
+    OperatorError,
+    TunnelError,
+    TunnelValueError,
+    UnknownTransactionError,
+    UnknownWithdrawalError,
+    WithdrawalQueueFull,
+)
 from hemi.node.tunnel_calls import ContractCalls, _discard
+from hemi.node.tunnel_genesis import (
+    GLOBAL_CONFIG_ADDRESS,
+    HEMI_BTC_ADDRESS,
+    MAX_WITHDRAWAL_QUEUE_SIZE,
+    MAX_WITHDRAWAL_SCRIPT_LENGTH,
+    MIN_BITCOIN_CONFIRMATIONS,
+    MIN_WITHDRAWAL_SCRIPT_LENGTH,
+    MINIMUM_DEPOSIT_SATS,
+    MINIMUM_WITHDRAWAL_SATS,
+    OPERATOR_WALLET,
+    STATUS_NAMES,
+    TUNNEL_MANAGER_ADDRESS,
+    VAULT_ADDRESS,
+    VAULT_INDEX,
+    VAULT_STATE_ADDRESS,
+    WITHDRAWAL_GRACE_PERIOD_SECONDS,
+    custody_script,
+)
 from hemi.node.tunnel_operator import POLICIES, TunnelOperator, Withdrawal
 from hemi.node.tunnel_recipient import Deposit, read_recipient, recipient_bytes
 from hemi.types import Txid
@@ -76,11 +98,11 @@ class Tunnel(ContractCalls):
     max_withdrawal_queue = MAX_WITHDRAWAL_QUEUE_SIZE
     min_confirmations = MIN_BITCOIN_CONFIRMATIONS
 
-    def __init__(self, dev: "Devchain") -> None:
+    def __init__(self, dev: Devchain) -> None:
         self.dev = dev
         self.operator = TunnelOperator(self)
         self._deposits: dict[bytes, Deposit] = {}  # made or looked at through this tunnel, by raw txid
-        self._web3_contracts: Optional[tuple] = None
+        self._web3_contracts: tuple | None = None
 
     def __getstate__(self) -> dict:
         # a saved devchain (pickle): web3 contract objects are made again on first use
@@ -165,14 +187,14 @@ class Tunnel(ContractCalls):
         """hemiBTC in existence, in sats."""
         return self.token.functions.totalSupply().call()
 
-    def set_operator_policy(self, policy: str, *, delay: Optional[int] = None,
-                            fee_rate: Optional[float] = None) -> TunnelOperator:
+    def set_operator_policy(self, policy: str, *, delay: int | None = None,
+                            fee_rate: float | None = None) -> TunnelOperator:
         """``"prompt"`` (pay at once), ``"late"`` (pay ``delay`` s after the grace period) or ``"never"``."""
         return self.operator.set_policy(policy, delay=delay, fee_rate=fee_rate)
 
     # ------------------------------------------------------------------ deposits
 
-    def deposit(self, wallet: Union["Wallet", str], sats: int, *, recipient: Any, fee_rate: float = 2.0,
+    def deposit(self, wallet: Wallet | str, sats: int, *, recipient: Any, fee_rate: float = 2.0,
                 recipient_format: str = "raw", check: bool = True) -> Deposit:
         """Broadcast a Bitcoin deposit of ``sats`` from ``wallet`` (a hemi.btc wallet or its name) to the custody
         script, with an OP_RETURN naming ``recipient`` (``recipient_format``: ``"raw"`` 20 bytes or ``"hex"`` 40
@@ -207,7 +229,7 @@ class Tunnel(ContractCalls):
         self._deposits[bytes(txid)] = d
         return d
 
-    def deposit_of(self, txid: Any, *, vout: Optional[int] = None) -> Deposit:
+    def deposit_of(self, txid: Any, *, vout: int | None = None) -> Deposit:
         """A :class:`Deposit` for a Bitcoin transaction built some other way (by hand, by a wallet): the output
         paying the custody script (``vout``, or the first such output) and the recipient its OP_RETURN names."""
         t = Txid(txid)
@@ -232,12 +254,12 @@ class Tunnel(ContractCalls):
         """Deposits made (or looked at) through this tunnel, oldest first."""
         return list(self._deposits.values())
 
-    def is_confirmed(self, deposit: Union[Deposit, Any]) -> bool:
+    def is_confirmed(self, deposit: Deposit | Any) -> bool:
         """Whether ``confirmDeposit`` has succeeded for the deposit's txid."""
         d = deposit if isinstance(deposit, Deposit) else self.deposit_of(deposit)
         return self.vault_state.functions.acknowledgedDeposits(d.txid.display_bytes).call()
 
-    def confirm(self, deposit: Union[Deposit, Any], *, sender: Optional[str] = None, mine: bool = True):
+    def confirm(self, deposit: Deposit | Any, *, sender: str | None = None, mine: bool = True):
         """Confirm a deposit on Hemi: with ``mine`` (the default) first mine its Bitcoin block, enough blocks for
         4 confirmations as hBK counts them, and the hVM view; then the sequencer orders ``confirmDeposit`` (from
         ``sender``, default the operator's account) as an input depending on the deposit. Returns the receipt.
@@ -341,7 +363,7 @@ class Tunnel(ContractCalls):
         (ev,) = self.manager.events.WithdrawalInitiated().process_receipt(receipt, errors=_discard())
         return self.withdrawal(ev.args.uuid)
 
-    def withdrawal(self, withdrawal: Union[Withdrawal, int]) -> Withdrawal:
+    def withdrawal(self, withdrawal: Withdrawal | int) -> Withdrawal:
         """The current record of a withdrawal (by uuid, or a stale record): status, payout txid, ..."""
         uuid = withdrawal.uuid if isinstance(withdrawal, Withdrawal) else withdrawal
         if isinstance(uuid, bool) or not isinstance(uuid, int):
@@ -355,7 +377,7 @@ class Tunnel(ContractCalls):
         """Every withdrawal initiated on this devchain (through Python, Solidity or raw transactions)."""
         return list(self.operator.withdrawals.values())
 
-    def finalize(self, withdrawal: Union[Withdrawal, int], *, max_l2_blocks: int = 60):
+    def finalize(self, withdrawal: Withdrawal | int, *, max_l2_blocks: int = 60):
         """Drive a withdrawal to FINALIZED: mine Bitcoin and L2 blocks while the operator sweeps confirmed deposits
         and pays the withdrawals before it (one Bitcoin transaction at a time, each buried under 4 hVM
         confirmations and proven to the vault), then this one. Returns the receipt of its ``finalizeWithdrawal``
@@ -406,7 +428,7 @@ class Tunnel(ContractCalls):
                                 f"({due - self.dev.next_timestamp} s from the next block); time-travel and mine, "
                                 f"or challenge it once the grace period ends at {w.grace_ends_at}")
 
-    def challenge(self, withdrawal: Union[Withdrawal, int], *, sender: Optional[str] = None, wait: bool = False):
+    def challenge(self, withdrawal: Withdrawal | int, *, sender: str | None = None, wait: bool = False):
         """``challengeWithdrawal``: re-mint the hemiBTC of a withdrawal not finalized within the 12-hour grace
         period. ``wait=True`` first moves the L2 clock to the end of the grace period. ``sender`` defaults to the
         withdrawer when the devchain can sign for it, else the first dev account. Returns the receipt; raises
@@ -429,7 +451,7 @@ class Tunnel(ContractCalls):
 
     # ------------------------------------------------------------------ accounting
 
-    def audit(self) -> "AuditReport":
+    def audit(self) -> AuditReport:
         """Reconcile hemiBTC with Bitcoin: supply = confirmed deposits - withdrawals + re-mints (= the vault's
         outstanding sats), and list mints whose deposit a Bitcoin reorg has removed (see hemi.node.tunnel_audit)."""
         from hemi.node.tunnel_audit import audit
@@ -450,7 +472,7 @@ class Tunnel(ContractCalls):
             raise TunnelError(f"the tunnel reads Bitcoin through hBK, and there is no code at {HBK_ADDRESS} (the "
                               f"devchain was created with predeploy_bitcoin_kit=False)")
 
-    def _wallet(self, wallet: Union["Wallet", str]) -> "Wallet":
+    def _wallet(self, wallet: Wallet | str) -> Wallet:
         from hemi.btc.wallet import Wallet
 
         if isinstance(wallet, str):
@@ -461,12 +483,12 @@ class Tunnel(ContractCalls):
             raise TunnelValueError(f"wallet {wallet.name!r} belongs to another Bitcoin chain than this devchain's")
         return wallet
 
-    def _sender(self, sender: Optional[str]) -> str:
+    def _sender(self, sender: str | None) -> str:
         return self.operator.address if sender is None else self._signer(sender)
 
     # ------------------------------------------------------------------ the devchain's hooks and state
 
-    def on_block(self, dev: "Devchain", number: int) -> None:
+    def on_block(self, dev: Devchain, number: int) -> None:
         self.operator.on_block(dev, number)
 
     def snapshot_state(self) -> tuple:
@@ -495,6 +517,6 @@ class Tunnel(ContractCalls):
                 f"operator={self.operator.policy}>")
 
 
-def vault_contract(dev: "Devchain"):
+def vault_contract(dev: Devchain):
     """The vault as a web3 contract (for the operator)."""
     return dev.tunnel.vault

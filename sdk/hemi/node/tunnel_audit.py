@@ -25,8 +25,12 @@ from eth_utils import keccak
 
 from hemi.errors import UnknownTransactionError
 from hemi.hvm.registry import to_address
-from hemi.node.tunnel_events import (DepositConfirmedEvent, WithdrawalChallengedEvent, WithdrawalInitiatedEvent,
-                                     tunnel_events)
+from hemi.node.tunnel_events import (
+    DepositConfirmedEvent,
+    WithdrawalChallengedEvent,
+    WithdrawalInitiatedEvent,
+    tunnel_events,
+)
 from hemi.node.tunnel_genesis import TUNNEL_MANAGER_ADDRESS
 from hemi.types import Txid
 
@@ -131,7 +135,7 @@ def _where(btc, txid: Txid) -> str:
         return "gone"
 
 
-def audit(tunnel: "Tunnel") -> AuditReport:
+def audit(tunnel: Tunnel) -> AuditReport:
     dev = tunnel.dev
     btc = dev.btc
     deposits: list[DepositConfirmedEvent] = []

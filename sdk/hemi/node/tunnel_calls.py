@@ -19,7 +19,7 @@ _L2_BLOCKS_FOR_A_FORCED_INPUT = 3  # a ready forced input is ordered in the next
 class ContractCalls:
     """Sending helpers shared by the tunnel's flows (``self.dev`` is the devchain)."""
 
-    dev: "Devchain"
+    dev: Devchain
 
     @staticmethod
     def _checksum(account: Any) -> str:

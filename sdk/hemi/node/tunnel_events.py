@@ -8,8 +8,9 @@ have no logs, so what is here happened.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator, Union
+from typing import TYPE_CHECKING, Union
 
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
@@ -88,7 +89,7 @@ def _decode(n: int, tx_hash: bytes, lg) -> TunnelEvent | None:
     return None
 
 
-def tunnel_events(dev: "Devchain", numbers: Iterable[int]) -> Iterator[TunnelEvent]:
+def tunnel_events(dev: Devchain, numbers: Iterable[int]) -> Iterator[TunnelEvent]:
     """The tunnel events of the given L2 blocks, in block and log order."""
     from hemi.hvm.engine import all_logs
 

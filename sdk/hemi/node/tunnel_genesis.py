@@ -98,12 +98,12 @@ def _operator(seed: int) -> tuple[DevAccount, bytes]:
     return account, p2wpkh_script(key.pubkey_hash)
 
 
-def operator_account(btc: "BitcoinChain") -> DevAccount:
+def operator_account(btc: BitcoinChain) -> DevAccount:
     """The simulated operator's EVM account: the address of its Bitcoin custody key (TEST-ONLY, from the seed)."""
     return _operator(btc.seed)[0]
 
 
-def custody_script(btc: "BitcoinChain") -> bytes:
+def custody_script(btc: BitcoinChain) -> bytes:
     """The vault's custody scriptPubKey: the operator wallet's P2WPKH script (``btc.wallet(OPERATOR_WALLET)``)."""
     return _operator(btc.seed)[1]
 
@@ -119,12 +119,12 @@ def _bytes_storage(slot: int, data: bytes) -> dict[int, int]:
     return out
 
 
-def custody_address(btc: "BitcoinChain") -> str:
+def custody_address(btc: BitcoinChain) -> str:
     """Vault 0's custody address (regtest bech32 P2WPKH of the operator wallet)."""
     return btc.wallet(OPERATOR_WALLET).address
 
 
-def genesis_storage(btc: "BitcoinChain") -> dict[str, dict[int, int]]:
+def genesis_storage(btc: BitcoinChain) -> dict[str, dict[int, int]]:
     """Storage of the genesis contracts, by address: what the set-up transactions leave (see the module docstring).
     Slot numbers follow the declaration order of the contracts' state variables."""
     script = custody_script(btc)
@@ -148,7 +148,7 @@ def genesis_storage(btc: "BitcoinChain") -> dict[str, dict[int, int]]:
             VAULT_ADDRESS: vault_storage, VAULT_STATE_ADDRESS: state_storage}
 
 
-def tunnel_alloc(btc: "BitcoinChain", artifacts: dict[str, str]) -> dict[bytes, GenesisAccount]:
+def tunnel_alloc(btc: BitcoinChain, artifacts: dict[str, str]) -> dict[bytes, GenesisAccount]:
     """Genesis accounts of the tunnel: the contracts, set up, and the funded operator account.
 
     ``artifacts`` maps the contract names of :data:`GENESIS_CODE` to their runtime code (0x-hex)."""

@@ -31,17 +31,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
-from bitcoin.core import COutPoint, CMutableTransaction, CScript, CTxIn, CTxOut
+from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 
 from hemi.btc.script import op_return_script
 from hemi.btc.validation import dust_threshold
 from hemi.errors import HemiError, HemiValueError, OperatorError, UnknownTransactionError
-from hemi.node.tunnel_events import (DepositConfirmedEvent, WithdrawalChallengedEvent, WithdrawalInitiatedEvent,
-                                     tunnel_events)
-from hemi.node.tunnel_genesis import (MIN_BITCOIN_CONFIRMATIONS, OPERATOR_WALLET, VAULT_ADDRESS,
-                                      WITHDRAWAL_GRACE_PERIOD_SECONDS)
+from hemi.node.tunnel_events import (
+    DepositConfirmedEvent,
+    WithdrawalChallengedEvent,
+    WithdrawalInitiatedEvent,
+    tunnel_events,
+)
+from hemi.node.tunnel_genesis import (
+    MIN_BITCOIN_CONFIRMATIONS,
+    OPERATOR_WALLET,
+    VAULT_ADDRESS,
+    WITHDRAWAL_GRACE_PERIOD_SECONDS,
+)
 from hemi.types import Txid
 
 if TYPE_CHECKING:
@@ -73,12 +81,12 @@ class Withdrawal:
     net_sats: int
     requested_at: int  # L2 timestamp (the vault's requestedAt)
     status: str = "pending"  # "pending" | "finalized" | "challenged"
-    payout_txid: Optional[Txid] = None
-    finalize_input: Optional[int] = None  # sequencer input id of the operator's finalizeWithdrawal
-    finalize_tx: Optional[bytes] = None
-    challenge_tx: Optional[bytes] = None
-    destination_script: Optional[bytes] = None
-    finalize_error: Optional[str] = None  # the operator's finalizeWithdrawal reverted; not retried for this payout
+    payout_txid: Txid | None = None
+    finalize_input: int | None = None  # sequencer input id of the operator's finalizeWithdrawal
+    finalize_tx: bytes | None = None
+    challenge_tx: bytes | None = None
+    destination_script: bytes | None = None
+    finalize_error: str | None = None  # the operator's finalizeWithdrawal reverted; not retried for this payout
 
     @property
     def index(self) -> int:
@@ -86,7 +94,7 @@ class Withdrawal:
         return self.uuid & 0xFFFFFFFF
 
     @property
-    def btc_address(self) -> Optional[str]:
+    def btc_address(self) -> str | None:
         """The Bitcoin address paid (from the destination script the vault recorded)."""
         from hemi.btc.address import script_to_address
 
@@ -120,8 +128,8 @@ class Withdrawal:
                 "finalize_error": self.finalize_error}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Withdrawal":
-        def hx(v: Optional[str]) -> Optional[bytes]:
+    def from_json(cls, d: dict) -> Withdrawal:
+        def hx(v: str | None) -> bytes | None:
             return None if v is None else bytes.fromhex(v.removeprefix("0x"))
 
         return cls(int(d["uuid"]), int(d["l2_block"]), hx(d["tx_hash"]), d["withdrawer"], int(d["amount_sats"]),
@@ -149,35 +157,35 @@ class InFlight:
 
     kind: str
     txid: Txid
-    uuid: Optional[int] = None  # the withdrawal a payout pays
-    proof_input: Optional[int] = None  # sequencer input id of processSweep / finalizeWithdrawal / assign
+    uuid: int | None = None  # the withdrawal a payout pays
+    proof_input: int | None = None  # sequencer input id of processSweep / finalizeWithdrawal / assign
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "txid": str(self.txid), "uuid": self.uuid, "proof_input": self.proof_input}
 
     @classmethod
-    def from_json(cls, d: dict) -> "InFlight":
+    def from_json(cls, d: dict) -> InFlight:
         return cls(d["kind"], Txid(d["txid"]), d["uuid"], d["proof_input"])
 
 
 class TunnelOperator:
     """``dev.tunnel.operator``: vault 0's simulated operator (see the module docstring)."""
 
-    def __init__(self, tunnel: "Tunnel") -> None:
+    def __init__(self, tunnel: Tunnel) -> None:
         self.tunnel = tunnel
-        self.dev: "Devchain" = tunnel.dev
+        self.dev: Devchain = tunnel.dev
         self.policy = "prompt"
         self.delay = DEFAULT_LATE_DELAY
         self.fee_rate = DEFAULT_FEE_RATE
         self.withdrawals: dict[int, Withdrawal] = {}  # by uuid, in initiation order
         self.failures: list[OperatorFailure] = []
         self.unswept: list[Txid] = []  # confirmed deposits of vault 0 not yet swept (nor the sweep UTXO)
-        self.inflight: Optional[InFlight] = None
+        self.inflight: InFlight | None = None
 
     # ------------------------------------------------------------------ configuration
 
-    def set_policy(self, policy: Optional[str] = None, *, delay: Optional[int] = None,
-                   fee_rate: Optional[float] = None) -> "TunnelOperator":
+    def set_policy(self, policy: str | None = None, *, delay: int | None = None,
+                   fee_rate: float | None = None) -> TunnelOperator:
         """Change the policy (``"prompt"``, ``"late"``, ``"never"``), the late delay (seconds after the grace period)
         or the payout fee rate (sat/vB); omitted ones stay. Applies to pending withdrawals from the next block."""
         p = self.policy if policy is None else policy
@@ -204,14 +212,14 @@ class TunnelOperator:
 
         return str(operator_account(self.dev.btc))
 
-    def sweep_utxo(self) -> tuple[Optional[Txid], int, int]:
+    def sweep_utxo(self) -> tuple[Txid | None, int, int]:
         """The vault's current sweep UTXO as the latest L2 block sees it: (txid or None, vout, sats)."""
         txid, vout, value = self.tunnel.vault.functions.currentSweep().call()
         return (None if bytes(txid) == _ZERO else Txid.from_display_bytes(bytes(txid))), vout, value
 
     # ------------------------------------------------------------------ the block hook
 
-    def on_block(self, dev: "Devchain", number: int) -> None:
+    def on_block(self, dev: Devchain, number: int) -> None:
         """Read the block's tunnel events, note finalized withdrawals, then take the next step."""
         for ev in tunnel_events(dev, (number,)):
             self._apply_event(ev)

@@ -11,7 +11,7 @@ EVM address given by a user before anything is broadcast.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from hemi.errors import InvalidRecipientError
 from hemi.node.tunnel_genesis import MAX_DEPOSIT_OUTPUT_INDEX
@@ -30,15 +30,15 @@ class Deposit:
     txid: Txid
     vout: int  # the output paying the custody script (0 when none does: confirm then reverts, saying so)
     sats: int  # that output's value
-    recipient: Optional[str]  # the EVM account its OP_RETURN names (checksummed), None when it names none
-    wallet: Optional[str] = None  # the hemi.btc wallet that paid, when made by Tunnel.deposit
+    recipient: str | None  # the EVM account its OP_RETURN names (checksummed), None when it names none
+    wallet: str | None = None  # the hemi.btc wallet that paid, when made by Tunnel.deposit
 
     def to_json(self) -> dict:
         return {"txid": str(self.txid), "vout": self.vout, "sats": self.sats, "recipient": self.recipient,
                 "wallet": self.wallet}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Deposit":
+    def from_json(cls, d: dict) -> Deposit:
         return cls(Txid(d["txid"]), int(d["vout"]), int(d["sats"]), d["recipient"], d.get("wallet"))
 
 
@@ -84,7 +84,7 @@ def _op_return_data(script: bytes) -> bytes:
     return script[start:start + size]
 
 
-def read_recipient(scripts: list[bytes]) -> tuple[Optional[str], str]:
+def read_recipient(scripts: list[bytes]) -> tuple[str | None, str]:
     """The recipient a deposit's output scripts name, as the deployed vault reads it, and a sentence saying why when
     there is none: the FIRST OP_RETURN among the first 8 outputs whose whole script is 22 bytes (bytes 2..21 are the
     address) or 42 bytes (bytes 2..41 are 40 hex characters); OP_RETURNs of other lengths are skipped

@@ -5,7 +5,7 @@ transaction's encoding, as ``eth_getRawTransactionByHash``)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import rlp
 
@@ -39,5 +39,5 @@ def _raw_receipts(api: EthApi, block: Any) -> list[str]:
 
 
 @method("debug_getRawTransaction")
-def _raw_transaction(api: EthApi, tx_hash: Any) -> Optional[str]:
+def _raw_transaction(api: EthApi, tx_hash: Any) -> str | None:
     return _raw_by_hash(api, tx_hash)

@@ -11,7 +11,7 @@ its unused gas returned), where geth shows the gas it passed on.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from hemi.hvm.trace import CallTracer, StructLogger, Tracer, instrument
 from hemi.rpc.eth import EthApi, RPCError, addr, d, method, parse_hash, parse_state_overrides, q, revert_error
@@ -76,7 +76,7 @@ def _result(tracer: Tracer, gas: int, gas_used: int, failed: bool, output: bytes
 
 
 @method("debug_traceTransaction")
-def _trace_transaction(api: EthApi, tx_hash: Any, config: Optional[dict] = None) -> dict:
+def _trace_transaction(api: EthApi, tx_hash: Any, config: dict | None = None) -> dict:
     h = parse_hash(tx_hash, "transaction hash")
     tracer = _tracer(config)
     if api.engine.tx_record(h) is None:
@@ -91,7 +91,7 @@ def _trace_transaction(api: EthApi, tx_hash: Any, config: Optional[dict] = None)
 
 
 @method("debug_traceCall")
-def _trace_call(api: EthApi, obj: dict, tag: Any = "latest", config: Optional[dict] = None) -> dict:
+def _trace_call(api: EthApi, obj: dict, tag: Any = "latest", config: dict | None = None) -> dict:
     n = api.state_number(tag)
     tracer = _tracer(config)
     overrides = parse_state_overrides((config or {}).get("stateOverrides"))

@@ -8,7 +8,8 @@ method, -32602 bad params, 3 execution reverted (with the revert data), -32000 t
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
@@ -22,7 +23,7 @@ METHODS: dict[str, Handler] = {}
 
 
 class RPCError(HemiError):
-    def __init__(self, code: int, message: str, data: Optional[str] = None) -> None:
+    def __init__(self, code: int, message: str, data: str | None = None) -> None:
         self.code, self.message, self.data = code, message, data
         super().__init__(f"{code}: {message}")
 
@@ -52,7 +53,7 @@ def d(b: bytes) -> str:
     return "0x" + bytes(b).hex()
 
 
-def addr(b: Optional[bytes]) -> Optional[str]:
+def addr(b: bytes | None) -> str | None:
     return None if b is None else to_checksum_address(b)
 
 
@@ -132,7 +133,7 @@ def parse_authorization_list(v: Any) -> list[dict]:
 _OVERRIDE_FIELDS = {"balance", "nonce", "code", "state", "stateDiff"}
 
 
-def parse_state_overrides(v: Any) -> Optional[dict]:
+def parse_state_overrides(v: Any) -> dict | None:
     """geth's state override set: ``{address: {balance?, nonce?, code?, state? | stateDiff?}}``, for one call."""
     if v is None:
         return None
@@ -147,7 +148,7 @@ def parse_state_overrides(v: Any) -> Optional[dict]:
         if acct.get("state") is not None and acct.get("stateDiff") is not None:
             raise RPCError(-32602, f"invalid state override for {key}: both state and stateDiff are set")
 
-        def slots(field: str) -> Optional[dict[int, int]]:
+        def slots(field: str) -> dict[int, int] | None:
             raw = acct.get(field)
             if raw is None:
                 return None
@@ -221,7 +222,7 @@ class EthApi:
             raise RPCError(-32001, f"block {n} not found (head is {head})")
         return n
 
-    def state_number(self, tag: Any) -> Optional[int]:
+    def state_number(self, tag: Any) -> int | None:
         """None means the pending state (with the transactions waiting while automine is off); "latest" is the head
         block's state plus direct edits (anvil_setBalance, ...), as anvil reads it."""
         if tag == "pending":
@@ -239,8 +240,8 @@ class EthApi:
 
     # ------------------------------------------------------------------ shapes
 
-    def tx_json(self, rec: Optional[TxRecord], tx: Any = None, sender: Optional[bytes] = None,
-                block: Any = None, index: Optional[int] = None) -> dict:
+    def tx_json(self, rec: TxRecord | None, tx: Any = None, sender: bytes | None = None,
+                block: Any = None, index: int | None = None) -> dict:
         tx = tx if tx is not None else rec.tx
         block = block if block is not None else (self.engine.block(rec.block_number) if rec else None)
         out = {
@@ -343,7 +344,7 @@ class EthApi:
 
     # ------------------------------------------------------------------ transactions from JSON
 
-    def unsigned_from_json(self, obj: dict, *, default_gas: Optional[int] = None,
+    def unsigned_from_json(self, obj: dict, *, default_gas: int | None = None,
                            for_call: bool = False) -> tuple[Any, bytes]:
         if not isinstance(obj, dict):
             raise RPCError(-32602, "transaction must be an object")
@@ -585,7 +586,7 @@ def _get_storage(api: EthApi, address: str, slot: Any, tag: Any = "latest") -> s
 
 
 @method("eth_getBlockByNumber")
-def _get_block_by_number(api: EthApi, tag: Any, full: bool = False) -> Optional[dict]:
+def _get_block_by_number(api: EthApi, tag: Any, full: bool = False) -> dict | None:
     if tag == "pending":
         return eth_raw.pending_block_json(api, bool(full))
     try:
@@ -598,7 +599,7 @@ def _get_block_by_number(api: EthApi, tag: Any, full: bool = False) -> Optional[
 
 
 @method("eth_getBlockByHash")
-def _get_block_by_hash(api: EthApi, block_hash: str, full: bool = False) -> Optional[dict]:
+def _get_block_by_hash(api: EthApi, block_hash: str, full: bool = False) -> dict | None:
     n = api.engine.block_number_of(parse_hash(block_hash, "block hash"))
     return None if n is None else api.block_json(n, bool(full))
 
@@ -609,13 +610,13 @@ def _count_by_number(api: EthApi, tag: Any) -> str:
 
 
 @method("eth_getBlockTransactionCountByHash")
-def _count_by_hash(api: EthApi, block_hash: str) -> Optional[str]:
+def _count_by_hash(api: EthApi, block_hash: str) -> str | None:
     n = api.engine.block_number_of(parse_hash(block_hash))
     return None if n is None else q(len(api.engine.block_record(n).tx_hashes))
 
 
 @method("eth_getTransactionByHash")
-def _get_tx(api: EthApi, tx_hash: str) -> Optional[dict]:
+def _get_tx(api: EthApi, tx_hash: str) -> dict | None:
     h = parse_hash(tx_hash, "transaction hash")
     rec = api.engine.tx_record(h)
     if rec is not None:
@@ -627,14 +628,14 @@ def _get_tx(api: EthApi, tx_hash: str) -> Optional[dict]:
 
 
 @method("eth_getTransactionByBlockNumberAndIndex")
-def _get_tx_by_number_index(api: EthApi, tag: Any, index: Any) -> Optional[dict]:
+def _get_tx_by_number_index(api: EthApi, tag: Any, index: Any) -> dict | None:
     hashes = api.engine.block_record(api.block_number(tag)).tx_hashes
     i = parse_q(index, "index")
     return api.tx_json(api.engine.tx_record(hashes[i])) if i < len(hashes) else None
 
 
 @method("eth_getTransactionByBlockHashAndIndex")
-def _get_tx_by_hash_index(api: EthApi, block_hash: str, index: Any) -> Optional[dict]:
+def _get_tx_by_hash_index(api: EthApi, block_hash: str, index: Any) -> dict | None:
     n = api.engine.block_number_of(parse_hash(block_hash))
     if n is None:
         return None
@@ -644,13 +645,13 @@ def _get_tx_by_hash_index(api: EthApi, block_hash: str, index: Any) -> Optional[
 
 
 @method("eth_getTransactionReceipt")
-def _get_receipt(api: EthApi, tx_hash: str) -> Optional[dict]:
+def _get_receipt(api: EthApi, tx_hash: str) -> dict | None:
     rec = api.engine.tx_record(parse_hash(tx_hash, "transaction hash"))
     return None if rec is None else api.receipt_json(rec)
 
 
 @method("eth_getBlockReceipts")
-def _get_block_receipts(api: EthApi, block: Any) -> Optional[list[dict]]:
+def _get_block_receipts(api: EthApi, block: Any) -> list[dict] | None:
     """Every receipt of a block (by number, tag or hash, as geth's BlockNumberOrHash); null for an unknown block."""
     if isinstance(block, str) and len(block) == 66:
         n = api.engine.block_number_of(parse_hash(block, "block hash"))
@@ -740,7 +741,7 @@ def _send_raw(api: EthApi, raw: str) -> str:
     return d(api.submit(tx, sender, signed=True))
 
 
-def _matches(api: EthApi, n: int, lg: Any, addresses: Optional[set], topics: list) -> bool:
+def _matches(api: EthApi, n: int, lg: Any, addresses: set | None, topics: list) -> bool:
     if addresses is not None and lg.address not in addresses:
         return False
     for i, want in enumerate(topics or []):
@@ -1009,6 +1010,14 @@ def _stop_impersonating(api: EthApi, address: str) -> None:
 
 
 # these register their methods in METHODS and need this module's helpers first
-from hemi.rpc import debug_raw, debug_trace, eth_access, eth_proof, eth_raw  # noqa: E402,F401
-from hemi.rpc import eth_simulate, txpool, typed_data  # noqa: E402,F401
-from hemi.rpc import hemi_methods  # noqa: E402,F401 - kss_*, optimism_*, hemi_*: every devchain's w3 answers them
+from hemi.rpc import (  # noqa: E402,F401
+    debug_raw,
+    debug_trace,
+    eth_access,
+    eth_proof,
+    eth_raw,
+    eth_simulate,
+    hemi_methods,  # noqa: E402,F401 - kss_*, optimism_*, hemi_*: every devchain's w3 answers them
+    txpool,
+    typed_data,
+)

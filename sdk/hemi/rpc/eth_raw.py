@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from hemi.rpc.eth import EthApi, RPCError, _estimate, _dev_key, d, method, parse_hash, parse_q, q
+from hemi.rpc.eth import EthApi, RPCError, _dev_key, _estimate, d, method, parse_hash, parse_q, q
 
 
 def _pending_tx(api: EthApi, h: bytes) -> Any:
@@ -21,14 +21,14 @@ def _pending_tx(api: EthApi, h: bytes) -> Any:
 
 
 @method("eth_getRawTransactionByHash")
-def _raw_by_hash(api: EthApi, tx_hash: Any) -> Optional[str]:
+def _raw_by_hash(api: EthApi, tx_hash: Any) -> str | None:
     h = parse_hash(tx_hash, "transaction hash")
     rec = api.engine.tx_record(h)
     tx = rec.tx if rec is not None else _pending_tx(api, h)
     return None if tx is None else d(tx.encode())
 
 
-def _raw_in_block(api: EthApi, n: Optional[int], index: Any) -> Optional[str]:
+def _raw_in_block(api: EthApi, n: int | None, index: Any) -> str | None:
     i = parse_q(index, "index")
     if n is None:
         return None
@@ -37,9 +37,9 @@ def _raw_in_block(api: EthApi, n: Optional[int], index: Any) -> Optional[str]:
 
 
 @method("eth_getRawTransactionByBlockNumberAndIndex")
-def _raw_by_number_index(api: EthApi, tag: Any, index: Any) -> Optional[str]:
+def _raw_by_number_index(api: EthApi, tag: Any, index: Any) -> str | None:
     try:
-        n: Optional[int] = api.block_number(tag)
+        n: int | None = api.block_number(tag)
     except RPCError as err:
         if err.code != -32001:  # a malformed tag is the caller's error; an unknown block is null
             raise
@@ -48,7 +48,7 @@ def _raw_by_number_index(api: EthApi, tag: Any, index: Any) -> Optional[str]:
 
 
 @method("eth_getRawTransactionByBlockHashAndIndex")
-def _raw_by_hash_index(api: EthApi, block_hash: Any, index: Any) -> Optional[str]:
+def _raw_by_hash_index(api: EthApi, block_hash: Any, index: Any) -> str | None:
     return _raw_in_block(api, api.engine.block_number_of(parse_hash(block_hash, "block hash")), index)
 
 

@@ -22,8 +22,19 @@ from eth_bloom import BloomFilter
 
 from hemi.hvm.proof import state_root_at
 from hemi.hvm.simulate import SimulationError, simulate
-from hemi.rpc.eth import (EthApi, RPCError, addr, d, method, parse_addr, parse_hash, parse_q,
-                          parse_state_overrides, q, revert_error)
+from hemi.rpc.eth import (
+    EthApi,
+    RPCError,
+    addr,
+    d,
+    method,
+    parse_addr,
+    parse_hash,
+    parse_q,
+    parse_state_overrides,
+    q,
+    revert_error,
+)
 
 MAX_BLOCKS = 256  # geth's maxSimulateBlocks
 _HEADER_FIELDS = {"number": "block_number", "time": "timestamp", "gasLimit": "gas_limit",

@@ -54,11 +54,12 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Callable, Optional, Union
+from collections.abc import Callable
+from typing import Any
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
-from hemi.rpc.eth import EthApi, RPCError, method, parse_q
 from hemi.rpc import state_methods  # noqa: F401 - registers anvil_/hemi_ dumpState and loadState
+from hemi.rpc.eth import EthApi, RPCError, method, parse_q
 
 MAX_KEYSTONE_COUNT = 50  # op-geth maxL2KeystoneCount
 MAX_BTC_BLOCKS = 100_000  # one request holds the devchain (~0.2 ms a block): a typo'd count must not hang it
@@ -89,7 +90,7 @@ def _count(v: Any) -> int:
 
 
 def _int(v: Any, name: str) -> int:
-    if isinstance(v, str) and not v[:2] in ("0x", "0X"):
+    if isinstance(v, str) and v[:2] not in ("0x", "0X"):
         try:
             return int(v)
         except ValueError:
@@ -155,7 +156,7 @@ def _kss_latest(api: EthApi, count: Any) -> dict:
 # ---------------------------------------------------------------------------------------------- op-node (legacy)
 
 @method("optimism_btcFinalityByBlockHash")
-def _btc_finality_by_block_hash(api: EthApi, block_hash: Any) -> Union[dict, list]:
+def _btc_finality_by_block_hash(api: EthApi, block_hash: Any) -> dict | list:
     from hemi.node.finality_wire import FinalityRpcError, btc_finality_by_block_hash
     from hemi.rpc.eth import parse_hash
 
@@ -169,7 +170,7 @@ def _btc_finality_by_block_hash(api: EthApi, block_hash: Any) -> Union[dict, lis
 
 @method("hemi_mineBitcoin")
 @_protocol_errors
-def _mine_bitcoin(api: EthApi, n: Any = 1, address: Optional[str] = None) -> list[str]:
+def _mine_bitcoin(api: EthApi, n: Any = 1, address: str | None = None) -> list[str]:
     count = _int(n, "n")
     if count > MAX_BTC_BLOCKS:
         raise RPCError(-32602, f"cannot mine {count} Bitcoin blocks in one request (at most {MAX_BTC_BLOCKS})")

@@ -8,7 +8,7 @@ EIP-7702's ``authorizationList``.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from eth_utils import to_checksum_address
 
@@ -17,11 +17,11 @@ def q(n: int) -> str:
     return hex(n)
 
 
-def addr(b: Optional[bytes]) -> Optional[str]:
+def addr(b: bytes | None) -> str | None:
     return None if b is None else to_checksum_address(b)
 
 
-def extend_tx(out: dict, tx: Any, rec: Optional[Any]) -> None:
+def extend_tx(out: dict, tx: Any, rec: Any | None) -> None:
     """Fields beyond Ethereum's common ones, in place: EIP-7702's authorization list; a system transaction's own
     shape (no chain id or fee caps, gas price 0, the executed nonce, a deposit's sourceHash/mint)."""
     if getattr(tx, "type_id", None) == 4:  # other types raise on authorization_list

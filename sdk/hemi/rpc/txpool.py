@@ -15,7 +15,7 @@ queued.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from hemi.rpc.eth import EthApi, RPCError, addr, method, parse_addr, q
 
@@ -35,7 +35,7 @@ def pooled(engine: Any) -> list[Any]:
     return [r for r in engine.pending_records if not getattr(r.tx, "is_op_system", False)]
 
 
-def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> Optional[bytes]:
+def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> bytes | None:
     """If ``tx`` has the sender and nonce of a pending transaction, replace that one (or refuse, underpriced) and
     return the new hash; None when there is nothing to replace (the caller validates and includes as usual)."""
     engine = api.engine
@@ -72,7 +72,7 @@ def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> Opti
     return rec.tx.hash
 
 
-def _by_sender(api: EthApi, shape: Any, only: Optional[bytes] = None) -> dict:
+def _by_sender(api: EthApi, shape: Any, only: bytes | None = None) -> dict:
     out: dict[str, dict[str, Any]] = {}
     for i, rec in enumerate(pooled(api.engine)):
         if only is not None and rec.sender != only:

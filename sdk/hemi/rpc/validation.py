@@ -13,7 +13,8 @@ those where a loose reading gives a silent wrong answer or a broken chain later,
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 UINT64_MAX = 2**64 - 1
 MAX_TOPICS = 4  # LOG0..LOG4

@@ -47,7 +47,7 @@ def _refuse(status: int, message: str, headers: dict[str, str] | None = None) ->
     return _json(status, error_obj(INVALID_REQUEST, message), headers)
 
 
-def build_eth_app(server: "DevchainServer") -> web.Application:
+def build_eth_app(server: DevchainServer) -> web.Application:
     policy = server.policy
 
     def eth_guard(request: web.Request) -> web.StreamResponse | None:
@@ -140,7 +140,7 @@ async def _read_body(request: web.Request, limit: int, too_large: bytes) -> byte
                 async with asyncio.timeout(5):
                     while await request.content.readany():
                         pass
-            except (asyncio.TimeoutError, OSError):
+            except (TimeoutError, OSError):
                 pass
         resp = web.Response(status=413, body=too_large, content_type="application/json")
         resp.force_close()
@@ -157,7 +157,7 @@ async def _read_body(request: web.Request, limit: int, too_large: bytes) -> byte
         return resp
 
 
-def build_btc_app(server: "DevchainServer") -> web.Application:
+def build_btc_app(server: DevchainServer) -> web.Application:
     from hemi.btc.rpc.transport import respond
 
     policy = server.policy

@@ -17,7 +17,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from hemi.errors import HemiValueError
 
@@ -29,7 +29,7 @@ class Credentials(NamedTuple):
     user: str
     password: str
 
-    def matches(self, authorization: Optional[str]) -> bool:
+    def matches(self, authorization: str | None) -> bool:
         """True if an ``Authorization`` header carries these credentials (HTTP Basic; constant-time compare)."""
         if not authorization or not authorization[:6].lower() == "basic ":
             return False
@@ -86,7 +86,7 @@ def read_cookie(path: Path) -> Credentials:
     return Credentials(user, password)
 
 
-def remove_cookie(path: Optional[Path]) -> None:
+def remove_cookie(path: Path | None) -> None:
     if path is not None:
         try:
             Path(path).unlink()

@@ -7,7 +7,8 @@ devchain for minutes, so the server refuses counts above ``Limits.max_blocks`` w
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from hemi.btc.rpc import CoreRPC, JSONRPCError
 from hemi.btc.rpc.errors import RPC_INVALID_PARAMETER
@@ -22,7 +23,7 @@ class CappedCoreRPC(CoreRPC):
         super().__init__(chain)
         self.limits = limits
 
-    def call(self, method: str, params: Union[Sequence[Any], Mapping[str, Any], None] = None) -> Any:
+    def call(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
         if method == "generatetoaddress":
             n = params.get("nblocks") if isinstance(params, Mapping) else (params[0] if params else None)
             if isinstance(n, int) and not isinstance(n, bool) and n > self.limits.max_blocks:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from typing import Any, ContextManager, Optional
+from typing import Any, ContextManager
 
 from hemi.hvm.deadline import time_limit
 from hemi.rpc.eth import RPCError, parse_q
@@ -63,7 +63,7 @@ class Caps:
             self.expire_filters()
         return nullcontext()
 
-    def _check_blocks(self, n: Optional[int]) -> None:
+    def _check_blocks(self, n: int | None) -> None:
         if n is not None and n > self.limits.max_blocks:
             raise RPCError(INVALID_PARAMS, f"cannot mine {n} blocks in one request (at most {self.limits.max_blocks}, "
                                            f"hemi devchain --max-blocks-per-call)")
@@ -99,7 +99,7 @@ class Caps:
             self.api.dev.discard(snaps.pop(oldest))
 
 
-def _mine_count(name: str, arg: Any) -> Optional[int]:
+def _mine_count(name: str, arg: Any) -> int | None:
     """The block count of evm_mine/anvil_mine/hardhat_mine (None for the evm_mine(timestamp) form, one block).
     anvil_mine and hardhat_mine take a count first, always (anvil's and Hardhat's signatures)."""
     if isinstance(arg, dict):
@@ -110,7 +110,7 @@ def _mine_count(name: str, arg: Any) -> Optional[int]:
     return _count(arg, "blocks")
 
 
-def _count(v: Any, name: str) -> Optional[int]:
+def _count(v: Any, name: str) -> int | None:
     if isinstance(v, bool):
         raise RPCError(INVALID_PARAMS, f"invalid {name}: expected a number, got {v!r}")
     if isinstance(v, int):

@@ -7,8 +7,9 @@ says what the server lets in. docs/security.md explains each flag.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import click
 
@@ -73,7 +74,7 @@ def server_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
             "rpc_user": opts["rpcuser"], "rpc_password": opts["rpcpassword"]}
 
 
-def cookie_dir(opts: dict[str, Any], btc_port: Optional[int]) -> Optional[Path]:
+def cookie_dir(opts: dict[str, Any], btc_port: int | None) -> Path | None:
     """The directory of the cookie file for the bound Bitcoin port (None: no Bitcoin port, or fixed credentials)."""
     from .auth import default_data_dir
 

@@ -9,8 +9,9 @@ import ipaddress
 import logging
 import socket
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any
 
 from aiohttp import web
 
@@ -55,12 +56,12 @@ class DevchainServer:
     """
 
     def __init__(self, dev: Any = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                 btc_port: Optional[int] = DEFAULT_BTC_PORT, allow_remote: bool = False,
-                 block_time: Optional[float] = None, btc_block_time: Optional[float] = None,
-                 max_body: Optional[int] = None, limits: Optional[Limits] = None,
+                 btc_port: int | None = DEFAULT_BTC_PORT, allow_remote: bool = False,
+                 block_time: float | None = None, btc_block_time: float | None = None,
+                 max_body: int | None = None, limits: Limits | None = None,
                  allow_hosts: Iterable[str] = (), allow_origins: Iterable[str] = (),
-                 rpc_user: Optional[str] = None, rpc_password: Optional[str] = None,
-                 cookie_dir: Union[str, Path, None] = None) -> None:
+                 rpc_user: str | None = None, rpc_password: str | None = None,
+                 cookie_dir: str | Path | None = None) -> None:
         from dataclasses import replace
 
         from hemi.rpc.eth import EthApi
@@ -87,7 +88,7 @@ class DevchainServer:
         self.btc_credentials: Credentials = fixed_credentials(rpc_user, rpc_password) if rpc_user is not None \
             else random_credentials()
         self.cookie_dir = None if cookie_dir is None else Path(cookie_dir)
-        self.cookie_path: Optional[Path] = None
+        self.cookie_path: Path | None = None
         self._made_cookie_dir = False
         self.dev = dev
         self.host = host
@@ -105,7 +106,7 @@ class DevchainServer:
         self.api.tx_listeners.append(self.subscriptions.on_pending_tx)
         self._sessions: set = set()
         self._hooked = False
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._runners: list[web.AppRunner] = []
         self._bound: dict[str, tuple] = {}
         self._threads: list[threading.Thread] = []
@@ -131,11 +132,11 @@ class DevchainServer:
         return self._bound["http"][1] if "http" in self._bound else self._want_port
 
     @property
-    def btc_port(self) -> Optional[int]:
+    def btc_port(self) -> int | None:
         return self._bound["bitcoin"][1] if "bitcoin" in self._bound else None
 
     @property
-    def ports(self) -> dict[str, Optional[int]]:
+    def ports(self) -> dict[str, int | None]:
         return {"http": self.port, "ws": self.port, "bitcoin": self.btc_port}
 
     def _hostname(self) -> str:
@@ -151,7 +152,7 @@ class DevchainServer:
         return f"ws://{self._hostname()}:{self.port}"
 
     @property
-    def btc_url(self) -> Optional[str]:
+    def btc_url(self) -> str | None:
         """For python-bitcoinlib, with working credentials: ``bitcoin.rpc.Proxy(service_url=server.btc_url)``."""
         if self.btc_port is None:
             return None
@@ -159,13 +160,13 @@ class DevchainServer:
         return f"http://{user}:{password}@{self._hostname()}:{self.btc_port}"
 
     @property
-    def urls(self) -> dict[str, Optional[str]]:
+    def urls(self) -> dict[str, str | None]:
         return {"http": self.url, "ws": self.ws_url, "bitcoin": self.btc_url,
                 "bfg": f"{self.url}/v2/keystonefinality/"}
 
     # ------------------------------------------------------------------ life cycle
 
-    def start(self) -> "DevchainServer":
+    def start(self) -> DevchainServer:
         if self._loop is not None:
             return self
         self._stop.clear()
@@ -250,7 +251,7 @@ class DevchainServer:
         self._runners.clear()
         self._bound.clear()
 
-    def write_cookie(self, directory: Union[str, Path, None]) -> Optional[Path]:
+    def write_cookie(self, directory: str | Path | None) -> Path | None:
         """Write the Bitcoin RPC credentials to ``directory/.cookie`` (mode 0600), deleted again by :meth:`stop`;
         nothing without a directory or a Bitcoin port. Returns the path (also :attr:`cookie_path`)."""
         if directory is None or self.btc_port is None:
@@ -297,7 +298,7 @@ class DevchainServer:
                 pass
         self.cookie_path = None
 
-    def __enter__(self) -> "DevchainServer":
+    def __enter__(self) -> DevchainServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -24,8 +24,8 @@ never reaches the dispatcher: nothing runs.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -117,12 +117,12 @@ class AccessPolicy:
     def allowed_hosts(self) -> list[str]:
         return ["*"] if self._any_host else sorted(self._hosts)
 
-    def host_allowed(self, host_header: Optional[str]) -> bool:
+    def host_allowed(self, host_header: str | None) -> bool:
         if host_header is None or self._any_host:  # no Host (HTTP/1.0 tools): no browser sends such a request
             return True
         return _host_name(host_header) in self._hosts
 
-    def origin_allowed(self, origin: Optional[str]) -> bool:
+    def origin_allowed(self, origin: str | None) -> bool:
         """True for no Origin (scripts, CLIs) and for an allowed one."""
         if origin is None or self._any_origin:
             return True
@@ -137,13 +137,13 @@ class AccessPolicy:
             return True
         return port is not None and f"{scheme}://{host}:{port}" in self._origins_exact
 
-    def cors_headers(self, origin: Optional[str]) -> dict[str, str]:
+    def cors_headers(self, origin: str | None) -> dict[str, str]:
         """Headers for an answer to an allowed request (none without an Origin)."""
         if origin is None:
             return {}
         return {"Access-Control-Allow-Origin": "*" if self._any_origin else origin, "Vary": "Origin"}
 
-    def preflight_headers(self, origin: Optional[str]) -> dict[str, str]:
+    def preflight_headers(self, origin: str | None) -> dict[str, str]:
         return {**self.cors_headers(origin), "Access-Control-Allow-Methods": ALLOWED_METHODS,
                 "Access-Control-Allow-Headers": ALLOWED_HEADERS, "Access-Control-Max-Age": "600"}
 
@@ -162,7 +162,7 @@ def _machine_names() -> set[str]:
     return names
 
 
-def _split_origin(origin: str) -> Optional[tuple[str, str, Optional[int]]]:
+def _split_origin(origin: str) -> tuple[str, str, int | None] | None:
     """(scheme, host, port or None) of ``scheme://host[:port]`` (no path), lower case; None if malformed."""
     try:
         parts = urlsplit(origin.strip())
@@ -175,7 +175,7 @@ def _split_origin(origin: str) -> Optional[tuple[str, str, Optional[int]]]:
     return parts.scheme.lower(), bracketed(parts.hostname), port
 
 
-def json_content_type(value: Optional[str]) -> bool:
+def json_content_type(value: str | None) -> bool:
     """True for ``application/json`` (or geth's other JSON-RPC types), with no charset or ``charset=utf-8``."""
     if not value:
         return False

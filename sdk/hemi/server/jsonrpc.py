@@ -12,14 +12,15 @@ import importlib
 import json
 import logging
 import threading
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
 from hemi.errors import HemiError
 from hemi.hvm.deadline import CallTimeout
-from hemi.rpc.eth import EthApi, RPCError
 from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
+from hemi.rpc.eth import EthApi, RPCError
 
 from .caps import CAPPED, Caps
 from .limits import Limits
@@ -60,7 +61,7 @@ class Dispatcher:
     calls, mining, filters and snapshots.
     """
 
-    def __init__(self, api: EthApi, lock: Optional[threading.RLock] = None, limits: Optional[Limits] = None) -> None:
+    def __init__(self, api: EthApi, lock: threading.RLock | None = None, limits: Limits | None = None) -> None:
         importlib.import_module("hemi.rpc.hemi_methods")  # registers kss_*, optimism_* and hemi_* in the table
 
         self.api = api
@@ -68,7 +69,7 @@ class Dispatcher:
         self.limits = limits or Limits()
         self.caps = Caps(api, self.limits)
 
-    def handle_body(self, body: bytes | str, extra: Optional[dict[str, Extra]] = None) -> Optional[bytes]:
+    def handle_body(self, body: bytes | str, extra: dict[str, Extra] | None = None) -> bytes | None:
         try:
             request = loads(body)
         except JSONParseError as err:
@@ -107,7 +108,7 @@ class Dispatcher:
             log.error("reply to id %r is not JSON: %s", reply.get("id"), err)
             return dumps(error_obj(INTERNAL_ERROR, f"internal error: the result is not JSON ({err})", reply.get("id")))
 
-    def handle_obj(self, obj: Any, extra: Optional[dict[str, Extra]] = None) -> Optional[dict]:
+    def handle_obj(self, obj: Any, extra: dict[str, Extra] | None = None) -> dict | None:
         """One request object -> its reply (None for a valid notification)."""
         if not isinstance(obj, dict):
             return error_obj(INVALID_REQUEST, "invalid request: not a JSON object")
@@ -132,7 +133,7 @@ class Dispatcher:
             reply = {"jsonrpc": "2.0", "id": id_, "result": result}
         return None if "id" not in obj else reply
 
-    def call(self, name: str, params: list, extra: Optional[dict[str, Extra]] = None) -> Any:
+    def call(self, name: str, params: list, extra: dict[str, Extra] | None = None) -> Any:
         """Run one method; raises only :class:`RPCError`."""
         with self.lock:
             try:

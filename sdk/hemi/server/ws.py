@@ -24,7 +24,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
@@ -47,7 +47,7 @@ _HEADER_DROP = ("transactions", "uncles", "size", "totalDifficulty")
 class Subscription:
     id: str
     kind: str
-    session: "Session"
+    session: Session
     filter: dict = field(default_factory=dict)
     active: bool = False  # set once the eth_subscribe reply is queued, so no notification precedes it
 
@@ -57,11 +57,11 @@ class Session:
 
     _ids = itertools.count(1)
 
-    def __init__(self, server: "DevchainServer", ws: web.WebSocketResponse, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, server: DevchainServer, ws: web.WebSocketResponse, loop: asyncio.AbstractEventLoop) -> None:
         self.server, self.ws, self.loop = server, ws, loop
         self.id = next(self._ids)
         self.subs: dict[str, Subscription] = {}
-        self.outbox: "asyncio.Queue[Optional[bytes]]" = asyncio.Queue()
+        self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.backlog = 0  # bytes queued and not yet written to the socket
         self._backlog_lock = threading.Lock()
         self.closed = False
@@ -180,7 +180,7 @@ class Session:
 class Subscriptions:
     """Every live subscription; :meth:`on_block` is the devchain's block hook (runs under the devchain lock)."""
 
-    def __init__(self, server: "DevchainServer") -> None:
+    def __init__(self, server: DevchainServer) -> None:
         self.server = server
         self._subs: dict[str, Subscription] = {}
         self._lock = threading.Lock()
@@ -219,7 +219,7 @@ class Subscriptions:
             return
         api = self.server.api
         for h in fresh:
-            full: Optional[dict] = None
+            full: dict | None = None
             for s in pending:
                 if s.filter.get("full"):
                     if full is None:
@@ -249,7 +249,7 @@ class Subscriptions:
         api = self.server.api
         try:
             self._announce(subs, user_tx_hashes(api.engine, number))  # system txs were never pending
-            header: Optional[dict] = None
+            header: dict | None = None
             for s in subs:
                 if s.kind == "newHeads":
                     if header is None:
@@ -269,7 +269,7 @@ class Subscriptions:
                                 "params": {"subscription": sub.id, "result": result}}))
 
 
-async def serve_websocket(server: "DevchainServer", request: web.Request) -> web.StreamResponse:
+async def serve_websocket(server: DevchainServer, request: web.Request) -> web.StreamResponse:
     """Finish the WebSocket handshake of an (already allowed) upgrade request and serve the session until the
     client or the server closes it."""
     if len(server._sessions) >= server.limits.max_ws_connections:

@@ -21,7 +21,7 @@ active.
 from __future__ import annotations
 
 import importlib.util
-from typing import Any, Optional
+from typing import Any
 
 HEMI_LOCAL = "hemi:local"
 
@@ -38,7 +38,7 @@ def default_ecosystem_name() -> str:
     return str(networks.default_ecosystem_name)
 
 
-def choose_network(given: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+def choose_network(given: str | None) -> tuple[str | None, str | None]:
     """``(network to set, note)`` for a session whose tests use hemi fixtures; ``(None, None)`` leaves ape's choice.
 
     ``given`` is ape's ``--network`` option (None when not given)."""
@@ -54,7 +54,7 @@ def choose_network(given: Optional[str]) -> tuple[Optional[str], Optional[str]]:
                         f"in ape-config.yaml or pass --network to choose.")
 
 
-def connected_devchain() -> tuple[Any, Optional[str]]:
+def connected_devchain() -> tuple[Any, str | None]:
     """``(devchain, None)`` when ape's connected provider is hemi:local, else ``(None, why not)``."""
     from ape import chain  # deferred: see default_ecosystem_name
     from ape.exceptions import ProviderNotConnectedError

@@ -6,7 +6,8 @@ Nothing heavy is imported until a fixture runs."""
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ def _import_devchain() -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_WEB3_WEBSOCKETS_WARNING, category=DeprecationWarning)
         import web3  # noqa: F401 - imported here, under the filter, so the warning never fires later
+
         from hemi.node.devchain import Devchain
     return Devchain
 

@@ -33,7 +33,7 @@ why; that summary survives ``-q`` (the report header does not).
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -47,7 +47,7 @@ class HemiPluginState:
     """What the plugin decided at configure time (``config.stash``), and notes for the end of the run."""
 
     def __init__(self, seed: int, devchain_config: dict[str, Any], enabled: bool, reason: str,
-                 ape: Optional[str] = None) -> None:
+                 ape: str | None = None) -> None:
         self.seed = seed
         self.devchain_config = devchain_config
         self.enabled = enabled
@@ -71,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                    "chain); off: not registered", default="auto")
 
 
-def ape_plugin_active(config: pytest.Config) -> Optional[str]:
+def ape_plugin_active(config: pytest.Config) -> str | None:
     """The name of ape's pytest plugin if it is registered in this session (not blocked by ``-p no:ape_test``)."""
     pm = config.pluginmanager
     for name in APE_PLUGIN_NAMES:
@@ -177,7 +177,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         state.note(note)
 
 
-def pytest_report_header(config: pytest.Config) -> Optional[str]:
+def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(_STATE, None)
     if state is None:
         return None

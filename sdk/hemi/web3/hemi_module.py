@@ -11,7 +11,7 @@ raises web3's ``Web3RPCError`` with the devchain's error, exactly as over HTTP.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from web3.module import Module
 
@@ -25,11 +25,11 @@ class HemiModule(Module):
         return self.w3.manager.request_blocking(method, list(params))
 
     # Bitcoin
-    def mine_bitcoin(self, n: int = 1, address: Optional[str] = None) -> list[str]:
+    def mine_bitcoin(self, n: int = 1, address: str | None = None) -> list[str]:
         """Mine ``n`` Bitcoin blocks (to ``address``); their hashes in explorer order."""
         return self._request("hemi_mineBitcoin", n, *([address] if address else []))
 
-    def reorg_bitcoin(self, depth: int, *, new_blocks: Optional[int] = None, drop: tuple[str, ...] = ()) -> list[str]:
+    def reorg_bitcoin(self, depth: int, *, new_blocks: int | None = None, drop: tuple[str, ...] = ()) -> list[str]:
         """Replace the top ``depth`` Bitcoin blocks with a heavier branch, leaving the txids in ``drop`` out."""
         return self._request("hemi_reorgBitcoin", depth, new_blocks, list(drop))
 
@@ -54,7 +54,7 @@ class HemiModule(Module):
         """The three-link provenance of a transaction that consumed Bitcoin data, verified."""
         return self._request("hemi_provenance", tx_hash)
 
-    def pop_publish(self, keystone: Optional[Target] = None, miner: str = "default") -> str:
+    def pop_publish(self, keystone: Target | None = None, miner: str = "default") -> str:
         """Publish a keystone to Bitcoin by hand; the PoP transaction's txid."""
         return self._request("hemi_popPublish", hex(keystone) if isinstance(keystone, int) else keystone, miner)
 

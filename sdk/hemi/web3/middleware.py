@@ -16,8 +16,8 @@ Each raises the same web3 exceptions, with the same messages, as the middleware 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from hexbytes import HexBytes
 from web3.exceptions import ExtraDataLengthError, Web3ValidationError

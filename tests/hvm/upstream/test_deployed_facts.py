@@ -5,16 +5,28 @@ btcHeaderN's two modes."""
 
 from __future__ import annotations
 
-
 import pytest
 from bitcoin import base58
-from bitcoin.core.script import CScript, OP_RETURN
+from bitcoin.core.script import OP_RETURN, CScript
+from upstream_synthetic import (
+    Vectors,
+    coinbase,
+    full_chain,
+    genesis,
+    indexed,
+    insert,
+    mine,
+    regtest_p2pkh,
+    rev,
+    spend_tx,
+    u16,
+    u32,
+    u64,
+)
 
 from hemi.btc import BitcoinChain
 from hemi.btc.address import script_to_address
 from hemi.node.btc_index import BitcoinIndexer
-from upstream_synthetic import (Vectors, coinbase, full_chain, genesis, indexed, insert, mine, regtest_p2pkh, rev,
-                                spend_tx, u16, u32, u64)
 
 COIN = 100_000_000
 PROGRAM = bytes.fromhex("751e76e8199196d454941c45d1b3a323f1433bd6")  # BIP 173 test vector program

@@ -4,10 +4,10 @@ gas, names, addresses, the recovered panic and the input-length guards (Go-inter
 from __future__ import annotations
 
 import pytest
+from upstream_synthetic import Vectors, indexed
 
 from hemi.btc import BitcoinChain
 from hemi.hvm import precompiles as P
-from upstream_synthetic import Vectors, indexed
 
 GAS = {0x40: 50_000, 0x41: 100_000, 0x42: 25_000, 0x43: 5_000, 0x44: 5_000, 0x45: 6_000, 0x46: 25_000}
 NAMES = {0x40: "BTC Balance Address", 0x41: "BTC UTXOs Address List", 0x42: "BTC TX by TXID",

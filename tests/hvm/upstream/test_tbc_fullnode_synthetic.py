@@ -6,9 +6,23 @@ upstream test asserts. Expected bytes are written from the upstream assertions, 
 
 from __future__ import annotations
 
+from upstream_synthetic import (
+    Vectors,
+    coinbase,
+    full_chain,
+    genesis,
+    indexed,
+    insert,
+    mine,
+    regtest_p2pkh,
+    rev,
+    spend_tx,
+    u16,
+    u32,
+    u64,
+)
+
 from hemi.btc import BitcoinChain
-from upstream_synthetic import (Vectors, full_chain, indexed, insert, regtest_p2pkh, rev, u16, u32, u64,
-                                coinbase, mine, genesis, spend_tx)
 
 COIN = 100_000_000
 MIN = 24  # MIN_BTC_ADDRESS_LENGTH

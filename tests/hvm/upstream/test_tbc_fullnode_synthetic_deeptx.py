@@ -3,11 +3,23 @@ chain: btcTxByTxid's deployed frame (bit6 witness-count alias, u32 prevVout, bf2
 
 from __future__ import annotations
 
-from bitcoin.core.script import CScript, OP_RETURN
+from bitcoin.core.script import OP_RETURN, CScript
+from upstream_synthetic import (
+    Vectors,
+    coinbase,
+    genesis,
+    indexed,
+    insert,
+    mine,
+    regtest_p2pkh,
+    rev,
+    spend_tx,
+    u16,
+    u32,
+    u64,
+)
 
 from hemi.btc import BitcoinChain
-from upstream_synthetic import Vectors, coinbase, genesis, indexed, insert, mine, regtest_p2pkh, rev, spend_tx
-from upstream_synthetic import u16, u32, u64
 
 COIN = 100_000_000
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hemi.btc import BitcoinChain
 from upstream_synthetic import Vectors, coinbase, genesis, indexed, insert, mine, regtest_p2pkh, rev, u64
+
+from hemi.btc import BitcoinChain
 
 COIN = 100_000_000
 

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from upstream_synthetic import (
+    Vectors,
+    coinbase,
+    genesis,
+    indexed,
+    insert,
+    mine,
+    regtest_p2pkh,
+    rev,
+    spend_tx,
+    u16,
+    u32,
+    u64,
+)
+
 from hemi.btc import BitcoinChain
-from upstream_synthetic import Vectors, coinbase, genesis, indexed, insert, mine, regtest_p2pkh, rev, spend_tx
-from upstream_synthetic import u16, u32, u64
 
 COIN = 100_000_000
 

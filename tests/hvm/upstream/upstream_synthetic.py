@@ -20,12 +20,11 @@ from __future__ import annotations
 import json
 import os
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 from bitcoin import base58
-from bitcoin.core import COutPoint, CScriptWitness, CTransaction, CTxIn, CTxInWitness, CTxOut
-from bitcoin.core import CTxWitness
+from bitcoin.core import COutPoint, CScriptWitness, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
 from bitcoin.core.script import CScript
 
 from hemi.btc import BitcoinChain, params
@@ -133,7 +132,7 @@ def insert(chain: BitcoinChain, *blocks: Block) -> None:
         chain._connect(rec, verify=False)
 
 
-def indexed(chain: BitcoinChain, tip: Optional[Block] = None) -> BitcoinIndexer:
+def indexed(chain: BitcoinChain, tip: Block | None = None) -> BitcoinIndexer:
     """op-geth ``SyncIndexersToHash(tip)``: the devchain's indexer moved to ``tip`` (default: the chain's tip)."""
     ix = BitcoinIndexer(chain)
     ix.index_to(tip.hash if tip is not None else bytes(chain.tip))
@@ -151,7 +150,7 @@ class Vectors:
     """Runs precompiles against an indexer and compares each output with the upstream expectation (one vector)."""
 
     ix: BitcoinIndexer
-    light_tip: Optional[int] = None  # op-geth's TBCUpstreamTip height (default: the indexed tip)
+    light_tip: int | None = None  # op-geth's TBCUpstreamTip height (default: the indexed tip)
     profile: str = field(default_factory=lambda: SURVEY_PROFILE or DEFAULT_PROFILE)
 
     def run(self, address: int, data: bytes) -> tuple[bool, bytes]:

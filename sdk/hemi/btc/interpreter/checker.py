@@ -7,8 +7,8 @@ CheckSchnorrSignature, CheckLockTime, CheckSequence) and ``SignatureHashSchnorr`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 from bitcoin.core import CTransaction
 
@@ -26,8 +26,8 @@ BASE, WITNESS_V0, TAPROOT, TAPSCRIPT = 0, 1, 2, 3  # Core's SigVersion
 class ExecData:
     """Taproot execution context (Core's ``ScriptExecutionData``)."""
 
-    annex: Optional[bytes] = None
-    leaf_hash: Optional[bytes] = None
+    annex: bytes | None = None
+    leaf_hash: bytes | None = None
     codesep_pos: int = 0xFFFFFFFF
     validation_weight_left: int = 0
 
@@ -39,7 +39,7 @@ class TxChecker:
     __slots__ = ("tx", "index", "amount", "spent")
 
     def __init__(self, tx: CTransaction, index: int, amount: int,
-                 spent: Optional[Sequence[tuple[int, bytes]]] = None) -> None:
+                 spent: Sequence[tuple[int, bytes]] | None = None) -> None:
         self.tx, self.index, self.amount, self.spent = tx, index, amount, spent
 
     def check_ecdsa(self, sig: bytes, pubkey: bytes, script_code: bytes, sigversion: int) -> bool:

@@ -8,8 +8,6 @@ Sources (bitcoin/bitcoin v26.0): src/script/interpreter.cpp ``IsValidSignatureEn
 
 from __future__ import annotations
 
-from typing import Optional
-
 import coincurve
 
 from hemi.btc.interpreter.errors import fail
@@ -76,7 +74,7 @@ def check_pubkey_encoding(pubkey: bytes, flags: frozenset, witness_v0: bool) -> 
         fail("WITNESS_PUBKEYTYPE")
 
 
-def _read_len(data: bytes, pos: int) -> Optional[tuple[int, int]]:
+def _read_len(data: bytes, pos: int) -> tuple[int, int] | None:
     """A DER length (lax: long form, leading zeros skipped) -> (length, new pos), or None."""
     if pos >= len(data):
         return None
@@ -96,7 +94,7 @@ def _read_len(data: bytes, pos: int) -> Optional[tuple[int, int]]:
     return length, pos
 
 
-def parse_der_lax(der: bytes) -> Optional[tuple[int, int]]:
+def parse_der_lax(der: bytes) -> tuple[int, int] | None:
     """(r, s) as Core's lax parser reads them (overflowing values become 0), or None if unparseable."""
     n, pos = len(der), 0
     if pos >= n or der[pos] != 0x30:

@@ -7,7 +7,7 @@ Sources (bitcoin/bitcoin v26.0): src/script/interpreter.h (the flags), src/polic
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from hemi.errors import HemiValueError
 

@@ -6,7 +6,7 @@ Source: bitcoin/bitcoin v26.0 src/script/script.h and script.cpp.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 OP_0, OP_PUSHDATA1, OP_PUSHDATA2, OP_PUSHDATA4, OP_1NEGATE, OP_RESERVED = 0x00, 0x4C, 0x4D, 0x4E, 0x4F, 0x50
 OP_1, OP_16 = 0x51, 0x60
@@ -35,7 +35,7 @@ class ScriptNumError(Exception):
     """Core's scriptnum_error (overflow or non-minimal); EvalScript reports it as UNKNOWN_ERROR."""
 
 
-def iter_ops(script: bytes, start: int = 0) -> Iterator[tuple[int, Optional[bytes], int]]:
+def iter_ops(script: bytes, start: int = 0) -> Iterator[tuple[int, bytes | None, int]]:
     """(opcode, pushed data or None, position after the op); raises ParseError where GetOp would fail."""
     pc, end = start, len(script)
     while pc < end:
@@ -79,7 +79,7 @@ def is_p2sh(script: bytes) -> bool:
     return len(script) == 23 and script[0] == OP_HASH160 and script[1] == 0x14 and script[22] == OP_EQUAL
 
 
-def witness_program(script: bytes) -> Optional[tuple[int, bytes]]:
+def witness_program(script: bytes) -> tuple[int, bytes] | None:
     """(version, program) if ``script`` is a witness program (Core's ``IsWitnessProgram``), else None."""
     n = len(script)
     if n < 4 or n > 42:

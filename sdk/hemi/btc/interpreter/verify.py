@@ -8,7 +8,7 @@ Source: bitcoin/bitcoin v26.0 src/script/interpreter.cpp ``VerifyScript``, ``Ver
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import coincurve
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 # Importing the adapter modules registers their methods in the dispatch table.
 from . import blockchain, mempool, mining, node, rawtransaction, wallet, wallet_history  # noqa: F401
+
 # Besides __all__, the names hemi.btc.rpc offered before it became a package stay importable from it
 # (Arg, btc_amount, NO_SUCH_TX, RPC_INTERNAL_ERROR, CORE_VERSION, Prevout, op_name, script_pubkey_json, tx_json).
 from .arguments import Arg  # noqa: F401

@@ -7,7 +7,7 @@ Core's word for word.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from bitcoin.segwit_addr import bech32_hrp_expand, bech32_polymod, convertbits
 
@@ -23,7 +23,7 @@ _BECH32M_CONST = 0x2BC830A3
 _BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
-def _base58_decode(text: str) -> Optional[bytes]:
+def _base58_decode(text: str) -> bytes | None:
     if not text or any(c not in _BASE58_ALPHABET for c in text):
         return None
     n = 0
@@ -33,7 +33,7 @@ def _base58_decode(text: str) -> Optional[bytes]:
     return b"\x00" * (len(text) - len(text.lstrip("1"))) + body
 
 
-def address_error(addr: str) -> Optional[tuple[str, list[int]]]:
+def address_error(addr: str) -> tuple[str, list[int]] | None:
     """Core's DecodeDestination error text (and bech32 error positions) for an address it refuses; None if Core
     would accept it.
 

@@ -6,7 +6,7 @@ Blocks are looked up by hash in the whole block tree, as Core does, so a block o
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from hemi.btc.chain import BitcoinChain
 from hemi.btc.models import TxInfo
@@ -67,7 +67,7 @@ def _getblock(rpc: CoreRPC, blockhash: str, verbosity: Any) -> Any:
     return out
 
 
-def confirmed_in(chain: BitcoinChain, txid: Txid, block_hash: BlockHash) -> Optional[TxInfo]:
+def confirmed_in(chain: BitcoinChain, txid: Txid, block_hash: BlockHash) -> TxInfo | None:
     """The chain's record of ``txid`` if its transaction index places it in ``block_hash``, else None."""
     try:
         info = chain.tx(txid)
@@ -128,7 +128,7 @@ def _reconsiderblock(rpc: CoreRPC, blockhash: str) -> None:
 
 
 @rpc_method("gettxout", Arg("txid", "str"), Arg("n", "num"), Arg("include_mempool", "bool", True))
-def _gettxout(rpc: CoreRPC, txid: str, n: Any, include_mempool: bool) -> Optional[dict[str, Any]]:
+def _gettxout(rpc: CoreRPC, txid: str, n: Any, include_mempool: bool) -> dict[str, Any] | None:
     txid = parse_hash(txid, "txid")
     vout = as_int(n)
     if vout < 0:

@@ -7,8 +7,9 @@ Amounts are :class:`decimal.Decimal` of exactly 8 places (the type python-bitcoi
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from hemi.btc import params
 
@@ -33,7 +34,7 @@ def dumps(value: Any) -> str:
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):  # UniValue writes doubles with 16 significant digits
-        return "%.16g" % value if value == value and value not in (float("inf"), float("-inf")) else "null"
+        return f"{value:.16g}" if value == value and value not in (float("inf"), float("-inf")) else "null"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, Mapping):

@@ -6,7 +6,7 @@ block for real inside ``anchor()`` and returns its bytes; the chain is left as i
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from bitcoin.core import CBlock
 
@@ -73,7 +73,7 @@ def _generateblock(rpc: CoreRPC, output: str, transactions: list, submit: bool) 
 
 
 @rpc_method("submitblock", Arg("hexdata", "str"), Arg("dummy", "any", None))
-def _submitblock(rpc: CoreRPC, hexdata: str, dummy: Any) -> Optional[str]:
+def _submitblock(rpc: CoreRPC, hexdata: str, dummy: Any) -> str | None:
     if not HEX.match(hexdata):
         raise JSONRPCError(RPC_DESERIALIZATION_ERROR, "Block decode failed")
     try:

@@ -6,7 +6,7 @@ The chain keeps a transaction index, so ``getrawtransaction`` finds any confirme
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from hemi.btc import params
 from hemi.btc.models import Block
@@ -21,7 +21,7 @@ from .server import CoreRPC, rpc_method
 
 
 @rpc_method("getrawtransaction", Arg("txid", "str"), Arg("verbosity|verbose", "any", 0), Arg("blockhash", "str", None))
-def _getrawtransaction(rpc: CoreRPC, txid: str, verbosity: Any, blockhash: Optional[str]) -> Any:
+def _getrawtransaction(rpc: CoreRPC, txid: str, verbosity: Any, blockhash: str | None) -> Any:
     chain = rpc.chain
     key = Txid(parse_hash(txid, "parameter 1"))
     level = parse_verbosity(verbosity, 0)
@@ -34,7 +34,7 @@ def _getrawtransaction(rpc: CoreRPC, txid: str, verbosity: Any, blockhash: Optio
                                "transactions.")
         tx = block.cblock.vtx[block.txids.index(key)]
         out["in_active_chain"] = block.in_active_chain
-        where: Optional[Block] = block
+        where: Block | None = block
         info = confirmed_in(chain, key, block.hash)
     else:
         if bytes(key) == bytes(params.GENESIS_BLOCK.hashMerkleRoot):
@@ -64,6 +64,6 @@ def _getrawtransaction(rpc: CoreRPC, txid: str, verbosity: Any, blockhash: Optio
 
 
 @rpc_method("decoderawtransaction", Arg("hexstring", "str"), Arg("iswitness", "bool", None))
-def _decoderawtransaction(rpc: CoreRPC, hexstring: str, iswitness: Optional[bool]) -> dict[str, Any]:
+def _decoderawtransaction(rpc: CoreRPC, hexstring: str, iswitness: bool | None) -> dict[str, Any]:
     tx, _raw = parse_raw_tx(hexstring, "TX decode failed")  # iswitness is accepted; the serialization tells
     return tx_json(tx, include_hex=False)

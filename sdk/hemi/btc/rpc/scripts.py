@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, NamedTuple, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from bitcoin.core import CTransaction
 
@@ -51,7 +52,7 @@ def op_name(op: int) -> str:
     return "OP_UNKNOWN"
 
 
-def _script_ops(script: bytes) -> Iterable[tuple[int, Optional[bytes]]]:
+def _script_ops(script: bytes) -> Iterable[tuple[int, bytes | None]]:
     """(opcode, pushed data or None) as Core's GetScriptOp reads them; raises ValueError on a truncated push."""
     i, n = 0, len(script)
     while i < n:
@@ -165,7 +166,7 @@ def script_type(spk: bytes) -> str:
     return "anchor" if spk == _ANCHOR_SCRIPT else S.solve(spk).kind
 
 
-def _infer_descriptor(spk: bytes, kind: str, address: Optional[str]) -> str:
+def _infer_descriptor(spk: bytes, kind: str, address: str | None) -> str:
     """What Core's InferDescriptor prints for a scriptPubKey with no keys known (the ``desc`` of an output)."""
     if kind == S.PUBKEY and _valid_pubkey(spk[1:-1]):
         return f"pk({spk[1:-1].hex()})"
@@ -207,8 +208,8 @@ class Prevout(NamedTuple):
     spk: bytes
 
 
-def tx_json(tx: CTransaction, *, include_hex: bool, fee: Optional[int] = None,
-            prevouts: Optional[Sequence[Optional[Prevout]]] = None) -> dict[str, Any]:
+def tx_json(tx: CTransaction, *, include_hex: bool, fee: int | None = None,
+            prevouts: Sequence[Prevout | None] | None = None) -> dict[str, Any]:
     """Core's TxToUniv: txid, hash, version, size, vsize, weight, locktime, vin, vout, [fee], [hex]."""
     h = tx_hashes(tx)
     coinbase = len(tx.vin) == 1 and tx.vin[0].prevout.is_null()

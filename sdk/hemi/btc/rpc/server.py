@@ -10,7 +10,8 @@ adapter ``fn(rpc, *params)``. The adapters live in the modules named after Core'
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from bitcoin.core import CTransaction
 
@@ -58,7 +59,7 @@ class CoreRPC:
         """The RPC methods served, sorted."""
         return sorted(_METHODS)
 
-    def call(self, method: str, params: Union[Sequence[Any], Mapping[str, Any], None] = None) -> Any:
+    def call(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
         """Run RPC ``method`` with positional (list) or named (dict) ``params``; raises only ``JSONRPCError``."""
         spec = _METHODS.get(method) if isinstance(method, str) else None
         if spec is None:
@@ -112,9 +113,9 @@ class CoreRPC:
         other bits, genesis included), so it is the work of one block times the number of blocks."""
         return f"{(height + 1) * block_work(bits):064x}"
 
-    def prevouts(self, tx: CTransaction) -> list[Optional[Prevout]]:
+    def prevouts(self, tx: CTransaction) -> list[Prevout | None]:
         """The outputs ``tx`` spends, from the transaction index (None where the spent tx is unknown)."""
-        out: list[Optional[Prevout]] = []
+        out: list[Prevout | None] = []
         for txin in tx.vin:
             try:
                 src = self.chain.tx(Txid(txin.prevout.hash))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import email.message
 import http.client
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Union
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hemi.btc.chain import BitcoinChain
 from hemi.jsontext import JSONParseError, loads
@@ -32,7 +33,7 @@ class RPCResponse(NamedTuple):
     body: bytes
 
 
-def _reply(result: Any, error: Optional[JSONRPCError], id_: Any, *, v2: bool, has_id: bool) -> dict[str, Any]:
+def _reply(result: Any, error: JSONRPCError | None, id_: Any, *, v2: bool, has_id: bool) -> dict[str, Any]:
     """Core's JSONRPCReplyObj: 1.x always has result and error; 2.0 has "jsonrpc" and one of them."""
     out: dict[str, Any] = {"jsonrpc": "2.0"} if v2 else {}
     if error is None:
@@ -88,7 +89,7 @@ class _RequestError(Exception):
         self.error, self.id, self.has_id, self.v2 = error, id_, has_id, v2
 
 
-def _execute(rpc: CoreRPC, obj: Any) -> tuple[Optional[dict[str, Any]], int]:
+def _execute(rpc: CoreRPC, obj: Any) -> tuple[dict[str, Any] | None, int]:
     """One request object -> (reply, or None for a 2.0 notification; the HTTP status it gets when sent alone).
 
     As in Core 28, a malformed request object is an HTTP error whatever its version, a failed 1.x call is an HTTP
@@ -120,7 +121,7 @@ def _body(reply: Any) -> bytes:
     return (dumps(reply) + "\n").encode()
 
 
-def respond(rpc: CoreRPC, body: Union[bytes, str]) -> RPCResponse:
+def respond(rpc: CoreRPC, body: bytes | str) -> RPCResponse:
     """A JSON-RPC POST body -> (HTTP status, response body), as Bitcoin Core 28's HTTP handler answers.
 
     A single 1.0/1.1 request that fails gets an HTTP error status (400, 404 or 500) with the error in the body;
@@ -143,7 +144,7 @@ def respond(rpc: CoreRPC, body: Union[bytes, str]) -> RPCResponse:
                                          v2=False, has_id=True)))
 
 
-def handle_jsonrpc(rpc: CoreRPC, body: Union[bytes, str]) -> bytes:
+def handle_jsonrpc(rpc: CoreRPC, body: bytes | str) -> bytes:
     """A JSON-RPC request body (single or batch) -> the response body Bitcoin Core would send (see :func:`respond`
     for the HTTP status); ``b""`` when only 2.0 notifications were sent."""
     return respond(rpc, body).body
@@ -152,7 +153,7 @@ def handle_jsonrpc(rpc: CoreRPC, body: Union[bytes, str]) -> bytes:
 class InProcessResponse:
     """The part of ``http.client.HTTPResponse`` python-bitcoinlib reads: status, reason, read(), getheader()."""
 
-    def __init__(self, status: int, body: bytes, content_type: Optional[str] = "application/json") -> None:
+    def __init__(self, status: int, body: bytes, content_type: str | None = "application/json") -> None:
         self.status = status
         self.reason = http.client.responses.get(status, "")
         self.headers = email.message.Message()
@@ -162,13 +163,13 @@ class InProcessResponse:
         self._body = body
         self._pos = 0
 
-    def read(self, amt: Optional[int] = None) -> bytes:
+    def read(self, amt: int | None = None) -> bytes:
         end = len(self._body) if amt is None or amt < 0 else min(len(self._body), self._pos + amt)
         chunk = self._body[self._pos:end]
         self._pos = end
         return chunk
 
-    def getheader(self, name: str, default: Optional[str] = None) -> Optional[str]:
+    def getheader(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name, default)
 
     def getheaders(self) -> list[tuple[str, str]]:
@@ -186,16 +187,16 @@ class InProcessConnection:
     checked, as nothing leaves the process.
     """
 
-    def __init__(self, rpc: Union[CoreRPC, BitcoinChain]) -> None:
+    def __init__(self, rpc: CoreRPC | BitcoinChain) -> None:
         self.rpc = rpc if isinstance(rpc, CoreRPC) else CoreRPC(rpc)
-        self._pending: Optional[InProcessResponse] = None
+        self._pending: InProcessResponse | None = None
         self.requests = 0
 
     def connect(self) -> None:
         pass
 
-    def request(self, method: str, url: str, body: Union[bytes, str, None] = None,
-                headers: Optional[Mapping[str, Any]] = None, *, encode_chunked: bool = False) -> None:
+    def request(self, method: str, url: str, body: bytes | str | None = None,
+                headers: Mapping[str, Any] | None = None, *, encode_chunked: bool = False) -> None:
         self.requests += 1
         if method.upper() != "POST":
             self._pending = InProcessResponse(405, b"JSONRPC server handles only POST requests", "text/html")
@@ -216,14 +217,14 @@ class InProcessConnection:
         return f"<InProcessConnection to {self.rpc!r}>"
 
 
-def proxy(chain: Union[BitcoinChain, CoreRPC]) -> "bitcoin.rpc.Proxy":
+def proxy(chain: BitcoinChain | CoreRPC) -> bitcoin.rpc.Proxy:
     """python-bitcoinlib's ``Proxy`` talking to ``chain`` in-process (no socket, no bitcoin.conf)."""
     import bitcoin.rpc
 
     return bitcoin.rpc.Proxy(service_url=SERVICE_URL, connection=InProcessConnection(chain))
 
 
-def raw_proxy(chain: Union[BitcoinChain, CoreRPC]) -> "bitcoin.rpc.RawProxy":
+def raw_proxy(chain: BitcoinChain | CoreRPC) -> bitcoin.rpc.RawProxy:
     """python-bitcoinlib's ``RawProxy`` (plain JSON values) talking to ``chain`` in-process."""
     import bitcoin.rpc
 

@@ -13,9 +13,9 @@ import io
 import math
 import struct
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
-from bitcoin.core import COutPoint, CMutableTransaction, CTransaction, CTxIn, CTxOut
+from bitcoin.core import CMutableTransaction, COutPoint, CTransaction, CTxIn, CTxOut
 from bitcoin.core.serialize import SerializationError, VectorSerializer
 
 from hemi.btc.address import address_to_script
@@ -28,7 +28,10 @@ from hemi.types import Txid
 from .arguments import Arg, as_int, parse_amount, parse_hash, parse_raw_tx
 from .encoding import btc_amount
 from .errors import (
-    RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_WALLET_ERROR, RPC_WALLET_INSUFFICIENT_FUNDS,
+    RPC_INVALID_ADDRESS_OR_KEY,
+    RPC_INVALID_PARAMETER,
+    RPC_WALLET_ERROR,
+    RPC_WALLET_INSUFFICIENT_FUNDS,
     JSONRPCError,
 )
 from .scripts import descriptor_checksum
@@ -82,8 +85,8 @@ def _utxo_json(rpc: CoreRPC, u, spendable: bool) -> dict[str, Any]:
 
 @rpc_method("listunspent", Arg("minconf", "num", 1), Arg("maxconf", "num", 9999999), Arg("addresses", "arr", None),
             Arg("include_unsafe", "bool", True), Arg("query_options", "obj", None))
-def _listunspent(rpc: CoreRPC, minconf: Any, maxconf: Any, addresses: Optional[list], include_unsafe: bool,
-                 query_options: Optional[dict]) -> list[dict[str, Any]]:
+def _listunspent(rpc: CoreRPC, minconf: Any, maxconf: Any, addresses: list | None, include_unsafe: bool,
+                 query_options: dict | None) -> list[dict[str, Any]]:
     lo, hi = as_int(minconf), as_int(maxconf)
     wanted = None
     if addresses:
@@ -156,7 +159,7 @@ def _decode_unfunded(hexstring: str) -> CTransaction:
             raise JSONRPCError(-22, "TX decode failed") from None
 
 
-def _spent_outputs(rpc: CoreRPC, tx: CTransaction) -> list[Optional[tuple[int, bytes]]]:
+def _spent_outputs(rpc: CoreRPC, tx: CTransaction) -> list[tuple[int, bytes] | None]:
     out = []
     for txin in tx.vin:
         u = rpc.chain.get_txout(Txid(txin.prevout.hash), txin.prevout.n)

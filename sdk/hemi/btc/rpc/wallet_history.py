@@ -9,7 +9,7 @@ path) and ``wsh(multi())`` with hex keys; ranged (xpub) descriptors are refused 
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from hemi.btc import script as S
 from hemi.btc.address import address_to_script, script_to_address
@@ -121,7 +121,7 @@ def _importdescriptors(rpc: CoreRPC, requests: list) -> list[dict[str, Any]]:
     return out
 
 
-def _wallet_entries(rpc: CoreRPC, txid: bytes) -> Optional[dict[str, Any]]:
+def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
     chain, wallet = rpc.chain, rpc.chain.wallet()
     try:
         info = chain.tx(Txid(txid))

@@ -14,7 +14,8 @@ data has unknown or missing fields, or whose Python object has attributes its co
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Optional
 
 from hemi.errors import StateFileError
 from hemi.node.state import btc as btc_part
@@ -32,12 +33,12 @@ PARTS = ("config", "devchain", "btc", "engine", "sequencer", "keystones", "pop",
 Precompiles = Optional[Mapping[Any, Callable[..., bytes]]]
 
 
-def dump(dev: "Devchain") -> bytes:
+def dump(dev: Devchain) -> bytes:
     """The state of ``dev`` as bytes (MAGIC, version, gzip'd JSON). Pending transactions are saved as pending."""
     return encode(document(dev))
 
 
-def document(dev: "Devchain") -> dict:
+def document(dev: Devchain) -> dict:
     """The state of ``dev`` as a document of plain values, sharing nothing mutable with ``dev``: a server takes it
     under its lock and encodes it (JSON, gzip: most of the time of a save) after releasing the lock."""
     from hemi import __version__
@@ -64,7 +65,7 @@ def _document(data: bytes, source: str, max_size: int) -> dict:
     return doc
 
 
-def _build(cls: type, doc: dict, source: str, precompiles: Precompiles) -> "Devchain":
+def _build(cls: type, doc: dict, source: str, precompiles: Precompiles) -> Devchain:
     from hemi.node.devchain import DevchainConfig
 
     with reading("config", source):
@@ -74,7 +75,7 @@ def _build(cls: type, doc: dict, source: str, precompiles: Precompiles) -> "Devc
     return dev
 
 
-def _restore(dev: "Devchain", doc: dict, source: str, precompiles: Precompiles) -> None:
+def _restore(dev: Devchain, doc: dict, source: str, precompiles: Precompiles) -> None:
     # order matters: the Bitcoin chain first (the views and the indexer name its blocks), then the EVM (the views
     # are one per L2 block), then the layers above them
     with reading("btc", source):
@@ -96,12 +97,12 @@ def _restore(dev: "Devchain", doc: dict, source: str, precompiles: Precompiles) 
 
 
 def load(cls: type, data: bytes, *, source: str = "the state", max_size: int = DEFAULT_MAX_SIZE,
-         precompiles: Precompiles = None) -> "Devchain":
+         precompiles: Precompiles = None) -> Devchain:
     """A new devchain (of class ``cls``) holding the state in ``data``."""
     return _build(cls, _document(data, source, max_size), source, precompiles)
 
 
-def load_into(dev: "Devchain", data: bytes, *, source: str = "the state", max_size: int = DEFAULT_MAX_SIZE,
+def load_into(dev: Devchain, data: bytes, *, source: str = "the state", max_size: int = DEFAULT_MAX_SIZE,
               precompiles: Precompiles = None) -> None:
     """Replace the state of ``dev`` itself (the same object, and the same part objects, so servers and providers
     holding them keep working). The state is first loaded into a throw-away devchain, so a state that is refused

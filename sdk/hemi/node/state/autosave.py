@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, ContextManager, Optional, Union
+from typing import Any, ContextManager
 
 from hemi.errors import HemiError
 from hemi.node import state
@@ -25,16 +25,16 @@ DEFAULT_INTERVAL = 5.0  # seconds
 class Autosaver:
     """``Autosaver(dev, path, interval=5, lock=server.lock).start()``; :meth:`stop` then :meth:`save` on exit."""
 
-    def __init__(self, dev: Any, path: Union[str, Path], *, interval: float = DEFAULT_INTERVAL,
-                 lock: Optional[ContextManager] = None) -> None:
+    def __init__(self, dev: Any, path: str | Path, *, interval: float = DEFAULT_INTERVAL,
+                 lock: ContextManager | None = None) -> None:
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval >= 0:
             raise ValueError(f"interval is a number of seconds >= 0 (0: no periodic saves), got {interval!r}")
         self.dev, self.path, self.interval = dev, Path(path), float(interval)
         self.lock = lock if lock is not None else threading.RLock()
         self.saves = 0  # files written (for tests and the banner)
-        self._last: Optional[bytes] = None
+        self._last: bytes | None = None
         self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._write_lock = threading.Lock()  # the timer and the exit path never write at once
 
     def save(self) -> bool:
@@ -50,7 +50,7 @@ class Autosaver:
             self.saves += 1
         return True
 
-    def start(self) -> "Autosaver":
+    def start(self) -> Autosaver:
         if self.interval > 0 and self._thread is None:
             self._thread = threading.Thread(target=self._run, name="hemi-state-autosave", daemon=True)
             self._thread.start()

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
 from hemi.errors import HemiError, StateFileError
 
@@ -126,11 +127,11 @@ def _too_deep(text: bytes) -> bool:
 # ---------------------------------------------------------------------------------------------- helpers for parts
 
 
-def hx(b: Optional[bytes]) -> Optional[str]:
+def hx(b: bytes | None) -> str | None:
     return None if b is None else bytes(b).hex()
 
 
-def unhx(s: Any, *, size: Optional[int] = None, optional: bool = False) -> Optional[bytes]:
+def unhx(s: Any, *, size: int | None = None, optional: bool = False) -> bytes | None:
     if s is None and optional:
         return None
     if not isinstance(s, str):
@@ -141,7 +142,7 @@ def unhx(s: Any, *, size: Optional[int] = None, optional: bool = False) -> Optio
     return b
 
 
-def num(v: Any, *, optional: bool = False) -> Optional[int]:
+def num(v: Any, *, optional: bool = False) -> int | None:
     if v is None and optional:
         return None
     if isinstance(v, bool) or not isinstance(v, int):
@@ -149,7 +150,7 @@ def num(v: Any, *, optional: bool = False) -> Optional[int]:
     return v
 
 
-def text(v: Any, *, optional: bool = False) -> Optional[str]:
+def text(v: Any, *, optional: bool = False) -> str | None:
     if v is None and optional:
         return None
     if not isinstance(v, str):
@@ -163,7 +164,7 @@ def flag(v: Any) -> bool:
     return v
 
 
-def seq(v: Any, n: Optional[int] = None) -> list:
+def seq(v: Any, n: int | None = None) -> list:
     if not isinstance(v, list):
         raise ValueError(f"expected a list, got {type(v).__name__}")
     if n is not None and len(v) != n:

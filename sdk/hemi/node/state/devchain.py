@@ -15,7 +15,8 @@ registered and saved, or passed to ``load_state(..., precompiles=...)``.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from hemi.errors import StateFileError
 from hemi.hvm.registry import PrecompileRegistry, to_address
@@ -46,7 +47,7 @@ _SAVED_FUNCTIONS: dict[str, Callable[..., bytes]] = {}
 # ---------------------------------------------------------------------------------------------- config
 
 
-def config_to_data(dev: "Devchain") -> dict:
+def config_to_data(dev: Devchain) -> dict:
     return {f.name: getattr(dev.config, f.name) for f in dataclasses.fields(dev.config)}
 
 
@@ -80,7 +81,7 @@ def view_from_data(d: Any) -> HvmView:
 # ---------------------------------------------------------------------------------------------- devchain
 
 
-def devchain_to_data(dev: "Devchain") -> dict:
+def devchain_to_data(dev: Devchain) -> dict:
     check_fields(dev, _DEVCHAIN_FIELDS, "devchain")
     check_fields(dev._light, ("btc", "max_headers", "lag", "hashes"), "devchain")
     check_fields(dev._indexer, ("chain", "visible_from", "_active", "_height_of", "_coins", "_by_spk", "_balance",
@@ -106,7 +107,7 @@ def op_to_data(op: Any) -> dict:
     return {"queue": [[hx(t.encode()), t.nonce, t.label] for t in op._queue], "log_index": op._log_index}
 
 
-def op_from_data(op: Any, data: Any) -> Optional[tuple[list, int]]:
+def op_from_data(op: Any, data: Any) -> tuple[list, int] | None:
     """Decode what :func:`op_to_data` wrote (nothing changes yet): (queue, log index), or None without OP stack."""
     if (op is None) != (data is None):
         raise ValueError("the saved devchain and its configuration disagree on the OP-stack part (op_stack)")
@@ -117,7 +118,7 @@ def op_from_data(op: Any, data: Any) -> Optional[tuple[list, int]]:
              for raw, n, label in (seq(item, 3) for item in seq(queue))], num(log_index))
 
 
-def devchain_restore(dev: "Devchain", data: Any) -> None:
+def devchain_restore(dev: Devchain, data: Any) -> None:
     automine, imp, light, views_d, pending_d, next_ts, offset, tip, op_d = fields(data, _KEYS)
     op_state = op_from_data(dev.op, op_d)
     hashes = [unhx(h, size=32) for h in seq(light)]
@@ -229,14 +230,14 @@ def sequencer_restore(s: Sequencer, data: Any) -> None:
 # ---------------------------------------------------------------------------------------------- precompiles
 
 
-def _import_name(fn: Any) -> Optional[str]:
+def _import_name(fn: Any) -> str | None:
     module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
     if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
         return None  # a lambda, a function defined inside another, or an object: nothing names it
     return f"{module}:{qualname}"
 
 
-def precompiles_to_data(dev: "Devchain") -> list:
+def precompiles_to_data(dev: Devchain) -> list:
     from hemi.node.devchain import _HvmPrecompile
 
     reg = dev.precompiles
@@ -256,8 +257,8 @@ def precompiles_to_data(dev: "Devchain") -> list:
     return out
 
 
-def precompiles_restore(dev: "Devchain", data: Any,
-                        given: Optional[Mapping[Any, Callable[..., bytes]]] = None) -> None:
+def precompiles_restore(dev: Devchain, data: Any,
+                        given: Mapping[Any, Callable[..., bytes]] | None = None) -> None:
     from hemi.node.devchain import _HvmPrecompile
 
     given_by_addr = {to_address(a): fn for a, fn in (given or {}).items()}
