@@ -101,7 +101,7 @@ def long_modules(prefix: str = "hemi") -> list[tuple[str, int]]:
 def undeclared_deferred_imports(prefix: str = "hemi") -> list[str]:
     """Imports inside functions whose line, or the line above, does not say ``deferred``."""
     out = []
-    for name, path in module_files(prefix):
+    for _name, path in module_files(prefix):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
         for func in ast.walk(ast.parse(text)):
