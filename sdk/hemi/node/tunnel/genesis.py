@@ -8,7 +8,7 @@ sit at hemi-sdk addresses ``0x84…b7``-``0x84…bd`` (Hemi creates vaults at ad
 
 Instead of running the set-up transactions at start-up (GlobalConfig.initialize, createVault, the operator's collateral
 deposit, custody address and goLive: several L2 blocks and EVM runs on every ``Devchain()``), the genesis state holds
-the storage they leave behind, slot for slot; ``tests/tunnel/test_genesis.py`` runs the real calls on a bare devchain
+the storage they leave behind, slot for slot; ``tests/node/tunnel/test_genesis.py`` runs the real calls on a bare devchain
 and checks the storage is identical (up to the addresses CREATE picked there).
 
 The operator is simulated: its Bitcoin custody key is the deterministic TEST-ONLY wallet ``"tunnel-operator"`` of
@@ -42,6 +42,9 @@ UTXO_LOGIC_HELPER_ADDRESS = "0x84000000000000000000000000000000000000bb"
 VAULT_FACTORY_ADDRESS = "0x84000000000000000000000000000000000000Bc"
 VAULT_STATE_FACTORY_ADDRESS = "0x84000000000000000000000000000000000000bD"
 VAULT_INDEX = 0
+# hBK (BitcoinKit v1 on Hemi mainnet, hemilabs/docs tooling/contract-addresses.md), through which the contracts read
+# Bitcoin; the devchain predeploys it at this address (the same value as hemi.node.devchain.HBK_ADDRESS)
+BITCOIN_KIT_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"
 
 # vault rules (SimpleBitcoinVault constants, from hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol)
 MIN_BITCOIN_CONFIRMATIONS = 4  # as hBK's getTxConfirmations counts them
