@@ -131,7 +131,7 @@ def test_without_the_predeploy():
     for addr in GENESIS_CODE:
         assert dev.w3.eth.get_code(addr) == b""
     with pytest.raises(TunnelError, match="predeploy_tunnel=False"):
-        dev.tunnel
+        _ = dev.tunnel
 
 
 def test_addresses_are_hemi_mainnet_ones():

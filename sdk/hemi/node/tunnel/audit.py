@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from eth_utils import keccak
 
@@ -151,7 +152,7 @@ def audit(engine: EvmEngine, btc: BitcoinChain, withdrawals: Iterable[Withdrawal
             challenged.append(ev)
     unbacked = []
     for ev in deposits:
-        txid = Txid.from_display_bytes(ev.txid_display)
+        txid = cast(Txid, Txid.from_display_bytes(ev.txid_display))
         where = _where(btc, txid)
         if where != "block":
             reason = ("back in the Bitcoin mempool: a reorg took it out of its block after the mint" if where ==
@@ -196,6 +197,8 @@ def _operator_fee_mints(engine: EvmEngine) -> int:
     for n in range(engine.head_number + 1):
         for h in engine.block_record(n).tx_hashes:
             rec = engine.tx_record(h)
-            if rec is not None and rec.error is None and rec.tx.to == manager and bytes(rec.tx.data[:4]) == _MINT_OPERATOR_FEES:
+            if rec is None or rec.error is not None or rec.tx.to != manager:
+                continue
+            if bytes(rec.tx.data[:4]) == _MINT_OPERATOR_FEES:
                 total += int.from_bytes(rec.return_data[:32], "big")
     return total

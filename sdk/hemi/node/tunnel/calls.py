@@ -11,11 +11,10 @@ is refused before anything is sent, as :class:`~hemi.errors.TunnelRevert` with t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode
 from eth_utils import is_address, to_checksum_address
-from web3.datastructures import AttributeDict
 
 from hemi.errors import TunnelError, TunnelRevert, TunnelValueError
 from hemi.hvm.engine import CallResult, EstimateFailed, TxRecord
@@ -24,6 +23,9 @@ from hemi.node.tunnel.contracts import TunnelContract
 from hemi.node.tunnel.genesis import BITCOIN_KIT_ADDRESS, MIN_BITCOIN_CONFIRMATIONS, operator_account
 from hemi.node.tunnel.host import TunnelHost
 from hemi.node.tunnel.receipts import web3_receipt
+
+if TYPE_CHECKING:  # web3 is imported only when a receipt is made for a user (hemi.node.tunnel.receipts)
+    from web3.datastructures import AttributeDict
 
 __all__ = ["ContractCalls", "revert_reason"]
 

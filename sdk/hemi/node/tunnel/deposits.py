@@ -13,10 +13,9 @@ with a larger ``hvm_indexer_lag`` it takes ``h + lag``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
-from web3.datastructures import AttributeDict
 
 from hemi.btc.models import TxInfo
 from hemi.btc.validation import dust_threshold
@@ -42,6 +41,9 @@ from hemi.node.tunnel.genesis import (
 from hemi.node.tunnel.recipient import Deposit, read_recipient, recipient_bytes
 from hemi.types import Txid
 
+if TYPE_CHECKING:  # web3 is imported only when a receipt is made for a user (hemi.node.tunnel.receipts)
+    from web3.datastructures import AttributeDict
+
 __all__ = ["Deposits", "positive_sats"]
 
 
@@ -65,11 +67,12 @@ class Deposits(ContractCalls):
     @property
     def custody_address(self) -> str:
         """The vault's custody Bitcoin address (regtest bech32)."""
-        return self.host.btc.wallet(OPERATOR_WALLET).address
+        return str(self.host.btc.wallet(OPERATOR_WALLET).address)
 
     def _wallet(self, wallet: Wallet | str) -> Wallet:
         if isinstance(wallet, str):
-            return self.host.btc.wallet(wallet)
+            named: Wallet = self.host.btc.wallet(wallet)
+            return named
         if not isinstance(wallet, Wallet):
             raise TunnelValueError(f"wallet is a hemi.btc Wallet or a wallet name, got {type(wallet).__name__}")
         if wallet.chain is not self.host.btc:

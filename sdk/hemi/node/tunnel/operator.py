@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 
 from hemi.btc.address import script_to_address
 from hemi.btc.script import op_return_script
-from hemi.btc.wallet import Wallet
 from hemi.btc.validation import dust_threshold
+from hemi.btc.wallet import Wallet
 from hemi.errors import HemiError, HemiValueError, OperatorError, UnknownTransactionError
 from hemi.node.tunnel.calls import ContractCalls
 from hemi.node.tunnel.contracts import VAULT, VAULT_STATE
@@ -69,6 +69,11 @@ _TX_OVERHEAD_VB, _P2WPKH_INPUT_VB = 11, 68
 _MAX_SWEPT_DEPOSITS = 7  # a sweep has at most 8 inputs: the sweep UTXO and 7 deposits
 _ZERO = bytes(32)
 
+
+
+def _display_txid(data: bytes) -> Txid:
+    """A txid given in display order (as the contracts take and return them)."""
+    return cast(Txid, Txid.from_display_bytes(bytes(data)))
 
 @dataclass(frozen=True)
 class Withdrawal:
@@ -134,8 +139,8 @@ class Withdrawal:
         def hx(v: str | None) -> bytes | None:
             return None if v is None else bytes.fromhex(v.removeprefix("0x"))
 
-        return cls(int(d["uuid"]), int(d["l2_block"]), hx(d["tx_hash"]), d["withdrawer"], int(d["amount_sats"]),
-                   int(d["net_sats"]), int(d["requested_at"]), d["status"],
+        return cls(int(d["uuid"]), int(d["l2_block"]), bytes.fromhex(d["tx_hash"].removeprefix("0x")), d["withdrawer"],
+                   int(d["amount_sats"]), int(d["net_sats"]), int(d["requested_at"]), d["status"],
                    None if d["payout_txid"] is None else Txid(d["payout_txid"]), d["finalize_input"],
                    hx(d["finalize_tx"]), hx(d["challenge_tx"]), hx(d["destination_script"]), d.get("finalize_error"))
 
@@ -204,7 +209,8 @@ class TunnelOperator(ContractCalls):
     @property
     def wallet(self) -> Wallet:
         """The custody wallet (TEST-ONLY deterministic key ``"tunnel-operator"``)."""
-        return self.host.btc.wallet(OPERATOR_WALLET)
+        wallet: Wallet = self.host.btc.wallet(OPERATOR_WALLET)
+        return wallet
 
     @property
     def address(self) -> str:
@@ -214,7 +220,7 @@ class TunnelOperator(ContractCalls):
     def sweep_utxo(self) -> tuple[Txid | None, int, int]:
         """The vault's current sweep UTXO as the latest L2 block sees it: (txid or None, vout, sats)."""
         txid, vout, value = self._read(VAULT, "currentSweep")
-        return (None if bytes(txid) == _ZERO else Txid.from_display_bytes(bytes(txid))), vout, value
+        return (None if bytes(txid) == _ZERO else _display_txid(txid)), int(vout), int(value)
 
     # ------------------------------------------------------------------ the block hook
 
@@ -234,7 +240,7 @@ class TunnelOperator(ContractCalls):
         if getattr(ev, "vault", VAULT_ADDRESS) != VAULT_ADDRESS:
             return  # vaults made with createVault have no simulated operator
         if isinstance(ev, DepositConfirmedEvent):
-            self.unswept.append(Txid.from_display_bytes(ev.txid_display))
+            self.unswept.append(_display_txid(ev.txid_display))
         elif isinstance(ev, WithdrawalInitiatedEvent):
             ts = self.host.engine.block(ev.l2_block).header.timestamp
             rec = self._read(VAULT_STATE, "getWithdrawal", ev.uuid & 0xFFFFFFFF)
@@ -282,8 +288,10 @@ class TunnelOperator(ContractCalls):
     def _progress_inflight(self, number: int) -> bool:
         """Advance the in-flight step; True when it is done (booked by the vault, or abandoned)."""
         f = self.inflight
+        if f is None:
+            return True
         sweep = self.sweep_utxo()[0]
-        booked = sweep == f.txid or (f.kind == "payout" and self.withdrawals[f.uuid].status == "finalized")
+        booked = sweep == f.txid or (f.kind == "payout" and self._paid_by(f).status == "finalized")
         if booked:
             self.inflight = None
             return True
@@ -294,7 +302,7 @@ class TunnelOperator(ContractCalls):
                 if f.proof_input is not None:
                     self.host.sequencer.cancel(f.proof_input)  # it would wait for the vanished tx forever
                 if f.kind == "payout":
-                    self._update(self.withdrawals[f.uuid], payout_txid=None, finalize_input=None,
+                    self._update(self._paid_by(f), payout_txid=None, finalize_input=None,
                                  finalize_error=None)
                 self.inflight = None
                 return True
@@ -304,20 +312,26 @@ class TunnelOperator(ContractCalls):
             error = f"the vault refused the operator's {f.kind} {f.txid}"
             self._fail(-1 if f.uuid is None else f.uuid, number, error)
             if f.kind == "payout":
-                self._update(self.withdrawals[f.uuid], finalize_error=error)
+                self._update(self._paid_by(f), finalize_error=error)
             self.inflight = None
             return f.kind != "payout"  # a refused payout spent the sweep UTXO: stop rather than pay again
         if self._confirmations(f.txid) >= MIN_BITCOIN_CONFIRMATIONS:
             if f.kind == "sweep":
                 self._submit_proof(f, "processSweep", [f.txid.display_bytes])
             else:
-                w = self.withdrawals[f.uuid]
+                w = self._paid_by(f)
                 if w.status == "challenged":
                     self.inflight = None
                     return True
-                self._submit_proof(f, "finalizeWithdrawal", [f.txid.display_bytes, w.index])
-                self._update(w, finalize_input=self.inflight.proof_input)
+                self._update(w, finalize_input=self._submit_proof(f, "finalizeWithdrawal",
+                                                                  [f.txid.display_bytes, w.index]))
         return False
+
+    def _paid_by(self, f: InFlight) -> Withdrawal:
+        """The withdrawal an in-flight payout pays."""
+        if f.uuid is None or f.uuid not in self.withdrawals:
+            raise OperatorError(f"the operator's {f.kind} {f.txid} pays no known withdrawal")
+        return self.withdrawals[f.uuid]
 
     def _confirmations(self, txid: Txid) -> int:
         """Confirmations hBK would report in the latest L2 block's view (0 while it cannot read the tx)."""
@@ -327,14 +341,16 @@ class TunnelOperator(ContractCalls):
             return 0
         return view.light_tip_height - info.height + 1
 
-    def _submit_proof(self, f: InFlight, function: str, args: list, *, depends: bool = True) -> None:
+    def _submit_proof(self, f: InFlight, function: str, args: list[Any], *, depends: bool = True) -> int:
+        """Queue the proof of ``f`` for the front of the next L2 block; returns its sequencer input id."""
         data = VAULT.encode(function, *args)
         input_id = self.host.sequencer.submit({"from": self.address, "to": VAULT_ADDRESS, "data": data},
                                              depends_on=[f.txid] if depends else [],
                                              label=f"tunnel {function} {f.txid}", mine=False)
         self.inflight = replace(f, proof_input=input_id)
+        return input_id
 
-    def _update(self, w: Withdrawal, **changes) -> Withdrawal:
+    def _update(self, w: Withdrawal, **changes: Any) -> Withdrawal:
         w = replace(w, **changes)
         self.withdrawals[w.uuid] = w
         return w
@@ -371,6 +387,8 @@ class TunnelOperator(ContractCalls):
                                 f"yet; the next payout must spend what it leaves")
         sweep, vout, value = self.sweep_utxo()
         dest, custody = w.destination_script, self.wallet.script_of()
+        if dest is None:
+            raise OperatorError(f"withdrawal {w.uuid} has no destination script on record")
         tag = op_return_script(w.index.to_bytes(4, "big"))
         need = w.net_sats + self._fee([dest, custody, tag])
         if sweep is not None and not any(u.txid == sweep and u.vout == vout for u in self.wallet.utxos):

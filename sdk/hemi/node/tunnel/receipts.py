@@ -10,13 +10,15 @@ not know. ``tests/node/tunnel/test_receipts.py`` checks it equals what ``dev.w3`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
-from web3.datastructures import AttributeDict
 
 from hemi.hvm.engine import EvmEngine, TxRecord
+
+if TYPE_CHECKING:
+    from web3.datastructures import AttributeDict
 
 __all__ = ["web3_receipt"]
 
@@ -38,6 +40,9 @@ def _op_fields(rec: TxRecord) -> dict[str, Any]:
 
 def web3_receipt(engine: EvmEngine, rec: TxRecord) -> AttributeDict[str, Any]:
     """The receipt of the mined transaction ``rec`` as web3.py formats it."""
+    # deferred: importing web3 takes longer than starting a devchain, and only a receipt handed to a user needs it
+    from web3.datastructures import AttributeDict
+
     block = engine.block(rec.block_number)
     r, tx = rec.receipt, rec.tx
     block_hash, tx_hash = HexBytes(block.hash), HexBytes(tx.hash)

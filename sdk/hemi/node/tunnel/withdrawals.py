@@ -8,9 +8,7 @@ withdrawal not finalized within the 12-hour grace period (hemilabs/bitcoin-tunne
 
 from __future__ import annotations
 
-from typing import Any
-
-from web3.datastructures import AttributeDict
+from typing import TYPE_CHECKING, Any
 
 from hemi.btc.address import address_to_script
 from hemi.errors import (
@@ -34,6 +32,9 @@ from hemi.node.tunnel.genesis import (
     VAULT_INDEX,
 )
 from hemi.node.tunnel.operator import TunnelOperator, Withdrawal
+
+if TYPE_CHECKING:  # web3 is imported only when a receipt is made for a user (hemi.node.tunnel.receipts)
+    from web3.datastructures import AttributeDict
 
 __all__ = ["Withdrawals"]
 
