@@ -24,6 +24,7 @@ from functools import lru_cache
 from eth_keys import keys
 from eth_utils import keccak
 
+from hemi import constants
 from hemi.btc.chain import BitcoinChain
 from hemi.btc.keys import TestKey, derive_secret
 from hemi.btc.script import p2wpkh_script
@@ -33,8 +34,8 @@ from hemi.hvm.registry import to_address
 from hemi.node.accounts import DevAccount
 
 # addresses (contracts/tunnel/TunnelConstants.sol)
-TUNNEL_MANAGER_ADDRESS = "0xEAcA824F46c000fB89403846Bb57e6b913321081"  # Hemi mainnet BitcoinTunnelManager
-HEMI_BTC_ADDRESS = "0xAA40c0c7644e0b2B224509571e10ad20d9C4ef28"  # Hemi mainnet hemiBTC
+TUNNEL_MANAGER_ADDRESS = constants.TUNNEL_MANAGER_ADDRESS  # Hemi mainnet BitcoinTunnelManager
+HEMI_BTC_ADDRESS = constants.HEMI_BTC_ADDRESS  # Hemi mainnet hemiBTC
 VAULT_ADDRESS = "0x84000000000000000000000000000000000000B7"  # hemi-sdk's choice, not a Hemi address
 VAULT_STATE_ADDRESS = "0x84000000000000000000000000000000000000b8"
 GLOBAL_CONFIG_ADDRESS = "0x84000000000000000000000000000000000000b9"
@@ -48,11 +49,11 @@ VAULT_INDEX = 0
 BITCOIN_KIT_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"
 
 # vault rules (SimpleBitcoinVault constants, from hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol)
-MIN_BITCOIN_CONFIRMATIONS = 4  # as hBK's getTxConfirmations counts them
-MINIMUM_DEPOSIT_SATS = 1_000_000
-MINIMUM_WITHDRAWAL_SATS = 1_000_000
-WITHDRAWAL_GRACE_PERIOD_SECONDS = 12 * 3600
-MAX_WITHDRAWAL_QUEUE_SIZE = 5
+MIN_BITCOIN_CONFIRMATIONS = constants.TUNNEL_MIN_BITCOIN_CONFIRMATIONS  # as hBK's getTxConfirmations counts them
+MINIMUM_DEPOSIT_SATS = constants.TUNNEL_MINIMUM_DEPOSIT_SATS
+MINIMUM_WITHDRAWAL_SATS = constants.TUNNEL_MINIMUM_WITHDRAWAL_SATS
+WITHDRAWAL_GRACE_PERIOD_SECONDS = constants.TUNNEL_WITHDRAWAL_GRACE_PERIOD_SECONDS
+MAX_WITHDRAWAL_QUEUE_SIZE = constants.TUNNEL_MAX_WITHDRAWAL_QUEUE_SIZE
 MAX_DEPOSIT_OUTPUT_INDEX = 8
 MIN_WITHDRAWAL_SCRIPT_LENGTH, MAX_WITHDRAWAL_SCRIPT_LENGTH = 20, 64
 # vault 0's fees and thresholds: the config's minimums (GlobalConfig.sol constants), as a new vault starts
