@@ -47,7 +47,8 @@ class BitcoinViewLike(Protocol):
 class SequencerLike(Protocol):
     """The forced-input queue (``dev.sequencer``): Bitcoin-derived inputs ordered at the front of an L2 block."""
 
-    dropped: list[tuple[Any, str]]  # (input, why it was refused when its turn came)
+    @property
+    def dropped(self) -> Sequence[tuple[Any, str]]: ...  # (input, why it was refused when its turn came)
 
     def submit(self, tx: dict[str, Any], *, depends_on: Sequence[HashLike] = (), label: str = "",
                mine: bool = True) -> int: ...
@@ -68,10 +69,18 @@ class OpStackLike(Protocol):
 class TunnelHost(Protocol):
     """The devchain as the tunnel sees it: two chains, the sequencer, accounts, the clock and mining."""
 
-    btc: BitcoinChain
-    engine: EvmEngine
-    sequencer: SequencerLike
-    op: OpStackLike | None  # None when the devchain runs without OP-stack blocks
+    # read-only members (properties), so that the devchain's own, richer types satisfy them
+    @property
+    def btc(self) -> BitcoinChain: ...
+
+    @property
+    def engine(self) -> EvmEngine: ...
+
+    @property
+    def sequencer(self) -> SequencerLike: ...
+
+    @property
+    def op(self) -> OpStackLike | None: ...  # None when the devchain runs without OP-stack blocks
 
     @property
     def config(self) -> HostConfig: ...
