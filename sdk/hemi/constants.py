@@ -13,5 +13,15 @@ from __future__ import annotations
 # -- Hemi protocol: keystones, PoP, finality ---------------------------------------------------------------------
 
 # -- BTC tunnel --------------------------------------------------------------------------------------------------
+# Hemi mainnet's tunnel addresses (hemilabs/hemi-viem src/contracts/bitcoin-tunnel-manager.ts, hemilabs/token-list
+# src/hemi.tokenlist.json); the devchain predeploys the contracts there for every chain id, so clients find them.
+TUNNEL_MANAGER_ADDRESS = "0xEAcA824F46c000fB89403846Bb57e6b913321081"  # BitcoinTunnelManager
+HEMI_BTC_ADDRESS = "0xAA40c0c7644e0b2B224509571e10ad20d9C4ef28"  # hemiBTC ("Hemi Bitcoin", 8 decimals)
+# the deployed vault's rules (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol constants)
+TUNNEL_MIN_BITCOIN_CONFIRMATIONS = 4  # as hBK's getTxConfirmations counts them
+TUNNEL_MINIMUM_DEPOSIT_SATS = 1_000_000
+TUNNEL_MINIMUM_WITHDRAWAL_SATS = 1_000_000
+TUNNEL_WITHDRAWAL_GRACE_PERIOD_SECONDS = 12 * 3600
+TUNNEL_MAX_WITHDRAWAL_QUEUE_SIZE = 5
 
 # -- devchain defaults -------------------------------------------------------------------------------------------

@@ -21,10 +21,10 @@ import pytest
 from hemi.btc import COIN
 from hemi.compiler import shipped
 from hemi.node.devchain import HBK_ADDRESS, Devchain
-from hemi.node.tunnel_genesis import STATUS_NAMES, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_STATE_ADDRESS
+from hemi.node.tunnel.genesis import STATUS_NAMES, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_STATE_ADDRESS
 from hemi.server import DevchainServer
 
-ABI_SCRIPT = Path(__file__).resolve().parents[1] / "tunnel" / "js" / "hemi_viem_abis.cjs"
+ABI_SCRIPT = Path(__file__).resolve().parents[1] / "node" / "tunnel" / "js" / "hemi_viem_abis.cjs"
 OURS = {"manager": ("BitcoinTunnelManager",), "vault": ("SimpleBitcoinVault",),
         "vaultState": ("SimpleBitcoinVaultState",), "globalConfig": ("GlobalConfig",)}
 

@@ -119,7 +119,7 @@ class Devchain:
         if cfg.predeploy_bitcoin_kit:
             alloc[to_address(HBK_ADDRESS)] = GenesisAccount(code=_bitcoin_kit_code(cfg.hvm_profile))
         if cfg.predeploy_tunnel:  # initialized through genesis storage, not transactions: start-up stays cheap
-            from hemi.node import tunnel_genesis
+            from hemi.node.tunnel import genesis as tunnel_genesis
 
             alloc.update(tunnel_genesis.tunnel_alloc(self.btc, tunnel_genesis.shipped_runtime_code()))
             operator = tunnel_genesis.operator_account(self.btc)

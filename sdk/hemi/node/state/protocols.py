@@ -93,8 +93,8 @@ def pop_restore(pop: PopNetwork, data: Any) -> None:
 def tunnel_to_data(tunnel: Any) -> Any:
     if tunnel is None:
         return None
-    check_fields(tunnel, ("dev", "operator", "_deposits", "_web3_contracts"), "tunnel")
-    check_fields(tunnel.operator, ("tunnel", "dev", "policy", "delay", "fee_rate", "withdrawals", "failures",
+    check_fields(tunnel, ("host", "operator", "_deposits", "_web3_contracts"), "tunnel")
+    check_fields(tunnel.operator, ("host", "policy", "delay", "fee_rate", "withdrawals", "failures",
                                    "unswept", "inflight"),
                  "tunnel")
     return tunnel.dump_state()

@@ -12,7 +12,7 @@ from hemi.compiler import shipped
 from hemi.errors import TunnelError
 from hemi.hvm.registry import to_address
 from hemi.node.devchain import Devchain
-from hemi.node.tunnel_genesis import (
+from hemi.node.tunnel.genesis import (
     COLLATERAL_PER_BTC,
     COLLATERAL_TOKEN_ADDRESS,
     GENESIS_CODE,
@@ -122,7 +122,7 @@ def test_custody_and_operator_follow_the_seed():
     a, b, c = Devchain(seed=0).tunnel, Devchain(seed=0).tunnel, Devchain(seed=1).tunnel
     assert a.custody_address == b.custody_address != c.custody_address
     assert a.operator.address == b.operator.address != c.operator.address
-    assert a.custody_address == a.dev.btc.wallet("tunnel-operator").address
+    assert a.custody_address == a.host.btc.wallet("tunnel-operator").address
     assert a.vault.functions.bitcoinCustodyAddress().call() != c.vault.functions.bitcoinCustodyAddress().call()
 
 
@@ -131,7 +131,7 @@ def test_without_the_predeploy():
     for addr in GENESIS_CODE:
         assert dev.w3.eth.get_code(addr) == b""
     with pytest.raises(TunnelError, match="predeploy_tunnel=False"):
-        dev.tunnel
+        _ = dev.tunnel
 
 
 def test_addresses_are_hemi_mainnet_ones():

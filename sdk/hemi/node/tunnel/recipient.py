@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
+
 from hemi.errors import InvalidRecipientError
-from hemi.node.tunnel_genesis import MAX_DEPOSIT_OUTPUT_INDEX
+from hemi.node.tunnel.genesis import MAX_DEPOSIT_OUTPUT_INDEX
 from hemi.types import Txid
 
 __all__ = ["Deposit", "read_recipient", "recipient_bytes"]
@@ -45,8 +47,6 @@ class Deposit:
 def recipient_bytes(recipient: Any) -> bytes:
     """The 20 bytes of an EVM address given as ``0x``-hex (any case; a mixed-case one must be a valid EIP-55
     checksum), a dev account, or 20 raw bytes. Raises :class:`InvalidRecipientError`."""
-    from eth_utils import is_checksum_address, is_hex_address
-
     if isinstance(recipient, (bytes, bytearray)):
         raw = bytes(recipient)
     elif isinstance(recipient, str):
@@ -89,8 +89,6 @@ def read_recipient(scripts: list[bytes]) -> tuple[str | None, str]:
     there is none: the FIRST OP_RETURN among the first 8 outputs whose whole script is 22 bytes (bytes 2..21 are the
     address) or 42 bytes (bytes 2..41 are 40 hex characters); OP_RETURNs of other lengths are skipped
     (hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVaultUTXOLogicHelper.checkDepositConfirmationValidity)."""
-    from eth_utils import to_checksum_address
-
     skipped = []
     for i, spk in enumerate(scripts[:MAX_DEPOSIT_OUTPUT_INDEX]):
         if not spk or spk[0] != _OP_RETURN:

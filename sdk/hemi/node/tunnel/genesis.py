@@ -8,8 +8,8 @@ sit at hemi-sdk addresses ``0x84…b7``-``0x84…bd`` (Hemi creates vaults at ad
 
 Instead of running the set-up transactions at start-up (GlobalConfig.initialize, createVault, the operator's collateral
 deposit, custody address and goLive: several L2 blocks and EVM runs on every ``Devchain()``), the genesis state holds
-the storage they leave behind, slot for slot; ``tests/tunnel/test_genesis.py`` runs the real calls on a bare devchain
-and checks the storage is identical (up to the addresses CREATE picked there).
+the storage they leave behind, slot for slot; ``tests/node/tunnel/test_genesis.py`` runs the real calls on a bare
+devchain and checks the storage is identical (up to the addresses CREATE picked there).
 
 The operator is simulated: its Bitcoin custody key is the deterministic TEST-ONLY wallet ``"tunnel-operator"`` of
 the Bitcoin chain (``dev.btc.wallet("tunnel-operator")``, so the seed fixes it) and its EVM account is the address
@@ -20,20 +20,22 @@ custody script is the wallet's P2WPKH script.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+from eth_keys import keys
 from eth_utils import keccak
 
+from hemi import constants
+from hemi.btc.chain import BitcoinChain
+from hemi.btc.keys import TestKey, derive_secret
+from hemi.btc.script import p2wpkh_script
+from hemi.compiler import shipped
 from hemi.hvm.engine import GenesisAccount
 from hemi.hvm.registry import to_address
 from hemi.node.accounts import DevAccount
 
-if TYPE_CHECKING:
-    from hemi.btc.chain import BitcoinChain
-
 # addresses (contracts/tunnel/TunnelConstants.sol)
-TUNNEL_MANAGER_ADDRESS = "0xEAcA824F46c000fB89403846Bb57e6b913321081"  # Hemi mainnet BitcoinTunnelManager
-HEMI_BTC_ADDRESS = "0xAA40c0c7644e0b2B224509571e10ad20d9C4ef28"  # Hemi mainnet hemiBTC
+TUNNEL_MANAGER_ADDRESS = constants.TUNNEL_MANAGER_ADDRESS  # Hemi mainnet BitcoinTunnelManager
+HEMI_BTC_ADDRESS = constants.HEMI_BTC_ADDRESS  # Hemi mainnet hemiBTC
 VAULT_ADDRESS = "0x84000000000000000000000000000000000000B7"  # hemi-sdk's choice, not a Hemi address
 VAULT_STATE_ADDRESS = "0x84000000000000000000000000000000000000b8"
 GLOBAL_CONFIG_ADDRESS = "0x84000000000000000000000000000000000000b9"
@@ -42,13 +44,16 @@ UTXO_LOGIC_HELPER_ADDRESS = "0x84000000000000000000000000000000000000bb"
 VAULT_FACTORY_ADDRESS = "0x84000000000000000000000000000000000000Bc"
 VAULT_STATE_FACTORY_ADDRESS = "0x84000000000000000000000000000000000000bD"
 VAULT_INDEX = 0
+# hBK (BitcoinKit v1 on Hemi mainnet, hemilabs/docs tooling/contract-addresses.md), through which the contracts read
+# Bitcoin; the devchain predeploys it at this address (the same value as hemi.node.devchain.HBK_ADDRESS)
+BITCOIN_KIT_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"
 
 # vault rules (SimpleBitcoinVault constants, from hemilabs/bitcoin-tunnel-contracts SimpleBitcoinVault.sol)
-MIN_BITCOIN_CONFIRMATIONS = 4  # as hBK's getTxConfirmations counts them
-MINIMUM_DEPOSIT_SATS = 1_000_000
-MINIMUM_WITHDRAWAL_SATS = 1_000_000
-WITHDRAWAL_GRACE_PERIOD_SECONDS = 12 * 3600
-MAX_WITHDRAWAL_QUEUE_SIZE = 5
+MIN_BITCOIN_CONFIRMATIONS = constants.TUNNEL_MIN_BITCOIN_CONFIRMATIONS  # as hBK's getTxConfirmations counts them
+MINIMUM_DEPOSIT_SATS = constants.TUNNEL_MINIMUM_DEPOSIT_SATS
+MINIMUM_WITHDRAWAL_SATS = constants.TUNNEL_MINIMUM_WITHDRAWAL_SATS
+WITHDRAWAL_GRACE_PERIOD_SECONDS = constants.TUNNEL_WITHDRAWAL_GRACE_PERIOD_SECONDS
+MAX_WITHDRAWAL_QUEUE_SIZE = constants.TUNNEL_MAX_WITHDRAWAL_QUEUE_SIZE
 MAX_DEPOSIT_OUTPUT_INDEX = 8
 MIN_WITHDRAWAL_SCRIPT_LENGTH, MAX_WITHDRAWAL_SCRIPT_LENGTH = 20, 64
 # vault 0's fees and thresholds: the config's minimums (GlobalConfig.sol constants), as a new vault starts
@@ -88,11 +93,6 @@ def _addr_key(address: str) -> bytes:
 def _operator(seed: int) -> tuple[DevAccount, bytes]:
     """(EVM account, P2WPKH custody script) of the operator key under ``seed``: the key of the Bitcoin wallet
     ``OPERATOR_WALLET`` (hemi.btc.keys derives it from seed and name alone). Cached: every Devchain() needs it."""
-    from eth_keys import keys
-
-    from hemi.btc.keys import TestKey, derive_secret
-    from hemi.btc.script import p2wpkh_script
-
     key = TestKey(derive_secret(seed, OPERATOR_WALLET))
     account = DevAccount(keys.PrivateKey(key.secret).public_key.to_checksum_address(), key.secret)
     return account, p2wpkh_script(key.pubkey_hash)
@@ -121,7 +121,7 @@ def _bytes_storage(slot: int, data: bytes) -> dict[int, int]:
 
 def custody_address(btc: BitcoinChain) -> str:
     """Vault 0's custody address (regtest bech32 P2WPKH of the operator wallet)."""
-    return btc.wallet(OPERATOR_WALLET).address
+    return str(btc.wallet(OPERATOR_WALLET).address)
 
 
 def genesis_storage(btc: BitcoinChain) -> dict[str, dict[int, int]]:
@@ -165,6 +165,4 @@ def tunnel_alloc(btc: BitcoinChain, artifacts: dict[str, str]) -> dict[bytes, Ge
 def shipped_runtime_code() -> dict[str, str]:
     """Runtime code of the genesis tunnel contracts from the shipped artifacts (read once per process: they ship
     with the package and do not change while it runs)."""
-    from hemi.compiler import shipped
-
     return {name: shipped.load(name).deployed_bytecode for name in GENESIS_CODE.values()}

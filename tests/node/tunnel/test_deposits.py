@@ -242,7 +242,7 @@ def test_an_unknown_txid(dev):
 
 def test_deposits_from_every_address_kind_of_the_sender(dev, alice):
     t = dev.tunnel
-    for i, kind in enumerate(("p2pkh", "p2sh-p2wpkh", "p2wsh", "p2tr")):
+    for kind in ("p2pkh", "p2sh-p2wpkh", "p2wsh", "p2tr"):
         w = dev.btc.wallet(f"sender-{kind}")
         alice.send(w.address_of(kind), 2 * COIN)
         dev.btc.mine(1)

@@ -14,7 +14,7 @@ from web3.exceptions import ContractLogicError
 from hemi.btc import COIN
 from hemi.btc.script import op_return_script
 from hemi.compiler import shipped
-from hemi.node.tunnel_genesis import COLLATERAL_TOKEN_ADDRESS, MIN_COLLATERAL_ASSET_AMOUNT
+from hemi.node.tunnel.genesis import COLLATERAL_TOKEN_ADDRESS, MIN_COLLATERAL_ASSET_AMOUNT
 from hemi.types import Txid
 
 

@@ -31,30 +31,34 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Any, cast
 
 from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 
+from hemi.btc.address import script_to_address
 from hemi.btc.script import op_return_script
 from hemi.btc.validation import dust_threshold
+from hemi.btc.wallet import Wallet
 from hemi.errors import HemiError, HemiValueError, OperatorError, UnknownTransactionError
-from hemi.node.tunnel_events import (
+from hemi.node.tunnel.calls import ContractCalls
+from hemi.node.tunnel.contracts import VAULT, VAULT_STATE
+from hemi.node.tunnel.events import (
     DepositConfirmedEvent,
+    TunnelEvent,
     WithdrawalChallengedEvent,
     WithdrawalInitiatedEvent,
     tunnel_events,
 )
-from hemi.node.tunnel_genesis import (
+from hemi.node.tunnel.genesis import (
     MIN_BITCOIN_CONFIRMATIONS,
     OPERATOR_WALLET,
     VAULT_ADDRESS,
     WITHDRAWAL_GRACE_PERIOD_SECONDS,
+    custody_address,
+    operator_account,
 )
+from hemi.node.tunnel.host import TunnelHost
 from hemi.types import Txid
-
-if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
-    from hemi.node.tunnel import Tunnel
 
 POLICIES = ("prompt", "late", "never")
 DEFAULT_LATE_DELAY = 3600  # seconds after the grace period a "late" operator pays
@@ -65,6 +69,11 @@ _TX_OVERHEAD_VB, _P2WPKH_INPUT_VB = 11, 68
 _MAX_SWEPT_DEPOSITS = 7  # a sweep has at most 8 inputs: the sweep UTXO and 7 deposits
 _ZERO = bytes(32)
 
+
+
+def _display_txid(data: bytes) -> Txid:
+    """A txid given in display order (as the contracts take and return them)."""
+    return cast(Txid, Txid.from_display_bytes(bytes(data)))
 
 @dataclass(frozen=True)
 class Withdrawal:
@@ -96,8 +105,6 @@ class Withdrawal:
     @property
     def btc_address(self) -> str | None:
         """The Bitcoin address paid (from the destination script the vault recorded)."""
-        from hemi.btc.address import script_to_address
-
         return None if self.destination_script is None else script_to_address(self.destination_script)
 
     @property
@@ -132,8 +139,8 @@ class Withdrawal:
         def hx(v: str | None) -> bytes | None:
             return None if v is None else bytes.fromhex(v.removeprefix("0x"))
 
-        return cls(int(d["uuid"]), int(d["l2_block"]), hx(d["tx_hash"]), d["withdrawer"], int(d["amount_sats"]),
-                   int(d["net_sats"]), int(d["requested_at"]), d["status"],
+        return cls(int(d["uuid"]), int(d["l2_block"]), bytes.fromhex(d["tx_hash"].removeprefix("0x")), d["withdrawer"],
+                   int(d["amount_sats"]), int(d["net_sats"]), int(d["requested_at"]), d["status"],
                    None if d["payout_txid"] is None else Txid(d["payout_txid"]), d["finalize_input"],
                    hx(d["finalize_tx"]), hx(d["challenge_tx"]), hx(d["destination_script"]), d.get("finalize_error"))
 
@@ -168,12 +175,11 @@ class InFlight:
         return cls(d["kind"], Txid(d["txid"]), d["uuid"], d["proof_input"])
 
 
-class TunnelOperator:
+class TunnelOperator(ContractCalls):
     """``dev.tunnel.operator``: vault 0's simulated operator (see the module docstring)."""
 
-    def __init__(self, tunnel: Tunnel) -> None:
-        self.tunnel = tunnel
-        self.dev: Devchain = tunnel.dev
+    def __init__(self, host: TunnelHost) -> None:
+        self.host = host
         self.policy = "prompt"
         self.delay = DEFAULT_LATE_DELAY
         self.fee_rate = DEFAULT_FEE_RATE
@@ -201,44 +207,43 @@ class TunnelOperator:
         return self
 
     @property
-    def wallet(self):
+    def wallet(self) -> Wallet:
         """The custody wallet (TEST-ONLY deterministic key ``"tunnel-operator"``)."""
-        return self.dev.btc.wallet(OPERATOR_WALLET)
+        wallet: Wallet = self.host.btc.wallet(OPERATOR_WALLET)
+        return wallet
 
     @property
     def address(self) -> str:
         """The operator's EVM account (same secp256k1 key as the custody wallet)."""
-        from hemi.node.tunnel_genesis import operator_account
-
-        return str(operator_account(self.dev.btc))
+        return str(operator_account(self.host.btc))
 
     def sweep_utxo(self) -> tuple[Txid | None, int, int]:
         """The vault's current sweep UTXO as the latest L2 block sees it: (txid or None, vout, sats)."""
-        txid, vout, value = self.tunnel.vault.functions.currentSweep().call()
-        return (None if bytes(txid) == _ZERO else Txid.from_display_bytes(bytes(txid))), vout, value
+        txid, vout, value = self._read(VAULT, "currentSweep")
+        return (None if bytes(txid) == _ZERO else _display_txid(txid)), int(vout), int(value)
 
     # ------------------------------------------------------------------ the block hook
 
-    def on_block(self, dev: Devchain, number: int) -> None:
+    def on_block(self, host: TunnelHost, number: int) -> None:
         """Read the block's tunnel events, note finalized withdrawals, then take the next step."""
-        for ev in tunnel_events(dev, (number,)):
+        for ev in tunnel_events(host.engine, (number,)):
             self._apply_event(ev)
         self._note_fulfilled()
-        timestamp = dev.engine.block(number).header.timestamp
+        timestamp = host.engine.block(number).header.timestamp
         try:
             self._step(number, timestamp)
         except HemiError as err:  # never break L2 block production
             uuid = self.inflight.uuid if self.inflight is not None and self.inflight.uuid is not None else -1
             self._fail(uuid, number, f"{type(err).__name__}: {err}")
 
-    def _apply_event(self, ev) -> None:
+    def _apply_event(self, ev: TunnelEvent) -> None:
         if getattr(ev, "vault", VAULT_ADDRESS) != VAULT_ADDRESS:
             return  # vaults made with createVault have no simulated operator
         if isinstance(ev, DepositConfirmedEvent):
-            self.unswept.append(Txid.from_display_bytes(ev.txid_display))
+            self.unswept.append(_display_txid(ev.txid_display))
         elif isinstance(ev, WithdrawalInitiatedEvent):
-            ts = self.dev.engine.block(ev.l2_block).header.timestamp
-            rec = self.tunnel.vault_state.functions.getWithdrawal(ev.uuid & 0xFFFFFFFF).call()
+            ts = self.host.engine.block(ev.l2_block).header.timestamp
+            rec = self._read(VAULT_STATE, "getWithdrawal", ev.uuid & 0xFFFFFFFF)
             self.withdrawals[ev.uuid] = Withdrawal(ev.uuid, ev.l2_block, ev.tx_hash, ev.withdrawer, ev.amount_sats,
                                                    ev.net_sats, ts, destination_script=bytes(rec[4]))
         elif isinstance(ev, WithdrawalChallengedEvent):
@@ -248,22 +253,20 @@ class TunnelOperator:
 
     def _note_fulfilled(self) -> None:
         """Pending withdrawals the vault now calls fulfilled (by the operator's proof or anyone else's)."""
-        state = self.tunnel.vault_state.functions
         for w in list(self.withdrawals.values()):
             if w.status != "pending" or w.payout_txid is None:
                 continue
-            paid = bytes(state.withdrawalsToStatus(w.index).call())
+            paid = bytes(self._read(VAULT_STATE, "withdrawalsToStatus", w.index))
             if paid != _ZERO:
                 tx = None
                 if self.inflight is not None and self.inflight.uuid == w.uuid and self.inflight.proof_input is not None:
-                    tx = self.dev.sequencer.tx_of(self.inflight.proof_input)
+                    tx = self.host.sequencer.tx_of(self.inflight.proof_input)
                 self._update(w, status="finalized", finalize_tx=tx, payout_txid=Txid.from_display_bytes(paid))
 
     def _step(self, number: int, timestamp: int) -> None:
         if self.inflight is not None and not self._progress_inflight(number):
             return
-        swept = self.tunnel.vault_state.functions.getCollectableFees
-        self.unswept = [t for t in self.unswept if swept(t.display_bytes).call() > 0]
+        self.unswept = [t for t in self.unswept if self._read(VAULT_STATE, "getCollectableFees", t.display_bytes) > 0]
         sweep, vout, value = self.sweep_utxo()
         if self.unswept:
             if sweep is None:
@@ -285,59 +288,69 @@ class TunnelOperator:
     def _progress_inflight(self, number: int) -> bool:
         """Advance the in-flight step; True when it is done (booked by the vault, or abandoned)."""
         f = self.inflight
+        if f is None:
+            return True
         sweep = self.sweep_utxo()[0]
-        booked = sweep == f.txid or (f.kind == "payout" and self.withdrawals[f.uuid].status == "finalized")
+        booked = sweep == f.txid or (f.kind == "payout" and self._paid_by(f).status == "finalized")
         if booked:
             self.inflight = None
             return True
         if f.kind != "assign":
             try:
-                self.dev.btc.tx(f.txid)
+                self.host.btc.tx(f.txid)
             except UnknownTransactionError:  # a Bitcoin reorg (or a conflicting spend) removed it: build it again
                 if f.proof_input is not None:
-                    self.dev.sequencer.cancel(f.proof_input)  # it would wait for the vanished tx forever
+                    self.host.sequencer.cancel(f.proof_input)  # it would wait for the vanished tx forever
                 if f.kind == "payout":
-                    self._update(self.withdrawals[f.uuid], payout_txid=None, finalize_input=None,
+                    self._update(self._paid_by(f), payout_txid=None, finalize_input=None,
                                  finalize_error=None)
                 self.inflight = None
                 return True
-        if f.proof_input is not None and any(item.id == f.proof_input for item, _ in self.dev.sequencer.waiting()):
+        if f.proof_input is not None and any(item.id == f.proof_input for item, _ in self.host.sequencer.waiting()):
             return False  # queued for the next block
         if f.proof_input is not None:  # ordered, yet not booked: the proof reverted
             error = f"the vault refused the operator's {f.kind} {f.txid}"
             self._fail(-1 if f.uuid is None else f.uuid, number, error)
             if f.kind == "payout":
-                self._update(self.withdrawals[f.uuid], finalize_error=error)
+                self._update(self._paid_by(f), finalize_error=error)
             self.inflight = None
             return f.kind != "payout"  # a refused payout spent the sweep UTXO: stop rather than pay again
         if self._confirmations(f.txid) >= MIN_BITCOIN_CONFIRMATIONS:
             if f.kind == "sweep":
                 self._submit_proof(f, "processSweep", [f.txid.display_bytes])
             else:
-                w = self.withdrawals[f.uuid]
+                w = self._paid_by(f)
                 if w.status == "challenged":
                     self.inflight = None
                     return True
-                self._submit_proof(f, "finalizeWithdrawal", [f.txid.display_bytes, w.index])
-                self._update(w, finalize_input=self.inflight.proof_input)
+                self._update(w, finalize_input=self._submit_proof(f, "finalizeWithdrawal",
+                                                                  [f.txid.display_bytes, w.index]))
         return False
+
+    def _paid_by(self, f: InFlight) -> Withdrawal:
+        """The withdrawal an in-flight payout pays."""
+        if f.uuid is None or f.uuid not in self.withdrawals:
+            raise OperatorError(f"the operator's {f.kind} {f.txid} pays no known withdrawal")
+        return self.withdrawals[f.uuid]
 
     def _confirmations(self, txid: Txid) -> int:
         """Confirmations hBK would report in the latest L2 block's view (0 while it cannot read the tx)."""
-        info = self.dev.btc.tx(txid)
-        view = self.dev.hvm_view("latest")
+        info = self.host.btc.tx(txid)
+        view = self.host.hvm_view("latest")
         if info.height is None or info.height > view.indexed_height:
             return 0
         return view.light_tip_height - info.height + 1
 
-    def _submit_proof(self, f: InFlight, function: str, args: list, *, depends: bool = True) -> None:
-        data = self.tunnel.vault.encode_abi(function, args=args)
-        input_id = self.dev.sequencer.submit({"from": self.address, "to": VAULT_ADDRESS, "data": data},
+    def _submit_proof(self, f: InFlight, function: str, args: list[Any], *, depends: bool = True) -> int:
+        """Queue the proof of ``f`` for the front of the next L2 block; returns its sequencer input id."""
+        data = VAULT.encode(function, *args)
+        input_id = self.host.sequencer.submit({"from": self.address, "to": VAULT_ADDRESS, "data": data},
                                              depends_on=[f.txid] if depends else [],
                                              label=f"tunnel {function} {f.txid}", mine=False)
         self.inflight = replace(f, proof_input=input_id)
+        return input_id
 
-    def _update(self, w: Withdrawal, **changes) -> Withdrawal:
+    def _update(self, w: Withdrawal, **changes: Any) -> Withdrawal:
         w = replace(w, **changes)
         self.withdrawals[w.uuid] = w
         return w
@@ -355,11 +368,11 @@ class TunnelOperator:
 
     def _sweep(self, sweep: Txid, vout: int, value: int) -> None:
         """Sweep up to 7 confirmed deposits into the sweep UTXO (one output, to custody)."""
-        btc, custody = self.dev.btc, self.wallet.script_of()
+        btc, custody = self.host.btc, self.wallet.script_of()
         deposits = self.unswept[:_MAX_SWEPT_DEPOSITS]
         ins = [(sweep, vout, value)]
         for t in deposits:
-            index = self.tunnel.vault_state.functions.getDepositOutputIndex(t.display_bytes).call()
+            index = self._read(VAULT_STATE, "getDepositOutputIndex", t.display_bytes)
             ins.append((t, index, btc.tx(t).tx.vout[index].nValue))
         total = sum(v for _, _, v in ins)
         tx = CMutableTransaction([CTxIn(COutPoint(bytes(t), i), CScript(), _SEQUENCE) for t, i, _ in ins],
@@ -374,6 +387,8 @@ class TunnelOperator:
                                 f"yet; the next payout must spend what it leaves")
         sweep, vout, value = self.sweep_utxo()
         dest, custody = w.destination_script, self.wallet.script_of()
+        if dest is None:
+            raise OperatorError(f"withdrawal {w.uuid} has no destination script on record")
         tag = op_return_script(w.index.to_bytes(4, "big"))
         need = w.net_sats + self._fee([dest, custody, tag])
         if sweep is not None and not any(u.txid == sweep and u.vout == vout for u in self.wallet.utxos):
@@ -381,14 +396,14 @@ class TunnelOperator:
                                 f"protocol); withdrawal {w.uuid} cannot be paid")
         if sweep is None or value < need:
             raise OperatorError(f"the vault's sweep UTXO holds {value} sats; the payout of withdrawal {w.uuid} needs "
-                                f"{need} (custody {self.tunnel.custody_address})")
+                                f"{need} (custody {custody_address(self.host.btc)})")
         change = value - need
         outs = [CTxOut(w.net_sats, CScript(dest))]
         if change >= dust_threshold(custody):
             outs.append(CTxOut(change, CScript(custody)))
         outs.append(CTxOut(0, CScript(tag)))
         tx = CMutableTransaction([CTxIn(COutPoint(bytes(sweep), vout), CScript(), _SEQUENCE)], outs, 0, 2)
-        txid = self.dev.btc.send_raw(self.wallet.sign(tx, [(value, custody)]))
+        txid = self.host.btc.send_raw(self.wallet.sign(tx, [(value, custody)]))
         self.inflight = InFlight("payout", txid, w.uuid)
         return txid
 
@@ -421,4 +436,4 @@ class TunnelOperator:
 
     def __repr__(self) -> str:
         pending = sum(w.status == "pending" for w in self.withdrawals.values())
-        return f"<TunnelOperator policy={self.policy!r} pending={pending} custody={self.tunnel.custody_address}>"
+        return f"<TunnelOperator policy={self.policy!r} pending={pending} custody={custody_address(self.host.btc)}>"

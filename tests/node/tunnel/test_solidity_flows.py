@@ -1,4 +1,4 @@
-"""The tunnel driven from Solidity (tests/tunnel/contracts/TunnelClient.sol): a dapp confirms a deposit naming it,
+"""The tunnel driven from Solidity (tests/node/tunnel/contracts/TunnelClient.sol): a dapp confirms a deposit naming it,
 withdraws its hemiBTC to Bitcoin (the simulated operator pays and finalizes as for any withdrawal), challenges an
 unpaid one, and reads every revert reason of the manager and the vault (hemilabs/bitcoin-tunnel-contracts
 BitcoinTunnelManager.sol, SimpleBitcoinVault.sol, SimpleBitcoinVaultUTXOLogicHelper.sol)."""

@@ -1,7 +1,8 @@
 """Bitcoin reorgs under the tunnel: before confirmation a removed deposit cannot be confirmed; after minting it is
 an unbacked mint that ``audit()`` reports; a removed payout is paid again (or reported once finalized).
 
-Reorg semantics of the hVM view: hemilabs/op-geth ``core/blockchain.go`` ``updateHvmHeaderConsensus`` (the view walks back to the common ancestor)."""
+Reorg semantics of the hVM view: hemilabs/op-geth ``core/blockchain.go`` ``updateHvmHeaderConsensus`` (the view
+walks back to the common ancestor)."""
 
 from __future__ import annotations
 

@@ -18,24 +18,25 @@ that nothing is unbacked, double paid or unpaid.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import cast
 
 from eth_utils import keccak
 
+from hemi.btc.chain import BitcoinChain
 from hemi.errors import UnknownTransactionError
+from hemi.hvm.engine import EvmEngine
 from hemi.hvm.registry import to_address
-from hemi.node.tunnel_events import (
+from hemi.node.tunnel.events import (
     DepositConfirmedEvent,
     WithdrawalChallengedEvent,
     WithdrawalInitiatedEvent,
     tunnel_events,
 )
-from hemi.node.tunnel_genesis import TUNNEL_MANAGER_ADDRESS
+from hemi.node.tunnel.genesis import TUNNEL_MANAGER_ADDRESS
+from hemi.node.tunnel.operator import Withdrawal
 from hemi.types import Txid
-
-if TYPE_CHECKING:
-    from hemi.node.tunnel import Tunnel
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class AuditReport:
         return "\n".join(lines)
 
 
-def _where(btc, txid: Txid) -> str:
+def _where(btc: BitcoinChain, txid: Txid) -> str:
     """'block', 'mempool' or 'gone'."""
     try:
         return "mempool" if btc.tx(txid).height is None else "block"
@@ -135,13 +136,14 @@ def _where(btc, txid: Txid) -> str:
         return "gone"
 
 
-def audit(tunnel: Tunnel) -> AuditReport:
-    dev = tunnel.dev
-    btc = dev.btc
+def audit(engine: EvmEngine, btc: BitcoinChain, withdrawals: Iterable[Withdrawal], *, total_supply: int,
+          vault_outstanding: int, custody_script: bytes) -> AuditReport:
+    """The books of the tunnel whose contracts run on ``engine`` and whose custody is on ``btc`` (see the module
+    docstring); ``withdrawals`` are the operator's records, the three amounts as the contracts and Bitcoin say now."""
     deposits: list[DepositConfirmedEvent] = []
     initiated: dict[int, WithdrawalInitiatedEvent] = {}
     challenged: list[WithdrawalChallengedEvent] = []
-    for ev in tunnel_events(dev, range(0, dev.engine.head_number + 1)):
+    for ev in tunnel_events(engine, range(0, engine.head_number + 1)):
         if isinstance(ev, DepositConfirmedEvent):
             deposits.append(ev)
         elif isinstance(ev, WithdrawalInitiatedEvent):
@@ -150,14 +152,14 @@ def audit(tunnel: Tunnel) -> AuditReport:
             challenged.append(ev)
     unbacked = []
     for ev in deposits:
-        txid = Txid.from_display_bytes(ev.txid_display)
+        txid = cast(Txid, Txid.from_display_bytes(ev.txid_display))
         where = _where(btc, txid)
         if where != "block":
             reason = ("back in the Bitcoin mempool: a reorg took it out of its block after the mint" if where ==
                       "mempool" else "in neither the Bitcoin chain nor the mempool: a reorg removed it after the mint")
             unbacked.append(UnbackedMint(txid, ev.recipient, ev.net_sats, ev.l2_block, ev.tx_hash, reason))
     double, unpaid = [], []
-    for w in tunnel.operator.withdrawals.values():
+    for w in withdrawals:
         if w.payout_txid is None:
             continue
         where = _where(btc, w.payout_txid)
@@ -169,32 +171,34 @@ def audit(tunnel: Tunnel) -> AuditReport:
                                       "finalized, yet a reorg removed its payout from Bitcoin"))
     reminted = sum(initiated[c.uuid].amount_sats for c in challenged if c.uuid in initiated)
     return AuditReport(
-        total_supply=tunnel.total_supply,
-        vault_outstanding=tunnel.vault.functions.getNetDeposits().call(),
+        total_supply=total_supply,
+        vault_outstanding=vault_outstanding,
         confirmed_deposits=len(deposits),
         deposited_sats=sum(e.deposit_sats for e in deposits),
         minted_sats=sum(e.net_sats for e in deposits),
         withdrawals=len(initiated),
         withdrawn_sats=sum(e.amount_sats for e in initiated.values()),
         reminted_sats=reminted,
-        custody_sats=btc.balance(tunnel.custody_script),
+        custody_sats=btc.balance(custody_script),
         unbacked_mints=tuple(unbacked),
         double_payouts=tuple(double),
         unpaid_finalized=tuple(unpaid),
-        operator_fee_sats=_operator_fee_mints(dev),
+        operator_fee_sats=_operator_fee_mints(engine),
     )
 
 
 _MINT_OPERATOR_FEES = keccak(text="mintOperatorFees(uint32,uint256)")[:4]
 
 
-def _operator_fee_mints(dev) -> int:
+def _operator_fee_mints(engine: EvmEngine) -> int:
     """hemiBTC minted by successful ``mintOperatorFees`` calls to the manager (their return value)."""
     manager = to_address(TUNNEL_MANAGER_ADDRESS)
     total = 0
-    for n in range(dev.engine.head_number + 1):
-        for h in dev.engine.block_record(n).tx_hashes:
-            rec = dev.engine.tx_record(h)
-            if rec.error is None and rec.tx.to == manager and bytes(rec.tx.data[:4]) == _MINT_OPERATOR_FEES:
+    for n in range(engine.head_number + 1):
+        for h in engine.block_record(n).tx_hashes:
+            rec = engine.tx_record(h)
+            if rec is None or rec.error is not None or rec.tx.to != manager:
+                continue
+            if bytes(rec.tx.data[:4]) == _MINT_OPERATOR_FEES:
                 total += int.from_bytes(rec.return_data[:32], "big")
     return total

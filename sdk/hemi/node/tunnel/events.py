@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import Any
 
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from hemi.hvm.engine import EvmEngine, TxRecord, all_logs
 from hemi.hvm.registry import to_address
-from hemi.node.tunnel_genesis import TUNNEL_MANAGER_ADDRESS
-
-if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
+from hemi.node.tunnel.genesis import TUNNEL_MANAGER_ADDRESS
 
 _MANAGER = to_address(TUNNEL_MANAGER_ADDRESS)
 
@@ -68,10 +66,10 @@ class WithdrawalChallengedEvent:
     uuid: int
 
 
-TunnelEvent = Union[DepositConfirmedEvent, WithdrawalInitiatedEvent, WithdrawalChallengedEvent]
+TunnelEvent = DepositConfirmedEvent | WithdrawalInitiatedEvent | WithdrawalChallengedEvent
 
 
-def _decode(n: int, tx_hash: bytes, lg) -> TunnelEvent | None:
+def _decode(n: int, tx_hash: bytes, lg: Any) -> TunnelEvent | None:
     topics = lg.topics
     if not topics:
         return None
@@ -89,12 +87,16 @@ def _decode(n: int, tx_hash: bytes, lg) -> TunnelEvent | None:
     return None
 
 
-def tunnel_events(dev: Devchain, numbers: Iterable[int]) -> Iterator[TunnelEvent]:
+def tunnel_events(engine: EvmEngine, numbers: Iterable[int]) -> Iterator[TunnelEvent]:
     """The tunnel events of the given L2 blocks, in block and log order."""
-    from hemi.hvm.engine import all_logs
-
-    for n, rec, _i, lg in all_logs(dev.engine, numbers):
+    for n, rec, _i, lg in all_logs(engine, numbers):
         if lg.address == _MANAGER:
             ev = _decode(n, bytes(rec.tx.hash), lg)
             if ev is not None:
                 yield ev
+
+
+def record_events(rec: TxRecord) -> list[TunnelEvent]:
+    """The tunnel events one mined transaction emitted, in log order."""
+    events = (_decode(rec.block_number, bytes(rec.tx.hash), lg) for lg in rec.receipt.logs if lg.address == _MANAGER)
+    return [ev for ev in events if ev is not None]
