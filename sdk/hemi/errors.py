@@ -195,11 +195,11 @@ class ForkError(HemiError):
         super().__init__(f"fork remote {url}: {reason}")
 
 
-class ForkUnreachable(ForkError, ConnectionError):
+class ForkUnreachable(ForkError):
     """The remote did not answer at start (bad URL, refused, timed out, not a JSON-RPC node): raised at once."""
 
 
-class ForkRemoteFailed(ForkError, ConnectionError):
+class ForkRemoteFailed(ForkError):
     """The remote failed or rate-limited a read after every retry."""
 
 

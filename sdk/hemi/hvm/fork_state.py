@@ -231,6 +231,8 @@ class ForkEngine(EvmEngine):
         base = BlockRecord(vm.get_block_class()(header, transactions=(), uncles=(), withdrawals=()))
         self._blocks = OffsetList(reader.number, [base], self._remote_record)  # type: ignore[assignment]
         self._by_hash = {header.hash: reader.number}
+        if reader.number:  # BLOCKHASH's window of the first blocks starts at the remote's parent of the fork block
+            self._by_hash[header.parent_hash] = reader.number - 1
         self._reset_pending_header()
 
     def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> type:

@@ -71,7 +71,7 @@ class Transport:
                 hint = err.args[1] if len(err.args) > 1 else None
                 wait = min(MAX_BACKOFF, hint if hint is not None else wait)
             except (requests.ConnectionError, requests.Timeout) as err:
-                last = f"{type(err).__name__}: {err}"
+                last = _short(err)
             if attempt + 1 < tries:
                 log.info("fork remote %s: %s; retrying in %.2f s", self.url, last, wait)
                 self.sleep(wait)
@@ -105,6 +105,13 @@ class Transport:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _short(err: requests.RequestException) -> str:
+    """The root cause of a transport error (requests nests urllib3's retry error around it)."""
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    text = str(reason if reason is not None else err)
+    return f"{type(err).__name__}: {text.split('): ', 1)[-1]}"
 
 
 def _result(transport: Transport, reply: dict[str, Any], what: str) -> Any:
