@@ -101,7 +101,7 @@ def remote():
     alice, bob = btc.wallet("alice"), btc.wallet("bob")
     btc.mine(101, to=alice.address)
     txid = alice.send(bob.address, 3 * COIN)
-    btc.mine(2)
+    btc.mine(5)  # past the hVM indexer's lag: the payment is indexed (balances, confirmations)
     dev.sync_btc()
     counter = _send(dev, data=deploy_code(COUNTER_RUNTIME, slot0=42)).contractAddress
     blockhash = _send(dev, data=deploy_code(BLOCKHASH_RUNTIME)).contractAddress

@@ -93,15 +93,14 @@ class Transport:
             raise ForkRemoteFailed(self.url, f"not a JSON-RPC answer: {resp.text[:200]!r}") from None
         if isinstance(replies, dict):  # a whole-batch error (some nodes refuse batches this way)
             replies = [replies]
+        for r in replies:  # before the ids: providers' rate-limit replies often carry none, or another
+            err = r.get("error") if isinstance(r, dict) else None
+            if isinstance(err, dict) and err.get("code") in RATE_LIMIT_CODES:
+                raise _Retryable(f"rate limited: {err.get('message')}")
         by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
         if any(i not in by_id for i in ids):
             raise ForkRemoteFailed(self.url, f"the batch answer misses replies: {resp.text[:200]!r}")
-        out = [by_id[i] for i in ids]
-        for r in out:
-            err = r.get("error")
-            if isinstance(err, dict) and err.get("code") in RATE_LIMIT_CODES:
-                raise _Retryable(f"rate limited: {err.get('message')}")
-        return out
+        return [by_id[i] for i in ids]
 
     def close(self) -> None:
         self._session.close()
