@@ -94,6 +94,15 @@ def _send(dev: Devchain, **tx: Any) -> Any:
     return receipt
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fork_cache_in_tmp(tmp_path_factory):
+    """Forks made with the on-disk cache on keep it in a temporary directory, not in the user's cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HEMI_FORK_CACHE_DIR", str(tmp_path_factory.mktemp("fork-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="module")
 def remote():
     dev = Devchain(seed=11)
