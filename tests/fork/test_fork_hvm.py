@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import rpc
+from web3.exceptions import ContractLogicError
 
 from hemi import Devchain
 from hemi.btc import COIN
@@ -71,9 +72,9 @@ def test_a_failing_precompile_fails_here_too(remote, fork):
     """0x43 with an unknown txid is op-geth's raw error (the CALL fails): forwarded, it fails on the fork as well."""
     unknown = b"\x01" * 32
     call = {"to": remote.proxy, "data": "0x03" + unknown.hex()}
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="execution reverted"):
         rpc(remote.url, "eth_call", call, hex(remote.fork_block))
-    with pytest.raises(Exception):
+    with pytest.raises(ContractLogicError):
         fork.w3.eth.call(call)
 
 

@@ -16,6 +16,7 @@ anvil's fork does; blocks below N (``BLOCKHASH``, old block headers) are built f
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, Protocol, TypeVar, overload
 
@@ -23,8 +24,8 @@ import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.db.account import AccountDB
 from eth.db.storage import AccountStorageDB
-from eth.vm.interrupt import MissingBytecode
 from eth.rlp.accounts import Account
+from eth.vm.interrupt import MissingBytecode
 from eth_utils import int_to_big_endian, keccak
 
 from hemi.hvm.engine import BlockRecord, EvmEngine, GenesisAccount, PrecompileFn
@@ -197,7 +198,7 @@ def header_from_fields(header_class: type, f: Mapping[str, Any], **replace: Any)
     if f.get("requestsHash"):
         fields["requests_hash"] = _h(f["requestsHash"])
     fields.update(replace)
-    accepted = set(header_class.__init__.__code__.co_varnames)
+    accepted = set(inspect.signature(header_class).parameters)
     header = header_class(**{k: v for k, v in fields.items() if k in accepted})
     header._hash = _h(f["hash"])  # py-evm caches a header's hash in this attribute
     return header
@@ -235,8 +236,8 @@ class ForkEngine(EvmEngine):
             self._by_hash[header.parent_hash] = reader.number - 1
         self._reset_pending_header()
 
-    def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> type:
-        chain = super()._chain_class(precompiles)
+    def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> Any:
+        chain: Any = super()._chain_class(precompiles)
         state_class = chain.vm_configuration[0][1].get_state_class()  # made for this engine: safe to set on
         state_class.account_db_class = fork_account_db_class(self.reader)
         return chain

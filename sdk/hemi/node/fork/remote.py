@@ -59,7 +59,8 @@ class Transport:
         """Send ``calls`` as one JSON-RPC batch; returns each reply object (``result`` or ``error``) in order."""
         with self._lock:
             ids = [next(self._ids) for _ in calls]
-        body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, calls)])
+        body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+                           for i, (m, p) in zip(ids, calls, strict=True)])
         tries = (self.retries if retries is None else retries) + 1
         last = "no attempt"
         for attempt in range(tries):
