@@ -155,3 +155,16 @@ def test_chain_id_override_and_latest_pinned(remote):
     fork = Devchain(fork_url=remote.url, chain_id=5, fork_cache=False)
     assert fork.w3.eth.chain_id == 5
     assert fork.engine.head_number == remote.dev.engine.head_number
+
+
+def test_reads_and_calls_at_blocks_below_the_fork_block(remote, fork):
+    """State at an older block is the remote's at that block (read lazily at that block), as anvil answers it."""
+    w3 = fork.w3
+    for old in (1, 3, remote.fork_block - 1):
+        tag = hex(old)
+        assert w3.eth.get_balance(remote.whale, old) == int(rpc(remote.url, "eth_getBalance", remote.whale, tag), 16)
+        assert w3.eth.get_code(remote.counter, old).to_0x_hex() == rpc(remote.url, "eth_getCode", remote.counter, tag)
+        assert w3.eth.get_transaction_count(remote.dev.accounts[0], old) == \
+            int(rpc(remote.url, "eth_getTransactionCount", remote.dev.accounts[0], tag), 16)
+    assert w3.eth.get_balance(remote.whale, 1) == 0 and w3.eth.get_code(remote.counter, 1) == b""
+    assert w3.eth.call({"to": remote.counter}, remote.fork_block - 1) == (43).to_bytes(32, "big")

@@ -23,8 +23,10 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.db.account import AccountDB
+from eth.db.atomic import AtomicDB
 from eth.db.storage import AccountStorageDB
 from eth.rlp.accounts import Account
+from eth.vm.chain_context import ChainContext
 from eth.vm.interrupt import MissingBytecode
 from eth_utils import int_to_big_endian, keccak
 
@@ -45,6 +47,8 @@ class RemoteReader(Protocol):
     def storage(self, address: bytes, slot: int) -> int: ...
 
     def block_fields(self, number: int) -> dict[str, Any]: ...  # eth_getBlockByNumber's header fields
+
+    def at(self, number: int) -> RemoteReader: ...  # the same remote, read at an older block
 
 
 class _ForkStorage(AccountStorageDB):
@@ -248,6 +252,27 @@ class ForkEngine(EvmEngine):
         header = header_from_fields(genesis_class, self.reader.block_fields(number))
         block_class = self.chain.get_vm_class_for_block_number(0).get_block_class()
         return BlockRecord(block_class(header, transactions=(), uncles=(), withdrawals=()))
+
+    def _call_state(self, number: int | None, *, shared: bool = True) -> Any:
+        """As the engine's, but the state after a block below the fork block is the remote's at that block, read
+        lazily as the fork state is (the fork's own trie does not hold it)."""
+        if number is None or number >= self.reader.number:
+            return super()._call_state(number, shared=shared)
+        key = (self._blocks[number].block.hash, "remote")
+        state = self._call_states.get(key) if shared else None
+        if state is None:
+            vm_class = self.chain.get_vm_class_for_block_number(0)
+            header = self._blocks[number].block.header.copy(base_fee_per_gas=0, state_root=BLANK_ROOT_HASH)
+            context = vm_class.create_execution_context(header, self._prev_hashes(header.parent_hash),
+                                                        ChainContext(self.chain_id))
+            state_class = type("ForkPastState", (vm_class.get_state_class(),),
+                               {"account_db_class": fork_account_db_class(self.reader.at(number))})
+            state = state_class(AtomicDB(), context, BLANK_ROOT_HASH)
+            if shared:
+                if len(self._call_states) >= 8:
+                    self._call_states.clear()
+                self._call_states[key] = state
+        return state
 
     @property
     def fork_number(self) -> int:

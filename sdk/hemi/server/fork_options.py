@@ -24,8 +24,9 @@ def fork_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "hVM precompile answers are read from it lazily at the fork block."),
         click.option("--fork-block-number", default=None, type=click.IntRange(min=0), metavar="N",
                      help="Block to fork at [default: the remote's latest, pinned at start]."),
-        click.option("--no-fork-cache", is_flag=True,
-                     help="Do not keep the remote's answers in the on-disk cache (nor read them from it)."),
+        click.option("--no-fork-cache", "--no-storage-caching", "no_fork_cache", is_flag=True,
+                     help="Do not keep the remote's answers in the on-disk cache (nor read them from it); "
+                          "--no-storage-caching is anvil's name."),
     ]
     for option in reversed(options):
         fn = option(fn)

@@ -125,17 +125,31 @@ def _result(transport: Transport, reply: dict[str, Any], what: str) -> Any:
 class ForkRemote:
     """Reads of one remote at one block, each fetched once (memory, then disk, then the remote)."""
 
-    def __init__(self, transport: Transport, *, chain_id: int, block: dict[str, Any], disk: DiskCache) -> None:
+    def __init__(self, transport: Transport, *, chain_id: int, block: dict[str, Any], disk: DiskCache,
+                 read_at: int | None = None) -> None:
         self.transport = transport
         self.url = transport.url
         self.chain_id = chain_id
         self.block = block  # the fork block's header fields, as the remote's eth_getBlockByNumber gave them
         self.number = int(block["number"], 16)
-        self.tag = block["number"]
+        self.read_at = self.number if read_at is None else read_at  # the block state reads are pinned at
+        self.tag = hex(self.read_at)
         self.disk = disk
         self._memory: dict[str, Any] = {}
+        self._past: dict[int, ForkRemote] = {}
+
+    def at(self, number: int) -> ForkRemote:
+        """This remote read at block ``number`` (below the fork block: calls and reads at old blocks)."""
+        if number == self.read_at:
+            return self
+        if number not in self._past:
+            self._past[number] = ForkRemote(self.transport, chain_id=self.chain_id, block=self.block, disk=self.disk,
+                                            read_at=number)
+        return self._past[number]
 
     def _cached(self, key: str, fetch: Callable[[], Any]) -> Any:
+        if self.read_at != self.number:  # one cache file per fork point: older blocks' reads are keyed apart
+            key = f"@{self.read_at}:{key}"
         if key in self._memory:
             return self._memory[key]
         raw = self.disk.get(key)
