@@ -168,3 +168,21 @@ def test_reads_and_calls_at_blocks_below_the_fork_block(remote, fork):
             int(rpc(remote.url, "eth_getTransactionCount", remote.dev.accounts[0], tag), 16)
     assert w3.eth.get_balance(remote.whale, 1) == 0 and w3.eth.get_code(remote.counter, 1) == b""
     assert w3.eth.call({"to": remote.counter}, remote.fork_block - 1) == (43).to_bytes(32, "big")
+
+
+def test_log_scans_from_block_zero_fetch_no_old_blocks(remote):
+    """eth_getLogs from block 0 looks at the fork's own blocks: it must not fetch every block below the fork block
+    (millions on mainnet); old blocks are fetched only when read."""
+    fork = Devchain(fork_url=remote.url, fork_block=remote.fork_block, fork_cache=False)
+    since = len(remote.requests)
+    with fork.anchor():
+        fork.w3.eth.send_transaction({"from": fork.accounts[0], "to": remote.counter, "gas": 100_000})
+        assert fork.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest"}) == []
+    assert not any(m == "eth_getBlockByNumber" for m, _ in remote.requests[since:])
+
+
+def test_saving_a_fork_is_refused(fork):
+    from hemi.errors import HemiError
+
+    with pytest.raises(HemiError, match="forked devchain.s state cannot be saved"):
+        fork.dump_state_data()

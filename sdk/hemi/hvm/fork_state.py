@@ -30,6 +30,7 @@ from eth.vm.chain_context import ChainContext
 from eth.vm.interrupt import MissingBytecode
 from eth_utils import int_to_big_endian, keccak
 
+from hemi.errors import HemiValueError
 from hemi.hvm.engine import BlockRecord, EvmEngine, GenesisAccount, PrecompileFn
 
 T = TypeVar("T")
@@ -142,7 +143,6 @@ class OffsetList(Generic[T]):
 
     def __init__(self, base: int, items: list[T], below: Callable[[int], T]) -> None:
         self.base, self._items, self._below = base, items, below
-        self._old: dict[int, T] = {}
 
     def __len__(self) -> int:
         return self.base + len(self._items)
@@ -162,9 +162,7 @@ class OffsetList(Generic[T]):
             raise IndexError(i)
         if i >= self.base:
             return self._items[i - self.base]
-        if i not in self._old:
-            self._old[i] = self._below(i)
-        return self._old[i]
+        return self._below(i)  # not kept here: a scan of old blocks (eth_getLogs from 0) must not fill memory
 
     def __delitem__(self, i: slice) -> None:
         start = i.indices(len(self))[0]
@@ -208,6 +206,16 @@ def header_from_fields(header_class: type, f: Mapping[str, Any], **replace: Any)
     return header
 
 
+class _LazyBlock:
+    """A block of the remote, loaded on first attribute access."""
+
+    def __init__(self, load: Callable[[int], Any], number: int) -> None:
+        self._load, self._number = load, number
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._load(self._number), name)
+
+
 class ForkEngine(EvmEngine):
     """An engine over ``reader``'s chain at its fork block: see the module docstring.
 
@@ -217,6 +225,7 @@ class ForkEngine(EvmEngine):
     def __init__(self, *, reader: RemoteReader, alloc: Mapping[bytes, GenesisAccount],
                  precompiles: Mapping[bytes, PrecompileFn], **options: Any) -> None:
         self.reader = reader
+        self._old_blocks: dict[int, Any] = {}  # blocks below the fork block read so far (headers only)
         fork_fields = reader.block_fields(reader.number)
         options.setdefault("base_fee", int(fork_fields.get("baseFeePerGas") or "0x0", 16))
         super().__init__(alloc={}, precompiles=precompiles,
@@ -231,7 +240,8 @@ class ForkEngine(EvmEngine):
             for slot, value in account.storage.items():
                 state.set_storage(address, slot, value)
         state.persist()
-        header = header_from_fields(type(genesis.header), fork_fields, state_root=state.state_root,
+        self._header_class = type(genesis.header)
+        header = header_from_fields(self._header_class, fork_fields, state_root=state.state_root,
                                     gas_limit=self.gas_limit, gas_used=0)
         base = BlockRecord(vm.get_block_class()(header, transactions=(), uncles=(), withdrawals=()))
         self._blocks = OffsetList(reader.number, [base], self._remote_record)  # type: ignore[assignment]
@@ -247,11 +257,17 @@ class ForkEngine(EvmEngine):
         return chain
 
     def _remote_record(self, number: int) -> BlockRecord:
-        """Block ``number`` below the fork block, as a header-only record (its transactions stay on the remote)."""
-        genesis_class = type(self._blocks[len(self._blocks) - 1].block.header)
-        header = header_from_fields(genesis_class, self.reader.block_fields(number))
-        block_class = self.chain.get_vm_class_for_block_number(0).get_block_class()
-        return BlockRecord(block_class(header, transactions=(), uncles=(), withdrawals=()))
+        """Block ``number`` below the fork block: a record without transactions (they stay on the remote) whose
+        block is fetched only when something reads it (BLOCKHASH, eth_getBlockByNumber), not by a scan of logs."""
+        return BlockRecord(_LazyBlock(self._remote_block, number))
+
+    def _remote_block(self, number: int) -> Any:
+        block = self._old_blocks.get(number)
+        if block is None:
+            block_class = self.chain.get_vm_class_for_block_number(0).get_block_class()
+            header = header_from_fields(self._header_class, self.reader.block_fields(number))
+            block = self._old_blocks[number] = block_class(header, transactions=(), uncles=(), withdrawals=())
+        return block
 
     def _call_state(self, number: int | None, *, shared: bool = True) -> Any:
         """As the engine's, but the state after a block below the fork block is the remote's at that block, read
@@ -279,4 +295,4 @@ class ForkEngine(EvmEngine):
         return self.reader.number
 
     def __getstate__(self) -> dict:
-        raise TypeError("a forked devchain's state cannot be saved: most of it lives on the remote")
+        raise HemiValueError("a forked devchain's state cannot be saved: most of it lives on the remote")
