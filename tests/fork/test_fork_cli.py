@@ -35,8 +35,14 @@ def test_serves_the_fork_with_port_0_no_btc_rpc_quiet(remote, tmp_path):
             rpc(remote.url, "eth_getBlockByNumber", hex(n), False)["hash"]
         assert rpc(url, "eth_getBalance", remote.whale, "latest") == rpc(remote.url, "eth_getBalance", remote.whale,
                                                                            hex(n))
-        rpc(url, "evm_mine")
+        # anvil's impersonation over JSON-RPC: an account with no key here (a whale, a vault operator) sends
+        assert rpc(url, "anvil_impersonateAccount", remote.whale) is None
+        h = rpc(url, "eth_sendTransaction", {"from": remote.whale, "to": remote.counter, "gas": "0x30000"})
+        assert rpc(url, "eth_getTransactionReceipt", h)["status"] == "0x1"
         assert rpc(url, "eth_blockNumber") == hex(n + 1)
+        assert rpc(url, "eth_getStorageAt", remote.counter, "0x0", "latest") == "0x" + (43).to_bytes(32, "big").hex()
+        assert rpc(remote.url, "eth_getStorageAt", remote.counter, "0x0", "latest") == \
+            "0x" + (42).to_bytes(32, "big").hex()
         assert int(rpc(remote.url, "eth_blockNumber"), 16) >= remote.fork_block  # the remote did not move
     finally:
         proc.send_signal(signal.SIGINT)

@@ -31,7 +31,7 @@ from hemi.node.fork.cache import DiskCache, default_dir
 log = logging.getLogger("hemi.node.fork")
 
 RATE_LIMIT_CODES = frozenset({-32005, 429})  # JSON-RPC "limit exceeded" (EIP-1474) and providers' HTTP-like code
-START_TIMEOUT = (3.0, 10.0)  # connect, read (seconds): a bad URL fails at start in seconds
+START_TIMEOUT = (3.0, 5.0)  # connect, read (seconds), two tries: a bad URL fails at start within ~10 s at worst
 READ_TIMEOUT = (5.0, 60.0)
 MAX_BACKOFF = 8.0
 
