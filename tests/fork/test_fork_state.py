@@ -186,3 +186,19 @@ def test_saving_a_fork_is_refused(fork):
 
     with pytest.raises(HemiError, match="forked devchain.s state cannot be saved"):
         fork.dump_state_data()
+
+
+def test_a_contract_deployed_on_the_fork_reads_no_remote_storage(remote):
+    """Storage of an account without code at the fork block is empty there: a contract deployed on the fork reads
+    its unset slots locally, without a request per slot."""
+    from conftest import COUNTER_RUNTIME, deploy_code
+
+    fork = Devchain(fork_url=remote.url, fork_block=remote.fork_block, fork_cache=False)
+    w3 = fork.w3
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": fork.accounts[0],
+                                                                          "data": deploy_code(COUNTER_RUNTIME)}))
+    since = len(remote.requests)
+    assert w3.eth.call({"to": receipt.contractAddress}) == (1).to_bytes(32, "big")
+    assert w3.eth.get_storage_at(receipt.contractAddress, 5) == bytes(32)
+    assert not any(m == "eth_getStorageAt" for m, _ in remote.requests[since:])
+    assert rpc(remote.url, "eth_getCode", receipt.contractAddress, "latest") == "0x"  # and nothing reached the remote

@@ -72,6 +72,8 @@ class _ForkStorage(AccountStorageDB):
             return int(rlp.decode(encoded, sedes=rlp.sedes.big_endian_int))
         if self._wiped:  # SELFDESTRUCT of a contract made in the same transaction, or a call's full state override
             return 0
+        if not self.reader.account(self._address)[2]:  # only code writes storage: an account without code at the
+            return 0  # fork block has none there (a contract deployed here, an EOA), so no request for each slot
         return self.reader.storage(self._address, slot)
 
     def set(self, slot: int, value: int) -> None:
