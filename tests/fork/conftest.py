@@ -1,4 +1,4 @@
-"""The remote of the fork tests: our own ``hemi devchain`` server (no internet in CI), one per test module.
+"""The remote of the fork tests: our own ``hemi devchain`` server (no internet in CI), one for all of them.
 
 Before the fork point the remote deploys contracts (a counter with storage, a BLOCKHASH reader, a contract that
 STATICCALLs an hVM precompile), funds an account that has no key on the fork, mines Bitcoin with a payment in it
@@ -103,7 +103,7 @@ def _fork_cache_in_tmp(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one per session (per xdist worker): tests never leave changes on it
 def remote():
     dev = Devchain(seed=11)
     btc = dev.btc
