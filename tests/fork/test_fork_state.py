@@ -186,6 +186,8 @@ def test_saving_a_fork_is_refused(fork):
 
     with pytest.raises(HemiError, match="forked devchain.s state cannot be saved"):
         fork.dump_state_data()
+    with pytest.raises(HemiError, match="forked devchain cannot load a state"):
+        fork.replace_state(Devchain(predeploy_tunnel=False).dump_state_data())
 
 
 def test_a_contract_deployed_on_the_fork_reads_no_remote_storage(remote):
