@@ -133,3 +133,11 @@ def test_disk_cache_spares_a_rerun(remote, tmp_path):
     Devchain(fork_url=remote.url, fork_block=remote.fork_block, fork_cache=False,
              fork_cache_dir=tmp_path).w3.eth.get_balance(remote.whale)
     assert remote.count("eth_getBalance", remote.whale, hex(remote.fork_block), since=since) == 1
+
+
+def test_an_unwritable_cache_directory_only_costs_refetching(remote, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    fork = Devchain(fork_url=remote.url, fork_block=remote.fork_block, fork_cache_dir=blocker / "cache")
+    assert fork.fork.disk.path is None
+    assert fork.w3.eth.get_balance(remote.whale) == 5 * 10**18

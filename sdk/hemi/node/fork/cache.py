@@ -8,11 +8,14 @@ SQLite (the standard library's) gives atomic writes and safe concurrent readers 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 
 from hemi.compiler._files import cache_root
+
+log = logging.getLogger("hemi.node.fork")
 
 
 def default_dir() -> Path:
@@ -29,10 +32,15 @@ class DiskCache:
         self._lock = threading.Lock()  # one connection, used from the server's thread and the caller's
         if directory is None:
             return
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{chain_id}-{block}-{block_hash.removeprefix('0x')[:16]}.sqlite"
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("CREATE TABLE IF NOT EXISTS reads (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        path = directory / f"{chain_id}-{block}-{block_hash.removeprefix('0x')[:16]}.sqlite"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+            db.execute("CREATE TABLE IF NOT EXISTS reads (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except (OSError, sqlite3.Error) as err:  # a cache that cannot be written only costs refetching
+            log.warning("fork cache %s unusable (%s): remote reads are kept in memory only", path, err)
+            return
+        self.path, self._db = path, db
 
     def get(self, key: str) -> str | None:
         if self._db is None:
@@ -44,8 +52,11 @@ class DiskCache:
     def put(self, key: str, value: str) -> None:
         if self._db is None:
             return
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO reads (key, value) VALUES (?, ?)", (key, value))
+        try:
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO reads (key, value) VALUES (?, ?)", (key, value))
+        except sqlite3.Error as err:  # disk full, locked by another process for too long: the value stays in memory
+            log.warning("fork cache %s: could not store a read (%s)", self.path, err)
 
     def close(self) -> None:
         if self._db is not None:
