@@ -10,7 +10,7 @@ import sys
 import time
 
 from click.testing import CliRunner
-from conftest import rpc
+from fork_helpers import rpc
 
 from hemi.cli import main
 

@@ -5,7 +5,7 @@ params/protocol_params.go values, as the unforked devchain charges)."""
 from __future__ import annotations
 
 import pytest
-from conftest import rpc
+from fork_helpers import rpc
 from web3.exceptions import ContractLogicError
 
 from hemi import Devchain

@@ -6,8 +6,8 @@ on forked state."""
 from __future__ import annotations
 
 import pytest
-from conftest import rpc
 from eth_utils import to_checksum_address
+from fork_helpers import rpc
 
 from hemi import Devchain
 
@@ -193,7 +193,7 @@ def test_saving_a_fork_is_refused(fork):
 def test_a_contract_deployed_on_the_fork_reads_no_remote_storage(remote):
     """Storage of an account without code at the fork block is empty there: a contract deployed on the fork reads
     its unset slots locally, without a request per slot."""
-    from conftest import COUNTER_RUNTIME, deploy_code
+    from fork_helpers import COUNTER_RUNTIME, deploy_code
 
     fork = Devchain(fork_url=remote.url, fork_block=remote.fork_block, fork_cache=False)
     w3 = fork.w3
