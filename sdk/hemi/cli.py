@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 
 from hemi.server.cli_options import security_options
+from hemi.server.fork_options import apply_fork_options, fork_options
 
 BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 
@@ -73,6 +74,7 @@ def demo(seed: int) -> None:
               help="With --state: save every N seconds (a kill -9 loses at most that much); 0: only on exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 @security_options
+@fork_options
 def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
              balance: int, mnemonic: str | None, seed: int, block_time: float | None,
              btc_block_time: float | None, keystone_interval: int, hvm_profile: str, hvm_header_n: str | None,
@@ -93,6 +95,8 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
                               "pop_payout_delay": pop_payout_delay}
     if mnemonic:
         config["mnemonic"] = mnemonic
+    apply_fork_options(security, config, lambda name: click.get_current_context().get_parameter_source(name)
+                       == ParameterSource.COMMANDLINE, state_file)
     try:
         if state_file and os.path.exists(state_file):
             # the saved devchain carries its own configuration (chain id, accounts, seed...): it wins over options
@@ -184,6 +188,8 @@ def _banner(server: Any, dev: Any, state_file: str | None) -> None:
     console.print(f"[bold]hemi devchain[/bold]  chain id {cfg.chain_id}  seed {cfg.seed}  hVM profile "
                   f"{cfg.hvm_profile} (0x45 {cfg.hvm_header_n or default_header_n(cfg.hvm_profile)})  "
                   f"keystone every {cfg.keystone_interval} blocks")
+    if getattr(dev, "fork", None) is not None:
+        console.print(f"forked from {dev.fork.url} at block {dev.fork.number} (hVM precompiles answer from it)")
     console.print("\n[bold]Available accounts[/bold] (public dev keys: never use them on a real network)")
     for i, a in enumerate(dev.accounts):
         console.print(f"({i}) {a} ({cfg.balance / 10**18:g} ETH)")

@@ -181,3 +181,27 @@ class UnknownWithdrawalError(TunnelError, HemiLookupError):
 
 class OperatorError(TunnelError):
     """The simulated tunnel operator has not paid (its policy, or custody coins it lacks); the message says why."""
+
+
+# --- Fork mode (hemi.node.fork) ------------------------------------------------------------------------------------
+
+
+class ForkError(HemiError):
+    """A forked devchain cannot use its remote (``fork_url``); the message names the URL and what failed."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"fork remote {url}: {reason}")
+
+
+class ForkUnreachable(ForkError):
+    """The remote did not answer at start (bad URL, refused, timed out, not a JSON-RPC node): raised at once."""
+
+
+class ForkRemoteFailed(ForkError):
+    """The remote failed or rate-limited a read after every retry."""
+
+
+class ForkValueError(ForkError, HemiValueError):
+    """A fork option is wrong for this remote (e.g. a fork block above its head)."""

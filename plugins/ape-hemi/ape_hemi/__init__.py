@@ -2,7 +2,8 @@
 
 Networks: ``hemi:local`` (provider ``devchain``: hemi-sdk's in-process devchain, with ape's test isolation through
 its snapshots of both chains), ``hemi:testnet`` (743111) and ``hemi:mainnet`` (43111), both through ape's ``node``
-provider at Hemi's public RPC unless configured otherwise. Settings live under ``hemi:`` in ape-config.yaml
+provider at Hemi's public RPC unless configured otherwise, and ``hemi:mainnet-fork`` / ``hemi:testnet-fork`` (the
+devchain forked from them: :mod:`ape_hemi.fork_provider`). Settings live under ``hemi:`` in ape-config.yaml
 (:class:`ape_hemi.config.HemiConfig`).
 
 This module holds only the hooks; each imports what it returns when ape calls it, so loading ape stays fast.
@@ -36,6 +37,8 @@ def networks():
 
     # the local network takes its chain id from the provider (the devchain's `chain_id` setting)
     yield "hemi", LOCAL_NETWORK_NAME, NetworkAPI
+    for network_name, (chain_id, network_id) in NETWORKS.items():  # ape's fork convention: <network>-fork
+        yield "hemi", f"{network_name}-fork", create_network_type(chain_id, network_id, is_fork=True)
 
 
 @plugins.register(plugins.ProviderPlugin)
@@ -50,6 +53,11 @@ def providers():
         yield "hemi", network_name, HemiNode
 
     yield "hemi", LOCAL_NETWORK_NAME, HemiDevchainProvider
+
+    from ape_hemi.fork_provider import HemiDevchainForkProvider
+
+    for network_name in NETWORKS:  # hemi:mainnet-fork, hemi:testnet-fork: the devchain forked from the network
+        yield "hemi", f"{network_name}-fork", HemiDevchainForkProvider
 
 
 @plugins.register(plugins.DependencyPlugin)

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,11 @@ class Devchain:
     """An in-process Hemi devchain: ``dev.w3``, ``dev.btc``, ``dev.mine()``, ``dev.anchor()``..."""
 
     def __init__(self, seed: int = 0, **config: Any) -> None:
+        self.fork = None  # fork mode (hemi.node.fork): the remote the state, old blocks and hVM answers come from
+        if config.get("fork_url") is not None:
+            from hemi.node.fork import setup as fork_setup  # deferred: fork mode only
+
+            self.fork, config = fork_setup.open_fork(config)
         self.config = DevchainConfig(seed=seed, **config)
         cfg = self.config
         self.btc = BitcoinChain(seed=seed)
@@ -138,17 +144,19 @@ class Devchain:
 
                 alloc.update(pop_payouts_alloc(keystone_interval=cfg.keystone_interval))
                 self.pop_payouts = PopPayouts(self, delay=cfg.pop_payout_delay)
-        self.engine = EvmEngine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
-                                genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
-                                base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode(),
-                                fork=cfg.evm_fork, l1_cost=L1CostModel() if cfg.op_stack else None)
+        make_engine = EvmEngine if self.fork is None else partial(fork_setup.fork_engine, self.fork)
+        self.engine = make_engine(chain_id=cfg.chain_id, alloc=alloc, precompiles=self.precompiles.table,
+                                  genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
+                                  base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode(),
+                                  fork=cfg.evm_fork, l1_cost=L1CostModel() if cfg.op_stack else None)
         self.automine = cfg.automine
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
         from hemi.node.btc_index import BitcoinIndexer
 
         self._indexer = BitcoinIndexer(self.btc, visible_from=cfg.hvm_genesis_btc_height)
-        genesis_view = self._make_view(0, [], None)
-        self._views: list[HvmView] = [genesis_view]
+        genesis_view = self._make_view(self.engine.head_number, [], None)
+        self._views: list[HvmView] = [genesis_view] if self.fork is None else fork_setup.fork_views(self.fork,
+                                                                                                    genesis_view)
         self._pending_view: HvmView | None = None
         self._next_timestamp: int | None = None
         self._time_offset = 0
@@ -159,6 +167,8 @@ class Devchain:
 
         self.sequencer = Sequencer(self)
         self._mount_hvm_precompiles()
+        if self.fork is not None:  # 0x40-0x49 answer from the remote's Bitcoin view at the fork block
+            fork_setup.forward_precompiles(self.fork, self.precompiles)
         from hemi.node.finality import FinalityService
         from hemi.node.keystones import KeystoneIndex
         from hemi.node.pop import PopNetwork

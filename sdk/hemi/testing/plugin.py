@@ -8,7 +8,8 @@ afterwards.
 Fixtures (function scope, all views of the same isolated session devchain): ``devchain``, ``w3``, ``btc``,
 ``bitcoin_kit``, ``tunnel``, and ``accounts`` when ape is not running the session; plus ``devchain_session``
 (session scope, not isolated: for module-scoped set-up; what is done through it stays) and ``btc_reorg_depth``
-(from the ``btc_reorg`` marker).
+(from the ``btc_reorg`` marker); ``fork_devchain`` (a devchain forked from ``--hemi-fork-url`` /
+``$HEMI_FORK_URL``: :mod:`hemi.testing.fork_fixture`).
 
 Options: ``--hemi-seed N`` / ini ``hemi_seed`` (default 0); ini ``hemi_devchain_config``: ``key=value`` lines of
 :class:`~hemi.node.devchain.DevchainConfig` fields; ini ``hemi_fixtures``: ``auto`` (default) or ``on`` (the same:
@@ -36,6 +37,8 @@ import re
 from typing import Any
 
 import pytest
+
+from hemi.testing import fork_fixture  # imports only pytest
 
 FIXTURES_PLUGIN_NAME = "hemi-fixtures"
 APE_PLUGIN_NAMES = ("ape_test", "ape-test", "ape-fixtures")  # entry point; runner and fixtures from its configure
@@ -69,6 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   type="linelist", default=[])
     parser.addini("hemi_fixtures", "auto (default) or on: the fixtures are registered (under ape they follow ape's "
                                    "chain); off: not registered", default="auto")
+    fork_fixture.add_options(parser)  # fork_devchain: --hemi-fork-url / --hemi-fork-block
 
 
 def ape_plugin_active(config: pytest.Config) -> str | None:
@@ -150,6 +154,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from hemi.testing.fixtures import HemiAccounts, HemiFixtures
 
         config.pluginmanager.register(HemiFixtures(state), FIXTURES_PLUGIN_NAME)
+        config.pluginmanager.register(fork_fixture.HemiForkFixture(config), FIXTURES_PLUGIN_NAME + "-fork")
         if ape is None:  # under ape, `accounts` is ape's (on hemi:local: the devchain's funded accounts)
             config.pluginmanager.register(HemiAccounts(), FIXTURES_PLUGIN_NAME + "-accounts")
 

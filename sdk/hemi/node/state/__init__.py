@@ -107,6 +107,8 @@ def load_into(dev: Devchain, data: bytes, *, source: str = "the state", max_size
     """Replace the state of ``dev`` itself (the same object, and the same part objects, so servers and providers
     holding them keep working). The state is first loaded into a throw-away devchain, so a state that is refused
     leaves ``dev`` unchanged; it must come from a devchain of the same configuration."""
+    if dev.fork is not None:  # fork mode: the state lives on the remote; a saved state would replace the fork
+        raise StateFileError(f"a forked devchain cannot load a state (it forks {dev.fork.url})")
     doc = _document(data, source, max_size)
     _build(type(dev), doc, source, precompiles)  # every check, on a copy
     with reading("config", source):

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _DEVCHAIN_FIELDS = ("config", "btc", "precompiles", "_accounts", "_keys", "_impersonated", "engine", "automine",
                     "_light", "_indexer", "_views", "_pending_view", "_next_timestamp", "_time_offset", "_snapshots",
                     "_block_listeners", "_stateful", "sequencer", "keystones", "pop", "_finality", "_tunnel", "_w3",
-                    "op", "pop_payouts")
+                    "op", "pop_payouts", "fork")
 _KEYS = ("automine", "impersonated", "light", "views", "pending_view", "next_timestamp", "time_offset",
          "indexer_tip", "op")
 _VIEW = tuple(f.name for f in dataclasses.fields(HvmView))
@@ -83,6 +83,9 @@ def view_from_data(d: Any) -> HvmView:
 
 def devchain_to_data(dev: Devchain) -> dict:
     check_fields(dev, _DEVCHAIN_FIELDS, "devchain")
+    if dev.fork is not None:  # fork mode (hemi.node.fork): the state is mostly the remote's, read lazily
+        raise StateFileError(f"cannot save part 'devchain': a forked devchain's state cannot be saved, most of it "
+                             f"lives on the remote {dev.fork.url}")
     check_fields(dev._light, ("btc", "max_headers", "lag", "hashes"), "devchain")
     check_fields(dev._indexer, ("chain", "visible_from", "_active", "_height_of", "_coins", "_by_spk", "_balance",
                                 "_txindex", "_tx_cache"), "devchain")
