@@ -22,6 +22,7 @@ One test per block group, so ``pytest -n`` spreads them; each python group build
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pathlib
 import re
@@ -167,6 +168,20 @@ def _port_free(port: int) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def default_ports() -> Iterator[None]:
+    """Hold the default ports for one block: blocks that serve on 8545/18443 take turns across xdist workers (a file
+    lock), and skip, naming the ports, when something else on the machine holds them."""
+    lock_path = pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / "hemi-doc-blocks-default-ports.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _need_default_ports()
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _need_default_ports() -> None:
     busy = [p for p in (8545, 18443) if not _port_free(p)]
     if busy:
@@ -238,12 +253,12 @@ def run_ape(group: Group, tmp_path: pathlib.Path, env: dict[str, str]) -> None:
 
 
 def run_server_lines(group: Group, tmp_path: pathlib.Path, env: dict[str, str]) -> None:
-    _need_default_ports()
-    for command in _commands(group.blocks[0].code):
-        argv = shlex.split(command)
-        assert argv[:2] == ["hemi", "devchain"], f"{group.id}: not a `hemi devchain` line: {command}"
-        with serving(argv, tmp_path, env):
-            pass
+    with default_ports():
+        for command in _commands(group.blocks[0].code):
+            argv = shlex.split(command)
+            assert argv[:2] == ["hemi", "devchain"], f"{group.id}: not a `hemi devchain` line: {command}"
+            with serving(argv, tmp_path, env):
+                pass
 
 
 def run_sh(group: Group, tmp_path: pathlib.Path, env: dict[str, str]) -> None:
@@ -259,8 +274,7 @@ def run_sh(group: Group, tmp_path: pathlib.Path, env: dict[str, str]) -> None:
 
 
 def run_with_server(group: Group, tmp_path: pathlib.Path, env: dict[str, str]) -> None:
-    _need_default_ports()
-    with serving(["hemi", "devchain"], tmp_path, env):
+    with default_ports(), serving(["hemi", "devchain"], tmp_path, env):
         run_sh(group, tmp_path, env)
 
 
