@@ -58,7 +58,7 @@ def snapshot(dev: Any, api: Any) -> dict[str, Any]:
                 "indexer_lag": dev.config.hvm_indexer_lag},
         "l2": {"height": head, "blocks": l2_blocks},
         "keystones": keystones,
-        "superfinality_threshold": dev.finality(0).superfinality_threshold,
+        "superfinality_threshold": dev.config.superfinality_threshold,
     }
 
 
