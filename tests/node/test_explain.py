@@ -85,3 +85,13 @@ def test_explain_balance_before_the_view_catches_up(dev):
         dev.sync_btc()
         b = dev.explain_balance(carol.address)
         assert b.visible_sats == b.chain_sats == kit.functions.getBitcoinAddressBalance(carol.address).call()
+
+
+def test_explain_call_on_a_raw_precompile_call(dev):
+    # a contract's own HvmPrecompiles call (here: 0x43 directly) fails alike; explain_call names the case
+    txid = dev.btc.block(5).txids[0]
+    call = {"to": "0x0000000000000000000000000000000000000043", "data": "0x" + bytes(txid).hex()}
+    out = dev.explain_call(dev.w3.eth.call, call)
+    assert not out.ok and [t.status for t in out.txids] == [explain.REVERSED]
+    good = {"to": call["to"], "data": "0x" + txid.display_bytes.hex()}
+    assert dev.explain_call(dev.w3.eth.call, good).ok
