@@ -18,7 +18,10 @@ from rich.console import Console
 import hemi
 from hemi.btc import COIN
 
-console = Console(width=120, soft_wrap=True)
+console = Console(soft_wrap=True)  # long lines stay whole (full hashes), never wrapped or cropped
+# a tree is drawn to its console's width and crops what does not fit, so the provenance tree gets a console wide
+# enough for its longest line (two full hashes)
+wide = Console(width=240, soft_wrap=True)
 dev = hemi.Devchain()
 btc, tunnel = dev.btc, dev.tunnel
 
@@ -51,7 +54,8 @@ console.print(f"hemiBTC minted to the treasury: {tunnel.balance_of(treasury)} sa
 
 console.rule("[bold]3. A PoP miner anchors the keystone in Bitcoin")
 before = dev.finality(receipt.transactionHash)
-console.print(f"before: L2 block {order.l2_block} waits for keystone {dev.keystones.keystone_number_for(order.l2_block)} "
+keystone_number = dev.keystones.keystone_number_for(order.l2_block)
+console.print(f"before: L2 block {order.l2_block} waits for keystone {keystone_number} "
               f"(L2 head {dev.w3.eth.block_number}); superfinal: {before.superfinal}")
 fin = dev.superfinalize(receipt.transactionHash)
 pub = fin.keystone_publication
@@ -62,11 +66,12 @@ console.print(f"superfinal: {fin.superfinal} (effective confirmations {fin.effec
 
 console.rule("[bold]4. The token's origin, checked from public data")
 prov = dev.provenance(receipt.transactionHash).verify()
-console.print(prov)
+wide.print(prov)
 (link,) = prov.bitcoin
 console.print(f"provenance verified: the lock {link.txid} is proven by a {len(link.proof.branch)}-hash merkle branch "
               f"to Bitcoin block {link.proof.block_hash}; the mint is tx {order.position} of L2 block "
-              f"{prov.ordering.l2_block}; its keystone is in Bitcoin block {prov.anchoring.publication_height}")
+              f"{prov.ordering.l2_block} (0x{prov.ordering.l2_block_hash.hex()}); its keystone is in Bitcoin block "
+              f"{prov.anchoring.publication_height}")
 report = tunnel.audit()
 console.print(str(report))
 console.print(f"audit ok: {report.ok}")

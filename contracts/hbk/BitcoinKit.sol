@@ -77,8 +77,9 @@ contract BitcoinKit is IBitcoinKit {
     /// @dev An unknown txid makes the 0x43 call fail and this function reverts.
     function getTxConfirmations(bytes32 txId) external view override returns (uint32 confirmations) {
         (bool ok, bytes memory out) = HvmPrecompiles.txConfirmations(txId);
-        require(ok, "Static call to btcTxConfirmations precompile (0x43) contract failed");
-        require(out.length > 0, "Bitcoin transaction not found");
+        // 0x43 fails for a txid its view does not hold: say whether the bytes were reversed or the tx is not there
+        if (!ok) revert(notFound(txId, "Static call to btcTxConfirmations precompile (0x43) contract failed"));
+        if (out.length == 0) revert(notFound(txId, "Bitcoin transaction not found"));
         return HvmPrecompiles.decodeConfirmations(out);
     }
 
@@ -120,7 +121,7 @@ contract BitcoinKit is IBitcoinKit {
         // empty: unknown txid, or inputs the hVM cannot look up (coinbase); ask again without inputs
         (ok, out) = HvmPrecompiles.txByTxid(txId, BF1_NO_INPUTS, BF2_FULL, bf3, BF4);
         require(ok, "Static call to btcTxByTxid precompile (0x42) contract failed");
-        require(out.length > 0, "Bitcoin transaction not found");
+        if (out.length == 0) revert(notFound(txId, "Bitcoin transaction not found"));
         return parseTransaction(out, false);
     }
 
@@ -165,7 +166,7 @@ contract BitcoinKit is IBitcoinKit {
         if (outputIndex < (uint256(1) << log2Max)) {
             (bool ok, bytes memory out) = HvmPrecompiles.txByTxid(txId, 0, BF2_OUTPUTS, log2Max, BF4);
             require(ok, "Static call to btcTxByTxid precompile (0x42) contract failed");
-            require(out.length > 0, "Bitcoin transaction not found");
+            if (out.length == 0) revert(notFound(txId, "Bitcoin transaction not found"));
             (Output[] memory outputs,,) = parseOutputs(out, 0, uint256(1) << log2Max);
             require(outputIndex < outputs.length, "Bitcoin transaction output not found");
             return outputs[outputIndex];
@@ -274,6 +275,27 @@ contract BitcoinKit is IBitcoinKit {
         complete = fullLength <= max;
         script = HvmPrecompiles.slice(out, offset + 2, have);
         next = offset + 2 + have;
+    }
+
+    /// @dev The revert reason for a txid the hVM's view does not hold, `what` followed by why. The same 32 bytes
+    /// reversed naming an indexed transaction means the caller passed the internal byte order (a raw transaction's,
+    /// or a precompile output's prevout): the precompiles take txids in display (explorer) order. Otherwise the txid
+    /// is unknown to the view: not a Bitcoin transaction, or one the hVM has not indexed yet (the contract cannot
+    /// tell these apart; off-chain, the devchain's `explain_call` can). Only a failing lookup pays for this check.
+    function notFound(bytes32 txId, string memory what) internal view returns (string memory) {
+        (bool ok, bytes memory out) = HvmPrecompiles.txByTxid(reverseBytes32(txId), BF1_EXISTS, 0, 0, 0);
+        if (ok && out.length > 0) {
+            return string.concat(what, ": this txid is in internal byte order; the hVM knows the reversed bytes, "
+                "pass the display (explorer) order (hemi.types.Txid.display_bytes)");
+        }
+        return string.concat(what, ": not in the hVM's indexed view (unknown txid, or not indexed yet: mine "
+            "Bitcoin blocks and sync; on the devchain dev.explain_call tells which)");
+    }
+
+    function reverseBytes32(bytes32 x) internal pure returns (bytes32 r) {
+        for (uint256 i = 0; i < 32; i++) {
+            r |= bytes32(uint256(uint8(x[i])) << (8 * i));
+        }
     }
 
     /// @dev 0x48 for an output index past 127: value(8) || len(2) || script || flag(1); empty when spent.

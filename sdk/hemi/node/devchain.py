@@ -24,6 +24,7 @@ from hemi.errors import HemiValueError, SnapshotError
 from hemi.hvm.engine import EvmEngine, GenesisAccount
 from hemi.hvm.precompiles import HVM_PRECOMPILES, run_precompile
 from hemi.hvm.registry import PrecompileFailure, PrecompileRegistry, to_address
+from hemi.node import explain
 from hemi.node.accounts import DEFAULT_BALANCE, DEFAULT_MNEMONIC, DevAccount, derive_accounts
 from hemi.node.hvm_view import HvmView, LightView
 from hemi.types import BlockHash
@@ -343,6 +344,21 @@ class Devchain:
         from hemi.node.provenance import build_provenance
 
         return build_provenance(self, tx_hash)
+
+    # ------------------------------------------------------------------ why a Bitcoin lookup found nothing
+
+    def explain_txid(self, txid: Any) -> explain.TxidExplanation:
+        """Unknown txid, the other byte order, or not in the hVM's indexed view yet (and what to do): see
+        hemi.node.explain."""
+        return explain.explain_txid(self, txid)
+
+    def explain_call(self, call: Any, *args: Any, **kwargs: Any) -> explain.CallExplanation:
+        """Run ``call(*args, **kwargs)``; if it fails, explain each txid it asked the hVM precompiles about."""
+        return explain.explain_call(self, call, *args, **kwargs)
+
+    def explain_balance(self, address: str) -> explain.BalanceExplanation:
+        """How much of ``address``'s Bitcoin balance hBK / 0x40 can see yet, and why the rest is not visible."""
+        return explain.explain_balance(self, address)
 
     # ------------------------------------------------------------------ mining and time
 

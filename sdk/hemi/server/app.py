@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 
+from . import explorer
 from .guard import json_content_type
 from .jsonrpc import INVALID_REQUEST, dumps, error_obj
 
@@ -97,6 +98,9 @@ def build_eth_app(server: DevchainServer) -> web.Application:
             from .ws import serve_websocket
 
             return await serve_websocket(server, request)
+        page = explorer.handle_get(server, request)  # the explorer page and its JSON (hemi.server.explorer)
+        if page is not None:
+            return page
         path = request.path.rstrip("/")
         if path in ("", "/health"):
             with server.lock:
