@@ -8,8 +8,10 @@ Addresses of another network raise :class:`~hemi.errors.WrongNetworkError`.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Protocol
 
 from bitcoin import base58
+from bitcoin.core import Hash
 from bitcoin.segwit_addr import bech32_hrp_expand, bech32_polymod, convertbits
 
 from hemi.btc import params
@@ -90,8 +92,6 @@ def _address_to_script(address: str) -> bytes:
     if len(raw) != 25:
         raise InvalidAddressError(f"not a valid Bitcoin address: {address!r}")
     payload, check = raw[:-4], raw[-4:]
-    from bitcoin.core import Hash
-
     if Hash(payload)[:4] != check:
         raise InvalidAddressError(f"bad base58 checksum: {address!r}")
     version, h = payload[0], payload[1:]
@@ -125,3 +125,18 @@ def is_valid_address(address: str) -> bool:
         return True
     except InvalidAddressError:
         return False
+
+
+class HasAddress(Protocol):
+    """Anything with a default ``address`` (a :class:`~hemi.btc.wallet.Wallet`)."""
+
+    @property
+    def address(self) -> str: ...
+
+
+def destination_script(dest: str | bytes | bytearray | HasAddress) -> bytes:
+    """The scriptPubKey that pays ``dest``: script bytes as given, an address decoded, or an object's default
+    ``address`` (a wallet)."""
+    if isinstance(dest, (bytes, bytearray)):
+        return bytes(dest)
+    return address_to_script(getattr(dest, "address", dest))

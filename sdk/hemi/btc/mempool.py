@@ -13,7 +13,9 @@ from bitcoin.core import CTransaction
 
 from hemi.btc import script as S
 from hemi.btc.coins import Coin, Outpoint
+from hemi.btc.models import TxInfo
 from hemi.btc.tx import TxHashes
+from hemi.types import Txid
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,11 @@ class Mempool:
 
     def get(self, txid: bytes) -> MempoolEntry | None:
         return self.entries.get(txid)
+
+    def tx_info(self, txid: bytes) -> TxInfo | None:
+        """An unconfirmed transaction as :meth:`hemi.btc.chain.BitcoinChain.tx` reports it, or None."""
+        e = self.entries.get(txid)
+        return None if e is None else TxInfo(Txid(txid), Txid(e.hashes.wtxid), e.tx, None, None, None, 0, e.fee)
 
     def copy(self) -> Mempool:
         m = Mempool()

@@ -110,7 +110,7 @@ def _testmempoolaccept(rpc: CoreRPC, rawtxs: list, maxfeerate: Any) -> list[dict
 
 def raw_entry(rpc: CoreRPC, txid: Txid):
     """The chain's own mempool record (entry height and time)."""
-    return rpc.chain._mempool.entries[bytes(txid)]
+    return rpc.chain.node.mempool.entries[bytes(txid)]
 
 
 def _mempool_graph(rpc: CoreRPC) -> tuple[dict[Txid, Any], dict[Txid, set[Txid]], dict[Txid, set[Txid]]]:
