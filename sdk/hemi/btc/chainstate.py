@@ -10,8 +10,6 @@ Internally hashes are ``bytes`` in internal order.
 
 from __future__ import annotations
 
-from typing import Union
-
 from bitcoin.core import CBlock, CTransaction
 
 from hemi.btc import params
@@ -27,7 +25,7 @@ from hemi.btc.txrules import sigop_cost
 from hemi.errors import BlockRejected, HemiValueError, ReorgError, TransactionRejected, UnknownBlockError
 from hemi.types import BlockHash, HashLike, Txid
 
-BlockRef = Union[int, HashLike]
+BlockRef = int | HashLike
 
 
 class BlockRecord:

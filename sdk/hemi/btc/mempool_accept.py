@@ -19,8 +19,14 @@ from hemi.btc.mempool import Mempool, MempoolEntry
 from hemi.btc.rbf import check_package_limits, conflicts_of, replacement_checks
 from hemi.btc.tx import RawTx, decode_tx, tx_hashes
 from hemi.btc.txrules import check_inputs_policy, check_spend_context
-from hemi.btc.validation import check_input_standard, check_inputs, check_standard, check_transaction, is_coinbase, \
-    is_final
+from hemi.btc.validation import (
+    check_input_standard,
+    check_inputs,
+    check_standard,
+    check_transaction,
+    is_coinbase,
+    is_final,
+)
 from hemi.errors import TransactionRejected
 from hemi.types import Txid
 

@@ -31,7 +31,7 @@ def sequence_locks(tx: CTransaction, coin_heights: Sequence[int], mtp_at: Callab
     min_height, min_time = -1, -1
     if tx.nVersion & 0xFFFFFFFF < 2:  # BIP 68 applies from version 2 only
         return min_height, min_time
-    for txin, coin_height in zip(tx.vin, coin_heights):
+    for txin, coin_height in zip(tx.vin, coin_heights, strict=False):
         seq = txin.nSequence
         if seq & O.SEQUENCE_LOCKTIME_DISABLE_FLAG:
             continue
@@ -90,7 +90,7 @@ def sigop_cost(tx: CTransaction, spent_scripts: Sequence[bytes]) -> int:
     cost = sum(legacy_sigops(bytes(i.scriptSig), False) for i in tx.vin)
     cost += sum(legacy_sigops(bytes(o.scriptPubKey), False) for o in tx.vout)
     cost *= WITNESS_SCALE_FACTOR
-    for index, (txin, spk) in enumerate(zip(tx.vin, spent_scripts)):
+    for index, (txin, spk) in enumerate(zip(tx.vin, spent_scripts, strict=False)):
         script_sig = bytes(txin.scriptSig)
         wp = O.witness_program(spk)
         if O.is_p2sh(spk):
@@ -153,10 +153,10 @@ def check_inputs_policy(tx: CTransaction, spent_scripts: Sequence[bytes]) -> Non
     tapscript size limits, no annex): "bad-txns-nonstandard-inputs" / "bad-witness-nonstandard"
     (bitcoin/bitcoin src/policy/policy.cpp)."""
     redeems = [_last_push(bytes(txin.scriptSig)) if O.is_p2sh(spk) else None
-               for txin, spk in zip(tx.vin, spent_scripts)]
+               for txin, spk in zip(tx.vin, spent_scripts, strict=False)]
     if any(r is not None and legacy_sigops(r, True) > MAX_P2SH_SIGOPS for r in redeems):
         raise TransactionRejected("bad-txns-nonstandard-inputs")
-    for index, (redeem, spk) in enumerate(zip(redeems, spent_scripts)):
+    for index, (redeem, spk) in enumerate(zip(redeems, spent_scripts, strict=False)):
         witness = witness_stack(tx, index)
         if not witness:
             continue
