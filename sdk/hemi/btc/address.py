@@ -94,7 +94,7 @@ def _address_to_script(address: str) -> bytes:
     payload, check = raw[:-4], raw[-4:]
     if Hash(payload)[:4] != check:
         raise InvalidAddressError(f"bad base58 checksum: {address!r}")
-    version, h = payload[0], payload[1:]
+    version, h = payload[0], bytes(payload[1:])
     if version == params.P2PKH_VERSION:
         return b"\x76\xa9\x14" + h + b"\x88\xac"
     if version == params.P2SH_VERSION:
@@ -109,14 +109,23 @@ def script_to_address(spk: bytes) -> str | None:
     """The regtest address of a scriptPubKey, or None for scripts without one (OP_RETURN, bare multisig, ...)."""
     kind, program = solve(spk)
     if kind == PUBKEYHASH:
-        return base58.CBase58Data.from_bytes(program, params.P2PKH_VERSION).__str__()
+        return str(base58.CBase58Data.from_bytes(program, params.P2PKH_VERSION))
     if kind == SCRIPTHASH:
-        return base58.CBase58Data.from_bytes(program, params.P2SH_VERSION).__str__()
+        return str(base58.CBase58Data.from_bytes(program, params.P2SH_VERSION))
     if kind in (WITNESS_V0_KEYHASH, WITNESS_V0_SCRIPTHASH):
         return _bech32_encode(params.BECH32_HRP, 0, program)
     if kind in (WITNESS_V1_TAPROOT, WITNESS_UNKNOWN):
         return _bech32_encode(params.BECH32_HRP, spk[0] - 0x50, program)
     return None
+
+
+def script_address(spk: bytes) -> str:
+    """The regtest address of a script that has one (every standard output kind); ``InvalidAddressError`` for
+    scripts without one."""
+    address = script_to_address(spk)
+    if address is None:
+        raise InvalidAddressError(f"script {spk.hex()} has no address")
+    return address
 
 
 def is_valid_address(address: str) -> bool:
@@ -139,4 +148,7 @@ def destination_script(dest: str | bytes | bytearray | HasAddress) -> bytes:
     ``address`` (a wallet)."""
     if isinstance(dest, (bytes, bytearray)):
         return bytes(dest)
-    return address_to_script(getattr(dest, "address", dest))
+    address: object = dest if isinstance(dest, str) else getattr(dest, "address", dest)
+    if not isinstance(address, str):
+        raise InvalidAddressError(f"an address is a non-empty string, got {address!r}")
+    return address_to_script(address)

@@ -124,7 +124,7 @@ class ChainState:
 
     def median_time_past(self, ref: BlockRef = -1) -> int:
         rec: BlockRecord | None = self.record(ref)
-        times = []
+        times: list[int] = []
         while rec is not None and len(times) < params.MEDIAN_TIME_SPAN:
             times.append(rec.time)
             rec = self.blocks.get(rec.prev)

@@ -45,9 +45,10 @@ class MempoolView:
 
     def __contains__(self, txid: object) -> bool:
         try:
-            return bytes(Txid(txid)) in self._node.mempool  # type: ignore[arg-type]  # Txid validates any input
+            key = bytes(Txid(txid))  # type: ignore[arg-type]  # any object may be asked about; Txid validates it
         except HemiValueError:
             return False
+        return key in self._node.mempool
 
     @property
     def txids(self) -> list[Txid]:

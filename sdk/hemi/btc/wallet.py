@@ -19,7 +19,7 @@ from bitcoin.core.script import CScript, CScriptWitness
 
 from hemi.btc import params
 from hemi.btc import script as S
-from hemi.btc.address import address_to_script, script_to_address
+from hemi.btc.address import address_to_script, script_address
 from hemi.btc.coins import Outpoint
 from hemi.btc.context import NodeContext
 from hemi.btc.keys import TestKey, derive_secret
@@ -92,7 +92,7 @@ class Wallet:
             _KindInfo(P2WSH, S.p2wsh_script(wscript), "", wscript),
             _KindInfo(P2TR, S.p2tr_script(k.taproot_output_key), "", b""),
         ]
-        self._kinds = {i.kind: _KindInfo(i.kind, i.spk, script_to_address(i.spk), i.redeem_or_witness_script)
+        self._kinds = {i.kind: _KindInfo(i.kind, i.spk, script_address(i.spk), i.redeem_or_witness_script)
                        for i in infos}
         self._by_spk = {i.spk: i for i in self._kinds.values()}
 
