@@ -16,17 +16,11 @@ from bitcoin.core import CTransaction
 from hemi.btc import params
 from hemi.btc.context import NodeContext
 from hemi.btc.mempool import Mempool, MempoolEntry
+from hemi.btc.policy import check_inputs_standard, check_standard
 from hemi.btc.rbf import check_package_limits, conflicts_of, replacement_checks
 from hemi.btc.tx import RawTx, decode_tx, tx_hashes
-from hemi.btc.txrules import check_inputs_policy, check_spend_context
-from hemi.btc.validation import (
-    check_input_standard,
-    check_inputs,
-    check_standard,
-    check_transaction,
-    is_coinbase,
-    is_final,
-)
+from hemi.btc.txrules import check_spend_context
+from hemi.btc.validation import check_inputs, check_transaction, is_coinbase, is_final
 from hemi.errors import TransactionRejected
 from hemi.types import Txid
 
@@ -69,8 +63,7 @@ def check_for_mempool(node: NodeContext, tx: CTransaction, raw: bytes, *, max_fe
         raise TransactionRejected("txn-already-known")
     direct = conflicts_of(mp, tx)  # replaced if the rules below allow (full RBF, Core's default)
     fee, coins = check_inputs(tx, lambda op: cs.coins.get(op) or mp.coin(op, replacing=direct), next_height)
-    check_input_standard(tx, coins)
-    check_inputs_policy(tx, [c.spk for c in coins])
+    check_inputs_standard(tx, [c.spk for c in coins])
     min_fee = (hashes.vsize * params.MIN_RELAY_FEE + 999) // 1000
     if fee < min_fee:
         raise TransactionRejected("min relay fee not met", f"{fee} < {min_fee}")

@@ -24,9 +24,9 @@ from hemi.btc.coins import Outpoint
 from hemi.btc.context import NodeContext
 from hemi.btc.keys import TestKey, derive_secret
 from hemi.btc.models import Utxo
+from hemi.btc.policy import dust_threshold
 from hemi.btc.sighash import SIGHASH_ALL, SIGHASH_DEFAULT, legacy_sighash, segwit_v0_sighash, taproot_sighash
 from hemi.btc.tx import RawTx
-from hemi.btc.validation import dust_threshold
 from hemi.errors import HemiValueError, InsufficientFunds
 from hemi.types import Txid
 
