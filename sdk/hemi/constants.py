@@ -7,6 +7,9 @@ that belongs to one module alone stays in that module; a value two layers need l
 from __future__ import annotations
 
 # -- Bitcoin (regtest) -------------------------------------------------------------------------------------------
+# None here: the regtest parameters live in hemi.btc.params, next to the python-bitcoinlib SelectParams("regtest")
+# call that must run before any of them is read; every layer above hemi.btc imports them from there (as node/pop.py
+# does for COINBASE_MATURITY), and no layer below hemi.btc needs one.
 
 # -- hVM: precompiles and system contracts -----------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ def test_subsidy_halves_every_150_blocks_and_fees_go_to_the_miner():
 def test_simulated_clock_600s_per_block_and_median_time_past(btc):
     btc.mine(12)
     times = [btc.header(h).time for h in range(13)]
-    assert all(b - a == 600 for a, b in zip(times, times[1:]))
+    assert all(b - a == 600 for a, b in zip(times, times[1:], strict=False))
     assert btc.median_time_past() == times[12 - 5]
     for h in range(1, 13):
         assert btc.header(h).time > btc.median_time_past(h - 1)

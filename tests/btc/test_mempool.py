@@ -85,7 +85,8 @@ def test_signature_for_other_amount_fails(funded):
     alice.send(bob.address, 2 * COIN)
     funded.mine()
     (u,) = bob.utxos
-    m = CMutableTransaction([CTxIn(COutPoint(bytes(u.txid), u.vout))], [CTxOut(u.value - 10_000, CScript(alice.script_of()))])
+    m = CMutableTransaction([CTxIn(COutPoint(bytes(u.txid), u.vout))],
+                            [CTxOut(u.value - 10_000, CScript(alice.script_of()))])
     lying = bob.sign(m, [(u.value + 1, u.script_pubkey)])
     rejected(funded, lying, "mandatory-script-verify-flag-failed (Script evaluated without error but finished with a "
                             "false/empty top stack element)")
@@ -209,9 +210,10 @@ def test_independent_txs_are_mined_highest_fee_rate_first(funded):
     alice, bob = funded.wallet("alice"), funded.wallet("bob")
     coins = [u for u in alice.utxos if u.mature][:4]
     rates = [2, 9, 4, 7]
-    ids = [funded.send_raw(alice.build_tx(bob.address, COIN, inputs=[c], fee_rate=r)) for c, r in zip(coins, rates)]
+    ids = [funded.send_raw(alice.build_tx(bob.address, COIN, inputs=[c], fee_rate=r))
+           for c, r in zip(coins, rates, strict=True)]
     (bh,) = funded.mine()
-    by_rate = [t for _, t in sorted(zip(rates, ids), key=lambda p: -p[0])]
+    by_rate = [t for _, t in sorted(zip(rates, ids, strict=True), key=lambda p: -p[0])]
     assert list(funded.block(bh).txids[1:]) == by_rate
 
 

@@ -10,7 +10,7 @@ import pytest
 from bitcoin.core import CBlock
 
 from hemi.btc import COIN, BitcoinChain
-from hemi.errors import BlockRejected, InvalidHexError, ReorgError, UnknownBlockError
+from hemi.errors import BlockRejected, InvalidHexError, ReorgError, UnknownBlockError, UnknownTransactionError
 from hemi.types import Txid
 
 
@@ -81,7 +81,7 @@ def test_reorg_drop_leaves_out_the_tx_and_its_descendants():
     old_txs = [chain.tx(t).tx for t in (pay_bob, pay_carol, other)]
     chain.reorg(2, drop=[pay_bob])
     for gone in (pay_bob, pay_carol):
-        with pytest.raises(Exception):
+        with pytest.raises(UnknownTransactionError):
             chain.confirmations(gone)
         assert gone not in chain.mempool
     assert chain.confirmations(other) >= 1

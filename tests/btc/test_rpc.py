@@ -309,7 +309,8 @@ def test_error_codes(funded: BitcoinChain, raw):
     assert rpc_error(raw.getblock, "ab" * 32) == {"code": -5, "message": "Block not found"}
     assert rpc_error(raw.getblockhash, "1")["code"] == -3
     assert rpc_error(raw.getblockhash, "1")["message"] == (
-        'Wrong type passed:\n{\n    "Position 1 (height)": "JSON value of type string is not of expected type number"\n}')
+        'Wrong type passed:\n{\n    "Position 1 (height)": '
+        '"JSON value of type string is not of expected type number"\n}')
     assert rpc_error(raw.getblockhash)["code"] == -32602
     assert rpc_error(raw.getblockcount, 1)["code"] == -32602
     assert rpc_error(raw.getwalletinfo) == {"code": -32601, "message": "Method not found"}

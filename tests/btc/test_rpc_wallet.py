@@ -80,6 +80,18 @@ def test_signrawtransaction_reports_unknown_inputs(chain):
     assert out["complete"] is False and out["errors"][0]["error"] == "Input not found or already spent"
 
 
+def test_signrawtransaction_with_one_unknown_input_reports_it_and_leaves_the_tx_unsigned(chain):
+    """A known input next to an unknown one: nothing can be signed (taproot sighashes commit to every spent
+    output), the unknown input is reported, and the call answers instead of failing inside script verification."""
+    raw = raw_proxy(chain)
+    (u,) = raw.listunspent()
+    tx = raw.createrawtransaction([{"txid": u["txid"], "vout": u["vout"]}, {"txid": "11" * 32, "vout": 0}],
+                                  {chain.wallet("bob").address: 1})
+    out = raw.signrawtransactionwithwallet(tx)
+    assert out["complete"] is False and out["hex"] == tx
+    assert [(e["txid"], e["error"]) for e in out["errors"]] == [("11" * 32, "Input not found or already spent")]
+
+
 def test_descriptors(chain):
     raw = raw_proxy(chain)
     w = chain.wallet()

@@ -8,7 +8,7 @@ from bitcoin.core import CTransaction
 from hemi.btc import ADDRESS_KINDS, COIN, BitcoinChain
 from hemi.btc import script as S
 from hemi.btc.address import address_to_script, script_to_address
-from hemi.errors import HemiValueError, InsufficientFunds, WrongNetworkError
+from hemi.errors import HemiValueError, InsufficientFunds, InvalidAddressError, WrongNetworkError
 
 EXPECTED_PREFIX = {"p2wpkh": "bcrt1q", "p2sh-p2wpkh": "2", "p2pkh": ("m", "n"), "p2wsh": "bcrt1q", "p2tr": "bcrt1p"}
 EXPECTED_TYPE = {"p2wpkh": S.WITNESS_V0_KEYHASH, "p2sh-p2wpkh": S.SCRIPTHASH, "p2pkh": S.PUBKEYHASH,
@@ -124,3 +124,21 @@ def test_insufficient_funds_and_bad_amounts_are_typed_errors(funded):
     with pytest.raises(HemiValueError):
         alice.address_of("p2xyz")
     assert funded.state_digest() == before
+
+
+def test_a_payment_goes_to_an_address_a_script_or_a_wallet_and_anything_else_is_a_typed_error():
+    """``mine(to=...)``, ``utxos`` and ``balance`` take a wallet (its default P2WPKH address), an address or a raw
+    scriptPubKey alike; a value with no address is refused with InvalidAddressError and the chain does not move."""
+    chain = BitcoinChain(seed=3)
+    bob = chain.wallet("bob")
+    chain.mine(1, to=bob)
+    chain.mine(1, to=bob.address)
+    chain.mine(1, to=bob.script_of("p2wpkh"))
+    assert chain.balance(bob) == chain.balance(bob.address) == chain.balance(bob.script_of()) == 3 * 50 * COIN
+    assert [u.height for u in chain.utxos(bob)] == [1, 2, 3]
+    for bad in (12345, None, object()):
+        with pytest.raises(InvalidAddressError):
+            chain.balance(bad)
+    with pytest.raises(InvalidAddressError):
+        chain.mine(1, to=12345)
+    assert chain.height == 3

@@ -8,8 +8,10 @@ Addresses of another network raise :class:`~hemi.errors.WrongNetworkError`.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Protocol
 
 from bitcoin import base58
+from bitcoin.core import Hash
 from bitcoin.segwit_addr import bech32_hrp_expand, bech32_polymod, convertbits
 
 from hemi.btc import params
@@ -90,11 +92,9 @@ def _address_to_script(address: str) -> bytes:
     if len(raw) != 25:
         raise InvalidAddressError(f"not a valid Bitcoin address: {address!r}")
     payload, check = raw[:-4], raw[-4:]
-    from bitcoin.core import Hash
-
     if Hash(payload)[:4] != check:
         raise InvalidAddressError(f"bad base58 checksum: {address!r}")
-    version, h = payload[0], payload[1:]
+    version, h = payload[0], bytes(payload[1:])
     if version == params.P2PKH_VERSION:
         return b"\x76\xa9\x14" + h + b"\x88\xac"
     if version == params.P2SH_VERSION:
@@ -109,14 +109,23 @@ def script_to_address(spk: bytes) -> str | None:
     """The regtest address of a scriptPubKey, or None for scripts without one (OP_RETURN, bare multisig, ...)."""
     kind, program = solve(spk)
     if kind == PUBKEYHASH:
-        return base58.CBase58Data.from_bytes(program, params.P2PKH_VERSION).__str__()
+        return str(base58.CBase58Data.from_bytes(program, params.P2PKH_VERSION))
     if kind == SCRIPTHASH:
-        return base58.CBase58Data.from_bytes(program, params.P2SH_VERSION).__str__()
+        return str(base58.CBase58Data.from_bytes(program, params.P2SH_VERSION))
     if kind in (WITNESS_V0_KEYHASH, WITNESS_V0_SCRIPTHASH):
         return _bech32_encode(params.BECH32_HRP, 0, program)
     if kind in (WITNESS_V1_TAPROOT, WITNESS_UNKNOWN):
         return _bech32_encode(params.BECH32_HRP, spk[0] - 0x50, program)
     return None
+
+
+def script_address(spk: bytes) -> str:
+    """The regtest address of a script that has one (every standard output kind); ``InvalidAddressError`` for
+    scripts without one."""
+    address = script_to_address(spk)
+    if address is None:
+        raise InvalidAddressError(f"script {spk.hex()} has no address")
+    return address
 
 
 def is_valid_address(address: str) -> bool:
@@ -125,3 +134,21 @@ def is_valid_address(address: str) -> bool:
         return True
     except InvalidAddressError:
         return False
+
+
+class HasAddress(Protocol):
+    """Anything with a default ``address`` (a :class:`~hemi.btc.wallet.Wallet`)."""
+
+    @property
+    def address(self) -> str: ...
+
+
+def destination_script(dest: str | bytes | bytearray | HasAddress) -> bytes:
+    """The scriptPubKey that pays ``dest``: script bytes as given, an address decoded, or an object's default
+    ``address`` (a wallet)."""
+    if isinstance(dest, (bytes, bytearray)):
+        return bytes(dest)
+    address: object = dest if isinstance(dest, str) else getattr(dest, "address", dest)
+    if not isinstance(address, str):
+        raise InvalidAddressError(f"an address is a non-empty string, got {address!r}")
+    return address_to_script(address)

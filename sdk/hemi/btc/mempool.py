@@ -13,7 +13,9 @@ from bitcoin.core import CTransaction
 
 from hemi.btc import script as S
 from hemi.btc.coins import Coin, Outpoint
+from hemi.btc.models import TxInfo
 from hemi.btc.tx import TxHashes
+from hemi.types import Txid
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,11 @@ class Mempool:
 
     def get(self, txid: bytes) -> MempoolEntry | None:
         return self.entries.get(txid)
+
+    def tx_info(self, txid: bytes) -> TxInfo | None:
+        """An unconfirmed transaction as :meth:`hemi.btc.chain.BitcoinChain.tx` reports it, or None."""
+        e = self.entries.get(txid)
+        return None if e is None else TxInfo(Txid(txid), Txid(e.hashes.wtxid), e.tx, None, None, None, 0, e.fee)
 
     def copy(self) -> Mempool:
         m = Mempool()
@@ -146,20 +153,21 @@ class Mempool:
     def select(self, max_weight: int) -> list[MempoolEntry]:
         """Transactions for a block template: best ancestor-package fee rate first, parents before children."""
         entries = self.entries
+        chosen: list[MempoolEntry] = []
+        weight = 0
         if all(not e.parents for e in entries.values()):
             ordered = sorted(entries.values(), key=lambda e: (-e.fee * 1_000_000 // e.vsize, e.seq))
-            chosen, weight = [], 0
             for e in ordered:
                 if weight + e.hashes.weight <= max_weight:
                     chosen.append(e)
                     weight += e.hashes.weight
             return chosen
         chosen_ids: set[bytes] = set()
-        chosen: list[MempoolEntry] = []
-        weight = 0
         skipped: set[bytes] = set()
         while True:
-            best, best_key, best_pkg = None, None, None
+            best: bytes | None = None
+            best_key: tuple[int, int] | None = None
+            best_pkg: list[bytes] = []
             for txid, e in entries.items():
                 if txid in chosen_ids or txid in skipped:
                     continue

@@ -20,7 +20,7 @@ class Header:
 
     @property
     def version(self) -> int:
-        return struct.unpack_from("<i", self.raw, 0)[0]
+        return int(struct.unpack_from("<i", self.raw, 0)[0])
 
     @property
     def prev_hash(self) -> BlockHash:
@@ -33,15 +33,15 @@ class Header:
 
     @property
     def time(self) -> int:
-        return struct.unpack_from("<I", self.raw, 68)[0]
+        return int(struct.unpack_from("<I", self.raw, 68)[0])
 
     @property
     def bits(self) -> int:
-        return struct.unpack_from("<I", self.raw, 72)[0]
+        return int(struct.unpack_from("<I", self.raw, 72)[0])
 
     @property
     def nonce(self) -> int:
-        return struct.unpack_from("<I", self.raw, 76)[0]
+        return int(struct.unpack_from("<I", self.raw, 76)[0])
 
     @property
     def cheader(self) -> CBlockHeader:
@@ -74,7 +74,7 @@ class Block:
         return self.confirmations > 0
 
     def serialize(self) -> bytes:
-        return self.cblock.serialize()
+        return bytes(self.cblock.serialize())
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class TxInfo:
 
     @property
     def hex(self) -> str:
-        return self.tx.serialize().hex()
+        return str(self.tx.serialize().hex())
 
 
 @dataclass(frozen=True)

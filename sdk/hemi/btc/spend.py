@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from bitcoin.core import CMutableTransaction, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
 from bitcoin.core.script import CScriptWitness
 
-from hemi.btc.address import script_to_address
+from hemi.btc.address import script_address
 from hemi.btc.interpreter import tapbranch_hash, tapleaf_hash, taproot_tweak_pubkey
 from hemi.btc.script import multisig_script, p2tr_script, p2wsh_script
 from hemi.errors import HemiValueError
@@ -50,7 +50,7 @@ class TaprootTree:
 
     @property
     def address(self) -> str:
-        return script_to_address(self.script_pubkey)
+        return script_address(self.script_pubkey)
 
     def control_block(self, leaf: int | bytes) -> bytes:
         """The control block that proves leaf ``leaf`` (index or script) is in the tree."""
@@ -106,9 +106,7 @@ def taproot_tree(internal_key: bytes, leaves: Sequence[bytes]) -> TaprootTree:
 def spending_tx(inputs: Sequence[tuple[tuple[Txid | str | bytes, int], int]],
                 outputs: Sequence[tuple[bytes, int]], *, locktime: int = 0, version: int = 2) -> CTransaction:
     """An unsigned transaction spending ``((txid, vout), nSequence)`` inputs to ``(scriptPubKey, sats)`` outputs."""
-    vin = []
-    for (txid, vout), sequence in inputs:
-        vin.append(CTxIn(COutPoint(bytes(Txid(txid)), vout), b"", sequence))
+    vin = [CTxIn(COutPoint(bytes(Txid(txid)), n), b"", sequence) for (txid, n), sequence in inputs]
     vout = [CTxOut(value, spk) for spk, value in outputs]
     return CTransaction(vin, vout, locktime, version)
 

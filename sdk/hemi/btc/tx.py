@@ -7,14 +7,14 @@ transaction here and keeps them next to it.
 from __future__ import annotations
 
 import hashlib
-from typing import NamedTuple, Union
+from typing import NamedTuple, TypeAlias
 
 from bitcoin.core import CMutableTransaction, CTransaction
 from bitcoin.core.serialize import DeserializationExtraDataError, SerializationTruncationError
 
 from hemi.errors import InvalidHexError
 
-RawTx = Union[str, bytes, bytearray, CTransaction, CMutableTransaction]
+RawTx: TypeAlias = str | bytes | bytearray | CTransaction | CMutableTransaction
 
 
 def sha256d(data: bytes) -> bytes:

@@ -1,5 +1,6 @@
 """Transaction rules that need the chain's context: BIP 68 relative lock-times, signature-operation cost, and
-script verification with Bitcoin Core's consensus/policy split of reject reasons.
+script verification with Bitcoin Core's consensus/policy split of reject reasons (used by mempool acceptance and
+by the block rules of :mod:`hemi.btc.consensus`).
 
 Sources (bitcoin/bitcoin v26.0): src/consensus/tx_verify.cpp (``CalculateSequenceLocks``, ``EvaluateSequenceLocks``,
 ``GetLegacySigOpCount``, ``GetP2SHSigOpCount``, ``GetTransactionSigOpCost``), src/script/interpreter.cpp
@@ -31,7 +32,7 @@ def sequence_locks(tx: CTransaction, coin_heights: Sequence[int], mtp_at: Callab
     min_height, min_time = -1, -1
     if tx.nVersion & 0xFFFFFFFF < 2:  # BIP 68 applies from version 2 only
         return min_height, min_time
-    for txin, coin_height in zip(tx.vin, coin_heights):
+    for txin, coin_height in zip(tx.vin, coin_heights, strict=False):
         seq = txin.nSequence
         if seq & O.SEQUENCE_LOCKTIME_DISABLE_FLAG:
             continue
@@ -65,7 +66,8 @@ def legacy_sigops(script: bytes, accurate: bool) -> int:
     return count
 
 
-def _last_push(script_sig: bytes) -> bytes:
+def last_push(script_sig: bytes) -> bytes:
+    """The data of a push-only scriptSig's last push (a P2SH spend's redeem script); empty otherwise."""
     data = b""
     try:
         for op, pushed, _ in O.iter_ops(script_sig):
@@ -90,11 +92,11 @@ def sigop_cost(tx: CTransaction, spent_scripts: Sequence[bytes]) -> int:
     cost = sum(legacy_sigops(bytes(i.scriptSig), False) for i in tx.vin)
     cost += sum(legacy_sigops(bytes(o.scriptPubKey), False) for o in tx.vout)
     cost *= WITNESS_SCALE_FACTOR
-    for index, (txin, spk) in enumerate(zip(tx.vin, spent_scripts)):
+    for index, (txin, spk) in enumerate(zip(tx.vin, spent_scripts, strict=False)):
         script_sig = bytes(txin.scriptSig)
         wp = O.witness_program(spk)
         if O.is_p2sh(spk):
-            redeem = _last_push(script_sig) if O.is_push_only(script_sig) else b""
+            redeem = last_push(script_sig) if O.is_push_only(script_sig) else b""
             cost += legacy_sigops(redeem, True) * WITNESS_SCALE_FACTOR
             wp = O.witness_program(redeem) if redeem else None
         if wp is not None:
@@ -139,39 +141,3 @@ def check_spend_context(tx: CTransaction, coins: Sequence, *, height: int, prev_
         if cost > MAX_STANDARD_TX_SIGOPS_COST:
             raise TransactionRejected("bad-txns-too-many-sigops", str(cost))
     verify_scripts(tx, [(c.value, c.spk) for c in coins], policy=policy)
-
-
-MAX_P2SH_SIGOPS = 15
-MAX_STANDARD_P2WSH_SCRIPT_SIZE = 3600
-MAX_STANDARD_P2WSH_STACK_ITEMS = 100
-MAX_STANDARD_P2WSH_STACK_ITEM_SIZE = 80
-MAX_STANDARD_TAPSCRIPT_STACK_ITEM_SIZE = 80
-
-
-def check_inputs_policy(tx: CTransaction, spent_scripts: Sequence[bytes]) -> None:
-    """Core's AreInputsStandard (P2SH redeem scripts of at most 15 sigops) and IsWitnessStandard (P2WSH and
-    tapscript size limits, no annex): "bad-txns-nonstandard-inputs" / "bad-witness-nonstandard"
-    (bitcoin/bitcoin src/policy/policy.cpp)."""
-    redeems = [_last_push(bytes(txin.scriptSig)) if O.is_p2sh(spk) else None
-               for txin, spk in zip(tx.vin, spent_scripts)]
-    if any(r is not None and legacy_sigops(r, True) > MAX_P2SH_SIGOPS for r in redeems):
-        raise TransactionRejected("bad-txns-nonstandard-inputs")
-    for index, (redeem, spk) in enumerate(zip(redeems, spent_scripts)):
-        witness = witness_stack(tx, index)
-        if not witness:
-            continue
-        wp = O.witness_program(redeem if redeem is not None else spk)
-        if wp is None:
-            raise TransactionRejected("bad-witness-nonstandard")
-        version, program = wp
-        if version == 0 and len(program) == 32:
-            items = witness[:-1]
-            if (len(witness[-1]) > MAX_STANDARD_P2WSH_SCRIPT_SIZE or len(items) > MAX_STANDARD_P2WSH_STACK_ITEMS
-                    or any(len(w) > MAX_STANDARD_P2WSH_STACK_ITEM_SIZE for w in items)):
-                raise TransactionRejected("bad-witness-nonstandard")
-        if version == 1 and len(program) == 32 and redeem is None and len(witness) >= 2:
-            if witness[-1] and witness[-1][0] == 0x50:  # an annex is not relayed yet
-                raise TransactionRejected("bad-witness-nonstandard")
-            if witness[-1] and witness[-1][0] & 0xFE == 0xC0:
-                if any(len(w) > MAX_STANDARD_TAPSCRIPT_STACK_ITEM_SIZE for w in witness[:-2]):
-                    raise TransactionRejected("bad-witness-nonstandard")

@@ -1,5 +1,9 @@
-"""Transaction checks with Bitcoin Core's reject reasons: context-free (CheckTransaction), relay policy
-(IsStandardTx, dust), and the in-context checks against the coins a transaction spends (Consensus::CheckTxInputs).
+"""Consensus checks of one transaction with Bitcoin Core's reject reasons: context-free (``CheckTransaction``),
+finality (``IsFinalTx``) and the checks against the coins it spends (``Consensus::CheckTxInputs``).
+
+Relay policy is in :mod:`hemi.btc.policy`, BIP 68, sigop cost and scripts in :mod:`hemi.btc.txrules`, the block
+rules that use all of them in :mod:`hemi.btc.consensus`. Sources (bitcoin/bitcoin v26.0):
+src/consensus/tx_check.cpp, src/consensus/tx_verify.cpp.
 """
 
 from __future__ import annotations
@@ -7,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bitcoin.core import CTransaction
-from bitcoin.core.script import CScript, CScriptInvalidError
 
 from hemi.btc import params
-from hemi.btc import script as S
 from hemi.btc.coins import Coin, Outpoint
+from hemi.btc.policy import dust_threshold
 from hemi.btc.tx import TxHashes, tx_hashes
 from hemi.errors import TransactionRejected
+
+__all__ = ["check_inputs", "check_transaction", "dust_threshold", "is_coinbase", "is_final"]
+# dust_threshold is relay policy (hemi.btc.policy); hemi.node imports it from here, where it used to live
 
 _NULL_HASH = bytes(32)
 
@@ -57,55 +63,6 @@ def is_coinbase(tx: CTransaction) -> bool:
     return len(tx.vin) == 1 and tx.vin[0].prevout.hash == _NULL_HASH and tx.vin[0].prevout.n == 0xFFFFFFFF
 
 
-def dust_threshold(spk: bytes, dust_relay_fee: int = params.DUST_RELAY_FEE) -> int:
-    """Bitcoin Core's GetDustThreshold: the cost of spending the output at the dust relay fee."""
-    if S.is_unspendable(spk):
-        return 0
-    size = 8 + len(spk) + (1 if len(spk) < 0xFD else 3)
-    kind = S.solve(spk).kind
-    if kind in (S.WITNESS_V0_KEYHASH, S.WITNESS_V0_SCRIPTHASH, S.WITNESS_V1_TAPROOT, S.WITNESS_UNKNOWN):
-        size += 32 + 4 + 1 + (107 // 4) + 4
-    else:
-        size += 32 + 4 + 1 + 107 + 4
-    return size * dust_relay_fee // 1000
-
-
-def check_standard(tx: CTransaction, hashes: TxHashes) -> None:
-    """Relay policy (Bitcoin Core ``IsStandardTx``); raises with Core's reason."""
-    if not 1 <= tx.nVersion <= 3:
-        raise TransactionRejected("version")
-    if hashes.weight > params.MAX_STANDARD_TX_WEIGHT:
-        raise TransactionRejected("tx-size")
-    if hashes.base_size < params.MIN_STANDARD_TX_NONWITNESS_SIZE:
-        raise TransactionRejected("tx-size-small")
-    for txin in tx.vin:
-        if len(txin.scriptSig) > params.MAX_STANDARD_SCRIPTSIG_SIZE:
-            raise TransactionRejected("scriptsig-size")
-        try:
-            push_only = CScript(txin.scriptSig).is_push_only()
-        except CScriptInvalidError:
-            push_only = False
-        if not push_only:
-            raise TransactionRejected("scriptsig-not-pushonly")
-    data_outputs = 0
-    for out in tx.vout:
-        spk = bytes(out.scriptPubKey)
-        kind = S.solve(spk).kind
-        if kind not in S.STANDARD_KINDS:
-            raise TransactionRejected("scriptpubkey")
-        if kind == S.NULL_DATA:
-            if len(spk) > params.MAX_OP_RETURN_RELAY:
-                raise TransactionRejected("scriptpubkey", f"OP_RETURN script of {len(spk)} bytes > "
-                                          f"{params.MAX_OP_RETURN_RELAY}")
-            data_outputs += 1
-        elif kind == S.MULTISIG:
-            raise TransactionRejected("bare-multisig")
-        elif out.nValue < dust_threshold(spk):
-            raise TransactionRejected("dust", f"output of {out.nValue} sats < {dust_threshold(spk)}")
-    if data_outputs > 1:
-        raise TransactionRejected("multi-op-return")
-
-
 def is_final(tx: CTransaction, height: int, time: int) -> bool:
     """Bitcoin Core ``IsFinalTx`` (locktime against the next block's height or median time past)."""
     if tx.nLockTime == 0:
@@ -141,11 +98,3 @@ def check_inputs(
     if value_in < value_out:
         raise TransactionRejected("bad-txns-in-belowout", f"value in ({value_in}) < value out ({value_out})")
     return value_in - value_out, coins
-
-
-def check_input_standard(tx: CTransaction, coins: list[Coin]) -> None:
-    """AreInputsStandard: only spends of standard output kinds (and no future witness versions) are relayed."""
-    for coin in coins:
-        kind = S.solve(coin.spk).kind
-        if kind in (S.NONSTANDARD, S.WITNESS_UNKNOWN, S.NULL_DATA):
-            raise TransactionRejected("bad-txns-nonstandard-inputs")

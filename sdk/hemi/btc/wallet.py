@@ -12,23 +12,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import Protocol
 
 from bitcoin.core import CMutableTransaction, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, CTxWitness
 from bitcoin.core.script import CScript, CScriptWitness
 
 from hemi.btc import params
 from hemi.btc import script as S
-from hemi.btc.address import address_to_script, script_to_address
+from hemi.btc.address import address_to_script, script_address
+from hemi.btc.coins import Outpoint
+from hemi.btc.context import NodeContext
 from hemi.btc.keys import TestKey, derive_secret
 from hemi.btc.models import Utxo
+from hemi.btc.policy import dust_threshold
 from hemi.btc.sighash import SIGHASH_ALL, SIGHASH_DEFAULT, legacy_sighash, segwit_v0_sighash, taproot_sighash
-from hemi.btc.validation import dust_threshold
+from hemi.btc.tx import RawTx
 from hemi.errors import HemiValueError, InsufficientFunds
 from hemi.types import Txid
-
-if TYPE_CHECKING:
-    from hemi.btc.chain import BitcoinChain
 
 P2PKH = "p2pkh"
 P2SH_P2WPKH = "p2sh-p2wpkh"
@@ -48,7 +48,23 @@ _INPUT_WEIGHT = {
 }
 
 INPUT_WEIGHT = _INPUT_WEIGHT  # public name for tools that size transactions the way the wallet does
-Destination = Union[str, bytes, "Wallet"]
+
+# (outpoint, value, scriptPubKey, height or None when unconfirmed, mature): a spendable output before it becomes a
+# Utxo; coin selection runs on every send, so it works on these plain tuples
+_Spendable = tuple[Outpoint, int, bytes, int | None, bool]
+
+
+class WalletChain(Protocol):
+    """What a wallet needs of its chain (:class:`~hemi.btc.chain.BitcoinChain` provides it); a Protocol, so this
+    module does not import the chain module and dependencies point one way."""
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def node(self) -> NodeContext: ...
+
+    def send_raw(self, tx: RawTx, *, max_fee_rate: int | None = None) -> Txid: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,7 @@ class _KindInfo:
 class Wallet:
     """A deterministic test wallet on a :class:`~hemi.btc.chain.BitcoinChain` (get one with ``btc.wallet(name)``)."""
 
-    def __init__(self, chain: BitcoinChain, name: str) -> None:
+    def __init__(self, chain: WalletChain, name: str) -> None:
         self.chain = chain
         self.name = name
         self.key = TestKey(derive_secret(chain.seed, name))
@@ -76,7 +92,7 @@ class Wallet:
             _KindInfo(P2WSH, S.p2wsh_script(wscript), "", wscript),
             _KindInfo(P2TR, S.p2tr_script(k.taproot_output_key), "", b""),
         ]
-        self._kinds = {i.kind: _KindInfo(i.kind, i.spk, script_to_address(i.spk), i.redeem_or_witness_script)
+        self._kinds = {i.kind: _KindInfo(i.kind, i.spk, script_address(i.spk), i.redeem_or_witness_script)
                        for i in infos}
         self._by_spk = {i.spk: i for i in self._kinds.values()}
 
@@ -118,16 +134,16 @@ class Wallet:
 
     # ------------------------------------------------------------------ funds
 
-    def _spendable(self) -> list[tuple[tuple[bytes, int], int, bytes, int | None, bool]]:
+    def _spendable(self) -> list[_Spendable]:
         """Raw (outpoint, value, spk, height or None, mature) of every output the wallet can spend, unsorted.
 
         Kept free of per-output object building: coin selection runs on every send."""
-        chain = self.chain
-        spenders = chain._mempool.spenders
-        next_height = chain.height + 1
-        out = []
+        cs, mempool = self.chain.node.chainstate, self.chain.node.mempool
+        spenders = mempool.spenders
+        next_height = cs.height + 1
+        out: list[_Spendable] = []
         for spk in self._by_spk:
-            bucket = chain._coins.by_script.get(spk)
+            bucket = cs.coins.by_script.get(spk)
             if not bucket:
                 continue
             for op, coin in bucket.items():
@@ -135,18 +151,19 @@ class Wallet:
                     # Bitcoin Core's wallet rule: a coinbase is spendable at 101 confirmations
                     mature = not coin.coinbase or next_height - coin.height > params.COINBASE_MATURITY
                     out.append((op, coin.value, spk, coin.height, mature))
-        for entry in chain._mempool:
+        for entry in mempool:
             for n, o in enumerate(entry.tx.vout):
                 spk = bytes(o.scriptPubKey)
                 if spk in self._by_spk and (entry.txid, n) not in spenders:
                     out.append(((entry.txid, n), o.nValue, spk, None, True))
         return out
 
-    def _to_utxo(self, item) -> Utxo:
-        op, value, spk, height, mature = item
+    def _to_utxo(self, item: _Spendable) -> Utxo:
+        op, value, spk, height, _mature = item
         if height is None:
             return Utxo(Txid(op[0]), op[1], value, spk, self._by_spk[spk].address, None, False, 0, True)
-        return self.chain._utxo(op, self.chain._coins.coins[op])
+        cs = self.chain.node.chainstate
+        return cs.utxo(op, cs.coins.coins[op])
 
     @property
     def utxos(self) -> list[Utxo]:
@@ -249,19 +266,20 @@ class Wallet:
         tx = CMutableTransaction(vin, outs, locktime, version)
         return self.sign(tx, [(u.value, u.script_pubkey) for u in chosen])
 
-    def _largest_confirmed(self, from_kind: str | None):
-        chain = self.chain
-        spenders = chain._mempool.spenders
-        limit = chain.height + 1 - params.COINBASE_MATURITY  # a coinbase must be below this height (101 confs)
-        best, best_value = None, -1
+    def _largest_confirmed(self, from_kind: str | None) -> _Spendable | None:
+        cs = self.chain.node.chainstate
+        spenders = self.chain.node.mempool.spenders
+        limit = cs.height + 1 - params.COINBASE_MATURITY  # a coinbase must be below this height (101 confs)
+        best: _Spendable | None = None
+        best_value = -1
         for spk, info in self._by_spk.items():
             if from_kind is not None and info.kind != from_kind:
                 continue
-            for op, coin in (chain._coins.by_script.get(spk) or {}).items():
+            for op, coin in (cs.coins.by_script.get(spk) or {}).items():
                 v = coin.value
                 if v < best_value or op in spenders or (coin.coinbase and coin.height >= limit):
                     continue
-                if v > best_value or (op[0][::-1], op[1]) < (best[0][0][::-1], best[0][1]):
+                if best is None or v > best_value or (op[0][::-1], op[1]) < (best[0][0][::-1], best[0][1]):
                     best, best_value = (op, v, spk, coin.height, True), v
         return best
 
@@ -270,7 +288,7 @@ class Wallet:
         def fee(inputs_weight: int) -> int:
             return math.ceil(math.ceil((weight + inputs_weight) / 4) * fee_rate)
 
-        def key(i):
+        def key(i: _Spendable) -> tuple[bool, int, bytes, int]:
             return (i[3] is None, -i[1], i[0][0][::-1], i[0][1])
 
         best = self._largest_confirmed(from_kind)  # the common case: one output pays it all, no list, no sort
@@ -351,3 +369,6 @@ class Wallet:
 
     def __repr__(self) -> str:
         return f"<Wallet {self.name!r} {self.address}>"
+
+
+Destination = str | bytes | Wallet  # what a payment goes to: an address, a scriptPubKey, or a wallet's default address

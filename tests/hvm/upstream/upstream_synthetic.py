@@ -127,9 +127,9 @@ def insert(chain: BitcoinChain, *blocks: Block) -> None:
         if all(len(t.vin) == 1 and t.vin[0].prevout.is_null() for t in b.txs):
             assert chain.submit_block(cblock) is None
             continue
-        rec = chain._add_record(b.hash, list(b.txs), b.header, [tx_hashes(t) for t in b.txs], cblock)
+        rec = chain.node.chainstate.add_record(b.hash, list(b.txs), b.header, [tx_hashes(t) for t in b.txs], cblock)
         assert rec.prev == bytes(chain.tip), "unvalidated blocks only extend the tip"
-        chain._connect(rec, verify=False)
+        chain.node.chainstate.connect(rec, verify=False)
 
 
 def indexed(chain: BitcoinChain, tip: Block | None = None) -> BitcoinIndexer:

@@ -82,7 +82,7 @@ class TxChecker:
         if lock > tx_lock:
             return False
         # a final input disables nLockTime (IsFinalTx), and with it this check
-        return self.tx.vin[self.index].nSequence != O.SEQUENCE_FINAL
+        return bool(self.tx.vin[self.index].nSequence != O.SEQUENCE_FINAL)
 
     def check_sequence(self, sequence: int) -> bool:
         tx_seq = self.tx.vin[self.index].nSequence
@@ -94,4 +94,4 @@ class TxChecker:
         tx_masked, want = tx_seq & mask, sequence & mask
         if (tx_masked < O.SEQUENCE_LOCKTIME_TYPE_FLAG) != (want < O.SEQUENCE_LOCKTIME_TYPE_FLAG):
             return False
-        return want <= tx_masked
+        return bool(want <= tx_masked)

@@ -159,6 +159,7 @@ def eval_script(stack: list, script: bytes, flags: frozenset, checker: TxChecker
             if op == O.OP_CODESEPARATOR and sigversion == BASE and "CONST_SCRIPTCODE" in flags:
                 fail("OP_CODESEPARATOR")
             if executing and op <= O.OP_PUSHDATA4:
+                assert data is not None, "iter_ops yields the pushed bytes of every push opcode"
                 if minimal and not O.is_minimal_push(data, op):
                     fail("MINIMALDATA")
                 stack.append(data)

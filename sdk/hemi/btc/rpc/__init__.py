@@ -73,4 +73,7 @@ __all__ = [
     "RPC_MISC_ERROR", "RPC_TYPE_ERROR", "RPC_INVALID_ADDRESS_OR_KEY", "RPC_INVALID_PARAMETER",
     "RPC_DESERIALIZATION_ERROR", "RPC_VERIFY_ERROR", "RPC_VERIFY_REJECTED", "RPC_VERIFY_ALREADY_IN_CHAIN",
     "RPC_INVALID_REQUEST", "RPC_METHOD_NOT_FOUND", "RPC_INVALID_PARAMS", "RPC_PARSE_ERROR",
+    # importable from hemi.btc.rpc since before it became a package
+    "btc_amount", "NO_SUCH_TX", "RPC_INTERNAL_ERROR", "CORE_VERSION", "Prevout", "op_name", "script_pubkey_json",
+    "tx_json",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bitcoin.core import Hash
 from bitcoin.segwit_addr import bech32_hrp_expand, bech32_polymod, convertbits
 
 from hemi.btc import params
@@ -40,8 +41,6 @@ def address_error(addr: str) -> tuple[str, list[int]] | None:
     Checksum errors of bech32 strings are reported without positions ("Invalid checksum"): Core locates up to two
     wrong characters with BCH syndromes, which this does not reproduce.
     """
-    from bitcoin.core import Hash
-
     hrp_want = params.BECH32_HRP
     if addr[:len(hrp_want)].lower() != hrp_want:
         raw = _base58_decode(addr)

@@ -105,7 +105,7 @@ def bind(method: Method, params: Any) -> list[Any]:
                            f"{method.name} takes {required}..{len(method.args)} parameters, {len(values)} given. "
                            f"Usage: {method.usage}")
     mismatch = {}
-    for i, (arg, value) in enumerate(zip(method.args, values)):
+    for i, (arg, value) in enumerate(zip(method.args, values, strict=False)):
         expected = _EXPECTED.get(arg.kind)
         if expected is None or (value is None and not arg.required) or json_type(value) == expected:
             continue
@@ -114,7 +114,8 @@ def bind(method: Method, params: Any) -> list[Any]:
     if mismatch:
         raise JSONRPCError(RPC_TYPE_ERROR, f"Wrong type passed:\n{json.dumps(mismatch, indent=4)}")
     values += [None] * (len(method.args) - len(values))
-    return [arg.default if value is None and not arg.required else value for arg, value in zip(method.args, values)]
+    return [arg.default if value is None and not arg.required else value for arg, value in
+            zip(method.args, values, strict=False)]
 
 
 def as_int(value: Any) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 from hemi.btc import params
 from hemi.btc import script as S
+from hemi.btc.mempool import MempoolEntry
 from hemi.btc.tx import tx_hashes
 from hemi.errors import TransactionRejected
 from hemi.types import Txid
@@ -108,9 +109,9 @@ def _testmempoolaccept(rpc: CoreRPC, rawtxs: list, maxfeerate: Any) -> list[dict
     return results
 
 
-def raw_entry(rpc: CoreRPC, txid: Txid):
+def raw_entry(rpc: CoreRPC, txid: Txid) -> MempoolEntry:
     """The chain's own mempool record (entry height and time)."""
-    return rpc.chain._mempool.entries[bytes(txid)]
+    return rpc.chain.node.mempool.entries[bytes(txid)]
 
 
 def _mempool_graph(rpc: CoreRPC) -> tuple[dict[Txid, Any], dict[Txid, set[Txid]], dict[Txid, set[Txid]]]:
@@ -174,7 +175,8 @@ def _getmempoolentry(rpc: CoreRPC, txid: str) -> dict[str, Any]:
     key = parse_hash(txid, "parameter 1")
     if Txid(key) not in rpc.chain.mempool:
         raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, "Transaction not in mempool")
-    return _getrawmempool(rpc, True, False)[key]
+    entry: dict[str, Any] = _getrawmempool(rpc, True, False)[key]
+    return entry
 
 
 @rpc_method("getmempoolinfo")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+import coincurve
 from bitcoin.core import CTransaction
 
 from hemi.btc import script as S
@@ -149,8 +150,6 @@ def descriptor_checksum(desc: str) -> str:
 
 
 def _valid_pubkey(key: bytes) -> bool:
-    import coincurve
-
     try:
         coincurve.PublicKey(key)
         return True

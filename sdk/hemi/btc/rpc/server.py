@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from bitcoin.core import CTransaction
 
@@ -27,12 +27,13 @@ from .errors import RPC_INVALID_ADDRESS_OR_KEY, RPC_METHOD_NOT_FOUND, JSONRPCErr
 from .scripts import Prevout
 
 _METHODS: dict[str, Method] = {}
+_Adapter = TypeVar("_Adapter", bound=Callable[..., Any])
 
 
-def rpc_method(name: str, *args: Arg) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def rpc_method(name: str, *args: Arg) -> Callable[[_Adapter], _Adapter]:
     """Register an adapter ``fn(rpc, *params)`` for the RPC ``name`` in the dispatch table."""
 
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def register(fn: _Adapter) -> _Adapter:
         _METHODS[name] = Method(name, args, fn)
         return fn
 

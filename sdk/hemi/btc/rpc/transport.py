@@ -11,7 +11,9 @@ from __future__ import annotations
 import email.message
 import http.client
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
+
+import bitcoin.rpc
 
 from hemi.btc.chain import BitcoinChain
 from hemi.jsontext import JSONParseError, loads
@@ -19,9 +21,6 @@ from hemi.jsontext import JSONParseError, loads
 from .encoding import dumps
 from .errors import RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, JSONRPCError
 from .server import CoreRPC
-
-if TYPE_CHECKING:
-    import bitcoin.rpc
 
 SERVICE_URL = "http://hemi:hemi@127.0.0.1:18443"  # given to python-bitcoinlib so it never reads bitcoin.conf
 
@@ -219,13 +218,9 @@ class InProcessConnection:
 
 def proxy(chain: BitcoinChain | CoreRPC) -> bitcoin.rpc.Proxy:
     """python-bitcoinlib's ``Proxy`` talking to ``chain`` in-process (no socket, no bitcoin.conf)."""
-    import bitcoin.rpc
-
     return bitcoin.rpc.Proxy(service_url=SERVICE_URL, connection=InProcessConnection(chain))
 
 
 def raw_proxy(chain: BitcoinChain | CoreRPC) -> bitcoin.rpc.RawProxy:
     """python-bitcoinlib's ``RawProxy`` (plain JSON values) talking to ``chain`` in-process."""
-    import bitcoin.rpc
-
     return bitcoin.rpc.RawProxy(service_url=SERVICE_URL, connection=InProcessConnection(chain))

@@ -20,8 +20,9 @@ from bitcoin.core.serialize import SerializationError, VectorSerializer
 
 from hemi.btc.address import address_to_script
 from hemi.btc.interpreter import STANDARD_FLAGS
+from hemi.btc.models import Utxo
 from hemi.btc.verify import verify_input
-from hemi.btc.wallet import INPUT_WEIGHT
+from hemi.btc.wallet import INPUT_WEIGHT, Wallet
 from hemi.errors import HemiValueError, InsufficientFunds, InvalidAddressError, ScriptVerifyError
 from hemi.types import Txid
 
@@ -41,7 +42,7 @@ _ADDRESS_TYPES = {"bech32": "p2wpkh", "p2sh-segwit": "p2sh-p2wpkh", "legacy": "p
 _FEE_RATE = 2.0  # sat/vB: what the chain's wallet pays unless told otherwise
 
 
-def _wallet(rpc: CoreRPC):
+def _wallet(rpc: CoreRPC) -> Wallet:
     return rpc.chain.wallet()
 
 
@@ -67,7 +68,7 @@ def _getbalance(rpc: CoreRPC, dummy: str, minconf: Any, include_watchonly: bool,
     return btc_amount(sum(u.value for u in _wallet(rpc).utxos if u.mature and u.confirmations >= need))
 
 
-def _utxo_json(rpc: CoreRPC, u, spendable: bool) -> dict[str, Any]:
+def _utxo_json(rpc: CoreRPC, u: Utxo, spendable: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"txid": str(u.txid), "vout": u.vout}
     if u.address is not None:
         out["address"] = u.address
@@ -137,7 +138,7 @@ def _createrawtransaction(rpc: CoreRPC, inputs: list, outputs: Any, locktime: An
         default = 0xFFFFFFFD if replaceable else (0xFFFFFFFE if lock else 0xFFFFFFFF)
         vin.append(CTxIn(COutPoint(bytes(Txid(txid)), vout), b"", item.get("sequence", default)))
     vout_ = [CTxOut(v, s) for s, v in _parse_outputs(outputs)]
-    return CTransaction(vin, vout_, lock, 2).serialize().hex()
+    return str(CTransaction(vin, vout_, lock, 2).serialize().hex())
 
 
 def _decode_unfunded(hexstring: str) -> CTransaction:
@@ -174,8 +175,8 @@ def _fundrawtransaction(rpc: CoreRPC, hexstring: str, options: Any, iswitness: A
     fee_rate = _FEE_RATE
     if isinstance(options, dict) and "fee_rate" in options:
         fee_rate = float(options["fee_rate"])
-    known = _spent_outputs(rpc, tx)
-    if any(k is None for k in known):
+    known = [k for k in _spent_outputs(rpc, tx) if k is not None]
+    if len(known) != len(tx.vin):
         raise JSONRPCError(RPC_WALLET_ERROR, "Unable to find UTXO for external input")
     have = sum(v for v, _ in known)
     target = sum(o.nValue for o in tx.vout) - have
@@ -216,15 +217,16 @@ def _signrawtransactionwithwallet(rpc: CoreRPC, hexstring: str, prevtxs: Any, si
                 known[i] = (parse_amount(p.get("amount", 0)), bytes.fromhex(p["scriptPubKey"]))
     errors = []
     signed = tx
-    if all(k is not None for k in known):
-        signed = _wallet(rpc).sign(tx, known)
+    spent = [k for k in known if k is not None]
+    if len(spent) == len(known):
+        signed = _wallet(rpc).sign(tx, spent)
     for i, txin in enumerate(signed.vin):
         message = None
         if known[i] is None:
             message = "Input not found or already spent"
-        else:
+        elif len(spent) == len(known):  # scripts are verified against every spent output (taproot commits to all)
             try:
-                verify_input(signed, i, known, flags=STANDARD_FLAGS)
+                verify_input(signed, i, spent, flags=STANDARD_FLAGS)
             except ScriptVerifyError as err:
                 message = str(err)
         if message:

@@ -104,7 +104,7 @@ def _importaddress(rpc: CoreRPC, address: str, label: str, rescan: bool, p2sh: b
 
 @rpc_method("importdescriptors", Arg("requests", "arr"))
 def _importdescriptors(rpc: CoreRPC, requests: list) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     watched = rpc.__dict__.setdefault("watched", set())
     for req in requests:
         try:
@@ -162,7 +162,7 @@ def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
     out["confirmations"] = info.confirmations
     if info.block_hash is not None:
         out.update({"blockhash": str(info.block_hash), "blockheight": info.height, "blockindex": info.position,
-                    "blocktime": chain.header(info.height).time})
+                    "blocktime": chain.header(info.block_hash).time})
     out.update({"txid": str(info.txid), "wtxid": str(info.wtxid), "walletconflicts": [],
                 "bip125-replaceable": "no" if info.confirmations else "yes"})
     out["details"] = details

@@ -15,7 +15,8 @@ from typing import Any
 from bitcoin.core import CTransaction
 
 from hemi.btc.blocktools import block_work
-from hemi.btc.chain import BitcoinChain, MempoolView, _BlockRecord
+from hemi.btc.chain import BitcoinChain, MempoolView
+from hemi.btc.chainstate import BlockRecord
 from hemi.btc.coins import Coin, CoinsView
 from hemi.btc.mempool import Mempool, MempoolEntry
 from hemi.btc.tx import sha256d, tx_hashes
@@ -24,9 +25,10 @@ from hemi.errors import BlockRejected
 from hemi.node.state.codec import check_fields, fields, flag, hx, num, seq, text, unhx
 
 PART = "btc"
-_CHAIN_FIELDS = ("seed", "block_interval", "max_fee_rate", "ancestor_limit", "_blocks", "_children", "_active",
-                 "_coins", "_txindex", "_mempool", "_invalid", "_reject_reasons", "_seq", "_wallets", "_snapshots",
-                 "_listeners", "mempool")
+_CHAIN_FIELDS = ("seed", "node", "_wallets", "_snapshots", "_listeners", "mempool")
+_NODE_FIELDS = ("chainstate", "mempool", "max_fee_rate", "ancestor_limit", "notify")
+_CHAINSTATE_FIELDS = ("block_interval", "blocks", "children", "active", "coins", "txindex", "invalid",
+                      "reject_reasons", "seq")
 _RECORD_FIELDS = ("hash", "height", "prev", "header", "txs", "_cblock", "hashes", "time", "chainwork", "seq", "undo",
                   "was_connected")
 _KEYS = ("block_interval", "max_fee_rate", "ancestor_limit", "blocks", "active", "coins", "txindex", "mempool",
@@ -44,15 +46,18 @@ def _uncoin(v: Any) -> Coin:
 
 def to_data(chain: BitcoinChain) -> dict:
     check_fields(chain, _CHAIN_FIELDS, PART)
-    check_fields(chain._coins, ("coins", "by_script"), PART)
-    check_fields(chain._mempool, ("entries", "spenders"), PART)
+    check_fields(chain.node, _NODE_FIELDS, PART)
+    cs = chain.node.chainstate
+    check_fields(cs, _CHAINSTATE_FIELDS, PART)
+    check_fields(cs.coins, ("coins", "by_script"), PART)
+    check_fields(chain.node.mempool, ("entries", "spenders"), PART)
     blocks = []
-    for rec in sorted(chain._blocks.values(), key=lambda r: r.seq):  # a parent always arrived before its children
+    for rec in sorted(cs.blocks.values(), key=lambda r: r.seq):  # a parent always arrived before its children
         check_fields(rec, _RECORD_FIELDS, PART)
         undo = None if rec.undo is None else [[_coin(c) for c in spent] for spent in rec.undo]
         blocks.append([hx(rec.header), [hx(tx.serialize()) for tx in rec.txs], rec.seq, rec.was_connected, undo])
     mempool = []
-    for e in chain._mempool.entries.values():
+    for e in chain.node.mempool.entries.values():
         mempool.append([hx(e.raw), e.fee, e.seq, sorted(hx(p) for p in e.parents)])
     for name, w in chain._wallets.items():
         check_fields(w, ("chain", "name", "key", "_kinds", "_by_spk"), PART)
@@ -60,13 +65,13 @@ def to_data(chain: BitcoinChain) -> dict:
         "block_interval": chain.block_interval, "max_fee_rate": chain.max_fee_rate,
         "ancestor_limit": chain.ancestor_limit,
         "blocks": blocks,
-        "active": [hx(h) for h in chain._active],
-        "coins": [[hx(op[0]), op[1], *_coin(c)] for op, c in chain._coins.coins.items()],
-        "txindex": [[hx(txid), hx(bh), pos] for txid, (bh, pos) in chain._txindex.items()],
+        "active": [hx(h) for h in cs.active],
+        "coins": [[hx(op[0]), op[1], *_coin(c)] for op, c in cs.coins.coins.items()],
+        "txindex": [[hx(txid), hx(bh), pos] for txid, (bh, pos) in cs.txindex.items()],
         "mempool": mempool,
-        "invalid": [[hx(h), why] for h, why in chain._invalid.items()],
-        "reject_reasons": [[hx(h), e.reason, e.detail] for h, e in chain._reject_reasons.items()],
-        "seq": chain._seq,
+        "invalid": [[hx(h), why] for h, why in cs.invalid.items()],
+        "reject_reasons": [[hx(h), e.reason, e.detail] for h, e in cs.reject_reasons.items()],
+        "seq": cs.seq,
         "wallets": list(chain._wallets),
     }
 
@@ -76,9 +81,10 @@ def restore(chain: BitcoinChain, data: Any) -> None:
     Everything is decoded and checked before the chain is touched."""
     (interval, max_fee_rate, ancestor_limit, blocks_d, active_d, coins_d, txindex_d, mempool_d, invalid_d,
      reasons_d, seq_no, wallets_d) = fields(data, _KEYS)
-    blocks: dict[bytes, _BlockRecord] = {}
+    blocks: dict[bytes, BlockRecord] = {}
     children: dict[bytes, list[bytes]] = {}
-    genesis = chain._blocks[chain._active[0]]
+    cs = chain.node.chainstate
+    genesis = cs.blocks[cs.active[0]]
     for item in seq(blocks_d):
         header_h, txs_h, rseq, connected, undo_d = seq(item, 5)
         header = unhx(header_h, size=80)
@@ -87,14 +93,14 @@ def restore(chain: BitcoinChain, data: Any) -> None:
         if not blocks:  # the first block is the regtest genesis the chain was built with
             if bhash != genesis.hash:
                 raise ValueError("the saved chain does not start at this chain's genesis block")
-            rec = _BlockRecord(bhash, 0, header, txs, list(genesis.hashes), genesis.chainwork, num(rseq),
+            rec = BlockRecord(bhash, 0, header, txs, list(genesis.hashes), genesis.chainwork, num(rseq),
                                genesis.block)
         else:
             parent = blocks.get(header[4:36])
             if parent is None:
                 raise ValueError(f"block {bhash[::-1].hex()} comes before its parent")
             bits = int.from_bytes(header[72:76], "little")
-            rec = _BlockRecord(bhash, parent.height + 1, header, txs, [tx_hashes(tx) for tx in txs],
+            rec = BlockRecord(bhash, parent.height + 1, header, txs, [tx_hashes(tx) for tx in txs],
                                parent.chainwork + block_work(bits), num(rseq))
             children.setdefault(parent.hash, []).append(bhash)
         rec.was_connected = flag(connected)
@@ -129,12 +135,12 @@ def restore(chain: BitcoinChain, data: Any) -> None:
     # everything decoded: now the chain changes
     chain.block_interval, chain.max_fee_rate, chain.ancestor_limit = num(interval), num(max_fee_rate), \
         num(ancestor_limit)
-    chain._blocks, chain._children, chain._active = blocks, children, active
-    chain._coins, chain._txindex, chain._mempool = coins, txindex, mempool
-    chain._invalid, chain._reject_reasons, chain._seq = invalid, reasons, num(seq_no)
+    cs.blocks, cs.children, cs.active = blocks, children, active
+    cs.coins, cs.txindex, chain.node.mempool = coins, txindex, mempool
+    cs.invalid, cs.reject_reasons, cs.seq = invalid, reasons, num(seq_no)
     chain._wallets = {}
     for name in names:
         chain._wallets[name] = Wallet(chain, name)
     chain._snapshots = {}  # snapshots name this process's objects; a loaded chain starts without any
     if not isinstance(chain.mempool, MempoolView):
-        chain.mempool = MempoolView(chain)
+        chain.mempool = MempoolView(chain.node)
