@@ -14,9 +14,11 @@ sealed, unless something needs the pending root before (a call on the pending st
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterator, Mapping
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from eth import constants as evm_constants
 from eth.chains.base import MiningChain
@@ -36,6 +38,23 @@ from hemi.hvm.vm import GenesisAccount, PrecompileFn, vm_class
 
 _CALL_STATES = 8  # call states kept, one per (block, state root): estimate_gas's probes reuse one's trie reads
 
+_E = TypeVar("_E", bound="EngineCore")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def pending_lock(method: Callable[Concatenate[_E, _P], _R]) -> Callable[Concatenate[_E, _P], _R]:
+    """Run ``method`` holding the engine's lock on its pending VM. The VM's state may hold changes without a root,
+    and a save from another thread (hemi.node.state.autosave) computes it: that must not happen while a block
+    is being applied or sealed on the same state."""
+
+    @functools.wraps(method)
+    def locked(self: _E, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
 
 class EngineCore:
     """A deterministic EVM chain over py-evm: its blocks, its pending block and reads of its states."""
@@ -49,6 +68,7 @@ class EngineCore:
     _history_write: tuple[int, int] | None
     _pvm: Any  # the pending block's py-evm VM, made on its first change (None: not yet)
     _dirty: bool  # the pending VM's state holds changes that chain.header.state_root does not include yet
+    _lock: threading.RLock  # see pending_lock
 
     def __init__(
         self,
@@ -66,6 +86,7 @@ class EngineCore:
     ) -> None:
         if fork not in FORKS:
             raise ValueError(f"EVM fork is one of {', '.join(FORKS)}, got {fork!r}")
+        self._lock = threading.RLock()
         self.fork = fork
         self.l1_cost = l1_cost  # hemi.hvm.l1_fee.L1CostModel: charge OP's L1 data fee; None: a plain EVM
         self.chain_id = chain_id
@@ -115,12 +136,14 @@ class EngineCore:
         state = self.__dict__.copy()
         chain = state.pop("chain")
         state["_call_states"], state["_pvm"] = {}, None
+        del state["_lock"]
         state["_saved_db"] = dict(chain.chaindb.db.wrapped_db.kv_store)
         state["_saved_header"] = chain.header
         return state
 
     def attach(self, precompiles: Mapping[bytes, PrecompileFn]) -> None:
         """Rebuild the py-evm chain of a loaded engine, with the devchain's precompile table."""
+        self._lock = threading.RLock()
         db = AtomicDB(MemoryDB(self.__dict__.pop("_saved_db")))
         self.chain = self._chain_class(precompiles)(db, self.__dict__.pop("_saved_header"))
 
@@ -170,11 +193,16 @@ class EngineCore:
     # ------------------------------------------------------------------ the pending block's VM
 
     def _pending_vm(self) -> Any:
-        """The pending block's VM, made on first use with EIP-2935's write (if still due) in its state."""
+        """The pending block's VM, made on first use (a read of the pending state, or a change)."""
         vm = self._pvm
         if vm is None:
             vm = self._pvm = self.chain.get_vm(self.chain.header)
-            self._write_history(vm.state)
+        return vm
+
+    def _changing_vm(self) -> Any:
+        """The pending block's VM about to change its state: EIP-2935's write goes first, if still due."""
+        vm = self._pending_vm()
+        self._write_history(vm.state)
         return vm
 
     def _write_history(self, state: Any) -> None:
@@ -184,10 +212,11 @@ class EngineCore:
             self._history_write = None
             self._dirty = True
 
+    @pending_lock
     def _flush(self) -> None:
         """Compute the pending state's root and put it in the pending header (nothing to do when it is there)."""
         if self._dirty:
-            state = self._pvm.state
+            state = self._pending_vm().state
             state.persist()
             self.chain.header = self.chain.header.copy(state_root=state.state_root)
             self._dirty = False
@@ -270,8 +299,8 @@ class EngineCore:
         return StateReader(self._read_state(number))
 
     def _read_state(self, number: int | None) -> Any:
-        if number is None and self._pvm is not None:
-            return self._pvm.state  # reads only: the pending VM's state, changes not yet rooted included
+        if number is None:  # reads only: the pending VM's state, with its changes not yet rooted
+            return self._pending_vm().state
         return self._call_state(number)
 
     def _call_state(self, number: int | None, *, shared: bool = True) -> Any:

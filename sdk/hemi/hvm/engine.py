@@ -16,8 +16,10 @@ from typing import Any
 
 from hemi.hvm.calls import CallsMixin
 from hemi.hvm.convert import header_record
+from hemi.hvm.core import pending_lock
 from hemi.hvm.pending import PendingMixin
 from hemi.hvm.records import Block, BlockRecord, CallResult, Log, TxRecord, log_index_starts
+from hemi.hvm.signer import signer_for
 from hemi.hvm.vm import AccountOverride, EstimateFailed, GenesisAccount, PrecompileBurn, PrecompileFn, ordered_trie_root
 
 __all__ = ["AccountOverride", "BlockRecord", "CallResult", "EstimateFailed", "EvmEngine", "GenesisAccount",
@@ -63,11 +65,13 @@ class EvmEngine(PendingMixin, CallsMixin):
             gas=gas, to=to, value=value, data=data, access_list=tuple(access_list))
 
     def sign(self, tx: Any, key: Any, sender: bytes) -> Any:
-        """Sign ``tx`` with ``key`` (an eth_keys PrivateKey) whose address is ``sender``. py-evm would recover the
-        sender from the signature again on first use; the signer already knows it, so it is recorded up front."""
-        signed = tx.as_signed_transaction(key, chain_id=self.chain_id)
-        if key.public_key.to_canonical_address() != sender:
+        """Sign ``tx`` with ``key`` (an eth_keys PrivateKey) whose address is ``sender``, through coincurve with the
+        key's cached signer (:mod:`hemi.hvm.signer`). py-evm would recover the sender from the signature again on
+        first use; the signer already knows it, so it is recorded up front."""
+        signer = signer_for(key.to_bytes())
+        if signer.address != sender:
             raise ValueError("the key does not belong to the sender")
+        signed = tx.as_signed_transaction(signer, chain_id=self.chain_id)
         signed.__dict__["sender"] = sender  # cached_property's own slot
         return signed
 
@@ -76,6 +80,7 @@ class EvmEngine(PendingMixin, CallsMixin):
 
     # ------------------------------------------------------------------ sealing blocks
 
+    @pending_lock
     def mine_transactions(self, txs: Sequence[Any], *, timestamp: int) -> list[TxRecord]:
         """Apply ``txs`` and seal them in one new block (automine's path: block tries are built once, not per tx).
 
@@ -83,7 +88,7 @@ class EvmEngine(PendingMixin, CallsMixin):
         if self._pending:
             raise ValueError("pending transactions exist; use apply() + mine()")
         self.set_pending_timestamp(timestamp)
-        vm = self._pending_vm()
+        vm = self._changing_vm()
         header, receipts, computations = vm.apply_all_transactions(list(txs), self.chain.header)
         block = self._seal(vm, header, tuple(txs), receipts)
         records = []
@@ -98,11 +103,12 @@ class EvmEngine(PendingMixin, CallsMixin):
         self._append_block(block, records)
         return records
 
+    @pending_lock
     def mine(self, *, timestamp: int | None = None) -> Block:
         """Seal the pending block (with whatever was applied) and start the next one."""
         if timestamp is not None:
             self.set_pending_timestamp(timestamp)
-        vm = self._pending_vm()
+        vm = self._changing_vm()
         pending = self._pending_records
         block = self._seal(vm, self.chain.header, tuple(self._pending), [r.receipt for r in pending])
         records = [replace(r, log_index_start=start)

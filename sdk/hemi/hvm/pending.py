@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_keys import keys as eth_keys
-
 from hemi.hvm.convert import receipt_record, tx_record
-from hemi.hvm.core import EngineCore
+from hemi.hvm.core import EngineCore, pending_lock
 from hemi.hvm.records import StateEdit, StateWriter, TxRecord
+from hemi.hvm.signer import signer_for
 from hemi.hvm.vm import AsSender, error_text
 
-_PLACEHOLDER_KEY = eth_keys.PrivateKey(b"\x01" * 32)  # signs an impersonated sender's tx for its place in the block
+_PLACEHOLDER_KEY = signer_for(b"\x01" * 32)  # signs an impersonated sender's tx for its place in the block
 
 
 class PendingMixin(EngineCore):
@@ -34,9 +33,10 @@ class PendingMixin(EngineCore):
             latest.persist()
             self._latest_root = latest.state_root
 
+    @pending_lock
     def _change_pending_state(self, fn: Any) -> None:
         """Run ``fn`` on the pending VM's state (EIP-2935's pending write first, if still due)."""
-        fn(self._pending_vm().state)
+        fn(self._changing_vm().state)
         self._dirty = True
 
     def validate(self, tx: Any, sender: bytes | None = None) -> None:
@@ -86,11 +86,12 @@ class PendingMixin(EngineCore):
         tx = tx.at_nonce(self._read_state(None).get_nonce(tx.sender))
         return self._apply_pending(tx, tx, tx.sender)
 
+    @pending_lock
     def _apply_pending(self, executed: Any, included: Any, sender: bytes) -> TxRecord:
         """Execute ``executed`` on the pending block and add ``included`` (the same tx, or the placeholder-signed
         one an impersonated sender's tx enters the block as). The block's tries and its state root are built once,
         when it is sealed."""
-        vm = self._pending_vm()
+        vm = self._changing_vm()
         header = self.chain.header
         before = header.gas_used
         receipt, computation = vm.apply_transaction(header, executed)
@@ -123,6 +124,7 @@ class PendingMixin(EngineCore):
             self._pending_journal = []
         self._pending_journal.append(entry)
 
+    @pending_lock
     def replace_pending(self, index: int, tx: Any, sender: bytes | None = None) -> TxRecord:
         """Put ``tx`` in place of the pending transaction at ``index`` (replacement by fee): the pending block is
         re-executed from where it started, with the direct state edits made in between replayed in order.

@@ -38,6 +38,13 @@ class _HvmStateMixin:
             return
         super().delta_balance(address, amount)  # type: ignore[misc]
 
+    def set_system_contracts(self) -> None:
+        # py-evm's Cancun and Prague states, on construction, write a system contract's code again when the account
+        # already holds exactly that code (and do nothing otherwise): no state changes, but two code reads and a
+        # dirty account per state, and the engine builds a state per block. The engine deploys EIP-2935's contract
+        # in genesis itself (hemi.hvm.core), so skipping the rewrite leaves every state root as it was.
+        return
+
 
 def ordered_trie_root(items: Sequence[Any]) -> bytes:
     """Root of the trie of ``items`` keyed by their RLP-encoded index, as a block's transaction and receipt roots.

@@ -28,7 +28,7 @@ PART = "engine"
 # fork and l1_cost come from the configuration the engine is rebuilt with; the rest is saved
 _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", "_blocks", "_by_hash", "_txs",
                   "_pending", "_pending_records", "_call_states", "fork", "l1_cost", "_history_write",
-                  "_pvm", "_dirty",  # the pending block's VM: flushed into the database before saving
+                  "_pvm", "_dirty", "_lock",  # the pending block's VM: flushed into the database before saving
                   # the pool's replacement journal (hemi.rpc.txpool): closures, not saved; a state loaded with txs
                   # pending refuses to replace them by fee, and "latest" reads them until they are mined
                   "_latest_root", "_pending_base", "_pending_base_history", "_pending_journal")
