@@ -19,8 +19,8 @@ import rlp
 from hemi.errors import StateFileError
 from hemi.hvm.convert import header_from_rlp, receipt_from_encoding, tx_record
 from hemi.hvm.engine import BlockRecord, EvmEngine, TxRecord
-from hemi.hvm.records import Block
 from hemi.hvm.l1_fee import L1Fee
+from hemi.hvm.records import Block
 from hemi.hvm.system_txs import SystemTx
 from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 
@@ -136,7 +136,8 @@ def restore(engine: EvmEngine, data: Any) -> None:
             tx = records[number].block.transactions[index]
         if tx.hash != unhx(tx_hash, size=32):
             raise ValueError(f"transaction record {tx_hash} does not match the transaction at {number}/{index}")
-        return TxRecord(tx_record(tx), number, index, unhx(sender, size=20), _receipt_from(unhx(receipt), tx, receipt_builder),
+        return TxRecord(tx_record(tx), number, index, unhx(sender, size=20),
+                        _receipt_from(unhx(receipt), tx, receipt_builder),
                         num(gas_used), unhx(created, size=20, optional=True), text(error, optional=True),
                         unhx(ret), num(log_start),
                         None if l1_d is None else L1Fee(*(num(v) for v in seq(l1_d, len(_L1FEE)))))
