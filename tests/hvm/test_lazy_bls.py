@@ -37,3 +37,33 @@ def test_the_real_precompile_runs_on_first_call():
               type(sys.modules["eth.precompiles.bls12_381"]).__name__)
     """)
     assert out == "True True module"
+
+
+_BN254_CALLS = """
+    from web3 import Web3, EthereumTesterProvider
+    from py_ecc import optimized_bn128 as bn
+    g = (1).to_bytes(32, "big") + (2).to_bytes(32, "big")  # the BN254 G1 generator (EIP-196)
+    calls = [("06", g + g), ("07", g + (3).to_bytes(32, "big")), ("08", b"")]
+    w3 = Web3(EthereumTesterProvider())
+    for address, data in calls:
+        tx = {"to": "0x" + "00" * 19 + address, "data": "0x" + data.hex()}
+        print(w3.eth.call(tx).hex(), w3.eth.estimate_gas(tx))
+    two_g = bn.normalize(bn.double(bn.G1))
+    print(int(two_g[0]).to_bytes(32, "big").hex() + int(two_g[1]).to_bytes(32, "big").hex())
+"""
+
+
+def test_bn254_precompiles_are_deferred_and_answer_as_py_evms_own():
+    """EIP-196/197's ecadd, ecmul and ecpairing (0x06-0x08) through the deferred modules give the outputs and gas
+    (Istanbul's prices, EIP-1108, fixed by partial application) that py-evm gives without the stand-ins."""
+    deferred = _run(textwrap.dedent("""
+        import sys, hemi
+        dev = hemi.Devchain()
+        dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
+        print("py_ecc.optimized_bn128" in sys.modules)
+    """) + textwrap.dedent(_BN254_CALLS)).splitlines()
+    plain = _run("import sys\nprint(False)\n" + textwrap.dedent(_BN254_CALLS)).splitlines()
+    assert deferred[0] == "False"
+    assert deferred[1:] == plain[1:]
+    assert deferred[1].split()[0] == deferred[4]  # G + G = 2G
+    assert deferred[3].split()[0] == "00" * 31 + "01"  # the empty pairing product is 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from eth_account import Account
+from web3.exceptions import ContractLogicError
 
 import hemi
 from hemi.errors import HemiValueError
@@ -60,7 +61,7 @@ def test_eip2935_history_contract_serves_parent_hashes(dev):
     for n in (head - 1, head - 2, 0):
         got = dev.w3.eth.call({"to": history, "data": "0x" + n.to_bytes(32, "big").hex()})
         assert got == dev.w3.eth.get_block(n)["hash"]
-    with pytest.raises(Exception):  # the contract reverts for the current block and later ones
+    with pytest.raises(ContractLogicError):  # the contract reverts for the current block and later ones
         dev.w3.eth.call({"to": history, "data": "0x" + head.to_bytes(32, "big").hex()})
 
 

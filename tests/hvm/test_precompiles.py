@@ -1,9 +1,8 @@
 """The hVM precompiles byte for byte (hemilabs/op-geth core/vm/contracts.go), over real Bitcoin situations.
 
 Every expected output is built here from python-bitcoinlib objects (the transactions, headers and scripts the chain
-made), never by calling the code under test. Docstrings name the op-geth test (OPG-T1 = core/vm/tbc_fullnode_synthetic*_test.go, OPG-T2 =
-core/vm/hvm_precompile_recover_test.go in hemilabs/op-geth)
-whose behaviour each test pins.
+made), never by calling the code under test. Docstrings name the op-geth test whose behaviour each test pins (OPG-T1 =
+core/vm/tbc_fullnode_synthetic*_test.go, OPG-T2 = core/vm/hvm_precompile_recover_test.go in hemilabs/op-geth).
 """
 
 from __future__ import annotations
@@ -58,7 +57,8 @@ class World:
     ix: BitcoinIndexer
     reader: object  # light tip 110, indexed at 108 (the devchain's default lag of 2)
     fund: CTransaction  # h102: alice -> every kind of bob (+ OP_RETURN, + change)
-    multi: CTransaction  # h103: bob spends all five (one input of each kind) -> carol p2pkh, carol p2tr, OP_RETURN, change
+    # h103: bob spends all five (one input of each kind) -> carol p2pkh, carol p2tr, OP_RETURN, change
+    multi: CTransaction
     paging: list  # h104..h106: alice -> carol p2wpkh, 30k / 20k / 10k
     p2pk: CTransaction  # h107: alice -> pay-to-pubkey(G)
     spend: CTransaction  # h108: carol spends multi:1 (so multi:1 is spent in the index)
@@ -181,7 +181,8 @@ def test_balance_counts_only_indexed_unspent_outputs(w):
 
 
 def test_unfunded_address_is_eight_zero_bytes(w):
-    """OPG-T1 ``TestSyntheticFullNodeBalanceAndTip`` (b): "unfunded-balance response must still be a full 8-byte frame"."""
+    """OPG-T1 ``TestSyntheticFullNodeBalanceAndTip`` (b): "unfunded-balance response must still be a full 8-byte
+    frame"."""
     assert ok(0x40, w.btc.wallet("nobody").addresses["p2tr"].encode(), w.reader) == bytes(8)
 
 
@@ -257,7 +258,7 @@ def test_utxo_list_pagination(w):
     """OPG-T1 ``TestSyntheticFullNodeUtxosPagination``: start = items to skip, count 0 = 10, high byte read."""
     carol = w.btc.wallet("carol").address.encode()
     # heminetwork level.go UtxosByScriptHash: key order = raw (internal) txid bytes, then vout
-    entries = [utxo_entry(t.GetTxid(), 0, v) for t, v in sorted(zip(w.paging, (30_000, 20_000, 10_000)),
+    entries = [utxo_entry(t.GetTxid(), 0, v) for t, v in sorted(zip(w.paging, (30_000, 20_000, 10_000), strict=True),
                                                                 key=lambda tv: tv[0].GetTxid())]
     assert ok(0x41, carol + b"\x00\x00\x00\x02", w.reader) == b"\x02" + entries[0] + entries[1]
     assert ok(0x41, carol + b"\x00\x00\x02\x02", w.reader) == b"\x01" + entries[2]  # offset 2 of 3 -> the last 1
@@ -275,7 +276,7 @@ def test_utxo_list_default_page_is_ten_in_index_order(w):
     expected = []
     for h in range(1, 109):
         block = w.btc.block(h)
-        for pos, tx in enumerate(block.txs):
+        for tx in block.txs:
             for n, o in enumerate(tx.vout):
                 if bytes(o.scriptPubKey) == alice.script_of("p2wpkh"):
                     expected.append((tx.GetTxid(), n, o.nValue))
@@ -302,7 +303,8 @@ def test_confirmations_count_from_the_light_tip_while_indexes_lag(w):
     """OPG-T1 ``TestSyntheticFullNodeTxConfirmations``: uint32(lightTip - txHeight + 1), light tip != indexed tip."""
     assert w.reader.light_tip_height == 110 and w.reader.indexed_tip.height == 108
     assert ok(0x43, disp(w.fund.GetTxid()), w.reader) == be(110 - 102 + 1, 4)
-    assert ok(0x43, disp(w.spend.GetTxid()), w.reader) == be(3, 4)  # in the indexed tip: >= 3 with lag 2 (OPG-C btcTxConfirmations)
+    # in the indexed tip: >= 3 with lag 2 (OPG-C btcTxConfirmations)
+    assert ok(0x43, disp(w.spend.GetTxid()), w.reader) == be(3, 4)
     coinbase_102 = w.btc.block(102).txs[0].GetTxid()
     assert ok(0x43, disp(coinbase_102), w.reader) == be(9, 4)
 
@@ -343,7 +345,8 @@ def test_last_header_is_the_indexed_tip_frame(w, profile):
 
 
 def test_header_n_hvmphase0_returns_canonical_indexed_headers(w):
-    """Intended 0x45 (the hvmphase0 profile; heminetwork main d8c88dc5): the header at that height up to the indexed tip, else empty."""
+    """Intended 0x45 (the hvmphase0 profile; heminetwork main d8c88dc5): the header at that height up to the indexed
+    tip, else empty."""
     for h in (0, 1, 55, 107, 108):
         assert ok(0x45, be(h, 4), w.reader) == header_frame(w.btc, h)
     for h in (109, 110, 0xFFFFFFFF):
@@ -415,7 +418,8 @@ def witness_count(tx: CTransaction, i: int) -> int:
 
 
 def ref_tx_frame(btc: BitcoinChain, tx: CTransaction, flags: bytes, profile: str, indexed: int = 108) -> bytes:
-    """op-geth contracts.go btcTxByTxid frame written out independently of the code under test (standard scripts: unspendable = OP_RETURN)."""
+    """op-geth contracts.go btcTxByTxid frame written out independently of the code under test (standard scripts:
+    unspendable = OP_RETURN)."""
     bf1, bf2, bf3, bf4 = flags
     latest = profile == LATEST
     spent = spent_outpoints(btc, indexed)
@@ -522,7 +526,8 @@ def test_bitcoin_kit_get_transaction_frame_hvmphase0(w):
 
 
 def test_bitcoin_kit_parser_misreads_the_newest_layout(w):
-    """hemilabs/bitcoin-tunnel-contracts BitcoinKit.sol: under the newest layout (witness word, u32 prevVout) BitcoinKit's parse is misaligned."""
+    """hemilabs/bitcoin-tunnel-contracts BitcoinKit.sol: under the newest layout (witness word, u32 prevVout)
+    BitcoinKit's parse is misaligned."""
     out = ok(0x42, disp(w.multi.GetTxid()) + HBK_GET_TX, w.reader, LATEST)
     assert out == ref_tx_frame(w.btc, w.multi, HBK_GET_TX, LATEST)
     try:
@@ -602,12 +607,14 @@ def test_truncation_reports_full_counts_and_lengths(w):
     assert out == (be(5, 2) + be(1_000_000, 8) + be(0, 2) + be(1_100_000, 8) + be(23, 2) + sig1[:16]
                    + be(1_200_000, 8) + be(len(sig2), 2) + sig2[:16] + be(1_300_000, 8) + be(0, 2))
     for profile in BOTH:
-        for flags in (bytes([0x07, 0xFC, 0x00, 0x00]), bytes([0x05, 0x00, 0x10, 0x00]), bytes([0x07, 0xFE, 0x3F, 0x0F])):
+        for flags in (bytes([0x07, 0xFC, 0x00, 0x00]), bytes([0x05, 0x00, 0x10, 0x00]),
+                      bytes([0x07, 0xFE, 0x3F, 0x0F])):
             assert ok(0x42, txid + flags, w.reader, profile) == ref_tx_frame(w.btc, tx, flags, profile)
 
 
 def test_unspendable_outputs_are_excluded_from_the_count_unless_asked(w):
-    """op-geth contracts.go btcTxByTxid: the output count excludes OP_RETURN unless bf2 bit3 is set; entries likewise."""
+    """op-geth contracts.go btcTxByTxid: the output count excludes OP_RETURN unless bf2 bit3 is set; entries
+    likewise."""
     tx = w.fund  # 5 payments, OP_RETURN at index 5, change at 6
     txid = disp(tx.GetTxid())
     without = ok(0x42, txid + bytes([0x00, 0x40, 0x07, 0x00]), w.reader, V1)
@@ -627,14 +634,16 @@ def test_reserved_bits_emit_nothing_in_hvmphase0(w):
 
 # A deterministic sample of flag combinations, checked against the reference for several transactions.
 _FLAG_SAMPLE = [bytes([a, b, c, d]) for a, b, c, d in
-                [(0x7F, 0xFE, 0x2D, 0x0A), (0xFF, 0xFF, 0xFF, 0xFF), (0x00, 0x00, 0x00, 0x00), (0x3F, 0xFC, 0x12, 0x05),
-                 (0x40, 0x3C, 0x09, 0x03), (0x47, 0xBC, 0x00, 0x00), (0x1B, 0x6C, 0x3F, 0x0C), (0x04, 0x80, 0x38, 0x00)]]
+                [(0x7F, 0xFE, 0x2D, 0x0A), (0xFF, 0xFF, 0xFF, 0xFF), (0x00, 0x00, 0x00, 0x00),
+                 (0x3F, 0xFC, 0x12, 0x05), (0x40, 0x3C, 0x09, 0x03), (0x47, 0xBC, 0x00, 0x00),
+                 (0x1B, 0x6C, 0x3F, 0x0C), (0x04, 0x80, 0x38, 0x00)]]
 _FLAG_SAMPLE += [bytes(((i * 37 + 11) % 256, (i * 91 + 5) % 256, (i * 13) % 64, (i * 7) % 16)) for i in range(24)]
 
 
 @pytest.mark.parametrize("profile", BOTH)
 def test_flag_combinations_match_the_reference(w, profile):
-    """op-geth contracts.go btcTxByTxid (and max/hvmphase0) field order and both layouts, over many flag combinations and transactions of every shape."""
+    """op-geth contracts.go btcTxByTxid (and max/hvmphase0) field order and both layouts, over many flag combinations
+    and transactions of every shape."""
     txs = [w.fund, w.multi, w.spend, w.p2pk, *w.paging, w.btc.block(102).txs[0], w.btc.block(1).txs[0]]
     for tx in txs:
         for flags in _FLAG_SAMPLE:
@@ -725,7 +734,8 @@ def test_input_witness_elements(w, profile):
     for i in range(len(tx.vin)):
         stack = [bytes(x) for x in tx.wit.vtxinwit[i].scriptWitness.stack]
         for j, element in enumerate(stack):
-            assert ok(0x49, txid + be(i, 2) + be(j, 2) + be(0xFF, 2), w.reader, profile) == be(len(element), 2) + element
+            got = ok(0x49, txid + be(i, 2) + be(j, 2) + be(0xFF, 2), w.reader, profile)
+            assert got == be(len(element), 2) + element
             seen += 1
         # witness index == len -> (nil, nil) (OPG-T1 boundary probe); no witness at all (P2PKH) -> (nil, nil)
         assert ok(0x49, txid + be(i, 2) + be(len(stack), 2) + be(0xFF, 2), w.reader, profile) == b""

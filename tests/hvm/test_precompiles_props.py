@@ -1,4 +1,5 @@
-"""Property tests: no input a contract can send makes an hVM precompile raise (hemilabs/op-geth core/vm/hvm_precompile_recover_test.go).
+"""Property tests: no input a contract can send makes an hVM precompile raise (hemilabs/op-geth
+core/vm/hvm_precompile_recover_test.go).
 
 OPG-T2 (``hvm_precompile_recover_test.go``) pins that hVM precompiles never crash the node: malformed input is the
 empty success, a panic is recovered into it. Here random bytes, and random bytes around real txids and addresses,
@@ -45,7 +46,8 @@ def check(address: int, data: bytes, reader, profile: str) -> None:
     assert isinstance(success, bool) and isinstance(out, bytes)
     if not success:
         assert out == b""
-        assert address in (0x43, 0x46)  # the only raw-error paths (op-geth contracts.go: btcTxConfirmations, btcAddrToScript)
+        # the only raw-error paths (op-geth contracts.go: btcTxConfirmations, btcAddrToScript)
+        assert address in (0x43, 0x46)
     # Stronger: the function itself raises nothing but PrecompileFailure (the recover path is for real bugs only).
     try:
         direct = HVM_PRECOMPILES[address].fn(data, reader, profile)

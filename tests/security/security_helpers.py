@@ -13,7 +13,7 @@ VICTIM = "0x" + "5a" * 20
 def chain_state(server) -> tuple:
     with server.lock:
         dev = server.dev
-        return (dev.engine.head_number, dev.btc.height, bytes(dev.engine.chain.header.state_root),
+        return (dev.engine.head_number, dev.btc.height, bytes(dev.engine.pending_state_root),
                 dev.engine.state().get_balance(bytes.fromhex(VICTIM[2:])), dev.automine)
 
 

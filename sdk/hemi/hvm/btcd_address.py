@@ -119,9 +119,9 @@ def _base58_script(s: str) -> bytes | None:
         return None
     version, h160 = raw[0], raw[1:21]
     if version == _REGTEST_P2PKH:
-        return b"\x76\xa9\x14" + h160 + b"\x88\xac"
+        return b"\x76\xa9\x14" + bytes(h160) + b"\x88\xac"
     if version == _REGTEST_P2SH:
-        return b"\xa9\x14" + h160 + b"\x87"
+        return b"\xa9\x14" + bytes(h160) + b"\x87"
     return None
 
 

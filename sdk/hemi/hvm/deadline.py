@@ -49,7 +49,7 @@ def _checked(fn: Callable[..., Any], state: dict) -> Callable[..., Any]:
 
 
 @contextmanager
-def time_limit(seconds: float, cls: type = CancunComputation) -> Iterator[None]:
+def time_limit(seconds: float, cls: Any = CancunComputation) -> Iterator[None]:
     """Run the block with EVM execution aborted by :class:`CallTimeout` after ``seconds`` of wall-clock time."""
     original = cls.__dict__.get("opcodes")
     table = cls.opcodes

@@ -7,19 +7,15 @@ contract in genesis and writes the parent hash itself (see docs/op-stack.md).
 
 from __future__ import annotations
 
-from hemi.hvm import lazy_bls
+from eth.vm.forks.cancun import CancunVM
+from eth.vm.forks.cancun.computation import CancunComputation
+from eth.vm.forks.cancun.state import CancunState
+from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.constants import HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE  # noqa: F401 - re-exported for the engine
+from eth.vm.forks.prague.state import PragueState
 
-lazy_bls.install()  # before py-evm's first import (see hemi.hvm.engine)
-
-from eth.vm.forks.cancun import CancunVM  # noqa: E402
-from eth.vm.forks.cancun.computation import CancunComputation  # noqa: E402
-from eth.vm.forks.cancun.state import CancunState  # noqa: E402
-from eth.vm.forks.prague import PragueVM  # noqa: E402
-from eth.vm.forks.prague.computation import PragueComputation  # noqa: E402
-from eth.vm.forks.prague.constants import HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE  # noqa: E402,F401 - re-exported for the engine
-from eth.vm.forks.prague.state import PragueState  # noqa: E402
-
-from hemi.hvm import p256  # noqa: E402
+from hemi.hvm import p256
 
 FORKS = ("prague", "cancun")  # Hemi runs Prague (OP Isthmus); Cancun stays selectable
 DEFAULT_FORK = "prague"

@@ -64,7 +64,7 @@ class OpExecutorMixin:
     def calc_data_floor_gas(self, transaction: Any, gas_used: int, gas_refund: int) -> int:
         if is_system(transaction):
             return 0
-        return super().calc_data_floor_gas(transaction, gas_used, gas_refund)  # type: ignore[misc]
+        return super().calc_data_floor_gas(transaction, gas_used, gas_refund)  # type: ignore[misc,no-any-return]
 
 
 class OpVMMixin:

@@ -32,8 +32,8 @@ def p256_verify(data: bytes) -> bytes:
         return b""
     # deferred: the cryptography import costs ~20 ms, and only a call to 0x100 needs it
     from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, utils
+    from cryptography.hazmat.primitives import hashes  # deferred, as the line above
+    from cryptography.hazmat.primitives.asymmetric import ec, utils  # deferred, as above
 
     try:
         key = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()  # rejects points off the curve

@@ -8,7 +8,8 @@ synthetic full-node tests ``tbc_fullnode_synthetic_test.go``, ``..._spend_test.g
 
 Outcome model (OPG-C ``runPrecompileGuarded``; OPG-T2). Each precompile is ``fn(data, reader, profile) -> bytes``:
 
-- returning ``b""`` is op-geth's ``(nil, nil)``: the CALL succeeds with empty returndata (not found, wrong input length);
+- returning ``b""`` is op-geth's ``(nil, nil)``: the CALL succeeds with empty returndata (not found, wrong input
+  length);
 - raising :class:`PrecompileFailure` is op-geth's "raw error": the CALL fails and burns all gas given to it. Only two
   paths do this: 0x43 with an unknown txid and 0x46 with an undecodable (well-sized) address;
 - any other exception is a bug or a panic; :func:`run_precompile` turns it into the empty success and logs it, as
@@ -121,7 +122,8 @@ def _txid_in(data: bytes) -> bytes:
 
 
 def header_frame(header: HeaderInfo) -> bytes:
-    """The 116-byte frame of 0x44/0x45 (OPG-C btcLastHeader): height ‖ hash ‖ version ‖ prev ‖ merkle ‖ time ‖ bits ‖ nonce.
+    """The 116-byte frame of 0x44/0x45 (OPG-C btcLastHeader):
+    height ‖ hash ‖ version ‖ prev ‖ merkle ‖ time ‖ bits ‖ nonce.
 
     Integers big-endian (the 80-byte header stores them little-endian), hashes display order (OPG-T1
     ``TestSyntheticFullNodeBalanceAndTip`` asserts every field).
@@ -174,7 +176,8 @@ def btc_utxos_addr_list(data: bytes, reader: BitcoinReader, profile: str = DEFAU
 
 
 def btc_tx_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT_PROFILE) -> bytes:
-    """0x42: txid(32) ‖ bf1 ‖ bf2 ‖ bf3 ‖ bf4 -> the bitflag-selected fields (OPG-C btcTxByTxid), in the profile's layout.
+    """0x42: txid(32) ‖ bf1 ‖ bf2 ‖ bf3 ‖ bf4 -> the bitflag-selected fields (OPG-C btcTxByTxid), in the profile's
+    layout.
 
     ``hvmphase0`` (OPG-C0, parsed by BitcoinKit.sol): u16 prevVout; outputs bf2 bit6, script bit5; bf1 bit7 (tx hash),
     bf2 bit4 (output address) and bf2 bit1 (spent-by) are reserved and emit nothing; no witness-count word.
@@ -337,7 +340,7 @@ def btc_input_by_txid(data: bytes, reader: BitcoinReader, profile: str = DEFAULT
         return b""
     txin = tx.vin[idx]
     sig = bytes(txin.scriptSig)
-    return (_u16(_clamp16(len(_witness(tx, idx)))) + _u64(itx.spent_values[idx]) + txin.prevout.hash[::-1]
+    return (_u16(_clamp16(len(_witness(tx, idx)))) + _u64(itx.spent_values[idx]) + bytes(txin.prevout.hash[::-1])
             + _u16(_clamp16(txin.prevout.n)) + _u16(_clamp16(len(sig))) + sig[:max_sig] + _u32(txin.nSequence))
 
 
@@ -379,7 +382,7 @@ def btc_tx_get_input_witness(data: bytes, reader: BitcoinReader, profile: str = 
     if wit_idx >= len(stack):
         return b""
     element = stack[wit_idx]
-    return _u16(_clamp16(len(element))) + element[:max_len]
+    return _u16(_clamp16(len(element))) + bytes(element[:max_len])
 
 
 # ---------------------------------------------------------------------------------------------------- the table
@@ -387,7 +390,8 @@ def btc_tx_get_input_witness(data: bytes, reader: BitcoinReader, profile: str = 
 
 @dataclass(frozen=True)
 class PrecompileInfo:
-    """One hVM precompile: its address (0x40-0x49), op-geth ``Name()``, fixed gas (op-geth params/protocol_params.go) and function."""
+    """One hVM precompile: its address (0x40-0x49), op-geth ``Name()``, fixed gas (op-geth
+    params/protocol_params.go) and function."""
 
     address: int
     name: str

@@ -70,10 +70,10 @@ def state_root_at(engine: Any, number: Any) -> bytes:
     """The root the devchain's reads at ``number`` use: None is the pending state, the head number the head plus
     direct edits (what "latest" reads), an older number that block's ``stateRoot``."""
     if number is None:
-        return engine.pending_header.state_root
+        return bytes(engine.pending_state_root)
     if number == engine.head_number:
-        return engine.latest_state_root
-    return engine.block(number).header.state_root
+        return bytes(engine.latest_state_root)
+    return bytes(engine.block(number).header.state_root)
 
 
 def prove_at(engine: Any, number: Any, address: bytes, slots: Sequence[int]) -> AccountProof:

@@ -13,16 +13,16 @@ import inspect
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from hemi.errors import HemiValueError
-from hemi.hvm.engine import PrecompileBurn
 from hemi.hvm.forks import DEFAULT_FORK, fork_precompiles
 from hemi.hvm.precompiles import PrecompileFailure  # one class for hVM and user precompiles
+from hemi.hvm.vm import PrecompileBurn
 
 log = logging.getLogger("hemi.hvm.precompiles")
 
-AddressLike = Union[int, str, bytes]
+AddressLike = int | str | bytes
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class PrecompileRegistry:
             wants_context = len(params) >= 2
         except (TypeError, ValueError):
             wants_context = False
-        entry = Precompile(addr, name or getattr(fn, "__name__", "precompile"), gas, fn, wants_context)
+        entry = Precompile(addr, str(name or getattr(fn, "__name__", "precompile")), gas, fn, wants_context)
         self._entries[addr] = entry
         self.table[addr] = self._mount(entry)
         return entry

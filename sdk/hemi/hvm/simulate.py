@@ -18,6 +18,8 @@ from typing import Any
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError, keccak
 
+from hemi.hvm.convert import header_record
+from hemi.hvm.records import StateReader
 from hemi.hvm.trace import Tracer, error_text, instrument, stack_ints
 
 TRANSFER_LOG_ADDRESS = bytes.fromhex("eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")  # ERC-7528's native-asset address
@@ -43,7 +45,7 @@ class SimCall:
 
 @dataclass
 class SimBlock:
-    header: Any
+    header: Any  # py-evm's while the block runs, its record (hemi.hvm.records.Header) once it is done
     calls: list[SimCall] = field(default_factory=list)
     tx_hashes: list[bytes] = field(default_factory=list)
 
@@ -54,7 +56,9 @@ class _Events(Tracer):
     opcodes = frozenset(range(0xA0, 0xA5))
 
     def __init__(self, transfers: bool) -> None:
-        self.transfers, self.events, self._marks = transfers, [], []
+        self.transfers = transfers
+        self.events: list[SimLog] = []
+        self._marks: list[int] = []
 
     def enter(self, frame: Any) -> None:
         self._marks.append(len(self.events))
@@ -96,7 +100,7 @@ def simulate(engine: Any, base: int, state_root: bytes, blocks: list[dict],
     """Run ``blocks`` (each ``{"header": {field: value}, "overrides": {address: AccountOverride}}``) on block
     ``base`` with state ``state_root``; ``make_calls(state, header)`` builds each block's (tx, sender) list once the
     block's state exists (nonces and gas defaults depend on it)."""
-    parent = engine.block(base).header
+    parent = engine.evm_header(base)
     out: list[SimBlock] = []
     for spec in blocks:
         fields = dict(spec["header"])
@@ -110,7 +114,7 @@ def simulate(engine: Any, base: int, state_root: bytes, blocks: list[dict],
             override.apply(state, address)
         block = SimBlock(header)
         used = 0
-        for tx, sender in make_calls(state, header):
+        for tx, sender in make_calls(StateReader(state), header_record(header)):
             events = _Events(transfers)
             base_class = state.computation_class
             state.computation_class = instrument(events)(base_class)
@@ -131,7 +135,7 @@ def simulate(engine: Any, base: int, state_root: bytes, blocks: list[dict],
         state.persist()
         state_root = state.state_root
         header = header.copy(state_root=state_root, gas_used=used)
-        block.header = header
+        block.header = header_record(header)  # the record, to the layers above
         out.append(block)
         parent = header
     return out

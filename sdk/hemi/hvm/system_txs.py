@@ -101,7 +101,7 @@ class SystemTx:
         return [self.to, self.gas, self.data]
 
     def encode(self) -> bytes:
-        return bytes([self.type_id]) + rlp.encode(self.payload())
+        return bytes([self.type_id]) + bytes(rlp.encode(self.payload()))
 
     @property
     def hash(self) -> bytes:
@@ -173,7 +173,7 @@ class SystemReceipt:
 
     @property
     def logs(self) -> tuple[Log, ...]:
-        return self.inner.logs
+        return tuple(self.inner.logs)  # type: ignore[arg-type]  # py-evm types them as its LogAPI
 
     @property
     def bloom_filter(self) -> Any:
@@ -186,7 +186,7 @@ class SystemReceipt:
             fields += [self.nonce, CANYON_DEPOSIT_RECEIPT_VERSION]
         elif self.type_id == POP_PAYOUT_TX_TYPE:
             fields.append(self.nonce)
-        return bytes([self.type_id]) + rlp.encode(fields)
+        return bytes([self.type_id]) + bytes(rlp.encode(fields))
 
     @classmethod
     def decode(cls, raw: bytes) -> SystemReceipt:
@@ -194,7 +194,7 @@ class SystemReceipt:
         if not raw or raw[0] not in SYSTEM_TX_TYPES:
             raise ValueError("not a system transaction receipt")
         status, cumulative, bloom, logs, *extra = rlp.decode(bytes(raw[1:]))
-        entries = [Log(address, [_int(t) for t in topics], data) for address, topics, data in logs]
+        entries = [Log(address, tuple(_int(t) for t in topics), data) for address, topics, data in logs]
         inner = Receipt(status, _int(cumulative), entries, _int(bloom))
         return cls(raw[0], inner, _int(extra[0]) if extra else 0)
 

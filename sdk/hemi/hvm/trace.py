@@ -37,7 +37,7 @@ class Tracer:
 def instrument(tracer: Tracer) -> Callable[[type], type]:
     """The computation-class transform that reports a run to ``tracer``."""
 
-    def make(base: type) -> type:
+    def make(base: Any) -> type:  # a py-evm computation class
         table = dict(base.opcodes)
         wanted = tracer.opcodes
         for op, fn in list(table.items()):
@@ -76,7 +76,7 @@ def _wrap(tracer: Tracer, op: int, fn: Any) -> Any:
         finally:  # a halting or failing opcode still ends its step
             tracer.stepped(computation, op, gas_before)
 
-    traced.mnemonic = getattr(fn, "mnemonic", None)  # py-evm's debug logging reads it
+    traced.mnemonic = getattr(fn, "mnemonic", None)  # type: ignore[attr-defined]  # py-evm's debug logging reads it
     return traced
 
 

@@ -20,6 +20,7 @@ from hemi.btc.blocktools import bits_to_target
 from hemi.btc.merkle import MerkleProof, verify_merkle_proof
 from hemi.btc.tx import decode_tx, tx_hashes
 from hemi.errors import HemiError, HemiValueError
+from hemi.hvm.convert import decode_header
 from hemi.types import BlockHash, Txid
 
 if TYPE_CHECKING:
@@ -228,13 +229,7 @@ def _keccak(data: bytes) -> bytes:
 
 
 def _decode_header(header_rlp: bytes) -> Any:
-    import rlp
-    from eth.vm.forks.cancun.blocks import CancunBlockHeader
-    from eth.vm.forks.prague.blocks import PragueBlockHeader
-
-    # a Prague header has one field more (requests_hash) than a Cancun one
-    sedes = PragueBlockHeader if len(rlp.decode(header_rlp)) == 21 else CancunBlockHeader
-    return rlp.decode(header_rlp, sedes=sedes)
+    return decode_header(header_rlp)
 
 
 def _check_header_pow(link: int, header: bytes) -> None:

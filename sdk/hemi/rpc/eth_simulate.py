@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth.constants import BLANK_ROOT_HASH
 from eth_bloom import BloomFilter
 
+from hemi.constants import EMPTY_TRIE_ROOT as BLANK_ROOT_HASH
 from hemi.hvm.proof import state_root_at
 from hemi.hvm.simulate import SimulationError, simulate
 from hemi.rpc.eth import (

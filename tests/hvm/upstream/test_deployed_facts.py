@@ -107,7 +107,7 @@ def test_utxo_order_is_leveldb_key_order():
     v = Vectors(ix)
     spk = bob.script_of("p2wpkh")
     utxos = sorted((bytes(u.txid), u.vout, u.value) for u in btc.utxos(bob.address))
-    assert len(utxos) == 12 and any(a[0] == b[0] for a, b in zip(utxos, utxos[1:]))
+    assert len(utxos) == 12 and any(a[0] == b[0] for a, b in zip(utxos, utxos[1:], strict=False))
     entry = [rev(t) + u16(n) + u64(val) for t, n, val in utxos]
     addr = bob.address.encode()
     v.eq(v.out(0x41, addr + b"\x00\x00\x00\x00"), b"\x0a" + b"".join(entry[:10]), "count 0 -> first 10 in key order")

@@ -17,15 +17,18 @@ from typing import Any
 import rlp
 
 from hemi.errors import StateFileError
+from hemi.hvm.convert import header_from_rlp, receipt_from_encoding, tx_record
 from hemi.hvm.engine import BlockRecord, EvmEngine, TxRecord
 from hemi.hvm.l1_fee import L1Fee
-from hemi.hvm.system_txs import SYSTEM_TX_TYPES, SystemReceipt, SystemTx
+from hemi.hvm.records import Block
+from hemi.hvm.system_txs import SystemTx
 from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 
 PART = "engine"
 # fork and l1_cost come from the configuration the engine is rebuilt with; the rest is saved
 _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", "_blocks", "_by_hash", "_txs",
                   "_pending", "_pending_records", "_call_states", "fork", "l1_cost", "_history_write",
+                  "_pvm", "_dirty", "_lock",  # the pending block's VM: flushed into the database before saving
                   # the pool's replacement journal (hemi.rpc.txpool): closures, not saved; a state loaded with txs
                   # pending refuses to replace them by fee, and "latest" reads them until they are mined
                   "_latest_root", "_pending_base", "_pending_base_history", "_pending_journal")
@@ -53,11 +56,7 @@ def _tx_from(item: Any, tx_builder: Any) -> Any:
 
 
 def _receipt_from(raw: bytes, tx: Any, receipt_builder: Any) -> Any:
-    if raw and raw[0] in SYSTEM_TX_TYPES:
-        receipt = SystemReceipt.decode(raw)
-        receipt.nonce = tx.nonce  # a 0x7C receipt does not encode it: the transaction's
-        return receipt
-    return receipt_builder.decode(raw)
+    return receipt_from_encoding(raw, receipt_builder)  # the record keeps the encoding (a 0x7C nonce included)
 
 
 def _record(rec: TxRecord) -> list:
@@ -68,6 +67,7 @@ def _record(rec: TxRecord) -> list:
 
 def to_data(engine: EvmEngine) -> dict:
     check_fields(engine, _ENGINE_FIELDS, PART)
+    engine.flush_pending()  # the pending block's changes into the database and the pending header's root
     if _TXREC != _TXREC_KNOWN or tuple(f.name for f in dataclasses.fields(BlockRecord)) != ("block", "tx_hashes"):
         raise StateFileError(f"cannot save part {PART!r}: the engine's transaction or block records have fields the "
                              f"state format does not know ({_TXREC})")
@@ -106,7 +106,7 @@ def restore(engine: EvmEngine, data: Any) -> None:
     if num(chain_id) != engine.chain_id:
         raise ValueError(f"chain id {chain_id} differs from the configuration's {engine.chain_id}")
     vm = engine.chain.get_vm_class_for_block_number(0)
-    block_class, header_class = vm.get_block_class(), type(engine.chain.header)
+    header_class = type(engine.chain.header)
     tx_builder, receipt_builder = vm.get_transaction_builder(), vm.get_receipt_builder()
     kv = {}
     for item in seq(db_d):
@@ -117,12 +117,12 @@ def restore(engine: EvmEngine, data: Any) -> None:
     by_hash: dict[bytes, int] = {}
     for item in seq(blocks_d):
         header_h, txs_h, hashes_h = seq(item, 3)
-        header = rlp.decode(unhx(header_h), sedes=header_class)
-        txs = tuple(_tx_from(t, tx_builder) for t in seq(txs_h))
-        block = block_class(header, transactions=txs, uncles=(), withdrawals=())
+        header = header_from_rlp(unhx(header_h), header_class)
+        txs = tuple(tx_record(_tx_from(t, tx_builder)) for t in seq(txs_h))
+        block = Block(header, txs)
         if block.number != len(records):
             raise ValueError(f"block {len(records)} says it is number {block.number}")
-        records.append(BlockRecord(block, [unhx(h, size=32) for h in seq(hashes_h)]))
+        records.append(BlockRecord(block, tuple(unhx(h, size=32) for h in seq(hashes_h))))
         by_hash[block.hash] = block.number
     if not records or records[0].block.hash != engine._blocks[0].block.hash:
         raise ValueError("the saved genesis block differs from this configuration's (another chain id, accounts "
@@ -136,7 +136,8 @@ def restore(engine: EvmEngine, data: Any) -> None:
             tx = records[number].block.transactions[index]
         if tx.hash != unhx(tx_hash, size=32):
             raise ValueError(f"transaction record {tx_hash} does not match the transaction at {number}/{index}")
-        return TxRecord(tx, number, index, unhx(sender, size=20), _receipt_from(unhx(receipt), tx, receipt_builder),
+        return TxRecord(tx_record(tx), number, index, unhx(sender, size=20),
+                        _receipt_from(unhx(receipt), tx, receipt_builder),
                         num(gas_used), unhx(created, size=20, optional=True), text(error, optional=True),
                         unhx(ret), num(log_start),
                         None if l1_d is None else L1Fee(*(num(v) for v in seq(l1_d, len(_L1FEE)))))
@@ -161,4 +162,5 @@ def restore(engine: EvmEngine, data: Any) -> None:
     engine._pending, engine._pending_records = pending, pending_records
     engine._history_write = history_write
     engine._call_states = {}
+    engine._pvm, engine._dirty = None, False
     engine._latest_root, engine._pending_base, engine._pending_journal = None, None, []

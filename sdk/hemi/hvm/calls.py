@@ -1,0 +1,118 @@
+"""Execution that commits nothing: calls (with state overrides and tracers), gas estimation and the replay of a mined
+transaction for a tracer. Each runs inside a snapshot of a shared call state that is reverted afterwards
+(:meth:`hemi.hvm.core.EngineCore._call_state`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from eth.exceptions import Revert
+from eth.vm.spoof import SpoofTransaction
+from eth_utils import ValidationError
+
+from hemi.hvm import trace
+from hemi.hvm.core import EngineCore
+from hemi.hvm.records import CallResult, TxRecord
+from hemi.hvm.system_txs import SystemTx
+from hemi.hvm.vm import AccountOverride, AsSender, EstimateFailed, error_text
+
+
+def _result(computation: Any) -> CallResult:
+    if computation.is_error:
+        err = computation.error
+        return CallResult(False, bytes(computation.output or b""), computation.get_gas_used(), error_text(err),
+                          isinstance(err, Revert))
+    return CallResult(True, bytes(computation.output), computation.get_gas_used(), None, False)
+
+
+class CallsMixin(EngineCore):
+    """eth_call, eth_estimateGas and tracing on the engine's states."""
+
+    def call(self, tx: Any, sender: bytes, number: int | None = None,
+             overrides: Mapping[bytes, AccountOverride] | None = None, *,
+             instrument: Callable[[type], type] | None = None) -> CallResult:
+        """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
+        (geth's state override set) applied for this call only. ``instrument`` maps the computation class to the
+        one to run for this call (a tracer's subclass, see hemi.hvm.trace)."""
+        # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
+        # state of its own, thrown away afterwards, not on the shared call state
+        wipes = any(o.state is not None for o in (overrides or {}).values())
+        state = self._call_state(number, shared=not wipes)
+        if instrument is not None:  # on the instance, for this call only: the shared state keeps its class's
+            state.computation_class = instrument(type(state).computation_class)
+        snap = state.snapshot()
+        try:
+            for address, override in (overrides or {}).items():
+                override.apply(state, address)
+            computation = state.apply_transaction(SpoofTransaction(tx, from_=sender))
+        except ValidationError as err:  # e.g. value above the sender's balance
+            return CallResult(False, b"", 0, str(err), False)
+        finally:
+            state.revert(snap)
+            if instrument is not None:
+                del state.computation_class
+        return _result(computation)
+
+    def _evm_tx(self, rec: TxRecord) -> Any:
+        """The py-evm transaction of a record, executing as the record's sender."""
+        tx = rec.tx
+        if isinstance(tx, SystemTx):
+            return tx
+        evm_tx = self.chain.get_vm(self.chain.header).get_transaction_builder().decode(tx.encoded)
+        return evm_tx if rec.sender == tx.sender else AsSender(evm_tx, rec.sender)
+
+    def replay(self, tx_hash: bytes, instrument: Callable[[type], type]) -> tuple[TxRecord, CallResult]:
+        """Re-execute a mined transaction on the state it ran on (its block's parent state, then the transactions
+        before it in the block), the transaction itself with ``instrument``'s computation class: for tracers.
+        Returns its record and the new run's result; ValueError if it is unknown or did not replay identically
+        (a direct state edit made before its block was sealed is not in any block's state)."""
+        rec = self._txs.get(bytes(tx_hash))
+        if rec is None:
+            raise ValueError(f"transaction 0x{bytes(tx_hash).hex()} not found (mined transactions only)")
+        n = rec.block_number
+        parent_root = self._blocks[max(n - 1, 0)].block.header.state_root
+        state = self.chain.get_vm(self.evm_header(n).copy(state_root=parent_root)).state
+        for h in self._blocks[n].tx_hashes[:rec.index]:
+            state.apply_transaction(self._evm_tx(self._txs[h]))
+        base = state.computation_class
+        state.computation_class = instrument(base)
+        computation = state.apply_transaction(self._evm_tx(rec))
+        if computation.get_gas_used() > rec.tx.gas or bool(computation.is_error) != bool(rec.error):
+            raise ValueError("the transaction does not replay as it ran (the state was edited directly before its "
+                             "block was sealed)")
+        return rec, _result(computation)
+
+    def estimate_gas(self, tx: Any, sender: bytes, number: int | None = None,
+                     overrides: Mapping[bytes, AccountOverride] | None = None) -> int:
+        """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does.
+
+        One full run decides most transactions: a run whose every step was insensitive to the gas left
+        (:class:`hemi.hvm.trace.GasProbe`) needs exactly what it used; the search runs only for the others."""
+        gas_limit = self.chain.header.gas_limit if number is None else self._blocks[number].block.header.gas_limit
+        if not overrides and not tx.data and tx.to and not self._read_state(number).get_code(tx.to):
+            return int(tx.intrinsic_gas)  # a plain transfer to an account without code costs exactly that
+        hi = gas_limit
+        probe = trace.GasProbe()
+        top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe))
+        if not top.success:
+            raise EstimateFailed(top)
+        if not probe.sensitive:  # nothing in the run depended on the gas left: what it used is exactly enough
+            return int(top.gas_used + tx.intrinsic_gas)
+        # Most txs succeed at what they used (plus intrinsic gas) or at the 63/64 margin calls need: verify those
+        # two limits first; the binary search below runs only when neither works.
+        used = top.gas_used + tx.intrinsic_gas
+        for candidate in (used, used * 64 // 63 + 2_300):
+            if candidate < hi and self.call(tx.copy(gas=candidate), sender, number, overrides).success:
+                return int(candidate)
+        lo = max(tx.intrinsic_gas - 1, top.gas_used - 1)
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if self.call(tx.copy(gas=mid), sender, number, overrides).success:
+                hi = mid
+            else:
+                lo = mid
+            if hi - lo <= max(1, hi // 1000):  # within 0.1 %: good enough, as geth's estimator stops early
+                break
+        return int(hi)

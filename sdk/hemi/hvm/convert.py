@@ -1,0 +1,79 @@
+"""py-evm's objects to the engine's records (:mod:`hemi.hvm.records`) and back, for the engine and for state files.
+
+The engine keeps records, not py-evm objects: a sealed block is its :class:`~hemi.hvm.records.Header` (with the
+RLP) and its transactions; py-evm's header or transaction is decoded again from that encoding on the rare paths
+that execute on an old block (a call at a past block, a tracer's replay).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rlp
+from eth.vm.forks.cancun.blocks import CancunBlockHeader
+from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+from hemi.hvm.records import Authorization, Header, Log, Receipt, Transaction
+from hemi.hvm.system_txs import SYSTEM_TX_TYPES, SystemReceipt, SystemTx
+
+_HEADER_FIELDS = ("parent_hash", "uncles_hash", "coinbase", "state_root", "transaction_root", "receipt_root", "bloom",
+                  "difficulty", "block_number", "gas_limit", "gas_used", "timestamp", "extra_data", "mix_hash",
+                  "nonce", "base_fee_per_gas", "withdrawals_root", "blob_gas_used", "excess_blob_gas",
+                  "parent_beacon_block_root")
+
+
+def header_record(header: Any) -> Header:
+    """The record of a py-evm block header (Cancun or Prague)."""
+    values = {name: getattr(header, name) for name in _HEADER_FIELDS}
+    return Header(**values, hash=header.hash, encoded=rlp.encode(header),
+                  prague_requests_hash=getattr(header, "requests_hash", None))
+
+
+def header_from_rlp(raw: bytes, header_class: Any) -> Header:
+    return header_record(rlp.decode(raw, sedes=header_class))
+
+
+def evm_header(header: Header, header_class: Any) -> Any:
+    """py-evm's header of a record (``header_class``: the engine's fork's)."""
+    return rlp.decode(header.encoded, sedes=header_class)
+
+
+def tx_record(tx: Any) -> Transaction | SystemTx:
+    """The record of a py-evm signed transaction; a system transaction (or a record) is already the engine's own."""
+    if isinstance(tx, (SystemTx, Transaction)):
+        return tx
+    type_id = getattr(tx, "type_id", None)
+    auths = None
+    if type_id == 4:
+        auths = tuple(Authorization(a.chain_id, bytes(a.address), a.nonce, a.y_parity, a.r, a.s)
+                      for a in tx.authorization_list)
+    fee_cap = type_id is not None and type_id != 1
+    return Transaction(
+        type_id=type_id, hash=tx.hash, nonce=tx.nonce, gas=tx.gas, to=bytes(tx.to), value=tx.value,
+        data=bytes(tx.data), v=tx.y_parity if type_id is not None else tx.v, r=tx.r, s=tx.s, sender=tx.sender,
+        encoded=tx.encode(), chain_id=getattr(tx, "chain_id", None),
+        gas_price=None if fee_cap else tx.gas_price,
+        max_fee_per_gas=tx.max_fee_per_gas, max_priority_fee_per_gas=tx.max_priority_fee_per_gas,
+        access_list=tuple((bytes(a), tuple(keys)) for a, keys in tx.access_list) if type_id is not None else (),
+        authorizations=auths)
+
+
+def _logs(logs: Any) -> tuple[Log, ...]:
+    return tuple(Log(bytes(lg.address), tuple(lg.topics), bytes(lg.data)) for lg in logs)
+
+
+def receipt_record(receipt: Any) -> Receipt:
+    """The record of a py-evm receipt or of a system transaction's :class:`~hemi.hvm.system_txs.SystemReceipt`."""
+    return Receipt(bytes(receipt.state_root), receipt.gas_used, receipt.bloom, _logs(receipt.logs), receipt.encode())
+
+
+def receipt_from_encoding(raw: bytes, receipt_builder: Any) -> Receipt:
+    """A receipt record from its canonical encoding (as :meth:`~hemi.hvm.records.Receipt.encode` gives it)."""
+    decoded = SystemReceipt.decode(raw) if raw and raw[0] in SYSTEM_TX_TYPES else receipt_builder.decode(raw)
+    return Receipt(bytes(decoded.state_root), decoded.gas_used, decoded.bloom, _logs(decoded.logs), bytes(raw))
+
+
+def decode_header(raw: bytes) -> Header:
+    """A header record from its RLP alone, of either fork: a Prague header has one field more (requests_hash)."""
+    sedes = PragueBlockHeader if len(rlp.decode(raw)) == len(PragueBlockHeader._meta.fields) else CancunBlockHeader
+    return header_from_rlp(raw, sedes)

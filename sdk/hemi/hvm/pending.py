@@ -1,0 +1,164 @@
+"""The pending block: checking, applying and replacing transactions, system transactions and direct state edits.
+
+Everything applied runs on the pending block's one VM (:meth:`hemi.hvm.core.EngineCore._pending_vm`); nothing here
+computes a state root. With automine off the block keeps a journal of what went into it, so a pooled transaction
+replaced by fee (:mod:`hemi.rpc.txpool`) re-runs the block from where it started with the edits made in between.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hemi.hvm.convert import receipt_record, tx_record
+from hemi.hvm.core import EngineCore, pending_lock
+from hemi.hvm.records import StateEdit, StateWriter, TxRecord
+from hemi.hvm.signer import signer_for
+from hemi.hvm.vm import AsSender, error_text
+
+_PLACEHOLDER_KEY = signer_for(b"\x01" * 32)  # signs an impersonated sender's tx for its place in the block
+
+
+class PendingMixin(EngineCore):
+    """Transactions and edits into the pending block."""
+
+    def edit_state(self, fn: StateEdit) -> None:
+        """Apply a direct state edit (set balance / code / storage) to the pending state, as anvil does."""
+        self._change_pending_state(lambda state: fn(StateWriter(state)))
+        if self._pending and self._pending_base is not None:  # "latest" sees the edit too, and a rebuild of the
+            # pending block replays it
+            self._pending_journal.append(("edit", fn, None))
+            header = self.evm_header(self.head_number).copy(state_root=self._latest_root)
+            latest = self.chain.get_vm(header).state
+            fn(StateWriter(latest))
+            latest.persist()
+            self._latest_root = latest.state_root
+
+    @pending_lock
+    def _change_pending_state(self, fn: Any) -> None:
+        """Run ``fn`` on the pending VM's state (EIP-2935's pending write first, if still due)."""
+        fn(self._changing_vm().state)
+        self._dirty = True
+
+    def validate(self, tx: Any, sender: bytes | None = None) -> None:
+        """Pre-inclusion checks (nonce, funds, gas limit, fee cap); raises ValueError with the reason."""
+        state = self._read_state(None)
+        frm = sender if sender is not None else tx.sender
+        nonce = state.get_nonce(frm)
+        if tx.nonce != nonce:
+            raise ValueError(f"nonce too {'low' if tx.nonce < nonce else 'high'}: tx nonce {tx.nonce}, "
+                             f"account nonce {nonce}")
+        header = self.chain.header
+        if tx.gas > header.gas_limit - header.gas_used:
+            raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {header.gas_limit - header.gas_used}")
+        fee_cap = getattr(tx, "max_fee_per_gas", None) or tx.gas_price
+        if fee_cap < header.base_fee_per_gas:
+            raise ValueError(f"max fee per gas {fee_cap} below base fee {header.base_fee_per_gas}")
+        cost = tx.value + tx.gas * fee_cap
+        if self.l1_cost is not None and hasattr(tx, "encode"):  # an OP chain buys the L1 data fee with the gas
+            l1 = self.l1_cost.fee_for(state, tx)
+            cost += l1.fee if l1 is not None else 0
+        balance = state.get_balance(frm)
+        if balance < cost:
+            raise ValueError(f"insufficient funds for gas * price + value: balance {balance}, cost {cost}")
+        if tx.gas < tx.intrinsic_gas:
+            raise ValueError(f"intrinsic gas too low: gas {tx.gas}, minimum {tx.intrinsic_gas}")
+
+    def apply(self, tx: Any) -> TxRecord:
+        """Add ``tx`` to the pending block (signature already checked by py-evm when decoding/signing)."""
+        self._open_journal(("tx", tx, None))
+        return self._apply_pending(tx, tx, tx.sender)
+
+    def apply_unsigned(self, tx: Any, sender: bytes) -> TxRecord:
+        """Apply a transaction whose signature we cannot make (an impersonated sender): it executes as ``sender``
+        and enters the block with a placeholder signature, as anvil's impersonation does."""
+        self._open_journal(("tx", tx, sender))
+        placeholder = tx.as_signed_transaction(_PLACEHOLDER_KEY, chain_id=self.chain_id) \
+            if getattr(tx, "chain_id", None) is not None or hasattr(tx, "max_fee_per_gas") \
+            else tx.as_signed_transaction(_PLACEHOLDER_KEY)
+        return self._apply_pending(AsSender(placeholder, sender), placeholder, sender)
+
+    def apply_system(self, tx: Any) -> TxRecord:
+        """Apply a system transaction (:mod:`hemi.hvm.system_txs`) to the pending block: a deposit's ``mint`` is
+        credited first (kept even if the call fails), and the sender's current nonce is recorded in it."""
+        self._open_journal(("system", tx, None))  # a rebuild of the pending block (replacement) replays it
+        if tx.mint:  # part of the deposit, not a direct edit: neither journaled nor seen by "latest"
+            self._change_pending_state(lambda state: state.delta_balance(tx.sender, tx.mint))
+        tx = tx.at_nonce(self._read_state(None).get_nonce(tx.sender))
+        return self._apply_pending(tx, tx, tx.sender)
+
+    @pending_lock
+    def _apply_pending(self, executed: Any, included: Any, sender: bytes) -> TxRecord:
+        """Execute ``executed`` on the pending block and add ``included`` (the same tx, or the placeholder-signed
+        one an impersonated sender's tx enters the block as). The block's tries and its state root are built once,
+        when it is sealed."""
+        vm = self._changing_vm()
+        header = self.chain.header
+        before = header.gas_used
+        receipt, computation = vm.apply_transaction(header, executed)
+        header = vm.add_receipt_to_header(header, receipt)
+        if hasattr(vm, "increment_blob_gas_used"):
+            header = vm.increment_blob_gas_used(header, included)
+        self.chain.header = header  # its state root is the block's start until the seal (or a flush) computes it
+        self._dirty = True
+        rec = self._record(included, sender, receipt, computation, len(self._pending), receipt.gas_used - before)
+        self._pending.append(included)
+        self._pending_records.append(rec)
+        return rec
+
+    def _record(self, tx: Any, sender: bytes, receipt: Any, computation: Any, index: int, gas_used: int,
+                log_index_start: int = 0) -> TxRecord:
+        error = error_text(computation.error) if computation.is_error else None
+        created = None
+        if not tx.to and not computation.is_error:
+            created = bytes(computation.msg.storage_address)
+        return TxRecord(tx_record(tx), self.head_number + 1, index, sender, receipt_record(receipt), gas_used,
+                        created, error, bytes(computation.output) if computation.output else b"", log_index_start,
+                        l1=getattr(computation, "l1_fee", None))
+
+    def _open_journal(self, entry: tuple) -> None:
+        if not self._pending:
+            self._flush()  # the block's starting root: what "latest" reads and what a rebuild starts from
+            self._latest_root = self.chain.header.state_root
+            self._pending_base = self.chain.header
+            self._pending_base_history = self._history_write  # EIP-2935's write, still to do in a rebuilt block
+            self._pending_journal = []
+        self._pending_journal.append(entry)
+
+    @pending_lock
+    def replace_pending(self, index: int, tx: Any, sender: bytes | None = None) -> TxRecord:
+        """Put ``tx`` in place of the pending transaction at ``index`` (replacement by fee): the pending block is
+        re-executed from where it started, with the direct state edits made in between replayed in order.
+        ``sender`` is given for an unsigned (impersonated) transaction."""
+        if self._pending_base is None:
+            raise ValueError("cannot replace a transaction that was pending when the devchain state was loaded; "
+                             "mine it first")
+        self._flush()  # the saved header's root then holds the whole pending block, to come back to on failure
+        saved = (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
+                 self._pending_base)
+        txs = [i for i, e in enumerate(saved[3]) if e[0] == "tx"]
+        journal = list(saved[3])
+        journal[txs[index]] = ("tx", tx, sender)
+        self.chain.header = self._pending_base
+        self._drop_pending_vm(keep=False)
+        self._history_write = self._pending_base_history
+        self._pending, self._pending_records = [], []
+        out = None
+        try:
+            for kind, item, who in journal:
+                if kind == "edit":
+                    self.edit_state(item)
+                    continue
+                if kind == "system":
+                    self.apply_system(item)
+                    continue
+                rec = self.apply(item) if who is None else self.apply_unsigned(item, who)
+                out = rec if item is tx else out
+        except BaseException:
+            (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
+             self._pending_base) = saved
+            self._drop_pending_vm(keep=False)
+            self._history_write = None  # the saved pending state holds it already
+            raise
+        self._pending_journal, self._latest_root, self._pending_base = journal, saved[4], saved[5]
+        assert out is not None
+        return out

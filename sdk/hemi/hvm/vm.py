@@ -1,0 +1,128 @@
+"""The devchain's py-evm classes and the small pieces of execution the engine's modules share.
+
+:func:`vm_class` composes a VM of the devchain's fork with its precompile table and OP-stack execution rules
+(:mod:`hemi.hvm.op_execution`); the rest are inputs and helpers the engine uses around it: genesis accounts, a
+call's state overrides, a signed transaction executed as another sender, error texts and the one-item trie root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import rlp
+from eth.db.trie import make_trie_root_and_nodes
+from eth.exceptions import Revert, VMError
+from eth_utils import keccak
+
+from hemi.hvm.forks import FORK_CLASSES
+from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin
+from hemi.hvm.records import CallResult
+
+PrecompileFn = Callable[[Any], Any]  # py-evm's shape: fn(computation) -> computation
+
+
+class PrecompileBurn(VMError):
+    """Raised inside a precompile to make the CALL fail and burn all the gas given to it (op-geth's raw error)."""
+
+    burns_gas = True
+
+
+class _HvmStateMixin:
+    def delta_balance(self, address: bytes, amount: int) -> None:
+        # A zero fee paid to a coinbase account that does not exist: py-evm would create the empty account and
+        # EIP-161 would delete it again at the end of the transaction, one trie write per block for a state root
+        # that comes out the same without both steps.
+        if amount == 0 and address == self.coinbase and not self.account_exists(address):  # type: ignore[attr-defined]
+            return
+        super().delta_balance(address, amount)  # type: ignore[misc]
+
+    def set_system_contracts(self) -> None:
+        # py-evm's Cancun and Prague states, on construction, write a system contract's code again when the account
+        # already holds exactly that code (and do nothing otherwise): no state changes, but two code reads and a
+        # dirty account per state, and the engine builds a state per block. The engine deploys EIP-2935's contract
+        # in genesis itself (hemi.hvm.core), so skipping the rewrite leaves every state root as it was.
+        return
+
+
+def ordered_trie_root(items: Sequence[Any]) -> bytes:
+    """Root of the trie of ``items`` keyed by their RLP-encoded index, as a block's transaction and receipt roots.
+    A one-item trie is a single leaf node (key rlp(0) = 0x80, hex-prefixed 0x20 0x80), computed directly since
+    automine seals one transaction per block; any other size goes through py-evm's trie."""
+    if len(items) == 1:
+        return keccak(rlp.encode([b"\x20\x80", items[0].encode()]))
+    return bytes(make_trie_root_and_nodes(tuple(items))[0])
+
+
+def vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]],
+             fork: str, l1_cost: Any = None) -> type:
+    """A VM of ``fork`` whose computations use ``precompiles`` (the live dict of a devchain's registry, which includes
+    Ethereum's own); one class per devchain, so two devchains with different precompiles live side by side.
+
+    ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
+    headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
+    vm_base, state_base, computation_base = FORK_CLASSES[fork]
+    computation = type("HvmComputation", (computation_base,), {"_precompiles": precompiles})
+    executor = type("HvmExecutor", (OpExecutorMixin, state_base.transaction_executor_class), {})
+    state = type("HvmState", (_HvmStateMixin, OpStateMixin, state_base), {
+        "computation_class": computation, "transaction_executor_class": executor, "l1_cost": l1_cost})
+    return type("HvmVM", (OpVMMixin, vm_base), {
+        "_state_class": state, "fork": fork,
+        "previous_hashes": property(lambda vm: prev_hashes(vm.get_header().parent_hash)),
+    })
+
+
+@dataclass(frozen=True)
+class GenesisAccount:
+    balance: int = 0
+    nonce: int = 0
+    code: bytes = b""
+    storage: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountOverride:
+    """One account of a call's state override set (geth's ``eth_call`` third parameter): each given field replaces the
+    account's; ``state`` replaces the whole storage, ``state_diff`` only the slots it names."""
+
+    balance: int | None = None
+    nonce: int | None = None
+    code: bytes | None = None
+    state: Mapping[int, int] | None = None
+    state_diff: Mapping[int, int] | None = None
+
+    def apply(self, state: Any, address: bytes) -> None:
+        if self.balance is not None:
+            state.set_balance(address, self.balance)
+        if self.nonce is not None:
+            state.set_nonce(address, self.nonce)
+        if self.code is not None:
+            state.set_code(address, self.code)
+        if self.state is not None:
+            state.delete_storage(address)
+        for slot, value in {**(self.state or {}), **(self.state_diff or {})}.items():
+            state.set_storage(address, slot, value)
+
+
+class AsSender:
+    """A signed transaction that executes as another sender (SpoofTransaction refuses signed targets)."""
+
+    def __init__(self, tx: Any, sender: bytes) -> None:
+        self._tx = tx
+        self.sender = sender
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+
+class EstimateFailed(Exception):
+    def __init__(self, result: CallResult) -> None:
+        self.result = result
+        super().__init__(result.error or "execution failed")
+
+
+def error_text(err: Exception) -> str:
+    if isinstance(err, Revert):
+        return "execution reverted"
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__

@@ -1,0 +1,95 @@
+"""The engine answers with the project's own records (hemi.hvm.records), never py-evm objects, and the records
+carry what py-evm's carried: the same encodings, hashes and roots."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import rlp
+from eth_utils import keccak
+
+import hemi
+from hemi.hvm import trace
+from hemi.hvm.records import Block, CallResult, Header, PendingHeader, Receipt, StateReader, TxRecord
+
+# a contract whose constructor emits LOG1(topic 0x2a) with the 32-byte word 7 and returns empty code
+_LOGGER_INIT = bytes.fromhex("6007600052602a60206000a1")
+
+
+def _no_py_evm(value: object, seen: set[int] | None = None) -> None:
+    """Walk a record (dataclass fields, tuples, lists) and fail on any object of the ``eth`` (py-evm) package."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    module = type(value).__module__
+    assert not (module == "eth" or module.startswith("eth.")), f"py-evm object {type(value)!r} crossed the boundary"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _no_py_evm(getattr(value, f.name), seen)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            _no_py_evm(item, seen)
+
+
+@pytest.fixture(scope="module")
+def dev() -> hemi.Devchain:
+    dev = hemi.Devchain(predeploy_tunnel=False)
+    dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 5})
+    dev.w3.eth.send_transaction({"from": dev.accounts[0], "data": "0x" + _LOGGER_INIT.hex()})
+    return dev
+
+
+def test_blocks_transactions_and_receipts_are_records(dev):
+    engine = dev.engine
+    for n in range(engine.head_number + 1):
+        block = engine.block(n)
+        assert isinstance(block, Block) and isinstance(block.header, Header)
+        _no_py_evm(engine.block_record(n))
+        assert keccak(block.header.encoded) == block.hash and rlp.encode(block.header) == block.header.encoded
+        for h in engine.block_record(n).tx_hashes:
+            rec = engine.tx_record(h)
+            assert isinstance(rec, TxRecord) and isinstance(rec.receipt, Receipt)
+            _no_py_evm(rec)
+            assert keccak(rec.tx.encode()) == rec.tx.hash  # the canonical encoding, as py-evm's
+    assert isinstance(engine.pending_header, PendingHeader)
+    assert engine.pending_header.block_number == engine.head_number + 1
+
+
+def test_a_log_and_a_created_contract_are_in_the_records(dev):
+    engine = dev.engine
+    rec = engine.tx_record(engine.block_record(engine.head_number).tx_hashes[-1])
+    assert rec.error is None and rec.contract_address is not None
+    (log,) = rec.receipt.logs
+    assert (log.address, log.topics, log.data) == (rec.contract_address, (0x2A,), (7).to_bytes(32, "big"))
+    assert rec.receipt.status == 1 and rec.receipt.bloom != 0
+
+
+def test_a_legacy_transaction_has_v_and_no_y_parity(dev):
+    h = dev.w3.eth.send_transaction({"from": dev.accounts[2], "to": dev.accounts[3], "value": 1,
+                                     "gasPrice": 10**10})
+    tx = dev.engine.tx_record(bytes(h)).tx
+    assert tx.type_id is None and not hasattr(tx, "y_parity") and tx.v in (27, 28, 2 * 31337 + 35, 2 * 31337 + 36)
+    assert tx.max_fee_per_gas == tx.max_priority_fee_per_gas == tx.gas_price == 10**10
+
+
+def test_records_are_frozen(dev):
+    rec = dev.engine.tx_record(dev.engine.block_record(1).tx_hashes[-1])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.gas_used = 0  # type: ignore[misc]
+
+
+def test_state_reads_calls_and_replays_answer_with_records(dev):
+    engine = dev.engine
+    state = engine.state(engine.head_number)
+    assert isinstance(state, StateReader) and not hasattr(state, "set_balance")
+    to = dev.accounts[1].canonical
+    assert state.get_balance(to) == dev.config.balance + 5
+    sender = dev.accounts[0].canonical
+    tx = engine.build_unsigned(nonce=state.get_nonce(sender), gas=100_000, to=to, value=0, data=b"", max_fee=0)
+    result = engine.call(tx, sender)
+    assert isinstance(result, CallResult) and result.success and not result.is_error
+    mined = engine.block_record(1).tx_hashes[-1]
+    rec, replayed = engine.replay(mined, trace.instrument(trace.GasProbe()))
+    assert isinstance(replayed, CallResult) and replayed.success and rec.tx.hash == mined
