@@ -221,7 +221,7 @@ def sequencer_restore(s: Sequencer, data: Any) -> None:
                                        [unhx(h, size=32) for h in seq(mempool)])
     s._queue = [_uninput(i) for i in seq(queue)]
     s._last_id = num(last_id)
-    s._orderings, s._blocks = orderings, blocks
+    s._orderings, s._blocks = orderings, dict(sorted(blocks.items()))  # block order: revert truncates from the end
     s.dropped = [(_uninput(i), text(why)) for i, why in (seq(p, 2) for p in seq(dropped_d))]
     s._by_input = {num(k): unhx(h, size=32) for k, h in (seq(p, 2) for p in seq(by_input_d))}
     s._reads = None
