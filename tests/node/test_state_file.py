@@ -16,7 +16,7 @@ import pytest
 
 from hemi.compiler import compile as compile_sol
 from hemi.errors import HemiLookupError, StateFileError
-from hemi.node import state_file
+from hemi.node.state import files as state_file
 from hemi.node.devchain import Devchain
 
 STORE = """

@@ -24,7 +24,7 @@ from hemi.hvm.engine import EvmEngine, GenesisAccount
 from hemi.hvm.precompiles import HVM_PRECOMPILES, run_precompile
 from hemi.hvm.registry import PrecompileFailure, PrecompileRegistry, to_address
 from hemi.node.accounts import DEFAULT_BALANCE, DEFAULT_MNEMONIC, DevAccount, derive_accounts
-from hemi.node.hvm_view import HvmView, LightView
+from hemi.node.bitcoin_view.hvm_view import HvmView, LightView
 from hemi.types import BlockHash
 
 DEFAULT_CHAIN_ID = 31337  # anvil's and Hardhat's local id; not Hemi mainnet (43111) or testnet (743111)
@@ -65,7 +65,7 @@ class DevchainConfig:
     pop_auto_fund: bool = True  # fund PoP miners' Bitcoin wallets by mining when they need coins
     evm_fork: str = "prague"  # Hemi's EVM (OP Isthmus = Prague, with P256VERIFY); "cancun" keeps the older EVM
     op_stack: bool = True  # OP-stack blocks: L1-attributes deposit, L1 fee, 0x7C/0x7D system txs (hemi.node.op_stack)
-    pop_payouts: bool = True  # keystone blocks carry a 0x7D PoP payout (needs op_stack; hemi.node.pop_payouts)
+    pop_payouts: bool = True  # keystone blocks carry a 0x7D PoP payout (needs op_stack; hemi.node.pop.payouts)
     pop_payout_delay: int = 200  # PoPPayoutDelay: keystone N pays the miners of keystone N - delay
 
     def __post_init__(self) -> None:
@@ -134,7 +134,7 @@ class Devchain:
             alloc.update(predeploy_alloc(op_config))
             self.op = OpStack(self, op_config)
             if cfg.pop_payouts:
-                from hemi.node.pop_payouts import PopPayouts, pop_payouts_alloc
+                from hemi.node.pop.payouts import PopPayouts, pop_payouts_alloc
 
                 alloc.update(pop_payouts_alloc(keystone_interval=cfg.keystone_interval))
                 self.pop_payouts = PopPayouts(self, delay=cfg.pop_payout_delay)
@@ -144,7 +144,7 @@ class Devchain:
                                 fork=cfg.evm_fork, l1_cost=L1CostModel() if cfg.op_stack else None)
         self.automine = cfg.automine
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
-        from hemi.node.btc_index import BitcoinIndexer
+        from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 
         self._indexer = BitcoinIndexer(self.btc, visible_from=cfg.hvm_genesis_btc_height)
         genesis_view = self._make_view(0, [], None)
@@ -159,14 +159,14 @@ class Devchain:
 
         self.sequencer = Sequencer(self)
         self._mount_hvm_precompiles()
-        from hemi.node.finality import FinalityService
-        from hemi.node.keystones import KeystoneIndex
-        from hemi.node.pop import PopNetwork
+        from hemi.node.pop.finality import FinalityService
+        from hemi.node.pop.keystones import KeystoneIndex
+        from hemi.node.pop.publications import PopNetwork
 
         self.keystones = KeystoneIndex(self, interval=cfg.keystone_interval)
         self.pop = PopNetwork(self, self.keystones, default_miner=cfg.pop_default_miner,
                               auto_fund=cfg.pop_auto_fund)
-        self.on_block(self.pop.on_block)  # PoP miners react to new keystones (not to Bitcoin changes: see pop.py)
+        self.on_block(self.pop.on_block)  # PoP miners react to new keystones (not to Bitcoin changes: see pop/publications.py)
         self._stateful.append("pop")
         self._finality = FinalityService(self, self.keystones, self.pop,
                                          superfinality_threshold=cfg.superfinality_threshold)
@@ -547,7 +547,7 @@ class Devchain:
     def dump_state(self, path: str | os.PathLike[str]) -> Path:
         """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel, pending transactions) to
         ``path``, atomically, in the data-only format of :mod:`hemi.node.state` (docs/state-files.md)."""
-        from hemi.node import state_file
+        from hemi.node.state import files as state_file
 
         return state_file.save(self, path)
 
@@ -556,7 +556,7 @@ class Devchain:
         """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did. Options:
         ``max_size`` (decompressed bytes, default 512 MiB) and ``precompiles`` ({address: fn} for user precompiles
         the state mounts: a state never imports code). Bad files raise :class:`~hemi.errors.StateFileError`."""
-        from hemi.node import state_file
+        from hemi.node.state import files as state_file
 
         return state_file.load(path, cls, **options)
 

@@ -6,7 +6,7 @@ Order inside a block, as Hemi's op-node and op-geth build it:
    1,000,000, mint 0, not a system tx post-Regolith, calldata ``setL1BlockValuesEcotone()``) — always first
    (ethereum-optimism/optimism ``op-node/rollup/derive/l1_block_info.go``, ``attributes.go``);
 2. user deposits from "L1" queued with :meth:`OpStack.deposit` (type 0x7E, ``sourceHash`` of a user deposit);
-3. the PoP payout (type 0x7D) on keystone blocks, when enabled (:mod:`hemi.node.pop_payouts`);
+3. the PoP payout (type 0x7D) on keystone blocks, when enabled (:mod:`hemi.node.pop.payouts`);
 4. the Bitcoin-attributes-deposited transaction (type 0x7C) when the block's hVM view added Bitcoin headers
    (hemilabs/op-geth ``core/blockchain.go`` ``GetBitcoinAttributesForNextBlock``; ``miner/worker.go`` commits it after
    the forced transactions and before the mempool's);
@@ -41,12 +41,12 @@ from hemi.hvm.system_txs import (
 if TYPE_CHECKING:
     from hemi.hvm.engine import TxRecord
     from hemi.node.devchain import Devchain
-    from hemi.node.hvm_view import HvmView
+    from hemi.node.bitcoin_view.hvm_view import HvmView
 
 SET_L1_BLOCK_VALUES_ECOTONE = bytes.fromhex("440a5e20")  # keccak("setL1BlockValuesEcotone()")[:4]
 UPDATE_HVM_STATE = bytes.fromhex("c94f1cca")  # keccak("updateHvmState(bytes32,bytes[])")[:4]
 SYSTEM_TX_GAS = 1_000_000  # RegolithSystemTxGas; also the 0x7C builder's gas
-SYSTEM_GAS_RESERVE = 2 * SYSTEM_TX_GAS + 5_000_000  # at most: L1 attributes, 0x7C, a PoP payout (pop_payouts.py)
+SYSTEM_GAS_RESERVE = 2 * SYSTEM_TX_GAS + 5_000_000  # at most: L1 attributes, 0x7C, a PoP payout (hemi.node.pop.payouts)
 L1_BLOCK_TIME = 12
 L1_GENESIS_NUMBER = 21_525_000  # an Ethereum mainnet height of 2025-01-01, the devchain's genesis day
 

@@ -24,7 +24,7 @@ from hemi.types import BlockHash, Txid
 
 if TYPE_CHECKING:
     from hemi.node.devchain import Devchain
-    from hemi.node.keystones import L2Keystone
+    from hemi.node.pop.keystones import L2Keystone
 
 
 class ProvenanceError(HemiError):
@@ -118,7 +118,7 @@ class Provenance:
                                          f"{prev.l2_block_number}")
         if a.publication_raw_tx is None or a.publication_proof is None:
             raise ProvenanceError(3, "the keystone has no publication on the canonical Bitcoin chain yet")
-        from hemi.node.pop import parse_pop_script
+        from hemi.node.pop.publications import parse_pop_script
 
         tx, raw = decode_tx(a.publication_raw_tx)
         abrevs = [parse_pop_script(bytes(out.scriptPubKey)) for out in tx.vout]

@@ -20,7 +20,7 @@ from hemi.types import HashLike, Txid, bytes32
 
 if TYPE_CHECKING:
     from hemi.node.devchain import Devchain
-    from hemi.node.hvm_view import HvmView
+    from hemi.node.bitcoin_view.hvm_view import HvmView
 
 TXID_PRECOMPILES = {0x42, 0x43, 0x47, 0x48, 0x49}  # their input starts with a display-order txid
 

@@ -15,7 +15,7 @@ from typing import Any, ContextManager
 
 from hemi.errors import HemiError
 from hemi.node import state
-from hemi.node.state_file import write_atomic
+from hemi.node.state.files import write_atomic
 
 log = logging.getLogger("hemi.node.state")
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from hemi.errors import StateFileError
 from hemi.hvm.registry import PrecompileRegistry, to_address
 from hemi.hvm.system_txs import SystemTx
-from hemi.node.btc_index import BitcoinIndexer
-from hemi.node.hvm_view import HvmView
+from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
+from hemi.node.bitcoin_view.hvm_view import HvmView
 from hemi.node.sequencer import BlockOrdering, ForcedInput, Ordering, Sequencer
 from hemi.node.state.codec import check_fields, fields, flag, hx, num, seq, text, unhx
 from hemi.types import BlockHash, Txid

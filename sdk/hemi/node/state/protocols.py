@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hemi.node.keystones import KeystoneHash, KeystoneIndex, L2Keystone
-from hemi.node.pop import PopFailure, PopMiner, PopNetwork
+from hemi.node.pop.keystones import KeystoneHash, KeystoneIndex, L2Keystone
+from hemi.node.pop.publications import PopFailure, PopMiner, PopNetwork
 from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 from hemi.types import Txid
 

@@ -7,7 +7,7 @@ The servers call these and only serialize what they return, so every transport (
   ``handleKeystoneFinality``): the path hash is parsed like ``chainhash.NewHashFromStr`` (display-order hex, at most
   64 digits, shorter ones zero-extended at the most significant end); a bad one is 400, an unknown keystone 404,
   both with BFG's ``HTTPError`` body ``{timestamp, trace, error}``; otherwise 200 with
-  :meth:`~hemi.node.finality.Finality.to_bfg_v2`.
+  :meth:`~hemi.node.pop.finality.Finality.to_bfg_v2`.
 - :func:`btc_finality_by_block_hash` is op-node's RPC. ``"v2"`` (the default) is the newest op-node, which asks BFG
   for the keystone providing the block's finality and returns BFG's object (hemilabs/optimism
   ``op-node/node/bvm_api_helper.go``); ``"v1"`` is the BSS-era list ``[L2BTCFinality]`` (heminetwork v1.6.3
@@ -22,7 +22,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hemi.errors import HemiLookupError, HemiValueError
-from hemi.node.keystones import KeystoneHash
+from hemi.node.pop.keystones import KeystoneHash
 
 if TYPE_CHECKING:
     from hemi.node.devchain import Devchain

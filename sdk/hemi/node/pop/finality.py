@@ -6,7 +6,7 @@ The finality of an L2 block is that of the keystone providing it: the next keyst
 ``effective_confirmations = btc_tip_height − publication_height`` (a publication in the tip block has 0; one above
 the tip is skipped), paging on from the newest published descendant until the best reaches 20
 (``ultraFinalityDepth``) or no later descendant is published. The wire forms (BFG's JSON, op-node's RPC answers) are
-built from :class:`Finality` by its ``to_*`` methods and by :mod:`hemi.node.finality_wire`. ``super_finality = effective_confirmations >= 10`` (``bfgapi.BitcoinSuperFinality``; configurable here).
+built from :class:`Finality` by its ``to_*`` methods and by :mod:`hemi.node.pop.finality_wire`. ``super_finality = effective_confirmations >= 10`` (``bfgapi.BitcoinSuperFinality``; configurable here).
 
 The legacy v1 number (BSS era, still read by hemi-viem) is reported too: ``btc_finality = tip − effectiveHeight −
 9 + 1`` capped at 100, −9 when unpublished, where ``effectiveHeight`` is the lowest Bitcoin height at which the
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
-from hemi.node.keystones import KeystoneIndex, L2Keystone
-from hemi.node.pop import PopNetwork, Publication
+from hemi.node.pop.keystones import KeystoneIndex, L2Keystone
+from hemi.node.pop.publications import PopNetwork, Publication
 from hemi.types import bytes32
 
 if TYPE_CHECKING:

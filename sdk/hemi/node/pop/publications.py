@@ -35,7 +35,7 @@ from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 from hemi.btc import params
 from hemi.btc.validation import dust_threshold
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, InsufficientFunds
-from hemi.node.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
+from hemi.node.pop.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
 from hemi.types import BlockHash, HashLike, Txid
 
 if TYPE_CHECKING:
