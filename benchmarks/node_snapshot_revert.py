@@ -5,8 +5,8 @@
 For each length, a devchain is built with a dev-account transfer every 4th L2 block (the rest empty), then
 ``dev.snapshot()`` + ``dev.revert(s)`` is timed (CPU time, ``time.process_time_ns``) in three shapes: nothing done
 in between, one transfer in between, and 4 L2 blocks mined in between. Prints the medians and the ratio of the
-longest chain to the shortest. Targets: median <= 1 ms at 10,000 blocks and <= 1.5x the cost at 100 blocks; the
-script exits 1 when one is missed (a benchmark, not a unit test).
+longest chain to the shortest. Targets: median <= 1 ms at 10,000 blocks and <= 1.5x the cost at 100 blocks (with work
+in between, only the ratio); the script exits 1 when one is missed (a benchmark, not a unit test).
 """
 
 from __future__ import annotations
@@ -77,10 +77,14 @@ def main() -> int:
         meds = {n: statistics.median(results[(n, name)]) for n in lengths}
         ratio = meds[big] / meds[small]
         line = ", ".join(f"{n} blocks {m:.3f} ms" for n, m in meds.items())
-        verdict = "PASS" if meds[big] <= TARGET_MS and ratio <= TARGET_RATIO else "MISS"
-        if name == "nothing between":
-            ok = ok and verdict == "PASS"
-        print(f"{name:22s} {line}; ratio {ratio:.2f}x  [{verdict}: <= {TARGET_MS} ms, <= {TARGET_RATIO}x]")
+        if name == "nothing between":  # the target; with work in between only the growth with the chain counts
+            verdict = "PASS" if meds[big] <= TARGET_MS and ratio <= TARGET_RATIO else "MISS"
+            target = f"<= {TARGET_MS} ms, <= {TARGET_RATIO}x"
+        else:
+            verdict = "PASS" if ratio <= TARGET_RATIO else "MISS"
+            target = f"<= {TARGET_RATIO}x"
+        ok = ok and verdict == "PASS"
+        print(f"{name:22s} {line}; ratio {ratio:.2f}x  [{verdict}: {target}]")
     return 0 if ok else 1
 
 
