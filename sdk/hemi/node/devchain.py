@@ -127,23 +127,6 @@ class Devchain(StateControls):
     def key_for(self, address: str | bytes) -> DevAccount | None:
         return self._keys.get(to_address(address))
 
-    # TRANSITIONAL (removed by the commit before the MECHANICAL import rewrite): the tunnel still drives itself
-    # through dev.w3, so until every user imports hemi.devchain.Devchain the node's class keeps the face
-    FACE_FIELDS = ("_w3",)
-
-    @property
-    def w3(self) -> Any:
-        if getattr(self, "_w3", None) is None:
-            from hemi.web3.provider import make_web3  # deferred: transitional, see above
-
-            self._w3 = make_web3(self)
-        return self._w3
-
-    @property
-    def bitcoin_kit(self) -> Any:
-        interface = BITCOIN_KIT_ARTIFACTS[self.config.hvm_profile][1]
-        return self.w3.eth.contract(address=HBK_ADDRESS, abi=shipped.load(interface).abi)
-
     @property
     def tunnel(self) -> Tunnel:
         """The Bitcoin tunnel (:class:`hemi.node.tunnel.Tunnel`): deposits, withdrawals, the operator, audit."""
