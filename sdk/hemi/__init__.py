@@ -14,7 +14,7 @@ __all__ = ["BitcoinChain", "BlockHash", "Devchain", "Txid", "__version__"]
 
 def __getattr__(name: str) -> Any:
     if name == "Devchain":
-        from hemi.node.devchain import Devchain
+        from hemi.devchain import Devchain  # the node's devchain with its in-process web3 face (dev.w3)
 
         return Devchain
     if name == "BitcoinChain":

@@ -11,7 +11,7 @@ import pytest
 
 from hemi.btc import BitcoinChain
 from hemi.errors import UnknownBlockError
-from hemi.node.btc_index import BitcoinIndexer
+from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 
 KINDS = ("p2wpkh", "p2sh-p2wpkh", "p2pkh", "p2wsh", "p2tr")
 

@@ -22,7 +22,7 @@ from hemi.hvm.precompiles import (
     PrecompileFailure,
     run_precompile,
 )
-from hemi.node.btc_index import BitcoinIndexer
+from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 
 KINDS = ("p2wpkh", "p2sh-p2wpkh", "p2pkh", "p2wsh", "p2tr")
 V1, LATEST = PROFILE_HVMPHASE0, PROFILE_DEPLOYED

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from hemi.btc import BitcoinChain
 from hemi.hvm.precompiles import HVM_PRECOMPILES, PROFILES, PrecompileFailure, run_precompile
-from hemi.node.btc_index import BitcoinIndexer
+from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 
 ADDRESSES = sorted(HVM_PRECOMPILES)
 

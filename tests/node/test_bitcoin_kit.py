@@ -82,7 +82,7 @@ def test_confirmations_count_from_the_light_tip(world):
 def test_unknown_txid_confirmations_fails_the_call(world):
     """OPG-T1: an unknown txid at 0x43 is a raw error: the call fails (hBK reverts), the chain stays usable."""
     dev, _, _ = world
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - any failure of the call, whichever web3 error reports it
         kit(dev).functions.getTxConfirmations(b"\x42" * 32).call()
     assert dev.w3.eth.block_number >= 0
 

@@ -84,7 +84,7 @@ def test_any_frame_parses_to_the_transaction(harness, ins, outs, version, lockti
         data = s[2:2 + s[1]][:62] if is_return and len(s) > 1 and 1 <= s[1] <= 0x4B else None
         want_out.append((v, s[:64], "", is_return, data, not itx.output_unspent[outs.index((v, s, unspent))],
                          len(s), len(s) <= 64))
-    for o, w in zip(got[6], want_out):
+    for o, w in zip(got[6], want_out, strict=True):
         assert (o[0], o[1], o[2], o[3], o[5], o[6], o[7]) == (w[0], w[1], w[2], w[3], w[5], w[6], w[7])
         if w[4] is not None:
             assert o[4] == w[4]  # the first push after OP_RETURN, cut with the script

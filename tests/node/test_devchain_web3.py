@@ -1,4 +1,5 @@
-"""The devchain through web3.py: accounts, transfers, contracts, reverts, filters, controls, snapshots of both chains."""
+"""The devchain through web3.py: accounts, transfers, contracts, reverts, filters, controls, snapshots of both
+chains."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ def test_l1block_and_gas_price_oracle_answer_from_the_deposit(dev):
     assert (f.baseFeeScalar().call(), f.blobBaseFeeScalar().call()) == \
         (info["baseFeeScalar"], info["blobBaseFeeScalar"])
     assert f.DEPOSITOR_ACCOUNT().call() == DEPOSITOR
-    with pytest.raises(Exception):  # only the depositor account may write
+    with pytest.raises(Exception):  # noqa: B017 - only the depositor account may write (any web3 error)
         f.setL1BlockValuesEcotone().transact({"from": dev.accounts[0]})
     gpo = w3.eth.contract(address=GPO, abi=shipped.load("GasPriceOracle").abi).functions
     assert gpo.isEcotone().call() is True and gpo.isFjord().call() is False and gpo.decimals().call() == 6
@@ -129,7 +129,7 @@ def test_the_l1_fee_must_be_affordable_too(dev):
 
 def test_deposits_from_l1_mint_and_execute_after_the_l1_attributes(dev):
     w3 = dev.w3
-    alias = Web3.to_checksum_address("0x" + "ab" * 20)  # a fresh L1 sender: it has nothing on L2 until the deposit mints
+    alias = Web3.to_checksum_address("0x" + "ab" * 20)  # a fresh L1 sender: nothing on L2 until the deposit mints
     to = dev.accounts[5]
     before = w3.eth.get_balance(to)
     h = dev.op.deposit(sender=alias, to=to, value=4, mint=10)

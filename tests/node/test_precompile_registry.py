@@ -1,4 +1,5 @@
-"""Each devchain owns its precompile registry; precompiles never raise out of the EVM (hemilabs/op-geth ``core/vm/hvm_precompile_recover_test.go``)."""
+"""Each devchain owns its precompile registry; precompiles never raise out of the EVM (hemilabs/op-geth
+``core/vm/hvm_precompile_recover_test.go``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The sequencer orders Bitcoin-derived inputs only once their Bitcoin transactions are in the block's hVM view,
-puts them before mempool transactions, and records what every block saw and ordered (hemilabs/op-geth ``miner/worker.go``, ``core/blockchain.go``)."""
+puts them before mempool transactions, and records what every block saw and ordered (hemilabs/op-geth
+``miner/worker.go``, ``core/blockchain.go``)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cached_property, lru_cache
 
-from eth_keys import keys
+from eth_keys.datatypes import PrivateKey
 
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"  # anvil's and Hardhat's default
 DEFAULT_BALANCE = 10_000 * 10**18
@@ -37,12 +37,13 @@ class DevAccount(str):
         return bytes.fromhex(self.address[2:])
 
     @cached_property
-    def key(self) -> keys.PrivateKey:
-        return keys.PrivateKey(self.private_key)  # derives the public key: worth doing once
+    def key(self) -> PrivateKey:
+        return PrivateKey(self.private_key)  # derives the public key: worth doing once
 
 
 @lru_cache(maxsize=8)
 def _seed(mnemonic: str) -> bytes:
+    # deferred: eth_account pulls in eth_keyfile and py_ecc's BLS code (most of a second); only deriving needs it
     from eth_account.hdaccount import seed_from_mnemonic
 
     return seed_from_mnemonic(mnemonic, "")
@@ -50,10 +51,10 @@ def _seed(mnemonic: str) -> bytes:
 
 @lru_cache(maxsize=256)
 def derive_account(mnemonic: str, index: int) -> DevAccount:
-    from eth_account.hdaccount import key_from_seed
+    from eth_account.hdaccount import key_from_seed  # deferred: as in _seed
 
     secret = key_from_seed(_seed(mnemonic), f"m/44'/60'/0'/0/{index}")
-    return DevAccount(keys.PrivateKey(secret).public_key.to_checksum_address(), secret)
+    return DevAccount(PrivateKey(secret).public_key.to_checksum_address(), secret)
 
 
 def derive_accounts(mnemonic: str = DEFAULT_MNEMONIC, count: int = 10) -> list[DevAccount]:

@@ -6,7 +6,7 @@ Order inside a block, as Hemi's op-node and op-geth build it:
    1,000,000, mint 0, not a system tx post-Regolith, calldata ``setL1BlockValuesEcotone()``) — always first
    (ethereum-optimism/optimism ``op-node/rollup/derive/l1_block_info.go``, ``attributes.go``);
 2. user deposits from "L1" queued with :meth:`OpStack.deposit` (type 0x7E, ``sourceHash`` of a user deposit);
-3. the PoP payout (type 0x7D) on keystone blocks, when enabled (:mod:`hemi.node.pop_payouts`);
+3. the PoP payout (type 0x7D) on keystone blocks, when enabled (:mod:`hemi.node.pop.payouts`);
 4. the Bitcoin-attributes-deposited transaction (type 0x7C) when the block's hVM view added Bitcoin headers
    (hemilabs/op-geth ``core/blockchain.go`` ``GetBitcoinAttributesForNextBlock``; ``miner/worker.go`` commits it after
    the forced transactions and before the mempool's);
@@ -20,13 +20,15 @@ read back from the L1Block predeploy's storage (so snapshots and reverts need no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_utils import keccak
 
+from hemi.compiler import shipped
 from hemi.errors import HemiValueError
 from hemi.hvm.engine import GenesisAccount
 from hemi.hvm.l1_fee import GAS_PRICE_ORACLE_ADDRESS, L1_BLOCK_ADDRESS
+from hemi.hvm.registry import to_address
 from hemi.hvm.system_txs import (
     BTC_ATTRIBUTES_TX_TYPE,
     DEPOSITOR_ACCOUNT,
@@ -40,13 +42,13 @@ from hemi.hvm.system_txs import (
 
 if TYPE_CHECKING:
     from hemi.hvm.engine import TxRecord
-    from hemi.node.devchain import Devchain
-    from hemi.node.hvm_view import HvmView
+    from hemi.node.bitcoin_view.hvm_view import HvmView
+    from hemi.node.context import NodeContext
 
 SET_L1_BLOCK_VALUES_ECOTONE = bytes.fromhex("440a5e20")  # keccak("setL1BlockValuesEcotone()")[:4]
 UPDATE_HVM_STATE = bytes.fromhex("c94f1cca")  # keccak("updateHvmState(bytes32,bytes[])")[:4]
 SYSTEM_TX_GAS = 1_000_000  # RegolithSystemTxGas; also the 0x7C builder's gas
-SYSTEM_GAS_RESERVE = 2 * SYSTEM_TX_GAS + 5_000_000  # at most: L1 attributes, 0x7C, a PoP payout (pop_payouts.py)
+SYSTEM_GAS_RESERVE = 2 * SYSTEM_TX_GAS + 5_000_000  # at most: L1 attributes, 0x7C, a PoP payout (hemi.node.pop.payouts)
 L1_BLOCK_TIME = 12
 L1_GENESIS_NUMBER = 21_525_000  # an Ethereum mainnet height of 2025-01-01, the devchain's genesis day
 
@@ -72,8 +74,6 @@ class OpConfig:
 def predeploy_alloc(config: OpConfig) -> dict[bytes, GenesisAccount]:
     """L1Block and GasPriceOracle (Ecotone mode) at their OP-stack addresses, from the shipped artifacts. L1Block's
     fee parameters are in genesis already, so a transaction checked before block 1 opens is charged what it pays."""
-    from hemi.compiler import shipped
-
     fees = {1: config.l1_base_fee, 3: (config.base_fee_scalar << 96) | (config.blob_base_fee_scalar << 64),
             7: config.l1_blob_base_fee}
     return {
@@ -97,12 +97,19 @@ def btc_attributes_data(canonical_tip: bytes, headers: list[bytes]) -> bytes:
     return out
 
 
+class PayoutSource(Protocol):
+    """What builds the PoP payout of a block (:class:`hemi.node.pop.payouts.PopPayouts`)."""
+
+    def payout_tx(self, number: int) -> SystemTx | None: ...
+
+
 class OpStack:
     """``dev.op``: the system transactions of each block, user deposits from L1, the simulated L1 origin."""
 
-    def __init__(self, dev: Devchain, config: OpConfig) -> None:
-        self.dev = dev
+    def __init__(self, ctx: NodeContext, config: OpConfig) -> None:
+        self.ctx = ctx
         self.config = config
+        self.payouts: PayoutSource | None = None  # the PoP payouts of keystone blocks, when enabled
         self._queue: list[SystemTx] = []
         self._log_index = 0  # deposits queued so far: the log index of the next one on its "L1" block
 
@@ -110,15 +117,15 @@ class OpStack:
 
     def l1_origin(self, l2_timestamp: int) -> tuple[int, int, bytes]:
         """(number, timestamp, hash) of the L1 block an L2 block with ``l2_timestamp`` derives from."""
-        genesis = self.dev.config.genesis_timestamp
+        genesis = self.ctx.config.genesis_timestamp
         number = L1_GENESIS_NUMBER + max(0, l2_timestamp - genesis) // L1_BLOCK_TIME
         ts = genesis + (number - L1_GENESIS_NUMBER) * L1_BLOCK_TIME
         number, ts = min(number, 2**64 - 1), min(ts, 2**64 - 1)  # L1Block keeps them as uint64
-        return number, ts, keccak(b"hemi-sdk/l1/%d/%d" % (self.dev.config.seed, number))
+        return number, ts, keccak(b"hemi-sdk/l1/%d/%d" % (self.ctx.config.seed, number))
 
     def l1_info_tx(self, l2_timestamp: int) -> SystemTx:
         number, ts, block_hash = self.l1_origin(l2_timestamp)
-        state = self.dev.engine.state()
+        state = self.ctx.engine.state()
         stored = state.get_storage(L1_BLOCK_ADDRESS, 0)
         prev_number = stored & (2**64 - 1)
         prev_seq = state.get_storage(L1_BLOCK_ADDRESS, 3) & (2**64 - 1)
@@ -140,34 +147,32 @@ class OpStack:
         aliased L1 address when that was a contract): it opens the next L2 block, after the L1-attributes deposit.
         ``mint`` wei are created for ``sender`` first; ``to=None`` creates a contract. With automine a block is
         mined at once (``mine=False`` leaves it queued). Returns the transaction hash."""
-        from hemi.hvm.registry import to_address
-
         for name, v in (("value", value), ("mint", mint), ("gas", gas)):
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**256:
                 raise HemiValueError(f"{name} must be a non-negative int, got {v!r}")
-        if gas < 21_000 or gas > self.dev.config.gas_limit:
+        if gas < 21_000 or gas > self.ctx.config.gas_limit:
             raise HemiValueError(f"gas must be between 21000 and the block gas limit, got {gas}")
         if source_hash is None:
-            _, _, l1_hash = self.l1_origin(self.dev.next_timestamp)
+            _, _, l1_hash = self.l1_origin(self.ctx.next_timestamp)
             source_hash = user_deposit_source_hash(l1_hash, self._log_index)
         if len(source_hash) != 32:
             raise HemiValueError("source_hash is 32 bytes")
         tx = deposit(source_hash=bytes(source_hash), sender=to_address(sender),
                      to=to_address(to) if to else b"", gas=gas, data=bytes(data), value=value, mint=mint,
                      label="user-deposit")
-        if any(q.hash == tx.hash for q in self._queue) or self.dev.engine.tx_record(tx.hash) is not None:
+        if any(q.hash == tx.hash for q in self._queue) or self.ctx.engine.tx_record(tx.hash) is not None:
             raise HemiValueError(f"a deposit with source hash 0x{source_hash.hex()} and these fields exists already")
         self._log_index += 1
         self._queue.append(tx)
-        if mine and self.dev.automine:
-            self.dev.mine(1)
+        if mine and self.ctx.automine:
+            self.ctx.mine(1)
         return tx.hash
 
     def gas_available(self) -> int:
         """Gas a transaction can still get in the block being built: after what the block's system transactions
         used once it is open, after their gas limits before (reading this does not open the block)."""
-        header = self.dev.engine.pending_header
-        if self.dev._pending_view is not None:
+        header = self.ctx.engine.pending_header
+        if self.ctx.pending_view is not None:
             return int(header.gas_limit - header.gas_used)
         return int(header.gas_limit - SYSTEM_GAS_RESERVE)
 
@@ -179,17 +184,16 @@ class OpStack:
 
     def open_block(self, timestamp: int, view: HvmView) -> list[TxRecord]:
         """Apply this block's system transactions to the pending block, in op-geth's order."""
-        engine = self.dev.engine
+        engine = self.ctx.engine
         records = [engine.apply_system(self.l1_info_tx(timestamp))]
         queued, self._queue = self._queue, []
         records += [engine.apply_system(tx) for tx in queued]
-        payouts = getattr(self.dev, "pop_payouts", None)
-        if payouts is not None:
-            tx = payouts.payout_tx(engine.head_number + 1)
+        if self.payouts is not None:
+            tx = self.payouts.payout_tx(engine.head_number + 1)
             if tx is not None:
                 records.append(engine.apply_system(tx))
         if view.headers_added:
-            headers = [self.dev.btc.header(h).raw for h in view.headers_added]
+            headers = [self.ctx.btc.header(h).raw for h in view.headers_added]
             data = btc_attributes_data(bytes(view.light_tip_hash), headers)
             records.append(engine.apply_system(hvm_system_tx(BTC_ATTRIBUTES_TX_TYPE, to=HVM_SYSTEM_SENDER,
                                                              gas=SYSTEM_TX_GAS, data=data, label="btc-attributes")))

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, Protocol
+
+import rlp
+from eth_utils import keccak
 
 from hemi.btc.blocktools import bits_to_target
 from hemi.btc.merkle import MerkleProof, verify_merkle_proof
 from hemi.btc.tx import decode_tx, tx_hashes
 from hemi.errors import HemiError, HemiValueError
-from hemi.hvm.convert import decode_header
+from hemi.node.context import Chains
+from hemi.node.pop.finality import Finality, Target
+from hemi.node.pop.keystones import KeystoneIndex, L2Keystone
+from hemi.node.pop.publications import parse_pop_script
+from hemi.node.sequencer import Sequencer
 from hemi.types import BlockHash, Txid
-
-if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
-    from hemi.node.keystones import L2Keystone
 
 
 class ProvenanceError(HemiError):
@@ -43,7 +46,7 @@ class BitcoinLink:
     txid: Txid
     raw_tx: bytes
     proof: MerkleProof
-    height: int
+    height: int | None  # None if a reorg has since sent the transaction back to the mempool
     confirmations: int
 
 
@@ -93,6 +96,8 @@ class Provenance:
             _check_header_pow(1, link.proof.header)
             if not verify_merkle_proof(link.proof):
                 raise ProvenanceError(1, f"merkle branch of {link.txid} does not reach its header's merkle root")
+            if link.height is None:
+                raise ProvenanceError(1, f"{link.txid} is no longer in a block of the best Bitcoin chain")
             if link.height > o.indexed_height:
                 raise ProvenanceError(2, f"{link.txid} at Bitcoin height {link.height} was not yet in the hVM view "
                                          f"(indexed tip {o.indexed_height}) of L2 block {o.l2_block}")
@@ -106,21 +111,21 @@ class Provenance:
         first = a.keystones[0]
         if first.l2_block_number < o.l2_block:
             raise ProvenanceError(3, f"keystone {first.l2_block_number} is below L2 block {o.l2_block}")
-        for ks, (block_hash, header_rlp) in zip(a.keystones, a.keystone_blocks):
+        if len(a.keystone_blocks) != len(a.keystones):
+            raise ProvenanceError(3, "one L2 block header per keystone is needed")
+        for ks, (block_hash, header_rlp) in zip(a.keystones, a.keystone_blocks, strict=True):
             header = _decode_header(header_rlp)
             if _keccak(header_rlp) != block_hash or bytes(ks.ep_hash) != block_hash:
                 raise ProvenanceError(3, f"keystone {ks.l2_block_number}: ep_hash is not its L2 block's hash")
             if bytes(ks.parent_ep_hash) != header.parent_hash or bytes(ks.state_root) != header.state_root:
                 raise ProvenanceError(3, f"keystone {ks.l2_block_number}: parent hash or state root differ from "
                                          f"its L2 block")
-        for prev, nxt in zip(a.keystones, a.keystones[1:]):
+        for prev, nxt in zip(a.keystones, a.keystones[1:], strict=False):  # consecutive pairs
             if bytes(nxt.prev_ep_keystone_hash) != bytes(prev.ep_hash):
                 raise ProvenanceError(3, f"keystone {nxt.l2_block_number} does not descend from "
                                          f"{prev.l2_block_number}")
         if a.publication_raw_tx is None or a.publication_proof is None:
             raise ProvenanceError(3, "the keystone has no publication on the canonical Bitcoin chain yet")
-        from hemi.node.pop import parse_pop_script
-
         tx, raw = decode_tx(a.publication_raw_tx)
         abrevs = [parse_pop_script(bytes(out.scriptPubKey)) for out in tx.vout]
         if not any(ab is not None and ab.serialize() == a.keystones[-1].abbreviated() for ab in abrevs):
@@ -148,13 +153,13 @@ class Provenance:
                 "keystone_hash": str(a.keystones[0].hash) if a.keystones else None,
                 "publication": None if a.publication_proof is None else {
                     "txid": str(a.publication_proof.txid), "height": a.publication_height,
-                    "raw_tx": a.publication_raw_tx.hex(), "proof": a.publication_proof.to_dict()},
+                    "raw_tx": (a.publication_raw_tx or b"").hex(), "proof": a.publication_proof.to_dict()},
                 "effective_confirmations": a.effective_confirmations, "superfinal": a.superfinal,
             },
         }
 
     def __rich__(self) -> Any:
-        from rich.tree import Tree
+        from rich.tree import Tree  # deferred: rich's import (~40 ms) is paid only when a provenance is printed
 
         o, a = self.ordering, self.anchoring
         root = Tree(f"[bold]provenance of EVM tx 0x{o.tx_hash.hex()}")
@@ -177,7 +182,7 @@ class Provenance:
         return root
 
     def __str__(self) -> str:
-        from rich.console import Console
+        from rich.console import Console  # deferred: as in __rich__, only printing needs rich
 
         console = Console(width=120, record=True, color_system=None)
         with console.capture() as cap:
@@ -185,10 +190,20 @@ class Provenance:
         return cap.get()
 
 
-def build_provenance(dev: Devchain, tx_hash: Any) -> Provenance:
-    """Collect the three links for an EVM tx from the devchain's records (see the module docstring)."""
-    import rlp
+class ProvenanceSource(Chains, Protocol):
+    """What a provenance is collected from: both chains, the sequencer's records, keystones and finality."""
 
+    @property
+    def sequencer(self) -> Sequencer: ...
+
+    @property
+    def keystones(self) -> KeystoneIndex: ...
+
+    def finality(self, target: Target = "latest") -> Finality: ...
+
+
+def build_provenance(dev: ProvenanceSource, tx_hash: Any) -> Provenance:
+    """Collect the three links for an EVM tx from the devchain's records (see the module docstring)."""
     ordering = dev.sequencer.ordering(tx_hash)
     if not ordering.depends_on:
         raise HemiValueError(f"EVM tx 0x{ordering.tx_hash.hex()} consumed no Bitcoin-derived input "
@@ -223,13 +238,21 @@ def build_provenance(dev: Devchain, tx_hash: Any) -> Provenance:
 
 
 def _keccak(data: bytes) -> bytes:
-    from eth_utils import keccak
-
     return keccak(data)
 
 
-def _decode_header(header_rlp: bytes) -> Any:
-    return decode_header(header_rlp)
+class _HeaderFields(NamedTuple):
+    parent_hash: bytes
+    state_root: bytes
+
+
+def _decode_header(header_rlp: bytes) -> _HeaderFields:
+    """The fields a keystone repeats, read from an L2 header's RLP list (parentHash is item 0, stateRoot item 3 in
+    every fork's header layout, so no fork-specific decoding is needed)."""
+    items = rlp.decode(header_rlp)
+    if not isinstance(items, list) or len(items) < 4 or not all(isinstance(x, bytes) for x in items[:4]):
+        raise ProvenanceError(3, "a keystone's L2 header is not an RLP list of header fields")
+    return _HeaderFields(items[0], items[3])
 
 
 def _check_header_pow(link: int, header: bytes) -> None:

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from hemi.errors import HemiLookupError, HemiValueError, UnknownTransactionError
+from hemi.hvm.registry import to_address
 from hemi.types import HashLike, Txid, bytes32
 
 if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
-    from hemi.node.hvm_view import HvmView
+    from hemi.node.bitcoin_view.hvm_view import HvmView
+    from hemi.node.context import NodeContext
 
 TXID_PRECOMPILES = {0x42, 0x43, 0x47, 0x48, 0x49}  # their input starts with a display-order txid
 
@@ -59,15 +60,15 @@ class BlockOrdering:
 class Sequencer:
     """``dev.sequencer``: forced-input queue, proof-dependency ordering, and the record of every block."""
 
-    def __init__(self, dev: Devchain) -> None:
-        self.dev = dev
+    def __init__(self, ctx: NodeContext) -> None:
+        self.ctx = ctx
         self._queue: list[ForcedInput] = []
         self._last_id = 0  # a plain int, not itertools.count: a plain value, as the state files save it
         self._orderings: dict[bytes, Ordering] = {}
         self._blocks: dict[int, BlockOrdering] = {}
         self._reads: list[Txid] | None = None
         self.dropped: list[tuple[ForcedInput, str]] = []
-        self._by_input: dict[int, bytes] = {}  # forced input id -> the EVM tx it became  # forced inputs refused when their turn came, and why
+        self._by_input: dict[int, bytes] = {}  # forced input id -> the EVM tx it became
 
     # ------------------------------------------------------------------ public API
 
@@ -90,14 +91,14 @@ class Sequencer:
         deps = tuple(Txid(t) for t in depends_on)
         for t in deps:
             try:
-                self.dev.btc.tx(t)
+                self.ctx.btc.tx(t)
             except UnknownTransactionError:
                 raise UnknownTransactionError(f"forced input depends on unknown Bitcoin tx {t}") from None
         self._last_id += 1
         item = ForcedInput(self._last_id, body, deps, label)
         self._queue.append(item)
-        if mine and self.dev.automine and self._ready(item, self.dev._view_for(self.dev.engine.head_number + 1)):
-            self.dev.mine(1)
+        if mine and self.ctx.automine and self._ready(item, self.ctx.view_for(self.ctx.engine.head_number + 1)):
+            self.ctx.mine(1)
         return item.id
 
     def cancel(self, input_id: int) -> bool:
@@ -109,7 +110,7 @@ class Sequencer:
 
     def waiting(self) -> list[tuple[ForcedInput, str]]:
         """Queued forced inputs with the reason each still waits."""
-        view = self.dev._view_for(self.dev.engine.head_number + 1)
+        view = self.ctx.view_for(self.ctx.engine.head_number + 1)
         return [(item, self._why_waiting(item, view)) for item in self._queue]
 
     def ordering(self, tx_hash: bytes | str) -> Ordering:
@@ -129,9 +130,9 @@ class Sequencer:
         """What L2 block ``number`` saw (its hVM view) and ordered (forced inputs first, then mempool txs)."""
         b = self._blocks.get(number)
         if b is None:
-            if not 0 <= number <= self.dev.engine.head_number:
+            if not 0 <= number <= self.ctx.engine.head_number:
                 raise HemiLookupError(f"no L2 block {number}")
-            return BlockOrdering(number, self.dev.hvm_view(number))
+            return BlockOrdering(number, self.ctx.hvm_view(number))
         return b
 
     # ------------------------------------------------------------------ used by the devchain
@@ -140,27 +141,28 @@ class Sequencer:
         return all(self._in_view(t, view) for t in item.depends_on)
 
     def _in_view(self, txid: Txid, view: HvmView) -> bool:
-        btc = self.dev.btc
+        btc = self.ctx.btc
         try:
             info = btc.tx(txid)
         except UnknownTransactionError:
             return False
         if info.height is None or info.height > view.indexed_height:
             return False
-        return bytes(self.dev._light.hashes[info.height]) == bytes(info.block_hash) \
-            if info.height < len(self.dev._light.hashes) else False
+        hashes = self.ctx.light_hashes
+        return info.block_hash is not None and info.height < len(hashes) and \
+            bytes(hashes[info.height]) == bytes(info.block_hash)
 
     def _why_waiting(self, item: ForcedInput, view: HvmView) -> str:
         for t in item.depends_on:
             try:
-                info = self.dev.btc.tx(t)
+                info = self.ctx.btc.tx(t)
             except UnknownTransactionError:
                 return f"Bitcoin tx {t} is no longer known (reorganised away?)"
             if info.height is None:
                 return f"Bitcoin tx {t} is in the mempool, not yet in a block"
             if info.height > view.indexed_height:
                 return (f"Bitcoin tx {t} is in block {info.height}; the hVM indexed tip is {view.indexed_height} "
-                        f"(light tip {view.light_tip_height}, lag {self.dev.config.hvm_indexer_lag}): "
+                        f"(light tip {view.light_tip_height}, lag {self.ctx.config.hvm_indexer_lag}): "
                         f"mine Bitcoin blocks and sync the view")
         return "ready: will be ordered in the next L2 block"
 
@@ -169,12 +171,61 @@ class Sequencer:
         self._queue = [i for i in self._queue if i not in ready]
         return ready
 
+    def apply_forced(self, item: ForcedInput, view: HvmView) -> None:
+        """Order one forced input at the front of the pending block, reading ``view`` (the live one); a refused
+        one is kept in :attr:`dropped` with the reason."""
+        engine = self.ctx.engine
+        try:
+            tx, sender, signed = self._tx_from_fields(item.tx)
+            engine.validate(tx, sender)
+        except (ValueError, HemiValueError) as err:
+            self.dropped.append((item, str(err)))
+            return
+        self.start_reads()
+        try:
+            rec = engine.apply(tx) if signed else engine.apply_unsigned(tx, sender)
+        finally:
+            reads = self.end_reads()
+        deps = tuple(dict.fromkeys(item.depends_on + reads))
+        self.record(rec.tx.hash, engine.head_number + 1, rec.index, "forced", deps, view, item.label,
+                    input_id=item.id)
+
+    def _tx_from_fields(self, body: dict[str, Any]) -> tuple[Any, bytes, bool]:
+        """(tx, sender, signed) from eth-style fields; nonce, gas and fees are filled now, at ordering time."""
+        engine, config = self.ctx.engine, self.ctx.config
+        if "raw" in body:
+            tx = engine.decode_raw(body["raw"])
+            return tx, tx.sender, True
+        sender = to_address(body["from"])
+        to = to_address(body["to"]) if body.get("to") else b""
+        data = body.get("data", body.get("input")) or b""
+        if isinstance(data, str):
+            data = bytes.fromhex(data[2:] if data.startswith("0x") else data)
+        value = _int(body.get("value", 0))
+        nonce = engine.state().get_nonce(sender)
+        gas = body.get("gas")
+        if gas is None:
+            probe = engine.build_unsigned(nonce=nonce, gas=config.gas_limit, to=to, value=value, data=bytes(data),
+                                          max_fee=0)
+            try:
+                gas = engine.estimate_gas(probe, sender)
+            except Exception:  # noqa: BLE001 - a reverting forced input is still ordered; its receipt shows why
+                gas = 1_000_000
+        tx = engine.build_unsigned(nonce=nonce, gas=_int(gas), to=to, value=value, data=bytes(data))
+        key = self.ctx.key_for(sender)
+        impersonated = self.ctx.is_impersonated(sender)
+        if key is not None and not impersonated:
+            return tx.as_signed_transaction(key.key, chain_id=config.chain_id), sender, True
+        if impersonated:
+            return tx, sender, False
+        raise HemiValueError(f"forced input from {body['from']}: no key for it and not impersonated")
+
     def start_reads(self) -> None:
         self._reads = []
 
     def note_read(self, address: int, data: bytes) -> None:
         if self._reads is not None and address in TXID_PRECOMPILES and len(data) >= 32:
-            t = Txid.from_display_bytes(data[:32])
+            t = Txid(data[:32][::-1])  # the precompile's input names the txid in display order
             if t not in self._reads:
                 self._reads.append(t)
 
@@ -211,16 +262,22 @@ class Sequencer:
     # ------------------------------------------------------------------ snapshots
 
     def snapshot_state(self) -> tuple:
-        return (list(self._queue), self.dev.engine.head_number)
+        return (list(self._queue), self.ctx.engine.head_number)
 
     def restore_state(self, state: tuple) -> None:
         """Blocks at or below the snapshot's head never change, so only later records are dropped."""
         queue, head = state
         self._queue = list(queue)
-        for n in [n for n in self._blocks if n > head]:
-            del self._blocks[n]
-        for h in [h for h, o in self._orderings.items() if o.l2_block > head]:
-            del self._orderings[h]
+        # records are kept in block order (a block's record is made when it is the pending one, above every
+        # earlier block), so the ones to drop are at the end: O(blocks reverted), not O(blocks behind them)
+        blocks = self._blocks
+        while blocks:
+            last = next(reversed(blocks))
+            if last <= head:
+                break
+            b = blocks.pop(last)
+            for h in b.forced + b.mempool:
+                self._orderings.pop(h, None)
 
 
 def _tx_hash(value: Any) -> bytes:
@@ -228,3 +285,10 @@ def _tx_hash(value: Any) -> bytes:
     if h is None:
         raise HemiValueError(f"not a transaction hash: {value!r}")
     return h
+
+
+def _int(v: Any) -> int:
+    """An int from a JSON-ish field (0x-hex or decimal text, or a number)."""
+    if isinstance(v, str):
+        return int(v, 16) if v.startswith("0x") else int(v)
+    return int(v)

@@ -6,7 +6,7 @@
   ``"error": {"timestamp", "trace", "message"}`` (heminetwork ``protocol.Error``) and no keystones, which is what
   BFG and popm read. The hash is the abbreviated keystone hash in display hex (as BFG prints it); the raw digest
   order is accepted too.
-- op-node's ``optimism_btcFinalityByBlockHash(hash)`` (:func:`hemi.node.finality_wire.btc_finality_by_block_hash`):
+- op-node's ``optimism_btcFinalityByBlockHash(hash)`` (:func:`hemi.node.pop.finality_wire.btc_finality_by_block_hash`):
   by default the newest op-node's BFG v2 object; with ``finality_rpc="v1"`` the legacy ``[L2BTCFinality{
   l2_keystone, btc_pub_height, btc_pub_header_hash, btc_finality}]``; hemi-viem's ``getBtcFinalityByBlockHash``
   passes the object through and takes element 0 of the list. While the keystone providing finality is not mined,
@@ -119,7 +119,7 @@ def _kss_error(message: str) -> dict:
 
 
 def _find_keystone(api: EthApi, abrev_hash: Any):
-    from hemi.node.keystones import KeystoneHash
+    from hemi.node.pop.keystones import KeystoneHash
 
     if not isinstance(abrev_hash, str):
         raise HemiValueError(f"abrevHash is a hex string, got {abrev_hash!r}")
@@ -157,7 +157,7 @@ def _kss_latest(api: EthApi, count: Any) -> dict:
 
 @method("optimism_btcFinalityByBlockHash")
 def _btc_finality_by_block_hash(api: EthApi, block_hash: Any) -> dict | list:
-    from hemi.node.finality_wire import FinalityRpcError, btc_finality_by_block_hash
+    from hemi.node.pop.finality_wire import FinalityRpcError, btc_finality_by_block_hash
     from hemi.rpc.eth import parse_hash
 
     try:

@@ -312,8 +312,8 @@ class DevchainServer:
     # ------------------------------------------------------------------ BFG
 
     def keystone_finality(self, abrev_hash: str) -> tuple[int, dict]:
-        """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}`` (:mod:`hemi.node.finality_wire`)."""
-        from hemi.node.finality_wire import keystone_finality_http
+        """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}`` (:mod:`hemi.node.pop.finality_wire`)."""
+        from hemi.node.pop.finality_wire import keystone_finality_http
 
         with self.lock:
             return keystone_finality_http(self.dev, abrev_hash)

@@ -26,7 +26,7 @@ from upstream_synthetic import (
 
 from hemi.btc import BitcoinChain
 from hemi.btc.address import script_to_address
-from hemi.node.btc_index import BitcoinIndexer
+from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 
 COIN = 100_000_000
 PROGRAM = bytes.fromhex("751e76e8199196d454941c45d1b3a323f1433bd6")  # BIP 173 test vector program

@@ -5,7 +5,7 @@ op-geth's ``core/vm/tbc_fullnode_synthetic_test.go`` (``mineRegtestFullBlock``, 
 deterministically: a BIP 34 coinbase whose scriptSig pushes the height and an extra nonce, version-1 transactions,
 version-4 headers 60 s after their parent, regtest bits, and the first nonce at or after the extra nonce that meets
 the target. This module builds the same bytes (so the same txids and block hashes), puts them on a
-:class:`~hemi.btc.BitcoinChain` and indexes them with the devchain's :class:`~hemi.node.btc_index.BitcoinIndexer`.
+:class:`~hemi.btc.BitcoinChain` and indexes them with the devchain's :class:`~hemi.node.bitcoin_view.btc_index.BitcoinIndexer`.
 
 Blocks that Bitcoin's consensus accepts go through ``submit_block``. op-geth's spend fixtures deliberately spend
 immature coinbases with arbitrary scriptSigs and witnesses ("the full node does no script validation on
@@ -32,7 +32,7 @@ from hemi.btc.blocktools import assemble_block, bits_to_target, header_bytes
 from hemi.btc.merkle import merkle_root
 from hemi.btc.tx import sha256d, tx_hashes
 from hemi.hvm.precompiles import DEFAULT_PROFILE, run_precompile
-from hemi.node.btc_index import BitcoinIndexer
+from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 
 REGTEST_BITS = 0x207FFFFF  # syntheticRegtestPowBits = chaincfg.RegressionNetParams.PowLimitBits
 NULL = b"\x00" * 32

@@ -15,35 +15,43 @@ data has unknown or missing fields, or whose Python object has attributes its co
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from importlib import metadata
+from typing import Any, TypeVar
 
 from hemi.errors import StateFileError
+from hemi.node.config import DevchainConfig
 from hemi.node.state import btc as btc_part
 from hemi.node.state import devchain as dev_part
 from hemi.node.state import engine as engine_part
 from hemi.node.state import protocols
 from hemi.node.state.codec import DEFAULT_MAX_SIZE, FORMAT_NAME, FORMAT_VERSION, MAGIC, decode, encode, reading
-
-if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
+from hemi.node.state.host import SavedDevchain
 
 __all__ = ["DEFAULT_MAX_SIZE", "FORMAT_VERSION", "MAGIC", "document", "dump", "encode", "load", "load_into"]
 
 PARTS = ("config", "devchain", "btc", "engine", "sequencer", "keystones", "pop", "tunnel", "precompiles")
-Precompiles = Optional[Mapping[Any, Callable[..., bytes]]]
+Precompiles = Mapping[Any, Callable[..., bytes]] | None
+_D = TypeVar("_D", bound=SavedDevchain)
 
 
-def dump(dev: Devchain) -> bytes:
+def _sdk_version() -> str:
+    """The installed hemi-sdk's version, recorded in every state (read from the package metadata: the node layer
+    does not import the root package ``hemi``)."""
+    try:
+        return metadata.version("hemi-sdk")
+    except metadata.PackageNotFoundError:  # a source tree on sys.path without an install
+        return "unknown"
+
+
+def dump(dev: SavedDevchain) -> bytes:
     """The state of ``dev`` as bytes (MAGIC, version, gzip'd JSON). Pending transactions are saved as pending."""
     return encode(document(dev))
 
 
-def document(dev: Devchain) -> dict:
+def document(dev: SavedDevchain) -> dict:
     """The state of ``dev`` as a document of plain values, sharing nothing mutable with ``dev``: a server takes it
     under its lock and encodes it (JSON, gzip: most of the time of a save) after releasing the lock."""
-    from hemi import __version__
-
-    doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "hemi_sdk": __version__,
+    doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "hemi_sdk": _sdk_version(),
            "config": dev_part.config_to_data(dev),
            "devchain": dev_part.devchain_to_data(dev),
            "btc": btc_part.to_data(dev.btc),
@@ -65,9 +73,7 @@ def _document(data: bytes, source: str, max_size: int) -> dict:
     return doc
 
 
-def _build(cls: type, doc: dict, source: str, precompiles: Precompiles) -> Devchain:
-    from hemi.node.devchain import DevchainConfig
-
+def _build(cls: Callable[..., _D], doc: dict, source: str, precompiles: Precompiles) -> _D:
     with reading("config", source):
         config = dev_part.config_from_data(doc["config"], DevchainConfig)
         dev = cls(**config)
@@ -75,7 +81,7 @@ def _build(cls: type, doc: dict, source: str, precompiles: Precompiles) -> Devch
     return dev
 
 
-def _restore(dev: Devchain, doc: dict, source: str, precompiles: Precompiles) -> None:
+def _restore(dev: SavedDevchain, doc: dict, source: str, precompiles: Precompiles) -> None:
     # order matters: the Bitcoin chain first (the views and the indexer name its blocks), then the EVM (the views
     # are one per L2 block), then the layers above them
     with reading("btc", source):
@@ -96,13 +102,13 @@ def _restore(dev: Devchain, doc: dict, source: str, precompiles: Precompiles) ->
         dev_part.precompiles_restore(dev, doc["precompiles"], precompiles)
 
 
-def load(cls: type, data: bytes, *, source: str = "the state", max_size: int = DEFAULT_MAX_SIZE,
-         precompiles: Precompiles = None) -> Devchain:
+def load(cls: Callable[..., _D], data: bytes, *, source: str = "the state", max_size: int = DEFAULT_MAX_SIZE,
+         precompiles: Precompiles = None) -> _D:
     """A new devchain (of class ``cls``) holding the state in ``data``."""
     return _build(cls, _document(data, source, max_size), source, precompiles)
 
 
-def load_into(dev: Devchain, data: bytes, *, source: str = "the state", max_size: int = DEFAULT_MAX_SIZE,
+def load_into(dev: SavedDevchain, data: bytes, *, source: str = "the state", max_size: int = DEFAULT_MAX_SIZE,
               precompiles: Precompiles = None) -> None:
     """Replace the state of ``dev`` itself (the same object, and the same part objects, so servers and providers
     holding them keep working). The state is first loaded into a throw-away devchain, so a state that is refused

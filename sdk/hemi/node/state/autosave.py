@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 from hemi.errors import HemiError
 from hemi.node import state
-from hemi.node.state_file import write_atomic
+from hemi.node.state.files import write_atomic
 
 log = logging.getLogger("hemi.node.state")
 
@@ -26,7 +27,7 @@ class Autosaver:
     """``Autosaver(dev, path, interval=5, lock=server.lock).start()``; :meth:`stop` then :meth:`save` on exit."""
 
     def __init__(self, dev: Any, path: str | Path, *, interval: float = DEFAULT_INTERVAL,
-                 lock: ContextManager | None = None) -> None:
+                 lock: AbstractContextManager[Any] | None = None) -> None:
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval >= 0:
             raise ValueError(f"interval is a number of seconds >= 0 (0: no periodic saves), got {interval!r}")
         self.dev, self.path, self.interval = dev, Path(path), float(interval)

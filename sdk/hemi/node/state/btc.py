@@ -59,7 +59,7 @@ def to_data(chain: BitcoinChain) -> dict:
     mempool = []
     for e in chain.node.mempool.entries.values():
         mempool.append([hx(e.raw), e.fee, e.seq, sorted(hx(p) for p in e.parents)])
-    for name, w in chain._wallets.items():
+    for w in chain._wallets.values():
         check_fields(w, ("chain", "name", "key", "_kinds", "_by_spk"), PART)
     return {
         "block_interval": chain.block_interval, "max_fee_rate": chain.max_fee_rate,

@@ -16,7 +16,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal, overload
 
 from hemi.errors import HemiError, StateFileError
 
@@ -127,10 +127,18 @@ def _too_deep(text: bytes) -> bool:
 # ---------------------------------------------------------------------------------------------- helpers for parts
 
 
+@overload
+def hx(b: bytes) -> str: ...
+@overload
+def hx(b: bytes | None) -> str | None: ...
 def hx(b: bytes | None) -> str | None:
     return None if b is None else bytes(b).hex()
 
 
+@overload
+def unhx(s: Any, *, size: int | None = None, optional: Literal[False] = False) -> bytes: ...
+@overload
+def unhx(s: Any, *, size: int | None = None, optional: bool) -> bytes | None: ...
 def unhx(s: Any, *, size: int | None = None, optional: bool = False) -> bytes | None:
     if s is None and optional:
         return None
@@ -142,6 +150,10 @@ def unhx(s: Any, *, size: int | None = None, optional: bool = False) -> bytes | 
     return b
 
 
+@overload
+def num(v: Any, *, optional: Literal[False] = False) -> int: ...
+@overload
+def num(v: Any, *, optional: bool) -> int | None: ...
 def num(v: Any, *, optional: bool = False) -> int | None:
     if v is None and optional:
         return None
@@ -150,6 +162,10 @@ def num(v: Any, *, optional: bool = False) -> int | None:
     return v
 
 
+@overload
+def text(v: Any, *, optional: Literal[False] = False) -> str: ...
+@overload
+def text(v: Any, *, optional: bool) -> str | None: ...
 def text(v: Any, *, optional: bool = False) -> str | None:
     if v is None and optional:
         return None
@@ -164,7 +180,7 @@ def flag(v: Any) -> bool:
     return v
 
 
-def seq(v: Any, n: int | None = None) -> list:
+def seq(v: Any, n: int | None = None) -> list[Any]:
     if not isinstance(v, list):
         raise ValueError(f"expected a list, got {type(v).__name__}")
     if n is not None and len(v) != n:
@@ -172,7 +188,7 @@ def seq(v: Any, n: int | None = None) -> list:
     return v
 
 
-def fields(d: Any, names: Iterable[str]) -> tuple:
+def fields(d: Any, names: Iterable[str]) -> tuple[Any, ...]:
     """The values of exactly ``names`` in object ``d`` (a missing or an unknown key is an error: a part that gained
     or lost a field must not load half-filled)."""
     names = tuple(names)

@@ -1,6 +1,6 @@
 """Parts ``config``, ``devchain``, ``sequencer`` and ``precompiles`` of a devchain state.
 
-``config``: the :class:`~hemi.node.devchain.DevchainConfig` fields; a loaded devchain is first built from them (the
+``config``: the :class:`~hemi.node.config.DevchainConfig` fields; a loaded devchain is first built from them (the
 accounts, the genesis allocation, the tunnel and the precompiles follow from them), then every other part is
 restored into it. ``devchain``: automine, impersonated addresses, the light view's header hashes, the hVM view of
 every L2 block and of the pending block, the clock (next timestamp, time travelled), and the block the Bitcoin
@@ -16,23 +16,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hemi.errors import StateFileError
 from hemi.hvm.registry import PrecompileRegistry, to_address
 from hemi.hvm.system_txs import SystemTx
-from hemi.node.btc_index import BitcoinIndexer
-from hemi.node.hvm_view import HvmView
+from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
+from hemi.node.bitcoin_view.hvm_view import HvmView
+from hemi.node.bitcoin_view.precompile import HvmPrecompile
 from hemi.node.sequencer import BlockOrdering, ForcedInput, Ordering, Sequencer
 from hemi.node.state.codec import check_fields, fields, flag, hx, num, seq, text, unhx
+from hemi.node.state.host import SavedDevchain
 from hemi.types import BlockHash, Txid
-
-if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
 
 _DEVCHAIN_FIELDS = ("config", "btc", "precompiles", "_accounts", "_keys", "_impersonated", "engine", "automine",
                     "_light", "_indexer", "_views", "_pending_view", "_next_timestamp", "_time_offset", "_snapshots",
-                    "_block_listeners", "_stateful", "sequencer", "keystones", "pop", "_finality", "_tunnel", "_w3",
+                    "_block_listeners", "_stateful", "sequencer", "keystones", "pop", "_finality", "_tunnel",
                     "op", "pop_payouts", "fork")
 _KEYS = ("automine", "impersonated", "light", "views", "pending_view", "next_timestamp", "time_offset",
          "indexer_tip", "op")
@@ -47,13 +46,13 @@ _SAVED_FUNCTIONS: dict[str, Callable[..., bytes]] = {}
 # ---------------------------------------------------------------------------------------------- config
 
 
-def config_to_data(dev: Devchain) -> dict:
+def config_to_data(dev: SavedDevchain) -> dict:
     return {f.name: getattr(dev.config, f.name) for f in dataclasses.fields(dev.config)}
 
 
 def config_from_data(data: Any, config_class: type) -> dict:
     names = [f.name for f in dataclasses.fields(config_class)]
-    values = dict(zip(names, fields(data, names)))
+    values = dict(zip(names, fields(data, names), strict=True))
     for name, v in values.items():
         if v is not None and not isinstance(v, (int, str, bool)):  # None: an optional setting left unset
             raise ValueError(f"config field {name} is {type(v).__name__}")
@@ -81,15 +80,16 @@ def view_from_data(d: Any) -> HvmView:
 # ---------------------------------------------------------------------------------------------- devchain
 
 
-def devchain_to_data(dev: Devchain) -> dict:
-    check_fields(dev, _DEVCHAIN_FIELDS, "devchain")
+def devchain_to_data(dev: SavedDevchain) -> dict:
+    faces = tuple(f for f in getattr(type(dev), "FACE_FIELDS", ()) if f in vars(dev))  # face caches: never saved
+    check_fields(dev, _DEVCHAIN_FIELDS + faces, "devchain")
     if dev.fork is not None:  # fork mode (hemi.node.fork): the state is mostly the remote's, read lazily
         raise StateFileError(f"cannot save part 'devchain': a forked devchain's state cannot be saved, most of it "
                              f"lives on the remote {dev.fork.url}")
     check_fields(dev._light, ("btc", "max_headers", "lag", "hashes"), "devchain")
     check_fields(dev._indexer, ("chain", "visible_from", "_active", "_height_of", "_coins", "_by_spk", "_balance",
                                 "_txindex", "_tx_cache"), "devchain")
-    check_fields(dev._finality, ("dev", "keystones", "pop", "superfinality_threshold"), "devchain")
+    check_fields(dev._finality, ("chains", "keystones", "pop", "superfinality_threshold"), "devchain")
     return {
         "automine": dev.automine,
         "impersonated": sorted(hx(a) for a in dev._impersonated),
@@ -106,7 +106,7 @@ def devchain_to_data(dev: Devchain) -> dict:
 def op_to_data(op: Any) -> dict:
     """The OP-stack part's own state: L1 deposits queued for the next block and the next deposit's log index (the
     rest, L1Block's values and the system txs, is chain data)."""
-    check_fields(op, ("dev", "config", "_queue", "_log_index"), "devchain")
+    check_fields(op, ("ctx", "config", "payouts", "_queue", "_log_index"), "devchain")
     return {"queue": [[hx(t.encode()), t.nonce, t.label] for t in op._queue], "log_index": op._log_index}
 
 
@@ -121,7 +121,7 @@ def op_from_data(op: Any, data: Any) -> tuple[list, int] | None:
              for raw, n, label in (seq(item, 3) for item in seq(queue))], num(log_index))
 
 
-def devchain_restore(dev: Devchain, data: Any) -> None:
+def devchain_restore(dev: SavedDevchain, data: Any) -> None:
     automine, imp, light, views_d, pending_d, next_ts, offset, tip, op_d = fields(data, _KEYS)
     op_state = op_from_data(dev.op, op_d)
     hashes = [unhx(h, size=32) for h in seq(light)]
@@ -138,7 +138,7 @@ def devchain_restore(dev: Devchain, data: Any) -> None:
     dev._next_timestamp = num(next_ts, optional=True)
     dev._time_offset = num(offset)
     dev._indexer = indexer
-    if op_state is not None:
+    if op_state is not None and dev.op is not None:  # op_from_data checked they agree
         dev.op._queue, dev.op._log_index = op_state
     dev._snapshots = {}
 
@@ -188,7 +188,7 @@ def _uninput(d: Any) -> ForcedInput:
 
 
 def sequencer_to_data(s: Sequencer) -> dict:
-    check_fields(s, ("dev", "_queue", "_last_id", "_orderings", "_blocks", "_reads", "dropped", "_by_input"),
+    check_fields(s, ("ctx", "_queue", "_last_id", "_orderings", "_blocks", "_reads", "dropped", "_by_input"),
                  "sequencer")
     for cls, known in ((ForcedInput, ("id", "tx", "depends_on", "label")),
                        (Ordering, ("tx_hash", "l2_block", "position", "kind", "depends_on", "view", "label")),
@@ -224,7 +224,7 @@ def sequencer_restore(s: Sequencer, data: Any) -> None:
                                        [unhx(h, size=32) for h in seq(mempool)])
     s._queue = [_uninput(i) for i in seq(queue)]
     s._last_id = num(last_id)
-    s._orderings, s._blocks = orderings, blocks
+    s._orderings, s._blocks = orderings, dict(sorted(blocks.items()))  # block order: revert truncates from the end
     s.dropped = [(_uninput(i), text(why)) for i, why in (seq(p, 2) for p in seq(dropped_d))]
     s._by_input = {num(k): unhx(h, size=32) for k, h in (seq(p, 2) for p in seq(by_input_d))}
     s._reads = None
@@ -240,14 +240,12 @@ def _import_name(fn: Any) -> str | None:
     return f"{module}:{qualname}"
 
 
-def precompiles_to_data(dev: Devchain) -> list:
-    from hemi.node.devchain import _HvmPrecompile
-
+def precompiles_to_data(dev: SavedDevchain) -> list:
     reg = dev.precompiles
     check_fields(reg, ("fork", "_base", "table", "_ethereum", "_entries"), "precompiles")  # fork: configuration
     out = []
     for e in reg._entries.values():
-        if isinstance(e.fn, _HvmPrecompile) and e.fn.dev is dev:
+        if isinstance(e.fn, HvmPrecompile) and e.fn.host is dev:
             out.append(["hvm", hx(e.address), e.name, e.gas])
             continue
         name = _import_name(e.fn)
@@ -260,17 +258,15 @@ def precompiles_to_data(dev: Devchain) -> list:
     return out
 
 
-def precompiles_restore(dev: Devchain, data: Any,
+def precompiles_restore(dev: SavedDevchain, data: Any,
                         given: Mapping[Any, Callable[..., bytes]] | None = None) -> None:
-    from hemi.node.devchain import _HvmPrecompile
-
     given_by_addr = {to_address(a): fn for a, fn in (given or {}).items()}
     wanted = []
     for item in seq(data):
         kind, addr_h, name, gas, *ref = seq(item)
         addr = unhx(addr_h, size=20)
         if kind == "hvm" and not ref:
-            fn: Any = _HvmPrecompile(dev, int.from_bytes(addr, "big"))
+            fn: Any = HvmPrecompile(dev, int.from_bytes(addr, "big"))
         elif kind == "user" and len(ref) == 1:
             fn = given_by_addr.pop(addr, None) or _SAVED_FUNCTIONS.get(text(ref[0]))
             if fn is None:

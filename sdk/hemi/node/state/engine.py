@@ -142,10 +142,10 @@ def restore(engine: EvmEngine, data: Any) -> None:
                         unhx(ret), num(log_start),
                         None if l1_d is None else L1Fee(*(num(v) for v in seq(l1_d, len(_L1FEE)))))
 
-    txs = {}
+    tx_records: dict[bytes, TxRecord] = {}
     for item in seq(txs_d):
         rec = record(item)
-        txs[rec.tx.hash] = rec
+        tx_records[rec.tx.hash] = rec
     pending, pending_records = [], []
     for item in seq(pending_d):
         raw, rec_d = seq(item, 2)
@@ -155,7 +155,7 @@ def restore(engine: EvmEngine, data: Any) -> None:
     # everything decoded: now the engine changes
     engine.coinbase, engine.gas_limit, engine._randao_seed = unhx(coinbase, size=20), num(gas_limit), \
         unhx(randao_seed)
-    engine._blocks, engine._by_hash, engine._txs = records, by_hash, txs
+    engine._blocks, engine._by_hash, engine._txs = records, by_hash, tx_records
     # the engine's own database classes (py-evm's AtomicDB over a MemoryDB): only hemi.hvm.engine imports py-evm
     atomic, memory = type(engine.chain.chaindb.db), type(engine.chain.chaindb.db.wrapped_db)
     engine.chain = type(engine.chain)(atomic(memory(kv)), pending_header)

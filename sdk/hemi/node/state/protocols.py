@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hemi.node.keystones import KeystoneHash, KeystoneIndex, L2Keystone
-from hemi.node.pop import PopFailure, PopMiner, PopNetwork
+from hemi.node.pop.keystones import KeystoneHash, KeystoneIndex, L2Keystone
+from hemi.node.pop.publications import PopFailure, PopMiner, PopNetwork
 from hemi.node.state.codec import check_fields, fields, hx, num, seq, text, unhx
 from hemi.types import Txid
 
@@ -34,7 +34,7 @@ def _unks(v: Any) -> L2Keystone:
 
 
 def keystones_to_data(index: KeystoneIndex) -> dict:
-    check_fields(index, ("dev", "interval", "_by_block", "_by_abrev"), "keystones")
+    check_fields(index, ("chains", "interval", "_by_block", "_by_abrev"), "keystones")
     return {"interval": index.interval,
             "by_block": [[hx(k), _ks(v)] for k, v in index._by_block.items()],
             "by_abrev": [[hx(k), _ks(v)] for k, v in index._by_abrev.items()]}
@@ -53,7 +53,7 @@ _MINER = ("name", "policy", "after_btc_blocks", "fee_rate", "network", "pending"
 
 
 def pop_to_data(pop: PopNetwork) -> dict:
-    check_fields(pop, ("dev", "keystones", "auto_fund", "miners", "failures", "_pubkeys", "_block_cache",
+    check_fields(pop, ("chains", "keystones", "auto_fund", "miners", "failures", "_pubkeys", "_block_cache",
                        "_index_cache"), "pop")
     miners = []
     for m in pop.miners.values():

@@ -18,7 +18,12 @@ import pytest
 
 from hemi.errors import HemiValueError
 from hemi.node.devchain import Devchain
-from hemi.node.finality_wire import FinalityRpcError, btc_finality_by_block_hash, keystone_finality_http, parse_bfg_hash
+from hemi.node.pop.finality_wire import (
+    FinalityRpcError,
+    btc_finality_by_block_hash,
+    keystone_finality_http,
+    parse_bfg_hash,
+)
 
 KEYS = ["l2_keystone", "block_hash", "block_height", "effective_confirmations", "super_finality"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from hemi.errors import HemiLookupError, HemiValueError
 from hemi.node.devchain import Devchain
-from hemi.node.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
+from hemi.node.pop.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
 
 
 def chain(blocks: int = 0, **kw):

@@ -22,18 +22,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hemi.constants import KEYSTONE_INTERVAL
 from hemi.errors import HemiLookupError, HemiValueError
 from hemi.types import Hash32, HashLike
 
 if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
+    from hemi.node.context import Chains
 
 __all__ = [
     "KEYSTONE_INTERVAL", "KEYSTONE_VERSION", "L2_KEYSTONE_ABREV_SIZE", "MAX_KEYSTONE_COUNT", "KeystoneHash",
     "L2Keystone", "L2KeystoneAbrev", "KeystoneIndex", "UnknownKeystoneError",
 ]
 
-KEYSTONE_INTERVAL = 25  # hemi.KeystoneHeaderPeriod (heminetwork hemi/hemi.go)
 KEYSTONE_VERSION = 1  # hemi.L2KeystoneAbrevVersion
 L2_KEYSTONE_ABREV_SIZE = 76  # hemi.L2KeystoneAbrevSize
 MAX_KEYSTONE_COUNT = 50  # op-geth kss_getLatestKeystones / kss_getKeystone cap
@@ -158,10 +158,10 @@ class KeystoneIndex:
     :meth:`get_with_descendants` is ``kss_getKeystone``.
     """
 
-    def __init__(self, dev: Devchain, *, interval: int = KEYSTONE_INTERVAL) -> None:
+    def __init__(self, chains: Chains, *, interval: int = KEYSTONE_INTERVAL) -> None:
         if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise HemiValueError(f"interval must be a positive int, got {interval!r}")
-        self.dev = dev
+        self.chains = chains
         self.interval = interval
         self._by_block: dict[bytes, L2Keystone] = {}  # ep_hash -> keystone (a block hash fixes its ancestors)
         self._by_abrev: dict[bytes, L2Keystone] = {}  # raw abbreviated hash -> keystone, checked before use
@@ -170,7 +170,7 @@ class KeystoneIndex:
 
     @property
     def head_number(self) -> int:
-        return self.dev.engine.head_number
+        return self.chains.engine.head_number
 
     def is_keystone(self, number: int) -> bool:
         """Whether L2 block ``number`` is (or will be, once mined) a keystone."""
@@ -191,7 +191,7 @@ class KeystoneIndex:
     # ------------------------------------------------------------------ building
 
     def _build(self, number: int) -> L2Keystone:
-        engine = self.dev.engine
+        engine = self.chains.engine
         block = engine.block(number)
         key = bytes(block.hash)
         ks = self._by_block.get(key)
@@ -206,14 +206,16 @@ class KeystoneIndex:
 
     def _canonical(self, ks: L2Keystone) -> bool:
         n = ks.l2_block_number
-        return n <= self.head_number and bytes(self.dev.engine.block(n).hash) == ks.ep_hash
+        return n <= self.head_number and bytes(self.chains.engine.block(n).hash) == ks.ep_hash
 
     # ------------------------------------------------------------------ lookups
 
     def get(self, key: int | HashLike) -> L2Keystone:
         """The keystone at L2 block ``key`` (an int), or with abbreviated hash ``key`` (KeystoneHash, 32 raw digest
         bytes, or display hex). Raises :class:`UnknownKeystoneError`."""
-        if isinstance(key, int) and not isinstance(key, bool):
+        if isinstance(key, bool):
+            raise HemiValueError(f"a keystone is looked up by L2 block number or abbreviated hash, got {key!r}")
+        if isinstance(key, int):
             if not self.is_keystone(key):
                 raise UnknownKeystoneError(f"L2 block {key} is not a keystone (keystones are the blocks whose "
                                            f"number is a positive multiple of {self.interval})")

@@ -11,8 +11,8 @@ from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 from hemi.btc import params
 from hemi.errors import HemiValueError
 from hemi.node.devchain import Devchain
-from hemi.node.keystones import L2Keystone
-from hemi.node.pop import POP_TX_SIZE_ESTIMATE, UnknownMinerError, parse_pop_script, pop_script
+from hemi.node.pop.keystones import L2Keystone
+from hemi.node.pop.publications import POP_TX_SIZE_ESTIMATE, UnknownMinerError, parse_pop_script, pop_script
 
 
 def setup(**kw):

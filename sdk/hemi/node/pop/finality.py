@@ -6,7 +6,8 @@ The finality of an L2 block is that of the keystone providing it: the next keyst
 ``effective_confirmations = btc_tip_height − publication_height`` (a publication in the tip block has 0; one above
 the tip is skipped), paging on from the newest published descendant until the best reaches 20
 (``ultraFinalityDepth``) or no later descendant is published. The wire forms (BFG's JSON, op-node's RPC answers) are
-built from :class:`Finality` by its ``to_*`` methods and by :mod:`hemi.node.finality_wire`. ``super_finality = effective_confirmations >= 10`` (``bfgapi.BitcoinSuperFinality``; configurable here).
+built from :class:`Finality` by its ``to_*`` methods and by :mod:`hemi.node.pop.finality_wire`.
+``super_finality = effective_confirmations >= 10`` (``bfgapi.BitcoinSuperFinality``; configurable here).
 
 The legacy v1 number (BSS era, still read by hemi-viem) is reported too: ``btc_finality = tip − effectiveHeight −
 9 + 1`` capped at 100, −9 when unpublished, where ``effectiveHeight`` is the lowest Bitcoin height at which the
@@ -19,15 +20,15 @@ the finality at once. The Bitcoin tip is the full chain's (TBC's), not the hVM's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
-from hemi.node.keystones import KeystoneIndex, L2Keystone
-from hemi.node.pop import PopNetwork, Publication
-from hemi.types import bytes32
+from hemi.node.pop.keystones import KeystoneIndex, L2Keystone
+from hemi.node.pop.publications import PopNetwork, Publication
+from hemi.types import HashLike, bytes32
 
 if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
+    from hemi.node.context import ChainControl
 
 __all__ = [
     "SUPERFINALITY_THRESHOLD", "ULTRA_FINALITY_DEPTH", "DESCENDANT_PAGE", "Finality", "FinalityService",
@@ -41,7 +42,7 @@ V1_FINALITY_DELAY = 9  # v1: btc_finality = tip - effectiveHeight - 9 + 1
 V1_UNPUBLISHED = -9
 V1_CAP = 100
 
-Target = Union[int, bytes, str, L2Keystone]
+Target = int | bytes | str | L2Keystone
 
 
 class UnknownFinalityTarget(HemiLookupError):
@@ -124,12 +125,12 @@ class Finality:
 class FinalityService:
     """Finality queries and :meth:`superfinalize` over a devchain, its keystones and its PoP network."""
 
-    def __init__(self, dev: Devchain, keystones: KeystoneIndex, pop: PopNetwork, *,
+    def __init__(self, chains: ChainControl, keystones: KeystoneIndex, pop: PopNetwork, *,
                  superfinality_threshold: int = SUPERFINALITY_THRESHOLD) -> None:
         if isinstance(superfinality_threshold, bool) or not isinstance(superfinality_threshold, int) or \
                 superfinality_threshold < 0:
             raise HemiValueError(f"superfinality_threshold is a non-negative int, got {superfinality_threshold!r}")
-        self.dev = dev
+        self.chains = chains
         self.keystones = keystones
         self.pop = pop
         self.superfinality_threshold = superfinality_threshold
@@ -139,7 +140,7 @@ class FinalityService:
     def block_number(self, target: Target, *, allow_future: bool = False) -> int:
         """The L2 block number ``target`` names: a number, ``"latest"``, an L2 block hash, an EVM tx hash (the
         block that mined it), or a keystone."""
-        engine = self.dev.engine
+        engine = self.chains.engine
         head = engine.head_number
         if isinstance(target, L2Keystone):
             return target.l2_block_number
@@ -207,8 +208,8 @@ class FinalityService:
     def finality(self, target: Target = "latest") -> Finality:
         """The Bitcoin finality of an L2 block (number, block hash, or EVM tx hash)."""
         n = self.block_number(target)
-        block_hash = bytes(self.dev.engine.block(n).hash)
-        tip = self.dev.btc.height
+        block_hash = bytes(self.chains.engine.block(n).hash)
+        tip = self.chains.btc.height
         ks = self.keystones.keystone_for(n)
         if ks is None:
             return Finality(n, block_hash, None, None, 0, False, V1_UNPUBLISHED, tip, self.superfinality_threshold)
@@ -216,7 +217,7 @@ class FinalityService:
         return Finality(n, block_hash, ks, pub, eff, pub is not None and eff >= self.superfinality_threshold,
                         self._v1(ks, tip), tip, self.superfinality_threshold, self.pop.first_publication(ks.hash))
 
-    def keystone_finality(self, keystone_hash) -> Finality:
+    def keystone_finality(self, keystone_hash: HashLike) -> Finality:
         """BFG's ``/v2/keystonefinality/{hash}``: finality by abbreviated keystone hash (unknown → lookup error)."""
         return self.finality(self.keystones.get(keystone_hash))
 
@@ -230,7 +231,7 @@ class FinalityService:
         Bounded: raises :class:`NotSuperfinalizable` naming what is missing (no online miner, too many blocks
         needed, a publication that never confirmed). ``max_btc_blocks`` defaults to the threshold plus the longest
         miner delay plus 10 (lazy funding of a miner's wallet is not counted)."""
-        dev, pop, ksi = self.dev, self.pop, self.keystones
+        dev, pop, ksi = self.chains, self.pop, self.keystones
         n = self.block_number(target, allow_future=True)
         k_number = ksi.keystone_number_for(n)
         current = self.finality(n) if n <= dev.engine.head_number else None

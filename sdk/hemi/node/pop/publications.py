@@ -1,4 +1,6 @@
-"""Proof-of-Proof miners and the PoP publication index (heminetwork ``hemi/pop/pop.go``, ``service/tbc/keystoneindex.go``).
+"""Proof-of-Proof miners and the PoP publication index.
+
+Sources: heminetwork ``hemi/pop/pop.go``, ``service/tbc/keystoneindex.go``.
 
 A PoP miner publishes each keystone to Bitcoin in a real transaction, built as heminetwork's
 ``bitcoin/wallet PoPTransactionCreate`` builds it: version 2, ``nLockTime`` = the current Bitcoin height, ONE input
@@ -30,16 +32,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
+from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTransaction, CTxIn, CTxOut
 
 from hemi.btc import params
+from hemi.btc.models import Utxo
 from hemi.btc.validation import dust_threshold
+from hemi.btc.wallet import Wallet
 from hemi.errors import HemiError, HemiLookupError, HemiValueError, InsufficientFunds
-from hemi.node.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
+from hemi.node.pop.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
 from hemi.types import BlockHash, HashLike, Txid
 
 if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
+    from hemi.node.context import Chains
 
 __all__ = [
     "POP_MAGIC", "POP_TX_SIZE_ESTIMATE", "POLICIES", "Publication", "PopFailure", "PopMiner", "PopNetwork",
@@ -150,8 +154,9 @@ class PopMiner:
     published: dict = field(default_factory=dict, repr=False)  # raw keystone hash -> [Txid, ...]
 
     @property
-    def wallet(self):
-        return self.network.dev.btc.wallet(f"pop-{self.name}")
+    def wallet(self) -> Wallet:
+        w: Wallet = self.network.chains.btc.wallet(f"pop-{self.name}")
+        return w
 
     @property
     def address(self) -> str:
@@ -187,10 +192,10 @@ class PopNetwork:
     Install :meth:`on_block` as the devchain's block hook so miners react to keystones.
     """
 
-    def __init__(self, dev: Devchain, keystones: KeystoneIndex | None = None, *, default_miner: bool = True,
+    def __init__(self, chains: Chains, keystones: KeystoneIndex | None = None, *, default_miner: bool = True,
                  auto_fund: bool = True) -> None:
-        self.dev = dev
-        self.keystones = keystones if keystones is not None else KeystoneIndex(dev)
+        self.chains = chains
+        self.keystones = keystones if keystones is not None else KeystoneIndex(chains)
         self.auto_fund = auto_fund
         self.miners: dict[str, PopMiner] = {}
         self.failures: list[PopFailure] = []
@@ -244,7 +249,7 @@ class PopNetwork:
 
     # ------------------------------------------------------------------ funding
 
-    def _coin_for(self, m: PopMiner, fee: int):
+    def _coin_for(self, m: PopMiner, fee: int) -> Utxo | None:
         """Single-UTXO selection (``UtxoPickerSingle``): the first of the miner's P2PKH coins worth at least the
         fee, confirmed ones first (oldest first), then unconfirmed change."""
         spk = m.script
@@ -265,7 +270,7 @@ class PopNetwork:
         needy = [m for m in miners if self._coin_for(m, self._fee(m)) is None]
         if not needy:
             return []
-        btc = self.dev.btc
+        btc = self.chains.btc
         source = btc.wallet("miner")
         if source.balance >= FUND_SATS * len(needy) + 100_000:
             btc.send_raw(source.build_tx(outputs=[(m.address, FUND_SATS) for m in needy]))
@@ -289,7 +294,7 @@ class PopNetwork:
         return self.keystones.get(keystone)
 
     def build_publication(self, keystone: None | int | HashLike | L2Keystone = None, *,
-                          miner: str = "default"):
+                          miner: str = "default") -> CTransaction:
         """The signed PoP transaction ``miner`` would broadcast for ``keystone`` (None: the latest); not sent."""
         m = self.miner(miner)
         ks = self._resolve_keystone(keystone)
@@ -308,7 +313,7 @@ class PopNetwork:
             outs.append(CTxOut(change, CScript(spk)))
         outs.append(CTxOut(0, CScript(pop_script(ks))))
         vin = [CTxIn(COutPoint(bytes(coin.txid), coin.vout), CScript(), _FINAL_SEQUENCE)]
-        tx = CMutableTransaction(vin, outs, self.dev.btc.height, 2)
+        tx = CMutableTransaction(vin, outs, self.chains.btc.height, 2)
         return m.wallet.sign(tx, [(coin.value, spk)])
 
     def publish(self, keystone: None | int | HashLike | L2Keystone = None, *, miner: str = "default") -> Txid:
@@ -317,7 +322,7 @@ class PopNetwork:
         Ignores the miner's policy (a hand-made publication); any miner may publish a keystone again."""
         m = self.miner(miner)
         ks = self._resolve_keystone(keystone)
-        txid = self.dev.btc.send_raw(self.build_publication(ks, miner=m.name))
+        txid = self.chains.btc.send_raw(self.build_publication(ks, miner=m.name))
         key = bytes(ks.hash)
         m.published.setdefault(key, []).append(txid)
         m.pending.pop(key, None)
@@ -331,7 +336,7 @@ class PopNetwork:
             self.failures.append(PopFailure(m.name, ks.l2_block_number, ks.hash, f"{type(e).__name__}: {e}"))
             return None
 
-    def on_block(self, dev: Devchain, number: int) -> None:
+    def on_block(self, dev: Chains, number: int) -> None:
         """The devchain's block hook: on a keystone block each online miner publishes or starts its delay; then
         delayed miners whose time has come publish (:meth:`poll`)."""
         if self.keystones.is_keystone(number):
@@ -346,14 +351,14 @@ class PopNetwork:
                 if m.policy == "immediate":
                     self._auto_publish(m, ks)
                 elif m.policy == "delay":
-                    m.pending[bytes(ks.hash)] = (ks, self.dev.btc.height)
+                    m.pending[bytes(ks.hash)] = (ks, self.chains.btc.height)
         self.poll()
 
     def poll(self) -> list[Txid]:
         """Let delayed miners publish every keystone that has waited ``after_btc_blocks`` Bitcoin blocks; returns
         the txids sent. Keystones no longer on the L2 chain are dropped."""
         out = []
-        height = self.dev.btc.height
+        height = self.chains.btc.height
         for m in list(self.miners.values()):
             if m.policy != "delay":
                 continue
@@ -385,7 +390,7 @@ class PopNetwork:
     def _parse_block(self, bhash: bytes) -> tuple:
         cached = self._block_cache.get(bhash)
         if cached is None:
-            block = self.dev.btc.block(BlockHash(bhash))
+            block = self.chains.btc.block(BlockHash(bhash))
             found = []
             for i, tx in enumerate(block.txs):
                 if i == 0:
@@ -399,7 +404,7 @@ class PopNetwork:
         return cached
 
     def _index(self) -> dict:
-        btc = self.dev.btc
+        btc = self.chains.btc
         tip = bytes(btc.tip)
         if self._index_cache is not None and self._index_cache[0] == tip:
             return self._index_cache[1]
@@ -430,7 +435,7 @@ class PopNetwork:
         """Txids of PoP txs for the keystone waiting in the Bitcoin mempool."""
         key = bytes(keystone_hash.hash if isinstance(keystone_hash, L2Keystone) else KeystoneHash(keystone_hash))
         out = []
-        for entry in self.dev.btc.mempool:
+        for entry in self.chains.btc.mempool:
             if any((a := parse_pop_script(bytes(o.scriptPubKey))) is not None and bytes(a.hash) == key
                    for o in entry.tx.vout):
                 out.append(entry.txid)
@@ -463,7 +468,7 @@ class PopNetwork:
         return f"<PopNetwork miners=[{ms}]>"
 
 
-def _signer_pubkey(tx) -> bytes:
+def _signer_pubkey(tx: CTransaction) -> bytes:
     """The last push of the first input's scriptSig (the P2PKH public key), or b""."""
     try:
         items = list(CScript(tx.vin[0].scriptSig))

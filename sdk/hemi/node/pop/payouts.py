@@ -21,24 +21,24 @@ from coincurve import PublicKey
 from eth_abi import encode
 from eth_utils import keccak
 
+from hemi.compiler import shipped
+from hemi.constants import POP_PAYOUT_DELAY, POP_PAYOUTS_ADDRESS
 from hemi.errors import HemiValueError
 from hemi.hvm.engine import GenesisAccount
 from hemi.hvm.system_txs import POP_PAYOUT_TX_TYPE, SystemTx, hvm_system_tx
 
 if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
+    from hemi.node.pop.keystones import KeystoneIndex
+    from hemi.node.pop.publications import PopNetwork
 
-POP_PAYOUTS_ADDRESS = bytes.fromhex("5050000000000000000000000000000000000000")  # devchain's choice (see above)
 MINT_POP_REWARDS = keccak(text="mintPoPRewards(uint64,address[],uint32[])")[:4]  # 0x1966be6c
-DEFAULT_PAYOUT_DELAY = 200  # PoPPayoutDelay in op-node (2024)
+DEFAULT_PAYOUT_DELAY = POP_PAYOUT_DELAY  # PoPPayoutDelay in op-node (2024)
 DEFAULT_REWARD_PER_ROUND = 100 * 10**18  # popmd README: 100 HEMI per keystone, split among its miners
 PAYOUT_GAS = 5_000_000  # enough for 75 publications; op-node's own figure is not published
 MAXIMUM_PUBLICATIONS = 75
 
 
 def pop_payouts_alloc(*, keystone_interval: int, reward_per_round: int = DEFAULT_REWARD_PER_ROUND) -> dict:
-    from hemi.compiler import shipped
-
     code = bytes.fromhex(shipped.load("PoPPayouts").deployed_bytecode[2:])
     return {POP_PAYOUTS_ADDRESS: GenesisAccount(code=code, storage={0: keystone_interval, 1: reward_per_round})}
 
@@ -57,15 +57,15 @@ def payout_calldata(block_rewarded: int, publications: list[tuple[bytes, int]]) 
 class PopPayouts:
     """``dev.pop_payouts``: builds the 0x7D transaction of keystone blocks."""
 
-    def __init__(self, dev: Devchain, *, delay: int = DEFAULT_PAYOUT_DELAY) -> None:
+    def __init__(self, keystones: KeystoneIndex, pop: PopNetwork, *, delay: int = DEFAULT_PAYOUT_DELAY) -> None:
         if isinstance(delay, bool) or not isinstance(delay, int) or delay < 1:
             raise HemiValueError(f"pop_payout_delay must be a positive int, got {delay!r}")
-        self.dev = dev
+        self.keystones, self.pop = keystones, pop
         self.delay = delay
 
     def keystone_paid_in(self, number: int) -> int | None:
         """The keystone whose miners L2 block ``number`` pays, or None if it carries no payout."""
-        interval = self.dev.keystones.interval
+        interval = self.keystones.interval
         rewarded = number - self.delay
         if number % interval or rewarded <= 0 or rewarded % interval:
             return None
@@ -74,11 +74,11 @@ class PopPayouts:
     def publications(self, keystone_number: int) -> list[tuple[bytes, int]]:
         """(miner EVM address, Bitcoin height relative to the first) of each canonical publication of the keystone,
         lowest first, at most 75."""
-        ks = self.dev.keystones.find(keystone_number)
+        ks = self.keystones.find(keystone_number)
         if ks is None:
             return []
         # PopNetwork's index rows: (height, block hash, tx index, txid, abbreviated keystone, signer public key)
-        rows = self.dev.pop._index().get(bytes(ks.hash), ())[:MAXIMUM_PUBLICATIONS]
+        rows = self.pop._index().get(bytes(ks.hash), ())[:MAXIMUM_PUBLICATIONS]
         out = []
         first = rows[0][0] if rows else 0
         for height, _bhash, _i, _txid, _abrev, pubkey in rows:

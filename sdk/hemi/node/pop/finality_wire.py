@@ -7,7 +7,7 @@ The servers call these and only serialize what they return, so every transport (
   ``handleKeystoneFinality``): the path hash is parsed like ``chainhash.NewHashFromStr`` (display-order hex, at most
   64 digits, shorter ones zero-extended at the most significant end); a bad one is 400, an unknown keystone 404,
   both with BFG's ``HTTPError`` body ``{timestamp, trace, error}``; otherwise 200 with
-  :meth:`~hemi.node.finality.Finality.to_bfg_v2`.
+  :meth:`~hemi.node.pop.finality.Finality.to_bfg_v2`.
 - :func:`btc_finality_by_block_hash` is op-node's RPC. ``"v2"`` (the default) is the newest op-node, which asks BFG
   for the keystone providing the block's finality and returns BFG's object (hemilabs/optimism
   ``op-node/node/bvm_api_helper.go``); ``"v1"`` is the BSS-era list ``[L2BTCFinality]`` (heminetwork v1.6.3
@@ -19,18 +19,29 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from hemi.errors import HemiLookupError, HemiValueError
-from hemi.node.keystones import KeystoneHash
-
-if TYPE_CHECKING:
-    from hemi.node.devchain import Devchain
+from hemi.hvm.engine import EvmEngine
+from hemi.node.pop.finality import Finality, Target
+from hemi.node.pop.keystones import KeystoneHash, KeystoneIndex
 
 __all__ = ["FINALITY_RPC_VERSIONS", "FinalityRpcError", "parse_bfg_hash", "bfg_error", "keystone_finality_http",
            "btc_finality_by_block_hash"]
 
 FINALITY_RPC_VERSIONS = ("v2", "v1")
+
+
+class FinalitySource(Protocol):
+    """What the wire answers read from a devchain: its engine, keystones and finality service."""
+
+    @property
+    def engine(self) -> EvmEngine: ...
+
+    @property
+    def keystones(self) -> KeystoneIndex: ...
+
+    def finality(self, target: Target = "latest") -> Finality: ...
 _MAX_HASH_DIGITS = 64  # chainhash.MaxHashStringSize
 
 
@@ -62,7 +73,7 @@ def bfg_error(message: str) -> dict:
     return {"timestamp": int(time.time()), "trace": secrets.token_hex(8), "error": message}
 
 
-def keystone_finality_http(dev: Devchain, hash_text: str) -> tuple[int, dict]:
+def keystone_finality_http(dev: FinalitySource, hash_text: str) -> tuple[int, dict]:
     """(HTTP status, JSON body) of BFG's ``GET /v2/keystonefinality/{hash_text}`` on this devchain."""
     try:
         raw = parse_bfg_hash(hash_text)
@@ -74,7 +85,7 @@ def keystone_finality_http(dev: Devchain, hash_text: str) -> tuple[int, dict]:
     return 200, dev.finality(ks).to_bfg_v2()
 
 
-def btc_finality_by_block_hash(dev: Devchain, block_hash: bytes, version: str = "v2") -> dict | list[Any]:
+def btc_finality_by_block_hash(dev: FinalitySource, block_hash: bytes, version: str = "v2") -> dict | list[Any]:
     """op-node's ``optimism_btcFinalityByBlockHash(block_hash)`` in wire form: ``"v2"`` BFG's object for the
     keystone providing finality, ``"v1"`` ``[L2BTCFinality]``. :class:`FinalityRpcError` when op-node errors."""
     if version not in FINALITY_RPC_VERSIONS:

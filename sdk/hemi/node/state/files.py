@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hemi.errors import HemiLookupError, StateFileError
 from hemi.node import state
 from hemi.node.state.codec import DEFAULT_MAX_SIZE, FORMAT_VERSION, MAGIC
+from hemi.node.state.host import SavedDevchain
 
 __all__ = ["DEFAULT_MAX_SIZE", "FORMAT_VERSION", "MAGIC", "load", "read", "save", "write_atomic"]
+
+_D = TypeVar("_D", bound=SavedDevchain)
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
@@ -63,7 +67,7 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     return target
 
 
-def save(dev: Any, path: str | os.PathLike) -> Path:
+def save(dev: SavedDevchain, path: str | os.PathLike[str]) -> Path:
     return write_atomic(path, state.dump(dev))
 
 
@@ -84,7 +88,7 @@ def read(path: str | os.PathLike, *, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
         raise StateFileError(f"cannot read {source}: {err.strerror or err}") from None
 
 
-def load(path: str | os.PathLike, expected_type: type, **options: Any) -> Any:
+def load(path: str | os.PathLike[str], expected_type: Callable[..., _D], **options: Any) -> _D:
     """A devchain of class ``expected_type`` from the file at ``path`` (options: ``max_size``, ``precompiles``)."""
     data = read(path, max_size=options.get("max_size", DEFAULT_MAX_SIZE))
     return state.load(expected_type, data, source=str(path), **options)

@@ -16,8 +16,8 @@ import pytest
 
 from hemi.compiler import compile as compile_sol
 from hemi.errors import HemiLookupError, StateFileError
-from hemi.node import state_file
 from hemi.node.devchain import Devchain
+from hemi.node.state import files as state_file
 
 STORE = """
 // SPDX-License-Identifier: MIT
@@ -72,7 +72,8 @@ def fingerprint(dev: Devchain, info: dict) -> dict:
     head = w3.eth.block_number
     out: dict = {"head": head}
     out["blocks"] = [dict(w3.eth.get_block(n, full_transactions=True)) for n in range(head + 1)]
-    out["receipts"] = [dict(w3.eth.get_transaction_receipt(tx.hash)) for blk in out["blocks"] for tx in blk["transactions"]]
+    out["receipts"] = [dict(w3.eth.get_transaction_receipt(tx.hash))
+                       for blk in out["blocks"] for tx in blk["transactions"]]
     out["balances"] = [w3.eth.get_balance(acct) for acct in dev.accounts]
     out["storage"] = [w3.eth.get_storage_at(info["store"], i) for i in range(4)]
     out["code"] = w3.eth.get_code(info["store"])

@@ -9,8 +9,8 @@ import pytest
 
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
 from hemi.node.devchain import Devchain
-from hemi.node.finality import FutureBlockError, NotSuperfinalizable, UnknownFinalityTarget
-from hemi.node.keystones import UnknownKeystoneError
+from hemi.node.pop.finality import FutureBlockError, NotSuperfinalizable, UnknownFinalityTarget
+from hemi.node.pop.keystones import UnknownKeystoneError
 
 
 def setup(threshold: int = 10, **pop_kw):

@@ -80,7 +80,8 @@ def test_the_state_is_plain_json_values_only():
 def test_a_state_is_deterministic_across_processes():
     """Same chain, same bytes, whatever the process's hash seed (py-evm writes trie nodes in set order)."""
     here = hashlib.sha256(_little_chain().dump_state_data()).hexdigest()
-    code = (f"import hashlib, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); from test_state_format import _little_chain; "
+    code = (f"import hashlib, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            "from test_state_format import _little_chain; "
             "print(hashlib.sha256(_little_chain().dump_state_data()).hexdigest())")
     for seed in ("1", "2"):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

@@ -175,7 +175,7 @@ class BitcoinIndexer:
         undo: list[list[tuple[Outpoint, _Coin]]] = []
         if height < self.visible_from:  # before hVM activation: the header only
             undo = [[] for _ in blk.txs]
-        for pos, (tx, txid) in enumerate(zip(blk.txs, blk.txids) if height >= self.visible_from else ()):
+        for pos, (tx, txid) in enumerate(zip(blk.txs, blk.txids, strict=True) if height >= self.visible_from else ()):
             spent: list[tuple[Outpoint, _Coin]] = []
             if pos > 0:  # a coinbase spends nothing
                 for txin in tx.vin:

@@ -55,7 +55,7 @@ def test_keystone_block_pays_the_miners_of_keystone_n_minus_delay(paid):
     pubs = dev.pop.publications(dev.keystones.find(25))
     first = min(p.height for p in pubs)
     assert args["blockRewarded"] == 25
-    assert sorted(zip(args["accounts"], args["relPubHeights"])) == \
+    assert sorted(zip(args["accounts"], args["relPubHeights"], strict=True)) == \
         sorted((_signer_address(dev, p.txid), p.height - first) for p in pubs)
     assert sorted(args["relPubHeights"]) == [0, 2]
     receipt = w3.eth.get_transaction_receipt(tx.hash)
@@ -64,7 +64,7 @@ def test_keystone_block_pays_the_miners_of_keystone_n_minus_delay(paid):
     (round_,) = payouts.events.PayoutRoundExecuted().process_receipt(receipt)
     assert (round_.args.blockRewarded, round_.args.popScore) == (25, 100_000 + 25_000)
     pool = round_.args.rewardPool
-    by_height = dict(zip(args["relPubHeights"], args["accounts"]))
+    by_height = dict(zip(args["relPubHeights"], args["accounts"], strict=True))
     assert payouts.functions.balanceOf(by_height[0]).call() == pool * 100_000 // 500_000
     assert payouts.functions.balanceOf(by_height[2]).call() == pool * 25_000 // 500_000
     assert payouts.functions.lastBlockRewarded().call() == 25
@@ -76,7 +76,7 @@ def test_payout_contract_rules(paid):
     with pytest.raises(Exception, match="0x" + keccak(text="NotSystemSender()")[:4].hex()):
         payouts.functions.mintPoPRewards(75, [], []).call({"from": dev.accounts[0]})
     for rewarded in (30, 25, 10**6):  # not a keystone; not increasing; not below block.number
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 - any revert, whichever web3 error reports it
             payouts.functions.mintPoPRewards(rewarded, [], []).call({"from": SYSTEM})
     dev.mine(1)  # calls run in the latest block's context: 50 is below block.number only from block 51 on
     assert payouts.functions.mintPoPRewards(50, [], []).call({"from": SYSTEM}) == []

@@ -1,0 +1,67 @@
+"""Anvil's state controls with Python names: balances, nonces, code and storage set directly, and impersonation.
+
+A mixin of :class:`hemi.node.devchain.Devchain`: each control edits the engine's pending state (so the next block and
+every call see it) or the set of impersonated senders, and nothing else.
+"""
+
+from __future__ import annotations
+
+from eth_utils import to_checksum_address
+
+from hemi.errors import HemiValueError
+from hemi.hvm.engine import EvmEngine
+from hemi.hvm.registry import to_address
+
+__all__ = ["Impersonation", "StateControls"]
+
+
+class StateControls:
+    """``dev.set_balance(addr, wei=...)``, ``dev.set_nonce``, ``dev.set_code``, ``dev.set_storage``,
+    ``dev.impersonate(addr)``."""
+
+    engine: EvmEngine
+    _impersonated: set[bytes]
+
+    def set_balance(self, address: str | bytes, *, wei: int) -> None:
+        addr = to_address(address)
+        self.engine.edit_state(lambda s: s.set_balance(addr, int(wei)))
+
+    def set_nonce(self, address: str | bytes, nonce: int) -> None:
+        addr = to_address(address)
+        if isinstance(nonce, bool) or not isinstance(nonce, int) or not 0 <= nonce < 2**64:
+            raise HemiValueError(f"nonce must be an int in [0, 2**64), got {nonce!r}")
+        self.engine.edit_state(lambda s: s.set_nonce(addr, nonce))
+
+    def set_code(self, address: str | bytes, code: bytes | str) -> None:
+        addr = to_address(address)
+        raw = bytes.fromhex(code[2:] if code.startswith("0x") else code) if isinstance(code, str) else bytes(code)
+        self.engine.edit_state(lambda s: s.set_code(addr, raw))
+
+    def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
+        addr = to_address(address)
+        self.engine.edit_state(lambda s: s.set_storage(addr, int(slot), int(value)))
+
+    def impersonate(self, address: str | bytes) -> Impersonation:
+        """Let transactions from ``address`` be sent without its key; also a context manager that stops on exit."""
+        addr = to_address(address)
+        self._impersonated.add(addr)
+        return Impersonation(self, addr)
+
+    def stop_impersonating(self, address: str | bytes) -> None:
+        self._impersonated.discard(to_address(address))
+
+    def is_impersonated(self, address: bytes) -> bool:
+        return address in self._impersonated
+
+
+class Impersonation:
+    """What :meth:`StateControls.impersonate` returns: ``with dev.impersonate(addr) as sender: ...`` stops on exit."""
+
+    def __init__(self, dev: StateControls, address: bytes) -> None:
+        self.dev, self.address = dev, address
+
+    def __enter__(self) -> str:
+        return to_checksum_address(self.address)
+
+    def __exit__(self, *exc: object) -> None:
+        self.dev.stop_impersonating(self.address)
