@@ -79,7 +79,7 @@ import time
 t0 = time.perf_counter()
 import json, sys
 from hemi.compiler import compile
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 import hemi.web3.provider, web3
 t_imports = time.perf_counter()
 art = compile({"Counter.sol": sys.argv[1]})["Counter"]
@@ -263,7 +263,7 @@ def _cumulative(raw: pstats.Stats, path_suffix: str, func: str) -> float:
 
 def profile_loop(art, n: int, kind: str) -> str:
     """cProfile of n devchain transfers (kind "transfer") or bump() transactions (kind "bump") through dev.w3."""
-    from hemi.node.devchain import Devchain
+    from hemi.devchain import Devchain
 
     dev = Devchain()
     w3, (a, b) = dev.w3, dev.accounts[:2]
@@ -395,7 +395,7 @@ def main() -> int:
     try:
         print("setting up and warming up the peers ...", flush=True)
         try:
-            from hemi.node.devchain import Devchain
+            from hemi.devchain import Devchain
 
             dev = Devchain()
             peers["devchain"] = (dev.w3, list(dev.accounts))

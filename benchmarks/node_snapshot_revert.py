@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 TARGET_MS = 1.0
 TARGET_RATIO = 1.5

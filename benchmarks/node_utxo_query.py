@@ -24,9 +24,9 @@ import time
 from types import SimpleNamespace
 
 from hemi.btc.chain import BitcoinChain
+from hemi.devchain import Devchain
 from hemi.hvm.precompiles import btc_utxos_addr_list
 from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
-from hemi.node.devchain import Devchain
 
 TARGET_RATIO = 3.0
 

@@ -115,7 +115,7 @@ def profile_server(art, n: int) -> str:
     while web3.py runs n transfers, then n bump() transactions, over HTTP against a DevchainServer in this process."""
     from web3 import Web3
 
-    from hemi.node.devchain import Devchain
+    from hemi.devchain import Devchain
     from hemi.server import DevchainServer
     from hemi.server.jsonrpc import Dispatcher
 
@@ -239,7 +239,7 @@ def main() -> int:
             except Exception as exc:  # noqa: BLE001
                 notes.append(f"anvil unavailable: {type(exc).__name__}: {exc}")
         if not args.skip_inprocess:
-            from hemi.node.devchain import Devchain
+            from hemi.devchain import Devchain
 
             dev = Devchain()
             peers["in-process"] = (dev.w3, list(dev.accounts))

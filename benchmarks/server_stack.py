@@ -42,7 +42,7 @@ CANDIDATES = ("stdlib", "aiohttp", "aiohttp-executor", "uvicorn-starlette", "hem
 
 
 def _dispatcher():
-    from hemi.node.devchain import Devchain
+    from hemi.devchain import Devchain
     from hemi.rpc.eth import EthApi
     from hemi.server.jsonrpc import Dispatcher
 

@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 TARGET = 40
 

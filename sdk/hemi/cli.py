@@ -83,8 +83,8 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     import os
 
+    from hemi.devchain import Devchain
     from hemi.errors import HemiError
-    from hemi.node.devchain import Devchain
     from hemi.server import DEFAULT_HOST, DevchainServer
     from hemi.server.cli_options import cookie_dir, server_kwargs
 
@@ -177,7 +177,7 @@ def _banner(server: Any, dev: Any, state_file: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from hemi.node.devchain import HBK_ADDRESS
+    from hemi.devchain import HBK_ADDRESS
     from hemi.server import is_loopback
     from hemi.server.cli_options import banner_lines
 

@@ -79,7 +79,7 @@ def run_bitcoin_demo(console: Console, *, seed: int = 0) -> BitcoinChain:
 
 
 def run_hvm_demo(console: Console, *, seed: int = 0) -> None:
-    from hemi.node.devchain import Devchain
+    from hemi.devchain import Devchain
 
     t0 = time.perf_counter()
     console.rule("[bold]A contract reads Bitcoin (hVM + hBK)")

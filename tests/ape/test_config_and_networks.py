@@ -14,8 +14,8 @@ from ape_hemi.config import DEVCHAIN_SETTINGS, HemiConfig
 from ape_hemi.ecosystem import NETWORKS, PUBLIC_RPC_URLS
 from ape_hemi.exceptions import HemiSolcUnavailable
 from ape_hemi.solc import route_solc_installs_through_hemi
+from hemi.devchain import DevchainConfig
 from hemi.errors import HemiValueError
-from hemi.node.devchain import DevchainConfig
 
 
 def test_hemi_networks_and_their_chain_ids():

@@ -13,8 +13,8 @@ from ethpm_types import ContractType
 from ape_hemi.exceptions import HemiConfigError, HemiProviderError
 from hemi.btc import COIN
 from hemi.compiler import shipped
+from hemi.devchain import HBK_ADDRESS
 from hemi.errors import HemiValueError
-from hemi.node.devchain import HBK_ADDRESS
 
 ETHER = 10**18
 

@@ -11,7 +11,7 @@ import pytest
 
 from hemi.compiler import compile
 from hemi.compiler.solidity_sources import contracts_root, remapping
-from hemi.node.devchain import HBK_ADDRESS, Devchain
+from hemi.devchain import HBK_ADDRESS, Devchain
 
 DAPP = f"""// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;

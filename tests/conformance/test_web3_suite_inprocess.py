@@ -9,7 +9,7 @@ import pytest
 from web3._utils.module_testing import EthModuleTest, NetModuleTest, Web3ModuleTest
 from web3_suite_setup import SUITE_BALANCE_ETH, SUITE_CHAIN_ID, isolate_test, prepare_chain
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 BACKEND = "inprocess"
 

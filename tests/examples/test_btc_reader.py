@@ -10,7 +10,7 @@ from web3.exceptions import ContractLogicError
 
 from hemi.btc import COIN
 from hemi.compiler import compile as compile_sol
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 SOURCE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "contracts" / "BtcReader.sol"
 

@@ -16,7 +16,7 @@ import pytest
 from fork_helpers import BLOCKHASH_RUNTIME, COUNTER_RUNTIME, HVM_PROXY_RUNTIME, deploy_code
 
 from hemi.btc import COIN
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer
 
 

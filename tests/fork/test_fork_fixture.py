@@ -24,7 +24,7 @@ def test_isolated(fork_devchain):
 
 @pytest.fixture(scope="module", autouse=True)
 def _devchain_modules_loaded_once():
-    for name in ("hemi.node.devchain", "hemi.web3.provider", "hemi.node.fork.setup"):
+    for name in ("hemi.devchain", "hemi.web3.provider", "hemi.node.fork.setup"):
         importlib.import_module(name)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from hemi.btc import COIN
-from hemi.node.devchain import HBK_ADDRESS, Devchain
+from hemi.devchain import HBK_ADDRESS, Devchain
 
 
 @pytest.fixture(scope="module", params=["deployed", "hvmphase0"])

@@ -18,7 +18,7 @@ from bitcoin.core.script import CScript
 from web3.exceptions import ContractLogicError
 
 from hemi.btc import COIN
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 # secp256k1's generator as an uncompressed public key: a pay-to-pubkey script of 67 bytes (> 64)
 G_UNCOMPRESSED = bytes.fromhex(

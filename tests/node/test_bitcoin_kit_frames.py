@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hemi.compiler import compile
+from hemi.devchain import Devchain
 from hemi.hvm.precompiles import btc_tx_by_txid
 from hemi.hvm.view import IndexedTx
-from hemi.node.devchain import Devchain
 
 HARNESS = Path(__file__).resolve().parents[2] / "contracts" / "test" / "BitcoinKitHarness.sol"
 FLAGS = bytes([0x7F, 0xBC, 0x2D, 0x0A])

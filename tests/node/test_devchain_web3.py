@@ -7,8 +7,8 @@ import pytest
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from hemi.compiler import compile as compile_sol
+from hemi.devchain import DEFAULT_CHAIN_ID, Devchain
 from hemi.errors import HemiValueError, SnapshotError
-from hemi.node.devchain import DEFAULT_CHAIN_ID, Devchain
 
 COUNTER = """
 // SPDX-License-Identifier: MIT

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from hemi.compiler import compile as compile_sol
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 HASHES = """
 // SPDX-License-Identifier: MIT

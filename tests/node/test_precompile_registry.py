@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
 from hemi.hvm.precompiles import HVM_PRECOMPILES
 from hemi.hvm.registry import PrecompileFailure
-from hemi.node.devchain import Devchain
 
 ADDR = "0x00000000000000000000000000000000000000f1"
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from hemi.btc import COIN
+from hemi.devchain import Devchain
 from hemi.errors import HemiLookupError, HemiValueError, UnknownTransactionError
-from hemi.node.devchain import Devchain
 
 CONFS = "0x0000000000000000000000000000000000000043"
 

@@ -8,7 +8,7 @@ import pytest
 from web3.exceptions import Web3RPCError
 
 from hemi.compiler import compile as compile_sol
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 PROBE = """
 // SPDX-License-Identifier: MIT

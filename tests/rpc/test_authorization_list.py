@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.rpc.eth import RPCError
 
 DELEGATION_PREFIX = bytes.fromhex("ef0100")  # EIP-7702's delegation designation

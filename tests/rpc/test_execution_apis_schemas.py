@@ -11,7 +11,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 HERE = Path(__file__).resolve().parent / "execution_apis"
 

@@ -8,7 +8,7 @@ import rlp
 from eth_hash.auto import keccak
 from mpt_verify import verify
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.rpc.eth import RPCError
 
 CONTRACT = "0x" + "ab" * 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.rpc.eth import RPCError
 
 C1, C2 = "0xc100000000000000000000000000000000000000", "0xc200000000000000000000000000000000000000"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.rpc.eth import RPCError
 
 # callee B: SSTORE(2, CALLVALUE + 1); then REVERT with Error("no") when CALLDATASIZE > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.rpc.eth import RPCError
 
 GWEI = 10**9

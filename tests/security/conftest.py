@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer, Limits
 
 SMALL = Limits(call_timeout=0.5, max_blocks=50, max_response=200_000, max_ws_connections=4, max_subscriptions=2,

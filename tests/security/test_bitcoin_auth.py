@@ -11,7 +11,7 @@ import stat
 import pytest
 from security_helpers import chain_state, request
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer
 from hemi.server.auth import COOKIE_USER, read_cookie
 

@@ -14,7 +14,7 @@ import socket
 import pytest
 from security_helpers import VICTIM, chain_state, post, request, rpc_body, set_balance_attack
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer
 
 JSON = {"Content-Type": "application/json"}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer
 
 CAST_VERSION = "1.7.1"  # npm @foundry-rs/cast (Foundry's cast, native binary per platform)

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer
 
 PAGE = {"Accept": "text/html,application/xhtml+xml"}

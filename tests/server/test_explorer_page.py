@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer
 
 CHROMIUM = os.environ.get("HEMI_CHROMIUM", "/usr/bin/chromium")

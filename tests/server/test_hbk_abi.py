@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hemi.compiler import shipped
-from hemi.node.devchain import BITCOIN_KIT_ARTIFACTS
+from hemi.devchain import BITCOIN_KIT_ARTIFACTS
 
 
 def _param(p: dict[str, Any]) -> tuple:

@@ -20,7 +20,7 @@ import pytest
 
 from hemi.btc import COIN
 from hemi.compiler import shipped
-from hemi.node.devchain import HBK_ADDRESS, Devchain
+from hemi.devchain import HBK_ADDRESS, Devchain
 from hemi.node.tunnel.genesis import STATUS_NAMES, TUNNEL_MANAGER_ADDRESS, VAULT_ADDRESS, VAULT_STATE_ADDRESS
 from hemi.server import DevchainServer
 

@@ -21,7 +21,7 @@ from eth_account.messages import encode_defunct
 from web3 import AsyncHTTPProvider, AsyncWeb3, Web3, WebSocketProvider
 
 from hemi.btc import COIN
-from hemi.node.devchain import HBK_ADDRESS
+from hemi.devchain import HBK_ADDRESS
 
 BOX_SOURCE = """
 pragma solidity ^0.8.20;

@@ -329,8 +329,8 @@ def test_is_loopback(host, loopback):
 def test_default_binding_is_loopback_and_remote_only_when_asked():
     """Without allow_remote the server binds 127.0.0.1 (both ports) and refuses a wildcard address; with it, the
     wildcard is bound and still reachable on loopback."""
+    from hemi.devchain import Devchain
     from hemi.errors import HemiValueError
-    from hemi.node.devchain import Devchain
     from hemi.server import DevchainServer
 
     dev = Devchain(seed=3)

@@ -152,7 +152,7 @@ def test_devchain_state_is_saved_on_ctrl_c_and_loaded_at_start(tmp_path):
         assert _rpc(port, "eth_getTransactionReceipt", sent)["result"]["status"] == "0x1"
         assert _rpc(port, "eth_getBalance", "0x" + "22" * 20, "latest")["result"] == "0x1234"
         dumped = _rpc(port, "hemi_dumpState")["result"]
-        from hemi.node.devchain import Devchain
+        from hemi.devchain import Devchain
 
         copy = Devchain.load_state_data(bytes.fromhex(dumped[2:]))
         assert copy.w3.eth.get_block("latest").hash.to_0x_hex() == head["hash"]

@@ -14,7 +14,7 @@ import time
 
 from test_server_cli import _rpc, _start, free_port
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 BOB = "0x" + "22" * 20

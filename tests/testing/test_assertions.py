@@ -8,7 +8,7 @@ import re
 import pytest
 
 from hemi.btc import COIN, BitcoinChain
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.testing import (
     assert_btc_confirmed,
     assert_not_superfinal,

@@ -24,7 +24,7 @@ NO_APE = ("-p", "no:ape_test", "-p", "no:hypothesispytest")
 @pytest.fixture(scope="module", autouse=True)
 def _devchain_modules_loaded_once():
     """Import the devchain's modules here, so that pytester keeps them between the in-process runs below."""
-    for name in ("hemi.node.devchain", "hemi.web3.provider"):
+    for name in ("hemi.devchain", "hemi.web3.provider"):
         importlib.import_module(name)
 
 

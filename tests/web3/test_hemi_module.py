@@ -7,7 +7,7 @@ import pytest
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.server import DevchainServer
 from hemi.web3.hemi_module import HemiModule
 

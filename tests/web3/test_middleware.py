@@ -11,7 +11,7 @@ import pytest
 from web3 import Web3
 from web3.exceptions import InvalidTransaction, TransactionTypeMismatch, Web3ValidationError
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 from hemi.web3.provider import DevchainProvider
 
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ape.types.address import AddressType
     from ape.types.vm import SnapshotID
 
-    from hemi.node.devchain import Devchain
+    from hemi.devchain import Devchain
 
 
 class HemiDevchainProvider(TestProviderAPI, Web3Provider):
@@ -87,8 +87,8 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
                 "accounts": test.number_of_accounts, "balance": test.balance}
 
     def connect(self) -> None:
+        from hemi.devchain import Devchain
         from hemi.errors import HemiError
-        from hemi.node.devchain import Devchain
 
         kwargs = self.devchain_kwargs()
         try:

@@ -67,7 +67,7 @@ class DevchainServer:
         from hemi.rpc.eth import EthApi
 
         if dev is None:
-            from hemi.node.devchain import Devchain
+            from hemi.devchain import Devchain
 
             dev = Devchain()
         if not is_loopback(host) and not allow_remote:

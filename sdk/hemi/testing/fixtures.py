@@ -22,7 +22,7 @@ def _import_devchain() -> Any:
         warnings.filterwarnings("ignore", message=_WEB3_WEBSOCKETS_WARNING, category=DeprecationWarning)
         import web3  # noqa: F401 - imported here, under the filter, so the warning never fires later
 
-        from hemi.node.devchain import Devchain
+        from hemi.devchain import Devchain
     return Devchain
 
 HBK_MISSING = ("hBK (BitcoinKit) has no code at {address} on this devchain: it was built with "

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from hemi.btc import COIN
 from hemi.cli import main
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
-from hemi.node.devchain import Devchain
 
 
 def call(dev, address: int, data: bytes):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from hemi.btc import COIN
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
-from hemi.node.devchain import Devchain
 
 BALANCE = "0x0000000000000000000000000000000000000040"
 

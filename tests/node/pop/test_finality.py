@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from hemi.devchain import Devchain
 from hemi.errors import HemiError, HemiLookupError, HemiValueError
-from hemi.node.devchain import Devchain
 from hemi.node.pop.finality import FutureBlockError, NotSuperfinalizable, UnknownFinalityTarget
 from hemi.node.pop.keystones import UnknownKeystoneError
 

@@ -16,8 +16,8 @@ import time
 
 import pytest
 
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
-from hemi.node.devchain import Devchain
 from hemi.node.pop.finality_wire import (
     FinalityRpcError,
     btc_finality_by_block_hash,

@@ -8,8 +8,8 @@ import hashlib
 
 import pytest
 
+from hemi.devchain import Devchain
 from hemi.errors import HemiLookupError, HemiValueError
-from hemi.node.devchain import Devchain
 from hemi.node.pop.keystones import KeystoneHash, KeystoneIndex, L2Keystone, L2KeystoneAbrev, UnknownKeystoneError
 
 

@@ -9,8 +9,8 @@ import pytest
 from bitcoin.core import CMutableTransaction, COutPoint, CScript, CTxIn, CTxOut
 
 from hemi.btc import params
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
-from hemi.node.devchain import Devchain
 from hemi.node.pop.keystones import L2Keystone
 from hemi.node.pop.publications import POP_TX_SIZE_ESTIMATE, UnknownMinerError, parse_pop_script, pop_script
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from hemi.btc import COIN
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
-from hemi.node.devchain import Devchain
 from hemi.node.provenance import ProvenanceError
 
 CONFS = "0x0000000000000000000000000000000000000043"

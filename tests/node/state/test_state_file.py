@@ -15,8 +15,8 @@ import textwrap
 import pytest
 
 from hemi.compiler import compile as compile_sol
+from hemi.devchain import Devchain
 from hemi.errors import HemiLookupError, StateFileError
-from hemi.node.devchain import Devchain
 from hemi.node.state import files as state_file
 
 STORE = """

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError, SnapshotError, StateFileError
 from hemi.node import state
-from hemi.node.devchain import Devchain
 from hemi.node.state import devchain as dev_part
 from hemi.node.state.codec import FORMAT_VERSION, MAGIC
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hemi.node.devchain import Devchain
+from hemi.devchain import Devchain
 
 
 @pytest.fixture(scope="module")

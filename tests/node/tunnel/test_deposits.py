@@ -13,6 +13,7 @@ from web3.logs import DISCARD
 
 from hemi.btc import COIN
 from hemi.btc.script import op_return_script
+from hemi.devchain import Devchain
 from hemi.errors import (
     BelowMinimumError,
     DepositNotFound,
@@ -23,7 +24,6 @@ from hemi.errors import (
     TunnelRevert,
     TunnelValueError,
 )
-from hemi.node.devchain import Devchain
 from hemi.types import Txid
 
 

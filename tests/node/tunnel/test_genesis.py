@@ -9,9 +9,9 @@ import pytest
 from eth_utils import to_checksum_address
 
 from hemi.compiler import shipped
+from hemi.devchain import Devchain
 from hemi.errors import TunnelError
 from hemi.hvm.registry import to_address
-from hemi.node.devchain import Devchain
 from hemi.node.tunnel.genesis import (
     COLLATERAL_PER_BTC,
     COLLATERAL_TOKEN_ADDRESS,

@@ -7,8 +7,8 @@ import pytest
 from web3.logs import DISCARD
 
 from hemi.btc import COIN
+from hemi.devchain import HBK_ADDRESS, Devchain
 from hemi.errors import TunnelRevert
-from hemi.node.devchain import HBK_ADDRESS, Devchain
 from hemi.node.tunnel.genesis import BITCOIN_KIT_ADDRESS
 from hemi.node.tunnel.host import TunnelHost
 

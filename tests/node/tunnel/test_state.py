@@ -8,8 +8,8 @@ import json
 import pytest
 
 from hemi.btc import COIN
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
-from hemi.node.devchain import Devchain
 
 
 def _flow(dev):
