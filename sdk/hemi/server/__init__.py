@@ -16,6 +16,7 @@ allowlists (:mod:`hemi.server.guard`); requests are bounded by :class:`~hemi.ser
 has the threat model. aiohttp serves both ports on one event loop. ``hemi devchain`` runs one from the shell.
 """
 
+import importlib
 from typing import Any
 
 # Names load on first use (PEP 562): the CLI imports the flag definitions (hemi.server.cli_options) without paying
@@ -32,6 +33,4 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'hemi.server' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import hdrs, web
 
+from hemi.btc.rpc.transport import respond
+
+from .context import ServerContext
 from .guard import json_content_type
 from .jsonrpc import INVALID_REQUEST, dumps, error_obj
-
-if TYPE_CHECKING:
-    from .core import DevchainServer
+from .ws import serve_websocket
 
 log = logging.getLogger("hemi.server")
 DRAIN_LIMIT = 64 * 1024 * 1024  # oversized bodies up to this are read and dropped after the 413
@@ -47,7 +48,7 @@ def _refuse(status: int, message: str, headers: dict[str, str] | None = None) ->
     return _json(status, error_obj(INVALID_REQUEST, message), headers)
 
 
-def build_eth_app(server: DevchainServer) -> web.Application:
+def build_eth_app(server: ServerContext) -> web.Application:
     policy = server.policy
 
     def eth_guard(request: web.Request) -> web.StreamResponse | None:
@@ -94,8 +95,6 @@ def build_eth_app(server: DevchainServer) -> web.Application:
 
     async def _get(request: web.Request) -> web.StreamResponse:
         if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
-            from .ws import serve_websocket
-
             return await serve_websocket(server, request)
         path = request.path.rstrip("/")
         if path in ("", "/health"):
@@ -157,9 +156,7 @@ async def _read_body(request: web.Request, limit: int, too_large: bytes) -> byte
         return resp
 
 
-def build_btc_app(server: DevchainServer) -> web.Application:
-    from hemi.btc.rpc.transport import respond
-
+def build_btc_app(server: ServerContext) -> web.Application:
     policy = server.policy
     too_large = b'{"result":null,"error":{"code":-32600,"message":"request too large"},"id":null}\n'
 

@@ -10,17 +10,25 @@ import logging
 import socket
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from hemi.btc.rpc import CoreRPC
+from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
+from hemi.node.finality_wire import keystone_finality_http
+from hemi.rpc.eth import EthApi
 
+from .app import build_btc_app, build_eth_app
 from .auth import Credentials, fixed_credentials, random_credentials, remove_cookie, write_cookie
+from .bitcoin import CappedCoreRPC
 from .guard import AccessPolicy
 from .jsonrpc import Dispatcher
 from .limits import Limits
+from .ws import Session, Subscriptions
 
 log = logging.getLogger("hemi.server")
 
@@ -62,13 +70,7 @@ class DevchainServer:
                  allow_hosts: Iterable[str] = (), allow_origins: Iterable[str] = (),
                  rpc_user: str | None = None, rpc_password: str | None = None,
                  cookie_dir: str | Path | None = None) -> None:
-        from dataclasses import replace
-
-        from hemi.rpc.eth import EthApi
-
         if dev is None:
-            from hemi.node.devchain import Devchain
-
             dev = Devchain()
         if not is_loopback(host) and not allow_remote:
             raise HemiValueError(f"refusing to bind {host!r}: the devchain's accounts and keys are public; pass "
@@ -85,8 +87,8 @@ class DevchainServer:
             self.policy = AccessPolicy(host, tuple(allow_hosts), tuple(allow_origins))
         except ValueError as err:
             raise HemiValueError(str(err)) from None
-        self.btc_credentials: Credentials = fixed_credentials(rpc_user, rpc_password) if rpc_user is not None \
-            else random_credentials()
+        self.btc_credentials: Credentials = fixed_credentials(rpc_user, rpc_password) \
+            if rpc_user is not None and rpc_password is not None else random_credentials()
         self.cookie_dir = None if cookie_dir is None else Path(cookie_dir)
         self.cookie_path: Path | None = None
         self._made_cookie_dir = False
@@ -98,13 +100,10 @@ class DevchainServer:
         self.lock = threading.RLock()
         self.api = EthApi(dev)
         self.dispatcher = Dispatcher(self.api, self.lock, limits)
-        from .bitcoin import CappedCoreRPC
-        from .ws import Subscriptions
-
-        self.core_rpc = CappedCoreRPC(dev.btc, limits)
+        self.core_rpc: CoreRPC = CappedCoreRPC(dev.btc, limits)
         self.subscriptions = Subscriptions(self)
         self.api.tx_listeners.append(self.subscriptions.on_pending_tx)
-        self._sessions: set = set()
+        self.sessions: set[Session] = set()  # open WebSocket connections
         self._hooked = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runners: list[web.AppRunner] = []
@@ -212,8 +211,6 @@ class DevchainServer:
         return self
 
     async def _open(self) -> None:
-        from .app import build_btc_app, build_eth_app
-
         ports = [("http", build_eth_app(self), self._want_port)]
         if self._want_btc_port is not None:
             ports.append(("bitcoin", build_btc_app(self), self._want_btc_port))
@@ -236,7 +233,7 @@ class DevchainServer:
             self._bound[name] = sock.getsockname()
 
     async def _close(self) -> None:
-        for session in list(self._sessions):
+        for session in list(self.sessions):
             session.close()
             if not session.ws.closed:
                 try:
@@ -313,8 +310,6 @@ class DevchainServer:
 
     def keystone_finality(self, abrev_hash: str) -> tuple[int, dict]:
         """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}`` (:mod:`hemi.node.finality_wire`)."""
-        from hemi.node.finality_wire import keystone_finality_http
-
         with self.lock:
             return keystone_finality_http(self.dev, abrev_hash)
 

@@ -24,6 +24,7 @@ never reaches the dispatcher: nothing runs.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -150,8 +151,6 @@ class AccessPolicy:
 
 def _machine_names() -> set[str]:
     """This machine's host name and the addresses it resolves to (for a server bound to every interface)."""
-    import socket
-
     names = set()
     try:
         hostname = socket.gethostname()
