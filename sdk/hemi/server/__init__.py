@@ -21,8 +21,8 @@ from typing import Any
 
 # Names load on first use (PEP 562): the CLI imports the flag definitions (hemi.server.cli_options) without paying
 # for aiohttp and the EVM when it only prints --help or compiles.
-_EXPORTS = {"DevchainServer": "core", "DEFAULT_HOST": "core", "DEFAULT_PORT": "core", "DEFAULT_BTC_PORT": "core",
-            "MAX_BODY": "core", "is_loopback": "core", "AccessPolicy": "guard", "Dispatcher": "jsonrpc",
+_EXPORTS = {"DevchainServer": "core", "DEFAULT_HOST": "guard", "DEFAULT_PORT": "core", "DEFAULT_BTC_PORT": "core",
+            "MAX_BODY": "core", "is_loopback": "guard", "AccessPolicy": "guard", "Dispatcher": "jsonrpc",
             "Limits": "limits"}
 
 __all__ = ["AccessPolicy", "DevchainServer", "Dispatcher", "Limits", "DEFAULT_HOST", "DEFAULT_PORT",

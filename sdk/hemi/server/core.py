@@ -5,7 +5,6 @@ chains. One lock serialises every request and timer."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
 import threading
@@ -25,27 +24,20 @@ from hemi.rpc.eth import EthApi
 from .app import build_btc_app, build_eth_app
 from .auth import Credentials, fixed_credentials, random_credentials, remove_cookie, write_cookie
 from .bitcoin import CappedCoreRPC
-from .guard import AccessPolicy
+from .guard import DEFAULT_HOST, AccessPolicy, is_loopback
 from .jsonrpc import Dispatcher
 from .limits import Limits
 from .ws import Session, Subscriptions
 
 log = logging.getLogger("hemi.server")
 
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8545
 DEFAULT_BTC_PORT = 18443
 MAX_BODY = Limits.max_body
 KEEPALIVE_TIMEOUT = 120.0  # seconds an idle keep-alive connection is kept (geth's HTTP idle timeout)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["DEFAULT_BTC_PORT", "DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "DevchainServer", "is_loopback"]
 
 
 class DevchainServer:

@@ -29,10 +29,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+DEFAULT_HOST = "127.0.0.1"  # the server binds loopback unless told otherwise
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Authorization"
 JSON_TYPES = ("application/json", "application/json-rpc", "application/jsonrequest")  # geth's accepted types
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server on this machine (``localhost`` or a loopback address)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _host_name(value: str) -> str:
