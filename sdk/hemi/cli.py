@@ -12,6 +12,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from hemi._version import DISTRIBUTION, __version__
 from hemi.errors import HemiError
 from hemi.server.cli_options import banner_lines, cookie_dir, security_options, server_kwargs
 from hemi.server.guard import DEFAULT_HOST, is_loopback
@@ -20,7 +21,7 @@ BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 
 
 @click.group()
-@click.version_option(package_name="hemi-sdk")
+@click.version_option(version=__version__, package_name=DISTRIBUTION)
 def main() -> None:
     """hemi-sdk: devchain and tools for Hemi smart-contract developers."""
 

@@ -8,7 +8,14 @@ provider at Hemi's public RPC unless configured otherwise. Settings live under `
 This module holds only the hooks; each imports what it returns when ape calls it, so loading ape stays fast.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from ape import plugins
+
+try:  # written once, in plugins/ape-hemi/pyproject.toml
+    __version__ = version("ape-hemi")
+except PackageNotFoundError:  # a source checkout on PYTHONPATH, not installed
+    __version__ = "0+unknown"
 
 
 @plugins.register(plugins.Config)
