@@ -33,7 +33,8 @@ def all_imports(path: pathlib.Path) -> set[str]:
 
 
 def test_the_hooks_module_imports_only_ape_at_load_time():
-    assert top_level_imports(PLUGIN / "__init__.py") == {"ape"}
+    # and the standard library's metadata reader, for __version__ (ape has loaded it already)
+    assert top_level_imports(PLUGIN / "__init__.py") == {"ape", "importlib.metadata"}
 
 
 def test_loading_the_plugin_loads_nothing_heavy():
