@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import pathlib
 import re
 import subprocess
 
@@ -23,14 +24,7 @@ from web3 import AsyncHTTPProvider, AsyncWeb3, Web3, WebSocketProvider
 from hemi.btc import COIN
 from hemi.node.devchain import HBK_ADDRESS
 
-BOX_SOURCE = """
-pragma solidity ^0.8.20;
-contract Box {
-    uint256 public value;
-    event Stored(uint256 value);
-    function store(uint256 v) external { require(v != 7, "seven is unlucky"); value = v; emit Stored(v); }
-}
-"""
+BOX_SOURCE = pathlib.Path(__file__).parent / "contracts" / "Box.sol"
 STORED_TOPIC = "0x" + Web3.keccak(text="Stored(uint256)").hex().removeprefix("0x")
 HEADER_TUPLE = "(uint32,bytes32,uint32,bytes32,bytes32,uint32,uint32,uint32)"
 
@@ -39,7 +33,7 @@ HEADER_TUPLE = "(uint32,bytes32,uint32,bytes32,bytes32,uint32,uint32,uint32)"
 def box_artifact():
     from hemi.compiler import compile
 
-    return compile({"Box.sol": BOX_SOURCE})["Box"]
+    return compile(BOX_SOURCE)["Box"]
 
 
 @pytest.fixture(scope="module")
