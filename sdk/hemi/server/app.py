@@ -72,17 +72,21 @@ def build_eth_app(server: ServerContext) -> web.Application:
             response.headers.update(policy.cors_headers(origin))
         return response
 
+    # built once: a POST does no work beyond its method that does not depend on the request
+    max_body = server.limits.max_body
+    too_large = dumps(error_obj(INVALID_REQUEST, f"request body too large (limit {max_body / (1 << 20):g} MiB)"))
+    handle_body = server.dispatcher.handle_body
+
     async def post(request: web.Request) -> web.StreamResponse:
         refused = eth_guard(request)
         if refused is not None:
             return refused
-        body = await _read_body(request, server.limits.max_body, dumps(error_obj(
-            INVALID_REQUEST, f"request body too large (limit {server.limits.max_body / (1 << 20):g} MiB)")))
+        body = await _read_body(request, max_body, too_large)
         if isinstance(body, web.StreamResponse):
             return cors(request, body)
         if not json_content_type(request.headers.get(hdrs.CONTENT_TYPE)):
             return cors(request, _refuse(415, "unsupported Content-Type: send application/json (UTF-8)"))
-        reply = server.dispatcher.handle_body(body)
+        reply = handle_body(body)
         if reply is None:
             return cors(request, web.Response(status=204))
         return cors(request, web.Response(body=reply, content_type="application/json"))
