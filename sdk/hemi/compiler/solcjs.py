@@ -55,9 +55,9 @@ def _installed(target: Path) -> dict[str, str] | None:
         info = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not (target / _WRAPPER_FILE).is_file() or not (target / _LAUNCHER_FILE).is_file():
+    if not isinstance(info, dict) or not (target / _WRAPPER_FILE).is_file() or not (target / _LAUNCHER_FILE).is_file():
         return None
-    return info
+    return {str(k): str(v) for k, v in info.items()}
 
 
 def install(version: str) -> Path:
@@ -133,7 +133,7 @@ def register_with_solcx(version: str, launcher: Path) -> Path:
     An existing entry is replaced only if it is one of ours; a foreign one (a real solc that does not run, say) is
     left alone and the cache launcher is returned instead.
     """
-    import solcx
+    import solcx  # deferred: py-solc-x and requests cost ~0.1 s; only a solc lookup or install needs them
 
     folder = Path(solcx.get_solcx_install_folder())
     folder.mkdir(parents=True, exist_ok=True)
