@@ -33,8 +33,8 @@ def all_imports(path: pathlib.Path) -> set[str]:
 
 
 def test_the_hooks_module_imports_only_ape_at_load_time():
-    # and the standard library's metadata reader, for __version__ (ape has loaded it already)
-    assert top_level_imports(PLUGIN / "__init__.py") == {"ape", "importlib.metadata"}
+    # and the standard library's, for __version__ and the hooks' annotations (ape has loaded them already)
+    assert top_level_imports(PLUGIN / "__init__.py") == {"ape", "collections.abc", "importlib.metadata", "typing"}
 
 
 def test_loading_the_plugin_loads_nothing_heavy():
@@ -51,7 +51,16 @@ def test_hemi_never_imports_the_plugin():
 
 
 def test_the_plugin_uses_hemis_public_modules_only():
-    public = {"hemi", "hemi.btc", "hemi.errors", "hemi.compiler", "hemi.node.devchain", "hemi.testing"}
+    public = {"hemi", "hemi.btc", "hemi.errors", "hemi.compiler", "hemi.devchain", "hemi.node.devchain",
+              "hemi.testing"}
     for path in PLUGIN.glob("*.py"):
         used = {m for m in all_imports(path) if m.split(".")[0] == "hemi"}
         assert used <= public, f"{path.name} imports {used - public}"
+
+
+def test_no_submodule_shadows_a_hook():
+    """Importing ``ape_hemi.<name>`` sets the package attribute ``<name>``: a submodule named like a hook function
+    (``networks``...) would replace the hook, and ape would then call a module."""
+    hooks = {n.name for n in ast.parse((PLUGIN / "__init__.py").read_text()).body if isinstance(n, ast.FunctionDef)}
+    assert hooks, "no hook functions found"
+    assert not hooks & {p.stem for p in PLUGIN.glob("*.py")}
