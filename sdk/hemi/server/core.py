@@ -16,7 +16,6 @@ from typing import Any
 from aiohttp import web
 
 from hemi.btc.rpc import CoreRPC
-from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
 from hemi.node.finality_wire import keystone_finality_http
 from hemi.rpc.eth import EthApi
@@ -63,6 +62,10 @@ class DevchainServer:
                  rpc_user: str | None = None, rpc_password: str | None = None,
                  cookie_dir: str | Path | None = None) -> None:
         if dev is None:
+            # the public Devchain carries its web3 face (web3 costs ~1 s to import); only a server that builds its
+            # own devchain needs it (deferred)
+            from hemi.devchain import Devchain
+
             dev = Devchain()
         if not is_loopback(host) and not allow_remote:
             raise HemiValueError(f"refusing to bind {host!r}: the devchain's accounts and keys are public; pass "
