@@ -240,7 +240,8 @@ def main() -> None:
     print(f"{'stack':20} {'eth_chainId':>12} {'eth_blockNumber':>16}")
     for name in names:
         row = [best.get((name, m)) for m in ("eth_chainId", "eth_blockNumber")]
-        print(f"{name:20} " + " ".join(f"{'-' if v is None else f'{v:.0f}':>{w}}" for v, w in zip(row, (12, 16))))
+        cells = (f"{'-' if v is None else f'{v:.0f}':>{w}}" for v, w in zip(row, (12, 16), strict=True))
+        print(f"{name:20} " + " ".join(cells))
 
 
 if __name__ == "__main__":

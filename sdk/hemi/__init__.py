@@ -6,9 +6,9 @@ alone. Heavy modules (py-evm, web3) load only when first used, so ``import hemi`
 
 from typing import Any
 
+from hemi._version import __version__  # pyproject.toml's version, through the metadata
 from hemi.types import BlockHash, Txid
 
-__version__ = "0.1.0"
 __all__ = ["BitcoinChain", "BlockHash", "Devchain", "Txid", "__version__"]
 
 

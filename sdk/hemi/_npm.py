@@ -103,7 +103,8 @@ def _installed_version(root: Path, package: str) -> str | None:
         meta = json.loads((root / "node_modules" / package / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return meta.get("version")
+    found = meta.get("version") if isinstance(meta, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def foundry_platform() -> str | None:

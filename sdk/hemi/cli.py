@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 import signal
 import sys
 from typing import Any
@@ -10,14 +12,18 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from hemi.server.cli_options import security_options
+from hemi._version import DISTRIBUTION, __version__
+from hemi.constants import HBK_ADDRESS
+from hemi.errors import HemiError
+from hemi.server.cli_options import banner_lines, cookie_dir, security_options, server_kwargs
+from hemi.server.guard import DEFAULT_HOST, is_loopback
 from hemi.server.fork_options import apply_fork_options, fork_options
 
 BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 
 
 @click.group()
-@click.version_option(package_name="hemi-sdk")
+@click.version_option(version=__version__, package_name=DISTRIBUTION)
 def main() -> None:
     """hemi-sdk: devchain and tools for Hemi smart-contract developers."""
 
@@ -26,7 +32,7 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, help="Chain seed: same seed, same blocks and txids.")
 def demo(seed: int) -> None:
     """Run the main demo on the embedded devchain."""
-    from hemi.demo import main as run
+    from hemi.demo import main as run  # deferred: the demo builds a devchain (py-evm, ~0.7 s); --help never pays
 
     run(seed=seed)
 
@@ -81,12 +87,9 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
              hvm_genesis_btc_height: int, finality_rpc: str, evm_fork: str, no_op_stack: bool, pop_payout_delay: int,
              state_file: str | None, state_interval: float, quiet: bool, **security: Any) -> None:
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
-    import os
-
-    from hemi.devchain import Devchain
-    from hemi.errors import HemiError
-    from hemi.server import DEFAULT_HOST, DevchainServer
-    from hemi.server.cli_options import cookie_dir, server_kwargs
+    # `hemi --help` and `hemi compile` do not pay for py-evm and aiohttp (~0.7 s):
+    from hemi.devchain import Devchain  # deferred: py-evm
+    from hemi.server.core import DevchainServer  # deferred: aiohttp and py-evm
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
                               "hvm_profile": hvm_profile, "hvm_header_n": hvm_header_n,
@@ -120,7 +123,7 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
                                 block_time=block_time, btc_block_time=btc_block_time, **server_kwargs(security))
         saver = None
         if state_file:  # saved once before serving: an unwritable path fails here, not at the first save
-            from hemi.node.state.autosave import Autosaver
+            from hemi.node.state.autosave import Autosaver  # deferred: with the devchain (py-evm), only for --state
 
             saver = Autosaver(dev, state_file, interval=state_interval, lock=server.lock)
             saver.save()
@@ -164,8 +167,6 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
 
 def _listen_error(err: OSError, host: str, port: int, btc_port: int | None) -> str:
     """What to do when a port cannot be opened: which ports were asked for and the flags that move them."""
-    import errno
-
     if err.errno == errno.EADDRINUSE:
         ports = f"port {port} (JSON-RPC, --port)" + (f" or {btc_port} (Bitcoin RPC, --btc-port)" if btc_port else "")
         return (f"cannot listen on {host}: {ports} is already in use (another hemi devchain, anvil or bitcoind?); "
@@ -174,16 +175,14 @@ def _listen_error(err: OSError, host: str, port: int, btc_port: int | None) -> s
 
 
 def _banner(server: Any, dev: Any, state_file: str | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    # only the devchain command's banner needs these:
+    from rich.console import Console  # deferred: rich costs ~35 ms at startup
+    from rich.table import Table  # deferred: as rich.console
 
-    from hemi.devchain import HBK_ADDRESS
-    from hemi.server import is_loopback
-    from hemi.server.cli_options import banner_lines
+    from hemi.node.api import default_header_n  # deferred: py-evm (loaded by then: the devchain runs)
 
     console = Console(highlight=False, soft_wrap=True)
     cfg = dev.config
-    from hemi.hvm.precompiles import default_header_n
 
     console.print(f"[bold]hemi devchain[/bold]  chain id {cfg.chain_id}  seed {cfg.seed}  hVM profile "
                   f"{cfg.hvm_profile} (0x45 {cfg.hvm_header_n or default_header_n(cfg.hvm_profile)})  "
@@ -247,8 +246,7 @@ def _banner(server: Any, dev: Any, state_file: str | None) -> None:
 @click.option("--no-cache", is_flag=True, help="Always run solc.")
 def compile_cmd(paths: tuple[str, ...], solc_version: str | None, no_cache: bool) -> None:
     """Compile Solidity files or directories and list the contracts."""
-    from hemi.compiler import compile as hemi_compile
-    from hemi.errors import HemiError
+    from hemi.compiler import compile as hemi_compile  # deferred: ~45 ms, only this command compiles
 
     kwargs: dict[str, Any] = {"cache": not no_cache}
     if solc_version:
@@ -267,7 +265,7 @@ def compile_cmd(paths: tuple[str, ...], solc_version: str | None, no_cache: bool
 @main.command()
 def remappings() -> None:
     """Print the import remapping of the Solidity shipped with hemi-sdk (for Foundry's remappings.txt or solc)."""
-    from hemi.compiler.solidity_sources import remapping
+    from hemi.compiler.solidity_sources import remapping  # deferred: ~65 ms, only this command needs it
 
     click.echo(remapping())
 

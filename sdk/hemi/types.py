@@ -13,8 +13,6 @@ inside and print display-order hex, so there is one obvious way to hold them:
 
 from __future__ import annotations
 
-from typing import Union
-
 from hemi.errors import HemiValueError, InvalidHexError
 
 __all__ = ["Hash32", "Txid", "BlockHash", "HashLike"]
@@ -24,6 +22,7 @@ class Hash32:
     """A 32-byte Bitcoin hash; see the module docstring for the two byte orders."""
 
     __slots__ = ("_b",)
+    _b: bytes  # internal byte order
     _kind = "hash"
 
     def __init__(self, value: HashLike) -> None:
@@ -102,7 +101,7 @@ class BlockHash(Hash32):
     _kind = "block hash"
 
 
-HashLike = Union[Hash32, bytes, bytearray, memoryview, str]
+HashLike = Hash32 | bytes | bytearray | memoryview | str
 
 
 def bytes32(value: object) -> bytes | None:

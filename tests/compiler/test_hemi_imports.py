@@ -51,8 +51,9 @@ def test_plain_solc_with_the_printed_remapping(solc_path, tmp_path):
                            check=True).stdout.strip()
     assert remap == remapping() == f"@hemi/={contracts_root().as_posix()}/"
     (tmp_path / "Dapp.sol").write_text(DAPP)
-    proc = subprocess.run([str(solc_path), remap, "--base-path", str(tmp_path), "--allow-paths",
-                           f"{contracts_root()},{(contracts_root() / 'hbk').resolve().parent}", "--combined-json", "abi", str(tmp_path / "Dapp.sol")],
+    allowed = f"{contracts_root()},{(contracts_root() / 'hbk').resolve().parent}"
+    proc = subprocess.run([str(solc_path), remap, "--base-path", str(tmp_path), "--allow-paths", allowed,
+                           "--combined-json", "abi", str(tmp_path / "Dapp.sol")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     contracts = json.loads(proc.stdout)["contracts"]

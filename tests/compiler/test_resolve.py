@@ -77,7 +77,7 @@ def test_not_available_lists_every_attempt(env: Env) -> None:
     assert folder.startswith("py-solc-x install folder") and f"solc-v{DEFAULT_SOLC_VERSION}" in folder
     assert path.startswith("PATH") and "0.8.1+commit.df193b15" in path and "not 0.8.28" in path
     assert download.startswith(f"solcx.install_solc('{DEFAULT_SOLC_VERSION}')")
-    assert npm == "solcjs: `npm` not found on PATH"
+    assert npm == "solcjs: node and npm not found on PATH"
     for attempt in err.attempts:
         assert attempt in str(err)
     assert solcx.get_installed_solc_versions() == []  # nothing half-installed was left behind
@@ -113,7 +113,8 @@ def test_failed_npm_install_is_reported(env: Env, monkeypatch: pytest.MonkeyPatc
     npm.chmod(0o755)
     with pytest.raises(CompilerNotAvailable) as info:
         ensure_solc(DEFAULT_SOLC_VERSION)
-    assert info.value.attempts[-1].startswith("solcjs: `npm install solc@0.8.28` exited with 1")
+    assert info.value.attempts[-1].startswith("solcjs: `") and "npm install" in info.value.attempts[-1]
+    assert "solc@0.8.28` exited with 1" in info.value.attempts[-1]
     assert "No match found" in info.value.attempts[-1]
 
 

@@ -14,6 +14,7 @@ import pytest
 from hemi.compiler import DEFAULT_SOLC_VERSION, compile, ensure_solc, resolve, solcjs
 from hemi.compiler._files import FileLock
 from hemi.compiler.solidity_sources import contracts_root, remapping, shipped_path, source_files
+from hemi.errors import CompilerNotAvailable
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,7 +101,7 @@ def test_installing_solc_is_announced_and_finding_it_is_silent(tmp_path: Path, m
     monkeypatch.setattr(resolve, "_from_solcx_install", _fail("solcx.install_solc: offline (test)"))
     resolve.forget()
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(CompilerNotAvailable):
             ensure_solc(DEFAULT_SOLC_VERSION)
         err = capfd.readouterr().err
         assert f"hemi: installing solc {DEFAULT_SOLC_VERSION} (a native download, else solcjs from npm)" in err

@@ -48,6 +48,7 @@ echo "$prefix" >> '{log}'
 {tools["sleep"]} 1
 {tools["mkdir"]} -p "$prefix/node_modules/solc"
 {tools["cp"]} '{module_js}' "$prefix/node_modules/solc/index.js"
+echo '{{"name": "solc", "version": "{DEFAULT_SOLC_VERSION}"}}' > "$prefix/node_modules/solc/package.json"
 """
     npm = bin_dir / "npm"
     npm.write_text(script, encoding="utf-8")

@@ -54,7 +54,7 @@ def test_python_bitcoinlib_connects_with_the_url(server):
     bitcoin.SelectParams("regtest")
     assert bitcoin.rpc.Proxy(service_url=server.btc_url).getblockcount() == server.dev.btc.height
     bad = server.btc_url.replace(server.btc_credentials.password, "0" * 64)
-    with pytest.raises(Exception):  # python-bitcoinlib reports a 401 as an error of its own
+    with pytest.raises(bitcoin.rpc.JSONRPCError, match="401 Unauthorized"):  # python-bitcoinlib's code -342
         bitcoin.rpc.Proxy(service_url=bad).getblockcount()
 
 

@@ -117,7 +117,7 @@ def test_websocket_connections_and_subscriptions_are_capped(server):
         for c in conns:
             c.close()
     deadline = time.monotonic() + 5
-    while server._sessions and time.monotonic() < deadline:
+    while server.sessions and time.monotonic() < deadline:
         time.sleep(0.02)
     with connect(server.ws_url, open_timeout=10):  # closed ones free their places
         pass

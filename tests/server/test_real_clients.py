@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import pathlib
 import re
 import subprocess
 
@@ -23,14 +24,7 @@ from web3 import AsyncHTTPProvider, AsyncWeb3, Web3, WebSocketProvider
 from hemi.btc import COIN
 from hemi.devchain import HBK_ADDRESS
 
-BOX_SOURCE = """
-pragma solidity ^0.8.20;
-contract Box {
-    uint256 public value;
-    event Stored(uint256 value);
-    function store(uint256 v) external { require(v != 7, "seven is unlucky"); value = v; emit Stored(v); }
-}
-"""
+BOX_SOURCE = pathlib.Path(__file__).parent / "contracts" / "Box.sol"
 STORED_TOPIC = "0x" + Web3.keccak(text="Stored(uint256)").hex().removeprefix("0x")
 HEADER_TUPLE = "(uint32,bytes32,uint32,bytes32,bytes32,uint32,uint32,uint32)"
 
@@ -39,7 +33,7 @@ HEADER_TUPLE = "(uint32,bytes32,uint32,bytes32,bytes32,uint32,uint32,uint32)"
 def box_artifact():
     from hemi.compiler import compile
 
-    return compile({"Box.sol": BOX_SOURCE})["Box"]
+    return compile(BOX_SOURCE)["Box"]
 
 
 @pytest.fixture(scope="module")
@@ -159,8 +153,9 @@ def test_cast_deploys_writes_calls_and_reads_logs(cast_bin, server, box_artifact
 
 
 def test_cast_reads_hbk(cast_bin, server, bitcoin_world):
-    """cast call on hBK at its mainnet address: getLastHeader() is the indexed tip (bitcoin-tunnel-contracts ``BitcoinKitStructs.sol``, as in
-    tests/node/test_bitcoin_kit.py), getBitcoinAddressBalance(string) bob's balance from the lagging index."""
+    """cast call on hBK at its mainnet address: getLastHeader() is the indexed tip (bitcoin-tunnel-contracts
+    ``BitcoinKitStructs.sol``, as in tests/node/test_bitcoin_kit.py), getBitcoinAddressBalance(string) bob's balance
+    from the lagging index."""
     out = cast(cast_bin, server, "call", HBK_ADDRESS, f"getLastHeader()({HEADER_TUPLE})").stdout.strip()
     height, block_hash = re.match(r"\((\d+), (0x[0-9a-f]{64}),", out).groups()
     bob = bitcoin_world["bob"]
@@ -437,7 +432,7 @@ def test_hemi_viem_get_transaction_by_txid(run_js, server, bitcoin_world):
     assert int(tx["totalInputs"]) == len(info.tx.vin) == len(tx["inputs"]) and tx["containsAllInputs"] is True
     assert [(i["inputTxId"], int(i["sourceIndex"]), int(i["witnessElements"])) for i in tx["inputs"]] == \
         [("0x" + i.prevout.hash[::-1].hex(), i.prevout.n, len(w.scriptWitness.stack))
-         for i, w in zip(info.tx.vin, info.tx.wit.vtxinwit)]
+         for i, w in zip(info.tx.vin, info.tx.wit.vtxinwit, strict=True)]
 
 
 @pytest.mark.parametrize("version", ["v2", "v1"])

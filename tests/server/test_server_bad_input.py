@@ -194,7 +194,8 @@ def test_client_vanishing_before_the_reply_loses_nothing(server):
                                        "maxPriorityFeePerGas": 10**9}, acct.private_key)
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction",
                        "params": ["0x" + signed.raw_transaction.hex()]}).encode()
-    request = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    request = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\n\r\n" % len(body))
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:  # half a body, then gone
         s.sendall(request + body[: len(body) // 2])
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:  # all of it, then gone

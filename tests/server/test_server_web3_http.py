@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-SOURCE = """
-pragma solidity ^0.8.20;
-contract Box {
-    uint256 public value;
-    event Stored(uint256 value);
-    function store(uint256 v) external { require(v != 7, "seven is unlucky"); value = v; emit Stored(v); }
-}
-"""
+SOURCE = pathlib.Path(__file__).parent / "contracts" / "Box.sol"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +22,7 @@ def w3(server):
 def box(w3):
     from hemi.compiler import compile
 
-    art = compile({"Box.sol": SOURCE})["Box"]
+    art = compile(SOURCE)["Box"]
     factory = w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
     tx = factory.constructor().transact({"from": w3.eth.accounts[0]})
     receipt = w3.eth.wait_for_transaction_receipt(tx, timeout=10)

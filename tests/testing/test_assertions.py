@@ -184,7 +184,8 @@ def test_ordered_after_mentions_the_sequencer_record_when_there_is_one(dev):
     txid = _send_btc(dev.btc)
     dev.btc.mine(1)
     h = dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
-    with pytest.raises(AssertionError, match=r"The sequencer ordered it at position \d+ of L2 block \d+ as a mempool tx"):
+    ordered = r"The sequencer ordered it at position \d+ of L2 block \d+ as a mempool tx"
+    with pytest.raises(AssertionError, match=ordered):
         assert_ordered_after(dev, h, txid)
 
 

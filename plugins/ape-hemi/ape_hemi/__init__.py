@@ -9,28 +9,37 @@ devchain forked from them: :mod:`ape_hemi.fork_provider`). Settings live under `
 This module holds only the hooks; each imports what it returns when ape calls it, so loading ape stays fast.
 """
 
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
 from ape import plugins
+
+try:  # written once, in plugins/ape-hemi/pyproject.toml
+    __version__ = version("ape-hemi")
+except PackageNotFoundError:  # a source checkout on PYTHONPATH, not installed
+    __version__ = "0+unknown"
 
 
 @plugins.register(plugins.Config)
-def config_class():
-    from ape_hemi.config import HemiConfig
+def config_class() -> type[Any]:
+    from ape_hemi.config import HemiConfig  # deferred: ape calls the hook
 
     return HemiConfig
 
 
 @plugins.register(plugins.EcosystemPlugin)
-def ecosystems():
-    from ape_hemi.ecosystem import Hemi
+def ecosystems() -> Iterator[Any]:
+    from ape_hemi.ecosystem import Hemi  # deferred: ape calls the hook
 
     yield Hemi
 
 
 @plugins.register(plugins.NetworkPlugin)
-def networks():
-    from ape.api.networks import LOCAL_NETWORK_NAME, NetworkAPI, create_network_type
+def networks() -> Iterator[Any]:
+    from ape.api.networks import LOCAL_NETWORK_NAME, NetworkAPI, create_network_type  # deferred: ape calls the hook
 
-    from ape_hemi.ecosystem import NETWORKS
+    from ape_hemi.ecosystem import NETWORKS  # deferred: ape calls the hook
 
     for network_name, (chain_id, network_id) in NETWORKS.items():
         yield "hemi", network_name, create_network_type(chain_id, network_id)
@@ -42,12 +51,12 @@ def networks():
 
 
 @plugins.register(plugins.ProviderPlugin)
-def providers():
-    from ape.api.networks import LOCAL_NETWORK_NAME
+def providers() -> Iterator[Any]:
+    from ape.api.networks import LOCAL_NETWORK_NAME  # deferred: ape calls the hook
 
-    from ape_hemi.ecosystem import NETWORKS
-    from ape_hemi.node import HemiNode
-    from ape_hemi.provider import HemiDevchainProvider
+    from ape_hemi.ecosystem import NETWORKS  # deferred: ape calls the hook
+    from ape_hemi.node import HemiNode  # deferred: ape calls the hook
+    from ape_hemi.provider import HemiDevchainProvider  # deferred: ape calls the hook
 
     for network_name in NETWORKS:
         yield "hemi", network_name, HemiNode
@@ -61,19 +70,20 @@ def providers():
 
 
 @plugins.register(plugins.DependencyPlugin)
-def dependencies():
+def dependencies() -> Iterator[Any]:
     # `- hemi_sdk: installed` in ape-config.yaml: the Solidity shipped with hemi-sdk, imported as "@hemi/..."
-    from ape_hemi.dependency import HemiSdkDependency
+    from ape_hemi.dependency import HemiSdkDependency  # deferred: ape calls the hook
 
     yield "hemi_sdk", HemiSdkDependency
 
 
 @plugins.register(plugins.CompilerPlugin)
-def register_compiler():
+def register_compiler() -> Iterator[Any]:
     # hemi brings no compiler of its own. Every `ape compile` (and every compile `ape test` triggers) lists the
     # registered compilers first, so this is where ape-solidity learns to obtain solc through hemi-sdk's fallback
     # (solcjs from npm, registered as a py-solc-x installed solc) when the native download is impossible.
     # It is also where ape-solidity learns to record sources without contracts (structs only) as compiled.
+    # deferred: loaded when ape calls the hook (ape starts fast)
     from ape_hemi.solc import keep_contractless_sources_compiled, route_solc_installs_through_hemi
 
     route_solc_installs_through_hemi()

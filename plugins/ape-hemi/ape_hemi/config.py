@@ -34,7 +34,7 @@ from ape_ethereum.ecosystem import (
 from pydantic import computed_field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from ape_hemi.ecosystem import BLOCK_TIME, NETWORKS
+from ape_hemi.chains import BLOCK_TIME, NETWORKS
 
 LOCAL_PROVIDER_NAME = "devchain"
 
@@ -140,15 +140,17 @@ class HemiConfig(BaseEthereumConfig):
     @cached_property
     def local(self) -> NetworkConfig:
         """``hemi:local``: the in-process devchain by default (provider ``devchain``)."""
-        default = create_local_network_config(default_provider=LOCAL_PROVIDER_NAME,
-                                              default_transaction_type=self.DEFAULT_TRANSACTION_TYPE,
-                                              gas_limit=self.DEFAULT_LOCAL_GAS_LIMIT)
+        default: NetworkConfig = create_local_network_config(default_provider=LOCAL_PROVIDER_NAME,
+                                                             default_transaction_type=self.DEFAULT_TRANSACTION_TYPE,
+                                                             gas_limit=self.DEFAULT_LOCAL_GAS_LIMIT)
         configured: Any = PluginConfig.get(self, LOCAL_NETWORK_NAME)
         if isinstance(configured, NetworkConfig):
             configured = configured.model_dump(by_alias=True)
         if not isinstance(configured, dict):
             return default
-        return NetworkConfig.model_validate(merge_configs(default.model_dump(by_alias=True), configured))
+        merged: NetworkConfig = NetworkConfig.model_validate(merge_configs(default.model_dump(by_alias=True),
+                                                                           configured))
+        return merged
 
     @model_validator(mode="after")
     def _no_unknown_settings(self) -> HemiConfig:

@@ -1,8 +1,5 @@
-"""The ``hemi`` ecosystem: Hemi's public networks as data, and the ecosystem class (Ethereum's rules: Hemi's hVM is
-an EVM, an OP-stack chain whose gas token is ETH).
-
-Chain ids and RPC addresses: hemilabs/docs ``network-details.md``; hemi-viem ``src/chains/hemi.ts``.
-"""
+"""The ``hemi`` ecosystem class (Ethereum's rules: Hemi's hVM is an EVM, an OP-stack chain whose gas token is ETH);
+Hemi's public networks are data in :mod:`ape_hemi.chains`, re-exported here."""
 
 from __future__ import annotations
 
@@ -10,22 +7,12 @@ from typing import TYPE_CHECKING, cast
 
 from ape_ethereum.ecosystem import Ethereum
 
+from ape_hemi.chains import BLOCK_TIME, NETWORKS, PUBLIC_RPC_URLS
+
 if TYPE_CHECKING:
     from ape_hemi.config import HemiConfig
 
-NETWORKS = {
-    # network: (chain_id, network_id)
-    "mainnet": (43111, 43111),
-    "testnet": (743111, 743111),  # "Hemi Sepolia"
-}
-
-# Default RPC of ape's `node` provider on each network when none is configured (`node: hemi: mainnet: uri: ...`).
-PUBLIC_RPC_URLS = {
-    "mainnet": "https://rpc.hemi.network/rpc",
-    "testnet": "https://testnet.rpc.hemi.network/rpc",
-}
-
-BLOCK_TIME = 12  # L2 seconds per block on Hemi (heminetwork ``cmd/popmd/README.md``)
+__all__ = ["BLOCK_TIME", "NETWORKS", "PUBLIC_RPC_URLS", "Hemi"]
 
 
 class Hemi(Ethereum):
@@ -33,6 +20,8 @@ class Hemi(Ethereum):
 
     fee_token_symbol: str = "ETH"
 
+    # ape types Ethereum.config as EthereumConfig (mainnet's settings); an L2 ecosystem's config shares only their
+    # base class (BaseEthereumConfig), as ape's own L2 plugins do
     @property
-    def config(self) -> HemiConfig:
+    def config(self) -> HemiConfig:  # type: ignore[override]
         return cast("HemiConfig", self.config_manager.get_config("hemi"))

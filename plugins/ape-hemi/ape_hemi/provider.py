@@ -31,6 +31,7 @@ from eth_utils import to_hex
 
 from ape_hemi.config import DEVCHAIN_SETTINGS, LOCAL_PROVIDER_NAME, RENAMED_SETTINGS, HemiConfig
 from ape_hemi.exceptions import HemiConfigError, HemiProviderError
+from hemi.errors import HemiError
 
 if TYPE_CHECKING:
     from ape.api.accounts import TestAccountAPI
@@ -50,8 +51,9 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
     # ------------------------------------------------------------------ connection
 
     @property
-    def config(self) -> HemiConfig:  # type: ignore[override]
-        return self.config_manager.get_config("hemi")  # type: ignore[return-value]
+    def config(self) -> HemiConfig:
+        config: HemiConfig = self.config_manager.get_config("hemi")
+        return config
 
     @property
     def settings(self) -> PluginConfig:
@@ -63,7 +65,8 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
         """The :class:`hemi.Devchain` behind ``hemi:local``: its Bitcoin chain, sequencer, PoP and finality."""
         if self._devchain is None:
             raise ProviderNotConnectedError()
-        return self._devchain
+        dev: Devchain = self._devchain
+        return dev
 
     def devchain_kwargs(self) -> dict[str, Any]:
         """``Devchain(**kwargs)`` for the ``hemi:`` settings, this connection's ``provider_settings`` and ape's
@@ -87,8 +90,8 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
                 "accounts": test.number_of_accounts, "balance": test.balance}
 
     def connect(self) -> None:
-        from hemi.devchain import Devchain
-        from hemi.errors import HemiError
+        from hemi.devchain import Devchain  # deferred: py-evm and web3 (~1 s), only when hemi:local connects
+        from hemi.errors import HemiError  # deferred: with the devchain above
 
         kwargs = self.devchain_kwargs()
         try:
@@ -113,7 +116,7 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
     @property
     def chain_id(self) -> int:
         if self._devchain is not None:
-            return self._devchain.config.chain_id
+            return int(self._devchain.config.chain_id)
         return int(self.provider_settings.get("chain_id", self.config.chain_id))
 
     @property
@@ -154,14 +157,14 @@ class HemiDevchainProvider(TestProviderAPI, Web3Provider):
         if not 0 <= index < len(accounts):
             raise IndexError(f"No account at index '{index}'")
         account = accounts[index]
-        return self.account_manager.init_test_account(index, account.address, to_hex(account.private_key))
+        test_account: TestAccountAPI = self.account_manager.init_test_account(index, account.address,
+                                                                              to_hex(account.private_key))
+        return test_account
 
     # ------------------------------------------------------------------ test controls
 
     def _devchain_call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a Devchain control; its typed error becomes ape's, with hemi's error as the cause."""
-        from hemi.errors import HemiError
-
         try:
             return fn(*args, **kwargs)
         except HemiError as err:

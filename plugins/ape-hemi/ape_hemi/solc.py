@@ -25,18 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from ape.logging import logger
+from ethpm_types import ContractType
+from packaging.version import Version
 
 from ape_hemi.exceptions import HemiSolcUnavailable
+from hemi.errors import CompilerNotAvailable, HemiValueError
 
 _MARK = "__hemi_routed__"
 
 
 def install_solc(version: Any) -> Any:
     """Install solc ``version`` for ape-solidity through hemi-sdk; returns the version as py-solc-x would."""
-    from packaging.version import Version
-
-    from hemi.compiler import ensure_solc
-    from hemi.errors import CompilerNotAvailable, HemiValueError
+    from hemi.compiler import ensure_solc  # deferred: ~45 ms, only when ape-solidity must install a solc
 
     logger.info(f"Installing solc '{version}' through hemi-sdk (native download, else solcjs from npm).")
     try:
@@ -50,7 +50,7 @@ def install_solc(version: Any) -> Any:
 def route_solc_installs_through_hemi() -> bool:
     """Make ape-solidity install solc with :func:`install_solc`; False when ape-solidity is not installed."""
     try:
-        from ape_solidity import compiler as solidity_compiler
+        from ape_solidity import compiler as solidity_compiler  # deferred: ape-solidity is optional
     except ImportError:
         return False
     current = getattr(solidity_compiler, "_install_solc", None)
@@ -67,8 +67,6 @@ def route_solc_installs_through_hemi() -> bool:
 
 
 def _contractless_placeholders(paths: list[Any], root: Path, yielded: set[str], names: set[str]) -> Iterator[Any]:
-    from ethpm_types import ContractType
-
     for p in paths:
         full = Path(p) if Path(p).is_absolute() else root / p
         try:
@@ -78,13 +76,13 @@ def _contractless_placeholders(paths: list[Any], root: Path, yielded: set[str], 
         name = Path(source_id).stem
         if source_id in yielded or not source_id.endswith(".sol") or name in names:
             continue  # compiled to contracts, not Solidity, or the name is a real contract's
-        yield ContractType(contractName=name, sourceId=source_id, abi=[])
+        yield ContractType.model_validate({"contractName": name, "sourceId": source_id, "abi": []})
 
 
 def keep_contractless_sources_compiled() -> bool:
     """Make ape-solidity's compiler record contract-less sources (see the module docstring); False without it."""
     try:
-        from ape_solidity.compiler import SolidityCompiler
+        from ape_solidity.compiler import SolidityCompiler  # deferred: ape-solidity is optional
     except ImportError:
         return False
     current = SolidityCompiler.compile

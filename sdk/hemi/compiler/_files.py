@@ -6,8 +6,11 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
+
+import platformdirs
 
 CACHE_DIR_ENV = "HEMI_CACHE_DIR"
 
@@ -17,8 +20,6 @@ def cache_root() -> Path:
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
         return Path(override).expanduser()
-    import platformdirs
-
     return Path(platformdirs.user_cache_dir("hemi-sdk", appauthor=False))
 
 
@@ -54,8 +55,7 @@ class FileLock:
         fh = open(self.path, "a+b")  # closed in __exit__
         try:
             if sys.platform == "win32":
-                import msvcrt
-                import time
+                import msvcrt  # deferred: a Windows-only module
 
                 while True:
                     try:
@@ -65,7 +65,7 @@ class FileLock:
                     except OSError:  # LK_LOCK gives up after ~10 s; keep waiting
                         time.sleep(0.5)
             else:
-                import fcntl
+                import fcntl  # deferred: a POSIX-only module
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         except BaseException:
@@ -83,12 +83,12 @@ class FileLock:
             return
         try:
             if sys.platform == "win32":
-                import msvcrt
+                import msvcrt  # deferred: a Windows-only module
 
                 fh.seek(0)  # type: ignore[attr-defined]
                 msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
             else:
-                import fcntl
+                import fcntl  # deferred: a POSIX-only module
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)  # type: ignore[attr-defined]
         finally:

@@ -103,7 +103,7 @@ class Artifacts(Mapping[str, ContractArtifact]):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and (key in self._by_id or key in self._by_name)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         """Like ``dict.get``, except that an ambiguous bare name still raises ``KeyError``."""
         if key in self:
             return self[key]

@@ -111,8 +111,9 @@ def compile(  # shadows the builtin on purpose: hemi.compiler.compile
     extra: dict[str, Any] = {}
     if source_set.base_path is not None:
         extra = {"base_path": source_set.base_path, "allow_paths": [source_set.base_path]}
-    import solcx  # only on a cache miss: py-solc-x (and requests) cost a cold start ~0.1 s
-    from solcx.exceptions import SolcError
+    # deferred: only on a cache miss: py-solc-x (and requests) cost a cold start ~0.1 s
+    import solcx  # deferred: as above
+    from solcx.exceptions import SolcError  # deferred: as above
 
     try:
         output = solcx.compile_standard(standard_input, solc_binary=solc, allow_empty=True, **extra)

@@ -69,7 +69,7 @@ def _check(executable: Path, version: str, what: str) -> Path:
 
 
 def _solcx_entry(version: str) -> Path:
-    import solcx
+    import solcx  # deferred: py-solc-x and requests cost ~0.1 s; only a solc lookup or install needs them
 
     folder = Path(solcx.get_solcx_install_folder())
     entry = folder / f"solc-v{version}"

@@ -1,15 +1,15 @@
 """Obtain solc through npm (solcjs) and present it to py-solc-x as an installed compiler.
 
-When no native solc can be found or downloaded, :func:`install` runs
-``npm install --no-audit --no-fund --prefix <cache>/solcjs/<version> solc@<version>``, writes a small Node program
-(see :mod:`hemi.compiler._solcjs_wrapper`) plus a ``sh`` launcher next to it, and :func:`register_with_solcx` copies
-the launcher into py-solc-x's install folder as ``solc-v<version>``. From then on
-``solcx.get_installed_solc_versions()`` lists the version and py-solc-x, ape-solidity and hemi-sdk all run it like a
-native solc.
+When no native solc can be found or downloaded, :func:`install` installs the npm package ``solc@<version>`` into
+``<cache>/solcjs/<version>`` through :func:`hemi._npm.ensure_packages` (hemi-sdk's one npm installer), writes a
+small Node program (see :mod:`hemi.compiler._solcjs_wrapper`) plus a ``sh`` launcher next to it, and
+:func:`register_with_solcx` copies the launcher into py-solc-x's install folder as ``solc-v<version>``. From then on
+``solcx.get_installed_solc_versions()`` lists the version and py-solc-x, ape-solidity and hemi-sdk all run it like
+a native solc.
 
 Two processes installing at once are kept apart by a file lock; an installation only counts once its marker file
 has been written (last, atomically), so an interrupted one is redone. ``HEMI_NPM_TIMEOUT`` (seconds, default 600)
-bounds the npm run.
+bounds the npm run (:mod:`hemi._npm`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hemi._npm import ensure_packages, npm_missing
 from hemi.compiler._files import FileLock, atomic_write_text, cache_root
 from hemi.compiler._solcjs_wrapper import render_wrapper
 from hemi.compiler._versions import StepFailed, probe_version, tail
+from hemi.errors import NpmUnavailable
 
-NPM_TIMEOUT_ENV = "HEMI_NPM_TIMEOUT"
 SHIM_MARKER = "# hemi-sdk solcjs launcher"
 _MARKER_FILE = "hemi-solcjs.json"
 _WRAPPER_FILE = "hemi-solc.js"
@@ -36,13 +37,6 @@ _LAUNCHER_FILE = "solc"
 def install_dir(version: str) -> Path:
     """Where solcjs ``version`` lives: ``<cache>/solcjs/<version>``."""
     return cache_root() / "solcjs" / version
-
-
-def _timeout() -> float:
-    try:
-        return float(os.environ.get(NPM_TIMEOUT_ENV, "600"))
-    except ValueError:
-        return 600.0
 
 
 def _launcher_text(node: str, wrapper: Path, version: str) -> str:
@@ -61,21 +55,19 @@ def _installed(target: Path) -> dict[str, str] | None:
         info = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not (target / _WRAPPER_FILE).is_file() or not (target / _LAUNCHER_FILE).is_file():
+    if not isinstance(info, dict) or not (target / _WRAPPER_FILE).is_file() or not (target / _LAUNCHER_FILE).is_file():
         return None
-    return info
+    return {str(k): str(v) for k, v in info.items()}
 
 
 def install(version: str) -> Path:
     """Install solcjs ``version`` into the cache (once) and return its launcher; raise ``StepFailed`` if impossible."""
     if sys.platform == "win32":
         raise StepFailed("solcjs: the solcjs launcher is a POSIX sh script; not supported on Windows")
-    npm = shutil.which("npm")
+    missing = npm_missing()
     node = shutil.which("node")
-    if npm is None:
-        raise StepFailed("solcjs: `npm` not found on PATH")
-    if node is None:
-        raise StepFailed("solcjs: `node` not found on PATH")
+    if missing is not None or node is None:
+        raise StepFailed(f"solcjs: {missing or 'node not found on PATH'}")
     node = os.path.realpath(node)  # the binary itself, not a symlink that may be temporary
     target = install_dir(version)
     lock = target.parent / f".{version}.lock"
@@ -88,19 +80,10 @@ def install(version: str) -> Path:
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True)
-            cmd = [npm, "install", "--no-audit", "--no-fund", "--prefix", str(target), f"solc@{version}"]
             try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_timeout(), stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired:
-                raise StepFailed(
-                    f"solcjs: `npm install solc@{version}` did not finish within {_timeout():g} s"
-                ) from None
-            except OSError as exc:
-                raise StepFailed(f"solcjs: could not run npm: {exc}") from None
-            if proc.returncode != 0:
-                raise StepFailed(
-                    f"solcjs: `npm install solc@{version}` exited with {proc.returncode}: {tail(proc.stderr, 4)}"
-                )
+                ensure_packages("solcjs", {"solc": version}, root=target)
+            except NpmUnavailable as exc:
+                raise StepFailed(f"solcjs: {exc}") from None
             module = target / "node_modules" / "solc"
             long_version = _module_version(node, module)
             if not long_version.startswith(version + "+"):
@@ -150,7 +133,7 @@ def register_with_solcx(version: str, launcher: Path) -> Path:
     An existing entry is replaced only if it is one of ours; a foreign one (a real solc that does not run, say) is
     left alone and the cache launcher is returned instead.
     """
-    import solcx
+    import solcx  # deferred: py-solc-x and requests cost ~0.1 s; only a solc lookup or install needs them
 
     folder = Path(solcx.get_solcx_install_folder())
     folder.mkdir(parents=True, exist_ok=True)

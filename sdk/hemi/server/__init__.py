@@ -16,12 +16,13 @@ allowlists (:mod:`hemi.server.guard`); requests are bounded by :class:`~hemi.ser
 has the threat model. aiohttp serves both ports on one event loop. ``hemi devchain`` runs one from the shell.
 """
 
+import importlib
 from typing import Any
 
 # Names load on first use (PEP 562): the CLI imports the flag definitions (hemi.server.cli_options) without paying
 # for aiohttp and the EVM when it only prints --help or compiles.
-_EXPORTS = {"DevchainServer": "core", "DEFAULT_HOST": "core", "DEFAULT_PORT": "core", "DEFAULT_BTC_PORT": "core",
-            "MAX_BODY": "core", "is_loopback": "core", "AccessPolicy": "guard", "Dispatcher": "jsonrpc",
+_EXPORTS = {"DevchainServer": "core", "DEFAULT_HOST": "guard", "DEFAULT_PORT": "core", "DEFAULT_BTC_PORT": "core",
+            "MAX_BODY": "core", "is_loopback": "guard", "AccessPolicy": "guard", "Dispatcher": "jsonrpc",
             "Limits": "limits"}
 
 __all__ = ["AccessPolicy", "DevchainServer", "Dispatcher", "Limits", "DEFAULT_HOST", "DEFAULT_PORT",
@@ -32,6 +33,4 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'hemi.server' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import hdrs, web
 
+from hemi.btc.rpc.transport import respond
+
+from .context import ServerContext
 from . import explorer
 from .guard import json_content_type
 from .jsonrpc import INVALID_REQUEST, dumps, error_obj
-
-if TYPE_CHECKING:
-    from .core import DevchainServer
+from .ws import serve_websocket
 
 log = logging.getLogger("hemi.server")
 DRAIN_LIMIT = 64 * 1024 * 1024  # oversized bodies up to this are read and dropped after the 413
@@ -48,7 +49,7 @@ def _refuse(status: int, message: str, headers: dict[str, str] | None = None) ->
     return _json(status, error_obj(INVALID_REQUEST, message), headers)
 
 
-def build_eth_app(server: DevchainServer) -> web.Application:
+def build_eth_app(server: ServerContext) -> web.Application:
     policy = server.policy
 
     def eth_guard(request: web.Request) -> web.StreamResponse | None:
@@ -72,17 +73,21 @@ def build_eth_app(server: DevchainServer) -> web.Application:
             response.headers.update(policy.cors_headers(origin))
         return response
 
+    # built once: a POST does no work beyond its method that does not depend on the request
+    max_body = server.limits.max_body
+    too_large = dumps(error_obj(INVALID_REQUEST, f"request body too large (limit {max_body / (1 << 20):g} MiB)"))
+    handle_body = server.dispatcher.handle_body
+
     async def post(request: web.Request) -> web.StreamResponse:
         refused = eth_guard(request)
         if refused is not None:
             return refused
-        body = await _read_body(request, server.limits.max_body, dumps(error_obj(
-            INVALID_REQUEST, f"request body too large (limit {server.limits.max_body / (1 << 20):g} MiB)")))
+        body = await _read_body(request, max_body, too_large)
         if isinstance(body, web.StreamResponse):
             return cors(request, body)
         if not json_content_type(request.headers.get(hdrs.CONTENT_TYPE)):
             return cors(request, _refuse(415, "unsupported Content-Type: send application/json (UTF-8)"))
-        reply = server.dispatcher.handle_body(body)
+        reply = handle_body(body)
         if reply is None:
             return cors(request, web.Response(status=204))
         return cors(request, web.Response(body=reply, content_type="application/json"))
@@ -95,8 +100,6 @@ def build_eth_app(server: DevchainServer) -> web.Application:
 
     async def _get(request: web.Request) -> web.StreamResponse:
         if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
-            from .ws import serve_websocket
-
             return await serve_websocket(server, request)
         page = explorer.handle_get(server, request)  # the explorer page and its JSON (hemi.server.explorer)
         if page is not None:
@@ -161,9 +164,7 @@ async def _read_body(request: web.Request, limit: int, too_large: bytes) -> byte
         return resp
 
 
-def build_btc_app(server: DevchainServer) -> web.Application:
-    from hemi.btc.rpc.transport import respond
-
+def build_btc_app(server: ServerContext) -> web.Application:
     policy = server.policy
     too_large = b'{"result":null,"error":{"code":-32600,"message":"request too large"},"id":null}\n'
 

@@ -9,10 +9,10 @@ and changes nothing.
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
-from typing import Any, ContextManager
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
-from hemi.hvm.deadline import time_limit
+from hemi.node.api import time_limit
 from hemi.rpc.eth import RPCError, parse_q
 
 from .limits import Limits
@@ -37,7 +37,7 @@ class Caps:
 
     # ------------------------------------------------------------------ before a call
 
-    def check(self, name: str, params: list) -> ContextManager[Any]:
+    def check(self, name: str, params: list) -> AbstractContextManager[Any]:
         """Refuse a request over a cap (RPCError); the returned context manager wraps the call itself."""
         lim = self.limits
         if name in _CALLS:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from .auth import default_data_dir
 from .limits import Limits
 
 _D = Limits()
@@ -76,8 +77,6 @@ def server_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
 
 def cookie_dir(opts: dict[str, Any], btc_port: int | None) -> Path | None:
     """The directory of the cookie file for the bound Bitcoin port (None: no Bitcoin port, or fixed credentials)."""
-    from .auth import default_data_dir
-
     if btc_port is None or opts["rpcuser"] is not None:
         return None
     return Path(opts["data_dir"]) if opts["data_dir"] else default_data_dir(btc_port)

@@ -5,39 +5,38 @@ chains. One lock serialises every request and timer."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from hemi.btc.rpc import CoreRPC
 from hemi.errors import HemiValueError
+from hemi.node.pop.finality_wire import keystone_finality_http
+from hemi.rpc.eth import EthApi
 
+from .app import build_btc_app, build_eth_app
 from .auth import Credentials, fixed_credentials, random_credentials, remove_cookie, write_cookie
-from .guard import AccessPolicy
+from .bitcoin import CappedCoreRPC
+from .guard import DEFAULT_HOST, AccessPolicy, is_loopback
 from .jsonrpc import Dispatcher
 from .limits import Limits
+from .ws import Session, Subscriptions
 
 log = logging.getLogger("hemi.server")
 
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8545
 DEFAULT_BTC_PORT = 18443
 MAX_BODY = Limits.max_body
 KEEPALIVE_TIMEOUT = 120.0  # seconds an idle keep-alive connection is kept (geth's HTTP idle timeout)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["DEFAULT_BTC_PORT", "DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "DevchainServer", "is_loopback"]
 
 
 class DevchainServer:
@@ -62,11 +61,9 @@ class DevchainServer:
                  allow_hosts: Iterable[str] = (), allow_origins: Iterable[str] = (),
                  rpc_user: str | None = None, rpc_password: str | None = None,
                  cookie_dir: str | Path | None = None) -> None:
-        from dataclasses import replace
-
-        from hemi.rpc.eth import EthApi
-
         if dev is None:
+            # the public Devchain carries its web3 face (web3 costs ~1 s to import); only a server that builds its
+            # own devchain needs it (deferred)
             from hemi.devchain import Devchain
 
             dev = Devchain()
@@ -85,8 +82,8 @@ class DevchainServer:
             self.policy = AccessPolicy(host, tuple(allow_hosts), tuple(allow_origins))
         except ValueError as err:
             raise HemiValueError(str(err)) from None
-        self.btc_credentials: Credentials = fixed_credentials(rpc_user, rpc_password) if rpc_user is not None \
-            else random_credentials()
+        self.btc_credentials: Credentials = fixed_credentials(rpc_user, rpc_password) \
+            if rpc_user is not None and rpc_password is not None else random_credentials()
         self.cookie_dir = None if cookie_dir is None else Path(cookie_dir)
         self.cookie_path: Path | None = None
         self._made_cookie_dir = False
@@ -98,13 +95,10 @@ class DevchainServer:
         self.lock = threading.RLock()
         self.api = EthApi(dev)
         self.dispatcher = Dispatcher(self.api, self.lock, limits)
-        from .bitcoin import CappedCoreRPC
-        from .ws import Subscriptions
-
-        self.core_rpc = CappedCoreRPC(dev.btc, limits)
+        self.core_rpc: CoreRPC = CappedCoreRPC(dev.btc, limits)
         self.subscriptions = Subscriptions(self)
         self.api.tx_listeners.append(self.subscriptions.on_pending_tx)
-        self._sessions: set = set()
+        self.sessions: set[Session] = set()  # open WebSocket connections
         self._hooked = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runners: list[web.AppRunner] = []
@@ -212,8 +206,6 @@ class DevchainServer:
         return self
 
     async def _open(self) -> None:
-        from .app import build_btc_app, build_eth_app
-
         ports = [("http", build_eth_app(self), self._want_port)]
         if self._want_btc_port is not None:
             ports.append(("bitcoin", build_btc_app(self), self._want_btc_port))
@@ -236,7 +228,7 @@ class DevchainServer:
             self._bound[name] = sock.getsockname()
 
     async def _close(self) -> None:
-        for session in list(self._sessions):
+        for session in list(self.sessions):
             session.close()
             if not session.ws.closed:
                 try:
@@ -313,8 +305,6 @@ class DevchainServer:
 
     def keystone_finality(self, abrev_hash: str) -> tuple[int, dict]:
         """(HTTP status, body) of BFG's ``GET /v2/keystonefinality/{hash}`` (:mod:`hemi.node.pop.finality_wire`)."""
-        from hemi.node.pop.finality_wire import keystone_finality_http
-
         with self.lock:
             return keystone_finality_http(self.dev, abrev_hash)
 

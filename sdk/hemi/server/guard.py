@@ -23,15 +23,29 @@ never reaches the dispatcher: nothing runs.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+DEFAULT_HOST = "127.0.0.1"  # the server binds loopback unless told otherwise
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Authorization"
+_HOST_MEMORY = 64  # distinct Host header values whose answer AccessPolicy remembers
 JSON_TYPES = ("application/json", "application/json-rpc", "application/jsonrequest")  # geth's accepted types
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server on this machine (``localhost`` or a loopback address)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _host_name(value: str) -> str:
@@ -74,6 +88,7 @@ class AccessPolicy:
     _any_origin: bool = field(init=False, repr=False)
     _origins_any_port: set = field(init=False, repr=False)
     _origins_exact: set = field(init=False, repr=False)
+    _host_answers: dict[str, bool] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         hosts = [h.strip() for h in self.hosts if h.strip()]
@@ -120,7 +135,14 @@ class AccessPolicy:
     def host_allowed(self, host_header: str | None) -> bool:
         if host_header is None or self._any_host:  # no Host (HTTP/1.0 tools): no browser sends such a request
             return True
-        return _host_name(host_header) in self._hosts
+        # A client sends the same Host on every request: the answer is remembered, not parsed again (bounded: a
+        # client cycling through names only refills the memory)
+        answer = self._host_answers.get(host_header)
+        if answer is None:
+            if len(self._host_answers) >= _HOST_MEMORY:
+                self._host_answers.clear()
+            answer = self._host_answers[host_header] = _host_name(host_header) in self._hosts
+        return answer
 
     def origin_allowed(self, origin: str | None) -> bool:
         """True for no Origin (scripts, CLIs) and for an allowed one."""
@@ -150,8 +172,6 @@ class AccessPolicy:
 
 def _machine_names() -> set[str]:
     """This machine's host name and the addresses it resolves to (for a server bound to every interface)."""
-    import socket
-
     names = set()
     try:
         hostname = socket.gethostname()
@@ -175,6 +195,7 @@ def _split_origin(origin: str) -> tuple[str, str, int | None] | None:
     return parts.scheme.lower(), bracketed(parts.hostname), port
 
 
+@functools.lru_cache(maxsize=32)  # per request, the same few values: parsed once each
 def json_content_type(value: str | None) -> bool:
     """True for ``application/json`` (or geth's other JSON-RPC types), with no charset or ``charset=utf-8``."""
     if not value:

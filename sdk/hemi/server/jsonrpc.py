@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 
 from hemi.errors import HemiError
-from hemi.hvm.deadline import CallTimeout
 from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
+from hemi.node.api import CallTimeout
 from hemi.rpc.eth import EthApi, RPCError
 
 from .caps import CAPPED, Caps

@@ -24,23 +24,31 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
 from hemi.node.op_stack import user_tx_hashes
-from hemi.rpc.eth import RPCError
+from hemi.rpc.eth import EthApi, RPCError
 
-from .jsonrpc import INVALID_PARAMS, dumps
-
-if TYPE_CHECKING:
-    from .core import DevchainServer
+from .jsonrpc import INVALID_PARAMS, Dispatcher, Extra, dumps
+from .limits import Limits
 
 log = logging.getLogger("hemi.server")
 SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions")
 MAX_BACKLOG_BYTES = 64 * 1024 * 1024  # unread bytes a WebSocket client may leave queued before it is disconnected
 _ANNOUNCED_MEMORY = 10_000  # recently announced pending tx hashes remembered, so none is announced twice
 _HEADER_DROP = ("transactions", "uncles", "size", "totalDifficulty")
+
+
+class WebSocketHost(Protocol):
+    """What the sessions use of the server that owns them (:class:`~hemi.server.core.DevchainServer` is one)."""
+
+    limits: Limits
+    api: EthApi
+    dispatcher: Dispatcher
+    sessions: set[Session]  # the open connections, counted against ``limits.max_ws_connections``
+    subscriptions: Subscriptions
 
 
 @dataclass
@@ -57,7 +65,7 @@ class Session:
 
     _ids = itertools.count(1)
 
-    def __init__(self, server: DevchainServer, ws: web.WebSocketResponse, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, server: WebSocketHost, ws: web.WebSocketResponse, loop: asyncio.AbstractEventLoop) -> None:
         self.server, self.ws, self.loop = server, ws, loop
         self.id = next(self._ids)
         self.subs: dict[str, Subscription] = {}
@@ -65,7 +73,7 @@ class Session:
         self.backlog = 0  # bytes queued and not yet written to the socket
         self._backlog_lock = threading.Lock()
         self.closed = False
-        self.extra = {"eth_subscribe": self._subscribe, "eth_unsubscribe": self._unsubscribe}
+        self.extra: dict[str, Extra] = {"eth_subscribe": self._subscribe, "eth_unsubscribe": self._unsubscribe}
 
     async def _write(self) -> None:
         while True:
@@ -180,7 +188,7 @@ class Session:
 class Subscriptions:
     """Every live subscription; :meth:`on_block` is the devchain's block hook (runs under the devchain lock)."""
 
-    def __init__(self, server: DevchainServer) -> None:
+    def __init__(self, server: WebSocketHost) -> None:
         self.server = server
         self._subs: dict[str, Subscription] = {}
         self._lock = threading.Lock()
@@ -269,20 +277,20 @@ class Subscriptions:
                                 "params": {"subscription": sub.id, "result": result}}))
 
 
-async def serve_websocket(server: DevchainServer, request: web.Request) -> web.StreamResponse:
+async def serve_websocket(server: WebSocketHost, request: web.Request) -> web.StreamResponse:
     """Finish the WebSocket handshake of an (already allowed) upgrade request and serve the session until the
     client or the server closes it."""
-    if len(server._sessions) >= server.limits.max_ws_connections:
+    if len(server.sessions) >= server.limits.max_ws_connections:
         return web.json_response({"error": f"too many WebSocket connections ({server.limits.max_ws_connections}, "
                                            f"hemi devchain --max-ws-connections)"}, status=503)
     ws = web.WebSocketResponse(max_msg_size=server.limits.max_body, autoping=True, heartbeat=None)
     session = Session(server, ws, asyncio.get_running_loop())
-    server._sessions.add(session)  # counted before the handshake yields to the loop: the cap cannot be overrun
+    server.sessions.add(session)  # counted before the handshake yields to the loop: the cap cannot be overrun
     try:
         await ws.prepare(request)
         await session.run()
     finally:
-        server._sessions.discard(session)
+        server.sessions.discard(session)
         if ws.prepared and not ws.closed:
             await ws.close()
     return ws

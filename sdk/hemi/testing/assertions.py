@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hemi.types import Txid, bytes32
+from hemi.errors import UnknownTransactionError
+from hemi.types import BlockHash, Txid, bytes32
 
 __all__ = ["assert_superfinal", "assert_not_superfinal", "assert_btc_confirmed", "assert_ordered_after",
            "resolve_l2_block"]
@@ -143,8 +144,6 @@ def assert_btc_confirmed(btc_or_dev: Any, txid: Any, n: int = 1) -> int:
     confirmations found."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise TypeError(f"n must be a non-negative int, got {n!r}")
-    from hemi.errors import UnknownTransactionError
-
     btc = _bitcoin_chain(btc_or_dev)
     t = Txid(txid)
     try:
@@ -153,7 +152,7 @@ def assert_btc_confirmed(btc_or_dev: Any, txid: Any, n: int = 1) -> int:
         raise AssertionError(f"expected Bitcoin tx {t} to have at least {n} confirmation(s), but it is unknown: in "
                              f"neither the mempool nor the active chain (tip height {btc.height}); was it "
                              f"broadcast, or reorganised away and dropped?") from None
-    found = info.confirmations
+    found: int = info.confirmations
     if found < n:
         if info.height is None:
             where = f"it is in the mempool (0 confirmations, tip height {btc.height})"
@@ -180,8 +179,6 @@ def assert_ordered_after(dev: Any, evm_tx: Any, btc_txid: Any, *, indexed: bool 
     ``btc_txid``'s block: that block's height is at most the L2 block's light tip (``indexed=True``: its indexed
     tip, what the tx-reading precompiles can see) and it is on that view's light chain. Returns the L2 block's
     ``HvmView``."""
-    from hemi.errors import UnknownTransactionError
-
     h = bytes32(evm_tx.get("transactionHash") if hasattr(evm_tx, "get") and not isinstance(evm_tx, (str, bytes))
                     else evm_tx)
     if h is None:
@@ -224,8 +221,6 @@ def assert_ordered_after(dev: Any, evm_tx: Any, btc_txid: Any, *, indexed: bool 
                              f"more L2 blocks so the view catches up).{ordering}")
     on_chain = _hash_at(dev.btc, view.light_tip_hash, view.light_tip_height, info.height)
     if on_chain != bytes(info.block_hash):
-        from hemi.types import BlockHash
-
         raise AssertionError(f"{expect}, but its Bitcoin block {info.height} ({info.block_hash}) is not on the light "
                              f"chain of {seen}: that chain has {BlockHash(on_chain)} at height {info.height} (a "
                              f"Bitcoin reorg moved the tx).{ordering}")

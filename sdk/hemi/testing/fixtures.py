@@ -11,18 +11,21 @@ from typing import Any
 
 import pytest
 
+from hemi.testing import _ape
+
 # web3 7 imports its legacy WebSocket provider, and with it the deprecated ``websockets.legacy``, whenever ``web3`` is
 # imported; websockets then warns in every test run that builds a devchain, about code the user never called.
 _WEB3_WEBSOCKETS_WARNING = r"websockets\.legacy is deprecated"
 
 
 def _import_devchain() -> Any:
-    """``hemi.node.devchain.Devchain``, importing web3 with its websockets.legacy deprecation warning silenced."""
+    """``hemi.devchain.Devchain``, importing web3 with its websockets.legacy deprecation warning silenced."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_WEB3_WEBSOCKETS_WARNING, category=DeprecationWarning)
+        # deferred: web3 (~1 s) only when a fixture first needs a devchain, and only under the warning filter
         import web3  # noqa: F401 - imported here, under the filter, so the warning never fires later
 
-        from hemi.devchain import Devchain
+        from hemi.devchain import Devchain  # deferred: py-evm and web3, as above
     return Devchain
 
 HBK_MISSING = ("hBK (BitcoinKit) has no code at {address} on this devchain: it was built with "
@@ -59,8 +62,6 @@ class HemiFixtures:
 
     def _ape_devchain(self) -> Any:
         """ape's devchain (its provider's, on hemi:local); skips the test, saying why, on any other network."""
-        from hemi.testing import _ape
-
         dev, why = _ape.connected_devchain()
         if dev is None:
             self.state.note(f"hemi: devchain fixtures off: {why}")
@@ -127,6 +128,7 @@ class HemiAccounts:
     the same funded accounts, as ape account objects)."""
 
     @pytest.fixture
-    def accounts(self, devchain: Any) -> list:
+    def accounts(self, devchain: Any) -> list[Any]:
         """The devchain's funded accounts (checksummed address strings with ``.private_key``)."""
-        return devchain.accounts
+        accounts: list[Any] = devchain.accounts
+        return accounts

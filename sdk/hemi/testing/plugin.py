@@ -124,7 +124,7 @@ def _parse_value(value: str) -> Any:
 def _seed(config: pytest.Config) -> int:
     cli = config.getoption("hemi_seed", None)
     if cli is not None:
-        return cli
+        return int(cli)
     raw = str(config.getini("hemi_seed")).strip() or "0"
     try:
         return int(raw, 0)
@@ -151,6 +151,7 @@ def pytest_configure(config: pytest.Config) -> None:
         state.note("hemi: devchain fixtures off: hemi_fixtures = off")
         return
     if not config.pluginmanager.has_plugin(FIXTURES_PLUGIN_NAME):
+        # deferred: the fixtures module loads only when the fixtures are on (test_plugin.py checks the import)
         from hemi.testing.fixtures import HemiAccounts, HemiFixtures
 
         config.pluginmanager.register(HemiFixtures(state), FIXTURES_PLUGIN_NAME)

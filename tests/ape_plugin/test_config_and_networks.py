@@ -1,6 +1,6 @@
-"""The ``hemi`` ecosystem as ape sees it: networks as data (hemi-viem ``src/chains/hemi.ts``: chain ids 43111 and 743111, public
-RPC at rpc.hemi.network), the ``hemi:`` config section with one documented field per Devchain setting, and the
-route by which ape-solidity obtains solc through hemi-sdk."""
+"""The ``hemi`` ecosystem as ape sees it: networks as data (hemi-viem ``src/chains/hemi.ts``: chain ids 43111 and
+743111, public RPC at rpc.hemi.network), the ``hemi:`` config section with one documented field per Devchain
+setting, and the route by which ape-solidity obtains solc through hemi-sdk."""
 
 from __future__ import annotations
 

@@ -33,7 +33,8 @@ def all_imports(path: pathlib.Path) -> set[str]:
 
 
 def test_the_hooks_module_imports_only_ape_at_load_time():
-    assert top_level_imports(PLUGIN / "__init__.py") == {"ape"}
+    # and the standard library's, for __version__ and the hooks' annotations (ape has loaded them already)
+    assert top_level_imports(PLUGIN / "__init__.py") == {"ape", "collections.abc", "importlib.metadata", "typing"}
 
 
 def test_loading_the_plugin_loads_nothing_heavy():
@@ -54,3 +55,11 @@ def test_the_plugin_uses_hemis_public_modules_only():
     for path in PLUGIN.glob("*.py"):
         used = {m for m in all_imports(path) if m.split(".")[0] == "hemi"}
         assert used <= public, f"{path.name} imports {used - public}"
+
+
+def test_no_submodule_shadows_a_hook():
+    """Importing ``ape_hemi.<name>`` sets the package attribute ``<name>``: a submodule named like a hook function
+    (``networks``...) would replace the hook, and ape would then call a module."""
+    hooks = {n.name for n in ast.parse((PLUGIN / "__init__.py").read_text()).body if isinstance(n, ast.FunctionDef)}
+    assert hooks, "no hook functions found"
+    assert not hooks & {p.stem for p in PLUGIN.glob("*.py")}
