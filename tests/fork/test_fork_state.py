@@ -204,3 +204,31 @@ def test_a_contract_deployed_on_the_fork_reads_no_remote_storage(remote):
     assert w3.eth.get_storage_at(receipt.contractAddress, 5) == bytes(32)
     assert not any(m == "eth_getStorageAt" for m, _ in remote.requests[since:])
     assert rpc(remote.url, "eth_getCode", receipt.contractAddress, "latest") == "0x"  # and nothing reached the remote
+
+
+def test_the_first_blocks_transactions_see_the_fork_blocks_hash_and_pending_state(remote, fork):
+    """A transaction mined in block N + 1 runs on the pending block (not a call's state): its BLOCKHASH(N) is the
+    remote's hash of N, and a tracer's replay of it gives the same; with automine off, "pending" and "latest" on
+    forked state differ by the pending transaction and both see a direct edit."""
+    n = remote.fork_block
+    w3 = fork.w3
+    remote_hash = rpc(remote.url, "eth_getBlockByNumber", hex(n), False)["hash"]
+    with fork.anchor():
+        h = w3.eth.send_transaction({"from": fork.accounts[0], "to": remote.blockhash, "data": n.to_bytes(32, "big"),
+                                     "gas": 100_000})
+        assert w3.eth.get_transaction_receipt(h).blockNumber == n + 1
+        trace = w3.provider.make_request("debug_traceTransaction", [h.to_0x_hex(), {}])["result"]
+        assert "0x" + trace["returnValue"].removeprefix("0x") == remote_hash
+        fork.automine = False
+        try:
+            pending = w3.eth.send_transaction({"from": fork.accounts[0], "to": remote.counter, "gas": 100_000})
+            fork.set_balance(remote.whale, wei=7)
+            assert w3.eth.get_balance(remote.whale, "latest") == w3.eth.get_balance(remote.whale, "pending") == 7
+            assert w3.eth.call({"to": remote.counter}, "latest") == (43).to_bytes(32, "big")  # 42 + this call's 1
+            assert w3.eth.call({"to": remote.counter}, "pending") == (44).to_bytes(32, "big")
+            fork.mine(1)
+        finally:
+            fork.automine = True
+        assert w3.eth.get_transaction_receipt(pending).blockNumber == n + 2
+        assert w3.eth.get_storage_at(remote.counter, 0) == (43).to_bytes(32, "big")
+        assert w3.eth.get_block(n + 2).parentHash == w3.eth.get_block(n + 1).hash

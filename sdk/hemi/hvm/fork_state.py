@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
@@ -31,7 +31,9 @@ from eth.vm.interrupt import MissingBytecode
 from eth_utils import int_to_big_endian, keccak
 
 from hemi.errors import HemiValueError
-from hemi.hvm.engine import BlockRecord, EvmEngine, GenesisAccount, PrecompileFn
+from hemi.hvm.convert import header_record
+from hemi.hvm.engine import EvmEngine, GenesisAccount, PrecompileFn
+from hemi.hvm.records import Block, BlockRecord
 
 T = TypeVar("T")
 TOMBSTONE = b"\x00"  # a deleted account's value in the local trie (no account RLP is one zero byte)
@@ -209,9 +211,9 @@ def header_from_fields(header_class: type, f: Mapping[str, Any], **replace: Any)
 
 
 class _LazyBlock:
-    """A block of the remote, loaded on first attribute access."""
+    """A block of the remote, loaded on first attribute access (as a :class:`~hemi.hvm.records.Block`)."""
 
-    def __init__(self, load: Callable[[int], Any], number: int) -> None:
+    def __init__(self, load: Callable[[int], Block], number: int) -> None:
         self._load, self._number = load, number
 
     def __getattr__(self, name: str) -> Any:
@@ -226,15 +228,15 @@ class ForkEngine(EvmEngine):
 
     def __init__(self, *, reader: RemoteReader, alloc: Mapping[bytes, GenesisAccount],
                  precompiles: Mapping[bytes, PrecompileFn], **options: Any) -> None:
-        self.reader = reader
-        self._old_blocks: dict[int, Any] = {}  # blocks below the fork block read so far (headers only)
+        self.reader = reader  # before the engine's init: _chain_class binds the state class to it
+        self._old_blocks: dict[int, Block] = {}  # blocks below the fork block read so far (headers only)
         fork_fields = reader.block_fields(reader.number)
         options.setdefault("base_fee", int(fork_fields.get("baseFeePerGas") or "0x0", 16))
         super().__init__(alloc={}, precompiles=precompiles,
                          genesis_timestamp=int(fork_fields["timestamp"], 16), **options)
-        genesis = self._blocks[0].block
-        vm = self.chain.get_vm(genesis.header)
-        state = vm.state
+        # the local genesis exists only to give py-evm a chain: the fork block takes its place as the base block,
+        # its state the local genesis state plus ``alloc``
+        state = self.chain.get_vm(self.evm_header(0)).state
         for address, account in alloc.items():
             state.set_balance(address, account.balance)
             if account.code:
@@ -242,10 +244,9 @@ class ForkEngine(EvmEngine):
             for slot, value in account.storage.items():
                 state.set_storage(address, slot, value)
         state.persist()
-        self._header_class = type(genesis.header)
         header = header_from_fields(self._header_class, fork_fields, state_root=state.state_root,
                                     gas_limit=self.gas_limit, gas_used=0)
-        base = BlockRecord(vm.get_block_class()(header, transactions=(), uncles=(), withdrawals=()))
+        base = BlockRecord(Block(header_record(header), ()))
         self._blocks = OffsetList(reader.number, [base], self._remote_record)  # type: ignore[assignment]
         self._by_hash = {header.hash: reader.number}
         if reader.number:  # BLOCKHASH's window of the first blocks starts at the remote's parent of the fork block
@@ -258,17 +259,23 @@ class ForkEngine(EvmEngine):
         state_class.account_db_class = fork_account_db_class(self.reader)
         return chain
 
+    def evm_header(self, number: int) -> Any:
+        """As the engine's, with the hash pinned to the record's: the fork block's and older blocks' hashes are the
+        remote's, which re-hashing their fields locally would not give (so block N + 1's parent is N's hash)."""
+        header = super().evm_header(number)
+        header._hash = self._blocks[number].block.hash  # py-evm caches a header's hash in this attribute
+        return header
+
     def _remote_record(self, number: int) -> BlockRecord:
         """Block ``number`` below the fork block: a record without transactions (they stay on the remote) whose
         block is fetched only when something reads it (BLOCKHASH, eth_getBlockByNumber), not by a scan of logs."""
-        return BlockRecord(_LazyBlock(self._remote_block, number))
+        return BlockRecord(cast(Block, _LazyBlock(self._remote_block, number)))
 
-    def _remote_block(self, number: int) -> Any:
+    def _remote_block(self, number: int) -> Block:
         block = self._old_blocks.get(number)
         if block is None:
-            block_class = self.chain.get_vm_class_for_block_number(0).get_block_class()
             header = header_from_fields(self._header_class, self.reader.block_fields(number))
-            block = self._old_blocks[number] = block_class(header, transactions=(), uncles=(), withdrawals=())
+            block = self._old_blocks[number] = Block(header_record(header), ())
         return block
 
     def _call_state(self, number: int | None, *, shared: bool = True) -> Any:
@@ -280,7 +287,7 @@ class ForkEngine(EvmEngine):
         state = self._call_states.get(key) if shared else None
         if state is None:
             vm_class = self.chain.get_vm_class_for_block_number(0)
-            header = self._blocks[number].block.header.copy(base_fee_per_gas=0, state_root=BLANK_ROOT_HASH)
+            header = self.evm_header(number).copy(base_fee_per_gas=0, state_root=BLANK_ROOT_HASH)
             context = vm_class.create_execution_context(header, self._prev_hashes(header.parent_hash),
                                                         ChainContext(self.chain_id))
             state_class = type("ForkPastState", (vm_class.get_state_class(),),
