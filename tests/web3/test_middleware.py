@@ -63,7 +63,8 @@ def test_priority_fee_without_fee_cap_is_filled_from_the_latest_block(dev, stock
     assert tx.maxPriorityFeePerGas == 7 and tx.maxFeePerGas == 7 + 2 * base_fee
     h2 = stock.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1,
                                      "maxPriorityFeePerGas": 7})
-    assert stock.eth.get_transaction(h2).maxFeePerGas == 7 + 2 * stock.eth.get_block(w3.eth.block_number - 1).baseFeePerGas
+    base_fee = stock.eth.get_block(w3.eth.block_number - 1).baseFeePerGas
+    assert stock.eth.get_transaction(h2).maxFeePerGas == 7 + 2 * base_fee
 
 
 def test_fee_field_mistakes_raise_webs_errors(dev):

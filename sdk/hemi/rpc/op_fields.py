@@ -1,6 +1,6 @@
 """JSON fields that an OP-stack node (Hemi's op-geth) adds to Ethereum's transaction and receipt shapes.
 
-Kept out of :mod:`hemi.rpc.eth` so that module stays the plain Ethereum face; it calls :func:`tx_extra` and
+Kept out of :mod:`hemi.rpc.shapes` so that module stays the plain Ethereum face; it calls :func:`extend_tx` and
 :func:`receipt_extra` for each transaction and receipt it renders. Sources: hemilabs/op-geth
 ``internal/ethapi/api.go`` (``newRPCTransaction``, ``marshalReceipt``), ethereum/go-ethereum the same file for
 EIP-7702's ``authorizationList``.

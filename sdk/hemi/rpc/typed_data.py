@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hemi.rpc.eth import RPCError
+from hemi.rpc.errors import RPCError
 
 _ARRAY = re.compile(r"^(.*)\[(\d*)\]$")
 

@@ -13,7 +13,8 @@ from contextlib import nullcontext
 from typing import Any, ContextManager
 
 from hemi.hvm.deadline import time_limit
-from hemi.rpc.eth import RPCError, parse_q
+from hemi.rpc.errors import RPCError
+from hemi.rpc.params import parse_q
 
 from .limits import Limits
 

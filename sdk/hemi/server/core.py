@@ -64,7 +64,7 @@ class DevchainServer:
                  cookie_dir: str | Path | None = None) -> None:
         from dataclasses import replace
 
-        from hemi.rpc.eth import EthApi
+        from hemi.rpc import EthApi
 
         if dev is None:
             from hemi.node.devchain import Devchain

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from hemi.node.op_stack import user_tx_hashes
-from hemi.rpc.eth import RPCError
+from hemi.rpc import RPCError
 
 from .jsonrpc import INVALID_PARAMS, dumps
 

@@ -11,11 +11,11 @@ raises web3's ``Web3RPCError`` with the devchain's error, exactly as over HTTP.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from web3.module import Module
 
-Target = Union[str, int]
+Target = str | int
 
 
 class HemiModule(Module):

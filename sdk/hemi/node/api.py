@@ -1,0 +1,29 @@
+"""What the faces (``hemi.rpc``, ``hemi.web3``, ``hemi.server``...) use of the node and of the engine below it.
+
+The faces never import :mod:`hemi.hvm` (an import-linter contract in pyproject.toml): the engine's records, errors
+and helpers they need are re-exported here, so the engine can change behind this one list of names. Sections: the
+engine's records and call helpers, tracing, proofs and simulation, the call deadline, and the node's protocol reads.
+"""
+
+from __future__ import annotations
+
+# ------------------------------------------------------------------ the engine: records, calls, logs (rpc helper)
+from hemi.hvm.deadline import CallTimeout, time_limit
+from hemi.hvm.engine import AccountOverride, CallResult, EstimateFailed, TxRecord, all_logs
+
+# ------------------------------------------------------------------ tracing, proofs, simulation (rpc helper)
+from hemi.hvm.proof import AccountProof, prove_at, state_root_at
+from hemi.hvm.simulate import SimBlock, SimulationError, simulate
+from hemi.hvm.trace import AccessListTracer, CallTracer, StructLogger, Tracer, instrument
+
+# ------------------------------------------------------------------ the node's protocol reads (rpc helper)
+from hemi.node.finality_wire import FinalityRpcError, btc_finality_by_block_hash
+from hemi.node.keystones import KeystoneHash
+from hemi.node.op_stack import user_tx_hashes
+
+__all__ = [
+    "AccessListTracer", "AccountOverride", "AccountProof", "CallResult", "CallTimeout", "CallTracer",
+    "EstimateFailed", "FinalityRpcError", "KeystoneHash", "SimBlock", "SimulationError", "StructLogger", "Tracer",
+    "TxRecord", "all_logs", "btc_finality_by_block_hash", "instrument", "prove_at", "simulate", "state_root_at",
+    "time_limit", "user_tx_hashes",
+]
