@@ -32,9 +32,14 @@ class RPCError(HemiError):
 class FailedRun(Protocol):
     """What :func:`revert_error` reads of a call's result (the engine's ``CallResult`` has these)."""
 
-    output: bytes
-    is_revert: bool
-    error: str | None
+    @property
+    def output(self) -> bytes: ...
+
+    @property
+    def is_revert(self) -> bool: ...
+
+    @property
+    def error(self) -> str | None: ...
 
 
 class Reverted:

@@ -58,7 +58,7 @@ def blob_base_fee(api: RpcContext) -> str:
 def effective_tip(tx: Any, base_fee: int) -> int:
     """What a transaction pays the block producer per gas above the base fee (EIP-1559's effective tip)."""
     if getattr(tx, "type_id", None) and hasattr(tx, "max_fee_per_gas"):
-        return max(0, min(tx.max_priority_fee_per_gas, tx.max_fee_per_gas - base_fee))
+        return max(0, min(int(tx.max_priority_fee_per_gas), int(tx.max_fee_per_gas) - base_fee))
     return max(0, int(tx.gas_price) - base_fee)
 
 

@@ -81,7 +81,8 @@ def simulate_v1(api: RpcContext, payload: Any, tag: Any = "latest") -> list[dict
     todo = iter(calls_per_block)
 
     def make_calls(state: Any, header: Any) -> list[tuple[Any, bytes]]:
-        out, nonces = [], {}
+        out: list[tuple[Any, bytes]] = []
+        nonces: dict[bytes, int] = {}
         for obj in next(todo):
             if not isinstance(obj, dict):
                 raise RPCError(-32602, "each call is a transaction object")

@@ -36,7 +36,7 @@ from hemi.rpc.hemi_controls import int_param, protocol_errors
 from hemi.rpc.params import Handler
 
 
-def _options(v: Any, allowed: tuple[str, ...]) -> dict:
+def _options(v: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
     if v is None:
         return {}
     if not isinstance(v, dict) or set(v) - set(allowed):
@@ -50,12 +50,12 @@ def _bool(v: Any, name: str) -> bool:
     return v
 
 
-def _tx_summary(api: RpcContext, receipt: Any) -> dict:
+def _tx_summary(api: RpcContext, receipt: Any) -> dict[str, Any]:
     return {"transactionHash": "0x" + bytes(receipt.transactionHash).hex(), "blockNumber": receipt.blockNumber}
 
 
 @protocol_errors
-def info(api: RpcContext) -> dict:
+def info(api: RpcContext) -> dict[str, Any]:
     t = api.dev.tunnel
     return {"manager": t.manager_address, "hemiBTC": t.hemi_btc_address, "vault": t.vault_address,
             "vaultIndex": t.vault_index, "custodyAddress": t.custody_address,
@@ -71,20 +71,22 @@ def info(api: RpcContext) -> dict:
 
 
 @protocol_errors
-def deposit(api: RpcContext, wallet: Any, sats: Any, recipient: Any, options: Any = None) -> dict:
+def deposit(api: RpcContext, wallet: Any, sats: Any, recipient: Any, options: Any = None) -> dict[str, Any]:
     opts = _options(options, ("recipientFormat", "check", "feeRate"))
     if not isinstance(wallet, str) or not wallet:
         raise RPCError(-32602, "wallet is the name of a devchain Bitcoin wallet (e.g. \"alice\")")
-    kw: dict = {"recipient_format": opts.get("recipientFormat", "raw")}
+    kw: dict[str, Any] = {"recipient_format": opts.get("recipientFormat", "raw")}
     if "check" in opts:
         kw["check"] = _bool(opts["check"], "check")
     if "feeRate" in opts:
         kw["fee_rate"] = opts["feeRate"]
-    return api.dev.tunnel.deposit(wallet, int_param(sats, "sats"), recipient=recipient, **kw).to_json()
+    deposit = api.dev.tunnel.deposit(wallet, int_param(sats, "sats"), recipient=recipient, **kw)
+    result: dict[str, Any] = deposit.to_json()
+    return result
 
 
 @protocol_errors
-def confirm(api: RpcContext, txid: Any, vout: Any = None, options: Any = None) -> dict:
+def confirm(api: RpcContext, txid: Any, vout: Any = None, options: Any = None) -> dict[str, Any]:
     opts = _options(options, ("mine", "sender"))
     if not isinstance(txid, str):
         raise RPCError(-32602, f"txid is a hex string, got {txid!r}")
@@ -97,17 +99,20 @@ def confirm(api: RpcContext, txid: Any, vout: Any = None, options: Any = None) -
 
 
 @protocol_errors
-def withdraw(api: RpcContext, account: Any, sats: Any, btc_address: Any) -> dict:
-    return api.dev.tunnel.withdraw(account, int_param(sats, "sats"), btc_address=btc_address).to_json()
+def withdraw(api: RpcContext, account: Any, sats: Any, btc_address: Any) -> dict[str, Any]:
+    withdrawal = api.dev.tunnel.withdraw(account, int_param(sats, "sats"), btc_address=btc_address)
+    result: dict[str, Any] = withdrawal.to_json()
+    return result
 
 
 @protocol_errors
-def withdrawal(api: RpcContext, uuid: Any) -> dict:
-    return api.dev.tunnel.withdrawal(int_param(uuid, "uuid")).to_json()
+def withdrawal(api: RpcContext, uuid: Any) -> dict[str, Any]:
+    result: dict[str, Any] = api.dev.tunnel.withdrawal(int_param(uuid, "uuid")).to_json()
+    return result
 
 
 @protocol_errors
-def finalize(api: RpcContext, uuid: Any) -> dict:
+def finalize(api: RpcContext, uuid: Any) -> dict[str, Any]:
     t = api.dev.tunnel
     n = int_param(uuid, "uuid")
     receipt = t.finalize(n)
@@ -115,7 +120,7 @@ def finalize(api: RpcContext, uuid: Any) -> dict:
 
 
 @protocol_errors
-def challenge(api: RpcContext, uuid: Any, options: Any = None) -> dict:
+def challenge(api: RpcContext, uuid: Any, options: Any = None) -> dict[str, Any]:
     opts = _options(options, ("wait", "sender"))
     t = api.dev.tunnel
     n = int_param(uuid, "uuid")
@@ -124,15 +129,16 @@ def challenge(api: RpcContext, uuid: Any, options: Any = None) -> dict:
 
 
 @protocol_errors
-def set_policy(api: RpcContext, policy: Any, options: Any = None) -> dict:
+def set_policy(api: RpcContext, policy: Any, options: Any = None) -> dict[str, Any]:
     opts = _options(options, ("delay", "feeRate"))
     op = api.dev.tunnel.set_operator_policy(policy, delay=opts.get("delay"), fee_rate=opts.get("feeRate"))
     return {"policy": op.policy, "delay": op.delay, "feeRate": op.fee_rate}
 
 
 @protocol_errors
-def audit(api: RpcContext) -> dict:
-    return api.dev.tunnel.audit().to_json()
+def audit(api: RpcContext) -> dict[str, Any]:
+    result: dict[str, Any] = api.dev.tunnel.audit().to_json()
+    return result
 
 
 METHODS: Mapping[str, Handler] = MappingProxyType({

@@ -38,6 +38,7 @@ def receipt_extra(tx: Any, rec: Any) -> dict:
     """op-geth's receipt additions: L1 fee fields for L2-originated transactions, deposit or PoP-payout nonces."""
     render = getattr(tx, "receipt_fields", None)
     if render is not None:
-        return render()
+        fields: dict[str, Any] = render()
+        return fields
     l1 = getattr(rec, "l1", None)
     return l1.rpc_fields() if l1 is not None else {}

@@ -26,9 +26,14 @@ def d(b: bytes) -> str:
     return "0x" + bytes(b).hex()
 
 
+def checksum(b: bytes) -> str:
+    """A checksummed address."""
+    return str(to_checksum_address(b))
+
+
 def addr(b: bytes | None) -> str | None:
     """A checksummed address, or None."""
-    return None if b is None else to_checksum_address(b)
+    return None if b is None else checksum(b)
 
 
 def word(n: int) -> str:

@@ -29,7 +29,7 @@ def tx_json(engine: Any, rec: TxRecord | None, tx: Any = None, sender: bytes | N
         tx = rec.tx
     block = block if block is not None else (engine.block(rec.block_number) if rec else None)
     position = rec.index if rec is not None else index
-    out = {
+    out: dict[str, Any] = {
         "hash": d(tx.hash),
         "nonce": q(tx.nonce),
         "blockHash": d(block.hash) if block is not None else None,
@@ -68,7 +68,8 @@ def tx_json(engine: Any, rec: TxRecord | None, tx: Any = None, sender: bytes | N
 def block_rlp(block: Any) -> bytes:
     """The block's RLP (for its `size`): typed transactions are byte strings inside it, legacy ones lists."""
     txs = [tx.encode() if getattr(tx, "type_id", None) else rlp.decode(tx.encode()) for tx in block.transactions]
-    return rlp.encode([block.header, txs, [], list(getattr(block, "withdrawals", []))])
+    encoded: bytes = rlp.encode([block.header, txs, [], list(getattr(block, "withdrawals", []))])
+    return encoded
 
 
 def block_json(engine: Any, rec: Any, full: bool) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import RPCError
-from hemi.rpc.params import Handler, addr, parse_addr, q
+from hemi.rpc.params import Handler, addr, checksum, parse_addr, q
 
 PRICE_BUMP_PERCENT = 10  # geth's txpool.pricebump default (core/txpool/legacypool/legacypool.go DefaultConfig)
 
@@ -73,7 +73,8 @@ def replace_by_fee(api: RpcContext, tx: Any, sender: bytes, *, signed: bool) -> 
     finally:
         dev._restore_indexer()
     dev.sequencer.replace_tx(old_hash, rec.tx.hash)
-    return rec.tx.hash
+    new_hash: bytes = rec.tx.hash
+    return new_hash
 
 
 def _by_sender(api: RpcContext, shape: Any, only: bytes | None = None) -> dict:
@@ -81,7 +82,7 @@ def _by_sender(api: RpcContext, shape: Any, only: bytes | None = None) -> dict:
     for i, rec in enumerate(pooled(api.engine)):
         if only is not None and rec.sender != only:
             continue
-        out.setdefault(addr(rec.sender), {})[str(rec.tx.nonce)] = shape(rec, i)
+        out.setdefault(checksum(rec.sender), {})[str(rec.tx.nonce)] = shape(rec, i)
     return out
 
 
@@ -102,7 +103,7 @@ def content(api: RpcContext) -> dict:
 
 def content_from(api: RpcContext, address: Any) -> dict:
     who = parse_addr(address)
-    return {"pending": _by_sender(api, lambda r, i: _content(api, r, i), who).get(addr(who), {}), "queued": {}}
+    return {"pending": _by_sender(api, lambda r, i: _content(api, r, i), who).get(checksum(who), {}), "queued": {}}
 
 
 def status(api: RpcContext) -> dict:

@@ -51,4 +51,4 @@ def validate(typed: dict) -> None:
         raise _fail(f"primaryType {primary!r} is not among the types")
     if "EIP712Domain" in types:
         _check(types, "EIP712Domain", typed.get("domain", {}), "domain")
-    _check(types, primary, typed.get("message"), "message")
+    _check(types, str(primary), typed.get("message"), "message")  # a key of `types`: a str

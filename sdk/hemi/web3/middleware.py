@@ -17,7 +17,7 @@ Each raises the same web3 exceptions, with the same messages, as the middleware 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from hexbytes import HexBytes
 from web3.exceptions import ExtraDataLengthError, Web3ValidationError
@@ -45,7 +45,7 @@ class DevchainValidationMiddleware(Web3Middleware):
             tx = dict(params[0])
             if "chainId" in tx:  # web3 refuses a None chainId too (it is compared as given)
                 declared = tx.pop("chainId")
-                node = self._w3.provider.chain_id
+                node = cast(Any, self._w3.provider).chain_id  # a DevchainProvider (install() is only for those)
                 if _int(declared) != node:
                     raise Web3ValidationError(
                         f"The transaction declared chain ID {_int(declared)!r}, but the connected node is on {node!r}")
@@ -93,7 +93,9 @@ class LazyGasPriceStrategyMiddleware(GasPriceStrategyMiddleware):
         if method == "eth_sendTransaction":
             transaction = params[0]
             generated_gas_price = self._w3.eth.generate_gas_price(transaction)
-            transaction = validate_transaction_params(transaction, _LatestBlock(self._w3), generated_gas_price)
+            # web3's check reads the block only for a tip without a fee cap; a lazy Mapping stands in for BlockData
+            latest = cast(Any, _LatestBlock(self._w3))
+            transaction = validate_transaction_params(transaction, latest, cast(Any, generated_gas_price))
             params = (transaction,)
         return method, params
 

@@ -65,7 +65,8 @@ class DevchainProvider(JSONBaseProvider):
 
     @property
     def chain_id(self) -> int:
-        return self.api.engine.chain_id
+        chain_id: int = self.api.engine.chain_id
+        return chain_id
 
     def is_connected(self, show_traceback: bool = False) -> bool:
         return True
