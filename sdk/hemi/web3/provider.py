@@ -68,6 +68,13 @@ class DevchainProvider(JSONBaseProvider):
         chain_id: int = self.api.engine.chain_id
         return chain_id
 
+    def block_gas_limit(self) -> int:
+        """The latest block's gas limit (what ``get_block("latest")["gasLimit"]`` answers), without rendering it."""
+        with self._lock:
+            engine = self.api.engine
+            limit: int = engine.block(engine.head_number).header.gas_limit
+            return limit
+
     def is_connected(self, show_traceback: bool = False) -> bool:
         return True
 
