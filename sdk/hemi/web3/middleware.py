@@ -136,7 +136,7 @@ class DevchainGasEstimateMiddleware(BufferedGasEstimateMiddleware):
         return method, params
 
     def _buffered_estimate(self, transaction: Any) -> int:
-        estimate: int = self._w3.eth.estimate_gas(cast(Any, dict(**transaction)))
+        estimate: int = cast(Any, self._w3).eth.estimate_gas(dict(**transaction))  # a sync Web3 here
         limit: int = cast(Any, self._w3.provider).block_gas_limit()
         if estimate > limit:
             raise Web3ValueError(
