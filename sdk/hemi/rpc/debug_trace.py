@@ -91,7 +91,7 @@ def trace_call(api: RpcContext, obj: dict, tag: Any = "latest", config: dict | N
     tracer = _tracer(config)
     overrides = parse_state_overrides((config or {}).get("stateOverrides"))
     tx, sender = api.unsigned_from_json(obj, for_call=True)
-    tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
+    tx = api.capped_gas(tx)
     try:
         result = api.engine.call(tx, sender, n, overrides, instrument=instrument(tracer))
     finally:

@@ -26,7 +26,7 @@ MAX_ROUNDS = 8  # geth loops until the list is stable; a list that keeps changin
 def call(api: RpcContext, obj: Any, tag: Any = "latest", overrides: Any = None) -> str:
     n = api.state_number(tag)
     tx, sender = api.unsigned_from_json(obj, for_call=True)
-    tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
+    tx = api.capped_gas(tx)
     state_overrides = parse_state_overrides(overrides)
     try:
         result = api.engine.call(tx, sender, n, state_overrides)
@@ -60,7 +60,7 @@ def _with_list(api: RpcContext, tx: Any, access_list: list[Any]) -> Any:
 def create_access_list(api: RpcContext, obj: Any, tag: Any = "latest") -> dict[str, Any]:
     n = api.state_number(tag)
     tx, sender = api.unsigned_from_json(obj, for_call=True)
-    tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
+    tx = api.capped_gas(tx)
     found = list(getattr(tx, "access_list", ()) or ())
     try:
         for _ in range(MAX_ROUNDS):
