@@ -53,7 +53,10 @@ from devchain import (  # noqa: E402
     warm_up,
 )
 
+from hemi.rpc.table import handlers  # noqa: E402
+
 TARGET_RATIO = 1.0
+_METHOD_FUNCTIONS = {fn.__name__ for fn in handlers().values()}  # the JSON-RPC methods' functions, by name
 
 
 # ---------------------------------------------------------------------------------------------- hemi devchain
@@ -170,12 +173,11 @@ def _report(prof: cProfile.Profile, n: int, kind: str, wall: float) -> str:
               f"wall ({total / n * 1e3:.2f} ms a transaction, every RPC call it takes included):\n")
     methods = defaultdict(float)
     for (filename, _l, name), (_cc, _nc, _tt, ct, _c) in raw.stats.items():
-        if filename.replace(os.sep, "/").endswith(("hemi/rpc/eth.py", "hemi/rpc/hemi_methods.py")) and \
-                name.startswith("_") and not name.startswith("__"):
+        if "hemi/rpc/" in filename.replace(os.sep, "/") and name in _METHOD_FUNCTIONS:
             methods[name] += ct
     rows = [("JSON-RPC dispatch (Dispatcher.handle_body)", _cum(raw, "hemi/server/jsonrpc.py", "handle_body")),
             ("  parsing requests (hemi.jsontext.loads)", _cum(raw, "hemi/jsontext.py", "loads")),
-            ("  EthApi.request (all methods)", _cum(raw, "hemi/rpc/eth.py", "request")),
+            ("  EthApi.request (all methods)", _cum(raw, "hemi/rpc/api.py", "request")),
             ("    Devchain.include (validate, apply, seal the block)", _cum(raw, "hemi/node/devchain.py", "include")),
             ("      EvmEngine.mine_transactions (py-evm)", _cum(raw, "hemi/hvm/engine.py", "mine_transactions")),
             ("    EvmEngine.estimate_gas", _cum(raw, "hemi/hvm/engine.py", "estimate_gas")),

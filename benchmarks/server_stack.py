@@ -43,7 +43,7 @@ CANDIDATES = ("stdlib", "aiohttp", "aiohttp-executor", "uvicorn-starlette", "hem
 
 def _dispatcher():
     from hemi.devchain import Devchain
-    from hemi.rpc.eth import EthApi
+    from hemi.rpc import EthApi
     from hemi.server.jsonrpc import Dispatcher
 
     return Dispatcher(EthApi(Devchain()))

@@ -16,7 +16,6 @@ from eth_utils import keccak
 from web3 import Web3
 
 import hemi
-import hemi.rpc.hemi_methods  # noqa: F401 - registers hemi_sendDepositTransaction for the in-process provider
 from hemi.compiler import shipped
 from hemi.errors import HemiValueError
 

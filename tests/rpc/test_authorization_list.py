@@ -8,7 +8,7 @@ import pytest
 from eth_account import Account
 
 from hemi.devchain import Devchain
-from hemi.rpc.eth import RPCError
+from hemi.rpc import RPCError
 
 DELEGATION_PREFIX = bytes.fromhex("ef0100")  # EIP-7702's delegation designation
 

@@ -51,7 +51,8 @@ def chain():
     api = dev.w3.provider.api
     a, b = (str(x) for x in dev.accounts[:2])
     hashes = {
-        "legacy": api.request("eth_sendTransaction", [{"from": a, "to": b, "value": "0x1", "gasPrice": hex(2 * 10**9)}]),
+        "legacy": api.request("eth_sendTransaction", [{"from": a, "to": b, "value": "0x1",
+                                                       "gasPrice": hex(2 * 10**9)}]),
         "1559": api.request("eth_sendTransaction", [{"from": a, "to": b, "value": "0x2"}]),
         "2930": api.request("eth_sendTransaction", [{"from": a, "to": b, "gasPrice": hex(2 * 10**9), "accessList": [
             {"address": b, "storageKeys": ["0x" + "00" * 32]}]}]),

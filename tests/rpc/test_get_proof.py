@@ -9,7 +9,7 @@ from eth_hash.auto import keccak
 from mpt_verify import verify
 
 from hemi.devchain import Devchain
-from hemi.rpc.eth import RPCError
+from hemi.rpc import RPCError
 
 CONTRACT = "0x" + "ab" * 20
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hemi.devchain import Devchain
-from hemi.rpc.eth import RPCError
+from hemi.rpc import RPCError
 
 C1, C2 = "0xc100000000000000000000000000000000000000", "0xc200000000000000000000000000000000000000"
 EEEE = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"

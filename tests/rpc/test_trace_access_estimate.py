@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from hemi.devchain import Devchain
-from hemi.rpc.eth import RPCError
+from hemi.rpc import RPCError
 
 # callee B: SSTORE(2, CALLVALUE + 1); then REVERT with Error("no") when CALLDATASIZE > 0
 ERROR_NO = ("08c379a0" + (32).to_bytes(32, "big").hex() + (2).to_bytes(32, "big").hex()

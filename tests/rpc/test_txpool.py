@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from hemi.devchain import Devchain
-from hemi.rpc.eth import RPCError
+from hemi.rpc import RPCError
 
 GWEI = 10**9
 

@@ -9,7 +9,7 @@ import copy
 import pytest
 
 from hemi.devchain import Devchain
-from hemi.rpc.eth import RPCError
+from hemi.rpc import RPCError
 
 MAIL = {
     "types": {"EIP712Domain": [{"name": "name", "type": "string"}],

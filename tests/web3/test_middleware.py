@@ -63,7 +63,8 @@ def test_priority_fee_without_fee_cap_is_filled_from_the_latest_block(dev, stock
     assert tx.maxPriorityFeePerGas == 7 and tx.maxFeePerGas == 7 + 2 * base_fee
     h2 = stock.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1,
                                      "maxPriorityFeePerGas": 7})
-    assert stock.eth.get_transaction(h2).maxFeePerGas == 7 + 2 * stock.eth.get_block(w3.eth.block_number - 1).baseFeePerGas
+    base_fee = stock.eth.get_block(w3.eth.block_number - 1).baseFeePerGas
+    assert stock.eth.get_transaction(h2).maxFeePerGas == 7 + 2 * base_fee
 
 
 def test_fee_field_mistakes_raise_webs_errors(dev):
@@ -88,4 +89,43 @@ def test_an_ens_name_still_goes_to_ens(dev, stock):
     with pytest.raises(Exception) as theirs:
         stock.eth.send_transaction(tx)
     assert type(ours.value) is type(theirs.value)
+    assert dev.w3.eth.block_number == 0
+
+
+def _spy(w3):
+    """The names of the requests ``w3``'s provider receives, in order."""
+    api, asked = w3.provider.api, []
+    request = api.request
+
+    def spy(name, params):
+        asked.append(name)
+        return request(name, params)
+
+    api.request = spy
+    return asked
+
+
+@pytest.mark.parametrize("fields", [{"value": 1}, {"to": None, "data": "0x6001600055"}])  # a transfer; a creation
+def test_gas_is_webs_buffered_estimate_without_fetching_the_block(dev, stock, fields):
+    """web3's gas_estimate middleware fills gas = min(block gas limit, estimate + 100,000); ours gives the same gas
+    without the eth_getBlockByNumber request web3 makes to read the limit."""
+    tx = {"from": dev.accounts[0], "to": dev.accounts[1], **fields}
+    if tx["to"] is None:
+        del tx["to"]
+    ours_asked, theirs_asked = _spy(dev.w3), _spy(stock)
+    ours = dev.w3.eth.get_transaction(dev.w3.eth.send_transaction(tx))
+    theirs = stock.eth.get_transaction(stock.eth.send_transaction(tx))
+    assert ours_asked[:2] == ["eth_estimateGas", "eth_sendTransaction"]
+    assert "eth_getBlockByNumber" in theirs_asked[:theirs_asked.index("eth_sendTransaction")]
+    limit = dev.w3.eth.get_block("latest").gasLimit
+    assert ours.gas == theirs.gas == min(limit, dev.w3.eth.estimate_gas(tx) + 100_000)
+
+
+def test_a_failing_estimate_raises_as_webs(dev, stock):
+    tx = {"from": dev.accounts[0], "data": "0x60006000fd"}  # init code that reverts
+    with pytest.raises(Exception) as ours:
+        dev.w3.eth.send_transaction(tx)
+    with pytest.raises(Exception) as theirs:
+        stock.eth.send_transaction(tx)
+    assert type(ours.value) is type(theirs.value) and str(ours.value) == str(theirs.value)
     assert dev.w3.eth.block_number == 0

@@ -1,7 +1,7 @@
 """``hemi:local:devchain``: hemi-sdk's in-process devchain as an ape test provider.
 
 A thin face: the provider builds one :class:`hemi.Devchain` on ``connect()``; ape's requests go through the same
-in-process web3 provider and JSON-RPC method table (``hemi.rpc.eth``) that ``dev.w3`` and the ``hemi devchain``
+in-process web3 provider and JSON-RPC method table (``hemi.rpc``) that ``dev.w3`` and the ``hemi devchain``
 server use, and ape's test controls call the devchain's own methods (``mine``, ``set_next_timestamp``,
 ``set_balance``, ``set_code``, ``set_storage``, ``impersonate``, ``automine``). Blocks, nonces, time and snapshots
 belong to the devchain; nothing is counted here. ``snapshot``/``restore`` go through ``evm_snapshot``/``evm_revert``,

@@ -1,13 +1,33 @@
-"""What the faces (rpc, web3, server, testing, cli, ape plugin) use from the engine, re-exported by the node.
+"""What the faces (``hemi.rpc``, ``hemi.web3``, ``hemi.server``...) use of the node and of the engine below it.
 
-Faces never import :mod:`hemi.hvm` directly (import-linter contract in pyproject.toml); the engine names they need
-are listed here, each helper in its own section.
+The faces never import :mod:`hemi.hvm` (an import-linter contract in pyproject.toml): the engine's records, errors
+and helpers they need are re-exported here, so the engine can change behind this one list of names. Sections: the
+engine's records and call helpers, tracing, proofs and simulation, the call deadline, and the node's protocol reads.
 """
 
 from __future__ import annotations
 
-# faces helper section: the server's call deadline and its error, the CLI banner's 0x45 mode
+# ------------------------------------------------------------------ the engine: records, calls, logs (rpc helper)
 from hemi.hvm.deadline import CallTimeout, time_limit
+from hemi.hvm.engine import AccountOverride, CallResult, EstimateFailed, TxRecord, all_logs
+
+# ------------------------------------------------------------------ the CLI banner's 0x45 mode (faces helper)
 from hemi.hvm.precompiles import default_header_n
 
-__all__ = ["CallTimeout", "default_header_n", "time_limit"]
+# ------------------------------------------------------------------ tracing, proofs, simulation (rpc helper)
+from hemi.hvm.proof import AccountProof, prove_at, state_root_at
+from hemi.hvm.simulate import SimBlock, SimulationError, simulate
+from hemi.hvm.trace import AccessListTracer, CallTracer, StructLogger, Tracer, instrument
+from hemi.node.op_stack import user_tx_hashes
+
+# ------------------------------------------------------------------ the node's protocol reads (rpc helper)
+from hemi.node.pop.finality_wire import FinalityRpcError, btc_finality_by_block_hash
+from hemi.node.pop.keystones import KeystoneHash
+
+__all__ = [
+    "AccessListTracer", "AccountOverride", "AccountProof", "CallResult", "CallTimeout", "CallTracer",
+    "EstimateFailed", "FinalityRpcError", "KeystoneHash", "SimBlock", "SimulationError", "StructLogger", "Tracer",
+    "default_header_n",
+    "TxRecord", "all_logs", "btc_finality_by_block_hash", "instrument", "prove_at", "simulate", "state_root_at",
+    "time_limit", "user_tx_hashes",
+]

@@ -1,7 +1,7 @@
 """``debug_traceTransaction`` and ``debug_traceCall`` with geth's two tracers that ape and Foundry ask for: the
 default struct logger and ``callTracer`` (ethereum/go-ethereum eth/tracers/api.go, eth/tracers/logger/logger.go,
-eth/tracers/native/call.go). Tracing runs on the :mod:`hemi.hvm.trace` tracers; a mined transaction is replayed on
-its block's parent state after the transactions before it (``EvmEngine.replay``).
+eth/tracers/native/call.go). Tracing runs on the engine's tracers (through :mod:`hemi.node.api`); a mined
+transaction is replayed on its block's parent state after the transactions before it (``EvmEngine.replay``).
 
 Options read: ``tracer`` (absent: struct logger; ``callTracer``), ``tracerConfig.onlyTopCall`` and ``withLog``,
 ``enableMemory``, ``disableStack``, ``disableStorage``, ``enableReturnData``, ``limit``; for ``debug_traceCall``
@@ -11,10 +11,14 @@ its unused gas returned), where geth shows the gas it passed on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from hemi.hvm.trace import CallTracer, StructLogger, Tracer, instrument
-from hemi.rpc.eth import EthApi, RPCError, addr, d, method, parse_hash, parse_state_overrides, q, revert_error
+from hemi.node.api import CallTracer, StructLogger, Tracer, instrument
+from hemi.rpc.context import RpcContext
+from hemi.rpc.errors import Reverted, RPCError, revert_error
+from hemi.rpc.params import Handler, addr, d, parse_hash, parse_state_overrides, q, word
 
 TRACERS = ("callTracer",)
 
@@ -45,25 +49,18 @@ def _frame_json(node: dict) -> dict:
     if node["error"]:
         out["error"] = node["error"]
         if node["error"] == "execution reverted":
-            reason = revert_error(_Reverted(node["output"])).message
+            reason = revert_error(Reverted(node["output"])).message
             if reason.startswith("execution reverted: "):
                 out["revertReason"] = reason[len("execution reverted: "):]
     if "value" in node:
         out["value"] = q(node["value"])
     if node.get("logs"):
-        out["logs"] = [{"address": addr(lg["address"]), "topics": [d(t.to_bytes(32, "big")) for t in lg["topics"]],
+        out["logs"] = [{"address": addr(lg["address"]), "topics": [word(t) for t in lg["topics"]],
                         "data": d(lg["data"])} for lg in node["logs"]]
     if node.get("calls"):
         out["calls"] = [_frame_json(c) for c in node["calls"]]
     out["type"] = node["type"]
     return out
-
-
-class _Reverted:
-    """What :func:`revert_error` reads of a reverted run."""
-
-    def __init__(self, output: bytes) -> None:
-        self.output, self.is_revert, self.error = output, True, "execution reverted"
 
 
 def _result(tracer: Tracer, gas: int, gas_used: int, failed: bool, output: bytes) -> dict:
@@ -75,8 +72,7 @@ def _result(tracer: Tracer, gas: int, gas_used: int, failed: bool, output: bytes
     return {"gas": gas_used, "failed": failed, "returnValue": d(output), "structLogs": tracer.logs}
 
 
-@method("debug_traceTransaction")
-def _trace_transaction(api: EthApi, tx_hash: Any, config: dict | None = None) -> dict:
+def trace_transaction(api: RpcContext, tx_hash: Any, config: dict | None = None) -> dict:
     h = parse_hash(tx_hash, "transaction hash")
     tracer = _tracer(config)
     if api.engine.tx_record(h) is None:
@@ -90,15 +86,19 @@ def _trace_transaction(api: EthApi, tx_hash: Any, config: dict | None = None) ->
     return _result(tracer, rec.tx.gas, rec.gas_used, bool(computation.is_error), bytes(computation.output or b""))
 
 
-@method("debug_traceCall")
-def _trace_call(api: EthApi, obj: dict, tag: Any = "latest", config: dict | None = None) -> dict:
+def trace_call(api: RpcContext, obj: dict, tag: Any = "latest", config: dict | None = None) -> dict:
     n = api.state_number(tag)
     tracer = _tracer(config)
     overrides = parse_state_overrides((config or {}).get("stateOverrides"))
     tx, sender = api.unsigned_from_json(obj, for_call=True)
-    tx = tx.copy(gas=min(tx.gas, api.engine.pending_header.gas_limit))
+    tx = api.capped_gas(tx)
     try:
         result = api.engine.call(tx, sender, n, overrides, instrument=instrument(tracer))
     finally:
         api.dev._restore_indexer()
     return _result(tracer, tx.gas, result.gas_used + tx.intrinsic_gas, not result.success, result.output)
+
+
+METHODS: Mapping[str, Handler] = MappingProxyType({
+    "debug_traceTransaction": trace_transaction, "debug_traceCall": trace_call,
+})

@@ -1,6 +1,6 @@
 """``eth_simulateV1`` (ethereum/execution-apis src/eth/execute.yaml): blocks of calls simulated on top of a block,
 each with optional ``blockOverrides`` (number, time, gasLimit, feeRecipient, prevRandao, baseFeePerGas) and
-``stateOverrides`` (geth's account override set), run by :mod:`hemi.hvm.simulate`.
+``stateOverrides`` (geth's account override set), run by the engine's ``simulate`` (through :mod:`hemi.node.api`).
 
 ``validation: true`` checks each call as a transaction (nonce, funds for gas and value, fee cap against the base
 fee) and refuses the request with execute.yaml's codes (-38010 nonce too low, -38011 nonce too high, -38012 fee
@@ -15,26 +15,17 @@ their hashes are signing hashes; ``transactionsRoot`` and ``receiptsRoot`` are t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from eth_bloom import BloomFilter
 
-from hemi.constants import EMPTY_TRIE_ROOT as BLANK_ROOT_HASH
-from hemi.hvm.proof import state_root_at
-from hemi.hvm.simulate import SimulationError, simulate
-from hemi.rpc.eth import (
-    EthApi,
-    RPCError,
-    addr,
-    d,
-    method,
-    parse_addr,
-    parse_hash,
-    parse_q,
-    parse_state_overrides,
-    q,
-    revert_error,
-)
+from hemi.constants import EMPTY_TRIE_ROOT
+from hemi.node.api import SimulationError, simulate, state_root_at
+from hemi.rpc.context import RpcContext
+from hemi.rpc.errors import Reverted, RPCError, revert_error
+from hemi.rpc.params import Handler, addr, d, parse_addr, parse_hash, parse_q, parse_state_overrides, q, word
 
 MAX_BLOCKS = 256  # geth's maxSimulateBlocks
 _HEADER_FIELDS = {"number": "block_number", "time": "timestamp", "gasLimit": "gas_limit",
@@ -61,8 +52,7 @@ def _header_overrides(v: Any) -> dict:
     return out
 
 
-@method("eth_simulateV1")
-def _simulate_v1(api: EthApi, payload: Any, tag: Any = "latest") -> list[dict]:
+def simulate_v1(api: RpcContext, payload: Any, tag: Any = "latest") -> list[dict]:
     if not isinstance(payload, dict) or not isinstance(payload.get("blockStateCalls"), list):
         raise RPCError(-32602, "eth_simulateV1 takes {blockStateCalls: [...], validation?, traceTransfers?}")
     specs = payload["blockStateCalls"]
@@ -89,7 +79,8 @@ def _simulate_v1(api: EthApi, payload: Any, tag: Any = "latest") -> list[dict]:
     todo = iter(calls_per_block)
 
     def make_calls(state: Any, header: Any) -> list[tuple[Any, bytes]]:
-        out, nonces = [], {}
+        out: list[tuple[Any, bytes]] = []
+        nonces: dict[bytes, int] = {}
         for obj in next(todo):
             if not isinstance(obj, dict):
                 raise RPCError(-32602, "each call is a transaction object")
@@ -123,13 +114,13 @@ def _block_json(block: Any) -> dict:
     log_index = 0
     calls = []
     block_hash = d(h.hash)
-    for i, (call, tx_hash) in enumerate(zip(block.calls, block.tx_hashes)):
+    for i, (call, tx_hash) in enumerate(zip(block.calls, block.tx_hashes, strict=True)):
         logs = []
         for lg in call.logs:
             bloom.add(lg.address)
             for t in lg.topics:
                 bloom.add(t.to_bytes(32, "big"))
-            logs.append({"address": addr(lg.address), "topics": [d(t.to_bytes(32, "big")) for t in lg.topics],
+            logs.append({"address": addr(lg.address), "topics": [word(t) for t in lg.topics],
                          "data": d(lg.data), "blockNumber": q(h.block_number), "blockHash": block_hash,
                          "transactionHash": d(tx_hash), "transactionIndex": q(i), "logIndex": q(log_index),
                          "removed": False})
@@ -138,7 +129,7 @@ def _block_json(block: Any) -> dict:
                                "status": q(1 if call.success else 0)}
         if not call.success:
             if call.is_revert:
-                err = revert_error(_Reverted(call.output))
+                err = revert_error(Reverted(call.output))
                 out["error"] = {"code": 3, "message": err.message, "data": d(call.output)}
             else:
                 out["error"] = {"code": -32015, "message": call.error}
@@ -146,7 +137,7 @@ def _block_json(block: Any) -> dict:
     return {
         "number": q(h.block_number), "hash": block_hash, "parentHash": d(h.parent_hash), "nonce": d(h.nonce),
         "sha3Uncles": d(h.uncles_hash), "logsBloom": d(int(bloom).to_bytes(256, "big")),
-        "transactionsRoot": d(BLANK_ROOT_HASH), "stateRoot": d(h.state_root), "receiptsRoot": d(BLANK_ROOT_HASH),
+        "transactionsRoot": d(EMPTY_TRIE_ROOT), "stateRoot": d(h.state_root), "receiptsRoot": d(EMPTY_TRIE_ROOT),
         "miner": addr(h.coinbase), "difficulty": q(h.difficulty), "extraData": d(h.extra_data),
         "size": q(0), "gasLimit": q(h.gas_limit), "gasUsed": q(h.gas_used), "timestamp": q(h.timestamp),
         "transactions": [d(t) for t in block.tx_hashes], "uncles": [], "baseFeePerGas": q(h.base_fee_per_gas),
@@ -156,6 +147,5 @@ def _block_json(block: Any) -> dict:
     }
 
 
-class _Reverted:
-    def __init__(self, output: bytes) -> None:
-        self.output, self.is_revert, self.error = output, True, "execution reverted"
+
+METHODS: Mapping[str, Handler] = MappingProxyType({"eth_simulateV1": simulate_v1})

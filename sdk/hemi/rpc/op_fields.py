@@ -1,6 +1,6 @@
 """JSON fields that an OP-stack node (Hemi's op-geth) adds to Ethereum's transaction and receipt shapes.
 
-Kept out of :mod:`hemi.rpc.eth` so that module stays the plain Ethereum face; it calls :func:`tx_extra` and
+Kept out of :mod:`hemi.rpc.shapes` so that module stays the plain Ethereum face; it calls :func:`extend_tx` and
 :func:`receipt_extra` for each transaction and receipt it renders. Sources: hemilabs/op-geth
 ``internal/ethapi/api.go`` (``newRPCTransaction``, ``marshalReceipt``), ethereum/go-ethereum the same file for
 EIP-7702's ``authorizationList``.
@@ -38,6 +38,7 @@ def receipt_extra(tx: Any, rec: Any) -> dict:
     """op-geth's receipt additions: L1 fee fields for L2-originated transactions, deposit or PoP-payout nonces."""
     render = getattr(tx, "receipt_fields", None)
     if render is not None:
-        return render()
+        fields: dict[str, Any] = render()
+        return fields
     l1 = getattr(rec, "l1", None)
     return l1.rpc_fields() if l1 is not None else {}

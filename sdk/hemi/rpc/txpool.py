@@ -15,9 +15,13 @@ queued.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from hemi.rpc.eth import EthApi, RPCError, addr, method, parse_addr, q
+from hemi.rpc.context import RpcContext
+from hemi.rpc.errors import RPCError
+from hemi.rpc.params import Handler, addr, checksum, parse_addr, q
 
 PRICE_BUMP_PERCENT = 10  # geth's txpool.pricebump default (core/txpool/legacypool/legacypool.go DefaultConfig)
 
@@ -35,7 +39,7 @@ def pooled(engine: Any) -> list[Any]:
     return [r for r in engine.pending_records if not getattr(r.tx, "is_op_system", False)]
 
 
-def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> bytes | None:
+def replace_by_fee(api: RpcContext, tx: Any, sender: bytes, *, signed: bool) -> bytes | None:
     """If ``tx`` has the sender and nonce of a pending transaction, replace that one (or refuse, underpriced) and
     return the new hash; None when there is nothing to replace (the caller validates and includes as usual)."""
     engine = api.engine
@@ -69,52 +73,54 @@ def replace_by_fee(api: EthApi, tx: Any, sender: bytes, *, signed: bool) -> byte
     finally:
         dev._restore_indexer()
     dev.sequencer.replace_tx(old_hash, rec.tx.hash)
-    return rec.tx.hash
+    new_hash: bytes = rec.tx.hash
+    return new_hash
 
 
-def _by_sender(api: EthApi, shape: Any, only: bytes | None = None) -> dict:
+def _by_sender(api: RpcContext, shape: Any, only: bytes | None = None) -> dict:
     out: dict[str, dict[str, Any]] = {}
     for i, rec in enumerate(pooled(api.engine)):
         if only is not None and rec.sender != only:
             continue
-        out.setdefault(addr(rec.sender), {})[str(rec.tx.nonce)] = shape(rec, i)
+        out.setdefault(checksum(rec.sender), {})[str(rec.tx.nonce)] = shape(rec, i)
     return out
 
 
-def _content(api: EthApi, rec: Any, i: int) -> dict:
+def _content(api: RpcContext, rec: Any, i: int) -> dict:
     return api.tx_json(None, rec.tx, sender=rec.sender)
 
 
-def _summary(api: EthApi, rec: Any, i: int) -> str:
+def _summary(api: RpcContext, rec: Any, i: int) -> str:
     """geth's inspect line: ``<to>: <value> wei + <gas> gas × <fee cap> wei``."""
     tx = rec.tx
     to = addr(tx.to) if tx.to else "contract creation"
     return f"{to}: {tx.value} wei + {tx.gas} gas × {_fees(tx)[0]} wei"
 
 
-@method("txpool_content")
-def _txpool_content(api: EthApi) -> dict:
+def content(api: RpcContext) -> dict:
     return {"pending": _by_sender(api, lambda r, i: _content(api, r, i)), "queued": {}}
 
 
-@method("txpool_contentFrom")
-def _txpool_content_from(api: EthApi, address: Any) -> dict:
+def content_from(api: RpcContext, address: Any) -> dict:
     who = parse_addr(address)
-    return {"pending": _by_sender(api, lambda r, i: _content(api, r, i), who).get(addr(who), {}), "queued": {}}
+    return {"pending": _by_sender(api, lambda r, i: _content(api, r, i), who).get(checksum(who), {}), "queued": {}}
 
 
-@method("txpool_status")
-def _txpool_status(api: EthApi) -> dict:
+def status(api: RpcContext) -> dict:
     return {"pending": q(len(pooled(api.engine))), "queued": q(0)}
 
 
-@method("txpool_inspect")
-def _txpool_inspect(api: EthApi) -> dict:
+def inspect(api: RpcContext) -> dict:
     return {"pending": _by_sender(api, lambda r, i: _summary(api, r, i)), "queued": {}}
 
 
-@method("eth_pendingTransactions")
-def _pending_transactions(api: EthApi) -> list[dict]:
+def pending_transactions(api: RpcContext) -> list[dict]:
     """The transactions waiting in the pending block (geth lists those whose sender the node holds a key for; the
     devchain holds every dev account's, and an impersonated sender counts as held)."""
     return [api.tx_json(None, r.tx, sender=r.sender) for r in pooled(api.engine)]
+
+
+METHODS: Mapping[str, Handler] = MappingProxyType({
+    "txpool_content": content, "txpool_contentFrom": content_from, "txpool_status": status,
+    "txpool_inspect": inspect, "eth_pendingTransactions": pending_transactions,
+})

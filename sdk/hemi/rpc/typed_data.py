@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hemi.rpc.eth import RPCError
+from hemi.rpc.errors import RPCError
 
 _ARRAY = re.compile(r"^(.*)\[(\d*)\]$")
 
@@ -51,4 +51,4 @@ def validate(typed: dict) -> None:
         raise _fail(f"primaryType {primary!r} is not among the types")
     if "EIP712Domain" in types:
         _check(types, "EIP712Domain", typed.get("domain", {}), "domain")
-    _check(types, primary, typed.get("message"), "message")
+    _check(types, str(primary), typed.get("message"), "message")  # a key of `types`: a str

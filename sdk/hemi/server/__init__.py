@@ -3,8 +3,8 @@
 ``DevchainServer(dev, port=8545, btc_port=18443)`` serves one :class:`~hemi.node.devchain.Devchain`:
 
 - ``http://127.0.0.1:8545`` — JSON-RPC 2.0 (``POST`` with ``Content-Type: application/json``, any path; batches;
-  5 MiB body limit -> 413), the whole ``hemi.rpc.eth`` table plus ``kss_*``, ``optimism_btcFinalityByBlockHash``
-  and ``hemi_*`` (:mod:`hemi.rpc.hemi_methods`); ``GET /`` is a health check;
+  5 MiB body limit -> 413), the devchain's whole ``hemi.rpc`` table, ``kss_*``, ``optimism_btcFinalityByBlockHash``
+  and ``hemi_*`` included (:mod:`hemi.rpc.table`); ``GET /`` is a health check;
 - ``ws://127.0.0.1:8545`` (any path, ``/ws`` too) — the same methods plus ``eth_subscribe`` (``newHeads``,
   ``logs``) / ``eth_unsubscribe``;
 - ``GET http://127.0.0.1:8545/v2/keystonefinality/{abrevHash}`` — BFG v2's keystone finality (404 when unknown);

@@ -27,8 +27,8 @@ from aiohttp import hdrs, web
 
 from hemi.btc.rpc.transport import respond
 
-from .context import ServerContext
 from . import explorer
+from .context import ServerContext
 from .guard import json_content_type
 from .jsonrpc import INVALID_REQUEST, dumps, error_obj
 from .ws import serve_websocket

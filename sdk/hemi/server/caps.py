@@ -13,7 +13,8 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from hemi.node.api import time_limit
-from hemi.rpc.eth import RPCError, parse_q
+from hemi.rpc.errors import RPCError
+from hemi.rpc.params import parse_q
 
 from .limits import Limits
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from hemi.btc.rpc import CoreRPC
 from hemi.errors import HemiValueError
 from hemi.node.pop.finality_wire import keystone_finality_http
-from hemi.rpc.eth import EthApi
+from hemi.rpc import EthApi
 
 from .app import build_btc_app, build_eth_app
 from .auth import Credentials, fixed_credentials, random_credentials, remove_cookie, write_cookie

@@ -8,7 +8,6 @@ JSON-RPC level error travels in an HTTP 200 body, as geth and anvil do; notifica
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import threading
@@ -20,7 +19,7 @@ import orjson
 from hemi.errors import HemiError
 from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
 from hemi.node.api import CallTimeout
-from hemi.rpc.eth import EthApi, RPCError
+from hemi.rpc import EthApi, RPCError
 
 from .caps import CAPPED, Caps
 from .limits import Limits
@@ -62,8 +61,6 @@ class Dispatcher:
     """
 
     def __init__(self, api: EthApi, lock: threading.RLock | None = None, limits: Limits | None = None) -> None:
-        importlib.import_module("hemi.rpc.hemi_methods")  # registers kss_*, optimism_* and hemi_* in the table
-
         self.api = api
         self.lock = lock if lock is not None else threading.RLock()
         self.limits = limits or Limits()

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from aiohttp import WSMsgType, web
 
 from hemi.node.op_stack import user_tx_hashes
-from hemi.rpc.eth import EthApi, RPCError
+from hemi.rpc import EthApi, RPCError
 
 from .jsonrpc import INVALID_PARAMS, Dispatcher, Extra, dumps
 from .limits import Limits

@@ -11,52 +11,54 @@ raises web3's ``Web3RPCError`` with the devchain's error, exactly as over HTTP.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, cast
 
 from web3.module import Module
+from web3.types import RPCEndpoint
 
-Target = Union[str, int]
+Target = str | int
 
 
 class HemiModule(Module):
     """Hemi's devchain controls and Hemi's own reads, over whatever provider ``w3`` has."""
 
     def _request(self, method: str, *params: Any) -> Any:
-        return self.w3.manager.request_blocking(method, list(params))
+        return self.w3.manager.request_blocking(RPCEndpoint(method), list(params))
 
     # Bitcoin
     def mine_bitcoin(self, n: int = 1, address: str | None = None) -> list[str]:
         """Mine ``n`` Bitcoin blocks (to ``address``); their hashes in explorer order."""
-        return self._request("hemi_mineBitcoin", n, *([address] if address else []))
+        return cast("list[str]", self._request("hemi_mineBitcoin", n, *([address] if address else [])))
 
     def reorg_bitcoin(self, depth: int, *, new_blocks: int | None = None, drop: tuple[str, ...] = ()) -> list[str]:
         """Replace the top ``depth`` Bitcoin blocks with a heavier branch, leaving the txids in ``drop`` out."""
-        return self._request("hemi_reorgBitcoin", depth, new_blocks, list(drop))
+        return cast("list[str]", self._request("hemi_reorgBitcoin", depth, new_blocks, list(drop)))
 
     def sync_bitcoin(self) -> dict:
         """Mine L2 blocks until the hVM's Bitcoin view is in sync."""
-        return self._request("hemi_syncBitcoin")
+        return cast("dict", self._request("hemi_syncBitcoin"))
 
     def hvm_view(self, block: Target = "latest") -> dict:
         """The hVM's Bitcoin view after an L2 block (light and indexed tips, headers the block carried)."""
-        return self._request("hemi_hvmView", hex(block) if isinstance(block, int) else block)
+        return cast("dict", self._request("hemi_hvmView", hex(block) if isinstance(block, int) else block))
 
     # Proof-of-Proof
     def finality(self, target: Target = "latest") -> dict:
         """Bitcoin finality of an L2 block or transaction, as BFG computes it."""
-        return self._request("hemi_finality", hex(target) if isinstance(target, int) else target)
+        return cast("dict", self._request("hemi_finality", hex(target) if isinstance(target, int) else target))
 
     def superfinalize(self, target: Target = "latest") -> dict:
         """Drive ``target`` to superfinality (keystone, PoP publication, Bitcoin confirmations)."""
-        return self._request("hemi_superfinalize", hex(target) if isinstance(target, int) else target)
+        return cast("dict", self._request("hemi_superfinalize", hex(target) if isinstance(target, int) else target))
 
     def provenance(self, tx_hash: str) -> dict:
         """The three-link provenance of a transaction that consumed Bitcoin data, verified."""
-        return self._request("hemi_provenance", tx_hash)
+        return cast("dict", self._request("hemi_provenance", tx_hash))
 
     def pop_publish(self, keystone: Target | None = None, miner: str = "default") -> str:
         """Publish a keystone to Bitcoin by hand; the PoP transaction's txid."""
-        return self._request("hemi_popPublish", hex(keystone) if isinstance(keystone, int) else keystone, miner)
+        target = hex(keystone) if isinstance(keystone, int) else keystone
+        return cast("str", self._request("hemi_popPublish", target, miner))
 
     def btc_finality_by_block_hash(self, block_hash: str) -> Any:
         """op-node's ``optimism_btcFinalityByBlockHash`` (the v2 object, or the v1 list with ``--finality-rpc v1``)."""
@@ -69,16 +71,16 @@ class HemiModule(Module):
     # OP stack and state
     def send_deposit_transaction(self, deposit: dict) -> str:
         """Queue a deposit from "L1" (type 0x7E) for the next block; its transaction hash."""
-        return self._request("hemi_sendDepositTransaction", deposit)
+        return cast("str", self._request("hemi_sendDepositTransaction", deposit))
 
     def dump_state(self) -> str:
         """The whole devchain as data (0x-hex), as ``anvil_dumpState``."""
-        return self._request("hemi_dumpState")
+        return cast("str", self._request("hemi_dumpState"))
 
     def load_state(self, data: str) -> bool:
         """Replace the devchain with a state :meth:`dump_state` returned."""
-        return self._request("hemi_loadState", data)
+        return cast("bool", self._request("hemi_loadState", data))
 
     def tunnel_info(self) -> dict:
         """The Bitcoin tunnel's addresses, vault status and fee parameters."""
-        return self._request("hemi_tunnelInfo")
+        return cast("dict", self._request("hemi_tunnelInfo"))

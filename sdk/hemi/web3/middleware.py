@@ -1,6 +1,6 @@
 """web3.py's default middleware, re-done for a chain whose id is known and which has no ENS registry.
 
-``dev.w3`` keeps web3's five default middleware under their usual names and with their behaviour, but three of them
+``dev.w3`` keeps web3's five default middleware under their usual names and with their behaviour, but four of them
 spend more of a transaction's time than the devchain itself does, all on requests whose answer the devchain already
 knows:
 
@@ -10,6 +10,10 @@ knows:
   transaction gives a priority fee without a fee cap. Here the block is fetched when it is read.
 * ``ens_name_to_address`` runs ABI-driven formatters over every request to find ENS names. Here it runs them only
   when a parameter could be a name (a string that is neither 0x-hex nor a block tag).
+* ``gas_estimate`` fetches and formats the whole latest block on every ``eth_sendTransaction`` without ``gas``, to
+  cap the buffered estimate by the block's gas limit. Here the limit is read straight from the devchain (the same
+  number: the head block's header); the estimate itself still goes through ``w3.eth.estimate_gas``, so a revert
+  raises the same ``ContractLogicError``.
 
 Each raises the same web3 exceptions, with the same messages, as the middleware it replaces.
 """
@@ -17,11 +21,12 @@ Each raises the same web3 exceptions, with the same messages, as the middleware 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from hexbytes import HexBytes
-from web3.exceptions import ExtraDataLengthError, Web3ValidationError
+from web3.exceptions import ExtraDataLengthError, Web3ValidationError, Web3ValueError
 from web3.middleware.base import Web3Middleware
+from web3.middleware.buffered_gas_estimate import BufferedGasEstimateMiddleware
 from web3.middleware.gas_price_strategy import GasPriceStrategyMiddleware, validate_transaction_params
 from web3.middleware.names import ENSNameToAddressMiddleware
 
@@ -29,6 +34,7 @@ _TX_METHODS = frozenset({"eth_sendTransaction", "eth_estimateGas", "eth_call", "
 _BLOCK_METHODS = frozenset({"eth_getBlockByHash", "eth_getBlockByNumber"})
 _MAX_EXTRADATA_LENGTH = 32  # web3's check for proof-of-authority chains
 _BLOCK_TAGS = frozenset({"latest", "pending", "earliest", "safe", "finalized"})
+GAS_BUFFER = 100_000  # web3's get_buffered_gas_estimate default (web3/_utils/transactions.py)
 
 
 def _int(value: Any) -> Any:
@@ -45,7 +51,7 @@ class DevchainValidationMiddleware(Web3Middleware):
             tx = dict(params[0])
             if "chainId" in tx:  # web3 refuses a None chainId too (it is compared as given)
                 declared = tx.pop("chainId")
-                node = self._w3.provider.chain_id
+                node = cast(Any, self._w3.provider).chain_id  # a DevchainProvider (install() is only for those)
                 if _int(declared) != node:
                     raise Web3ValidationError(
                         f"The transaction declared chain ID {_int(declared)!r}, but the connected node is on {node!r}")
@@ -93,7 +99,9 @@ class LazyGasPriceStrategyMiddleware(GasPriceStrategyMiddleware):
         if method == "eth_sendTransaction":
             transaction = params[0]
             generated_gas_price = self._w3.eth.generate_gas_price(transaction)
-            transaction = validate_transaction_params(transaction, _LatestBlock(self._w3), generated_gas_price)
+            # web3's check reads the block only for a tip without a fee cap; a lazy Mapping stands in for BlockData
+            latest = cast(Any, _LatestBlock(self._w3))
+            transaction = validate_transaction_params(transaction, latest, cast(Any, generated_gas_price))
             params = (transaction,)
         return method, params
 
@@ -117,9 +125,31 @@ class LazyENSNameToAddressMiddleware(ENSNameToAddressMiddleware):
         return super().request_processor(method, params)
 
 
+class DevchainGasEstimateMiddleware(BufferedGasEstimateMiddleware):
+    """web3's ``gas_estimate`` middleware with the block gas limit read from the devchain, not from a fetched block:
+    ``gas`` = min(block gas limit, estimate + 100,000), refused as web3 refuses an estimate above the limit."""
+
+    def request_processor(self, method: Any, params: Any) -> Any:
+        if method == "eth_sendTransaction" and "gas" not in params[0]:
+            transaction = params[0]
+            params = ({**transaction, "gas": hex(self._buffered_estimate(transaction))},)
+        return method, params
+
+    def _buffered_estimate(self, transaction: Any) -> int:
+        estimate: int = cast(Any, self._w3).eth.estimate_gas(dict(**transaction))  # a sync Web3 here
+        limit: int = cast(Any, self._w3.provider).block_gas_limit()
+        if estimate > limit:
+            raise Web3ValueError(
+                "Gas estimate for transaction is higher than current network gas limits. "
+                f"Transaction could not be sent. Estimated: {estimate}. "
+                f"Current gas limit: {limit}")
+        return min(limit, estimate + GAS_BUFFER)
+
+
 def install(w3: Any) -> None:
-    """Swap the three middleware in ``w3`` (built on a devchain provider), keeping their names and places."""
+    """Swap four middleware in ``w3`` (built on a devchain provider), keeping their names and places."""
     onion = w3.middleware_onion
+    onion.replace("gas_estimate", DevchainGasEstimateMiddleware)
     onion.replace("validation", DevchainValidationMiddleware)
     onion.replace("gas_price_strategy", LazyGasPriceStrategyMiddleware)
     onion.replace("ens_name_to_address", LazyENSNameToAddressMiddleware)

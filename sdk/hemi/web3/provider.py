@@ -1,9 +1,10 @@
-"""An in-process web3.py provider: requests go straight to the devchain's eth JSON-RPC table, no HTTP.
+"""An in-process web3.py provider: requests go straight to the devchain's JSON-RPC method table, no HTTP.
 
-The provider only carries requests (web3.py's habit); what each method does lives in :mod:`hemi.rpc.eth`. It is a
-``JSONBaseProvider`` so that web3's ``w3.batch_requests()`` works (web3 batches only through providers with
-``make_batch_request``), and it hands the table the same values JSON would carry: bytes in params (web3 passes a
-block hash as ``HexBytes`` to some methods) become 0x-hex, as web3's JSON encoder writes them over HTTP.
+The provider only carries requests (web3.py's habit); what each method does lives in :mod:`hemi.rpc` (the
+devchain's own :class:`~hemi.rpc.EthApi`). It is a ``JSONBaseProvider`` so that web3's ``w3.batch_requests()``
+works (web3 batches only through providers with ``make_batch_request``), and it hands the table the same values
+JSON would carry: bytes in params (web3 passes a block hash as ``HexBytes`` to some methods) become 0x-hex, as
+web3's JSON encoder writes them over HTTP.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from web3._utils.caching import handle_request_caching
 from web3.providers.base import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
-from hemi.rpc.eth import EthApi, RPCError
+from hemi.rpc import EthApi, RPCError
 from hemi.web3.hemi_module import HemiModule
 from hemi.web3.middleware import install as install_middleware
 
@@ -64,7 +65,15 @@ class DevchainProvider(JSONBaseProvider):
 
     @property
     def chain_id(self) -> int:
-        return self.api.engine.chain_id
+        chain_id: int = self.api.engine.chain_id
+        return chain_id
+
+    def block_gas_limit(self) -> int:
+        """The latest block's gas limit (what ``get_block("latest")["gasLimit"]`` answers), without rendering it."""
+        with self._lock:
+            engine = self.api.engine
+            limit: int = engine.block(engine.head_number).header.gas_limit
+            return limit
 
     def is_connected(self, show_traceback: bool = False) -> bool:
         return True

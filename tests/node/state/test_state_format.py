@@ -288,8 +288,7 @@ def test_user_precompiles_are_matched_not_imported():
 
 
 def test_a_state_file_is_written_with_no_path_from_the_rpc(tmp_path):
-    """The RPC methods never see a path (hemi.rpc.state_methods); only the Python API and the CLI name files."""
-    import hemi.rpc.hemi_methods  # noqa: F401 - registers the state methods
+    """The RPC methods never see a path (hemi.rpc.state_data); only the Python API and the CLI name files."""
 
     dev = Devchain()
     cwd = os.getcwd()

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-import hemi.rpc.hemi_methods  # noqa: F401 - registers the hemi_* methods
 from hemi.btc import COIN
-from hemi.rpc.eth import EthApi, RPCError
+from hemi.rpc import EthApi, RPCError
 
 
 @pytest.fixture

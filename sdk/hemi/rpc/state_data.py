@@ -16,27 +16,30 @@ configuration is refused with -32602 naming the reason, and the devchain is then
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from hemi.errors import StateFileError
-from hemi.rpc.eth import EthApi, RPCError, method
+from hemi.rpc.context import RpcContext
+from hemi.rpc.errors import RPCError
+from hemi.rpc.params import Handler
 
 
-@method("anvil_dumpState", "hemi_dumpState")
-def _dump_state(api: EthApi, *params: Any) -> str:
+def dump_state(api: RpcContext, *params: Any) -> str:
     # anvil takes an optional `preserve_historical_states` flag; ours always keeps every historical state
     if params and (len(params) > 1 or not isinstance(params[0], (bool, type(None)))):
         raise RPCError(-32602, "anvil_dumpState/hemi_dumpState take no parameters and write no file: they return "
                                "the state as data (0x-hex), which anvil_loadState takes back; name a file with "
                                "`hemi devchain --state FILE`")
     try:
-        return "0x" + api.dev.dump_state_data().hex()
+        data: bytes = api.dev.dump_state_data()
+        return "0x" + data.hex()
     except StateFileError as err:
         raise RPCError(-32000, str(err)) from None
 
 
-@method("anvil_loadState", "hemi_loadState")
-def _load_state(api: EthApi, *params: Any) -> bool:
+def load_state(api: RpcContext, *params: Any) -> bool:
     if len(params) != 1 or not isinstance(params[0], str) or params[0][:2] not in ("0x", "0X"):
         raise RPCError(-32602, "anvil_loadState/hemi_loadState take one parameter, the state as data (the 0x-hex "
                                "string anvil_dumpState returns), not a path")
@@ -49,7 +52,11 @@ def _load_state(api: EthApi, *params: Any) -> bool:
         api.dev.replace_state(data, source="the state given to anvil_loadState")
     except StateFileError as err:
         raise RPCError(-32602, str(err)) from None
-    # the API's own caches name blocks and snapshots of the state that was replaced
-    api._block_cache.clear()
-    api._evm_snapshots.clear()
+    api.forget_state()  # the RPC caches name blocks and snapshots of the state that was replaced
     return True
+
+
+METHODS: Mapping[str, Handler] = MappingProxyType({
+    "anvil_dumpState": dump_state, "hemi_dumpState": dump_state,
+    "anvil_loadState": load_state, "hemi_loadState": load_state,
+})
