@@ -287,7 +287,8 @@ def profile_loop(art, n: int, kind: str) -> str:
             ("devchain side (hemi.web3 provider, all RPC methods)", node),
             ("  EvmEngine.mine_transactions (automine: execute the tx, seal its block)",
              _cumulative(raw, "hemi/hvm/engine.py", "mine_transactions")),
-            ("    py-evm apply_all_transactions (execute)", _cumulative(raw, "eth/vm/base.py", "apply_all_transactions")),
+            ("    py-evm apply_all_transactions (execute)",
+             _cumulative(raw, "eth/vm/base.py", "apply_all_transactions")),
             ("    py-evm VM.finalize_block (state root of the block)", _cumulative(raw, "eth/vm/base.py",
                                                                               "finalize_block")),
             ("    py-evm make_trie_root_and_nodes (transaction and receipt roots)",
@@ -356,10 +357,12 @@ def ratio_cell(num: float | None, den: float | None, target: float | None) -> st
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    print("  " + " | ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))))
+    cells = enumerate(zip(headers, widths, strict=True))
+    print("  " + " | ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in cells))
     print("  " + "-+-".join("-" * w for w in widths))
     for r in rows:
-        print("  " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        cells = enumerate(zip(r, widths, strict=True))
+        print("  " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in cells))
 
 
 # ---------------------------------------------------------------------------------------------- main

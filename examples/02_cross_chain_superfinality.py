@@ -31,7 +31,8 @@ payment = user.send(shop.address, COIN // 2)
 console.print(f"BTC payment {payment} broadcast")
 
 # 2. the sequencer orders the contract call only once the payment is in the hVM view
-call = registry.functions.record(payment.display_bytes, 0, 3).build_transaction({"from": dev.accounts[1], "gas": 200_000})
+call = registry.functions.record(payment.display_bytes, 0, 3).build_transaction(
+    {"from": dev.accounts[1], "gas": 200_000})
 input_id = dev.sequencer.submit({k: call[k] for k in ("from", "to", "data")}, depends_on=[payment],
                                 label="record payment")
 console.print(f"waiting: {dev.sequencer.waiting()[0][1]}")

@@ -1,5 +1,6 @@
 """Solidity reads Bitcoin through hBK, driven from ape: a payment on the embedded Bitcoin chain becomes visible to
-contracts once the hVM's view holds its block (hemilabs/op-geth ``core/blockchain.go``; hBK as docs/hbk.md describes it)."""
+contracts once the hVM's view holds its block (hemilabs/op-geth ``core/blockchain.go``; hBK as docs/hbk.md
+describes it)."""
 
 from hemi.btc import COIN
 

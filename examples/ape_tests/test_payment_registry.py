@@ -1,5 +1,6 @@
 """The seed's cross-chain action in ape: a contract acts on a Bitcoin payment it reads through the hVM, and the
-transaction that did so is driven to superfinality (heminetwork ``service/bfg/bfg.go``: effective confirmations >= 10)."""
+transaction that did so is driven to superfinality (heminetwork ``service/bfg/bfg.go``: effective confirmations
+>= 10)."""
 
 import ape
 

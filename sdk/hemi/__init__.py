@@ -14,11 +14,12 @@ __all__ = ["BitcoinChain", "BlockHash", "Devchain", "Txid", "__version__"]
 
 def __getattr__(name: str) -> Any:
     if name == "Devchain":
+        # deferred: py-evm and web3 load on first use, so `import hemi` stays cheap
         from hemi.devchain import Devchain  # the node's devchain with its in-process web3 face (dev.w3)
 
         return Devchain
     if name == "BitcoinChain":
-        from hemi.btc.chain import BitcoinChain
+        from hemi.btc.chain import BitcoinChain  # deferred: as above (python-bitcoinlib, coincurve)
 
         return BitcoinChain
     raise AttributeError(f"module 'hemi' has no attribute {name!r}")

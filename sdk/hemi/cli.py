@@ -16,8 +16,8 @@ from hemi._version import DISTRIBUTION, __version__
 from hemi.constants import HBK_ADDRESS
 from hemi.errors import HemiError
 from hemi.server.cli_options import banner_lines, cookie_dir, security_options, server_kwargs
-from hemi.server.guard import DEFAULT_HOST, is_loopback
 from hemi.server.fork_options import apply_fork_options, fork_options
+from hemi.server.guard import DEFAULT_HOST, is_loopback
 
 BANNER_WALLETS = ("alice", "bob", "carol", "miner")
 

@@ -19,7 +19,8 @@ EMPTY_TRIE_ROOT = bytes.fromhex("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc
 
 # -- Hemi protocol: keystones, PoP, finality ---------------------------------------------------------------------
 
-HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"  # BitcoinKit v1 on Hemi mainnet (hemilabs/docs ``tooling/contract-addresses.md``)
+# BitcoinKit v1 on Hemi mainnet (hemilabs/docs ``tooling/contract-addresses.md``)
+HBK_ADDRESS = "0x7007dd1C09527B92AEcd8Ae6570B73d09E0B8F12"
 KEYSTONE_INTERVAL = 25  # hemi.KeystoneHeaderPeriod (hemilabs/heminetwork hemi/hemi.go)
 SUPERFINALITY_THRESHOLD = 10  # effective confirmations (hemilabs/heminetwork api/bfgapi: BitcoinSuperFinality)
 POP_PAYOUT_DELAY = 200  # PoPPayoutDelay: keystone N pays the miners of keystone N - delay (op-node, 2024)

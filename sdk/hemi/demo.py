@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from eth_typing import HexStr
 from rich.console import Console
 from rich.table import Table
 
@@ -79,7 +80,7 @@ def run_bitcoin_demo(console: Console, *, seed: int = 0) -> BitcoinChain:
 
 
 def run_hvm_demo(console: Console, *, seed: int = 0) -> None:
-    from hemi.devchain import Devchain
+    from hemi.devchain import Devchain  # deferred: the Bitcoin demo runs without py-evm and web3
 
     t0 = time.perf_counter()
     console.rule("[bold]A contract reads Bitcoin (hVM + hBK)")
@@ -105,8 +106,9 @@ def run_hvm_demo(console: Console, *, seed: int = 0) -> None:
 
     console.rule("[bold]Proof-of-Proof: superfinality and provenance")
     call = dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": "0x0000000000000000000000000000000000000043",
-                                        "data": "0x" + pay.display_bytes.hex(), "gas": 100_000})
+                                        "data": HexStr("0x" + pay.display_bytes.hex()), "gas": 100_000})
     fin = dev.superfinalize(call)
+    assert fin.keystone is not None and fin.keystone_publication is not None  # superfinalize publishes it
     console.print(f"EVM tx {call.hex()[:18]}… read the payment; keystone {fin.keystone.l2_block_number} published "
                   f"in Bitcoin block {fin.keystone_publication.height}; effective confirmations "
                   f"{fin.effective_confirmations}: superfinal={fin.superfinal}")
@@ -119,7 +121,7 @@ def run_hvm_demo(console: Console, *, seed: int = 0) -> None:
     deposit = tunnel.deposit(alice, COIN, recipient=holder)
     receipt = tunnel.confirm(deposit)  # Bitcoin confirmations, the hVM view, then confirmDeposit checked via hBK
     console.print(f"alice locked {btc_amount(deposit.sats)} in Bitcoin tx {str(deposit.txid)[:16]}…; confirmDeposit "
-                  f"in L2 block {receipt.blockNumber} minted {tunnel.balance_of(holder)} hemiBTC sats to {holder}")
+                  f"in L2 block {receipt['blockNumber']} minted {tunnel.balance_of(holder)} hemiBTC sats to {holder}")
     withdrawal = tunnel.withdraw(holder, COIN // 2, btc_address=shop.address)
     btc.mine(4)
     dev.sync_btc()

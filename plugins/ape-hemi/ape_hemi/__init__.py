@@ -63,6 +63,7 @@ def providers() -> Iterator[Any]:
 
     yield "hemi", LOCAL_NETWORK_NAME, HemiDevchainProvider
 
+    # deferred: hooks import inside them, so loading ape stays fast
     from ape_hemi.fork_provider import HemiDevchainForkProvider
 
     for network_name in NETWORKS:  # hemi:mainnet-fork, hemi:testnet-fork: the devchain forked from the network

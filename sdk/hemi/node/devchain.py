@@ -13,8 +13,8 @@ import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from hemi.btc.chain import BitcoinChain
@@ -27,8 +27,6 @@ from hemi.hvm.precompiles import HVM_PRECOMPILES
 from hemi.hvm.registry import PrecompileRegistry, to_address
 from hemi.hvm.view import BitcoinReader
 from hemi.node import explain, state
-from hemi.node.fork import setup as fork_setup
-from hemi.node.fork.remote import ForkRemote
 from hemi.node.accounts import DevAccount, derive_accounts
 from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 from hemi.node.bitcoin_view.hvm_view import HvmView, LightView
@@ -36,6 +34,8 @@ from hemi.node.bitcoin_view.precompile import HvmPrecompile
 from hemi.node.config import DevchainConfig, DevchainSnapshot
 from hemi.node.context import StatefulPart
 from hemi.node.controls import StateControls
+from hemi.node.fork import setup as fork_setup
+from hemi.node.fork.remote import ForkRemote
 from hemi.node.op_stack import OpConfig, OpStack, predeploy_alloc
 from hemi.node.pop.finality import Finality, FinalityService, Target
 from hemi.node.pop.keystones import KeystoneIndex

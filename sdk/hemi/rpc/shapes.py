@@ -109,13 +109,13 @@ def receipt_json(engine: Any, rec: TxRecord) -> dict[str, Any]:
     """A mined transaction's receipt, with the price it paid and op-geth's L1-fee / deposit fields."""
     block = engine.block(rec.block_number)
     r, tx = rec.receipt, rec.tx
-    base = block.header.base_fee_per_gas
+    base = block.header.base_fee_per_gas or 0  # always set on the devchain (London and later)
     if getattr(tx, "is_op_system", False):
         price = 0
     elif getattr(tx, "type_id", None):
         price = min(tx.max_fee_per_gas, base + tx.max_priority_fee_per_gas)
     else:
-        price = tx.gas_price
+        price = tx.gas_price or 0  # legacy and access-list transactions always carry one
     return {
         "transactionHash": d(tx.hash), "transactionIndex": q(rec.index), "blockHash": d(block.hash),
         "blockNumber": q(rec.block_number), "from": addr(rec.sender), "to": addr(tx.to) if tx.to else None,

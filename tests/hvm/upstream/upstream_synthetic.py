@@ -5,7 +5,8 @@ op-geth's ``core/vm/tbc_fullnode_synthetic_test.go`` (``mineRegtestFullBlock``, 
 deterministically: a BIP 34 coinbase whose scriptSig pushes the height and an extra nonce, version-1 transactions,
 version-4 headers 60 s after their parent, regtest bits, and the first nonce at or after the extra nonce that meets
 the target. This module builds the same bytes (so the same txids and block hashes), puts them on a
-:class:`~hemi.btc.BitcoinChain` and indexes them with the devchain's :class:`~hemi.node.bitcoin_view.btc_index.BitcoinIndexer`.
+:class:`~hemi.btc.BitcoinChain` and indexes them with the devchain's
+:class:`~hemi.node.bitcoin_view.btc_index.BitcoinIndexer`.
 
 Blocks that Bitcoin's consensus accepts go through ``submit_block``. op-geth's spend fixtures deliberately spend
 immature coinbases with arbitrary scriptSigs and witnesses ("the full node does no script validation on
