@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+, Node/npm):
 #   make demo   - the main demo on the embedded devchain
-#   make test   - the whole test suite (what .ci/run runs)
+#   make test   - the static checks (make check) and the whole test suite (what .ci/run runs)
 # Both create .venv and install the project into it on first use (and again when a pyproject.toml changes), with
 # the ape plugin (plugins/ape-hemi: a distribution of its own, since ape loads plugins only from `ape-*` ones).
 
@@ -9,7 +9,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow bench install clean
+.PHONY: demo test check chromium test-slow bench install clean
 
 $(STAMP): pyproject.toml plugins/ape-hemi/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hemi-sdk needs Python 3.11+"'
@@ -23,7 +23,23 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/hemi demo
 
-test: $(STAMP)
+# the static checks (docs/contributing.md): ruff, mypy, import-linter's layer contracts, the architecture rules
+check: $(STAMP)
+	$(VENV)/bin/ruff check sdk plugins tests benchmarks examples
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(PY) tests/architecture_rules.py
+
+CHROMIUM ?= /usr/bin/chromium
+# the explorer page test drives Debian's chromium (tests/server/test_explorer_page.py); installed only when missing and
+# only as root with apt (CI); otherwise that test skips, saying how to install it
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium (apt-get) for the explorer page test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: check chromium
 	$(PY) -m pytest -q -n auto --dist loadfile
 
 test-slow: $(STAMP)
