@@ -17,7 +17,7 @@ dev = hemi.Devchain()
 dev.mine()
 assert dev.w3.eth.block_number == 1
 from hemi.web3 import provider  # noqa: F401
-from hemi.rpc import hemi_methods  # noqa: F401
+from hemi.rpc import build_methods  # noqa: F401
 print("clean")
 """
 

@@ -76,7 +76,6 @@ def build_eth_app(server: ServerContext) -> web.Application:
     # built once: a POST does no work beyond its method that does not depend on the request
     max_body = server.limits.max_body
     too_large = dumps(error_obj(INVALID_REQUEST, f"request body too large (limit {max_body / (1 << 20):g} MiB)"))
-    handle_body = server.dispatcher.handle_body
 
     async def post(request: web.Request) -> web.StreamResponse:
         refused = eth_guard(request)
@@ -87,7 +86,7 @@ def build_eth_app(server: ServerContext) -> web.Application:
             return cors(request, body)
         if not json_content_type(request.headers.get(hdrs.CONTENT_TYPE)):
             return cors(request, _refuse(415, "unsupported Content-Type: send application/json (UTF-8)"))
-        reply = handle_body(body)
+        reply = server.dispatcher.handle_body(body)  # looked up per request: a wrapped dispatcher takes effect
         if reply is None:
             return cors(request, web.Response(status=204))
         return cors(request, web.Response(body=reply, content_type="application/json"))
