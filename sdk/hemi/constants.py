@@ -43,4 +43,8 @@ TUNNEL_MAX_WITHDRAWAL_QUEUE_SIZE = 5
 # -- devchain defaults -------------------------------------------------------------------------------------------
 
 DEFAULT_CHAIN_ID = 31337  # anvil's and Hardhat's local id; not Hemi mainnet (43111) or testnet (743111)
+# The most Bitcoin headers a devchain lets one L2 block carry (Hemi carries 8). Every header rides in the block's 0x7C
+# transaction, whose gas is the fixed system-transaction budget (1,000,000); its calldata costs about 1,580 gas per
+# header, so near 630 headers the transaction could not pay for itself. 500 keeps a margin.
+MAX_BTC_HEADERS_PER_BLOCK_LIMIT = 500
 DEFAULT_GENESIS_TIMESTAMP = 1_735_689_600  # 2025-01-01T00:00:00Z: fixed, so block hashes never depend on the clock

@@ -15,6 +15,7 @@ from hemi.constants import (
     DEFAULT_GENESIS_TIMESTAMP,
     KEYSTONE_INTERVAL,
     L2_BLOCK_TIME,
+    MAX_BTC_HEADERS_PER_BLOCK_LIMIT,
     POP_PAYOUT_DELAY,
     SUPERFINALITY_THRESHOLD,
 )
@@ -63,6 +64,10 @@ class DevchainConfig:
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if positive else 0):
                 raise HemiValueError(f"{name} must be a non-negative int (positive for ids, times and caps), "
                                      f"got {v!r}")
+        if self.max_btc_headers_per_block > MAX_BTC_HEADERS_PER_BLOCK_LIMIT:
+            raise HemiValueError(f"max_btc_headers_per_block is at most {MAX_BTC_HEADERS_PER_BLOCK_LIMIT} (the 0x7C "
+                                 f"transaction carrying them has a fixed gas budget), got "
+                                 f"{self.max_btc_headers_per_block}; Hemi carries 8")
         renamed = {"hbk-v1": "hvmphase0", "op-geth-latest": "deployed"}  # names before 0.2
         if self.hvm_profile in renamed:
             raise HemiValueError(f"hvm_profile {self.hvm_profile!r} was renamed: use {renamed[self.hvm_profile]!r} "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from hemi.btc import COIN
+from hemi.constants import MAX_BTC_HEADERS_PER_BLOCK_LIMIT
 from hemi.devchain import Devchain
 from hemi.errors import HemiValueError
 
@@ -42,6 +43,20 @@ def test_header_cap_and_lag_are_configurable():
         Devchain(max_btc_headers_per_block=0)
     with pytest.raises(HemiValueError):
         Devchain(hvm_profile="nope")
+
+
+def test_the_largest_header_cap_fits_the_0x7c_transactions_gas_and_a_larger_one_is_refused():
+    """A block carrying MAX_BTC_HEADERS_PER_BLOCK_LIMIT headers seals (its 0x7C transaction pays for its calldata out
+    of the fixed system-transaction gas); a cap above it is a HemiValueError naming the limit, not a py-evm
+    ValidationError from the first block that carries that many headers."""
+    limit = MAX_BTC_HEADERS_PER_BLOCK_LIMIT
+    dev = Devchain(predeploy_bitcoin_kit=False, max_btc_headers_per_block=limit, hvm_indexer_lag=0)
+    dev.btc.mine(limit)
+    dev.mine()
+    assert len(dev.hvm_view().headers_added) == limit
+    assert dev.hvm_view().light_tip_height == limit
+    with pytest.raises(HemiValueError, match=f"at most {limit}"):
+        Devchain(max_btc_headers_per_block=limit + 1)
 
 
 # runtime code: STATICCALL 0x44 (btcLastHeader), store the frame's leading uint32 (the indexed tip height) in slot 0
