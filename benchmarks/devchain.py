@@ -196,10 +196,12 @@ def profile_loop(art, n: int, kind: str) -> str:
     node = _cumulative(raw, "hemi/web3/provider.py", "make_request")
     for label, value in (
             ("devchain side (hemi.web3 provider, all RPC methods)", node),
-            ("  EvmEngine.mine_transactions (automine: execute the tx, seal its block)",
-             _cumulative(raw, "hemi/hvm/engine.py", "mine_transactions")),
-            ("    py-evm apply_all_transactions (execute)",
-             _cumulative(raw, "eth/vm/base.py", "apply_all_transactions")),
+            ("  Devchain.include (eth_sendTransaction: validate, apply, seal)",
+             _cumulative(raw, "hemi/node/devchain.py", "include")),
+            ("    open_block (L1-attributes deposit, hVM view)",
+             _cumulative(raw, "hemi/node/op_stack.py", "open_block")),
+            ("    py-evm apply_transaction (every transaction, deposits included)",
+             _cumulative(raw, "eth/vm/base.py", "apply_transaction")),
             ("    py-evm VM.finalize_block (state root of the block)",
              _cumulative(raw, "eth/vm/base.py", "finalize_block")),
             ("  estimate_gas (eth_estimateGas)", _cumulative(raw, "hemi/hvm/calls.py", "estimate_gas")),

@@ -177,7 +177,8 @@ def _report(prof: cProfile.Profile, n: int, kind: str, wall: float) -> str:
             ("  parsing requests (hemi.jsontext.loads)", _cum(raw, "hemi/jsontext.py", "loads")),
             ("  EthApi.request (all methods)", _cum(raw, "hemi/rpc/api.py", "request")),
             ("    Devchain.include (validate, apply, seal the block)", _cum(raw, "hemi/node/devchain.py", "include")),
-            ("      EvmEngine.mine_transactions (py-evm)", _cum(raw, "hemi/hvm/engine.py", "mine_transactions")),
+            ("      py-evm apply_transaction (deposits included)", _cum(raw, "eth/vm/base.py", "apply_transaction")),
+            ("      py-evm VM.finalize_block (state root)", _cum(raw, "eth/vm/base.py", "finalize_block")),
             ("    estimate_gas", _cum(raw, "hemi/hvm/calls.py", "estimate_gas")),
             ("    call", _cum(raw, "hemi/hvm/calls.py", "call")),
             ("  encoding replies (jsonrpc.dumps)", _cum(raw, "hemi/server/jsonrpc.py", "dumps"))]
