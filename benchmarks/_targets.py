@@ -6,11 +6,19 @@ target is missed, so a run can gate a release. Benchmarks are never part of the 
 
 from __future__ import annotations
 
+import datetime
+import os
+import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 from typing import Any
+
+VERSIONS = ("hemi-sdk", "web3", "eth-tester", "py-evm", "eth-account", "rlp", "trie", "coincurve")
 
 
 @dataclass
@@ -25,10 +33,15 @@ class Verdicts:
         self._add(name, measured, target, unit, measured >= target, ">=")
 
     def info(self, name: str, measured: float, unit: str = "") -> None:
-        self.rows.append((name, f"{measured:.3g}{unit}", "", ""))
+        self.rows.append((name, f"{_fmt(measured)}{unit}", "", ""))
+
+    def unmeasured(self, name: str, target: float, unit: str = "", op: str = ">=") -> None:
+        """A target whose figure could not be measured (a peer did not run): counted as missed."""
+        self.rows.append((name, "n/a", f"{op} {target:g}{unit}", "MISS"))
+        self.missed += 1
 
     def _add(self, name: str, measured: float, target: float, unit: str, ok: bool, op: str) -> None:
-        self.rows.append((name, f"{measured:.3g}{unit}", f"{op} {target:g}{unit}", "PASS" if ok else "MISS"))
+        self.rows.append((name, f"{_fmt(measured)}{unit}", f"{op} {target:g}{unit}", "PASS" if ok else "MISS"))
         self.missed += not ok
 
     def print(self) -> None:
@@ -40,6 +53,11 @@ class Verdicts:
         return 1 if self.missed else 0
 
 
+def _fmt(x: float) -> str:
+    """3 significant digits, without an exponent for large figures (1,234 rather than 1.23e+03)."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
 def median_ms(fn: Callable[[], Any], iterations: int) -> float:
     """Median wall time of ``fn`` in milliseconds over ``iterations`` calls."""
     times = []
@@ -48,3 +66,31 @@ def median_ms(fn: Callable[[], Any], iterations: int) -> float:
         fn()
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
+
+
+def environment(extra: str = "") -> list[str]:
+    """Date, machine and load average, library versions and the SDK's git commit: printed with every run."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    versions = []
+    for dist in VERSIONS:
+        try:
+            versions.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    try:
+        import hemi  # deferred: only for where its source is
+
+        src = Path(hemi.__file__).resolve().parent
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=src).stdout.strip() or "?"
+        if subprocess.run(["git", "status", "--porcelain", "--", "."], capture_output=True, text=True,
+                          cwd=src).stdout.strip():
+            commit += " with uncommitted changes in the SDK"
+    except (ImportError, OSError):
+        commit = "?"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [f"date (UTC) {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M}; {len(os.sched_getaffinity(0))} CPUs "
+            f"({cpu}); load average {load}",
+            f"Python {platform.python_version()}; " + ", ".join(versions) + f"; SDK git {commit}" +
+            (f"; {extra}" if extra else "")]

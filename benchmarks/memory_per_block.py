@@ -1,4 +1,4 @@
-"""Memory per 1,000 L2 blocks of one transfer each (issue 17: at most 9 MiB, today's figure; do not regress).
+"""Memory per 1,000 L2 blocks of one transfer each (target: at most 9 MiB).
 
     python benchmarks/memory_per_block.py [--blocks 3000]
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _targets import Verdicts  # noqa: E402
+from _targets import Verdicts, environment  # noqa: E402
 
 import hemi  # noqa: E402
 
@@ -46,6 +46,7 @@ def main() -> int:
     before = rss_mib()
     transfers(dev, args.blocks)
     after = rss_mib()
+    print("\n".join(environment()))
     v = Verdicts()
     v.info("resident set after the warm-up", before, " MiB")
     v.at_most("growth per 1,000 blocks of one transfer", (after - before) * 1000 / args.blocks, TARGET_MIB, " MiB")

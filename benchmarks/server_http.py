@@ -11,10 +11,11 @@ after a warm-up of 10 of each; then ``evm_snapshot`` + ``evm_revert`` over HTTP.
 2. anvil (npm ``@foundry-rs/anvil``, pinned in ``benchmarks/_anvil.py``, installed into hemi-sdk's cache if absent);
 3. for reference, ``Devchain().w3`` in this process (no HTTP): the gap between 1 and 3 is what the server costs.
 
-With ``--repeat R`` the rounds interleave the peers and the best round of each figure is kept. The issue's target:
-the server's throughput at least anvil's (ratio >= 1.0) for transfers and contract calls. ``--profile`` runs the
-server in this process and prints a cProfile of its request handling (``Dispatcher.handle_body``: parsing,
-dispatch, encoding) for the transfer and the bump() loops, grouped by layer. Nothing asserts; the script exits 0.
+The ``--repeat R`` rounds interleave the peers; each figure is the median of the rounds (wall clock: the servers
+work in other processes). Target: ``hemi devchain`` at least as fast as anvil (ratio >= 1.0) on each of transfers,
+contract transactions and eth_calls; the script exits 1 when one is missed or could not be measured (``--skip-anvil``
+judges nothing). ``--profile`` runs the server in this process and prints a cProfile of its request handling
+(``Dispatcher.handle_body``: parsing, dispatch, encoding) for the transfer and the bump() loops, grouped by layer.
 """
 
 from __future__ import annotations
@@ -38,18 +39,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _anvil  # noqa: E402  (benchmarks/_anvil.py)
+from _targets import Verdicts, environment  # noqa: E402
 from devchain import (  # noqa: E402
     COUNTER_SOURCE,
+    LABELS,
     WARMUP,
     _package_of,
     deploy,
-    environment,
-    fmt_rate,
-    keep_best,
-    print_table,
-    ratio_cell,
+    run_rounds,
     testing_snapshot_revert,
-    timed_round,
     warm_up,
 )
 
@@ -179,9 +177,10 @@ def _report(prof: cProfile.Profile, n: int, kind: str, wall: float) -> str:
             ("  parsing requests (hemi.jsontext.loads)", _cum(raw, "hemi/jsontext.py", "loads")),
             ("  EthApi.request (all methods)", _cum(raw, "hemi/rpc/api.py", "request")),
             ("    Devchain.include (validate, apply, seal the block)", _cum(raw, "hemi/node/devchain.py", "include")),
-            ("      EvmEngine.mine_transactions (py-evm)", _cum(raw, "hemi/hvm/engine.py", "mine_transactions")),
-            ("    EvmEngine.estimate_gas", _cum(raw, "hemi/hvm/engine.py", "estimate_gas")),
-            ("    EvmEngine.call", _cum(raw, "hemi/hvm/engine.py", "call")),
+            ("      py-evm apply_transaction (deposits included)", _cum(raw, "eth/vm/base.py", "apply_transaction")),
+            ("      py-evm VM.finalize_block (state root)", _cum(raw, "eth/vm/base.py", "finalize_block")),
+            ("    estimate_gas", _cum(raw, "hemi/hvm/calls.py", "estimate_gas")),
+            ("    call", _cum(raw, "hemi/hvm/calls.py", "call")),
             ("  encoding replies (jsonrpc.dumps)", _cum(raw, "hemi/server/jsonrpc.py", "dumps"))]
     for label, v in rows:
         out.write(f"  {v / total * 100:5.1f} %  {v:7.3f} s  {label}\n")
@@ -201,9 +200,9 @@ def _report(prof: cProfile.Profile, n: int, kind: str, wall: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="transfers, contract calls and eth_calls per peer")
-    parser.add_argument("--repeat", type=int, default=1, help="timed rounds per peer; the best is kept")
-    parser.add_argument("--skip-anvil", action="store_true", help="do not install or run anvil")
+    parser.add_argument("--n", type=int, default=200, help="transfers, contract calls and eth_calls per round")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds per peer, interleaved; medians kept")
+    parser.add_argument("--skip-anvil", action="store_true", help="do not install or run anvil (nothing judged)")
     parser.add_argument("--skip-inprocess", action="store_true", help="no in-process Devchain().w3 reference")
     parser.add_argument("--profile", action="store_true", help="cProfile the server's request handling")
     args = parser.parse_args()
@@ -214,15 +213,11 @@ def main() -> int:
     from hemi.compiler import compile
 
     art = compile({"Counter.sol": COUNTER_SOURCE})["Counter"]
-    names = ["hemi devchain", "anvil", "in-process"]
-    results: dict[str, dict[str, float] | None] = {k: None for k in names}
-    snaps: dict[str, dict[str, float] | None] = {k: None for k in names}
     notes: list[str] = []
-    anvil_ver = "not run (--skip-anvil)" if args.skip_anvil else "not available"
+    anvil_ver = "not run (--skip-anvil)" if args.skip_anvil else "unavailable"
     server: DevchainProcess | None = None
     node: _anvil.AnvilNode | None = None
     peers: dict[str, tuple[Any, list[str]]] = {}
-    prof_text = None
     try:
         print("starting and warming up the peers ...", flush=True)
         try:
@@ -234,7 +229,7 @@ def main() -> int:
         if not args.skip_anvil:
             try:
                 binary = _anvil.ensure_anvil()
-                anvil_ver = f"{_anvil.anvil_version(binary)} ({binary})"
+                anvil_ver = _anvil.anvil_version(binary)
                 node = _anvil.start_anvil(binary)
                 w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
                 peers["anvil"] = (w3, list(w3.eth.accounts))
@@ -251,62 +246,41 @@ def main() -> int:
             except Exception as exc:  # noqa: BLE001
                 notes.append(f"{name} failed in the warm-up: {type(exc).__name__}: {exc}")
                 del peers[name]
-        for r in range(repeat):  # rounds interleave the peers: a change in the machine's load hits all alike
-            for name in list(peers):
-                print(f"round {r + 1}/{repeat}: {name}, {n} of each ...", flush=True)
-                try:
-                    results[name] = keep_best(results[name], timed_round(*peers[name], art, n))
-                except Exception as exc:  # noqa: BLE001
-                    notes.append(f"{name} failed: {type(exc).__name__}: {exc}")
-                    del peers[name]
+        results = run_rounds(peers, art, n, repeat, notes)
         print("evm_snapshot + evm_revert ...", flush=True)
-        for name, (w3, accounts) in peers.items():
-            try:
-                snaps[name] = testing_snapshot_revert(w3, accounts, n)
-            except Exception as exc:  # noqa: BLE001
-                notes.append(f"{name} snapshot/revert failed: {type(exc).__name__}: {exc}")
+        snaps = {name: testing_snapshot_revert(*p, n) for name, p in peers.items()}
     finally:
         if server is not None:
             server.stop()
         if node is not None:
             node.stop()
-    if args.profile:
-        print("profiling the server's request handling ...", flush=True)
-        prof_text = profile_server(art, n)
 
     print()
-    for line in environment(anvil_ver):
-        print(line)
-    print(f"N = {n} per figure, warm-up {WARMUP} of each, best of {repeat} round(s); web3.py HTTPProvider, "
-          "auto-filled transactions (no explicit gas/fees/nonce)")
-    print()
-    h, a, p = results["hemi devchain"], results["anvil"], results["in-process"]
-
-    def get(r, k):
-        return None if r is None else r[k]
-
-    rows = []
-    for label, key, target in (("ETH transfers (tx/s)", "transfer", TARGET_RATIO),
-                               ("contract calls bump() (tx/s)", "bump", TARGET_RATIO),
-                               ("eth_call count() (calls/s)", "call", None)):
-        rows.append([label, fmt_rate(get(h, key)), fmt_rate(get(a, key)), ratio_cell(get(h, key), get(a, key), target),
-                     fmt_rate(get(p, key)), ratio_cell(get(h, key), get(p, key), None)])
-    rows.append(["deploy Counter (ms)"] + ["n/a" if get(r, "deploy_ms") is None else f"{r['deploy_ms']:.1f}"
-                                           for r in (h, a)] + ["",
-                 "n/a" if get(p, "deploy_ms") is None else f"{p['deploy_ms']:.1f}", ""])
-    print_table(["figure", "hemi devchain (HTTP)", "anvil (HTTP)", "devchain/anvil (>=1x)",
-                 "Devchain().w3 in-process", "HTTP/in-process"], rows)
-    print()
-    srows = [[name, f"{s['snapshot']:.3f}", f"{s['revert']:.3f}", f"{s['both']:.3f}"]
-             for name, s in snaps.items() if s is not None]
-    if srows:
-        print(f"evm_snapshot / evm_revert through w3.testing, median ms of {n}:")
-        print_table(["", "snapshot", "revert", "both"], srows)
+    print("\n".join(environment(f"anvil {anvil_ver}")))
+    print(f"N = {n} of each per round, warm-up {WARMUP} of each, median of {repeat} interleaved round(s); "
+          "web3.py HTTPProvider, auto-filled transactions; wall clock")
+    v = Verdicts()
+    h, a, p = results.get("hemi devchain"), results.get("anvil"), results.get("in-process")
+    for key, label in LABELS.items():
+        for peer, r in (("hemi devchain (HTTP)", h), ("anvil (HTTP)", a), ("Devchain().w3 in-process", p)):
+            if r is not None:
+                v.info(f"{label}, {peer} (/s)", r[key])
+        if h is not None and a is not None:
+            v.at_least(f"{label}: hemi devchain / anvil", h[key] / a[key], TARGET_RATIO, "x")
+        elif not args.skip_anvil:
+            v.unmeasured(f"{label}: hemi devchain / anvil", TARGET_RATIO, "x")
+    for peer, r in (("hemi devchain", h), ("anvil", a), ("in-process", p)):
+        if r is not None:
+            v.info(f"deploy the counter, {peer}", r["deploy_ms"], " ms")
+    for peer, ms in snaps.items():
+        v.info(f"evm_snapshot + evm_revert, {peer}", ms, " ms")
+    v.print()
     for note in notes:
         print("note:", note)
-    if prof_text:
-        print(prof_text)
-    return 0
+    if args.profile:
+        print("profiling the server's request handling ...", flush=True)
+        print(profile_server(art, n))
+    return v.exit_code()
 
 
 if __name__ == "__main__":
