@@ -1,7 +1,7 @@
 """The architecture rules that import-linter's contracts do not express, as plain functions.
 
-``tests/test_architecture.py`` runs them over the whole package; a contributor can run them over one sub-package
-while restructuring it: ``python tests/architecture_rules.py hemi.btc``. The rules (docs/architecture.md):
+``make check`` (and so ``make test``) runs them over the whole package; a contributor can run them over one
+sub-package while restructuring it: ``python tests/architecture_rules.py hemi.btc``. The rules (docs/architecture.md):
 
 - no import cycle between modules, counting imports made only for type hints (``if TYPE_CHECKING:``);
 - no module over 500 lines;

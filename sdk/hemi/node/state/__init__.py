@@ -1,8 +1,9 @@
-"""A devchain's state as data (format 2): what ``dev.dump_state_data()`` returns and ``load_state_data`` reads.
+"""A devchain's state as data (version ``codec.FORMAT_VERSION``): what ``dev.dump_state_data()`` returns and
+``load_state_data`` reads.
 
 The document is one JSON object (inside the container of :mod:`hemi.node.state.codec`)::
 
-    {"format": "hemi-sdk devchain state", "version": 2, "hemi_sdk": "0.1.0",
+    {"format": "hemi-sdk devchain state", "version": 3, "hemi_sdk": "0.1.0",
      "config": {...}, "devchain": {...}, "btc": {...}, "engine": {...}, "sequencer": {...},
      "keystones": {...}, "pop": {...}, "tunnel": {...} | null, "precompiles": [...]}
 
