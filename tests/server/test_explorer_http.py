@@ -9,22 +9,10 @@ import json
 import urllib.error
 import urllib.request
 
-import pytest
-
-from hemi.devchain import Devchain
-from hemi.server import DevchainServer
-
 PAGE = {"Accept": "text/html,application/xhtml+xml"}
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = DevchainServer(Devchain(seed=7), port=0, btc_port=0)
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+# `server`: the module-scoped DevchainServer of tests/server/conftest.py (seed 7, free ports)
 
 
 def get(server, path: str, **headers: str) -> tuple[int, dict, bytes]:
