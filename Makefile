@@ -9,7 +9,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test check chromium test-slow bench install clean
+.PHONY: demo test check chromium bench install clean
 
 $(STAMP): pyproject.toml plugins/ape-hemi/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hemi-sdk needs Python 3.11+"'
@@ -41,9 +41,6 @@ chromium:
 
 test: check chromium
 	$(PY) -m pytest -q -n auto --dist loadfile
-
-test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
 
 # the performance targets (benchmarks/README.md); each script exits 1 on a missed target ('-': the next one still runs)
 bench: $(STAMP)
