@@ -10,6 +10,7 @@ from web3.exceptions import ContractLogicError
 
 from hemi import Devchain
 from hemi.btc import COIN
+from hemi.errors import ForkValueError
 from hemi.hvm.precompiles import HVM_PRECOMPILES
 
 
@@ -92,3 +93,16 @@ def test_each_input_is_forwarded_once_and_local_bitcoin_does_not_mix(remote, for
     params = ({"to": to, "data": "0x" + data.hex()}, hex(remote.fork_block))
     assert remote.count("eth_call", *params, since=since) <= 1  # once (zero if the first test fetched it already)
     assert sum(1 for m, _ in remote.requests[since:] if m == "eth_call") <= 1
+
+
+def test_explain_helpers_refuse_on_a_fork_where_the_precompiles_read_the_remote(remote, fork):
+    """dev.explain_* read the embedded Bitcoin chain, which a fork's precompiles do not see: a typed error, not a
+    confident wrong answer (a local balance "visible to the hVM" that 0x40 answers as 0)."""
+    alice = fork.btc.wallet("alice")
+    with pytest.raises(ForkValueError, match="remote's Bitcoin view") as e:
+        fork.explain_balance(alice.address)
+    assert remote.url in str(e.value)
+    with pytest.raises(ForkValueError):
+        fork.explain_txid(bytes.fromhex(remote.txid))
+    with pytest.raises(ForkValueError):
+        fork.explain_call(fork.w3.eth.get_block_number)

@@ -18,7 +18,8 @@ from hemi.node.fork.remote import open_remote
 
 
 class FlakyProxy:
-    """An HTTP front of the remote that answers ``fail`` (status, body) to the next ``failures`` requests."""
+    """An HTTP front of the remote that answers ``fail`` (status, body) to the next ``failures`` requests; a body
+    may be a function of the request's JSON (to answer with its ids)."""
 
     def __init__(self, target: str) -> None:
         self.target, self.failures, self.fail = target, 0, (429, b"")
@@ -32,6 +33,8 @@ class FlakyProxy:
                 if proxy.failures:
                     proxy.failures -= 1
                     status, reply = proxy.fail
+                    if callable(reply):
+                        reply = reply(json.loads(body))
                     self.send_response(status)
                     self.send_header("Retry-After", "0")
                 else:
@@ -141,3 +144,16 @@ def test_an_unwritable_cache_directory_only_costs_refetching(remote, tmp_path):
     fork = Devchain(fork_url=remote.url, fork_block=remote.fork_block, fork_cache_dir=blocker / "cache")
     assert fork.fork.disk.path is None
     assert fork.w3.eth.get_balance(remote.whale) == 5 * 10**18
+
+
+def test_a_node_error_on_a_forwarded_precompile_call_is_raised_and_not_cached(remote, proxy):
+    """Only an execution error (geth's 3 / -32000) is the precompile's answer; a node's internal error (-32603) is
+    ForkRemoteFailed, and the next call asks again (a transient failure must not become a cached failure)."""
+    fork = Devchain(fork_url=proxy.url, fork_block=remote.fork_block, fork_cache=False)
+    to, data = "0x" + "00" * 19 + "40", remote.btc_address.encode()
+    proxy.failures, proxy.fail = 1, (200, lambda batch: json.dumps([
+        {"jsonrpc": "2.0", "id": call["id"], "error": {"code": -32603, "message": "internal error"}}
+        for call in batch]).encode())
+    with pytest.raises(ForkRemoteFailed, match="internal error"):
+        fork.w3.eth.call({"to": to, "data": data})
+    assert int.from_bytes(fork.w3.eth.call({"to": to, "data": data}), "big") > 0

@@ -186,3 +186,26 @@ def test_bad_params_get_json_rpc_errors_and_chain_stays_usable(dev):
     assert w3.eth.get_block("latest").number == 0
     w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
     assert w3.eth.block_number == 1
+
+
+def test_state_controls_refuse_values_out_of_range_with_hemi_value_error():
+    """A balance, storage slot or word is a uint256 and code is bytes (anvil_setBalance / anvil_setStorageAt /
+    anvil_setCode take the same): a bad value is a HemiValueError naming it, not py-evm's ValidationError, and the
+    state is untouched."""
+    dev = Devchain()
+    a = dev.accounts[0]
+    before = dev.w3.eth.get_balance(a)
+    bad = (lambda: dev.set_balance(a, wei=-1), lambda: dev.set_balance(a, wei=2**256),
+           lambda: dev.set_storage(a, -1, 0), lambda: dev.set_storage(a, 0, 2**256), lambda: dev.set_code(a, "zz"),
+           lambda: dev.set_code(a, 5), lambda: dev.set_balance(a, wei=True))
+    for call in bad:
+        with pytest.raises(HemiValueError, match="must be"):
+            call()
+    assert dev.w3.eth.get_balance(a) == before and dev.w3.eth.get_code(a) == b""
+
+
+def test_hemi_pop_publish_with_bad_params_is_invalid_params():
+    dev = Devchain()
+    for params in (["0x" + "00" * 32, {}], [{}], [True], [None, 5]):
+        resp = dev.w3.provider.make_request("hemi_popPublish", params)
+        assert resp["error"]["code"] == -32602, (params, resp)

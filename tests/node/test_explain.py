@@ -95,3 +95,48 @@ def test_explain_call_on_a_raw_precompile_call(dev):
     assert not out.ok and [t.status for t in out.txids] == [explain.REVERSED]
     good = {"to": call["to"], "data": "0x" + txid.display_bytes.hex()}
     assert dev.explain_call(dev.w3.eth.call, good).ok
+
+
+def test_explain_balance_counts_what_the_index_counts_when_a_spend_is_above_the_indexed_tip():
+    """0x40 counts the index's UTXOs: an output spent in a block the view has not indexed still counts (hemilabs/op-geth
+    core/vm/contracts.go btcBalAddr reads TBC's balance at the indexed tip), and explain_balance says the same."""
+    dev = hemi.Devchain(seed=4)
+    btc = dev.btc
+    alice, bob = btc.wallet("alice"), btc.wallet("bob")
+    btc.mine(101, to=btc.wallet("miner").address)
+    btc.send_raw(btc.wallet("miner").build_tx(outputs=[(alice.address, 10**8)]))
+    btc.mine(3)
+    dev.sync_btc()
+    alice.send(bob.address, 5 * 10**7)
+    btc.mine(1)  # the spend is confirmed above the indexed tip
+    why = dev.explain_balance(alice.address)
+    assert why.visible_sats == dev.bitcoin_kit.functions.getBitcoinAddressBalance(alice.address).call() == 10**8
+    assert why.chain_sats < 10**8  # the change output is above the indexed tip too
+    assert f"still counts {10**8} sats spent there" in why.message and "not indexed yet" in why.message
+    btc.mine(2)
+    dev.sync_btc()
+    why = dev.explain_balance(alice.address)
+    kit_balance = dev.bitcoin_kit.functions.getBitcoinAddressBalance(alice.address).call()
+    assert why.visible_sats == why.chain_sats == kit_balance
+
+
+def test_explain_txid_after_a_bitcoin_reorg_does_not_claim_the_view_holds_the_new_branch():
+    """After a reorg the view still holds the replaced block at that height until L2 blocks walk it over
+    (op-geth core/blockchain.go getBitcoinAttributesForNextBlock walks back to the common ancestor): a transaction
+    re-mined on the new branch is not readable yet, whatever its height."""
+    dev = hemi.Devchain(seed=5)
+    btc = dev.btc
+    btc.mine(110, to=btc.wallet("miner").address)
+    dev.sync_btc()
+    txid = btc.send_raw(btc.wallet("miner").build_tx(outputs=[(btc.wallet("a").address, 10**7)]))
+    btc.mine(1)  # block 111: above the indexed tip (109) after the sync
+    dev.sync_btc()
+    assert dev.explain_txid(txid).status == explain.NOT_INDEXED_YET
+    btc.reorg(3, new_blocks=4)  # the transaction goes back to the mempool and into the new branch's block 109
+    assert btc.tx(txid).height is not None and btc.tx(txid).height <= dev.hvm_view().indexed_height
+    why = dev.explain_txid(txid)
+    assert not dev.bitcoin_kit.functions.transactionExists(txid.display_bytes).call()
+    assert why.status == explain.NOT_INDEXED_YET and "reorg" in why.message
+    dev.sync_btc()
+    assert dev.explain_txid(txid).status == explain.INDEXED
+    assert dev.bitcoin_kit.functions.transactionExists(txid.display_bytes).call()

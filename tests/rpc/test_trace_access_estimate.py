@@ -120,3 +120,16 @@ def test_estimate_counts_the_access_list_and_is_exact_without_gas_dependence(wor
     with pytest.raises(RPCError):  # one gas less runs out
         api.request("eth_call", [{"from": frm, "to": to, "gas": hex(est - 1)}])
         raise AssertionError("unreachable")  # eth_call succeeds with less gas only if the estimate was loose
+
+
+@pytest.mark.parametrize("precompile", ["0x" + "00" * 19 + "08", "0x" + "00" * 19 + "40", "0x" + "00" * 18 + "0100"])
+def test_estimate_for_a_value_transfer_to_a_precompile_runs_it(precompile):
+    """A precompile has no code but costs gas when called, even with empty input (ecPairing's base 45,000,
+    EIP-1108; the hVM precompiles' fixed gas, hemilabs/op-geth params/protocol_params.go): the estimate must be
+    enough to send with, as geth's is (it runs the call; only code-less non-precompile targets cost 21,000)."""
+    dev = Devchain()
+    w3, a = dev.w3, dev.w3.eth.accounts[0]
+    tx = {"from": a, "to": w3.to_checksum_address(precompile), "value": 1}
+    gas = w3.eth.estimate_gas(tx)
+    assert gas > 21_000
+    assert w3.eth.get_transaction_receipt(w3.eth.send_transaction({**tx, "gas": gas})).status == 1

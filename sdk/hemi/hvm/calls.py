@@ -91,7 +91,8 @@ class CallsMixin(EngineCore):
         One full run decides most transactions: a run whose every step was insensitive to the gas left
         (:class:`hemi.hvm.trace.GasProbe`) needs exactly what it used; the search runs only for the others."""
         gas_limit = self.chain.header.gas_limit if number is None else self._blocks[number].block.header.gas_limit
-        if not overrides and not tx.data and tx.to and not self._read_state(number).get_code(tx.to):
+        if (not overrides and not tx.data and tx.to and tx.to not in self._precompiles
+                and not self._read_state(number).get_code(tx.to)):
             return int(tx.intrinsic_gas)  # a plain transfer to an account without code costs exactly that
         hi = gas_limit
         probe = trace.GasProbe()

@@ -124,6 +124,7 @@ class EngineCore:
         self._reset_pending_header()
 
     def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> Any:  # a py-evm MiningChain class
+        self._precompiles = precompiles  # the live table: estimate_gas must not take a precompile for a plain account
         vm = vm_class(precompiles, self._prev_hashes, getattr(self, "fork", "cancun"), getattr(self, "l1_cost", None))
         return MiningChain.configure(__name__="HemiDevchain", vm_configuration=((0, vm),), chain_id=self.chain_id)
 
@@ -135,6 +136,7 @@ class EngineCore:
         self._flush()
         state = self.__dict__.copy()
         chain = state.pop("chain")
+        state.pop("_precompiles", None)  # the devchain's functions; attach() sets the table again
         state["_call_states"], state["_pvm"] = {}, None
         del state["_lock"]
         state["_saved_db"] = dict(chain.chaindb.db.wrapped_db.kv_store)

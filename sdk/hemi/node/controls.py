@@ -24,7 +24,8 @@ class StateControls:
 
     def set_balance(self, address: str | bytes, *, wei: int) -> None:
         addr = to_address(address)
-        self.engine.edit_state(lambda s: s.set_balance(addr, int(wei)))
+        amount = _word("wei", wei)
+        self.engine.edit_state(lambda s: s.set_balance(addr, amount))
 
     def set_nonce(self, address: str | bytes, nonce: int) -> None:
         addr = to_address(address)
@@ -34,12 +35,21 @@ class StateControls:
 
     def set_code(self, address: str | bytes, code: bytes | str) -> None:
         addr = to_address(address)
-        raw = bytes.fromhex(code[2:] if code.startswith("0x") else code) if isinstance(code, str) else bytes(code)
+        if isinstance(code, str):
+            try:
+                raw = bytes.fromhex(code[2:] if code.startswith(("0x", "0X")) else code)
+            except ValueError:
+                raise HemiValueError(f"code must be bytes or a hex string, got {code[:40]!r}") from None
+        elif isinstance(code, bytes | bytearray | memoryview):
+            raw = bytes(code)
+        else:
+            raise HemiValueError(f"code must be bytes or a hex string, got {type(code).__name__}")
         self.engine.edit_state(lambda s: s.set_code(addr, raw))
 
     def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
         addr = to_address(address)
-        self.engine.edit_state(lambda s: s.set_storage(addr, int(slot), int(value)))
+        key, word = _word("slot", slot), _word("value", value)
+        self.engine.edit_state(lambda s: s.set_storage(addr, key, word))
 
     def impersonate(self, address: str | bytes) -> Impersonation:
         """Let transactions from ``address`` be sent without its key; also a context manager that stops on exit."""
@@ -52,6 +62,13 @@ class StateControls:
 
     def is_impersonated(self, address: bytes) -> bool:
         return address in self._impersonated
+
+
+def _word(name: str, v: object) -> int:
+    """A balance, slot or storage value: an int in [0, 2**256), else a HemiValueError naming it."""
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**256:
+        raise HemiValueError(f"{name} must be an int in [0, 2**256), got {v!r}")
+    return v
 
 
 class Impersonation:

@@ -69,7 +69,12 @@ class Devchain(StateControls):
         self.fork: ForkRemote | None = None  # fork mode: the remote the state, old blocks and hVM answers come from
         if config.get("fork_url") is not None:
             self.fork, config = fork_setup.open_fork(config)
-        self.config = DevchainConfig(seed=seed, **config)
+        try:
+            self.config = DevchainConfig(seed=seed, **config)
+        except Exception:
+            if self.fork is not None:  # a bad setting: release the connection and the cache file opened for it
+                self.fork.close()
+            raise
         cfg = self.config
         self.btc = BitcoinChain(seed=seed)
         self.precompiles = PrecompileRegistry(cfg.evm_fork)

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hemi.errors import HemiError
+from hemi.btc.address import destination_script
+from hemi.errors import ForkValueError, HemiError
 from hemi.types import Txid
 
 # what explain_txid found, in ``TxidExplanation.status``
@@ -81,6 +82,7 @@ class BalanceExplanation:
 def explain_txid(dev: Any, txid: Txid | str | bytes) -> TxidExplanation:
     """Which of the three "not found" cases ``txid`` is in, or that the view holds it (``txid``: a :class:`Txid`,
     display hex, or internal-order bytes, as :class:`Txid` reads them)."""
+    _refuse_on_fork(dev)
     t = Txid(txid)
     view = dev.hvm_view("latest")
     info = _lookup(dev, t)
@@ -101,11 +103,17 @@ def explain_txid(dev: Any, txid: Txid | str | bytes) -> TxidExplanation:
         return TxidExplanation(t, NOT_INDEXED_YET, (
             f"Bitcoin transaction {t} is in block {info.height}, below the hVM's activation height {activation} "
             f"(hvm_genesis_btc_height): the precompiles never see it"))
-    if info.height <= view.indexed_height:
+    # the index itself decides, not the height: after a Bitcoin reorg the view may still hold the old branch
+    if dev.bitcoin_reader(dev.engine.head_number).transaction(bytes(t)) is not None:
         return TxidExplanation(t, INDEXED, (
             f"Bitcoin transaction {t} is in block {info.height}, inside the hVM's indexed view (indexed tip "
             f"{view.indexed_height}): the precompiles see it"))
     lag = dev.config.hvm_indexer_lag
+    if info.height <= view.indexed_height:  # at an indexed height, but the view holds another block there
+        return TxidExplanation(t, NOT_INDEXED_YET, (
+            f"Bitcoin transaction {t} is in block {info.height} ({info.block_hash}), but the hVM's view still holds "
+            f"the block Bitcoin replaced at that height (a reorg): dev.sync_btc() walks the view over to the new "
+            f"branch"), btc_blocks_needed=max(0, info.height + lag - dev.btc.height))
     more = max(0, info.height + lag - dev.btc.height)  # the light tip must reach height + lag
     todo = (f"mine {more} more Bitcoin block(s) (dev.btc.mine({more})), then dev.sync_btc()" if more
             else "dev.sync_btc() (L2 blocks carry the Bitcoin headers the view still lacks)")
@@ -113,6 +121,14 @@ def explain_txid(dev: Any, txid: Txid | str | bytes) -> TxidExplanation:
         f"Bitcoin transaction {t} is in block {info.height}, but the hVM's indexed view ends at block "
         f"{view.indexed_height} (light tip {view.light_tip_height}, indexer lag {lag}): {todo}"),
         btc_blocks_needed=more)
+
+
+def _refuse_on_fork(dev: Any) -> None:
+    # on a fork 0x40-0x49 answer from the remote's Bitcoin view, which the embedded chain these helpers read is not
+    if dev.fork is not None:
+        raise ForkValueError(dev.fork.url, "explain_txid, explain_call and explain_balance read the embedded Bitcoin "
+                             "chain, but on a fork the hVM precompiles answer from the remote's Bitcoin view: ask "
+                             "the remote (its hBK, or an eth_call to the precompile)")
 
 
 def _lookup(dev: Any, t: Txid) -> Any:
@@ -126,6 +142,7 @@ def explain_call(dev: Any, call: Callable[..., Any], *args: Any, **kwargs: Any) 
     """Run ``call(*args, **kwargs)`` (e.g. ``kit.functions.getTxConfirmations(t).call``) on this devchain; when it
     raises, explain every txid it passed to the hVM precompiles (0x42, 0x43, 0x47–0x49). The call's own exception
     is kept in ``error``; nothing is raised."""
+    _refuse_on_fork(dev)
     seq = dev.sequencer
     nested = seq._reads is not None  # inside block building already: share its record, do not end it
     if not nested:
@@ -148,21 +165,29 @@ def explain_call(dev: Any, call: Callable[..., Any], *args: Any, **kwargs: Any) 
 
 def explain_balance(dev: Any, address: str) -> BalanceExplanation:
     """How much of ``address``'s confirmed Bitcoin balance the hVM's indexed view holds, and why the rest is not
-    visible yet. Outputs confirmed above the indexed tip are the part the view lacks (an output spent above the
-    indexed tip still counts there: the view has not seen the spend either)."""
+    visible yet. ``visible_sats`` is the index's own balance, what 0x40 and hBK count: outputs confirmed above the
+    indexed tip are missing from it, and an output spent above the indexed tip still counts there (the view has not
+    seen the spend either)."""
+    _refuse_on_fork(dev)
     view = dev.hvm_view("latest")
     utxos = dev.btc.utxos(address)
     chain = sum(u.value for u in utxos)
     hidden = [u for u in utxos if u.height is not None and u.height > view.indexed_height]
-    visible = chain - sum(u.value for u in hidden)
-    if not hidden:
+    # what 0x40 counts: the index's balance (outputs spent above the indexed tip still count, a reorged view's too)
+    visible = dev.bitcoin_reader(dev.engine.head_number).balance(destination_script(address))
+    if not hidden and visible == chain:
         msg = (f"{address}: {chain} sats confirmed on Bitcoin, all inside the hVM's indexed view (tip "
                f"{view.indexed_height})")
+    elif not hidden:  # the view lags a spend, or holds a branch Bitcoin reorged away
+        msg = (f"{address}: {chain} sats confirmed on Bitcoin, {visible} visible to the hVM: its indexed view (tip "
+               f"{view.indexed_height}) has not caught up with the chain's spends or reorgs; dev.sync_btc()")
     else:
         top = max(u.height for u in hidden if u.height is not None)
         more = max(0, top + dev.config.hvm_indexer_lag - dev.btc.height)
         todo = (f"mine {more} more Bitcoin block(s), then dev.sync_btc()" if more else "dev.sync_btc()")
+        stale = visible - (chain - sum(u.value for u in hidden))  # spent above the tip, still counted by the index
+        spent = f", and it still counts {stale} sats spent there" if stale > 0 else ""
         msg = (f"{address}: {chain} sats confirmed on Bitcoin, {visible} visible to the hVM: {len(hidden)} output(s) "
-               f"in blocks above the indexed tip {view.indexed_height} (up to block {top}) are not indexed yet; "
-               f"{todo}")
+               f"in blocks above the indexed tip {view.indexed_height} (up to block {top}) are not indexed yet"
+               f"{spent}; {todo}")
     return BalanceExplanation(address, chain, visible, msg)

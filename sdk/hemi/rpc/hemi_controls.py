@@ -131,7 +131,11 @@ def hvm_view(api: RpcContext, block: Any = "latest") -> dict[str, Any]:
 
 
 @protocol_errors
-def pop_publish(api: RpcContext, keystone: Any = None, miner: str = "default") -> str:
+def pop_publish(api: RpcContext, keystone: Any = None, miner: Any = "default") -> str:
+    if not isinstance(miner, str):
+        raise RPCError(-32602, f"miner must be a miner's name (a string), got {type(miner).__name__}")
+    if keystone is not None and not isinstance(keystone, str | int) or isinstance(keystone, bool):
+        raise RPCError(-32602, "keystone must be a block number, a 32-byte block hash or null")
     if isinstance(keystone, str) and len(keystone.removeprefix("0x")) != 64:
         keystone = parse_q(keystone, "keystone")
     return str(api.dev.pop.publish(keystone, miner=miner))

@@ -260,3 +260,23 @@ def test_off_block_stops_a_callback_and_refuses_a_stranger():
     assert seen == [1]
     with pytest.raises(HemiValueError):
         dev.off_block(hook)
+
+
+def test_a_loaded_state_with_pending_transactions_reads_latest_as_the_saved_one_did():
+    """With automine off, "latest" is the mined head plus direct edits and "pending" adds the pool (geth's and
+    anvil's tags): a saved and loaded devchain answers both as before, and mining goes on from the pool."""
+    dev = Devchain()
+    a, b = dev.accounts[:2]
+    dev.automine = False
+    dev.set_balance(b, wei=7 * 10**18)
+    dev.w3.eth.send_transaction({"from": a, "to": b, "value": 1})
+    def reads(d):
+        w3 = d.w3
+        return (w3.eth.get_transaction_count(a, "latest"), w3.eth.get_transaction_count(a, "pending"),
+                w3.eth.get_balance(b, "latest"), w3.eth.get_balance(b, "pending"))
+    before = reads(dev)
+    assert before == (0, 1, 7 * 10**18, 7 * 10**18 + 1)
+    loaded = Devchain.load_state_data(dev.dump_state_data())
+    assert reads(loaded) == before
+    loaded.mine()
+    assert reads(loaded) == (1, 1, 7 * 10**18 + 1, 7 * 10**18 + 1)

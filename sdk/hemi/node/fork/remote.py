@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,11 @@ from hemi.node.fork.cache import DiskCache, default_dir
 log = logging.getLogger("hemi.node.fork")
 
 RATE_LIMIT_CODES = frozenset({-32005, 429})  # JSON-RPC "limit exceeded" (EIP-1474) and providers' HTTP-like code
+# eth_call errors that mean the call itself failed (geth: 3 "execution reverted" with data, -32000 any other EVM
+# error), and so are the precompile's answer to cache; anything else is the node failing, never cached
+EXECUTION_ERROR_CODES = frozenset({3, -32000})
+_NODE_TROUBLE = re.compile(r"header not found|missing trie node|unknown block|timeout|timed out|try again|busy",
+                           re.IGNORECASE)
 START_TIMEOUT = (3.0, 5.0)  # connect, read (seconds), two tries: a bad URL fails at start within ~10 s at worst
 READ_TIMEOUT = (5.0, 60.0)
 MAX_BACKOFF = 8.0
@@ -203,13 +209,18 @@ class ForkRemote:
 
     def precompile(self, address: bytes, data: bytes) -> tuple[bool, bytes]:
         """The remote's answer to ``data`` sent to precompile ``address`` at the fork block: (succeeded, output).
-        A JSON-RPC error (other than a rate limit) is the precompile failing, as the CALL would there."""
+        An execution error is the precompile failing, as the CALL would there, and is cached like an answer; any
+        other JSON-RPC error (the node's own trouble) raises :class:`~hemi.errors.ForkRemoteFailed` and is not."""
         a = "0x" + address.hex()
 
         def fetch() -> list[Any]:
             (reply,) = self.transport.batch([("eth_call", [{"to": a, "data": "0x" + data.hex()}, self.tag])])
             if "error" in reply:
-                return [False, "0x"]
+                err = reply["error"] if isinstance(reply["error"], dict) else {}
+                message = str(err.get("message", reply["error"]))
+                if err.get("code") in EXECUTION_ERROR_CODES and not _NODE_TROUBLE.search(message):
+                    return [False, "0x"]
+                raise ForkRemoteFailed(self.url, f"eth_call to precompile {a}: {message}")
             return [True, str(reply.get("result") or "0x")]
 
         ok, out = self._cached(f"call:{a}:{data.hex()}", fetch)

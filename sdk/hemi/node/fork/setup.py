@@ -41,14 +41,14 @@ def open_fork(config: dict[str, Any]) -> tuple[ForkRemote, dict[str, Any]]:
     cache_dir = options.pop("fork_cache_dir", None) or os.environ.get(CACHE_DIR_ENV) or None
     if not isinstance(disk_cache, bool):
         raise ForkValueError(str(url), f"fork_cache is True or False, got {disk_cache!r}")
+    if options.get("op_stack") or options.get("pop_payouts"):  # refused before a connection and a cache file open
+        raise ForkValueError(str(url), "op_stack and pop_payouts are not available on a fork: the remote's "
+                                       "OP-stack system contracts are not driven by the local devchain")
     remote = open_remote(url, block=block, disk_cache=disk_cache,
                          cache_dir=Path(cache_dir).expanduser() if cache_dir else None)
     options.setdefault("chain_id", remote.chain_id)
     for name, value in FORK_DEFAULTS.items():
         options.setdefault(name, value)
-    if options.get("op_stack") or options.get("pop_payouts"):
-        raise ForkValueError(remote.url, "op_stack and pop_payouts are not available on a fork: the remote's "
-                                         "OP-stack system contracts are not driven by the local devchain")
     return remote, options
 
 

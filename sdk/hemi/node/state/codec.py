@@ -21,7 +21,9 @@ from typing import Any, Literal, overload
 from hemi.errors import HemiError, StateFileError
 
 MAGIC = b"hemi-sdk devchain state\n"
-FORMAT_VERSION = 3  # 1 was a pickle (hemi-sdk 0.1): refused, since loading one could run code; 3 adds OP-stack blocks
+# 1 was a pickle (hemi-sdk 0.1): refused, since loading one could run code; 3 added OP-stack blocks; 4 the state
+# "latest" reads while transactions are pending
+FORMAT_VERSION = 4
 FORMAT_NAME = "hemi-sdk devchain state"
 DEFAULT_MAX_SIZE = 512 * 1024 * 1024  # decompressed bytes; a devchain of ~100k busy blocks stays under it
 MAX_RATIO = 100  # decompressed / compressed, checked once past _RATIO_AFTER bytes: a bomb is refused after that

@@ -31,9 +31,10 @@ _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", 
                   "_pvm", "_dirty", "_lock",  # the pending block's VM: flushed into the database before saving
                   # the pool's replacement journal (hemi.rpc.txpool): closures, not saved; a state loaded with txs
                   # pending refuses to replace them by fee, and "latest" reads them until they are mined
-                  "_latest_root", "_pending_base", "_pending_base_history", "_pending_journal")
+                  "_latest_root", "_pending_base", "_pending_base_history", "_pending_journal",
+                  "_precompiles")  # the devchain's precompile table, given to the engine it is loaded into
 _KEYS = ("chain_id", "coinbase", "gas_limit", "randao_seed", "db", "pending_header", "blocks", "txs", "pending",
-         "history_write")
+         "history_write", "latest_root")
 _TXREC = tuple(f.name for f in dataclasses.fields(TxRecord))
 _TXREC_KNOWN = ("tx", "block_number", "index", "sender", "receipt", "gas_used", "contract_address", "error",
                 "return_data", "log_index_start", "l1")
@@ -91,6 +92,8 @@ def to_data(engine: EvmEngine) -> dict:
         # EIP-2935: the parent hash still to be written into the history contract by the pending block's first change
         "history_write": None if engine._history_write is None else [engine._history_write[0],
                                                                       hx(engine._history_write[1].to_bytes(32, "big"))],
+        # with transactions pending (automine off), the state "latest" reads: the head's plus direct edits
+        "latest_root": hx(engine._latest_root) if engine._pending and engine._latest_root is not None else None,
     }
 
 
@@ -98,7 +101,8 @@ def restore(engine: EvmEngine, data: Any) -> None:
     """Make ``engine`` (built by the devchain with the saved configuration, so its VM classes and precompile table
     are this devchain's) hold the saved chain."""
     (chain_id, coinbase, gas_limit, randao_seed, db_d, header_h, blocks_d, txs_d, pending_d,
-     history_d) = fields(data, _KEYS)
+     history_d, latest_d) = fields(data, _KEYS)
+    latest_root = unhx(latest_d, size=32, optional=True)
     history_write = None
     if history_d is not None:
         slot, value = seq(history_d, 2)
@@ -152,6 +156,8 @@ def restore(engine: EvmEngine, data: Any) -> None:
         tx = _tx_from(raw, tx_builder)
         pending.append(tx)
         pending_records.append(record(rec_d, tx))
+    if latest_root is not None and latest_root not in kv:
+        raise ValueError("latest_root names no state root in the saved database")
     # everything decoded: now the engine changes
     engine.coinbase, engine.gas_limit, engine._randao_seed = unhx(coinbase, size=20), num(gas_limit), \
         unhx(randao_seed)
@@ -163,4 +169,5 @@ def restore(engine: EvmEngine, data: Any) -> None:
     engine._history_write = history_write
     engine._call_states = {}
     engine._pvm, engine._dirty = None, False
-    engine._latest_root, engine._pending_base, engine._pending_journal = None, None, []
+    engine._latest_root = latest_root if pending else None
+    engine._pending_base, engine._pending_journal = None, []
