@@ -13,7 +13,9 @@ from hemi import Devchain
 
 # the only methods a fork may send: reads at the fork block (nothing local is ever sent to the remote)
 READ_METHODS = {"eth_chainId", "eth_blockNumber", "eth_getBlockByNumber", "eth_getBalance", "eth_getTransactionCount",
-                "eth_getCode", "eth_getStorageAt", "eth_call"}
+                "eth_getCode", "eth_getStorageAt", "eth_call", "eth_getBlockByHash", "eth_getTransactionByHash",
+                "eth_getTransactionReceipt", "eth_getBlockReceipts", "eth_getTransactionByBlockNumberAndIndex",
+                "eth_getTransactionByBlockHashAndIndex"}
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +234,40 @@ def test_the_first_blocks_transactions_see_the_fork_blocks_hash_and_pending_stat
         assert w3.eth.get_transaction_receipt(pending).blockNumber == n + 2
         assert w3.eth.get_storage_at(remote.counter, 0) == (43).to_bytes(32, "big")
         assert w3.eth.get_block(n + 2).parentHash == w3.eth.get_block(n + 1).hash
+
+
+def test_the_remotes_blocks_and_transactions_up_to_the_fork_block_are_served_as_the_remote_serves_them(remote, fork):
+    """anvil's fork answers for the remote's history (blocks with their transactions, transactions, receipts) up to
+    the fork block; the remote's later ones are not the fork's (foundry-rs/foundry anvil fork: blocks below the fork
+    block are fetched from the remote)."""
+    n = remote.fork_block
+    r = remote.url
+    # the whale's funding: the last block of the remote's own history that holds a user transaction
+    number = next(k for k in range(n, 0, -1) if any(
+        tx["from"].lower() == remote.dev.accounts[0].lower()
+        for tx in rpc(r, "eth_getBlockByNumber", hex(k), True)["transactions"]))
+    block = rpc(r, "eth_getBlockByNumber", hex(number), True)
+    tx = next(t for t in block["transactions"] if t["from"].lower() == remote.dev.accounts[0].lower())
+    call = fork.w3.provider.make_request
+    assert call("eth_getBlockByNumber", [hex(number), True])["result"] == block
+    assert call("eth_getBlockByHash", [block["hash"], False])["result"] == rpc(r, "eth_getBlockByHash", block["hash"],
+                                                                               False)
+    assert call("eth_getTransactionByHash", [tx["hash"]])["result"] == tx
+    assert call("eth_getTransactionReceipt", [tx["hash"]])["result"] == rpc(r, "eth_getTransactionReceipt", tx["hash"])
+    assert call("eth_getBlockReceipts", [hex(number)])["result"] == rpc(r, "eth_getBlockReceipts", hex(number))
+    assert call("eth_getBlockTransactionCountByNumber", [hex(number)])["result"] == hex(len(block["transactions"]))
+    assert call("eth_getTransactionByBlockNumberAndIndex", [hex(number), tx["transactionIndex"]])["result"] == tx
+    assert fork.w3.eth.get_transaction(tx["hash"]).blockNumber == number  # through web3's formatters too
+    # a transaction the remote mines after the fork block is not the fork's
+    dev = remote.dev
+    with remote.server.lock:
+        snap = dev.snapshot()
+        later = dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": remote.whale, "value": 1})
+    try:
+        assert call("eth_getTransactionByHash", [later.to_0x_hex()])["result"] is None
+        assert call("eth_getTransactionReceipt", [later.to_0x_hex()])["result"] is None
+        later_block = rpc(r, "eth_getBlockByNumber", "latest", False)["hash"]
+        assert call("eth_getBlockByHash", [later_block, False])["result"] is None
+    finally:
+        with remote.server.lock:
+            dev.revert(snap)

@@ -35,6 +35,16 @@ class RpcContext:
 
     # ------------------------------------------------------------------ block selection
 
+    def from_remote(self, n: int | None) -> bool:
+        """Whether block ``n`` is a forked remote's (at or below the fork block), whose transactions live there."""
+        fork = self.dev.fork
+        return fork is not None and n is not None and n <= fork.number
+
+    def remote(self, method: str, *params: Any) -> Any:
+        """A forked remote's own answer to a history read (None without a fork, or past the fork block)."""
+        fork = self.dev.fork
+        return None if fork is None else fork.history(method, list(params))
+
     def block_number(self, tag: Any) -> int:
         """The mined block a tag or number names (-32001 past the head)."""
         head: int = self.engine.head_number

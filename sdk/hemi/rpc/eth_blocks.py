@@ -38,28 +38,49 @@ def get_block_by_number(api: RpcContext, tag: Any, full: bool = False) -> dict[s
         if err.code == -32001:
             return None
         raise
+    if api.from_remote(n):  # a forked remote's block, with its transactions
+        remote: dict[str, Any] | None = api.remote("eth_getBlockByNumber", q(n), bool(full))
+        return remote
     return api.block_json(n, bool(full))
 
 
 def get_block_by_hash(api: RpcContext, block_hash: Any, full: bool = False) -> dict[str, Any] | None:
-    n = api.engine.block_number_of(parse_hash(block_hash, "block hash"))
-    return None if n is None else api.block_json(n, bool(full))
+    h = parse_hash(block_hash, "block hash")
+    n = api.engine.block_number_of(h)
+    if n is None or api.from_remote(n):  # unknown here: a forked remote's block up to the fork block, if any
+        remote: dict[str, Any] | None = api.remote("eth_getBlockByHash", d(h), bool(full))
+        return remote
+    return api.block_json(n, bool(full))
+
+
+def _remote_count(block: dict[str, Any] | None) -> str | None:
+    return None if block is None else q(len(block.get("transactions") or ()))
 
 
 def count_by_number(api: RpcContext, tag: Any) -> str:
-    return q(len(api.engine.block_record(api.block_number(tag)).tx_hashes))
+    n = api.block_number(tag)
+    if api.from_remote(n):
+        return _remote_count(api.remote("eth_getBlockByNumber", q(n), False)) or q(0)
+    return q(len(api.engine.block_record(n).tx_hashes))
 
 
 def count_by_hash(api: RpcContext, block_hash: Any) -> str | None:
-    n = api.engine.block_number_of(parse_hash(block_hash))
-    return None if n is None else q(len(api.engine.block_record(n).tx_hashes))
+    h = parse_hash(block_hash)
+    n = api.engine.block_number_of(h)
+    if n is None or api.from_remote(n):
+        return _remote_count(api.remote("eth_getBlockByHash", d(h), False))
+    return q(len(api.engine.block_record(n).tx_hashes))
 
 
 def get_block_receipts(api: RpcContext, block: Any) -> list[dict[str, Any]] | None:
     """Every receipt of a block (by number, tag or hash, as geth's BlockNumberOrHash); null for an unknown block."""
     n: int | None
     if isinstance(block, str) and len(block) == 66:
-        n = api.engine.block_number_of(parse_hash(block, "block hash"))
+        h = parse_hash(block, "block hash")
+        n = api.engine.block_number_of(h)
+        if n is None:  # a forked remote's block, by hash (None without a fork)
+            by_hash: list[dict[str, Any]] | None = api.remote("eth_getBlockReceipts", d(h))
+            return by_hash
     elif isinstance(block, dict):
         try:
             n = api.state_number(block)
@@ -75,6 +96,9 @@ def get_block_receipts(api: RpcContext, block: Any) -> list[dict[str, Any]] | No
             raise
     if n is None:
         return None
+    if api.from_remote(n):
+        remote: list[dict[str, Any]] | None = api.remote("eth_getBlockReceipts", q(n))
+        return remote
     return [api.receipt_json(api.engine.tx_record(h)) for h in api.engine.block_record(n).tx_hashes]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import RPCError
-from hemi.rpc.params import Handler, d, parse_hash, parse_q
+from hemi.rpc.params import Handler, d, parse_hash, parse_q, q
 
 
 def get_tx(api: RpcContext, tx_hash: Any) -> dict[str, Any] | None:
@@ -23,7 +23,8 @@ def get_tx(api: RpcContext, tx_hash: Any) -> dict[str, Any] | None:
     for rec in api.engine.pending_records:  # automine off: pending, not yet in a block (no index, as geth)
         if rec.tx.hash == h:
             return api.tx_json(None, rec.tx, sender=rec.sender)
-    return None
+    remote: dict[str, Any] | None = api.remote("eth_getTransactionByHash", d(h))  # a forked remote's, if any
+    return remote
 
 
 def _in_block(api: RpcContext, n: int, index: Any) -> Any:
@@ -34,21 +35,33 @@ def _in_block(api: RpcContext, n: int, index: Any) -> Any:
 
 
 def get_tx_by_number_index(api: RpcContext, tag: Any, index: Any) -> dict[str, Any] | None:
-    rec = _in_block(api, api.block_number(tag), index)
+    n = api.block_number(tag)
+    if api.from_remote(n):
+        result: dict[str, Any] | None = api.remote("eth_getTransactionByBlockNumberAndIndex", q(n),
+                                                   q(parse_q(index, "index")))
+        return result
+    rec = _in_block(api, n, index)
     return None if rec is None else api.tx_json(rec)
 
 
 def get_tx_by_hash_index(api: RpcContext, block_hash: Any, index: Any) -> dict[str, Any] | None:
-    n = api.engine.block_number_of(parse_hash(block_hash))
-    if n is None:
-        return None
+    h = parse_hash(block_hash)
+    n = api.engine.block_number_of(h)
+    if n is None or api.from_remote(n):
+        result: dict[str, Any] | None = api.remote("eth_getTransactionByBlockHashAndIndex", d(h),
+                                                   q(parse_q(index, "index")))
+        return result
     rec = _in_block(api, n, index)
     return None if rec is None else api.tx_json(rec)
 
 
 def get_receipt(api: RpcContext, tx_hash: Any) -> dict[str, Any] | None:
-    rec = api.engine.tx_record(parse_hash(tx_hash, "transaction hash"))
-    return None if rec is None else api.receipt_json(rec)
+    h = parse_hash(tx_hash, "transaction hash")
+    rec = api.engine.tx_record(h)
+    if rec is None:
+        result: dict[str, Any] | None = api.remote("eth_getTransactionReceipt", d(h))
+        return result
+    return api.receipt_json(rec)
 
 
 def _pending_tx(api: RpcContext, h: bytes) -> Any:

@@ -207,6 +207,26 @@ class ForkRemote:
         value: dict[str, Any] = self._cached(f"block:{number}", fetch)
         return value
 
+    def history(self, method: str, params: list[Any]) -> Any:
+        """The remote's own answer to a read of its history (a block, a transaction, a receipt, as its JSON-RPC
+        gives them), fetched once; None for anything after the fork block (the remote's later blocks and pending
+        transactions are not the fork's). Blocks up to the fork block are the remote's, as on anvil's forks."""
+
+        def fetch() -> Any:
+            (reply,) = self.transport.batch([(method, params)])
+            return _result(self.transport, reply, method)
+
+        value = self._cached(f"history:{method}:{json.dumps(params, separators=(',', ':'))}", fetch)
+        if isinstance(value, dict):
+            number = value.get("number", value.get("blockNumber"))
+            if not isinstance(number, str) or int(number, 16) > self.number:
+                return None
+        elif isinstance(value, list) and any(  # eth_getBlockReceipts
+                not isinstance(r, dict) or not isinstance(r.get("blockNumber"), str)
+                or int(r["blockNumber"], 16) > self.number for r in value):
+            return None
+        return value
+
     def precompile(self, address: bytes, data: bytes) -> tuple[bool, bytes]:
         """The remote's answer to ``data`` sent to precompile ``address`` at the fork block: (succeeded, output).
         An execution error is the precompile failing, as the CALL would there, and is cached like an answer; any
