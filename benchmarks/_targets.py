@@ -52,6 +52,23 @@ class Verdicts:
     def exit_code(self) -> int:
         return 1 if self.missed else 0
 
+    def throughput(self, labels: dict[str, str], peers: dict[str, dict[str, float] | None], subject: str,
+                   rival: str, targets: dict[str, float], *, rival_expected: bool) -> None:
+        """Per measure: each peer's rate (info), then ``subject / rival`` against its target (unmeasured, so
+        missed, when the rival was expected but did not run), then ``subject`` over every other peer (info)."""
+        s, r = peers.get(subject), peers.get(rival)
+        for key, label in labels.items():
+            for peer, res in peers.items():
+                if res is not None:
+                    self.info(f"{label}, {peer} (/s)", res[key])
+            if s is not None and r is not None:
+                self.at_least(f"{label}: {subject} / {rival}", s[key] / r[key], targets[key], "x")
+            elif rival_expected:
+                self.unmeasured(f"{label}: {subject} / {rival}", targets[key], "x")
+            for peer, res in peers.items():
+                if s is not None and res is not None and peer not in (subject, rival):
+                    self.info(f"{label}: {subject} / {peer}", s[key] / res[key], "x")
+
 
 def _fmt(x: float) -> str:
     """3 significant digits, without an exponent for large figures (1,234 rather than 1.23e+03)."""

@@ -288,16 +288,8 @@ def main() -> int:
           "web3 auto-filled transactions; wall clock")
     v = Verdicts()
     d, a, e = results.get("devchain"), results.get("anvil"), results.get("eth-tester")
-    for key, label in LABELS.items():
-        for peer, r in (("devchain", d), ("anvil", a), ("eth-tester", e)):
-            if r is not None:
-                v.info(f"{label}, {peer} (/s)", r[key])
-        if d is not None and a is not None:
-            v.at_least(f"{label}: devchain / anvil", d[key] / a[key], TARGETS[key], "x")
-        elif not args.skip_anvil:
-            v.unmeasured(f"{label}: devchain / anvil", TARGETS[key], "x")
-        if d is not None and e is not None:
-            v.info(f"{label}: devchain / eth-tester", d[key] / e[key], "x")
+    v.throughput(LABELS, {"devchain": d, "anvil": a, "eth-tester": e}, "devchain", "anvil", TARGETS,
+                 rival_expected=not args.skip_anvil)
     for peer, r in (("devchain", d), ("anvil", a), ("eth-tester", e)):
         if r is not None:
             v.info(f"deploy the counter, {peer}", r["deploy_ms"], " ms")

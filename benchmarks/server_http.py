@@ -261,14 +261,8 @@ def main() -> int:
           "web3.py HTTPProvider, auto-filled transactions; wall clock")
     v = Verdicts()
     h, a, p = results.get("hemi devchain"), results.get("anvil"), results.get("in-process")
-    for key, label in LABELS.items():
-        for peer, r in (("hemi devchain (HTTP)", h), ("anvil (HTTP)", a), ("Devchain().w3 in-process", p)):
-            if r is not None:
-                v.info(f"{label}, {peer} (/s)", r[key])
-        if h is not None and a is not None:
-            v.at_least(f"{label}: hemi devchain / anvil", h[key] / a[key], TARGET_RATIO, "x")
-        elif not args.skip_anvil:
-            v.unmeasured(f"{label}: hemi devchain / anvil", TARGET_RATIO, "x")
+    v.throughput(LABELS, {"hemi devchain": h, "anvil": a, "in-process": p}, "hemi devchain", "anvil",
+                 dict.fromkeys(LABELS, TARGET_RATIO), rival_expected=not args.skip_anvil)
     for peer, r in (("hemi devchain", h), ("anvil", a), ("in-process", p)):
         if r is not None:
             v.info(f"deploy the counter, {peer}", r["deploy_ms"], " ms")
