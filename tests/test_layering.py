@@ -1,4 +1,5 @@
-"""The layering of style.md: hemi.btc knows nothing of the EVM; the plain modules know nothing of the layers above."""
+"""The layering of docs/architecture.md: hemi.btc knows nothing of the EVM; the plain modules know nothing of the
+layers above."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The plugin's shape (style.md, "ape plugins"): a tiny hooks module that imports inside each hook, so loading ape
+"""The plugin's shape (ape's own plugins do the same): a tiny hooks module that imports inside each hook, so loading ape
 stays fast; dependencies pointing one way (ape_hemi uses hemi, hemi never knows ape_hemi)."""
 
 from __future__ import annotations
