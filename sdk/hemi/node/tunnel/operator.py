@@ -267,8 +267,8 @@ class TunnelOperator(ContractCalls):
         if self.inflight is not None and not self._progress_inflight(number):
             return
         self.unswept = [t for t in self.unswept if self._read(VAULT_STATE, "getCollectableFees", t.display_bytes) > 0]
-        sweep, vout, value = self.sweep_utxo()
         if self.unswept:
+            sweep, vout, value = self.sweep_utxo()  # read only when there is something to sweep: a call per block
             if sweep is None:
                 self._submit_proof(InFlight("assign", self.unswept[0]), "assignConfirmedDepositAsSweep",
                                    [self.unswept[0].display_bytes, False], depends=False)
