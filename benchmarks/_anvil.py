@@ -24,6 +24,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ANVIL_VERSION = "1.7.1"  # pinned: @foundry-rs/anvil on the npm registry
 NPM_PACKAGE = "@foundry-rs/anvil"
@@ -147,3 +148,21 @@ def start_anvil(binary: Path | None = None, *, timeout: float = 30.0, attempts: 
         last = (f"exited with {code}" if code is not None else f"did not answer within {timeout:.0f} s") + \
             (f": {output}" if output else "")
     raise AnvilUnavailable(f"anvil on 127.0.0.1 {last}")
+
+
+def join_peers(peers: dict[str, tuple[Any, list[str]]], notes: list[str]) -> tuple[AnvilNode | None, str]:
+    """Install and start anvil and add it to a benchmark's ``peers`` as ``"anvil"`` (a web3 over HTTP and its
+    accounts): (the node to stop, anvil's version). A failure is noted and leaves anvil out: (None, "unavailable")."""
+    from web3 import Web3  # deferred: the installer above needs no web3
+
+    node = None
+    try:
+        binary = ensure_anvil()
+        version = anvil_version(binary)
+        node = start_anvil(binary)
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
+        peers["anvil"] = (w3, list(w3.eth.accounts))
+    except Exception as exc:  # noqa: BLE001 - reported (and judged a miss)
+        notes.append(f"anvil unavailable: {type(exc).__name__}: {exc}")
+        return node, "unavailable"
+    return node, version

@@ -230,15 +230,7 @@ def start_peers(skip_anvil: bool, notes: list[str]) -> tuple[dict[str, tuple[Any
     peers: dict[str, tuple[Any, list[str]]] = {"devchain": (dev.w3, list(dev.accounts))}
     node, anvil_ver = None, "not run (--skip-anvil)"
     if not skip_anvil:
-        try:
-            binary = _anvil.ensure_anvil()
-            anvil_ver = _anvil.anvil_version(binary)
-            node = _anvil.start_anvil(binary)
-            w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
-            peers["anvil"] = (w3, list(w3.eth.accounts))
-        except Exception as exc:  # noqa: BLE001 - reported (and judged a miss)
-            anvil_ver = "unavailable"
-            notes.append(f"anvil unavailable: {type(exc).__name__}: {exc}")
+        node, anvil_ver = _anvil.join_peers(peers, notes)
     w3 = Web3(EthereumTesterProvider())
     peers["eth-tester"] = (w3, list(w3.eth.accounts))
     return peers, dev, node, anvil_ver

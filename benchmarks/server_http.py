@@ -227,14 +227,7 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001 - reported; the other peers still run
             notes.append(f"hemi devchain unavailable: {type(exc).__name__}: {exc}")
         if not args.skip_anvil:
-            try:
-                binary = _anvil.ensure_anvil()
-                anvil_ver = _anvil.anvil_version(binary)
-                node = _anvil.start_anvil(binary)
-                w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
-                peers["anvil"] = (w3, list(w3.eth.accounts))
-            except Exception as exc:  # noqa: BLE001
-                notes.append(f"anvil unavailable: {type(exc).__name__}: {exc}")
+            node, anvil_ver = _anvil.join_peers(peers, notes)
         if not args.skip_inprocess:
             from hemi.devchain import Devchain
 
