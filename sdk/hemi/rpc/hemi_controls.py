@@ -134,7 +134,7 @@ def hvm_view(api: RpcContext, block: Any = "latest") -> dict[str, Any]:
 def pop_publish(api: RpcContext, keystone: Any = None, miner: Any = "default") -> str:
     if not isinstance(miner, str):
         raise RPCError(-32602, f"miner must be a miner's name (a string), got {type(miner).__name__}")
-    if keystone is not None and not isinstance(keystone, str | int) or isinstance(keystone, bool):
+    if isinstance(keystone, bool) or not isinstance(keystone, str | int | None):
         raise RPCError(-32602, "keystone must be a block number, a 32-byte block hash or null")
     if isinstance(keystone, str) and len(keystone.removeprefix("0x")) != 64:
         keystone = parse_q(keystone, "keystone")
