@@ -80,7 +80,7 @@ class HemiConfig(BaseEthereumConfig):
     """hVM activation: Bitcoin data below this height is hidden from the precompiles (Hemi mainnet: 883092)."""
 
     max_btc_headers_per_block: int = 8
-    """Bitcoin headers one L2 block may add to the hVM's view (newest op-geth: 8)."""
+    """Bitcoin headers one L2 block may add to the hVM's view (newest op-geth: 8; at most 500)."""
 
     hvm_indexer_lag: int = 2
     """Bitcoin blocks the hVM's UTXO and transaction indexes lag its light tip (0: reads see new blocks at once)."""
