@@ -123,7 +123,7 @@ def test_the_block_gas_limit_stays_as_configured():
 
 
 def test_transaction_and_receipt_roots_match_py_evms_trie():
-    """The engine's one-item fast path and py-evm's general trie agree (yellow paper: the trie keyed by rlp(index))."""
+    """The engine's batched trie and py-evm's trie agree (yellow paper: the trie keyed by rlp(index))."""
     from eth.db.trie import make_trie_root_and_nodes
 
     from hemi.hvm.engine import _ordered_trie_root

@@ -22,9 +22,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
-from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
-from eth.db.storage import AccountStorageDB
 from eth.rlp.accounts import Account
 from eth.vm.chain_context import ChainContext
 from eth.vm.interrupt import MissingBytecode
@@ -34,6 +32,7 @@ from hemi.errors import HemiValueError
 from hemi.hvm.convert import header_record
 from hemi.hvm.engine import EvmEngine, GenesisAccount, PrecompileFn
 from hemi.hvm.records import Block, BlockRecord
+from hemi.hvm.state_db import BatchedAccountDB, BatchedStorageDB
 
 T = TypeVar("T")
 TOMBSTONE = b"\x00"  # a deleted account's value in the local trie (no account RLP is one zero byte)
@@ -54,7 +53,7 @@ class RemoteReader(Protocol):
     def at(self, number: int) -> RemoteReader: ...  # the same remote, read at an older block
 
 
-class _ForkStorage(AccountStorageDB):
+class _ForkStorage(BatchedStorageDB):
     """An account's storage: local writes (zeros kept as 0x80), else the remote's value, unless wiped here."""
 
     reader: RemoteReader
@@ -86,7 +85,7 @@ class _ForkStorage(AccountStorageDB):
         self._wiped = True
 
 
-class _ForkAccountDB(AccountDB):
+class _ForkAccountDB(BatchedAccountDB):
     """py-evm's account database with the remote behind the local trie (see the module docstring)."""
 
     reader: RemoteReader
@@ -125,15 +124,9 @@ class _ForkAccountDB(AccountDB):
         self._account_cache.pop(address, None)
         self._journaltrie[address] = TOMBSTONE  # deleting the key would bring the remote's account back
 
-    def _get_address_store(self, address: Any) -> Any:
-        store = self._account_stores.get(address)
-        if store is None:
-            store = self.storage_class(self._raw_store_db, self._get_storage_root(address), address)
-            self._account_stores[address] = store
-        return store
 
 
-def fork_account_db_class(reader: RemoteReader) -> type[AccountDB]:
+def fork_account_db_class(reader: RemoteReader) -> type[BatchedAccountDB]:
     """An account-database class bound to ``reader`` (one per forked devchain, as its VM classes are)."""
     storage = type("ForkStorage", (_ForkStorage,), {"reader": reader})
     return type("ForkAccountDB", (_ForkAccountDB,), {"reader": reader, "storage_class": storage, "codes": {}})

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import rlp
-from eth.db.trie import make_trie_root_and_nodes
 from eth.exceptions import Revert, VMError
-from eth_utils import keccak
+from trie.constants import BLANK_NODE_HASH
 
 from hemi.hvm.forks import FORK_CLASSES
 from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin
 from hemi.hvm.records import CallResult
+from hemi.hvm.state_db import BatchedAccountDB
+from hemi.hvm.trie_batch import apply_batch
 
 PrecompileFn = Callable[[Any], Any]  # py-evm's shape: fn(computation) -> computation
 
@@ -47,12 +48,9 @@ class _HvmStateMixin:
 
 
 def ordered_trie_root(items: Sequence[Any]) -> bytes:
-    """Root of the trie of ``items`` keyed by their RLP-encoded index, as a block's transaction and receipt roots.
-    A one-item trie is a single leaf node (key rlp(0) = 0x80, hex-prefixed 0x20 0x80), computed directly since
-    automine seals one transaction per block; any other size goes through py-evm's trie."""
-    if len(items) == 1:
-        return keccak(rlp.encode([b"\x20\x80", items[0].encode()]))
-    return bytes(make_trie_root_and_nodes(tuple(items))[0])
+    """Root of the trie of ``items`` keyed by their RLP-encoded index, as a block's transaction and receipt roots,
+    built in one batch (:mod:`hemi.hvm.trie_batch`): py-evm's ``make_trie_root_and_nodes`` inserts key by key."""
+    return apply_batch({}, BLANK_NODE_HASH, {rlp.encode(i): item.encode() for i, item in enumerate(items)})
 
 
 def vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[bytes], Iterator[bytes]],
@@ -66,7 +64,8 @@ def vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[b
     computation = type("HvmComputation", (computation_base,), {"_precompiles": precompiles})
     executor = type("HvmExecutor", (OpExecutorMixin, state_base.transaction_executor_class), {})
     state = type("HvmState", (_HvmStateMixin, OpStateMixin, state_base), {
-        "computation_class": computation, "transaction_executor_class": executor, "l1_cost": l1_cost})
+        "computation_class": computation, "transaction_executor_class": executor, "l1_cost": l1_cost,
+        "account_db_class": BatchedAccountDB})
     return type("HvmVM", (OpVMMixin, vm_base), {
         "_state_class": state, "fork": fork,
         "previous_hashes": property(lambda vm: prev_hashes(vm.get_header().parent_hash)),

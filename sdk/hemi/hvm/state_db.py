@@ -1,0 +1,77 @@
+"""py-evm's account and storage databases with their tries written in batches (:mod:`hemi.hvm.trie_batch`).
+
+py-evm's :class:`~eth.db.account.AccountDB` builds its account trie, and each :class:`~eth.db.storage.AccountStorageDB`
+its storage trie, in its constructor; these subclasses put a :class:`~hemi.hvm.trie_batch.BatchedHexaryTrie` in their
+place, so a block's account and slot writes reach the tries as one batch each when the state root is computed. The
+journals, caches and access logs around the tries are py-evm's, rebuilt around the new trie exactly as py-evm
+layers them; what the state reads and the roots it computes are unchanged (tests/hvm/test_state_db.py compares
+them with stock py-evm). The devchain's VM uses :class:`BatchedAccountDB` (:func:`hemi.hvm.vm.vm_class`), and the fork
+mode's remote-backed databases (:mod:`hemi.hvm.fork_state`) derive from these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth.constants import BLANK_ROOT_HASH
+from eth.db.accesslog import KeyAccessLoggerDB
+from eth.db.account import AccountDB
+from eth.db.batch import BatchDB
+from eth.db.cache import CacheDB
+from eth.db.hash_trie import HashTrie
+from eth.db.journal import JournalDB
+from eth.db.storage import AccountStorageDB, StorageLookup
+
+from hemi.hvm.trie_batch import BatchedHexaryTrie
+
+
+class BatchedStorageLookup(StorageLookup):
+    """py-evm's slot -> trie lookup, writing into a batched trie."""
+
+    def _get_write_trie(self) -> Any:
+        if self._trie_nodes_batch is None:
+            self._trie_nodes_batch = BatchDB(self._db, read_through_deletes=True)
+        if self._write_trie is None:
+            self._write_trie = BatchedHexaryTrie(self._trie_nodes_batch, root_hash=self._starting_root_hash)
+        return self._write_trie
+
+    def _get_read_trie(self) -> Any:
+        if self._write_trie is not None:
+            return self._write_trie
+        return BatchedHexaryTrie(self._db, root_hash=self._starting_root_hash)  # for its cache of decoded nodes
+
+    def commit_to(self, db: Any) -> None:
+        if self._write_trie is not None:
+            self._write_trie.root_hash  # noqa: B018 - applies the batch: its nodes must be in the batch committed
+        super().commit_to(db)
+
+
+class BatchedStorageDB(AccountStorageDB):
+    """One account's storage over a :class:`BatchedStorageLookup` (the layers above it as py-evm's own)."""
+
+    def __init__(self, db: Any, storage_root: Any, address: Any) -> None:
+        super().__init__(db, storage_root, address)
+        self._storage_lookup = BatchedStorageLookup(db, storage_root, address)
+        self._storage_cache = CacheDB(self._storage_lookup)
+        self._locked_changes = JournalDB(self._storage_cache)
+        self._journal_storage = JournalDB(self._locked_changes)
+
+
+class BatchedAccountDB(AccountDB):
+    """py-evm's account database over a batched account trie, its accounts' storage in :class:`BatchedStorageDB`."""
+
+    storage_class: type[AccountStorageDB] = BatchedStorageDB
+
+    def __init__(self, db: Any, state_root: Any = BLANK_ROOT_HASH) -> None:
+        super().__init__(db, state_root)
+        self._trie = HashTrie(BatchedHexaryTrie(self._batchtrie, state_root))
+        self._trie_logger = KeyAccessLoggerDB(self._trie, log_missing_keys=False)
+        self._trie_cache = CacheDB(self._trie_logger)
+        self._journaltrie = JournalDB(self._trie_cache)
+
+    def _get_address_store(self, address: Any) -> Any:
+        store = self._account_stores.get(address)
+        if store is None:
+            store = self.storage_class(self._raw_store_db, self._get_storage_root(address), address)
+            self._account_stores[address] = store
+        return store
