@@ -13,9 +13,11 @@ is the canonical one of the Yellow Paper (appendix D) and its root is the one ``
 contents (tests/hvm/test_trie_batch.py checks that on random insert/update/delete sequences).
 
 :class:`BatchedHexaryTrie` is a ``HexaryTrie`` whose ``set``/``delete`` go into the batch; reads see the batch first,
-then the trie at the last root; reading ``root_hash`` applies the batch. Its reads share one cache of decoded nodes
-(:func:`decoded_node`): py-evm makes a fresh trie per block and per account, and would decode the same upper nodes
-again each time.
+then the trie at the last root; reading ``root_hash`` applies the batch. py-evm makes a fresh trie per block and
+per account, which would traverse and decode the same nodes again each block; two bounded caches, shared by every
+trie because a trie's contents are named by its root hash, spare that: decoded nodes by hash (:func:`decoded_node`)
+and values by (root, key), filled by reads and by each batch with what it wrote under its new root (a block reads
+mostly what the block before wrote: L1Block's slots, the fee vaults, the sender).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from trie.validation import validate_is_bytes
 
 _DECODED_MAX = 4096  # decoded nodes kept (a few MiB): the account trie's upper nodes and the hot contracts' paths
 _decoded: dict[bytes, Any] = {}
+_VALUES_MAX = 16384
+_values: dict[tuple[bytes, bytes], bytes] = {}  # (root hash, key) -> value: what a trie at that root holds
 
 Nibbles = tuple[int, ...]
 Items = list[tuple[Nibbles, bytes]]  # sorted by path, paths unique; b"" deletes
@@ -181,7 +185,11 @@ class BatchedHexaryTrie(HexaryTrie):
     def root_hash(self) -> bytes:
         if self._changes:
             changes, self._changes = self._changes, {}
-            self._root = apply_batch(self.db, self._root, changes)
+            self._root = root = apply_batch(self.db, self._root, changes)
+            if len(_values) + len(changes) > _VALUES_MAX:
+                _values.clear()
+            for key, value in changes.items():  # the next block's reads of what this one wrote need no traversal
+                _values[root, key] = value
         return self._root
 
     @root_hash.setter
@@ -195,10 +203,17 @@ class BatchedHexaryTrie(HexaryTrie):
         if value is not None:
             return value
         root = self._root  # the trie before the batch (reading does not apply it)
+        value = _values.get((root, key))
+        if value is not None:
+            return value
         try:
-            return bytes(self._get(root, bytes_to_nibbles(key)))
+            value = bytes(self._get(root, bytes_to_nibbles(key)))
         except MissingTraversalNode as exc:
             raise MissingTrieNode(exc.missing_node_hash, root, key, exc.nibbles_traversed) from exc
+        if len(_values) >= _VALUES_MAX:
+            _values.clear()
+        _values[root, key] = value
+        return value
 
     def get_node(self, node_hash: Any) -> Any:
         if isinstance(node_hash, bytes) and len(node_hash) == 32 and node_hash != BLANK_NODE_HASH:

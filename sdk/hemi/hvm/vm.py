@@ -13,6 +13,7 @@ from typing import Any
 
 import rlp
 from eth.exceptions import Revert, VMError
+from eth.vm.code_stream import CodeStream
 from trie.constants import BLANK_NODE_HASH
 
 from hemi.hvm.forks import FORK_CLASSES
@@ -28,6 +29,34 @@ class PrecompileBurn(VMError):
     """Raised inside a precompile to make the CALL fail and burn all the gas given to it (op-geth's raw error)."""
 
     burns_gas = True
+
+
+_CODE_ANALYSES_MAX = 512
+_code_analyses: dict[bytes, tuple[set[int], set[int]]] = {}
+
+
+class _SharedAnalysisCode(CodeStream):
+    """py-evm's code stream, its JUMPDEST analysis (which positions are opcodes rather than PUSH data, worked out as
+    jumps ask) shared by every run of the same code: py-evm starts it afresh per call frame, and L1Block's deposit
+    call, made every block, spent a tenth of its time on it. Code is immutable, so the answers are too."""
+
+    __slots__ = ()
+
+    def __init__(self, code_bytes: bytes) -> None:
+        super().__init__(code_bytes)
+        known = _code_analyses.get(code_bytes)
+        if known is not None:
+            self.invalid_positions, self.valid_positions = known
+            return
+        if len(_code_analyses) >= _CODE_ANALYSES_MAX:
+            _code_analyses.clear()
+        _code_analyses[code_bytes] = (self.invalid_positions, self.valid_positions)
+
+
+class _HvmComputationMixin:
+    def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
+        super().__init__(state, message, transaction_context)  # type: ignore[call-arg]
+        self.code = _SharedAnalysisCode(message.code)
 
 
 class _HvmStateMixin:
@@ -61,7 +90,7 @@ def vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[b
     ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
     headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
     vm_base, state_base, computation_base = FORK_CLASSES[fork]
-    computation = type("HvmComputation", (computation_base,), {"_precompiles": precompiles})
+    computation = type("HvmComputation", (_HvmComputationMixin, computation_base), {"_precompiles": precompiles})
     executor = type("HvmExecutor", (OpExecutorMixin, state_base.transaction_executor_class), {})
     state = type("HvmState", (_HvmStateMixin, OpStateMixin, state_base), {
         "computation_class": computation, "transaction_executor_class": executor, "l1_cost": l1_cost,
