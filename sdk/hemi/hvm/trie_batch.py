@@ -28,17 +28,14 @@ from typing import Any
 
 import rlp
 from eth_utils import keccak
-from rlp.codec import encode_raw
 from trie import HexaryTrie
-from trie.constants import BLANK_NODE, BLANK_NODE_HASH, NODE_TYPE_BRANCH, NODE_TYPE_LEAF
+from trie.constants import BLANK_NODE, BLANK_NODE_HASH
 from trie.exceptions import MissingTraversalNode, MissingTrieNode
-from trie.utils.nibbles import bytes_to_nibbles
-from trie.utils.nodes import compute_extension_key, compute_leaf_key, extract_key, get_node_type
 from trie.validation import validate_is_bytes
 
-_DECODED_MAX = 4096  # decoded nodes kept (a few MiB): the account trie's upper nodes and the hot contracts' paths
+_DECODED_MAX = 2048  # decoded nodes kept (~2 MiB): the nodes the last blocks wrote and read
 _decoded: dict[bytes, Any] = {}
-_VALUES_MAX = 16384
+_VALUES_MAX = 4096
 _values: dict[tuple[bytes, bytes], bytes] = {}  # (root hash, key) -> value: what a trie at that root holds
 
 Nibbles = tuple[int, ...]
@@ -49,14 +46,15 @@ def apply_batch(db: Any, root_hash: bytes, changes: Mapping[bytes, bytes]) -> by
     """Write ``changes`` (key -> value; ``b""`` deletes the key) into the trie at ``root_hash`` stored in ``db``
     (node hash -> encoded node); returns the new root hash. New nodes are written to ``db``; none is deleted, so the
     old root stays readable."""
-    items = sorted((tuple(bytes_to_nibbles(k)), v) for k, v in changes.items())
+    items = sorted((_nibbles(k), v) for k, v in changes.items())
     root = BLANK_NODE if root_hash == BLANK_NODE_HASH else decoded_node(db, root_hash)
     new = _update(db, root, items)
     if new == BLANK_NODE:
         return bytes(BLANK_NODE_HASH)
-    encoded = encode_raw(new)
+    encoded = _encode(new)
     digest = keccak(encoded)  # the root is always stored by its hash, even when under 32 bytes
     db[digest] = encoded
+    _remember(digest, new)
     return digest
 
 
@@ -66,10 +64,63 @@ def decoded_node(db: Any, node_hash: bytes) -> Any:
     node = _decoded.get(node_hash)
     if node is None:
         node = rlp.decode(db[node_hash])
-        if len(_decoded) >= _DECODED_MAX:
-            _decoded.clear()
-        _decoded[node_hash] = node
+        _remember(node_hash, node)
     return node
+
+
+def _remember(node_hash: bytes, node: Any) -> None:
+    if len(_decoded) >= _DECODED_MAX:
+        _decoded.clear()
+    _decoded[node_hash] = node
+
+
+# ---------------------------------------------------------------------------------------------- encodings
+# The trie library's helpers for these go through generators and decorators; these are the same encodings
+# (hex-prefix: Yellow Paper appendix C; RLP: appendix B) for the shapes a trie node has (lists of bytes and lists).
+
+_HEX_VALUE = {c: i for i, c in enumerate("0123456789abcdef")}
+
+
+def _nibbles(data: bytes) -> Nibbles:
+    return tuple(map(_HEX_VALUE.__getitem__, data.hex()))
+
+
+def _path_key(path: Nibbles, leaf: bool) -> bytes:
+    """Hex-prefix encoding of ``path``: flag nibble 2 for a leaf, 0 for an extension, +1 when the length is odd."""
+    flag = 2 if leaf else 0
+    nibs = (flag + 1, *path) if len(path) % 2 else (flag, 0, *path)
+    return bytes(nibs[i] << 4 | nibs[i + 1] for i in range(0, len(nibs), 2))
+
+
+def _key_path(node: list) -> Nibbles:
+    """The path of a leaf or extension node (its hex-prefix key decoded)."""
+    nibs = _nibbles(node[0])
+    return nibs[1:] if nibs[0] & 1 else nibs[2:]
+
+
+def _is_leaf(node: list) -> bool:
+    return len(node) == 2 and node[0][0] & 0x20 != 0  # hex-prefix flag 2 or 3
+
+
+def _encode(item: Any) -> bytes:
+    """RLP of a node: nested lists of byte strings."""
+    if type(item) is not list:
+        n = len(item)
+        if n == 1 and item[0] < 0x80:
+            return bytes(item)
+        return _length_prefix(n, 0x80) + bytes(item)
+    payload = b"".join([_encode(x) for x in item])
+    return _length_prefix(len(payload), 0xC0) + payload
+
+
+def _length_prefix(n: int, offset: int) -> bytes:
+    if n < 56:
+        return bytes((offset + n,))
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((offset + 55 + len(size),)) + size
+
+
+# ---------------------------------------------------------------------------------------------- the batch
 
 
 def _load(db: Any, ref: Any) -> Any:
@@ -83,11 +134,12 @@ def _ref(db: Any, node: Any) -> Any:
     """How a parent refers to ``node``: embedded when its encoding is under 32 bytes, else its stored hash."""
     if node == BLANK_NODE:
         return BLANK_NODE
-    encoded = encode_raw(node)
+    encoded = _encode(node)
     if len(encoded) < 32:
         return node
     digest = keccak(encoded)
     db[digest] = encoded
+    _remember(digest, node)  # the next block's batch starts from these nodes: no need to decode them again
     return digest
 
 
@@ -97,22 +149,20 @@ def _update(db: Any, node: Any, items: Items) -> Any:
         return node
     if node == BLANK_NODE:
         return _build(db, [(p, v) for p, v in items if v])
-    kind = get_node_type(node)
-    if kind == NODE_TYPE_LEAF:
-        merged = dict(items)
-        key = tuple(extract_key(node))
-        merged.setdefault(key, node[1])
-        return _build(db, sorted((p, v) for p, v in merged.items() if v))
-    if kind == NODE_TYPE_BRANCH:
+    if len(node) == 17:
         return _update_branch(db, list(node), items, set())
+    if _is_leaf(node):
+        merged = dict(items)
+        merged.setdefault(_key_path(node), node[1])
+        return _build(db, sorted((p, v) for p, v in merged.items() if v))
     # an extension: descend when every path goes through it, else split it into a branch and go on from there
-    prefix = tuple(extract_key(node))
+    prefix = _key_path(node)
     n = len(prefix)
     if all(p[:n] == prefix for p, _ in items):
         child = _update(db, _load(db, node[1]), [(p[n:], v) for p, v in items])
         return _with_prefix(db, prefix, child)
     branch = [BLANK_NODE] * 17
-    branch[prefix[0]] = node[1] if n == 1 else [compute_extension_key(prefix[1:]), node[1]]
+    branch[prefix[0]] = node[1] if n == 1 else [_path_key(prefix[1:], False), node[1]]
     return _update_branch(db, branch, items, {prefix[0]} if n > 1 else set())
 
 
@@ -133,7 +183,7 @@ def _update_branch(db: Any, branch: list, items: Items, touched: set[int]) -> An
         i = j
     children = [k for k in range(16) if branch[k] != BLANK_NODE]
     if not children:
-        return [compute_leaf_key(()), branch[16]] if branch[16] else BLANK_NODE
+        return [_path_key((), True), branch[16]] if branch[16] else BLANK_NODE
     if len(children) == 1 and not branch[16]:
         k = children[0]
         return _with_prefix(db, (k,), _load(db, branch[k]))
@@ -147,12 +197,9 @@ def _with_prefix(db: Any, prefix: Nibbles, child: Any) -> Any:
     """``child`` reached through ``prefix``: a leaf or extension absorbs it; a branch gets an extension above."""
     if child == BLANK_NODE:
         return BLANK_NODE
-    kind = get_node_type(child)
-    if kind == NODE_TYPE_LEAF:
-        return [compute_leaf_key(prefix + tuple(extract_key(child))), child[1]]
-    if kind == NODE_TYPE_BRANCH:
-        return [compute_extension_key(prefix), _ref(db, child)]
-    return [compute_extension_key(prefix + tuple(extract_key(child))), child[1]]
+    if len(child) == 17:
+        return [_path_key(prefix, False), _ref(db, child)]
+    return [_path_key(prefix + _key_path(child), _is_leaf(child)), child[1]]
 
 
 def _build(db: Any, items: Items) -> Any:
@@ -160,7 +207,7 @@ def _build(db: Any, items: Items) -> Any:
     if not items:
         return BLANK_NODE
     if len(items) == 1:
-        return [compute_leaf_key(items[0][0]), items[0][1]]
+        return [_path_key(items[0][0], True), items[0][1]]
     first, last = items[0][0], items[-1][0]
     common = 0
     limit = min(len(first), len(last))
@@ -207,7 +254,7 @@ class BatchedHexaryTrie(HexaryTrie):
         if value is not None:
             return value
         try:
-            value = bytes(self._get(root, bytes_to_nibbles(key)))
+            value = bytes(self._get(root, _nibbles(key)))
         except MissingTraversalNode as exc:
             raise MissingTrieNode(exc.missing_node_hash, root, key, exc.nibbles_traversed) from exc
         if len(_values) >= _VALUES_MAX:
