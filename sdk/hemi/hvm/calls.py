@@ -46,7 +46,16 @@ class CallsMixin(EngineCore):
         try:
             for address, override in (overrides or {}).items():
                 override.apply(state, address)
-            computation = state.apply_transaction(SpoofTransaction(tx, from_=sender))
+            spoofed = SpoofTransaction(tx, from_=sender)
+            if instrument is None:
+                # py-evm's transaction executor without its last step: finalising (gas refund, fees to the coinbase
+                # and vaults, cleanup of touched accounts) changes only state this call reverts, and the result
+                # (output, error, gas used) is the computation's. A tracer sees that state, so it gets every step.
+                executor = state.get_transaction_executor()
+                executor.validate_transaction(spoofed)
+                computation = executor.build_computation(executor.build_evm_message(spoofed), spoofed)
+            else:
+                computation = state.apply_transaction(spoofed)
         except ValidationError as err:  # e.g. value above the sender's balance
             return CallResult(False, b"", 0, str(err), False)
         finally:
