@@ -14,10 +14,12 @@ from typing import Any
 
 from web3 import Web3
 from web3._utils.caching import handle_request_caching
+from web3.main import get_default_modules
 from web3.providers.base import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from hemi.rpc import EthApi, RPCError
+from hemi.web3.formatters import DevchainEth
 from hemi.web3.hemi_module import HemiModule
 from hemi.web3.middleware import install as install_middleware
 
@@ -81,7 +83,9 @@ class DevchainProvider(JSONBaseProvider):
 
 def make_web3(dev: Any) -> Web3:
     """``Web3`` over the devchain, with web3's default middleware re-done for a known chain (see
-    :mod:`hemi.web3.middleware`) and Hemi's own methods as ``w3.hemi`` (:mod:`hemi.web3.hemi_module`)."""
-    w3 = Web3(DevchainProvider(dev), external_modules={"hemi": HemiModule})
+    :mod:`hemi.web3.middleware`), its ``eth`` module formatting requests with less machinery
+    (:mod:`hemi.web3.formatters`) and Hemi's own methods as ``w3.hemi`` (:mod:`hemi.web3.hemi_module`)."""
+    modules = {**get_default_modules(), "eth": DevchainEth}
+    w3 = Web3(DevchainProvider(dev), modules=modules, external_modules={"hemi": HemiModule})
     install_middleware(w3)
     return w3
