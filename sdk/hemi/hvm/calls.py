@@ -32,10 +32,13 @@ class CallsMixin(EngineCore):
 
     def call(self, tx: Any, sender: bytes, number: int | None = None,
              overrides: Mapping[bytes, AccountOverride] | None = None, *,
-             instrument: Callable[[type], type] | None = None) -> CallResult:
+             instrument: Callable[[type], type] | None = None, settle: bool | None = None) -> CallResult:
         """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
         (geth's state override set) applied for this call only. ``instrument`` maps the computation class to the
-        one to run for this call (a tracer's subclass, see hemi.hvm.trace)."""
+        one to run for this call (a tracer's subclass, see hemi.hvm.trace). ``settle``: run py-evm's last step
+        (gas refund, fees to the coinbase and vaults, cleanup of touched accounts) too; it changes only state the
+        call reverts and the result is the computation's, so by default only a tracer's call (which sees that
+        state) settles."""
         # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
         # state of its own, thrown away afterwards, not on the shared call state
         wipes = any(o.state is not None for o in (overrides or {}).values())
@@ -47,15 +50,12 @@ class CallsMixin(EngineCore):
             for address, override in (overrides or {}).items():
                 override.apply(state, address)
             spoofed = SpoofTransaction(tx, from_=sender)
-            if instrument is None:
-                # py-evm's transaction executor without its last step: finalising (gas refund, fees to the coinbase
-                # and vaults, cleanup of touched accounts) changes only state this call reverts, and the result
-                # (output, error, gas used) is the computation's. A tracer sees that state, so it gets every step.
+            if instrument is not None if settle is None else settle:
+                computation = state.apply_transaction(spoofed)
+            else:  # py-evm's transaction executor, its last step left out
                 executor = state.get_transaction_executor()
                 executor.validate_transaction(spoofed)
                 computation = executor.build_computation(executor.build_evm_message(spoofed), spoofed)
-            else:
-                computation = state.apply_transaction(spoofed)
         except ValidationError as err:  # e.g. value above the sender's balance
             return CallResult(False, b"", 0, str(err), False)
         finally:
@@ -105,7 +105,7 @@ class CallsMixin(EngineCore):
             return int(tx.intrinsic_gas)  # a plain transfer to an account without code costs exactly that
         hi = gas_limit
         probe = trace.GasProbe()
-        top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe))
+        top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe), settle=False)
         if not top.success:
             raise EstimateFailed(top)
         if not probe.sensitive:  # nothing in the run depended on the gas left: what it used is exactly enough
