@@ -36,7 +36,7 @@ class AnvilUnavailable(RuntimeError):
 
 def cache_dir() -> Path:
     """The npm prefix anvil is installed into: ``<hemi-sdk cache>/anvil``."""
-    from hemi.compiler._files import cache_root
+    from hemi._files import cache_root
 
     return cache_root() / "anvil"
 

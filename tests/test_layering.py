@@ -65,3 +65,21 @@ def test_protocol_layer_does_not_import_the_faces(path):
     bad = {m for m in imports_of(path) for top in ("hemi.rpc", "hemi.testing", "hemi.cli", "ape")
            if m == top or m.startswith(top + ".")}
     assert not bad, f"{path.name} imports {bad}"
+
+
+def test_top_level_modules_import_first_in_a_fresh_interpreter():
+    """A module imported before anything else of hemi must not meet a half-initialised package: a cycle through a
+    package's ``__init__`` (hemi._npm -> hemi.compiler -> ... -> hemi._npm, once) passes every test that happens to
+    import the package first. Each top-level module and each package is imported alone, one interpreter each."""
+    import subprocess
+    import sys
+
+    modules = sorted(f"hemi.{p.stem}" for p in SDK.glob("*.py") if p.stem != "__init__") + \
+        sorted(f"hemi.{p.parent.name}" for p in SDK.glob("*/__init__.py"))
+    script = ("import subprocess, sys\n"
+              "bad = [m for m in sys.argv[1:]\n"
+              "       if subprocess.run([sys.executable, '-c', f'import {m}'], capture_output=True).returncode]\n"
+              "print(bad)\n"
+              "sys.exit(1 if bad else 0)\n")
+    result = subprocess.run([sys.executable, "-c", script, *modules], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr

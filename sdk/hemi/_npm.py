@@ -29,7 +29,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from hemi.compiler._files import FileLock, atomic_write_text, cache_root
+from hemi._files import FileLock, atomic_write_text, cache_root
 from hemi.errors import NpmUnavailable
 
 NPM_TIMEOUT_ENV = "HEMI_NPM_TIMEOUT"

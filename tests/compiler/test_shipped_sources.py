@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from hemi._files import FileLock
 from hemi.compiler import DEFAULT_SOLC_VERSION, compile, ensure_solc, resolve, solcjs
-from hemi.compiler._files import FileLock
 from hemi.compiler.solidity_sources import contracts_root, remapping, shipped_path, source_files
 from hemi.errors import CompilerNotAvailable
 

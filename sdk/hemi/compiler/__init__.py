@@ -14,7 +14,7 @@ Caches live under ``$HEMI_CACHE_DIR`` or the platform user cache dir (``platform
 ``solcjs/<version>/`` for npm installs and ``artifacts/`` for compile results.
 """
 
-from hemi.compiler._files import cache_root
+from hemi._files import cache_root
 from hemi.compiler.artifacts import Artifacts, ContractArtifact
 from hemi.compiler.compiling import DEFAULT_EVM_VERSION, DEFAULT_OPTIMIZE_RUNS, compile
 from hemi.compiler.resolve import DEFAULT_SOLC_VERSION, ensure_solc

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hemi.compiler._files import atomic_write_text
+from hemi._files import atomic_write_text
 from hemi.compiler.artifacts import ContractArtifact
 from hemi.compiler.compiling import DEFAULT_EVM_VERSION, DEFAULT_OPTIMIZE_RUNS, compile
 from hemi.compiler.resolve import DEFAULT_SOLC_VERSION

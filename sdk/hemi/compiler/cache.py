@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hemi.compiler._files import atomic_write_text, cache_root
+from hemi._files import atomic_write_text, cache_root
 from hemi.compiler.artifacts import ContractArtifact
 
 FORMAT = 1

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from hemi._files import FileLock, cache_root
 from hemi.compiler import solcjs
-from hemi.compiler._files import FileLock, cache_root
 from hemi.compiler._progress import note
 from hemi.compiler._versions import StepFailed, normalize_version, probe_version, tail
 from hemi.errors import CompilerNotAvailable

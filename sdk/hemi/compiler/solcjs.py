@@ -22,8 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hemi._files import FileLock, atomic_write_text, cache_root
 from hemi._npm import ensure_packages, npm_missing
-from hemi.compiler._files import FileLock, atomic_write_text, cache_root
 from hemi.compiler._solcjs_wrapper import render_wrapper
 from hemi.compiler._versions import StepFailed, probe_version, tail
 from hemi.errors import NpmUnavailable

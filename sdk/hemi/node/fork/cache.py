@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from hemi.compiler._files import cache_root
+from hemi._files import cache_root
 
 log = logging.getLogger("hemi.node.fork")
 

@@ -1,4 +1,5 @@
-"""Filesystem helpers of the compiler layer: where the cache lives, atomic writes, and an inter-process lock."""
+"""Filesystem helpers shared by the compiler, the npm installer (hemi._npm) and the fork cache: where the cache lives,
+atomic writes, and an inter-process lock. Standard library and platformdirs only, so any module may import it first."""
 
 from __future__ import annotations
 
