@@ -111,8 +111,10 @@ class RpcContext:
         value = parse_q(obj.get("value", "0x0"), "value")
         header = self.engine.pending_header
         gas = parse_q(obj["gas"], "gas") if obj.get("gas") is not None else (default_gas or header.gas_limit)
-        nonce = parse_q(obj["nonce"], "nonce") if obj.get("nonce") is not None else \
-            self.engine.state().get_nonce(sender)
+        if obj.get("nonce") is not None:
+            nonce = parse_q(obj["nonce"], "nonce")
+        else:  # a call runs with the nonce of its own block's state (the engine sets it), not the pending one
+            nonce = 0 if for_call else self.engine.state().get_nonce(sender)
         access_list = parse_access_list(obj.get("accessList"))
         authorizations = parse_authorization_list(obj.get("authorizationList"))
         if authorizations and obj.get("gasPrice") is not None and obj.get("maxFeePerGas") is None:
