@@ -49,10 +49,9 @@ class CallsMixin(EngineCore):
         try:
             for address, override in (overrides or {}).items():
                 override.apply(state, address)
-            nonce = state.get_nonce(sender)
-            if tx.nonce != nonce:  # a call checks no nonce (geth: ToMessage(..., skipNonceCheck=true)); py-evm
-                tx = tx.copy(nonce=nonce)  # does, so the call carries the nonce of the state it runs on
-            spoofed = SpoofTransaction(tx, from_=sender)
+            # a call checks no nonce (geth: ToMessage(..., skipNonceCheck=true)); py-evm does, so the call carries
+            # the nonce of the state it runs on
+            spoofed = SpoofTransaction(tx, from_=sender, nonce=state.get_nonce(sender))
             if instrument is not None if settle is None else settle:
                 computation = state.apply_transaction(spoofed)
             else:  # py-evm's transaction executor, its last step left out
