@@ -133,3 +133,29 @@ def test_estimate_for_a_value_transfer_to_a_precompile_runs_it(precompile):
     gas = w3.eth.estimate_gas(tx)
     assert gas > 21_000
     assert w3.eth.get_transaction_receipt(w3.eth.send_transaction({**tx, "gas": gas})).status == 1
+
+
+@pytest.mark.parametrize("stored", [0, 1])
+def test_estimate_with_an_sstore_at_the_end_is_enough_and_exact_when_the_sentry_allows(world, stored):
+    """SSTORE fails with 2,300 gas or less left, whatever it costs (EIP-2200's sentry, py-evm
+    eth/vm/forks/istanbul/storage.py). Writing 1 over 0 costs 22,100 (more than the sentry: the gas the run used is
+    exactly enough); writing 1 over 1 costs 2,200, so with exactly the gas used SSTORE would start with 2,200 left
+    and fail: the estimate must then be more than the run used."""
+    api, frm, _a, _b = world
+    to = "0x" + ("66" if stored else "55") * 20
+    api.request("anvil_setCode", [to, "0x600160005500"])  # SSTORE(0, 1) STOP
+    if stored:
+        api.request("anvil_setStorageAt", [to, "0x0", "0x" + "00" * 31 + "01"])
+    est = int(api.request("eth_estimateGas", [{"from": frm, "to": to}]), 16)
+    assert api.request("eth_call", [{"from": frm, "to": to, "gas": hex(est)}]) == "0x"
+    used = 21_000 + 3 + 3 + (2_200 if stored else 22_100)  # two PUSH1, the SSTORE (cold slot)
+    if stored:
+        assert est > used
+        with pytest.raises(RPCError):  # the gas the run used is not enough: the sentry stops it
+            api.request("eth_call", [{"from": frm, "to": to, "gas": hex(used)}])
+            raise AssertionError("unreachable")
+    else:
+        assert est == used
+        with pytest.raises(RPCError):
+            api.request("eth_call", [{"from": frm, "to": to, "gas": hex(est - 1)}])
+            raise AssertionError("unreachable")

@@ -99,8 +99,9 @@ class CallsMixin(EngineCore):
                      overrides: Mapping[bytes, AccountOverride] | None = None) -> int:
         """Lowest gas limit that succeeds (binary search, as geth does); ValueError with the reason if it never does.
 
-        One full run decides most transactions: a run whose every step was insensitive to the gas left
-        (:class:`hemi.hvm.trace.GasProbe`) needs exactly what it used; the search runs only for the others."""
+        One full run decides most transactions: a run in which nothing depended on the gas left, SSTOREs aside when
+        each had more than EIP-2200's 2,300 to spare (:meth:`hemi.hvm.trace.GasProbe.enough`), needs exactly what it
+        used; the search runs only for the others."""
         gas_limit = self.chain.header.gas_limit if number is None else self._blocks[number].block.header.gas_limit
         if (not overrides and not tx.data and tx.to and tx.to not in self._precompiles
                 and not self._read_state(number).get_code(tx.to)):
@@ -110,8 +111,8 @@ class CallsMixin(EngineCore):
         top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe), settle=False)
         if not top.success:
             raise EstimateFailed(top)
-        if not probe.sensitive:  # nothing in the run depended on the gas left: what it used is exactly enough
-            return int(top.gas_used + tx.intrinsic_gas)
+        if probe.enough(hi - tx.intrinsic_gas - top.gas_used):  # nothing in the run would fail with exactly what it
+            return int(top.gas_used + tx.intrinsic_gas)  # used (the limit the search would verify first)
         # Most txs succeed at what they used (plus intrinsic gas) or at the 63/64 margin calls need: verify those
         # two limits first; the binary search below runs only when neither works.
         used = top.gas_used + tx.intrinsic_gas

@@ -18,6 +18,7 @@ from eth.exceptions import OutOfGas, Revert
 
 CALLS = {0xF1: "CALL", 0xF2: "CALLCODE", 0xF4: "DELEGATECALL", 0xFA: "STATICCALL", 0xF0: "CREATE", 0xF5: "CREATE2"}
 GAS_SENSITIVE = frozenset({0x5A, 0x55, *CALLS})  # GAS, SSTORE (EIP-2200's 2300 sentry), calls and creates
+SSTORE_SENTRY = 2_300
 
 
 class Tracer:
@@ -111,9 +112,23 @@ class GasProbe(Tracer):
 
     def __init__(self) -> None:
         self.sensitive = False
+        self.least_gas_at_sstore: int | None = None  # gas left when an SSTORE began, the least of the run's
 
     def step(self, computation: Any, op: int, pc: int) -> None:
-        self.sensitive = True
+        if op == 0x55:  # SSTORE fails only with 2,300 gas or less left (EIP-2200): what is left is noted, so a
+            left = computation.get_gas_remaining()  # lower limit can be judged without another run
+            if self.least_gas_at_sstore is None or left < self.least_gas_at_sstore:
+                self.least_gas_at_sstore = left
+        else:
+            self.sensitive = True
+
+    def enough(self, spare: int) -> bool:
+        """Whether the run would succeed with ``spare`` gas less: true when nothing in it depended on the gas left
+        but SSTOREs, and each would still have had more than the 2,300 EIP-2200 requires (without calls, the gas
+        left at every step moves one for one with the gas given)."""
+        if self.sensitive:
+            return False
+        return self.least_gas_at_sstore is None or self.least_gas_at_sstore - spare > SSTORE_SENTRY
 
 
 # ------------------------------------------------------------------ access list (eth_createAccessList)
