@@ -32,13 +32,14 @@ class CallsMixin(EngineCore):
 
     def call(self, tx: Any, sender: bytes, number: int | None = None,
              overrides: Mapping[bytes, AccountOverride] | None = None, *,
-             instrument: Callable[[type], type] | None = None, settle: bool | None = None) -> CallResult:
+             instrument: Callable[[type], type] | None = None, settle: bool | None = None,
+             gas: int | None = None) -> CallResult:
         """Execute without committing, on the state after block ``number`` (None: pending), with ``overrides``
         (geth's state override set) applied for this call only. ``instrument`` maps the computation class to the
         one to run for this call (a tracer's subclass, see hemi.hvm.trace). ``settle``: run py-evm's last step
         (gas refund, fees to the coinbase and vaults, cleanup of touched accounts) too; it changes only state the
         call reverts and the result is the computation's, so by default only a tracer's call (which sees that
-        state) settles."""
+        state) settles. ``gas``: run with this gas limit instead of the transaction's."""
         # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
         # state of its own, thrown away afterwards, not on the shared call state
         wipes = any(o.state is not None for o in (overrides or {}).values())
@@ -51,7 +52,8 @@ class CallsMixin(EngineCore):
                 override.apply(state, address)
             # a call checks no nonce (geth: ToMessage(..., skipNonceCheck=true)); py-evm does, so the call carries
             # the nonce of the state it runs on
-            spoofed = SpoofTransaction(tx, from_=sender, nonce=state.get_nonce(sender))
+            limits = {} if gas is None else {"gas": gas}
+            spoofed = SpoofTransaction(tx, from_=sender, nonce=state.get_nonce(sender), **limits)
             if instrument is not None if settle is None else settle:
                 computation = state.apply_transaction(spoofed)
             else:  # py-evm's transaction executor, its last step left out
@@ -108,7 +110,7 @@ class CallsMixin(EngineCore):
             return int(tx.intrinsic_gas)  # a plain transfer to an account without code costs exactly that
         hi = gas_limit
         probe = trace.GasProbe()
-        top = self.call(tx.copy(gas=hi), sender, number, overrides, instrument=trace.instrument(probe), settle=False)
+        top = self.call(tx, sender, number, overrides, instrument=trace.instrument(probe), settle=False, gas=hi)
         if not top.success:
             raise EstimateFailed(top)
         if probe.enough(hi - tx.intrinsic_gas - top.gas_used):  # nothing in the run would fail with exactly what it
@@ -117,12 +119,12 @@ class CallsMixin(EngineCore):
         # two limits first; the binary search below runs only when neither works.
         used = top.gas_used + tx.intrinsic_gas
         for candidate in (used, used * 64 // 63 + 2_300):
-            if candidate < hi and self.call(tx.copy(gas=candidate), sender, number, overrides).success:
+            if candidate < hi and self.call(tx, sender, number, overrides, gas=candidate).success:
                 return int(candidate)
         lo = max(tx.intrinsic_gas - 1, top.gas_used - 1)
         while lo + 1 < hi:
             mid = (lo + hi) // 2
-            if self.call(tx.copy(gas=mid), sender, number, overrides).success:
+            if self.call(tx, sender, number, overrides, gas=mid).success:
                 hi = mid
             else:
                 lo = mid

@@ -25,7 +25,7 @@ from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
 
-from hemi.hvm.convert import evm_header, header_record
+from hemi.hvm.convert import evm_header, header_record, header_with
 from hemi.hvm.forks import (
     DEFAULT_FORK,
     FORKS,
@@ -220,7 +220,7 @@ class EngineCore:
         if self._dirty:
             state = self._pending_vm().state
             state.persist()
-            self.chain.header = self.chain.header.copy(state_root=state.state_root)
+            self.chain.header = header_with(self.chain.header, state_root=state.state_root)
             self._dirty = False
 
     def _drop_pending_vm(self, *, keep: bool) -> None:
@@ -321,9 +321,9 @@ class EngineCore:
         state = self._call_states.get(key) if shared else None
         if state is None:
             if number is None or number == self.head_number:
-                header = self.evm_header(self.head_number).copy(state_root=key[1], base_fee_per_gas=0)
+                header = header_with(self.evm_header(self.head_number), state_root=key[1], base_fee_per_gas=0)
             else:
-                header = self.evm_header(number).copy(base_fee_per_gas=0)
+                header = header_with(self.evm_header(number), base_fee_per_gas=0)
             state = self.chain.get_vm(header).state
             if not shared:
                 return state

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from hemi.hvm.calls import CallsMixin
-from hemi.hvm.convert import header_record
+from hemi.hvm.convert import header_record, header_with
 from hemi.hvm.core import pending_lock
 from hemi.hvm.pending import PendingMixin
 from hemi.hvm.records import Block, BlockRecord, CallResult, Log, TxRecord, log_index_starts
@@ -90,7 +90,7 @@ class EvmEngine(PendingMixin, CallsMixin):
         self.set_pending_timestamp(timestamp)
         vm = self._changing_vm()
         header, receipts, computations = vm.apply_all_transactions(list(txs), self.chain.header)
-        block = self._seal(vm, header, tuple(txs), receipts)
+        sealed = self._seal(vm, header, tuple(txs), receipts)
         records = []
         gas_before = 0
         log_index = 0
@@ -100,7 +100,7 @@ class EvmEngine(PendingMixin, CallsMixin):
             log_index += len(receipt.logs)
             self._txs[rec.tx.hash] = rec
             records.append(rec)
-        self._append_block(block, records)
+        self._append_block(sealed, records)
         return records
 
     @pending_lock
@@ -110,25 +110,26 @@ class EvmEngine(PendingMixin, CallsMixin):
             self.set_pending_timestamp(timestamp)
         vm = self._changing_vm()
         pending = self._pending_records
-        block = self._seal(vm, self.chain.header, tuple(self._pending), [r.receipt for r in pending])
+        sealed = self._seal(vm, self.chain.header, tuple(self._pending), [r.receipt for r in pending])
         records = [replace(r, log_index_start=start)
                    for r, start in zip(pending, log_index_starts([r.receipt for r in pending]), strict=True)]
         for r in records:
             self._txs[r.tx.hash] = r
-        self._append_block(block, records)
+        self._append_block(sealed, records)
         return self.head
 
     def _seal(self, vm: Any, header: Any, txs: tuple, receipts: Sequence[Any]) -> Any:
-        """The block of ``txs`` on ``header``: transaction and receipt roots, then py-evm's own finalisation (block
-        reward, touched-account cleanup, the block's one state root computation)."""
-        header = header.copy(transaction_root=ordered_trie_root(txs), receipt_root=ordered_trie_root(receipts))
-        block = vm.get_block_class()(header, transactions=txs, uncles=(), withdrawals=())
-        sealed = vm.finalize_block(block).block
+        """The sealed header of a block of ``txs`` on ``header``: transaction and receipt roots, then the block's one
+        state root. py-evm's ``finalize_block`` would do the same for a post-merge block (no block reward: the
+        engine's forks are Cancun and Prague) and then copy the whole block, transactions deep-copied, for a header
+        the engine takes alone."""
+        vm.state.persist()
         self._dirty = False
-        return sealed
+        return header_with(header, transaction_root=ordered_trie_root(txs), receipt_root=ordered_trie_root(receipts),
+                           state_root=vm.state.state_root)
 
-    def _append_block(self, block: Any, records: Sequence[TxRecord]) -> None:
-        sealed = Block(header_record(block.header), tuple(r.tx for r in records))
+    def _append_block(self, header: Any, records: Sequence[TxRecord]) -> None:
+        sealed = Block(header_record(header), tuple(r.tx for r in records))
         self._blocks.append(BlockRecord(sealed, tuple(r.tx.hash for r in records)))
         self._by_hash[sealed.hash] = len(self._blocks) - 1
         self._reset_pending_header()
