@@ -14,8 +14,11 @@ from typing import Any
 import rlp
 from eth.exceptions import Revert, VMError
 from eth.vm.code_stream import CodeStream
+from eth.vm.forks.cancun.state import get_total_blob_gas
+from eth_bloom import BloomFilter
 from trie.constants import BLANK_NODE_HASH
 
+from hemi.hvm.convert import header_with
 from hemi.hvm.forks import FORK_CLASSES
 from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin
 from hemi.hvm.records import CallResult
@@ -59,6 +62,19 @@ class _HvmComputationMixin:
         self.code = _SharedAnalysisCode(message.code)
 
 
+class _HvmVMMixin:
+    """py-evm's header updates after each transaction (Byzantium's bloom and gas, Cancun's blob gas), the header
+    built from its fields (:func:`hemi.hvm.convert.header_with`) rather than py-evm's deep copy: four per block."""
+
+    def add_receipt_to_header(self, old_header: Any, receipt: Any) -> Any:
+        return header_with(old_header, bloom=int(BloomFilter(old_header.bloom) | receipt.bloom),
+                           gas_used=receipt.gas_used)
+
+    def increment_blob_gas_used(self, old_header: Any, transaction: Any) -> Any:
+        blob_gas = get_total_blob_gas(transaction)
+        return header_with(old_header, blob_gas_used=old_header.blob_gas_used + blob_gas) if blob_gas else old_header
+
+
 class _HvmStateMixin:
     def delta_balance(self, address: bytes, amount: int) -> None:
         # A zero fee paid to a coinbase account that does not exist: py-evm would create the empty account and
@@ -95,7 +111,7 @@ def vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[b
     state = type("HvmState", (_HvmStateMixin, OpStateMixin, state_base), {
         "computation_class": computation, "transaction_executor_class": executor, "l1_cost": l1_cost,
         "account_db_class": BatchedAccountDB})
-    return type("HvmVM", (OpVMMixin, vm_base), {
+    return type("HvmVM", (OpVMMixin, _HvmVMMixin, vm_base), {
         "_state_class": state, "fork": fork,
         "previous_hashes": property(lambda vm: prev_hashes(vm.get_header().parent_hash)),
     })
