@@ -69,6 +69,7 @@ class EngineCore:
     _pvm: Any  # the pending block's py-evm VM, made on its first change (None: not yet)
     _dirty: bool  # the pending VM's state holds changes that chain.header.state_root does not include yet
     _lock: threading.RLock  # see pending_lock
+    _head_header: tuple[bytes, Any] | None  # (hash, py-evm header) of the block sealed last: no decoding
 
     def __init__(
         self,
@@ -121,6 +122,7 @@ class EngineCore:
         self._pending: list[Any] = []  # py-evm txs applied to the pending block (automine off)
         self._pending_records: list[TxRecord] = []
         self._call_states: dict[tuple, Any] = {}
+        self._head_header = None
         self._reset_pending_header()
 
     def _chain_class(self, precompiles: Mapping[bytes, PrecompileFn]) -> Any:  # a py-evm MiningChain class
@@ -137,7 +139,7 @@ class EngineCore:
         state = self.__dict__.copy()
         chain = state.pop("chain")
         state.pop("_precompiles", None)  # the devchain's functions; attach() sets the table again
-        state["_call_states"], state["_pvm"] = {}, None
+        state["_call_states"], state["_pvm"], state["_head_header"] = {}, None, None
         del state["_lock"]
         state["_saved_db"] = dict(chain.chaindb.db.wrapped_db.kv_store)
         state["_saved_header"] = chain.header
@@ -170,8 +172,13 @@ class EngineCore:
         return type(self.chain.header)
 
     def evm_header(self, number: int) -> Any:
-        """py-evm's header of block ``number`` (for :mod:`hemi.hvm` modules that execute on an old block)."""
-        return evm_header(self._blocks[number].block.header, self._header_class)
+        """py-evm's header of block ``number`` (for :mod:`hemi.hvm` modules that execute on an old block); the head's
+        is kept from its sealing, as every new block and call state starts from it."""
+        block = self._blocks[number].block
+        kept = self._head_header
+        if kept is not None and kept[0] == block.hash:
+            return kept[1]
+        return evm_header(block.header, self._header_class)
 
     def _reset_pending_header(self, timestamp: int | None = None) -> None:
         head = self.evm_header(len(self._blocks) - 1)

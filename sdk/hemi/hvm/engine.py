@@ -130,6 +130,7 @@ class EvmEngine(PendingMixin, CallsMixin):
 
     def _append_block(self, header: Any, records: Sequence[TxRecord]) -> None:
         sealed = Block(header_record(header), tuple(r.tx for r in records))
+        self._head_header = (sealed.hash, header)
         self._blocks.append(BlockRecord(sealed, tuple(r.tx.hash for r in records)))
         self._by_hash[sealed.hash] = len(self._blocks) - 1
         self._reset_pending_header()

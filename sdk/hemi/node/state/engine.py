@@ -29,6 +29,7 @@ PART = "engine"
 _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", "_blocks", "_by_hash", "_txs",
                   "_pending", "_pending_records", "_call_states", "fork", "l1_cost", "_history_write",
                   "_pvm", "_dirty", "_lock",  # the pending block's VM: flushed into the database before saving
+                  "_head_header",  # the head's py-evm header, kept to spare decoding it: not saved
                   # the pool's replacement journal (hemi.rpc.txpool): closures, not saved; a state loaded with txs
                   # pending refuses to replace them by fee, and "latest" reads them until they are mined
                   "_latest_root", "_pending_base", "_pending_base_history", "_pending_journal",
@@ -167,7 +168,7 @@ def restore(engine: EvmEngine, data: Any) -> None:
     engine.chain = type(engine.chain)(atomic(memory(kv)), pending_header)
     engine._pending, engine._pending_records = pending, pending_records
     engine._history_write = history_write
-    engine._call_states = {}
+    engine._call_states, engine._head_header = {}, None
     engine._pvm, engine._dirty = None, False
     engine._latest_root = latest_root if pending else None
     engine._pending_base, engine._pending_journal = None, []
