@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rlp
 from eth.constants import BLANK_ROOT_HASH
 from eth.db.accesslog import KeyAccessLoggerDB
 from eth.db.account import AccountDB
@@ -21,8 +22,27 @@ from eth.db.cache import CacheDB
 from eth.db.hash_trie import HashTrie
 from eth.db.journal import JournalDB
 from eth.db.storage import AccountStorageDB, StorageLookup
+from eth.rlp.accounts import Account
 
-from hemi.hvm.trie_batch import BatchedHexaryTrie
+from hemi.hvm.trie_batch import BatchedHexaryTrie, rlp_encode
+
+
+class _Account(Account):
+    """py-evm's account whose ``copy`` builds the new account from its four fields: py-evm's deep-copies each, and
+    every balance or nonce change copies an account."""
+
+    def copy(self, *args: Any, **changes: Any) -> _Account:
+        if args:
+            return super().copy(*args, **changes)  # type: ignore[no-any-return]
+        return _Account(changes.get("nonce", self.nonce), changes.get("balance", self.balance),
+                        changes.get("storage_root", self.storage_root), changes.get("code_hash", self.code_hash))
+
+
+_EMPTY_ACCOUNT = _Account()
+
+
+def _int_bytes(n: int) -> bytes:
+    return n.to_bytes((n.bit_length() + 7) // 8, "big")  # RLP's big-endian integer: 0 is the empty string
 
 
 class BatchedStorageLookup(StorageLookup):
@@ -68,6 +88,26 @@ class BatchedAccountDB(AccountDB):
         self._trie_logger = KeyAccessLoggerDB(self._trie, log_missing_keys=False)
         self._trie_cache = CacheDB(self._trie_logger)
         self._journaltrie = JournalDB(self._trie_cache)
+
+    def _get_account(self, address: Any, from_journal: bool = True) -> Account:
+        # py-evm's, the account decoded into an _Account
+        if from_journal and address in self._account_cache:
+            return self._account_cache[address]
+        encoded = self._get_encoded_account(address, from_journal)
+        if encoded:  # py-evm's sedes decoding, without its per-field checks: the engine wrote this RLP itself
+            nonce, balance, storage_root, code_hash = rlp.decode(encoded)
+            account = _Account(int.from_bytes(nonce, "big"), int.from_bytes(balance, "big"), storage_root, code_hash)
+        else:
+            account = _EMPTY_ACCOUNT
+        if from_journal:
+            self._account_cache[address] = account
+        return account
+
+    def _set_account(self, address: Any, account: Account) -> None:
+        # py-evm's, the account's RLP made directly from its four fields
+        self._account_cache[address] = account
+        self._journaltrie[address] = rlp_encode([_int_bytes(account.nonce), _int_bytes(account.balance),
+                                                 account.storage_root, account.code_hash])
 
     def _get_address_store(self, address: Any) -> Any:
         store = self._account_stores.get(address)

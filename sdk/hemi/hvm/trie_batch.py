@@ -51,7 +51,7 @@ def apply_batch(db: Any, root_hash: bytes, changes: Mapping[bytes, bytes]) -> by
     new = _update(db, root, items)
     if new == BLANK_NODE:
         return bytes(BLANK_NODE_HASH)
-    encoded = _encode(new)
+    encoded = rlp_encode(new)
     digest = keccak(encoded)  # the root is always stored by its hash, even when under 32 bytes
     db[digest] = encoded
     _remember(digest, new)
@@ -102,14 +102,14 @@ def _is_leaf(node: list) -> bool:
     return len(node) == 2 and node[0][0] & 0x20 != 0  # hex-prefix flag 2 or 3
 
 
-def _encode(item: Any) -> bytes:
-    """RLP of a node: nested lists of byte strings."""
+def rlp_encode(item: Any) -> bytes:
+    """RLP of nested lists of byte strings (a trie node, an account's fields)."""
     if type(item) is not list:
         n = len(item)
         if n == 1 and item[0] < 0x80:
             return bytes(item)
         return _length_prefix(n, 0x80) + bytes(item)
-    payload = b"".join([_encode(x) for x in item])
+    payload = b"".join([rlp_encode(x) for x in item])
     return _length_prefix(len(payload), 0xC0) + payload
 
 
@@ -134,7 +134,7 @@ def _ref(db: Any, node: Any) -> Any:
     """How a parent refers to ``node``: embedded when its encoding is under 32 bytes, else its stored hash."""
     if node == BLANK_NODE:
         return BLANK_NODE
-    encoded = _encode(node)
+    encoded = rlp_encode(node)
     if len(encoded) < 32:
         return node
     digest = keccak(encoded)
