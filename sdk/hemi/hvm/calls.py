@@ -27,6 +27,26 @@ def _result(computation: Any) -> CallResult:
     return CallResult(True, bytes(computation.output), computation.get_gas_used(), None, False)
 
 
+_READ_FIELDS = ("to", "value", "data", "gas", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "access_list",
+                "intrinsic_gas", "type_id")
+
+
+def _spoofed(tx: Any, sender: bytes, nonce: int, gas: int | None) -> Any:
+    """``tx`` as py-evm's SpoofTransaction from ``sender`` at ``nonce`` (and ``gas``). Its reads go through
+    ``SpoofAttributes.__getattr__``, a Python call each (about 45 per call); the overrides and the fields the
+    executor reads are put on the instance, where attribute lookup finds them first (the same values)."""
+    overrides = {"from_": sender, "nonce": nonce}
+    if gas is not None:
+        overrides["gas"] = gas
+    spoofed = SpoofTransaction(tx, **overrides)
+    fields = spoofed.__dict__
+    fields.update(spoofed.overrides)
+    for name in _READ_FIELDS:
+        if name not in fields and hasattr(tx, name):
+            fields[name] = getattr(tx, name)
+    return spoofed
+
+
 class CallsMixin(EngineCore):
     """eth_call, eth_estimateGas and tracing on the engine's states."""
 
@@ -52,8 +72,7 @@ class CallsMixin(EngineCore):
                 override.apply(state, address)
             # a call checks no nonce (geth: ToMessage(..., skipNonceCheck=true)); py-evm does, so the call carries
             # the nonce of the state it runs on
-            limits = {} if gas is None else {"gas": gas}
-            spoofed = SpoofTransaction(tx, from_=sender, nonce=state.get_nonce(sender), **limits)
+            spoofed = _spoofed(tx, sender, state.get_nonce(sender), gas)
             if instrument is not None if settle is None else settle:
                 computation = state.apply_transaction(spoofed)
             else:  # py-evm's transaction executor, its last step left out
