@@ -159,3 +159,36 @@ def test_estimate_with_an_sstore_at_the_end_is_enough_and_exact_when_the_sentry_
         with pytest.raises(RPCError):
             api.request("eth_call", [{"from": frm, "to": to, "gas": hex(est - 1)}])
             raise AssertionError("unreachable")
+
+
+def _factory_code() -> str:
+    """A factory: CREATE2 (salt = calldata[32:64]) of a child whose runtime is CALLER SELFDESTRUCT, its address in
+    slot 0; when calldata[0] is 1 it also calls the child (which destroys itself in the same transaction)."""
+    init = "600154" "600255" "602a600155" "6133ff600052" "6002601ef3"  # copy slot 1 to 2, slot 1 = 42; runtime 33ff
+    code = bytearray()
+    code += bytes.fromhex("75" + init + "600052")  # the init code at memory 10..32
+    code += bytes.fromhex("602035" "6016" "600a" "6000" "f5")  # CREATE2(0, 10, 22, salt) -> address
+    code += bytes.fromhex("80600055" "600035" "60f81c" "15")  # slot 0 = address; mode == 0?
+    jump = len(code)
+    code += bytes.fromhex("61ffff57")  # to the end when mode is 0
+    code += bytes.fromhex("6000" "6000" "6000" "6000" "6000" "85" "5a" "f1" "50")  # CALL the child, pop
+    end = len(code)
+    code += bytes.fromhex("5b00")
+    code[jump + 1:jump + 3] = end.to_bytes(2, "big")
+    return "0x" + code.hex()
+
+
+@pytest.mark.filterwarnings("ignore:SELFDESTRUCT opcode present:DeprecationWarning")  # py-evm's, on every run of it
+def test_a_traced_call_creating_and_destroying_a_contract_leaves_later_calls_working(world):
+    """py-evm cannot undo the storage wipe of a contract a call created (CREATE2) and destroyed (SELFDESTRUCT in the
+    same transaction) when the call's state settles, as a traced call's does: the shared call state it ran on is
+    dropped, and the calls after it run as before instead of failing on py-evm's storage clear count."""
+    api, frm, _a, _b = world
+    factory = "0x" + "44" * 20
+    api.request("anvil_setCode", [factory, _factory_code()])
+    call = {"from": frm, "to": factory, "data": "0x01" + "00" * 31 + (9).to_bytes(32, "big").hex()}
+    assert api.request("eth_call", [call]) == "0x"
+    assert api.request("debug_traceCall", [call, "latest", {}])["failed"] is False
+    assert api.request("eth_call", [call]) == "0x"
+    assert int(api.request("eth_estimateGas", [call]), 16) > 21_000
+    assert "error" not in api.request("eth_createAccessList", [call])

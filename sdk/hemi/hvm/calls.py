@@ -82,7 +82,11 @@ class CallsMixin(EngineCore):
         except ValidationError as err:  # e.g. value above the sender's balance
             return CallResult(False, b"", 0, str(err), False)
         finally:
-            state.revert(snap)
+            try:
+                state.revert(snap)
+            except ValidationError:  # py-evm cannot always undo a storage wipe (a contract the call created with
+                self._forget_call_state(state)  # CREATE2 and destroyed): the state is dropped, the next call
+                # builds a fresh one from the same root
             if instrument is not None:
                 del state.computation_class
         return _result(computation)

@@ -339,6 +339,10 @@ class EngineCore:
             self._call_states[key] = state
         return state
 
+    def _forget_call_state(self, state: Any) -> None:
+        """Drop a shared call state whose journal could not be reverted."""
+        self._call_states = {key: kept for key, kept in self._call_states.items() if kept is not state}
+
     # ------------------------------------------------------------------ snapshots
 
     def snapshot(self) -> tuple[int, bytes, bytes, int]:
