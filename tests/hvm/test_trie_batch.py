@@ -16,6 +16,7 @@ from eth_utils import keccak
 from trie import HexaryTrie
 from trie.constants import BLANK_NODE_HASH
 
+from hemi.hvm import trie_batch
 from hemi.hvm.trie_batch import BatchedHexaryTrie, apply_batch
 
 
@@ -108,3 +109,25 @@ def test_ordered_trie_root_matches_py_evms(n: int) -> None:
 
     items = tuple(_Encoded(keccak(i.to_bytes(4, "big")) * (1 + i % 3)) for i in range(n))
     assert ordered_trie_root(items) == make_trie_root_and_nodes(items)[0]
+
+
+def test_a_batch_over_a_missing_node_raises_missing_trie_node_and_stays() -> None:
+    """As ``HexaryTrie`` refuses a write over a node its database lacks (``MissingTrieNode``), the batch refuses when
+    it is applied, and keeps the writes: reading the root again does not answer the old root as if nothing was
+    written."""
+    from trie.exceptions import MissingTrieNode
+
+    full = BatchedHexaryTrie({})
+    keys = [keccak(bytes([i])) for i in range(40)]
+    for k in keys:
+        full[k] = b"v" + k
+    root = full.root_hash
+    db = dict(full.db)
+    child = HexaryTrie(db, root).get_node(root)[keys[0][0] >> 4]  # the root's child on key 0's path
+    del db[child]
+    trie_batch._decoded.clear()  # a node known by its hash is decoded from memory whatever the database: forget them
+    broken = BatchedHexaryTrie(db, root)
+    broken[keys[0]] = b"new"
+    for _ in range(2):
+        with pytest.raises(MissingTrieNode):
+            broken.root_hash  # noqa: B018 - applies the batch

@@ -25,7 +25,8 @@ VALUES = {
     "address": [CHECKSUMMED, CHECKSUMMED.lower(), bytes.fromhex(CHECKSUMMED[2:]), HexBytes(CHECKSUMMED),
                 "0x5FBDB2315678afecb367f032d93F642f64180aa3", "0x1234", "alice.eth", None, 7, b"\x01" * 19],
     "uint": [0, 1, 2**256 - 1, "0x10", "0X1f", "16", True, None, b"\x01", -1],
-    "bytes": ["0x06661abd", "0x", b"\x06\x66", HexBytes("0xabcd"), "06661abd", "0xzz", bytearray(b"\x01"), None, 5],
+    "bytes": ["0x06661abd", "0x", b"\x06\x66", HexBytes("0xabcd"), "06661abd", "0xzz", bytearray(b"\x01"), None, 5,
+              memoryview(b"ab")],
 }
 DICT_METHODS = sorted(m for m, abi in RPC_ABIS.items() if isinstance(abi, dict))
 

@@ -231,8 +231,13 @@ class BatchedHexaryTrie(HexaryTrie):
     @property  # HexaryTrie's slot; every use of it goes through here
     def root_hash(self) -> bytes:
         if self._changes:
-            changes, self._changes = self._changes, {}
-            self._root = root = apply_batch(self.db, self._root, changes)
+            changes = self._changes
+            try:
+                root = apply_batch(self.db, self._root, changes)
+            except KeyError as exc:  # a node of the old trie is not in the database: the batch stays, unapplied
+                missing = exc.args[0] if exc.args and isinstance(exc.args[0], bytes) else b""
+                raise MissingTrieNode(missing, self._root, next(iter(changes))) from None
+            self._root, self._changes = root, {}
             if len(_values) + len(changes) > _VALUES_MAX:
                 _values.clear()
             for key, value in changes.items():  # the next block's reads of what this one wrote need no traversal

@@ -35,6 +35,8 @@ class PrecompileBurn(VMError):
 
 
 _CODE_ANALYSES_MAX = 512
+_CODE_ANALYSES_BYTES = 4 << 20
+_code_analysed_bytes = 0
 _code_analyses: dict[bytes, tuple[set[int], set[int]]] = {}
 
 
@@ -51,8 +53,11 @@ class _SharedAnalysisCode(CodeStream):
         if known is not None:
             self.invalid_positions, self.valid_positions = known
             return
-        if len(_code_analyses) >= _CODE_ANALYSES_MAX:
-            _code_analyses.clear()
+        global _code_analysed_bytes
+        if len(_code_analyses) >= _CODE_ANALYSES_MAX or _code_analysed_bytes > _CODE_ANALYSES_BYTES:
+            _code_analyses.clear()  # bounded in bytes too: eth_call's init code can be large and differ each time
+            _code_analysed_bytes = 0
+        _code_analysed_bytes += len(code_bytes)
         _code_analyses[code_bytes] = (self.invalid_positions, self.valid_positions)
 
 

@@ -34,7 +34,7 @@ from web3.eth import Eth
 from web3.method import Method
 from web3.types import RPCEndpoint
 
-_NESTED = (list, tuple, dict, Mapping)
+_PLAIN = (str, int, bytes, bytearray, type(None))  # bool is an int; HexBytes is bytes
 _ADDRESSES_MAX = 4096
 _addresses: dict[str, Any] = {}  # address string -> what the normalizers make of it (its checksum checked once)
 
@@ -70,7 +70,7 @@ def flat_dict_formatter(abi: Mapping[str, str]) -> Callable[[Any], Any]:
             type_str = scalar.get(field)
             if type_str is None:
                 continue
-            if isinstance(value, _NESTED):
+            if not isinstance(value, _PLAIN):  # nested, or a type web3 itself refuses or treats otherwise
                 return general(data)
             out[field] = _normalized(type_str, value)
         return out
