@@ -125,7 +125,6 @@ class _ForkAccountDB(BatchedAccountDB):
         self._journaltrie[address] = TOMBSTONE  # deleting the key would bring the remote's account back
 
 
-
 def fork_account_db_class(reader: RemoteReader) -> type[BatchedAccountDB]:
     """An account-database class bound to ``reader`` (one per forked devchain, as its VM classes are)."""
     storage = type("ForkStorage", (_ForkStorage,), {"reader": reader})

@@ -4,7 +4,7 @@ Before any request reaches a provider, web3.py formats its params: a transaction
 ``eth_estimateGas``, ``eth_sendTransaction``, ...) goes through ``apply_abi_formatters_to_dict``, which builds a
 tree of typed values and maps each of web3's normalizers over it (``web3/_utils/rpc_abi.py``, ``map_abi_data``).
 For the flat dicts these requests carry, that machinery cost a fifth of an in-process ``eth_call``. Here, a dict
-whose ABI-typed fields all hold plain values (not lists, tuples or dicts) gets the same normalizers called on each
+whose ABI-typed fields all hold plain values (strings, integers, bytes, None) gets the same normalizers called on each
 field in the same order with the same canonical type string (``uint`` as ``uint256``): the answer web3's own path
 gives (tests/web3/test_formatters.py compares the two on many shapes, bad values included). Anything else goes
 through web3's own formatter. Every other formatter of the request is web3's own, composed as web3 composes them.
