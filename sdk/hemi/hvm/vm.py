@@ -82,10 +82,12 @@ class _HvmVMMixin:
 
 class _HvmStateMixin:
     def delta_balance(self, address: bytes, amount: int) -> None:
-        # A zero fee paid to a coinbase account that does not exist: py-evm would create the empty account and
-        # EIP-161 would delete it again at the end of the transaction, one trie write per block for a state root
-        # that comes out the same without both steps.
-        if amount == 0 and address == self.coinbase and not self.account_exists(address):  # type: ignore[attr-defined]
+        # A zero change leaves the state as it is in two cases py-evm would still write: an account that exists is
+        # written back unchanged (copied, encoded, journaled: a call's or a deposit's free gas, a zero refund); a
+        # zero fee paid to a coinbase that does not exist would create the empty account, for EIP-161 to delete it
+        # at the end of the transaction (one trie write per block for the same root). Another account that does
+        # not exist is still created, as py-evm and geth create it.
+        if amount == 0 and (address == self.coinbase or self.account_exists(address)):  # type: ignore[attr-defined]
             return
         super().delta_balance(address, amount)  # type: ignore[misc]
 
