@@ -29,6 +29,7 @@ def _result(computation: Any) -> CallResult:
 
 _READ_FIELDS = ("to", "value", "data", "gas", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "access_list",
                 "intrinsic_gas", "type_id")
+_fields_of: dict[type, tuple[str, ...]] = {}
 
 
 def _spoofed(tx: Any, sender: bytes, nonce: int, gas: int | None) -> Any:
@@ -41,8 +42,12 @@ def _spoofed(tx: Any, sender: bytes, nonce: int, gas: int | None) -> Any:
     spoofed = SpoofTransaction(tx, **overrides)
     fields = spoofed.__dict__
     fields.update(spoofed.overrides)
-    for name in _READ_FIELDS:
-        if name not in fields and hasattr(tx, name):
+    kind = type(tx)
+    names = _fields_of.get(kind)
+    if names is None:  # which of them the transaction's class has (asking the instance raises for the others)
+        names = _fields_of[kind] = tuple(name for name in _READ_FIELDS if hasattr(kind, name))
+    for name in names:
+        if name not in fields:
             fields[name] = getattr(tx, name)
     return spoofed
 
