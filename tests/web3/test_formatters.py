@@ -21,8 +21,13 @@ from hemi.devchain import Devchain
 from hemi.web3.formatters import DevchainEth, request_formatters
 
 CHECKSUMMED = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+
+
+class _Str(str):
+    """A str subclass, as dev.accounts' DevAccount is."""
 VALUES = {
-    "address": [CHECKSUMMED, CHECKSUMMED.lower(), bytes.fromhex(CHECKSUMMED[2:]), HexBytes(CHECKSUMMED),
+    "address": [CHECKSUMMED, _Str(CHECKSUMMED), _Str(CHECKSUMMED.lower()), CHECKSUMMED.lower(),
+                bytes.fromhex(CHECKSUMMED[2:]), HexBytes(CHECKSUMMED),
                 "0x5FBDB2315678afecb367f032d93F642f64180aa3", "0x1234", "alice.eth", None, 7, b"\x01" * 19],
     "uint": [0, 1, 2**256 - 1, "0x10", "0X1f", "16", True, None, b"\x01", -1],
     "bytes": ["0x06661abd", "0x", b"\x06\x66", HexBytes("0xabcd"), "06661abd", "0xzz", bytearray(b"\x01"), None, 5,
@@ -60,7 +65,11 @@ def test_formatting_matches_web3(method: str) -> None:
     for data in _dicts(RPC_ABIS[method]):
         for params in ([data, "latest"], (data,), [data]):
             assert _outcome(ours, params) == _outcome(theirs, params), (method, params)
-            assert _outcome(ours, params) == _outcome(theirs, params), (method, params)  # with the address memo
+            again = _outcome(ours, params)  # with the address memo
+            assert again == _outcome(theirs, params), (method, params)
+            if again[0] == "ok":  # the same types too (a str subclass stays one)
+                assert [type(v) for v in again[1][0].values()] == \
+                    [type(v) for v in _outcome(theirs, params)[1][0].values()], (method, params)
 
 
 @pytest.mark.parametrize("method", ["eth_getBalance", "eth_getBlockByNumber", "eth_getLogs", "eth_chainId"])

@@ -36,23 +36,26 @@ from web3.types import RPCEndpoint
 
 _PLAIN = (str, int, bytes, bytearray, type(None))  # bool is an int; HexBytes is bytes
 _ADDRESSES_MAX = 4096
-_addresses: dict[str, Any] = {}  # address string -> what the normalizers make of it (its checksum checked once)
+_addresses: dict[tuple[type, str], Any] = {}  # (type, address string) -> what the normalizers make of it
 
 
 def _normalized(type_str: str, value: Any) -> Any:
     """``value`` through web3's normalizers in order. An address string's answer is kept: checking its checksum
     (a keccak) was most of the cost, and a string's answer never changes. A value refused raises, every time."""
-    if type_str == "address" and type(value) is str:
-        known = _addresses.get(value)
-        if known is not None:
-            return known
-    original = value
+    key = None
+    if type_str == "address" and isinstance(value, str):
+        kind = type(value)  # a str subclass (dev.accounts' DevAccount) too, when it compares as a str does
+        if kind is str or (kind.__hash__ is str.__hash__ and kind.__eq__ is str.__eq__):
+            key = (kind, value)
+            known = _addresses.get(key)
+            if known is not None:
+                return known
     for normalize in STANDARD_NORMALIZERS:
         type_str, value = normalize(type_str, value)
-    if type_str == "address" and type(original) is str:
+    if key is not None:
         if len(_addresses) >= _ADDRESSES_MAX:
             _addresses.clear()
-        _addresses[original] = value
+        _addresses[key] = value
     return value
 
 
