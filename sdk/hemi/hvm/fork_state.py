@@ -22,6 +22,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
 from eth.rlp.accounts import Account
 from eth.vm.chain_context import ChainContext
@@ -118,6 +119,9 @@ class _ForkAccountDB(BatchedAccountDB):
         if code is None:
             raise MissingBytecode(code_hash)
         return code
+
+    def touch_account(self, address: Any) -> None:
+        AccountDB.touch_account(self, address)  # py-evm's: a remote account or a tombstone is written here as read
 
     def delete_account(self, address: Any) -> None:
         self._wipe_storage(address)

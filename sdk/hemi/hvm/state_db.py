@@ -109,6 +109,13 @@ class BatchedAccountDB(AccountDB):
         self._journaltrie[address] = rlp_encode([_int_bytes(account.nonce), _int_bytes(account.balance),
                                                  account.storage_root, account.code_hash])
 
+    def touch_account(self, address: Any) -> None:
+        # py-evm writes the account back as it is, so that an account that does not exist comes to exist (empty);
+        # one that exists is left alone: the same value, one encoding and journal entry fewer
+        if self._get_encoded_account(address, True):
+            return
+        super().touch_account(address)
+
     def _get_address_store(self, address: Any) -> Any:
         store = self._account_stores.get(address)
         if store is None:
