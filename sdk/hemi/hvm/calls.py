@@ -78,7 +78,8 @@ class CallsMixin(EngineCore):
             # a call checks no nonce (geth: ToMessage(..., skipNonceCheck=true)); py-evm does, so the call carries
             # the nonce of the state it runs on
             spoofed = _spoofed(tx, sender, state.get_nonce(sender), gas)
-            if instrument is not None if settle is None else settle:
+            settles = instrument is not None if settle is None else settle
+            if settles:
                 computation = state.apply_transaction(spoofed)
             else:  # py-evm's transaction executor, its last step left out
                 executor = state.get_transaction_executor()
