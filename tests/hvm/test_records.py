@@ -93,3 +93,39 @@ def test_state_reads_calls_and_replays_answer_with_records(dev):
     mined = engine.block_record(1).tx_hashes[-1]
     rec, replayed = engine.replay(mined, trace.instrument(trace.GasProbe()))
     assert isinstance(replayed, CallResult) and replayed.success and rec.tx.hash == mined
+
+
+@pytest.mark.parametrize("fork", ["prague", "cancun"])
+def test_child_header_is_py_evm_create_header_from_parent(fork: str) -> None:
+    """The next block's header the engine builds (hemi.hvm.convert.child_header) equals py-evm's
+    ``create_header_from_parent`` (ethereum/py-evm ``eth/vm/forks/{london,paris,shanghai,cancun,prague}/headers.py``:
+    EIP-1559's base fee from the parent's gas, the excess blob gas, the post-merge constants) over varied parents."""
+    import random
+
+    from eth.vm.forks.cancun import CancunVM
+    from eth.vm.forks.cancun.blocks import CancunBlockHeader
+    from eth.vm.forks.prague import PragueVM
+    from eth.vm.forks.prague.blocks import PragueBlockHeader
+    from eth.vm.forks.shanghai.blocks import ShanghaiBlockHeader
+
+    from hemi.hvm.convert import child_header
+
+    vm, header_class = {"prague": (PragueVM, PragueBlockHeader), "cancun": (CancunVM, CancunBlockHeader)}[fork]
+    rng = random.Random(7)
+    for _ in range(300):
+        gas_limit = rng.choice((30_000_000, 8_000_000, 1_000_000))
+        parent = header_class(
+            difficulty=0, block_number=rng.randrange(1, 10**6), gas_limit=gas_limit,
+            gas_used=rng.choice((0, gas_limit // 2, gas_limit, rng.randrange(gas_limit + 1))),
+            timestamp=rng.randrange(10**9), base_fee_per_gas=rng.choice((0, 1, 7, 10**9, rng.randrange(10**12))),
+            blob_gas_used=rng.choice((0, 131072, 786432, 1179648)),
+            excess_blob_gas=rng.choice((0, 393216, rng.randrange(10**7))), coinbase=rng.randbytes(20),
+            state_root=rng.randbytes(32), mix_hash=rng.randbytes(32), extra_data=rng.randbytes(rng.randrange(5)))
+        params = {"timestamp": parent.timestamp + rng.randrange(1, 5), "coinbase": rng.randbytes(20),
+                  "mix_hash": rng.randbytes(32), "gas_limit": rng.choice((gas_limit, 30_000_000))}
+        expected = vm.create_header_from_parent(parent, **params)
+        built = child_header(parent, **params)
+        assert type(built) is type(expected)
+        assert built.as_dict() == expected.as_dict() and built.hash == expected.hash
+    other = ShanghaiBlockHeader(difficulty=0, block_number=1, gas_limit=1, timestamp=1)
+    assert child_header(other, timestamp=2, coinbase=b"\0" * 20, mix_hash=b"\0" * 32, gas_limit=1) is None

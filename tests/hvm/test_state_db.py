@@ -89,3 +89,30 @@ def test_batched_account_db_matches_py_evms(seed: int) -> None:
     batched.persist()
     assert batched.state_root == stock.state_root
     assert _read(BatchedAccountDB(batched_base, batched.state_root)) == _read(stock)
+
+
+def test_slot_value_codec_is_rlp() -> None:
+    """A slot's value is encoded as ``rlp.encode(value)`` and decoded as ``rlp.decode(..., big_endian_int)`` (py-evm's
+    ``eth/db/storage.py``); anything else is answered as rlp answers it."""
+    import rlp
+
+    from hemi.hvm.state_db import decode_slot_value, encode_slot_value
+
+    rng = random.Random(3)
+    values = [1, 0x7F, 0x80, 0xFF, 0x100, 2**255, 2**256 - 1] + [rng.getrandbits(rng.randrange(1, 257)) | 1
+                                                                  for _ in range(5000)]
+    for v in values:
+        encoded = encode_slot_value(v)
+        assert encoded == rlp.encode(v)
+        assert decode_slot_value(encoded) == v
+    assert decode_slot_value(b"") == 0
+    for odd in (b"\x81\x05", b"\x82\x00\x01", b"\x00", b"\xc0", b"\x85\x01", b"\xa1" + b"\x01" * 33):
+        try:
+            expected: object = rlp.decode(odd, sedes=rlp.sedes.big_endian_int)
+        except rlp.exceptions.RLPException as exc:
+            expected = type(exc)
+        try:
+            got: object = decode_slot_value(odd)
+        except rlp.exceptions.RLPException as exc:
+            got = type(exc)
+        assert got == expected, odd

@@ -10,8 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import rlp
+from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA256, POST_MERGE_DIFFICULTY, POST_MERGE_NONCE
 from eth.vm.forks.cancun.blocks import CancunBlockHeader
+from eth.vm.forks.cancun.headers import calc_excess_blob_gas_cancun
+from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 
 from hemi.hvm.records import Authorization, Header, Log, Receipt, Transaction
 from hemi.hvm.system_txs import SYSTEM_TX_TYPES, SystemReceipt, SystemTx
@@ -33,6 +37,24 @@ def header_with(header: Any, **changes: Any) -> Any:
     """A py-evm header with ``changes``: py-evm's ``copy`` deep-copies every field it keeps (all immutable), twice
     the cost of building the header anew from its fields."""
     return type(header)(**{**header.as_dict(), **changes})
+
+
+def child_header(parent: Any, *, timestamp: int, coinbase: bytes, mix_hash: bytes, gas_limit: int) -> Any:
+    """The header py-evm's ``create_header_from_parent`` makes on a Cancun or Prague ``parent`` of the same fork
+    (None for another class): built once, where py-evm builds and copies one header per fork from London on.
+    tests/hvm/test_records.py compares the two over varied parents."""
+    cls = type(parent)
+    if cls is PragueBlockHeader:
+        extra = {"excess_blob_gas": calc_excess_blob_gas_prague(parent), "requests_hash": EMPTY_SHA256}
+    elif cls is CancunBlockHeader:
+        extra = {"excess_blob_gas": calc_excess_blob_gas_cancun(parent)}
+    else:
+        return None
+    return cls(parent_hash=parent.hash, coinbase=coinbase, state_root=parent.state_root, gas_limit=gas_limit,
+               difficulty=POST_MERGE_DIFFICULTY, block_number=parent.block_number + 1, timestamp=timestamp,
+               nonce=POST_MERGE_NONCE, mix_hash=mix_hash,
+               base_fee_per_gas=calculate_expected_base_fee_per_gas(parent),
+               parent_beacon_block_root=BLANK_ROOT_HASH, **extra)
 
 
 def header_from_rlp(raw: bytes, header_class: Any) -> Header:

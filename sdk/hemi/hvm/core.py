@@ -25,7 +25,7 @@ from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
 
-from hemi.hvm.convert import evm_header, header_record, header_with
+from hemi.hvm.convert import child_header, evm_header, header_record, header_with
 from hemi.hvm.forks import (
     DEFAULT_FORK,
     FORKS,
@@ -185,9 +185,12 @@ class EngineCore:
         ts = head.timestamp + 1 if timestamp is None else timestamp
         # the gas limit stays as configured, as on an OP-stack chain (set by its system config); py-evm would walk
         # it towards its usage target by 1/1024 a block, so a long devchain would refuse large transactions
-        self.chain.header = self.chain.create_header_from_parent(
-            head, timestamp=ts, coinbase=self.coinbase, mix_hash=self._randao(head.block_number + 1),
-            gas_limit=self.gas_limit)
+        params: dict[str, Any] = {"timestamp": ts, "coinbase": self.coinbase, "gas_limit": self.gas_limit,
+                                  "mix_hash": self._randao(head.block_number + 1)}
+        # py-evm's header for the next block, built directly (hemi.hvm.convert.child_header); py-evm's own path only
+        # guards a head of another class (the engine's chain has one fork from genesis, so its blocks never are)
+        header = child_header(head, **params) if type(head) is self._header_class else None
+        self.chain.header = header if header is not None else self.chain.create_header_from_parent(head, **params)
         # EIP-2935: the parent's hash goes into the history contract before the block's first tx. It is written with
         # whatever first touches the pending state (a tx, an edit, the seal); calls need it not: they run in the
         # head block's context, which reads only older slots.

@@ -19,6 +19,7 @@ from eth_bloom import BloomFilter
 from trie.constants import BLANK_NODE_HASH
 
 from hemi.hvm.convert import header_with
+from hemi.hvm.fast_opcodes import fast_table
 from hemi.hvm.forks import FORK_CLASSES
 from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin
 from hemi.hvm.records import CallResult
@@ -113,7 +114,8 @@ def vm_class(precompiles: Mapping[bytes, PrecompileFn], prev_hashes: Callable[[b
     ``prev_hashes(parent_hash)`` answers BLOCKHASH's window from the engine's own block index: py-evm would walk 256
     headers out of its database for every new VM, and the engine does not store sealed blocks there at all."""
     vm_base, state_base, computation_base = FORK_CLASSES[fork]
-    computation = type("HvmComputation", (_HvmComputationMixin, computation_base), {"_precompiles": precompiles})
+    computation = type("HvmComputation", (_HvmComputationMixin, computation_base),
+                       {"_precompiles": precompiles, "opcodes": fast_table(computation_base.opcodes)})
     executor = type("HvmExecutor", (OpExecutorMixin, state_base.transaction_executor_class), {})
     state = type("HvmState", (_HvmStateMixin, OpStateMixin, state_base), {
         "computation_class": computation, "transaction_executor_class": executor, "l1_cost": l1_cost,

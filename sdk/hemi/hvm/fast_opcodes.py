@@ -1,0 +1,249 @@
+"""py-evm's simplest opcodes, each as one function: same gas, same stack, same errors, about half the calls.
+
+py-evm runs every opcode through three layers: ``_FastOpcode.__call__`` charges the gas through the computation's
+and then the gas meter's ``consume_gas``, then calls the logic function, which pops through the computation's
+stack wrappers and a generator (``Stack.pop_ints``) and pushes through a validating ``push_int``. For an ``ADD`` that
+is about ten Python calls around one addition. Every Hemi block opens with the L1-attributes deposit (about 740
+opcodes through L1Block's proxy), and most of those opcodes are PUSH, DUP, SWAP, POP, JUMP and simple arithmetic.
+
+:func:`fast_table` returns a fork's opcode table with those opcodes replaced by functions that do the same work
+directly on the gas meter and the stack's list:
+
+- the gas is checked first and charged as py-evm charges it; when it is short, py-evm's own ``consume_gas`` raises
+  the same ``OutOfGas``;
+- values keep py-evm's types on the stack: PUSHn pushes the bytes read from the code (zero-padded at the end of the
+  code, PUSH0 an empty byte string), arithmetic pushes ints, DUP and SWAP move whatever is there;
+- a short stack raises py-evm's ``InsufficientStack`` with py-evm's message and pops nothing; a full one raises
+  ``FullStack``;
+- JUMP and JUMPI check the destination as py-evm does (``InvalidJumpDestination``, then ``InvalidInstruction``).
+
+Only opcodes whose table entry is py-evm's own ``_FastOpcode`` around the exact logic function named here are
+replaced, so a fork that changes one keeps its version. ``tests/hvm/test_fast_opcodes.py`` runs random programs
+through both tables and compares gas, stack (values and types), memory, output and errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from eth.exceptions import FullStack, InsufficientStack, InvalidInstruction, InvalidJumpDestination
+from eth.vm.logic import arithmetic, comparison, duplication, flow, swap
+from eth.vm.logic import stack as stack_logic
+from eth.vm.opcode import _FastOpcode
+
+_MAX = (1 << 256) - 1
+_JUMPDEST = 0x5B
+_STACK_LIMIT = 1024
+
+OpFn = Callable[[Any], None]
+
+
+def _charged(cost: int, mnemonic: str, body: Callable[[list], None]) -> OpFn:
+    """An opcode that charges ``cost`` (py-evm's ``OutOfGas`` when short) and then runs ``body`` on the stack."""
+
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)  # raises OutOfGas with py-evm's message
+            return
+        meter.gas_remaining -= cost
+        body(computation._stack.values)
+
+    return op
+
+
+def _int(v: int | bytes) -> int:
+    return v if v.__class__ is int else int.from_bytes(v, "big")  # type: ignore[arg-type]
+
+
+def _binary(fn: Callable[[int, int], int]) -> Callable[[list], None]:
+    """``fn(top, second)``, as py-evm's ``left, right = stack_pop_ints(2)``."""
+
+    def body(values: list) -> None:
+        if len(values) < 2:
+            raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
+        a = values.pop()
+        b = values[-1]
+        values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big"),
+                        b if b.__class__ is int else int.from_bytes(b, "big"))
+
+    return body
+
+
+def _unary(fn: Callable[[int], int]) -> Callable[[list], None]:
+    def body(values: list) -> None:
+        if not values:
+            raise InsufficientStack("Wanted 1 stack item, had none")
+        a = values[-1]
+        values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big"))
+
+    return body
+
+
+def _shl(shift: int, value: int) -> int:
+    return 0 if shift >= 256 else (value << shift) & _MAX
+
+
+def _shr(shift: int, value: int) -> int:
+    return 0 if shift >= 256 else value >> shift
+
+
+def _div(num: int, den: int) -> int:
+    return 0 if den == 0 else num // den
+
+
+def _byte(position: int, value: int) -> int:
+    return 0 if position >= 32 else (value >> (8 * (31 - position))) & 0xFF
+
+
+_BINARY: dict[Callable, Callable[[int, int], int]] = {
+    arithmetic.add: lambda a, b: (a + b) & _MAX,
+    arithmetic.sub: lambda a, b: (a - b) & _MAX,
+    arithmetic.mul: lambda a, b: (a * b) & _MAX,
+    arithmetic.div: _div,
+    arithmetic.shl: _shl,
+    arithmetic.shr: _shr,
+    comparison.lt: lambda a, b: 1 if a < b else 0,
+    comparison.gt: lambda a, b: 1 if a > b else 0,
+    comparison.eq: lambda a, b: 1 if a == b else 0,
+    comparison.and_op: lambda a, b: a & b,
+    comparison.or_op: lambda a, b: a | b,
+    comparison.xor: lambda a, b: a ^ b,
+    comparison.byte_op: _byte,
+}
+
+_UNARY: dict[Callable, Callable[[int], int]] = {
+    comparison.iszero: lambda a: 1 if a == 0 else 0,
+    comparison.not_op: lambda a: _MAX - a,
+}
+
+
+def _pop(values: list) -> None:
+    if not values:
+        raise InsufficientStack("Wanted 1 stack item, had none")
+    values.pop()
+
+
+def _jumpdest(values: list) -> None:
+    return None
+
+
+def _dup(n: int) -> Callable[[list], None]:
+    def body(values: list) -> None:
+        if len(values) >= _STACK_LIMIT:
+            raise FullStack("Stack limit reached")
+        if len(values) < n:
+            raise InsufficientStack(f"Insufficient stack items for DUP{n}")
+        values.append(values[-n])
+
+    return body
+
+
+def _swap(n: int) -> Callable[[list], None]:
+    def body(values: list) -> None:
+        if len(values) <= n:
+            raise InsufficientStack(f"Insufficient stack items for SWAP{n}")
+        values[-1], values[-1 - n] = values[-1 - n], values[-1]
+
+    return body
+
+
+def _push(size: int, cost: int, mnemonic: str) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        code = computation.code
+        pc = code.program_counter
+        raw = code._raw_code_bytes[pc:pc + size]
+        code.program_counter = pc + size
+        values = computation._stack.values
+        if len(values) >= _STACK_LIMIT:
+            raise FullStack("Stack limit reached")
+        values.append(raw if len(raw) == size else raw.ljust(size, b"\x00"))
+
+    return op
+
+
+def _jump_to(code: Any, dest: int) -> None:
+    code.program_counter = dest
+    if code.peek() != _JUMPDEST:
+        raise InvalidJumpDestination("Invalid Jump Destination")
+    if not code.is_valid_opcode(dest):
+        raise InvalidInstruction("Jump resulted in invalid instruction")
+
+
+def _jump(cost: int, mnemonic: str) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
+        if not values:
+            raise InsufficientStack("Wanted 1 stack item, had none")
+        _jump_to(computation.code, _int(values.pop()))
+
+    return op
+
+
+def _jumpi(cost: int, mnemonic: str) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
+        if len(values) < 2:
+            raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
+        dest = values.pop()
+        check = values.pop()
+        if _int(check):
+            _jump_to(computation.code, _int(dest))
+
+    return op
+
+
+def _replacement(fn: Any) -> OpFn | None:
+    """The fast version of one py-evm table entry, or None to keep py-evm's."""
+    if type(fn) is not _FastOpcode:
+        return None
+    logic, cost, mnemonic = fn.logic_fn, fn.gas_cost, fn.mnemonic
+    if logic in _BINARY:
+        return _charged(cost, mnemonic, _binary(_BINARY[logic]))
+    if logic in _UNARY:
+        return _charged(cost, mnemonic, _unary(_UNARY[logic]))
+    if logic is stack_logic.pop:
+        return _charged(cost, mnemonic, _pop)
+    if logic is flow.jumpdest:
+        return _charged(cost, mnemonic, _jumpdest)
+    if logic is flow.jump:
+        return _jump(cost, mnemonic)
+    if logic is flow.jumpi:
+        return _jumpi(cost, mnemonic)
+    for n in range(33):
+        if logic is getattr(stack_logic, f"push{n}"):
+            return _push(n, cost, mnemonic)
+    for n in range(1, 17):
+        if logic is getattr(duplication, f"dup{n}"):
+            return _charged(cost, mnemonic, _dup(n))
+        if logic is getattr(swap, f"swap{n}"):
+            return _charged(cost, mnemonic, _swap(n))
+    return None
+
+
+def fast_table(opcodes: Mapping[int, Any]) -> dict[int, Any]:
+    """``opcodes`` (a py-evm computation class's table) with the opcodes this module knows replaced."""
+    table = dict(opcodes)
+    for op, fn in opcodes.items():
+        fast = _replacement(fn)
+        if fast is not None:
+            fast.mnemonic = fn.mnemonic  # type: ignore[attr-defined]  # py-evm's debug log and the tracers read it
+            fast.gas_cost = fn.gas_cost  # type: ignore[attr-defined]
+            table[op] = fast
+    return table
