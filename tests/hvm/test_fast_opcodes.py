@@ -24,9 +24,9 @@ from hemi.hvm.fast_opcodes import fast_table
 
 SENDER, TARGET = b"\x11" * 20, b"\x22" * 20
 
-REPLACED = ([0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x50, 0x56,
-             0x57, 0x5B] + list(range(0x5F, 0xA0)))
-OTHERS = [0x00, 0x05, 0x06, 0x12, 0x13, 0x1D, 0x51, 0x52, 0x53, 0x58, 0x5A, 0xF3, 0xFD, 0xFE, 0x0C, 0x35, 0x36]
+REPLACED = ([0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x30, 0x33,
+             0x34, 0x35, 0x36, 0x50, 0x56, 0x57, 0x5B] + list(range(0x5F, 0xA0)))
+OTHERS = [0x00, 0x05, 0x06, 0x12, 0x13, 0x1D, 0x51, 0x52, 0x53, 0x58, 0x5A, 0xF3, 0xFD, 0xFE, 0x0C, 0x32, 0x37]
 
 
 INTERESTING = (0, 1, 2, 7, 31, 32, 33, 255, 256, 257, 2**64, 2**255, 2**255 + 1, 2**256 - 2, 2**256 - 1)
@@ -40,7 +40,9 @@ def _needs(op: int) -> int:
         return op - 0x8E
     if op in (0x15, 0x19, 0x50, 0x56, 0x51, 0x35):
         return 1
-    if op in (0x5F, 0x5B, 0x00, 0x58, 0x5A, 0xFE, 0x0C, 0x36) or 0x60 <= op <= 0x7F:
+    if op == 0x37:  # CALLDATACOPY
+        return 3
+    if op in (0x5F, 0x5B, 0x00, 0x58, 0x5A, 0xFE, 0x0C, 0x30, 0x32, 0x33, 0x34, 0x36) or 0x60 <= op <= 0x7F:
         return 0
     return 2
 
@@ -69,10 +71,10 @@ def _program(rng: random.Random) -> bytes:
     return bytes(code)
 
 
-def _run(vm_class: type, computation_class: type, code: bytes, gas: int, data: bytes) -> tuple:
+def _run(vm_class: type, computation_class: type, code: bytes, gas: int, data: bytes, value: int = 0) -> tuple:
     header = vm_class.create_genesis_header(difficulty=0, gas_limit=30_000_000, timestamp=1)
     state = vm_class.build_state(AtomicDB(), header, ChainContext(1))
-    message = Message(gas=gas, to=TARGET, sender=SENDER, value=0, data=data, code=code)
+    message = Message(gas=gas, to=TARGET, sender=SENDER, value=value, data=data, code=code)
     context = state.transaction_context_class(gas_price=1, origin=SENDER)
     c = computation_class.apply_computation(state, message, context)
     error = (type(c.error), str(c.error)) if c.is_error else None
@@ -90,9 +92,10 @@ def test_random_programs_agree_with_py_evm(vm_class: type) -> None:
     for _ in range(1500):
         code = _program(rng)
         gas = rng.choice((rng.randrange(0, 40), rng.randrange(0, 400), 100_000))
-        data = rng.randbytes(rng.randrange(0, 70))
-        expected = _run(vm_class, stock, code, gas, data)
-        assert _run(vm_class, fast, code, gas, data) == expected, code.hex()
+        data = rng.choice((b"", rng.randbytes(rng.randrange(1, 70)), bytes(40) + rng.randbytes(3)))
+        value = rng.choice((0, 1, 10**18))
+        expected = _run(vm_class, stock, code, gas, data, value)
+        assert _run(vm_class, fast, code, gas, data, value) == expected, code.hex()
         errors.add(expected[0][0].__name__ if expected[0] else None)
     # the programs reach every way a replaced opcode can end a run
     assert {None, "OutOfGas", "InsufficientStack", "InvalidJumpDestination", "InvalidInstruction"} <= errors

@@ -7,7 +7,8 @@ is about ten Python calls around one addition. Every Hemi block opens with the L
 opcodes through L1Block's proxy), and most of those opcodes are PUSH, DUP, SWAP, POP, JUMP and simple arithmetic.
 
 :func:`fast_table` returns a fork's opcode table with those opcodes replaced by functions that do the same work
-directly on the gas meter and the stack's list:
+directly on the gas meter and the stack's list (and CALLER, ADDRESS, CALLVALUE, CALLDATASIZE and CALLDATALOAD, which
+read the message):
 
 - the gas is checked first and charged as py-evm charges it; when it is short, py-evm's own ``consume_gas`` raises
   the same ``OutOfGas``;
@@ -28,7 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eth.exceptions import FullStack, InsufficientStack, InvalidInstruction, InvalidJumpDestination
-from eth.vm.logic import arithmetic, comparison, duplication, flow, swap
+from eth.vm.logic import arithmetic, comparison, context, duplication, flow, swap
 from eth.vm.logic import stack as stack_logic
 from eth.vm.opcode import _FastOpcode
 
@@ -209,6 +210,51 @@ def _jumpi(cost: int, mnemonic: str) -> OpFn:
     return op
 
 
+def _pushing(cost: int, mnemonic: str, value: Callable[[Any], int | bytes]) -> OpFn:
+    """An opcode that pushes ``value(computation)``: CALLER, ADDRESS (bytes), CALLVALUE, CALLDATASIZE (ints)."""
+
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
+        if len(values) >= _STACK_LIMIT:
+            raise FullStack("Stack limit reached")
+        values.append(value(computation))
+
+    return op
+
+
+def _calldataload(values: list, computation: Any) -> None:
+    if not values:
+        raise InsufficientStack("Wanted 1 stack item, had none")
+    start = _int(values[-1])
+    # py-evm's: 32 bytes from ``start``, zero-padded, pushed with its leading zeros stripped
+    values[-1] = bytes(computation.msg.data[start:start + 32]).ljust(32, b"\x00").lstrip(b"\x00")
+
+
+def _with_computation(cost: int, mnemonic: str, body: Callable[[list, Any], None]) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        body(computation._stack.values, computation)
+
+    return op
+
+
+_PUSHED: dict[Callable, Callable[[Any], int | bytes]] = {
+    context.caller: lambda c: c.msg.sender,
+    context.address: lambda c: c.msg.storage_address,
+    context.callvalue: lambda c: c.msg.value,
+    context.calldatasize: lambda c: len(c.msg.data),
+}
+
+
 def _replacement(fn: Any) -> OpFn | None:
     """The fast version of one py-evm table entry, or None to keep py-evm's."""
     if type(fn) is not _FastOpcode:
@@ -218,6 +264,10 @@ def _replacement(fn: Any) -> OpFn | None:
         return _charged(cost, mnemonic, _binary(_BINARY[logic]))
     if logic in _UNARY:
         return _charged(cost, mnemonic, _unary(_UNARY[logic]))
+    if logic in _PUSHED:
+        return _pushing(cost, mnemonic, _PUSHED[logic])
+    if logic is context.calldataload:
+        return _with_computation(cost, mnemonic, _calldataload)
     if logic is stack_logic.pop:
         return _charged(cost, mnemonic, _pop)
     if logic is flow.jumpdest:

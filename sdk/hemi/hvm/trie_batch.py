@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import rlp
-from eth_utils import keccak
+from eth_hash.auto import keccak  # eth-hash's own: eth_utils' wrapper re-checks its arguments on every call
 from trie import HexaryTrie
 from trie.constants import BLANK_NODE, BLANK_NODE_HASH
 from trie.exceptions import MissingTraversalNode, MissingTrieNode

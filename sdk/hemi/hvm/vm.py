@@ -7,6 +7,7 @@ call's state overrides, a signed transaction executed as another sender, error t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from eth.exceptions import Revert, VMError
 from eth.vm.code_stream import CodeStream
 from eth.vm.forks.cancun.state import get_total_blob_gas
 from eth_bloom import BloomFilter
+from eth_utils import get_extended_debug_logger
 from trie.constants import BLANK_NODE_HASH
 
 from hemi.hvm.convert import header_with
@@ -82,6 +84,12 @@ class _HvmVMMixin:
 
 
 class _HvmStateMixin:
+    @property
+    def logger(self) -> Any:
+        # py-evm's property builds the logger's name and looks it up on every read (each transaction reads it
+        # several times); the name depends only on the class
+        return _state_logger(type(self).__name__)
+
     def delta_balance(self, address: bytes, amount: int) -> None:
         # A zero change leaves the state as it is in two cases py-evm would still write: an account that exists is
         # written back unchanged (copied, encoded, journaled: a call's or a deposit's free gas, a zero refund); a
@@ -98,6 +106,11 @@ class _HvmStateMixin:
         # dirty account per state, and the engine builds a state per block. The engine deploys EIP-2935's contract
         # in genesis itself (hemi.hvm.core), so skipping the rewrite leaves every state root as it was.
         return
+
+
+@functools.cache
+def _state_logger(class_name: str) -> Any:
+    return get_extended_debug_logger(f"eth.vm.state.{class_name}")
 
 
 def ordered_trie_root(items: Sequence[Any]) -> bytes:
