@@ -1,8 +1,8 @@
 """py-evm's objects to the engine's records (:mod:`hemi.hvm.records`) and back, for the engine and for state files.
 
-The engine keeps records, not py-evm objects: a sealed block is its :class:`~hemi.hvm.records.Header` (with the
-RLP) and its transactions; py-evm's header or transaction is decoded again from that encoding on the rare paths
-that execute on an old block (a call at a past block, a tracer's replay).
+The engine keeps records, not py-evm objects: a sealed block is its :class:`~hemi.hvm.records.Header` and its
+transactions; py-evm's header is built again from the record's fields, and a transaction decoded from its
+encoding, on the paths that execute on an old block (a call at a past block, a tracer's replay).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 
 from hemi.hvm.records import Authorization, Header, Log, Receipt, Transaction
-from hemi.hvm.system_txs import SYSTEM_TX_TYPES, SystemReceipt, SystemTx
+from hemi.hvm.system_txs import DEPOSIT_TX_TYPE, POP_PAYOUT_TX_TYPE, SYSTEM_TX_TYPES, SystemReceipt, SystemTx
 
 _HEADER_FIELDS = ("parent_hash", "uncles_hash", "coinbase", "state_root", "transaction_root", "receipt_root", "bloom",
                   "difficulty", "block_number", "gas_limit", "gas_used", "timestamp", "extra_data", "mix_hash",
@@ -29,8 +29,7 @@ _HEADER_FIELDS = ("parent_hash", "uncles_hash", "coinbase", "state_root", "trans
 def header_record(header: Any) -> Header:
     """The record of a py-evm block header (Cancun or Prague)."""
     values = {name: getattr(header, name) for name in _HEADER_FIELDS}
-    return Header(**values, hash=header.hash, encoded=rlp.encode(header),
-                  prague_requests_hash=getattr(header, "requests_hash", None))
+    return Header(**values, hash=header.hash, prague_requests_hash=getattr(header, "requests_hash", None))
 
 
 def header_with(header: Any, **changes: Any) -> Any:
@@ -63,7 +62,10 @@ def header_from_rlp(raw: bytes, header_class: Any) -> Header:
 
 def evm_header(header: Header, header_class: Any) -> Any:
     """py-evm's header of a record (``header_class``: the engine's fork's)."""
-    return rlp.decode(header.encoded, sedes=header_class)
+    fields = {name: getattr(header, name) for name in _HEADER_FIELDS}
+    if header.prague_requests_hash is not None:
+        fields["requests_hash"] = header.prague_requests_hash
+    return header_class(**fields)
 
 
 def tx_record(tx: Any) -> Transaction | SystemTx:
@@ -92,13 +94,18 @@ def _logs(logs: Any) -> tuple[Log, ...]:
 
 def receipt_record(receipt: Any) -> Receipt:
     """The record of a py-evm receipt or of a system transaction's :class:`~hemi.hvm.system_txs.SystemReceipt`."""
-    return Receipt(bytes(receipt.state_root), receipt.gas_used, receipt.bloom, _logs(receipt.logs), receipt.encode())
+    type_id = getattr(receipt, "type_id", None)  # None: a legacy receipt (py-evm's typed ones carry their type)
+    nonce = receipt.nonce if type_id in (DEPOSIT_TX_TYPE, POP_PAYOUT_TX_TYPE) else 0  # what the encoding holds
+    return Receipt(bytes(receipt.state_root), receipt.gas_used, receipt.bloom, _logs(receipt.logs), type_id, nonce)
 
 
 def receipt_from_encoding(raw: bytes, receipt_builder: Any) -> Receipt:
     """A receipt record from its canonical encoding (as :meth:`~hemi.hvm.records.Receipt.encode` gives it)."""
     decoded = SystemReceipt.decode(raw) if raw and raw[0] in SYSTEM_TX_TYPES else receipt_builder.decode(raw)
-    return Receipt(bytes(decoded.state_root), decoded.gas_used, decoded.bloom, _logs(decoded.logs), bytes(raw))
+    record = receipt_record(decoded)
+    if record.encode() != bytes(raw):  # a receipt is kept as its fields: they must give back these bytes
+        raise ValueError("not a canonical receipt encoding")
+    return record
 
 
 def decode_header(raw: bytes) -> Header:

@@ -16,13 +16,18 @@ from typing import Any, Protocol
 
 import rlp
 
-from hemi.hvm.system_txs import SystemTx
+from hemi.hvm.system_txs import CANYON_DEPOSIT_RECEIPT_VERSION, DEPOSIT_TX_TYPE, POP_PAYOUT_TX_TYPE, SystemTx
+
+
+def _uint(n: int) -> bytes:
+    return n.to_bytes((n.bit_length() + 7) // 8, "big")
 
 
 @dataclass(frozen=True)
 class Header:
-    """A sealed (or the pending) block's header. ``encoded`` is its RLP; ``rlp.encode(header)`` gives the same
-    bytes (the class is its own RLP sedes), so block encodings built around it work as with py-evm's headers."""
+    """A sealed (or the pending) block's header. ``encoded`` is its RLP, made from the fields when asked (a chain
+    keeps a header per block: storing it too cost 0.6 KB a block); ``rlp.encode(header)`` gives the same bytes
+    (the class is its own RLP sedes), so block encodings built around it work as with py-evm's headers."""
 
     parent_hash: bytes
     uncles_hash: bytes
@@ -45,8 +50,23 @@ class Header:
     excess_blob_gas: int
     parent_beacon_block_root: bytes
     hash: bytes
-    encoded: bytes = field(repr=False)
     prague_requests_hash: bytes | None = None  # EIP-7685, Prague headers only: read it as ``requests_hash``
+
+    def rlp_fields(self) -> list[bytes]:
+        """The fields in py-evm's header order, serialised as its sedes do (integers big-endian without leading
+        zeros, the bloom as 256 bytes)."""
+        fields = [self.parent_hash, self.uncles_hash, self.coinbase, self.state_root, self.transaction_root,
+                  self.receipt_root, self.bloom.to_bytes(256, "big"), _uint(self.difficulty),
+                  _uint(self.block_number), _uint(self.gas_limit), _uint(self.gas_used), _uint(self.timestamp),
+                  self.extra_data, self.mix_hash, self.nonce, _uint(self.base_fee_per_gas), self.withdrawals_root,
+                  _uint(self.blob_gas_used), _uint(self.excess_blob_gas), self.parent_beacon_block_root]
+        if self.prague_requests_hash is not None:
+            fields.append(self.prague_requests_hash)
+        return fields
+
+    @property
+    def encoded(self) -> bytes:
+        return bytes(rlp.encode(self.rlp_fields()))
 
     @property
     def requests_hash(self) -> bytes:
@@ -61,7 +81,7 @@ class Header:
     # RLP sedes protocol (pyrlp's ``is_sedes``): rlp.encode(header) re-encodes the header's own fields
     @staticmethod
     def serialize(obj: Header) -> Any:
-        return rlp.decode(obj.encoded)
+        return obj.rlp_fields()
 
     @staticmethod
     def deserialize(serial: Any) -> Header:
@@ -135,20 +155,32 @@ class Log:
 @dataclass(frozen=True)
 class Receipt:
     """A transaction's receipt: ``state_root`` is the EIP-658 status byte string (b"\\x01" success, b"" failure),
-    ``gas_used`` the block's cumulative gas after it, ``bloom`` the logs bloom as an int."""
+    ``gas_used`` the block's cumulative gas after it, ``bloom`` the logs bloom as an int. ``type_id`` is its
+    transaction's type (None: legacy) and ``nonce`` what a system receipt encodes after the logs (op-geth's deposit
+    nonce, with the Canyon receipt version, or a PoP payout's nonce); :meth:`encode` makes the canonical encoding
+    from them when asked, as py-evm's receipts and :class:`~hemi.hvm.system_txs.SystemReceipt` do."""
 
     state_root: bytes
     gas_used: int
     bloom: int
     logs: tuple[Log, ...]
-    encoded: bytes = field(repr=False)
+    type_id: int | None = None
+    nonce: int = 0
 
     @property
     def status(self) -> int:
         return 1 if self.state_root == b"\x01" else 0
 
     def encode(self) -> bytes:
-        return self.encoded
+        fields: list = [self.state_root, self.gas_used, self.bloom.to_bytes(256, "big"),
+                        [[lg.address, [t.to_bytes(32, "big") for t in lg.topics], lg.data] for lg in self.logs]]
+        if self.type_id is None:
+            return bytes(rlp.encode(fields))
+        if self.type_id == DEPOSIT_TX_TYPE:
+            fields += [self.nonce, CANYON_DEPOSIT_RECEIPT_VERSION]
+        elif self.type_id == POP_PAYOUT_TX_TYPE:
+            fields.append(self.nonce)
+        return bytes((self.type_id,)) + bytes(rlp.encode(fields))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _tx_from(item: Any, tx_builder: Any) -> Any:
 
 
 def _receipt_from(raw: bytes, tx: Any, receipt_builder: Any) -> Any:
-    return receipt_from_encoding(raw, receipt_builder)  # the record keeps the encoding (a 0x7C nonce included)
+    return receipt_from_encoding(raw, receipt_builder)  # the fields, checked to encode back to these bytes
 
 
 def _record(rec: TxRecord) -> list:
