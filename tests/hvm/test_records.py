@@ -129,3 +129,46 @@ def test_child_header_is_py_evm_create_header_from_parent(fork: str) -> None:
         assert built.as_dict() == expected.as_dict() and built.hash == expected.hash
     other = ShanghaiBlockHeader(difficulty=0, block_number=1, gas_limit=1, timestamp=1)
     assert child_header(other, timestamp=2, coinbase=b"\0" * 20, mix_hash=b"\0" * 32, gas_limit=1) is None
+
+
+def test_receipt_records_encode_as_py_evm_receipts():
+    """A receipt record keeps its fields and makes its encoding (EIP-2718: the type byte, then the RLP of status,
+    cumulative gas, 256-byte bloom and logs; a legacy receipt the bare list). py-evm's receipt builder (ethereum/py-evm
+    ``eth/vm/forks/berlin/receipts.py``) decodes each record's encoding to the same fields and encodes it back to
+    the same bytes, for legacy, access-list and fee-cap transactions, with and without logs; a system receipt's
+    encoding decodes with :class:`~hemi.hvm.system_txs.SystemReceipt`. The block's receipt root is the trie of them."""
+    from eth.vm.forks.prague.receipts import PragueReceiptBuilder
+
+    from hemi.hvm.system_txs import SystemReceipt
+    from hemi.hvm.vm import ordered_trie_root
+
+    dev = hemi.Devchain(predeploy_tunnel=False)
+    w3, (a, b) = dev.w3, dev.accounts[:2]
+    w3.eth.send_transaction({"from": a, "to": b, "value": 1, "gasPrice": 2 * 10**9})  # legacy
+    w3.eth.send_transaction({"from": a, "to": b, "value": 1, "gasPrice": 2 * 10**9, "accessList": [
+        {"address": b, "storageKeys": ["0x" + "00" * 31 + "01"]}]})  # type 1
+    w3.eth.send_transaction({"from": a, "data": "0x" + _LOGGER_INIT.hex(), "gasPrice": 2 * 10**9})  # legacy, a log
+    w3.eth.send_transaction({"from": a, "data": "0x" + _LOGGER_INIT.hex()})  # type 2, a log
+    w3.eth.send_transaction({"from": a, "to": b, "value": 1, "gas": 21_000, "maxFeePerGas": 10**9,
+                             "maxPriorityFeePerGas": 0})  # type 2, no log
+    seen = set()
+    for n in range(1, dev.engine.head_number + 1):
+        block = dev.engine.block(n)
+        receipts = []
+        for h in dev.engine.block_record(n).tx_hashes:
+            rec = dev.engine.tx_record(h)
+            raw = rec.receipt.encode()
+            receipts.append(rec.receipt)
+            if raw[0] in (0x7E, 0x7C, 0x7D):
+                decoded = SystemReceipt.decode(raw)
+            else:
+                decoded = PragueReceiptBuilder.decode(raw)
+                assert getattr(decoded, "type_id", None) == rec.receipt.type_id == rec.tx.type_id
+            assert decoded.encode() == raw
+            assert (decoded.state_root, decoded.gas_used, decoded.bloom) == (
+                rec.receipt.state_root, rec.receipt.gas_used, rec.receipt.bloom)
+            assert [(bytes(lg.address), tuple(lg.topics), bytes(lg.data)) for lg in decoded.logs] == [
+                (lg.address, lg.topics, lg.data) for lg in rec.receipt.logs]
+            seen.add((raw[0] if raw[0] < 0xC0 else None, bool(rec.receipt.logs)))
+        assert ordered_trie_root(receipts) == block.header.receipt_root
+    assert {(None, False), (1, False), (None, True), (2, True), (2, False), (0x7E, False)} <= seen
