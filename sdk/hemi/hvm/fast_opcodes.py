@@ -19,7 +19,7 @@ read the message):
 - JUMP and JUMPI check the destination as py-evm does (``InvalidJumpDestination``, then ``InvalidInstruction``).
 
 Only opcodes whose table entry is py-evm's own ``_FastOpcode`` around the exact logic function named here are
-replaced, so a fork that changes one keeps its version. ``tests/hvm/test_fast_opcodes.py`` runs random programs
+replaced, so a fork that changes one keeps its version (and a py-evm without that class keeps its whole table). ``tests/hvm/test_fast_opcodes.py`` runs random programs
 through both tables and compares gas, stack (values and types), memory, output and errors.
 """
 
@@ -30,9 +30,10 @@ from typing import Any
 
 from eth.exceptions import FullStack, InsufficientStack, InvalidInstruction, InvalidJumpDestination
 from eth.vm.logic import arithmetic, comparison, context, duplication, flow, swap
+from eth.vm import opcode as _opcode
 from eth.vm.logic import stack as stack_logic
-from eth.vm.opcode import _FastOpcode
 
+_FAST_OPCODE = getattr(_opcode, "_FastOpcode", None)  # py-evm's class of a plain opcode (a private name)
 _MAX = (1 << 256) - 1
 _JUMPDEST = 0x5B
 _STACK_LIMIT = 1024
@@ -40,28 +41,24 @@ _STACK_LIMIT = 1024
 OpFn = Callable[[Any], None]
 
 
-def _charged(cost: int, mnemonic: str, body: Callable[[list], None]) -> OpFn:
-    """An opcode that charges ``cost`` (py-evm's ``OutOfGas`` when short) and then runs ``body`` on the stack."""
-
-    def op(computation: Any) -> None:
-        meter = computation._gas_meter
-        if meter.gas_remaining < cost:
-            computation.consume_gas(cost, mnemonic)  # raises OutOfGas with py-evm's message
-            return
-        meter.gas_remaining -= cost
-        body(computation._stack.values)
-
-    return op
-
-
 def _int(v: int | bytes) -> int:
     return v if v.__class__ is int else int.from_bytes(v, "big")  # type: ignore[arg-type]
 
 
-def _binary(fn: Callable[[int, int], int]) -> Callable[[list], None]:
+# Each factory returns one function that charges the gas and does the work itself: the opcode is one Python call.
+# A short gas meter goes to py-evm's own consume_gas, which raises OutOfGas with py-evm's message.
+
+
+def _binary(cost: int, mnemonic: str, fn: Callable[[int, int], int]) -> OpFn:
     """``fn(top, second)``, as py-evm's ``left, right = stack_pop_ints(2)``."""
 
-    def body(values: list) -> None:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
         if len(values) < 2:
             raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
         a = values.pop()
@@ -69,17 +66,81 @@ def _binary(fn: Callable[[int, int], int]) -> Callable[[list], None]:
         values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big"),
                         b if b.__class__ is int else int.from_bytes(b, "big"))
 
-    return body
+    return op
 
 
-def _unary(fn: Callable[[int], int]) -> Callable[[list], None]:
-    def body(values: list) -> None:
+def _unary(cost: int, mnemonic: str, fn: Callable[[int], int]) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
         if not values:
             raise InsufficientStack("Wanted 1 stack item, had none")
         a = values[-1]
         values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big"))
 
-    return body
+    return op
+
+
+def _pop(cost: int, mnemonic: str) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
+        if not values:
+            raise InsufficientStack("Wanted 1 stack item, had none")
+        values.pop()
+
+    return op
+
+
+def _jumpdest(cost: int, mnemonic: str) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+
+    return op
+
+
+def _dup(cost: int, mnemonic: str, n: int) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
+        if len(values) >= _STACK_LIMIT:
+            raise FullStack("Stack limit reached")
+        if len(values) < n:
+            raise InsufficientStack(f"Insufficient stack items for DUP{n}")
+        values.append(values[-n])
+
+    return op
+
+
+def _swap(cost: int, mnemonic: str, n: int) -> OpFn:
+    def op(computation: Any) -> None:
+        meter = computation._gas_meter
+        if meter.gas_remaining < cost:
+            computation.consume_gas(cost, mnemonic)
+            return
+        meter.gas_remaining -= cost
+        values = computation._stack.values
+        if len(values) <= n:
+            raise InsufficientStack(f"Insufficient stack items for SWAP{n}")
+        values[-1], values[-1 - n] = values[-1 - n], values[-1]
+
+    return op
 
 
 def _shl(shift: int, value: int) -> int:
@@ -118,36 +179,6 @@ _UNARY: dict[Callable, Callable[[int], int]] = {
     comparison.iszero: lambda a: 1 if a == 0 else 0,
     comparison.not_op: lambda a: _MAX - a,
 }
-
-
-def _pop(values: list) -> None:
-    if not values:
-        raise InsufficientStack("Wanted 1 stack item, had none")
-    values.pop()
-
-
-def _jumpdest(values: list) -> None:
-    return None
-
-
-def _dup(n: int) -> Callable[[list], None]:
-    def body(values: list) -> None:
-        if len(values) >= _STACK_LIMIT:
-            raise FullStack("Stack limit reached")
-        if len(values) < n:
-            raise InsufficientStack(f"Insufficient stack items for DUP{n}")
-        values.append(values[-n])
-
-    return body
-
-
-def _swap(n: int) -> Callable[[list], None]:
-    def body(values: list) -> None:
-        if len(values) <= n:
-            raise InsufficientStack(f"Insufficient stack items for SWAP{n}")
-        values[-1], values[-1 - n] = values[-1 - n], values[-1]
-
-    return body
 
 
 def _push(size: int, cost: int, mnemonic: str) -> OpFn:
@@ -227,22 +258,19 @@ def _pushing(cost: int, mnemonic: str, value: Callable[[Any], int | bytes]) -> O
     return op
 
 
-def _calldataload(values: list, computation: Any) -> None:
-    if not values:
-        raise InsufficientStack("Wanted 1 stack item, had none")
-    start = _int(values[-1])
-    # py-evm's: 32 bytes from ``start``, zero-padded, pushed with its leading zeros stripped
-    values[-1] = bytes(computation.msg.data[start:start + 32]).ljust(32, b"\x00").lstrip(b"\x00")
-
-
-def _with_computation(cost: int, mnemonic: str, body: Callable[[list, Any], None]) -> OpFn:
+def _calldataload(cost: int, mnemonic: str) -> OpFn:
     def op(computation: Any) -> None:
         meter = computation._gas_meter
         if meter.gas_remaining < cost:
             computation.consume_gas(cost, mnemonic)
             return
         meter.gas_remaining -= cost
-        body(computation._stack.values, computation)
+        values = computation._stack.values
+        if not values:
+            raise InsufficientStack("Wanted 1 stack item, had none")
+        start = _int(values[-1])
+        # py-evm's: 32 bytes from ``start``, zero-padded, pushed with its leading zeros stripped
+        values[-1] = bytes(computation.msg.data[start:start + 32]).ljust(32, b"\x00").lstrip(b"\x00")
 
     return op
 
@@ -257,33 +285,33 @@ _PUSHED: dict[Callable, Callable[[Any], int | bytes]] = {
 
 def _replacement(fn: Any) -> OpFn | None:
     """The fast version of one py-evm table entry, or None to keep py-evm's."""
-    if type(fn) is not _FastOpcode:
+    if _FAST_OPCODE is None or type(fn) is not _FAST_OPCODE:
         return None
     logic, cost, mnemonic = fn.logic_fn, fn.gas_cost, fn.mnemonic
     if logic in _BINARY:
-        return _charged(cost, mnemonic, _binary(_BINARY[logic]))
+        return _binary(cost, mnemonic, _BINARY[logic])
     if logic in _UNARY:
-        return _charged(cost, mnemonic, _unary(_UNARY[logic]))
+        return _unary(cost, mnemonic, _UNARY[logic])
     if logic in _PUSHED:
         return _pushing(cost, mnemonic, _PUSHED[logic])
     if logic is context.calldataload:
-        return _with_computation(cost, mnemonic, _calldataload)
+        return _calldataload(cost, mnemonic)
     if logic is stack_logic.pop:
-        return _charged(cost, mnemonic, _pop)
+        return _pop(cost, mnemonic)
     if logic is flow.jumpdest:
-        return _charged(cost, mnemonic, _jumpdest)
+        return _jumpdest(cost, mnemonic)
     if logic is flow.jump:
         return _jump(cost, mnemonic)
     if logic is flow.jumpi:
         return _jumpi(cost, mnemonic)
     for n in range(33):
-        if logic is getattr(stack_logic, f"push{n}"):
+        if logic is getattr(stack_logic, f"push{n}", None):
             return _push(n, cost, mnemonic)
     for n in range(1, 17):
-        if logic is getattr(duplication, f"dup{n}"):
-            return _charged(cost, mnemonic, _dup(n))
-        if logic is getattr(swap, f"swap{n}"):
-            return _charged(cost, mnemonic, _swap(n))
+        if logic is getattr(duplication, f"dup{n}", None):
+            return _dup(cost, mnemonic, n)
+        if logic is getattr(swap, f"swap{n}", None):
+            return _swap(cost, mnemonic, n)
     return None
 
 
