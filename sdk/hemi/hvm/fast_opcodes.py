@@ -19,8 +19,9 @@ read the message):
 - JUMP and JUMPI check the destination as py-evm does (``InvalidJumpDestination``, then ``InvalidInstruction``).
 
 Only opcodes whose table entry is py-evm's own ``_FastOpcode`` around the exact logic function named here are
-replaced, so a fork that changes one keeps its version (and a py-evm without that class keeps its whole table). ``tests/hvm/test_fast_opcodes.py`` runs random programs
-through both tables and compares gas, stack (values and types), memory, output and errors.
+replaced, so a fork that changes one keeps its version (and a py-evm without that class keeps its whole table).
+``tests/hvm/test_fast_opcodes.py`` runs random programs through both tables and compares gas, stack (values and
+types), memory, output and errors.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eth.exceptions import FullStack, InsufficientStack, InvalidInstruction, InvalidJumpDestination
-from eth.vm.logic import arithmetic, comparison, context, duplication, flow, swap
 from eth.vm import opcode as _opcode
+from eth.vm.logic import arithmetic, comparison, context, duplication, flow, swap
 from eth.vm.logic import stack as stack_logic
 
 _FAST_OPCODE = getattr(_opcode, "_FastOpcode", None)  # py-evm's class of a plain opcode (a private name)
