@@ -14,13 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import rlp
-
-from hemi.hvm.system_txs import CANYON_DEPOSIT_RECEIPT_VERSION, DEPOSIT_TX_TYPE, POP_PAYOUT_TX_TYPE, SystemTx
-
-
-def _uint(n: int) -> bytes:
-    return n.to_bytes((n.bit_length() + 7) // 8, "big")
+from hemi.hvm.system_txs import SystemTx, receipt_encoding
+from hemi.hvm.trie_batch import rlp_encode, rlp_uint
 
 
 @dataclass(frozen=True)
@@ -55,18 +50,19 @@ class Header:
     def rlp_fields(self) -> list[bytes]:
         """The fields in py-evm's header order, serialised as its sedes do (integers big-endian without leading
         zeros, the bloom as 256 bytes)."""
+        u = rlp_uint
         fields = [self.parent_hash, self.uncles_hash, self.coinbase, self.state_root, self.transaction_root,
-                  self.receipt_root, self.bloom.to_bytes(256, "big"), _uint(self.difficulty),
-                  _uint(self.block_number), _uint(self.gas_limit), _uint(self.gas_used), _uint(self.timestamp),
-                  self.extra_data, self.mix_hash, self.nonce, _uint(self.base_fee_per_gas), self.withdrawals_root,
-                  _uint(self.blob_gas_used), _uint(self.excess_blob_gas), self.parent_beacon_block_root]
+                  self.receipt_root, self.bloom.to_bytes(256, "big"), u(self.difficulty), u(self.block_number),
+                  u(self.gas_limit), u(self.gas_used), u(self.timestamp), self.extra_data, self.mix_hash, self.nonce,
+                  u(self.base_fee_per_gas), self.withdrawals_root, u(self.blob_gas_used), u(self.excess_blob_gas),
+                  self.parent_beacon_block_root]
         if self.prague_requests_hash is not None:
             fields.append(self.prague_requests_hash)
         return fields
 
     @property
     def encoded(self) -> bytes:
-        return bytes(rlp.encode(self.rlp_fields()))
+        return rlp_encode(self.rlp_fields())
 
     @property
     def requests_hash(self) -> bytes:
@@ -172,15 +168,8 @@ class Receipt:
         return 1 if self.state_root == b"\x01" else 0
 
     def encode(self) -> bytes:
-        fields: list = [self.state_root, self.gas_used, self.bloom.to_bytes(256, "big"),
-                        [[lg.address, [t.to_bytes(32, "big") for t in lg.topics], lg.data] for lg in self.logs]]
-        if self.type_id is None:
-            return bytes(rlp.encode(fields))
-        if self.type_id == DEPOSIT_TX_TYPE:
-            fields += [self.nonce, CANYON_DEPOSIT_RECEIPT_VERSION]
-        elif self.type_id == POP_PAYOUT_TX_TYPE:
-            fields.append(self.nonce)
-        return bytes((self.type_id,)) + bytes(rlp.encode(fields))
+        return receipt_encoding(self.type_id, self.state_root, self.gas_used, self.bloom,
+                                [(lg.address, lg.topics, lg.data) for lg in self.logs], self.nonce)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from eth.db.storage import AccountStorageDB, StorageLookup
 from eth.rlp.accounts import Account
 from eth.vm.interrupt import MissingStorageTrieNode
 
-from hemi.hvm.trie_batch import BatchedHexaryTrie, rlp_encode
+from hemi.hvm.trie_batch import BatchedHexaryTrie, rlp_encode, rlp_uint
 
 
 class _Account(Account):
@@ -40,10 +40,6 @@ class _Account(Account):
 
 
 _EMPTY_ACCOUNT = _Account()
-
-
-def _int_bytes(n: int) -> bytes:
-    return n.to_bytes((n.bit_length() + 7) // 8, "big")  # RLP's big-endian integer: 0 is the empty string
 
 
 class BatchedStorageLookup(StorageLookup):
@@ -99,7 +95,7 @@ class BatchedStorageDB(AccountStorageDB):
 
 def encode_slot_value(value: int) -> bytes:
     """``rlp.encode(value)`` for a storage value (1 to 2**256 - 1)."""
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    raw = rlp_uint(value)
     return raw if value < 0x80 else bytes((0x80 + len(raw),)) + raw
 
 
@@ -147,7 +143,7 @@ class BatchedAccountDB(AccountDB):
     def _set_account(self, address: Any, account: Account) -> None:
         # py-evm's, the account's RLP made directly from its four fields
         self._account_cache[address] = account
-        self._journaltrie[address] = rlp_encode([_int_bytes(account.nonce), _int_bytes(account.balance),
+        self._journaltrie[address] = rlp_encode([rlp_uint(account.nonce), rlp_uint(account.balance),
                                                  account.storage_root, account.code_hash])
 
     def touch_account(self, address: Any) -> None:

@@ -22,6 +22,7 @@ signature, nonce and fee checks for them and charges them nothing, as op-geth do
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -31,7 +32,7 @@ from eth.rlp.logs import Log
 from eth.rlp.receipts import Receipt
 from eth_utils import keccak
 
-from hemi.hvm.trie_batch import rlp_encode
+from hemi.hvm.trie_batch import rlp_encode, rlp_uint
 
 DEPOSIT_TX_TYPE = 0x7E
 BTC_ATTRIBUTES_TX_TYPE = 0x7C
@@ -45,10 +46,6 @@ _TX_GAS, _CREATE_GAS, _ZERO_BYTE, _NONZERO_BYTE, _INITCODE_WORD = 21_000, 32_000
 
 def _int(b: bytes) -> int:
     return int.from_bytes(b, "big")
-
-
-def _uint(n: int) -> bytes:
-    return n.to_bytes((n.bit_length() + 7) // 8, "big")  # RLP's integer: big-endian, no leading zeros, 0 empty
 
 
 def _intrinsic_gas(data: bytes, create: bool) -> int:
@@ -109,7 +106,8 @@ class SystemTx:
 
     def encode(self) -> bytes:
         # rlp.encode(self.payload()), the integers as RLP's big-endian strings (tests/hvm/test_system_txs.py)
-        return bytes((self.type_id,)) + rlp_encode([_uint(x) if type(x) is int else bytes(x) for x in self.payload()])
+        fields = [rlp_uint(x) if type(x) is int else bytes(x) for x in self.payload()]
+        return bytes((self.type_id,)) + rlp_encode(fields)
 
     @cached_property  # the fields are frozen; a block's hashes are read several times (records, index, roots)
     def hash(self) -> bytes:
@@ -189,14 +187,8 @@ class SystemReceipt:
 
     def encode(self) -> bytes:
         inner = self.inner
-        fields = [bytes(inner.state_root), _uint(inner.gas_used), inner.bloom.to_bytes(256, "big"),
-                  [[bytes(lg.address), [t.to_bytes(32, "big") for t in lg.topics], bytes(lg.data)]
-                   for lg in inner.logs]]
-        if self.type_id == DEPOSIT_TX_TYPE:
-            fields += [_uint(self.nonce), _uint(CANYON_DEPOSIT_RECEIPT_VERSION)]
-        elif self.type_id == POP_PAYOUT_TX_TYPE:
-            fields.append(_uint(self.nonce))
-        return bytes((self.type_id,)) + rlp_encode(fields)
+        return receipt_encoding(self.type_id, inner.state_root, inner.gas_used, inner.bloom,
+                                [(lg.address, lg.topics, lg.data) for lg in inner.logs], self.nonce)
 
     @classmethod
     def decode(cls, raw: bytes) -> SystemReceipt:
@@ -214,6 +206,22 @@ class SystemReceipt:
     def __setstate__(self, state: dict) -> None:
         self.type_id, self.nonce = state["type_id"], state["nonce"]
         self.inner = rlp.decode(state["receipt"], sedes=Receipt)
+
+
+def receipt_encoding(type_id: int | None, status: bytes, cumulative_gas: int, bloom: int,
+                     logs: Iterable[tuple[bytes, Sequence[int], bytes]], nonce: int = 0) -> bytes:
+    """A receipt's canonical encoding: the transaction's type byte (none for a legacy one, EIP-2718), then the RLP of
+    status, cumulative gas, the 256-byte bloom and the logs (address, topics, data); a deposit's receipt adds its
+    nonce and the Canyon receipt version, a PoP payout's its nonce (op-geth ``core/types/receipt.go``)."""
+    fields = [bytes(status), rlp_uint(cumulative_gas), bloom.to_bytes(256, "big"),
+              [[bytes(address), [t.to_bytes(32, "big") for t in topics], bytes(data)]
+               for address, topics, data in logs]]
+    if type_id == DEPOSIT_TX_TYPE:
+        fields += [rlp_uint(nonce), rlp_uint(CANYON_DEPOSIT_RECEIPT_VERSION)]
+    elif type_id == POP_PAYOUT_TX_TYPE:
+        fields.append(rlp_uint(nonce))
+    encoded = rlp_encode(fields)
+    return encoded if type_id is None else bytes((type_id,)) + encoded
 
 
 def deposit(*, source_hash: bytes, sender: bytes, to: bytes, gas: int, data: bytes = b"", value: int = 0,

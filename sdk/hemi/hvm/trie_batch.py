@@ -113,6 +113,11 @@ def rlp_encode(item: Any) -> bytes:
     return _length_prefix(len(payload), 0xC0) + payload
 
 
+def rlp_uint(n: int) -> bytes:
+    """An integer as RLP's byte string: big-endian, no leading zeros, 0 empty (what ``rlp.encode`` writes for it)."""
+    return n.to_bytes((n.bit_length() + 7) // 8, "big")
+
+
 def _length_prefix(n: int, offset: int) -> bytes:
     if n < 56:
         return bytes((offset + n,))
