@@ -118,3 +118,41 @@ def test_only_py_evm_opcodes_it_knows_are_replaced() -> None:
     assert replaced == set(REPLACED)
     for op in replaced:  # the tracers and py-evm's debug log read these
         assert (fast[op].mnemonic, fast[op].gas_cost) == (table[op].mnemonic, table[op].gas_cost)
+
+
+def test_odd_inputs_agree_with_py_evm() -> None:
+    """Found by review: an int subclass as the message's value (py-evm's ``Message`` accepts an IntEnum) goes through
+    CALLVALUE into arithmetic, and calldata given as a memoryview of 4-byte items is read by bytes, as py-evm's
+    ``data_as_bytes`` reads it. Both tables give the same run."""
+    import array
+    import enum
+
+    class Wei(enum.IntEnum):
+        FIVE = 5
+
+    stock = PragueVM.get_state_class().computation_class
+    fast = type("FastPrague", (stock,), {"opcodes": fast_table(stock.opcodes)})
+    code = bytes.fromhex("346001011560003560043533")  # CALLVALUE PUSH1 1 ADD ISZERO CALLDATALOAD(0), (4), CALLER
+    for data, value in ((b"\x01" * 40, Wei.FIVE), (memoryview(array.array("I", range(2, 12))), 7)):
+        expected = _run(PragueVM, stock, code, 100_000, data, value)  # type: ignore[arg-type]
+        assert expected[0] is None
+        assert _run(PragueVM, fast, code, 100_000, data, value) == expected  # type: ignore[arg-type]
+
+
+def test_py_evm_table_kept_while_its_gas_meter_logs_at_debug2() -> None:
+    """The replaced opcodes charge the gas meter directly, without py-evm's DEBUG2 line; with that logging on, the
+    table stays py-evm's, so the log is complete."""
+    from eth.vm.gas_meter import GasMeter
+    from eth_utils.logging import DEBUG2_LEVEL_NUM
+
+    table = PragueVM.get_state_class().computation_class.opcodes
+    logger = GasMeter.logger
+    old = logger.level
+    logger.__dict__.pop("show_debug2", None)  # eth-utils caches the answer on the logger
+    logger.setLevel(DEBUG2_LEVEL_NUM)
+    try:
+        assert all(fast_table(table)[op] is table[op] for op in table)
+    finally:
+        logger.setLevel(old)
+        logger.__dict__.pop("show_debug2", None)
+    assert any(fast_table(table)[op] is not table[op] for op in table)

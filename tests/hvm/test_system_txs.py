@@ -58,3 +58,17 @@ def test_encodings_are_rlp_of_the_fields() -> None:
         expected = bytes([type_id]) + rlp.encode(fields)
         assert receipt.encode() == expected
         assert SystemReceipt.decode(expected).encode() == expected
+
+
+def test_int_subclass_amounts_encode_as_their_values() -> None:
+    """Found by review: an IntEnum amount must encode as rlp encodes any int (the writer once took it for bytes and
+    wrote that many zero bytes)."""
+    import enum
+
+    class Wei(enum.IntEnum):
+        FIVE = 5
+
+    tx = SystemTx(DEPOSIT_TX_TYPE, b"\x01" * 20, b"\x02" * 20, gas=Wei.FIVE, data=b"", value=Wei.FIVE, mint=Wei.FIVE,
+                  source_hash=b"\x03" * 32)
+    assert tx.encode() == bytes([DEPOSIT_TX_TYPE]) + rlp.encode(tx.payload())
+    assert SystemTx.decode(tx.encode()).value == 5

@@ -243,3 +243,31 @@ def test_system_transactions_and_receipts_decode_from_their_encodings(dev):
     assert seen == {0x7E, 0x7C}
     with pytest.raises(ValueError):
         SystemTx.decode(b"\x02" + b"\xc0")
+
+
+def test_a_deposit_takes_int_subclass_amounts_as_ints(dev):
+    """Found by review: an IntEnum value and mint (which pass the int check) must act as the plain ints: the same
+    transaction hash as with ints, a receiving contract's CALLVALUE usable in arithmetic, a state file that
+    loads."""
+    import enum
+
+    class Wei(enum.IntEnum):
+        FIVE = 5
+        TEN = 10
+
+    source = bytes(31) + b"\x07"
+    plain = dev.op.deposit(sender=dev.accounts[1], to=dev.accounts[2], value=5, mint=10, source_hash=source,
+                           mine=False)
+    dev.op.restore_state(([], 0))  # drop the queued plain one: the same fields may only be queued once
+    enum_hash = dev.op.deposit(sender=dev.accounts[1], to=dev.accounts[2], value=Wei.FIVE, mint=Wei.TEN,
+                               source_hash=source)
+    assert enum_hash == plain and dev.w3.eth.get_transaction_receipt(enum_hash).status == 1
+    # CALLVALUE PUSH1 1 ADD PUSH0 SSTORE: stores the value + 1
+    runtime = bytes.fromhex("346001015f5500")
+    init = bytes.fromhex("66") + runtime + bytes.fromhex("5f5260076019f3")  # PUSH7 it, MSTORE, RETURN its 7 bytes
+    created = dev.w3.eth.get_transaction_receipt(dev.w3.eth.send_transaction(
+        {"from": dev.accounts[0], "data": "0x" + init.hex()})).contractAddress
+    dev.op.deposit(sender=dev.accounts[1], to=created, value=Wei.FIVE, gas=60_000)
+    assert dev.w3.eth.get_storage_at(created, 0) == (6).to_bytes(32, "big")
+    again = hemi.Devchain.load_state_data(dev.dump_state_data())
+    assert again.engine.head.hash == dev.engine.head.hash

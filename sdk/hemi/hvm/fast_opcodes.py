@@ -31,8 +31,10 @@ from typing import Any
 
 from eth.exceptions import FullStack, InsufficientStack, InvalidInstruction, InvalidJumpDestination
 from eth.vm import opcode as _opcode
+from eth.vm.gas_meter import GasMeter
 from eth.vm.logic import arithmetic, comparison, context, duplication, flow, swap
 from eth.vm.logic import stack as stack_logic
+from eth.vm.stack import to_int
 
 _FAST_OPCODE = getattr(_opcode, "_FastOpcode", None)  # py-evm's class of a plain opcode (a private name)
 _MAX = (1 << 256) - 1
@@ -43,7 +45,13 @@ OpFn = Callable[[Any], None]
 
 
 def _int(v: int | bytes) -> int:
-    return v if v.__class__ is int else int.from_bytes(v, "big")  # type: ignore[arg-type]
+    """py-evm's ``to_int``, the two common cases first (an int subclass, from a caller's message value say, is kept
+    as it is, as py-evm keeps it)."""
+    if v.__class__ is int:
+        return v
+    if v.__class__ is bytes:
+        return int.from_bytes(v, "big")
+    return to_int(v)
 
 
 # Each factory returns one function that charges the gas and does the work itself: the opcode is one Python call.
@@ -64,8 +72,7 @@ def _binary(cost: int, mnemonic: str, fn: Callable[[int, int], int]) -> OpFn:
             raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
         a = values.pop()
         b = values[-1]
-        values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big"),
-                        b if b.__class__ is int else int.from_bytes(b, "big"))
+        values[-1] = fn(a if a.__class__ is int else _int(a), b if b.__class__ is int else _int(b))
 
     return op
 
@@ -81,7 +88,7 @@ def _unary(cost: int, mnemonic: str, fn: Callable[[int], int]) -> OpFn:
         if not values:
             raise InsufficientStack("Wanted 1 stack item, had none")
         a = values[-1]
-        values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big"))
+        values[-1] = fn(a if a.__class__ is int else _int(a))
 
     return op
 
@@ -270,8 +277,11 @@ def _calldataload(cost: int, mnemonic: str) -> OpFn:
         if not values:
             raise InsufficientStack("Wanted 1 stack item, had none")
         start = _int(values[-1])
+        data = computation.msg.data
+        if data.__class__ is not bytes:  # py-evm slices bytes(data): a memoryview's items may be wider than a byte
+            data = bytes(data)
         # py-evm's: 32 bytes from ``start``, zero-padded, pushed with its leading zeros stripped
-        values[-1] = bytes(computation.msg.data[start:start + 32]).ljust(32, b"\x00").lstrip(b"\x00")
+        values[-1] = data[start:start + 32].ljust(32, b"\x00").lstrip(b"\x00")
 
     return op
 
@@ -317,8 +327,12 @@ def _replacement(fn: Any) -> OpFn | None:
 
 
 def fast_table(opcodes: Mapping[int, Any]) -> dict[int, Any]:
-    """``opcodes`` (a py-evm computation class's table) with the opcodes this module knows replaced."""
+    """``opcodes`` (a py-evm computation class's table) with the opcodes this module knows replaced; unchanged while
+    py-evm's gas meter logs at DEBUG2 (the replaced opcodes charge the meter directly, without its log line), so a
+    devchain made with that logging on writes every line py-evm writes."""
     table = dict(opcodes)
+    if GasMeter.logger.show_debug2:
+        return table
     for op, fn in opcodes.items():
         fast = _replacement(fn)
         if fast is not None:

@@ -106,7 +106,7 @@ class SystemTx:
 
     def encode(self) -> bytes:
         # rlp.encode(self.payload()), the integers as RLP's big-endian strings (tests/hvm/test_system_txs.py)
-        fields = [rlp_uint(x) if type(x) is int else bytes(x) for x in self.payload()]
+        fields = [rlp_uint(int(x)) if isinstance(x, int) else bytes(x) for x in self.payload()]  # rlp's inference
         return bytes((self.type_id,)) + rlp_encode(fields)
 
     @cached_property  # the fields are frozen; a block's hashes are read several times (records, index, roots)

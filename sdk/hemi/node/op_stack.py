@@ -158,8 +158,8 @@ class OpStack:
         if len(source_hash) != 32:
             raise HemiValueError("source_hash is 32 bytes")
         tx = deposit(source_hash=bytes(source_hash), sender=to_address(sender),
-                     to=to_address(to) if to else b"", gas=gas, data=bytes(data), value=value, mint=mint,
-                     label="user-deposit")
+                     to=to_address(to) if to else b"", gas=int(gas), data=bytes(data), value=int(value),
+                     mint=int(mint), label="user-deposit")  # an int subclass (an IntEnum) is kept as its value
         if any(q.hash == tx.hash for q in self._queue) or self.ctx.engine.tx_record(tx.hash) is not None:
             raise HemiValueError(f"a deposit with source hash 0x{source_hash.hex()} and these fields exists already")
         self._log_index += 1
