@@ -16,7 +16,12 @@ read the message):
   code, PUSH0 an empty byte string), arithmetic pushes ints, DUP and SWAP move whatever is there;
 - a short stack raises py-evm's ``InsufficientStack`` with py-evm's message and pops nothing; a full one raises
   ``FullStack``;
-- JUMP and JUMPI check the destination as py-evm does (``InvalidJumpDestination``, then ``InvalidInstruction``).
+- JUMP and JUMPI check the destination as py-evm does (``InvalidJumpDestination``, then ``InvalidInstruction``);
+- a value that is neither an exact int nor exact bytes (an int subclass such as a caller's IntEnum message value)
+  goes through py-evm's own ``to_int``.
+
+The one thing left out is py-evm's DEBUG2 log line per gas charge; while that logging is on when a table is made,
+:func:`fast_table` returns py-evm's table unchanged.
 
 Only opcodes whose table entry is py-evm's own ``_FastOpcode`` around the exact logic function named here are
 replaced, so a fork that changes one keeps its version (and a py-evm without that class keeps its whole table).
