@@ -63,8 +63,8 @@ def _program(rng: random.Random) -> bytes:
             code.append(op)
         depth = max(0, depth - _needs(op)) + (0 if op in (0x50, 0x56, 0x57, 0x5B, 0x00, 0x52, 0x53, 0xF3, 0xFD)
                                                or 0x90 <= op <= 0x9F else 1)
-        if 0x80 <= op <= 0x9F:
-            depth += _needs(op) - (1 if op >= 0x90 else 0)
+        if 0x80 <= op <= 0x9F:  # DUPn and SWAPn leave the items they reach: DUP adds one, SWAP none
+            depth += _needs(op)
     for _ in range(rng.randrange(0, 4)):  # JUMPDESTs where pushed targets may land
         pos = rng.randrange(0, len(code) + 1)
         code[pos:pos] = b"\x5b"
