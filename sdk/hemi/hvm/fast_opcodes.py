@@ -77,7 +77,8 @@ def _binary(cost: int, mnemonic: str, fn: Callable[[int, int], int]) -> OpFn:
             raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
         a = values.pop()
         b = values[-1]
-        values[-1] = fn(a if a.__class__ is int else _int(a), b if b.__class__ is int else _int(b))
+        values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big") if a.__class__ is bytes else to_int(a),
+                        b if b.__class__ is int else int.from_bytes(b, "big") if b.__class__ is bytes else to_int(b))
 
     return op
 
@@ -93,7 +94,7 @@ def _unary(cost: int, mnemonic: str, fn: Callable[[int], int]) -> OpFn:
         if not values:
             raise InsufficientStack("Wanted 1 stack item, had none")
         a = values[-1]
-        values[-1] = fn(a if a.__class__ is int else _int(a))
+        values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big") if a.__class__ is bytes else to_int(a))
 
     return op
 
