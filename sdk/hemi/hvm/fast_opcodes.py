@@ -77,6 +77,7 @@ def _binary(cost: int, mnemonic: str, fn: Callable[[int, int], int]) -> OpFn:
             raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
         a = values.pop()
         b = values[-1]
+        # _int inlined for both operands: PUSH leaves bytes, so most binary opcodes convert one
         values[-1] = fn(a if a.__class__ is int else int.from_bytes(a, "big") if a.__class__ is bytes else to_int(a),
                         b if b.__class__ is int else int.from_bytes(b, "big") if b.__class__ is bytes else to_int(b))
 

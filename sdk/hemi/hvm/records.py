@@ -168,8 +168,7 @@ class Receipt:
         return 1 if self.state_root == b"\x01" else 0
 
     def encode(self) -> bytes:
-        return receipt_encoding(self.type_id, self.state_root, self.gas_used, self.bloom,
-                                [(lg.address, lg.topics, lg.data) for lg in self.logs], self.nonce)
+        return receipt_encoding(self.type_id, self.state_root, self.gas_used, self.bloom, self.logs, self.nonce)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ signature, nonce and fee checks for them and charges them nothing, as op-geth do
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -106,7 +106,7 @@ class SystemTx:
 
     def encode(self) -> bytes:
         # rlp.encode(self.payload()), the integers as RLP's big-endian strings (tests/hvm/test_system_txs.py)
-        fields = [rlp_uint(int(x)) if isinstance(x, int) else bytes(x) for x in self.payload()]  # rlp's inference
+        fields = [rlp_uint(int(x)) if isinstance(x, int) else bytes(x) for x in self.payload()]
         return bytes((self.type_id,)) + rlp_encode(fields)
 
     @cached_property  # the fields are frozen; a block's hashes are read several times (records, index, roots)
@@ -187,8 +187,7 @@ class SystemReceipt:
 
     def encode(self) -> bytes:
         inner = self.inner
-        return receipt_encoding(self.type_id, inner.state_root, inner.gas_used, inner.bloom,
-                                [(lg.address, lg.topics, lg.data) for lg in inner.logs], self.nonce)
+        return receipt_encoding(self.type_id, inner.state_root, inner.gas_used, inner.bloom, inner.logs, self.nonce)
 
     @classmethod
     def decode(cls, raw: bytes) -> SystemReceipt:
@@ -208,14 +207,14 @@ class SystemReceipt:
         self.inner = rlp.decode(state["receipt"], sedes=Receipt)
 
 
-def receipt_encoding(type_id: int | None, status: bytes, cumulative_gas: int, bloom: int,
-                     logs: Iterable[tuple[bytes, Sequence[int], bytes]], nonce: int = 0) -> bytes:
+def receipt_encoding(type_id: int | None, status: bytes, cumulative_gas: int, bloom: int, logs: Iterable[Any],
+                     nonce: int = 0) -> bytes:
     """A receipt's canonical encoding: the transaction's type byte (none for a legacy one, EIP-2718), then the RLP of
-    status, cumulative gas, the 256-byte bloom and the logs (address, topics, data); a deposit's receipt adds its
-    nonce and the Canyon receipt version, a PoP payout's its nonce (op-geth ``core/types/receipt.go``)."""
+    status, cumulative gas, the 256-byte bloom and the logs (each with ``address``, ``topics`` as ints and ``data``:
+    py-evm's logs and the engine's records alike); a deposit's receipt adds its nonce and the Canyon receipt
+    version, a PoP payout's its nonce (op-geth ``core/types/receipt.go``)."""
     fields = [bytes(status), rlp_uint(cumulative_gas), bloom.to_bytes(256, "big"),
-              [[bytes(address), [t.to_bytes(32, "big") for t in topics], bytes(data)]
-               for address, topics, data in logs]]
+              [[bytes(lg.address), [t.to_bytes(32, "big") for t in lg.topics], bytes(lg.data)] for lg in logs]]
     if type_id == DEPOSIT_TX_TYPE:
         fields += [rlp_uint(nonce), rlp_uint(CANYON_DEPOSIT_RECEIPT_VERSION)]
     elif type_id == POP_PAYOUT_TX_TYPE:
