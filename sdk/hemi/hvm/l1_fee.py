@@ -24,7 +24,7 @@ BASE_FEE_SLOT, SCALARS_SLOT, BLOB_BASE_FEE_SLOT = 1, 3, 7
 _ECOTONE_DIVISOR = 16 * 10**6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class L1Fee:
     """What op-geth's receipt says about a transaction's L1 data fee."""
 

@@ -18,7 +18,7 @@ from hemi.hvm.system_txs import SystemTx, receipt_encoding
 from hemi.hvm.trie_batch import rlp_encode, rlp_uint
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Header:
     """A sealed (or the pending) block's header. ``encoded`` is its RLP, made from the fields when asked (a chain
     keeps a header per block: storing it too cost 0.6 KB a block); ``rlp.encode(header)`` gives the same bytes
@@ -84,7 +84,7 @@ class Header:
         raise TypeError("decode a header with hemi.hvm.convert.header_from_rlp (it needs the engine's fork)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Authorization:
     """One EIP-7702 authorization tuple of a set-code transaction."""
 
@@ -96,7 +96,7 @@ class Authorization:
     s: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transaction:
     """A signed transaction as it was mined (or pending). ``type_id`` is None for a legacy transaction; ``v`` is the
     signature's v as JSON shows it (y-parity for a typed transaction); ``gas_price`` is None for a fee-cap type;
@@ -141,14 +141,14 @@ class Transaction:
 MinedTx = Transaction | SystemTx  # what a block holds: a signed transaction or an OP-stack system transaction
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Log:
     address: bytes
     topics: tuple[int, ...]
     data: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Receipt:
     """A transaction's receipt: ``state_root`` is the EIP-658 status byte string (b"\\x01" success, b"" failure),
     ``gas_used`` the block's cumulative gas after it, ``bloom`` the logs bloom as an int. ``type_id`` is its
@@ -171,7 +171,7 @@ class Receipt:
         return receipt_encoding(self.type_id, self.state_root, self.gas_used, self.bloom, self.logs, self.nonce)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     header: Header
     transactions: tuple[MinedTx, ...]
@@ -187,7 +187,7 @@ class Block:
         return self.header.block_number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TxRecord:
     """Where a mined (or pending) transaction is, and what it did."""
 
@@ -204,13 +204,13 @@ class TxRecord:
     l1: Any = None  # the L1 data fee charged (hemi.hvm.l1_fee.L1Fee) on an OP-stack devchain
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlockRecord:
     block: Block
     tx_hashes: tuple[bytes, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PendingHeader:
     """The block being built: its context (number, time, fees, gas) without the roots, computed when it is sealed."""
 
@@ -227,7 +227,7 @@ class PendingHeader:
         return self.block_number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallResult:
     success: bool
     output: bytes

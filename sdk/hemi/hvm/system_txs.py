@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
 import rlp
@@ -66,7 +65,7 @@ def l1_info_source_hash(l1_block_hash: bytes, sequence_number: int) -> bytes:
     return keccak((1).to_bytes(32, "big") + keccak(bytes(l1_block_hash) + sequence_number.to_bytes(32, "big")))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SystemTx:
     """One system transaction. ``nonce`` is the sender's nonce when it executed (filled in by :meth:`at_nonce`)."""
 
@@ -81,6 +80,7 @@ class SystemTx:
     is_system_tx: bool = False  # deposits: always False after Regolith
     nonce: int = 0
     label: str = field(default="", compare=False)
+    _hash: bytes | None = field(default=None, init=False, repr=False, compare=False)  # :attr:`hash`, once computed
 
     # what py-evm's executor reads of a transaction
     is_op_system = True
@@ -109,9 +109,15 @@ class SystemTx:
         fields = [rlp_uint(int(x)) if isinstance(x, int) else bytes(x) for x in self.payload()]
         return bytes((self.type_id,)) + rlp_encode(fields)
 
-    @cached_property  # the fields are frozen; a block's hashes are read several times (records, index, roots)
+    @property
     def hash(self) -> bytes:
-        return keccak(self.encode())
+        # kept once computed: the fields are frozen, and a block's hashes are read several times (records, index,
+        # roots); a slot rather than cached_property, which needs an instance dict (each costs memory per block)
+        digest = self._hash
+        if digest is None:
+            digest = keccak(self.encode())
+            object.__setattr__(self, "_hash", digest)
+        return digest
 
     @classmethod
     def decode(cls, raw: bytes, *, nonce: int = 0) -> SystemTx:

@@ -36,7 +36,7 @@ class ForcedInput:
     label: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ordering:
     """Where and why a transaction was ordered."""
 
@@ -49,7 +49,7 @@ class Ordering:
     label: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class BlockOrdering:
     number: int
     view: HvmView

@@ -15,7 +15,7 @@ from hemi.btc.chain import BitcoinChain
 from hemi.types import BlockHash
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HvmView:
     """The hVM's Bitcoin view after one L2 block: what the next block's transactions (and calls meanwhile) read."""
 
