@@ -131,3 +131,22 @@ def test_a_batch_over_a_missing_node_raises_missing_trie_node_and_stays() -> Non
     for _ in range(2):
         with pytest.raises(MissingTrieNode):
             broken.root_hash  # noqa: B018 - applies the batch
+
+
+def test_decoded_node_cache_drops_its_older_half_when_full() -> None:
+    """When the cache of decoded nodes is full, the nodes remembered last stay (the next block's batch starts from
+    them) and the oldest go; it never grows past its bound."""
+    saved = dict(trie_batch._decoded)
+    try:
+        trie_batch._decoded.clear()
+        limit = trie_batch._DECODED_MAX
+        keys = [keccak(i.to_bytes(4, "big")) for i in range(limit + 10)]
+        for i, k in enumerate(keys):
+            trie_batch._remember(k, [bytes([i % 256])])
+            assert len(trie_batch._decoded) <= limit
+        assert all(trie_batch.known_node(k) is not None for k in keys[-limit // 2:])
+        assert trie_batch.known_node(keys[0]) is None
+        assert trie_batch.known_node(keys[-1]) == [bytes([(limit + 9) % 256])]
+    finally:
+        trie_batch._decoded.clear()
+        trie_batch._decoded.update(saved)

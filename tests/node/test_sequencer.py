@@ -43,7 +43,7 @@ def test_forced_input_waits_for_the_view_then_goes_first(dev):
     user = dev.w3.eth.send_transaction({"from": dev.accounts[1], "to": dev.accounts[2], "value": 1})
     assert dev.sequencer.waiting() == [] and carrier != user
     block = dev.sequencer.block(before + 1)
-    assert len(block.forced) == 1 and block.mempool == [bytes(user)]
+    assert len(block.forced) == 1 and block.mempool == (bytes(user),)
     forced = dev.sequencer.ordering(block.forced[0])
     # first after the block's system transactions (the L1-attributes deposit, a 0x7C when headers came in)
     first_user = sum(1 for t in dev.w3.eth.get_block(before + 1, True).transactions if t["type"] in (0x7E, 0x7C))
@@ -104,4 +104,4 @@ def test_submit_without_mining_and_cancel(dev):
     assert dev.sequencer.cancel(dropped) is True and dev.sequencer.cancel(dropped) is False
     dev.mine(1)
     assert dev.sequencer.tx_of(later) is not None and dev.sequencer.tx_of(dropped) is None
-    assert dev.sequencer.block(head + 1).forced == [dev.sequencer.tx_of(later)]
+    assert dev.sequencer.block(head + 1).forced == (dev.sequencer.tx_of(later),)

@@ -7,6 +7,7 @@ encoding, on the paths that execute on an old block (a call at a past block, a t
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import rlp
@@ -68,6 +69,11 @@ def evm_header(header: Header, header_class: Any) -> Any:
     return header_class(**fields)
 
 
+# a chain keeps a record per transaction, and most name the same few addresses: one bytes object per address seen
+# lately (an address is immutable bytes, so equal ones are interchangeable), not two new ones per transaction
+shared_address = lru_cache(maxsize=1024)(bytes)
+
+
 def tx_record(tx: Any) -> Transaction | SystemTx:
     """The record of a py-evm signed transaction; a system transaction (or a record) is already the engine's own."""
     if isinstance(tx, (SystemTx, Transaction)):
@@ -79,8 +85,9 @@ def tx_record(tx: Any) -> Transaction | SystemTx:
                       for a in tx.authorization_list)
     fee_cap = type_id is not None and type_id != 1
     return Transaction(
-        type_id=type_id, hash=tx.hash, nonce=tx.nonce, gas=tx.gas, to=bytes(tx.to), value=tx.value,
-        data=bytes(tx.data), v=tx.y_parity if type_id is not None else tx.v, r=tx.r, s=tx.s, sender=tx.sender,
+        type_id=type_id, hash=tx.hash, nonce=tx.nonce, gas=tx.gas, to=shared_address(bytes(tx.to)), value=tx.value,
+        data=bytes(tx.data), v=tx.y_parity if type_id is not None else tx.v, r=tx.r, s=tx.s,
+        sender=shared_address(bytes(tx.sender)),
         encoded=tx.encode(), chain_id=getattr(tx, "chain_id", None),
         gas_price=None if fee_cap else tx.gas_price,
         max_fee_per_gas=tx.max_fee_per_gas, max_priority_fee_per_gas=tx.max_priority_fee_per_gas,

@@ -23,7 +23,6 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from eth import constants as evm_constants
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
-from eth.db.backends.memory import MemoryDB
 
 from hemi.hvm.convert import child_header, evm_header, header_record, header_with
 from hemi.hvm.forks import (
@@ -33,6 +32,7 @@ from hemi.hvm.forks import (
     HISTORY_STORAGE_ADDRESS,
     HISTORY_STORAGE_CONTRACT_CODE,
 )
+from hemi.hvm.node_store import NodeStore
 from hemi.hvm.records import Block, BlockRecord, PendingHeader, StateReader, TxRecord
 from hemi.hvm.vm import GenesisAccount, PrecompileFn, vm_class
 
@@ -114,7 +114,7 @@ class EngineCore:
         if fork == "prague":  # EIP-2935's history contract, deployed at genesis (OP Isthmus deploys it by upgrade tx)
             state.setdefault(HISTORY_STORAGE_ADDRESS, {"balance": 0, "nonce": 1, "code": HISTORY_STORAGE_CONTRACT_CODE,
                                                        "storage": {}})
-        self.chain = chain_class.from_genesis(AtomicDB(), genesis_params, state)
+        self.chain = chain_class.from_genesis(AtomicDB(NodeStore()), genesis_params, state)
         genesis = self.chain.get_canonical_block_by_number(0)
         self._blocks: list[BlockRecord] = [BlockRecord(Block(header_record(genesis.header), ()))]
         self._by_hash: dict[bytes, int] = {genesis.hash: 0}
@@ -148,7 +148,7 @@ class EngineCore:
     def attach(self, precompiles: Mapping[bytes, PrecompileFn]) -> None:
         """Rebuild the py-evm chain of a loaded engine, with the devchain's precompile table."""
         self._lock = threading.RLock()
-        db = AtomicDB(MemoryDB(self.__dict__.pop("_saved_db")))
+        db = AtomicDB(NodeStore(self.__dict__.pop("_saved_db")))
         self.chain = self._chain_class(precompiles)(db, self.__dict__.pop("_saved_header"))
 
     # ------------------------------------------------------------------ helpers

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hemi.hvm.convert import receipt_record, tx_record
+from hemi.hvm.convert import receipt_record, shared_address, tx_record
 from hemi.hvm.core import EngineCore, pending_lock
 from hemi.hvm.records import StateEdit, StateWriter, TxRecord
 from hemi.hvm.signer import signer_for
@@ -111,8 +111,9 @@ class PendingMixin(EngineCore):
         created = None
         if not tx.to and not computation.is_error:
             created = bytes(computation.msg.storage_address)
-        return TxRecord(tx_record(tx), self.head_number + 1, index, sender, receipt_record(receipt), gas_used,
-                        created, error, bytes(computation.output) if computation.output else b"", log_index_start,
+        return TxRecord(tx_record(tx), self.head_number + 1, index, shared_address(bytes(sender)),
+                        receipt_record(receipt), gas_used, created, error,
+                        bytes(computation.output) if computation.output else b"", log_index_start,
                         l1=getattr(computation, "l1_fee", None))
 
     def _open_journal(self, entry: tuple) -> None:

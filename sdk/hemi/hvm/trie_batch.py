@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import rlp
@@ -53,8 +54,8 @@ def apply_batch(db: Any, root_hash: bytes, changes: Mapping[bytes, bytes]) -> by
         return bytes(BLANK_NODE_HASH)
     encoded = rlp_encode(new)
     digest = keccak(encoded)  # the root is always stored by its hash, even when under 32 bytes
+    _remember(digest, new)  # before the write: a node store keeps a large branch by these items (known_node)
     db[digest] = encoded
-    _remember(digest, new)
     return digest
 
 
@@ -68,9 +69,19 @@ def decoded_node(db: Any, node_hash: bytes) -> Any:
     return node
 
 
+def known_node(node_hash: bytes) -> Any:
+    """The decoded node cached under ``node_hash`` (one this process wrote or read lately), or None. The node's
+    child hashes are the objects its children were stored under when the batch built them (see
+    :mod:`hemi.hvm.node_store`, which keeps large branches by these references)."""
+    return _decoded.get(node_hash)
+
+
 def _remember(node_hash: bytes, node: Any) -> None:
     if len(_decoded) >= _DECODED_MAX:
-        _decoded.clear()
+        # the older half goes (a dict keeps insertion order): the nodes the last blocks wrote stay, so the next
+        # batch does not decode its trie's root again (and the node store keeps sharing their child hashes)
+        for key in list(islice(_decoded, _DECODED_MAX // 2)):
+            del _decoded[key]
     _decoded[node_hash] = node
 
 
@@ -143,8 +154,10 @@ def _ref(db: Any, node: Any) -> Any:
     if len(encoded) < 32:
         return node
     digest = keccak(encoded)
+    # the next block's batch starts from these nodes: no need to decode them again; remembered before the write, as
+    # in apply_batch
+    _remember(digest, node)
     db[digest] = encoded
-    _remember(digest, node)  # the next block's batch starts from these nodes: no need to decode them again
     return digest
 
 

@@ -13,7 +13,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +57,9 @@ BITCOIN_KIT_ARTIFACTS = {"deployed": ("BitcoinKit", "IBitcoinKit"),
                          "hvmphase0": ("BitcoinKitHvmPhase0", "IBitcoinKitHvmPhase0")}
 BlockListener = Callable[[Any, int], None]  # called as listener(devchain, number) after each sealed L2 block
 _snapshot_ids = itertools.count(1)
+# the view kept for each L2 block names the same Bitcoin tip block after block: one (immutable) BlockHash per hash
+# seen lately, not two new ones per L2 block
+_block_hash = lru_cache(maxsize=64)(BlockHash)
 _D = TypeVar("_D", bound="Devchain")
 
 
@@ -155,8 +158,8 @@ class Devchain(StateControls):
     def _make_view(self, l2_block: int, added: list[bytes], fork: int | None) -> HvmView:
         light = self._light
         idx_hash = light.hashes[light.indexed_height]
-        return HvmView(l2_block, light.tip_height, BlockHash(light.hashes[-1]), light.indexed_height,
-                       BlockHash(idx_hash), tuple(BlockHash(h) for h in added), fork)
+        return HvmView(l2_block, light.tip_height, _block_hash(light.hashes[-1]), light.indexed_height,
+                       _block_hash(idx_hash), tuple(_block_hash(h) for h in added), fork)
 
     def _open_block(self) -> HvmView:
         """Start the pending L2 block as Hemi's sequencer does: the Bitcoin-attributes step first (new headers into

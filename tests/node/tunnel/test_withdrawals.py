@@ -89,7 +89,7 @@ def test_the_operator_finalizes_by_itself_once_the_payout_is_buried(dev):
     dev.mine(1)  # the operator's input is ordered at the front of the next block
     assert t.withdrawal(w).status == "finalized"
     n = dev.w3.eth.get_transaction(t.withdrawal(w).finalize_tx).blockNumber
-    assert dev.sequencer.block(n).forced == [t.withdrawal(w).finalize_tx]
+    assert dev.sequencer.block(n).forced == (t.withdrawal(w).finalize_tx,)
 
 
 @pytest.mark.parametrize("kind", ["p2pkh", "p2sh-p2wpkh", "p2wpkh", "p2wsh", "p2tr"])

@@ -220,8 +220,8 @@ def sequencer_restore(s: Sequencer, data: Any) -> None:
     blocks = {}
     for item in seq(blocks_d):
         n, view, forced, mempool = seq(item, 4)
-        blocks[num(n)] = BlockOrdering(num(n), view_from_data(view), [unhx(h, size=32) for h in seq(forced)],
-                                       [unhx(h, size=32) for h in seq(mempool)])
+        blocks[num(n)] = BlockOrdering(num(n), view_from_data(view), tuple(unhx(h, size=32) for h in seq(forced)),
+                                       tuple(unhx(h, size=32) for h in seq(mempool)))
     s._queue = [_uninput(i) for i in seq(queue)]
     s._last_id = num(last_id)
     s._orderings, s._blocks = orderings, dict(sorted(blocks.items()))  # block order: revert truncates from the end

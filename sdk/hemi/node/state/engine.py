@@ -81,11 +81,12 @@ def to_data(engine: EvmEngine) -> dict:
                                  f"state format does not hold")
         blocks.append([hx(rlp.encode(b.header)), [_tx(tx) for tx in b.transactions],
                        [hx(h) for h in brec.tx_hashes]])
-    db = engine.chain.chaindb.db.wrapped_db.kv_store  # AtomicDB(MemoryDB): the dict of every node written
+    # AtomicDB over the engine's MemoryDB (hemi.hvm.node_store): every node written, read back as its bytes
+    db = engine.chain.chaindb.db.wrapped_db
     return {
         "chain_id": engine.chain_id, "coinbase": hx(engine.coinbase), "gas_limit": engine.gas_limit,
         "randao_seed": hx(engine._randao_seed),
-        "db": [[hx(k), hx(v)] for k, v in sorted(db.items())],  # sorted: py-evm writes nodes in set order
+        "db": [[hx(k), hx(db[k])] for k in sorted(db)],  # sorted: py-evm writes nodes in set order
         "pending_header": hx(rlp.encode(engine.chain.header)),
         "blocks": blocks,
         "txs": [_record(r) for r in engine._txs.values()],
