@@ -2,7 +2,7 @@
 
 The database keeps every trie node ever written, so that any earlier state can be read, proved or reverted to. A
 block changes a few paths, and each changed path writes a new copy of its branch nodes: the account trie's root,
-and the roots of the growing ring-buffer storage of EIP-2935 and EIP-4788, are 16-child branches of 400 to 530
+and the root and first level of EIP-2935's history storage (a new slot each block), are branches of 370 to 530
 bytes, most of them the 32-byte hashes of children that did not change. Stored as bytes, each copy repeats those
 hashes. :class:`NodeStore` keeps such a node as the tuple of its 17 items instead, whose child hashes are the very
 objects the children are stored under (the batched trie, :mod:`hemi.hvm.trie_batch`, names a new child by the
@@ -12,7 +12,7 @@ are not repeated, and a 530-byte branch costs 176 bytes.
 A read returns the node's encoding, made again from the tuple (``rlp_encode`` of the items is the canonical RLP the
 node was written as: the tuple is the decoding the trie kept of exactly those bytes under their hash). Nothing
 outside sees the difference: reads, iteration and a saved state's database give the same bytes as a plain
-``MemoryDB`` (tests/hvm/test_node_store.py compares the two on the same chain).
+``MemoryDB`` (tests/hvm/test_node_store.py compares the two under the same batches, and checks a devchain's store).
 """
 
 from __future__ import annotations
@@ -54,5 +54,5 @@ class NodeStore(MemoryDB):
 
 
 def packed_count(db: Any) -> int:
-    """How many values of ``db`` (a :class:`NodeStore`) are kept as tuples (for the tests and benchmarks)."""
+    """How many values of ``db`` (a :class:`NodeStore`) are kept as tuples (the tests read it)."""
     return sum(1 for value in db.kv_store.values() if type(value) is tuple)
