@@ -44,16 +44,24 @@ contract L1Block {
 
     /// @notice Sets the L1 values from the packed calldata described above (no ABI head: the L1-attributes deposit
     ///         sends the fields back to back after the selector 0x440a5e20).
+    /// @dev As upstream's _setL1BlockValuesEcotone does it: six whole-slot stores in assembly, since the calldata
+    ///      already lays each packed slot out as storage holds it (slot 3: baseFeeScalar, blobBaseFeeScalar,
+    ///      sequenceNumber; slot 0: timestamp, number; the 16 bytes after each are its low half). The upper half of
+    ///      slots 0 and 3 is left zero, and so is every byte past the calldata's end. A block's deposit thereby runs
+    ///      a few dozen opcodes rather than Solidity's per-field read-modify-write of the packed slots.
     function setL1BlockValuesEcotone() external {
-        if (msg.sender != DEPOSITOR_ACCOUNT) revert NotDepositor();
-        baseFeeScalar = uint32(bytes4(msg.data[4:8]));
-        blobBaseFeeScalar = uint32(bytes4(msg.data[8:12]));
-        sequenceNumber = uint64(bytes8(msg.data[12:20]));
-        timestamp = uint64(bytes8(msg.data[20:28]));
-        number = uint64(bytes8(msg.data[28:36]));
-        basefee = uint256(bytes32(msg.data[36:68]));
-        blobBaseFee = uint256(bytes32(msg.data[68:100]));
-        hash = bytes32(msg.data[100:132]);
-        batcherHash = bytes32(msg.data[132:164]);
+        address depositor = DEPOSITOR_ACCOUNT;
+        assembly {
+            if iszero(eq(caller(), depositor)) {
+                mstore(0, 0x3cc50b45) // NotDepositor()
+                revert(28, 4)
+            }
+            sstore(3, shr(128, calldataload(4))) // baseFeeScalar | blobBaseFeeScalar | sequenceNumber
+            sstore(0, shr(128, calldataload(20))) // timestamp | number
+            sstore(1, calldataload(36)) // basefee
+            sstore(7, calldataload(68)) // blobBaseFee
+            sstore(2, calldataload(100)) // hash
+            sstore(4, calldataload(132)) // batcherHash
+        }
     }
 }

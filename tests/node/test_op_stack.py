@@ -271,3 +271,16 @@ def test_a_deposit_takes_int_subclass_amounts_as_ints(dev):
     assert dev.w3.eth.get_storage_at(created, 0) == (6).to_bytes(32, "big")
     again = hemi.Devchain.load_state_data(dev.dump_state_data())
     assert again.engine.head.hash == dev.engine.head.hash
+
+
+def test_only_the_depositor_sets_the_l1_values(dev):
+    """Anyone else gets ``NotDepositor()`` (0x3cc50b45) and the values stay (ethereum-optimism/optimism
+    ``packages/contracts-bedrock/src/L2/L1Block.sol`` ``_setL1BlockValuesEcotone``)."""
+    w3 = dev.w3
+    data = "0x440a5e20" + "11" * 160
+    with pytest.raises(Exception, match="0x3cc50b45"):
+        w3.eth.call({"from": dev.accounts[0], "to": L1_BLOCK, "data": data})
+    h = w3.eth.send_transaction({"from": dev.accounts[0], "to": L1_BLOCK, "data": data, "gas": 100_000})
+    assert w3.eth.get_transaction_receipt(h).status == 0
+    assert w3.eth.get_storage_at(L1_BLOCK, 4) != b"\x11" * 32
+    assert int.from_bytes(w3.eth.get_storage_at(L1_BLOCK, 3), "big") >> 96 == 1368  # baseFeeScalar, as configured

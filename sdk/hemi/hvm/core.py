@@ -70,6 +70,7 @@ class EngineCore:
     _dirty: bool  # the pending VM's state holds changes that chain.header.state_root does not include yet
     _lock: threading.RLock  # see pending_lock
     _head_header: tuple[bytes, Any] | None  # (hash, py-evm header) of the block sealed last: no decoding
+    system_shortcut: Any = None  # a hemi.hvm.system_shortcut.StoreShortcut the node installs (the OP stack's)
 
     def __init__(
         self,

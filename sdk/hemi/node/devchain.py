@@ -36,7 +36,7 @@ from hemi.node.context import StatefulPart
 from hemi.node.controls import StateControls
 from hemi.node.fork import setup as fork_setup
 from hemi.node.fork.remote import ForkRemote
-from hemi.node.op_stack import OpConfig, OpStack, predeploy_alloc
+from hemi.node.op_stack import OpConfig, OpStack, l1_attributes_shortcut, predeploy_alloc
 from hemi.node.pop.finality import Finality, FinalityService, Target
 from hemi.node.pop.keystones import KeystoneIndex
 from hemi.node.pop.payouts import PopPayouts, pop_payouts_alloc
@@ -103,6 +103,8 @@ class Devchain(StateControls):
                                   genesis_timestamp=cfg.genesis_timestamp, gas_limit=cfg.gas_limit,
                                   base_fee=cfg.base_fee, randao_seed=f"hemi-sdk/{seed}".encode(),
                                   fork=cfg.evm_fork, l1_cost=L1CostModel() if cfg.op_stack else None)
+        if self.op is not None:
+            self.engine.system_shortcut = l1_attributes_shortcut()
         self.automine = cfg.automine
         self._light = LightView(self.btc, max_headers=cfg.max_btc_headers_per_block, lag=cfg.hvm_indexer_lag)
         self._indexer = BitcoinIndexer(self.btc, visible_from=cfg.hvm_genesis_btc_height)

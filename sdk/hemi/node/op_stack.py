@@ -29,6 +29,7 @@ from hemi.errors import HemiValueError
 from hemi.hvm.engine import GenesisAccount
 from hemi.hvm.l1_fee import GAS_PRICE_ORACLE_ADDRESS, L1_BLOCK_ADDRESS
 from hemi.hvm.registry import to_address
+from hemi.hvm.system_shortcut import StoreShortcut
 from hemi.hvm.system_txs import (
     BTC_ATTRIBUTES_TX_TYPE,
     DEPOSITOR_ACCOUNT,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 SET_L1_BLOCK_VALUES_ECOTONE = bytes.fromhex("440a5e20")  # keccak("setL1BlockValuesEcotone()")[:4]
 UPDATE_HVM_STATE = bytes.fromhex("c94f1cca")  # keccak("updateHvmState(bytes32,bytes[])")[:4]
+L1_INFO_DATA_LENGTH = 164  # the selector, two 4-byte scalars, three 8-byte fields, four 32-byte words
 SYSTEM_TX_GAS = 1_000_000  # RegolithSystemTxGas; also the 0x7C builder's gas
 SYSTEM_GAS_RESERVE = 2 * SYSTEM_TX_GAS + 5_000_000  # at most: L1 attributes, 0x7C, a PoP payout (hemi.node.pop.payouts)
 L1_BLOCK_TIME = 12
@@ -82,6 +84,24 @@ def predeploy_alloc(config: OpConfig) -> dict[bytes, GenesisAccount]:
         GAS_PRICE_ORACLE_ADDRESS: GenesisAccount(
             code=bytes.fromhex(shipped.load("GasPriceOracle").deployed_bytecode[2:]), storage={0: 1}),  # isEcotone
     }
+
+
+def l1_block_stores(data: bytes) -> dict[int, int]:
+    """The slots the shipped L1Block's ``setL1BlockValuesEcotone()`` writes and their values: each a slice of the
+    packed calldata (``contracts/op/L1Block.sol``; the layout is upstream's)."""
+
+    def word(start: int, end: int) -> int:
+        return int.from_bytes(data[start:end], "big")
+
+    return {3: word(4, 20), 0: word(20, 36), 1: word(36, 68), 7: word(68, 100), 2: word(100, 132), 4: word(132, 164)}
+
+
+def l1_attributes_shortcut() -> StoreShortcut:
+    """The L1-attributes deposit applied without the interpreter while L1Block holds the shipped code
+    (:mod:`hemi.hvm.system_shortcut`: same state, same receipt)."""
+    code = bytes.fromhex(shipped.load("L1Block").deployed_bytecode[2:])
+    return StoreShortcut(address=L1_BLOCK_ADDRESS, sender=DEPOSITOR_ACCOUNT, code_hash=keccak(code),
+                         selector=SET_L1_BLOCK_VALUES_ECOTONE, length=L1_INFO_DATA_LENGTH, stores=l1_block_stores)
 
 
 def btc_attributes_data(canonical_tip: bytes, headers: list[bytes]) -> bytes:

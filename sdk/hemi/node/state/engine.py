@@ -33,7 +33,8 @@ _ENGINE_FIELDS = ("chain_id", "coinbase", "gas_limit", "_randao_seed", "chain", 
                   # the pool's replacement journal (hemi.rpc.txpool): closures, not saved; a state loaded with txs
                   # pending refuses to replace them by fee, and "latest" reads them until they are mined
                   "_latest_root", "_pending_base", "_pending_base_history", "_pending_journal",
-                  "_precompiles")  # the devchain's precompile table, given to the engine it is loaded into
+                  "_precompiles",  # the devchain's precompile table, given to the engine it is loaded into
+                  "system_shortcut")  # installed by the devchain from its configuration (hemi.hvm.system_shortcut)
 _KEYS = ("chain_id", "coinbase", "gas_limit", "randao_seed", "db", "pending_header", "blocks", "txs", "pending",
          "history_write", "latest_root")
 _TXREC = tuple(f.name for f in dataclasses.fields(TxRecord))
