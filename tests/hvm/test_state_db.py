@@ -12,10 +12,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from eth.constants import BLANK_ROOT_HASH
 from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
+from eth.db.storage import CLEAR_COUNT_KEY_NAME, AccountStorageDB, StorageLookup
 
-from hemi.hvm.state_db import BatchedAccountDB
+from hemi.hvm.state_db import BatchedAccountDB, BatchedStorageDB, BatchedStorageLookup
 
 ADDRESSES = [bytes([i]) * 20 for i in range(1, 9)]
 
@@ -116,3 +118,18 @@ def test_slot_value_codec_is_rlp() -> None:
         except rlp.exceptions.RLPException as exc:
             got = type(exc)
         assert got == expected, odd
+
+
+def test_batched_storage_db_sets_py_evms_fields() -> None:
+    """``BatchedStorageDB`` sets its fields itself instead of through py-evm's ``AccountStorageDB.__init__``: the same
+    field names, the same layering over its own lookup, and a clear count starting at py-evm's (eth/db/storage.py)."""
+    address, db = b"\x01" * 20, AtomicDB()
+    ours, theirs = BatchedStorageDB(db, BLANK_ROOT_HASH, address), AccountStorageDB(db, BLANK_ROOT_HASH, address)
+    assert sorted(vars(ours)) == sorted(vars(theirs))
+    assert type(ours._storage_lookup) is BatchedStorageLookup and isinstance(ours._storage_lookup, StorageLookup)
+    assert ours._storage_cache._db is ours._storage_lookup
+    assert ours._locked_changes._wrapped_db is ours._storage_cache
+    assert ours._journal_storage._wrapped_db is ours._locked_changes
+    assert ours._clear_count[CLEAR_COUNT_KEY_NAME] == theirs._clear_count[CLEAR_COUNT_KEY_NAME]
+    ours.set(5, 7)
+    assert ours.get(5) == 7 and ours.get(6) == 0 and ours._accessed_slots == {5, 6}

@@ -12,6 +12,7 @@ eth/tracers/logger/access_list_tracer.go).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from eth.exceptions import OutOfGas, Revert
@@ -35,30 +36,53 @@ class Tracer:
     def stepped(self, computation: Any, op: int, gas_before: int) -> None: ...
 
 
+# The traced subclass of a computation class depends only on the base (its opcode table) and the opcodes a tracer
+# asks for, so it is made once for each and kept on the base (making one copied and wrapped py-evm's opcode table
+# and built a class: a tenth of an eth_estimateGas; each devchain has its own classes, which go with it). The tracer
+# of a run is the one whose transform was applied last in this thread or task.
+_active: ContextVar[Tracer] = ContextVar("hemi_tracer")
+
+
 def instrument(tracer: Tracer) -> Callable[[type], type]:
-    """The computation-class transform that reports a run to ``tracer``."""
+    """The computation-class transform that reports a run to ``tracer``: apply it just before the run (a later
+    transform in the same thread takes the traced classes over)."""
 
     def make(base: Any) -> type:  # a py-evm computation class
-        table = dict(base.opcodes)
-        wanted = tracer.opcodes
-        for op, fn in list(table.items()):
-            if wanted is None or op in wanted:
-                table[op] = _wrap(tracer, op, fn)
-
-        def apply_computation(cls: Any, state: Any, message: Any, transaction_context: Any,
-                              parent_computation: Any = None) -> Any:
-            frame = _Frame(message, state)
-            tracer.enter(frame)
-            computation = base.apply_computation.__func__(cls, state, message, transaction_context,
-                                                          parent_computation)
-            frame.computation = computation
-            tracer.exit(frame)
-            return computation
-
-        return type("Traced" + base.__name__, (base,), {"opcodes": table,
-                                                        "apply_computation": classmethod(apply_computation)})
+        _active.set(tracer)
+        made = vars(base).get("_hemi_traced")
+        if made is None:
+            made = {}
+            base._hemi_traced = made
+        # the class is made again when the base's opcode table is another object (hemi.hvm.deadline swaps in a
+        # clock-checking table for the duration of each limited call: its wrappers must not outlive that call)
+        table = base.opcodes
+        entry = made.get(tracer.opcodes)
+        if entry is None or entry[0] is not table:
+            entry = made[tracer.opcodes] = (table, _traced_class(base, tracer.opcodes))
+        traced: type = entry[1]
+        return traced
 
     return make
+
+
+def _traced_class(base: Any, wanted: frozenset | None) -> type:
+    table = dict(base.opcodes)
+    for op, fn in list(table.items()):
+        if wanted is None or op in wanted:
+            table[op] = _wrap(op, fn)
+
+    def apply_computation(cls: Any, state: Any, message: Any, transaction_context: Any,
+                          parent_computation: Any = None) -> Any:
+        tracer = _active.get()
+        frame = _Frame(message, state)
+        tracer.enter(frame)
+        computation = base.apply_computation.__func__(cls, state, message, transaction_context, parent_computation)
+        frame.computation = computation
+        tracer.exit(frame)
+        return computation
+
+    return type("Traced" + base.__name__, (base,), {"opcodes": table,
+                                                    "apply_computation": classmethod(apply_computation)})
 
 
 class _Frame:
@@ -68,8 +92,9 @@ class _Frame:
         self.message, self.state, self.computation = message, state, None
 
 
-def _wrap(tracer: Tracer, op: int, fn: Any) -> Any:
+def _wrap(op: int, fn: Any) -> Any:
     def traced(computation: Any) -> None:
+        tracer = _active.get()
         gas_before = computation.get_gas_remaining()
         tracer.step(computation, op, max(0, computation.code.program_counter - 1))
         try:

@@ -89,18 +89,20 @@ def _remember(node_hash: bytes, node: Any) -> None:
 # The trie library's helpers for these go through generators and decorators; these are the same encodings
 # (hex-prefix: Yellow Paper appendix C; RLP: appendix B) for the shapes a trie node has (lists of bytes and lists).
 
-_HEX_VALUE = {c: i for i, c in enumerate("0123456789abcdef")}
+# Nibbles go through hex text: bytes.hex and bytes.translate do per byte in C what a Python loop would.
+_TO_NIBBLES = bytes.maketrans(b"0123456789abcdef", bytes(range(16)))
+_FROM_NIBBLES = bytes.maketrans(bytes(range(16)), b"0123456789abcdef")
 
 
 def _nibbles(data: bytes) -> Nibbles:
-    return tuple(map(_HEX_VALUE.__getitem__, data.hex()))
+    return tuple(data.hex().encode().translate(_TO_NIBBLES))
 
 
 def _path_key(path: Nibbles, leaf: bool) -> bytes:
     """Hex-prefix encoding of ``path``: flag nibble 2 for a leaf, 0 for an extension, +1 when the length is odd."""
     flag = 2 if leaf else 0
-    nibs = (flag + 1, *path) if len(path) % 2 else (flag, 0, *path)
-    return bytes(nibs[i] << 4 | nibs[i + 1] for i in range(0, len(nibs), 2))
+    nibs = bytes((flag + 1, *path)) if len(path) % 2 else bytes((flag, 0, *path))
+    return bytes.fromhex(nibs.translate(_FROM_NIBBLES).decode())
 
 
 def _key_path(node: list) -> Nibbles:
@@ -114,14 +116,32 @@ def _is_leaf(node: list) -> bool:
 
 
 def rlp_encode(item: Any) -> bytes:
-    """RLP of nested lists of byte strings (a trie node, an account's fields)."""
+    """RLP of nested lists of byte strings (a trie node, an account's fields). A node's items are mostly 32-byte
+    hashes and empty strings, encoded here without a call each."""
     if type(item) is not list:
-        n = len(item)
-        if n == 1 and item[0] < 0x80:
-            return bytes(item)
-        return _length_prefix(n, 0x80) + bytes(item)
-    payload = b"".join([rlp_encode(x) for x in item])
-    return _length_prefix(len(payload), 0xC0) + payload
+        return _rlp_string(item)
+    parts = []
+    for x in item:
+        if type(x) is list:
+            parts.append(rlp_encode(x))
+            continue
+        n = len(x)
+        if n == 32:
+            parts.append(b"\xa0" + x)
+        elif n == 0:
+            parts.append(b"\x80")
+        else:
+            parts.append(_rlp_string(x))
+    payload = b"".join(parts)
+    n = len(payload)
+    return (bytes((0xC0 + n,)) if n < 56 else _length_prefix(n, 0xC0)) + payload
+
+
+def _rlp_string(item: Any) -> bytes:
+    n = len(item)
+    if n == 1 and item[0] < 0x80:
+        return bytes(item)
+    return (bytes((0x80 + n,)) if n < 56 else _length_prefix(n, 0x80)) + bytes(item)
 
 
 def rlp_uint(n: int) -> bytes:
