@@ -13,6 +13,7 @@ Candidates:
 - ``stdlib``: ``http.server.ThreadingHTTPServer`` (the hand-rolled stack hemi-sdk had before);
 - ``aiohttp``: ``aiohttp.web`` on asyncio, the dispatch run on the event loop thread;
 - ``aiohttp-executor``: the same, the dispatch run in a one-thread executor (the loop stays free during a call);
+- ``aiohttp-uvloop``: ``aiohttp`` on uvloop (libuv's event loop) instead of asyncio's;
 - ``uvicorn-starlette``: starlette on uvicorn with httptools (uvicorn's fastest pure-Python-event-loop setup);
 - ``hemi``: ``hemi devchain`` itself as the CLI runs it (whatever stack this checkout has);
 - ``anvil``: Foundry's node (npm ``@foundry-rs/anvil``, see ``benchmarks/_anvil.py``), the reference.
@@ -35,7 +36,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-CANDIDATES = ("stdlib", "aiohttp", "aiohttp-executor", "uvicorn-starlette", "hemi")
+CANDIDATES = ("stdlib", "aiohttp", "aiohttp-executor", "aiohttp-uvloop", "uvicorn-starlette", "hemi")
 
 
 # ---------------------------------------------------------------------------------------------- servers (children)
@@ -80,7 +81,7 @@ def serve_stdlib(port: int) -> None:
     Server(("127.0.0.1", port), Handler).serve_forever()
 
 
-def serve_aiohttp(port: int, executor: bool) -> None:
+def serve_aiohttp(port: int, executor: bool, uvloop: bool = False) -> None:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
@@ -99,7 +100,12 @@ def serve_aiohttp(port: int, executor: bool) -> None:
 
     app = web.Application()
     app.router.add_post("/", post)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    loop = None
+    if uvloop:
+        import uvloop as libuv
+
+        loop = libuv.new_event_loop()
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
 
 
 def serve_starlette(port: int) -> None:
@@ -218,6 +224,7 @@ def main() -> None:
     if args.serve:
         {"stdlib": lambda: serve_stdlib(args.port), "aiohttp": lambda: serve_aiohttp(args.port, False),
          "aiohttp-executor": lambda: serve_aiohttp(args.port, True),
+         "aiohttp-uvloop": lambda: serve_aiohttp(args.port, False, uvloop=True),
          "uvicorn-starlette": lambda: serve_starlette(args.port)}[args.serve]()
         return
     names = list(args.only or CANDIDATES) + ([] if args.skip_anvil or args.only else ["anvil"])
