@@ -14,6 +14,7 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 from web3 import Web3
+from web3.exceptions import Web3RPCError
 
 import hemi
 from hemi.compiler import shipped
@@ -284,3 +285,27 @@ def test_only_the_depositor_sets_the_l1_values(dev):
     assert w3.eth.get_transaction_receipt(h).status == 0
     assert w3.eth.get_storage_at(L1_BLOCK, 4) != b"\x11" * 32
     assert int.from_bytes(w3.eth.get_storage_at(L1_BLOCK, 3), "big") >> 96 == 1368  # baseFeeScalar, as configured
+
+
+@pytest.mark.parametrize("automine", [True, False])
+@pytest.mark.parametrize("system_sender", [DEPOSITOR, SYSTEM])
+def test_impersonated_system_senders_are_refused_with_a_reason(dev, system_sender, automine):
+    """No key signs for the depositor or the hVM system sender on Hemi; impersonated, a transaction from either is
+    refused (-32000, the reason named) before it reaches the block, and the chain goes on: the depositor's nonce
+    moves with every block's L1-attributes deposit (optimism ``op-node/rollup/derive/l1_block_info.go``), so such a
+    transaction could never keep the nonce it was given."""
+    w3 = dev.w3
+    dev.automine = automine
+    w3.provider.make_request("anvil_impersonateAccount", [system_sender])
+    w3.provider.make_request("anvil_setBalance", [system_sender, hex(10**20)])
+    head = w3.eth.block_number
+    role = "L1-attributes depositor" if system_sender == DEPOSITOR else "hVM system sender"
+    with pytest.raises(Web3RPCError, match=f"is the {role}") as info:
+        w3.eth.send_transaction({"from": system_sender, "to": dev.accounts[1], "value": 1})
+    assert info.value.rpc_response["error"]["code"] == -32000
+    h = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
+    if not automine:
+        dev.mine()
+    assert w3.eth.get_transaction_receipt(h).status == 1
+    assert w3.eth.block_number == head + 1
+    assert w3.eth.get_balance(system_sender) == 10**20

@@ -188,6 +188,19 @@ class OpStack:
             self.ctx.mine(1)
         return tx.hash
 
+    def admit(self, tx: Any, sender: bytes) -> None:
+        """Refuse (ValueError) a user transaction the block's system transactions leave no room for: one from a
+        system sender (impersonated: no key signs for them on Hemi; the depositor's nonce moves with every block's
+        L1-attributes deposit, so such a transaction could never hold its nonce), or one whose gas limit exceeds
+        what the system transactions leave."""
+        if sender in (DEPOSITOR_ACCOUNT, HVM_SYSTEM_SENDER):
+            role = "L1-attributes depositor" if sender == DEPOSITOR_ACCOUNT else "hVM system sender"
+            raise ValueError(f"0x{sender.hex()} is the {role}: only the system transactions that open a block come "
+                             f"from it, not user transactions")
+        if tx.gas > self.gas_available():
+            raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {self.gas_available()} "
+                             f"(after its system transactions)")
+
     def gas_available(self) -> int:
         """Gas a transaction can still get in the block being built: after what the block's system transactions
         used once it is open, after their gas limits before (reading this does not open the block)."""

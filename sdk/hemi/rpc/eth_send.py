@@ -24,9 +24,8 @@ def submit(api: RpcContext, tx: Any, sender: bytes, *, signed: bool) -> bytes:
         try:
             # the block's system transactions come first; validating must not open the block (that takes its
             # Bitcoin step and its forced inputs), so a closed block keeps room for their gas limits
-            if dev.op is not None and tx.gas > dev.op.gas_available():
-                raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {dev.op.gas_available()} "
-                                 f"(after its system transactions)")
+            if dev.op is not None:
+                dev.op.admit(tx, sender)
             api.engine.validate(tx, sender)
         except ValueError as err:
             raise RPCError(-32000, str(err)) from None

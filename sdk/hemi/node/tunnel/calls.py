@@ -161,9 +161,8 @@ class ContractCalls:
         if signed and key is not None:
             tx = engine.sign(tx, key.key, frm)
         try:  # the block's system transactions come first: a closed block keeps room for their gas
-            if host.op is not None and tx.gas > host.op.gas_available():
-                raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {host.op.gas_available()} "
-                                 f"(after its system transactions)")
+            if host.op is not None:
+                host.op.admit(tx, frm)
             engine.validate(tx, frm)
         except ValueError as err:
             raise TunnelError(f"{function} from {sender} cannot be sent: {err}") from None

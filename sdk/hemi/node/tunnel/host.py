@@ -61,9 +61,10 @@ class SequencerLike(Protocol):
 
 
 class OpStackLike(Protocol):
-    """The OP-stack block builder (``dev.op``): its system transactions reserve gas at the top of every block."""
+    """The OP-stack block builder (``dev.op``): its system transactions reserve gas at the top of every block and
+    their senders send nothing else."""
 
-    def gas_available(self) -> int: ...
+    def admit(self, tx: Any, sender: bytes) -> None: ...
 
 
 class TunnelHost(Protocol):
