@@ -92,3 +92,10 @@ def test_a_config_with_other_fields_still_matches():
         dev.mine(5)
     assert fast.w3.eth.get_block("latest").hash == slow.w3.eth.get_block("latest").hash
     assert fast.engine.system_shortcut.applied >= 2
+
+
+def test_a_devchain_without_the_op_stack_saves_its_state():
+    dev = hemi.Devchain(op_stack=False, predeploy_tunnel=False)
+    dev.mine()
+    data = dev.dump_state_data()
+    assert data

@@ -70,7 +70,6 @@ class EngineCore:
     _dirty: bool  # the pending VM's state holds changes that chain.header.state_root does not include yet
     _lock: threading.RLock  # see pending_lock
     _head_header: tuple[bytes, Any] | None  # (hash, py-evm header) of the block sealed last: no decoding
-    system_shortcut: Any = None  # a hemi.hvm.system_shortcut.StoreShortcut the node installs (the OP stack's)
 
     def __init__(
         self,
@@ -90,6 +89,9 @@ class EngineCore:
             raise ValueError(f"EVM fork is one of {', '.join(FORKS)}, got {fork!r}")
         self._lock = threading.RLock()
         self.fork = fork
+        # a hemi.hvm.system_shortcut.StoreShortcut the node installs (the OP stack's); an instance field, so state
+        # files of a devchain without the OP stack have it too
+        self.system_shortcut: Any = None
         self.l1_cost = l1_cost  # hemi.hvm.l1_fee.L1CostModel: charge OP's L1 data fee; None: a plain EVM
         self.chain_id = chain_id
         self.coinbase = coinbase

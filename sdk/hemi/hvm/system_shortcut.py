@@ -29,6 +29,7 @@ COLD_SLOAD = 2_100
 WARM_READ = 100
 STORE_SET = 20_000
 STORE_RESET = 2_900  # 5,000 less the cold access charged apart
+EIP2200_SENTRY = 2_300  # SSTORE fails unless more gas than this is left
 
 
 def store_gas(before: int, after: int) -> int:
@@ -93,7 +94,7 @@ class StoreShortcut:
                 self._code_gas[type(vm)] = used - tx.intrinsic_gas - stores_gas
             return receipt, computation
         gas = tx.intrinsic_gas + code_gas + stores_gas
-        if gas > tx.gas:
+        if tx.gas - gas <= EIP2200_SENTRY:  # a store with 2,300 gas or less left fails (EIP-2200): interpreter
             return None
         state.increment_nonce(self.sender)
         for slot, value in writes.items():
