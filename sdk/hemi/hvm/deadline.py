@@ -52,17 +52,31 @@ def _checked(fn: Callable[..., Any], state: dict) -> Callable[..., Any]:
 def time_limit(seconds: float, cls: Any = CancunComputation) -> Iterator[None]:
     """Run the block with EVM execution aborted by :class:`CallTimeout` after ``seconds`` of wall-clock time."""
     original = cls.__dict__.get("opcodes")
-    table = cls.opcodes
-    state = {"deadline": time.monotonic() + seconds, "seconds": seconds}
-    limited = dict(table)
-    for op in _CHECKED:
-        if op in table:
-            limited[op] = _checked(table[op], state)
+    limited, state = _limited(cls, cls.opcodes)
+    saved = dict(state)  # an enclosing limit's, put back on the way out
+    state["deadline"], state["seconds"] = time.monotonic() + seconds, seconds
     cls.opcodes = limited
     try:
         yield
     finally:
+        state.update(saved)
         if original is None:
             del cls.opcodes
         else:
             cls.opcodes = original
+
+
+def _limited(cls: Any, table: dict) -> tuple[dict, dict]:
+    """The clock-checking copy of ``table`` and the deadline it reads, made once per class and table and kept on
+    the class: the same table object on every call, so what is built on top of it (hemi.hvm.trace's traced
+    classes) is built once too. Within an enclosing limit ``table`` is already the checking one."""
+    kept = cls.__dict__.get("_hemi_limited")
+    if kept is not None and (kept[0] is table or kept[1] is table):
+        return kept[1], kept[2]
+    state: dict = {"deadline": float("inf"), "seconds": 0.0}
+    limited = dict(table)
+    for op in _CHECKED:
+        if op in table:
+            limited[op] = _checked(table[op], state)
+    cls._hemi_limited = (table, limited, state)
+    return limited, state

@@ -53,12 +53,13 @@ def instrument(tracer: Tracer) -> Callable[[type], type]:
         if made is None:
             made = {}
             base._hemi_traced = made
-        # the class is made again when the base's opcode table is another object (hemi.hvm.deadline swaps in a
-        # clock-checking table for the duration of each limited call: its wrappers must not outlive that call)
+        # one class per opcode table the base runs with: its own, and the clock-checking one hemi.hvm.deadline puts
+        # in place during a limited call (the same object on every call)
         table = base.opcodes
-        entry = made.get(tracer.opcodes)
+        key = (tracer.opcodes, id(table))
+        entry = made.get(key)
         if entry is None or entry[0] is not table:
-            entry = made[tracer.opcodes] = (table, _traced_class(base, tracer.opcodes))
+            entry = made[key] = (table, _traced_class(base, tracer.opcodes))
         traced: type = entry[1]
         return traced
 
