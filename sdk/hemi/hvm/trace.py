@@ -78,6 +78,7 @@ def _traced_class(base: Any, wanted: frozenset | None) -> type:
         frame = _Frame(message, state)
         tracer.enter(frame)
         computation = base.apply_computation.__func__(cls, state, message, transaction_context, parent_computation)
+        _active.set(tracer)  # a traced run nested in this frame (a Python precompile's own call) set its own
         frame.computation = computation
         tracer.exit(frame)
         return computation
