@@ -309,3 +309,18 @@ def test_impersonated_system_senders_are_refused_with_a_reason(dev, system_sende
     assert w3.eth.get_transaction_receipt(h).status == 1
     assert w3.eth.block_number == head + 1
     assert w3.eth.get_balance(system_sender) == 10**20
+
+
+def test_a_deposit_under_the_portals_minimum_gas_is_refused(dev):
+    """ethereum-optimism/optimism ``packages/contracts-bedrock/src/L1/OptimismPortal2.sol``: ``depositTransaction``
+    reverts ``SmallGasLimit`` under ``minimumGasLimit(data.length)`` = 21000 + 40 per byte. It used to reach py-evm and
+    fail there untyped ("Message.gas cannot be negative") when the block was mined."""
+    data = b"\x01" * 164
+    with pytest.raises(HemiValueError, match="minimum 27560"):
+        dev.op.deposit(sender=dev.accounts[0], to=dev.accounts[1], data=data, gas=27_559)
+    with pytest.raises(HemiValueError, match="minimum 53000"):  # a creation's intrinsic gas is the larger
+        dev.op.deposit(sender=dev.accounts[0], to=None, gas=52_999)
+    head = dev.w3.eth.block_number
+    h = dev.op.deposit(sender=dev.accounts[0], to=dev.accounts[1], data=data, gas=27_560)
+    assert dev.w3.eth.block_number == head + 1
+    assert dev.w3.eth.get_transaction_receipt(h).status == 1

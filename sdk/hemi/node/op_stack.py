@@ -180,6 +180,13 @@ class OpStack:
         tx = deposit(source_hash=bytes(source_hash), sender=to_address(sender),
                      to=to_address(to) if to else b"", gas=int(gas), data=bytes(data), value=int(value),
                      mint=int(mint), label="user-deposit")  # an int subclass (an IntEnum) is kept as its value
+        # OptimismPortal2.depositTransaction refuses a gas limit under minimumGasLimit(data length) (SmallGasLimit);
+        # a creation can pass it and still lack its intrinsic gas, which op-geth would include as a failed deposit:
+        # not modelled here, so refused too
+        least = max(21_000 + 40 * len(tx.data), tx.intrinsic_gas)
+        if gas < least:
+            raise HemiValueError(f"gas {gas} is under this deposit's minimum {least} (OptimismPortal's "
+                                 f"minimumGasLimit: 21000 + 40 per calldata byte; and the intrinsic gas)")
         if any(q.hash == tx.hash for q in self._queue) or self.ctx.engine.tx_record(tx.hash) is not None:
             raise HemiValueError(f"a deposit with source hash 0x{source_hash.hex()} and these fields exists already")
         self._log_index += 1
@@ -190,9 +197,9 @@ class OpStack:
 
     def admit(self, tx: Any, sender: bytes) -> None:
         """Refuse (ValueError) a user transaction the block's system transactions leave no room for: one from a
-        system sender (impersonated: no key signs for them on Hemi; the depositor's nonce moves with every block's
-        L1-attributes deposit, so such a transaction could never hold its nonce), or one whose gas limit exceeds
-        what the system transactions leave."""
+        system sender (impersonated: no key signs for them on Hemi, so none is ever a user transaction's sender; the
+        depositor's nonce also moves when a block opens, under a transaction filled before it), or one whose gas
+        limit exceeds what the system transactions leave."""
         if sender in (DEPOSITOR_ACCOUNT, HVM_SYSTEM_SENDER):
             role = "L1-attributes depositor" if sender == DEPOSITOR_ACCOUNT else "hVM system sender"
             raise ValueError(f"0x{sender.hex()} is the {role}: only the system transactions that open a block come "
