@@ -5,7 +5,8 @@ one without, and every block hash (hence every state root, receipt root and gas 
 The script goes through each case the shortcut prices or declines: a slot keeping its value, set from zero, changed
 (EIP-2929/2200 store prices, ethereum/execution-specs ``cancun/vm/instructions/storage.py``), a store that clears a
 slot (a refund: declined), an empty coinbase (EIP-161 would delete it: declined), other code at L1Block (declined),
-a depositor whose nonce was reset, and a revert to a snapshot.
+a depositor whose nonce was reset, a revert to a snapshot, and a call whose last store would be left the EIP-2200
+stipend or less (declined: it fails in the interpreter).
 """
 
 from __future__ import annotations
@@ -99,3 +100,34 @@ def test_a_devchain_without_the_op_stack_saves_its_state():
     dev.mine()
     data = dev.dump_state_data()
     assert data
+
+
+def _deposit_to_l1_block(gas: int, *, shortcut: bool) -> tuple[int, int, bytes, int]:
+    """A user deposit from the depositor that repeats the block's L1-attributes call (every store keeps its value:
+    the cheapest store, 2,200 gas) with ``gas``: (status, gas used, block hash, calls the shortcut applied)."""
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
+    if not shortcut:
+        dev.engine.system_shortcut = None
+    dev.mine(2)
+    data = bytes(dev.w3.eth.get_block(2, full_transactions=True).transactions[0].input)  # block 3 repeats it
+    h = dev.op.deposit(sender=DEPOSITOR, to=L1_BLOCK, gas=gas, data=data, mine=False)
+    dev.mine()
+    receipt = dev.w3.eth.get_transaction_receipt(h)
+    applied = dev.engine.system_shortcut.applied if shortcut else 0
+    return receipt.status, receipt.gasUsed, bytes(dev.w3.eth.get_block("latest").hash), applied
+
+
+def test_a_call_left_with_the_stipend_or_less_at_a_store_fails_as_in_the_interpreter():
+    """EIP-2200: SSTORE fails when 2,300 gas or less is left (ethereum/execution-specs
+    ``src/ethereum/cancun/vm/instructions/storage.py``, ``if evm.gas_left <= GAS_CALL_STIPEND``). A call that would
+    leave its last store that little gas, though enough to pay for everything, fails in the interpreter; the
+    shortcut must decline it rather than apply it as a success."""
+    status, needed, _, _ = _deposit_to_l1_block(200_000, shortcut=False)
+    assert status == 1
+    assert _deposit_to_l1_block(200_000, shortcut=True)[3] == 3  # such a deposit takes the shortcut when it can
+    statuses = []
+    for gas in (needed - 1, needed, needed + 40, needed + 300, needed + 2_400):
+        slow = _deposit_to_l1_block(gas, shortcut=False)
+        assert _deposit_to_l1_block(gas, shortcut=True)[:3] == slow[:3]
+        statuses.append(slow[0])
+    assert statuses[:3] == [0, 0, 0] and statuses[-1] == 1  # the window was reached: enough gas, yet a failure
