@@ -5,7 +5,8 @@ Upstream facts checked here: ethereum-optimism/optimism ``op-node/rollup/derive/
 gas 1,000,000), ``deposit_source.go`` (source-hash domains 0 and 1), ``packages/contracts-bedrock/src/L2/L1Block.sol``
 and ``GasPriceOracle.sol`` (getters, DECIMALS 6); hemilabs/op-geth ``core/types/rollup_cost.go`` (Ecotone fee),
 ``internal/ethapi/api.go`` (deposit JSON and receipt fields), ``core/types/btc_attributes_deposited_tx.go`` and
-``btc_attributes_deposit_data.go`` (0x7C: from/to 0x8888…8888, gas 1,000,000, ``updateHvmState`` layout).
+``btc_attributes_deposit_data.go`` (0x7C: from/to 0x8888…8888, gas 1,000,000, ``updateHvmState`` layout),
+``core/state_transition.go`` (the EIP-7623 floor on every transaction's gas).
 """
 
 from __future__ import annotations
@@ -181,6 +182,8 @@ def test_bitcoin_attributes_tx_carries_the_headers_the_view_added(dev):
     assert got.blockNumber == n and got.transactionIndex == 1 and got.type == 0x7C
     r = w3.eth.get_transaction_receipt(tx.hash)
     assert r.status == 1 and r.type == 0x7C and r["from"] == SYSTEM
+    tokens = data.count(0) + 4 * (len(data) - data.count(0))  # EIP-7623: op-geth floors every tx's gas, 0x7C's too
+    assert r.gasUsed == 21_000 + 10 * tokens > 21_000 + 4 * data.count(0) + 16 * (len(data) - data.count(0))
     assert tx.hash == keccak(b"\x7c" + __import__("rlp").encode([bytes.fromhex(SYSTEM[2:]), 1_000_000, data]))
     dev.mine(1)  # nothing new: no 0x7C
     assert [t.type for t in w3.eth.get_block("latest", True).transactions] == [0x7E]
@@ -309,18 +312,3 @@ def test_impersonated_system_senders_are_refused_with_a_reason(dev, system_sende
     assert w3.eth.get_transaction_receipt(h).status == 1
     assert w3.eth.block_number == head + 1
     assert w3.eth.get_balance(system_sender) == 10**20
-
-
-def test_a_deposit_under_the_portals_minimum_gas_is_refused(dev):
-    """ethereum-optimism/optimism ``packages/contracts-bedrock/src/L1/OptimismPortal2.sol``: ``depositTransaction``
-    reverts ``SmallGasLimit`` under ``minimumGasLimit(data.length)`` = 21000 + 40 per byte. It used to reach py-evm and
-    fail there untyped ("Message.gas cannot be negative") when the block was mined."""
-    data = b"\x01" * 164
-    with pytest.raises(HemiValueError, match="minimum 27560"):
-        dev.op.deposit(sender=dev.accounts[0], to=dev.accounts[1], data=data, gas=27_559)
-    with pytest.raises(HemiValueError, match="minimum 53000"):  # a creation's intrinsic gas is the larger
-        dev.op.deposit(sender=dev.accounts[0], to=None, gas=52_999)
-    head = dev.w3.eth.block_number
-    h = dev.op.deposit(sender=dev.accounts[0], to=dev.accounts[1], data=data, gas=27_560)
-    assert dev.w3.eth.block_number == head + 1
-    assert dev.w3.eth.get_transaction_receipt(h).status == 1

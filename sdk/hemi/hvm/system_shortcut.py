@@ -9,9 +9,9 @@ whose gas is what the interpreter charges.
 That gas is the intrinsic gas, plus what the code spends apart from its stores (the same on every call, since the
 path does not depend on the data), plus each store's EIP-2929/2200 price, which depends only on the slot's value
 before and after (a cold slot: 2,100, plus 100 if the value stays, 20,000 from zero, 2,900 otherwise; each slot is
-written once). The middle term is measured: the first matching call of each VM class runs in the interpreter, and
-what it used beyond the intrinsic gas and its stores is kept. ``tests/node/test_l1_attributes_shortcut.py`` checks
-both paths give the same blocks, byte for byte.
+written once); or EIP-7623's calldata floor when that is more. The middle term is measured: the first matching call
+of each VM class runs in the interpreter, and what it used beyond the intrinsic gas and its stores is kept.
+``tests/node/test_l1_attributes_shortcut.py`` checks both paths give the same blocks, byte for byte.
 
 Anything else runs in the interpreter as before: other code at the address (a ``setCode``), other calldata, a store
 that would clear a slot (a refund), or an empty coinbase account (EIP-161 would
@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eth.vm.forks.byzantium.constants import EIP658_TRANSACTION_STATUS_CODE_SUCCESS
+
+from hemi.hvm.op_execution import data_floor_gas
 
 COLD_SLOAD = 2_100
 WARM_READ = 100
@@ -85,17 +87,19 @@ class StoreShortcut:
         if any(value == 0 and before[slot] != 0 for slot, value in writes.items()):
             return None  # a refund: left to the interpreter
         stores_gas = sum(store_gas(before[slot], value) for slot, value in writes.items())
+        floor = data_floor_gas(state.transaction_executor_class, tx)
         code_gas = self._code_gas.get(type(vm))
         if code_gas is None:
             receipt, computation = vm.apply_transaction(header, tx)
             used = receipt.gas_used - header.gas_used
             stored = all(state.get_storage(self.address, slot) == value for slot, value in writes.items())
-            if stored and not computation.is_error and not receipt.logs:  # what this shortcut would have done
+            if stored and not computation.is_error and not receipt.logs and used > floor:  # what it would have done
                 self._code_gas[type(vm)] = used - tx.intrinsic_gas - stores_gas
             return receipt, computation
         gas = tx.intrinsic_gas + code_gas + stores_gas
-        if tx.gas - gas <= EIP2200_SENTRY:  # a store with 2,300 gas or less left fails (EIP-2200): interpreter
-            return None
+        if tx.gas - gas <= EIP2200_SENTRY or tx.gas < floor:  # a store with 2,300 gas or less left fails (EIP-2200);
+            return None  # under the floor the deposit fails at once: both for the interpreter's path
+        gas = max(gas, floor)  # EIP-7623: the gas used is at least the calldata floor
         state.increment_nonce(self.sender)
         for slot, value in writes.items():
             state.set_storage(self.address, slot, value)

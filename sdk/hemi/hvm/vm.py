@@ -191,4 +191,6 @@ class EstimateFailed(Exception):
 def error_text(err: Exception) -> str:
     if isinstance(err, Revert):
         return "execution reverted"
+    if getattr(err, "is_geth_text", False):  # already op-geth's words (a failed deposit's)
+        return str(err)
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__

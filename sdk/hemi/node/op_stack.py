@@ -180,13 +180,13 @@ class OpStack:
         tx = deposit(source_hash=bytes(source_hash), sender=to_address(sender),
                      to=to_address(to) if to else b"", gas=int(gas), data=bytes(data), value=int(value),
                      mint=int(mint), label="user-deposit")  # an int subclass (an IntEnum) is kept as its value
-        # OptimismPortal2.depositTransaction refuses a gas limit under minimumGasLimit(data length) (SmallGasLimit);
-        # a creation can pass it and still lack its intrinsic gas, which op-geth would include as a failed deposit:
-        # not modelled here, so refused too
-        least = max(21_000 + 40 * len(tx.data), tx.intrinsic_gas)
+        # OptimismPortal2.depositTransaction reverts (SmallGasLimit) under minimumGasLimit(data length): no such
+        # deposit ever reaches L2. One that passes it and still cannot run (a creation short of its intrinsic gas, a
+        # value over the balance) is included as a failed deposit (hemi.hvm.op_execution).
+        least = 21_000 + 40 * len(tx.data)
         if gas < least:
-            raise HemiValueError(f"gas {gas} is under this deposit's minimum {least} (OptimismPortal's "
-                                 f"minimumGasLimit: 21000 + 40 per calldata byte; and the intrinsic gas)")
+            raise HemiValueError(f"gas {gas} is under OptimismPortal's minimumGasLimit for {len(tx.data)} bytes of "
+                                 f"calldata: {least} (21000 + 40 per byte)")
         if any(q.hash == tx.hash for q in self._queue) or self.ctx.engine.tx_record(tx.hash) is not None:
             raise HemiValueError(f"a deposit with source hash 0x{source_hash.hex()} and these fields exists already")
         self._log_index += 1
