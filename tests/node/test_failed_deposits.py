@@ -81,6 +81,12 @@ def test_a_failed_deposit_replays_for_the_tracer():
     trace = w3.provider.make_request("debug_traceTransaction", ["0x" + bytes(t).hex(), {"tracer": "callTracer"}])
     assert trace["result"]["type"] == "CALL" and "error" not in trace["result"]
     assert w3.eth.get_transaction_receipt(h).status == 0 and w3.eth.get_transaction_receipt(t).status == 1
+    own = w3.provider.make_request("debug_traceTransaction", ["0x" + bytes(h).hex(), {"tracer": "callTracer"}])
+    assert own["result"] == {"from": FRESH, "input": "0x" + "6000" * 10, "value": "0x0", "type": "CREATE",
+                             "error": "failed deposit: intrinsic gas too low: have 40000, want 53202",
+                             "gas": hex(40_000), "gasUsed": hex(40_000)}  # no code ran: the top frame and its error
+    logged = w3.provider.make_request("debug_traceTransaction", ["0x" + bytes(h).hex(), {}])["result"]
+    assert (logged["failed"], logged["gas"], logged["structLogs"]) == (True, 40_000, [])
 
 
 def test_deposits_pay_the_calldata_floor(dev):
