@@ -97,8 +97,8 @@ class StoreShortcut:
                 self._code_gas[type(vm)] = used - tx.intrinsic_gas - stores_gas
             return receipt, computation
         gas = tx.intrinsic_gas + code_gas + stores_gas
-        if tx.gas - gas <= EIP2200_SENTRY or tx.gas < floor:  # a store with 2,300 gas or less left fails (EIP-2200);
-            return None  # under the floor the deposit fails at once: both for the interpreter's path
+        if tx.gas - gas <= EIP2200_SENTRY or tx.gas < floor:  # a store left 2,300 gas or less fails (EIP-2200); a
+            return None  # limit under the floor fails before anything runs: both are the executor's to apply
         gas = max(gas, floor)  # EIP-7623: the gas used is at least the calldata floor
         state.increment_nonce(self.sender)
         for slot, value in writes.items():
