@@ -98,3 +98,14 @@ def test_deposits_pay_the_calldata_floor(dev):
     assert (receipt.status, receipt.gasUsed) == (1, 61_000)
     l1_info = dev.w3.eth.get_block(receipt.blockNumber).transactions[0]
     assert dev.w3.eth.get_transaction_receipt(l1_info).gasUsed > 21_000 + 10 * 4 * 164  # above its floor: unchanged
+
+
+def test_a_mint_past_the_largest_balance_is_refused(dev):
+    """A balance is a uint256; such a mint used to raise py-evm's ValidationError out of ``mine()``."""
+    with pytest.raises(HemiValueError, match="past 2"):
+        dev.op.deposit(sender=dev.accounts[0], to=dev.accounts[1], mint=2**256 - 1, gas=50_000)
+    dev.op.deposit(sender=FRESH, to=dev.accounts[1], mint=2**255, gas=50_000, mine=False)
+    with pytest.raises(HemiValueError, match="past 2"):  # with what is queued for it already
+        dev.op.deposit(sender=FRESH, to=dev.accounts[1], mint=2**255, gas=50_000)
+    dev.mine()
+    assert dev.w3.eth.get_balance(FRESH) == 2**255

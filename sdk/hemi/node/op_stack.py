@@ -187,6 +187,9 @@ class OpStack:
         if gas < least:
             raise HemiValueError(f"gas {gas} is under OptimismPortal's minimumGasLimit for {len(tx.data)} bytes of "
                                  f"calldata: {least} (21000 + 40 per byte)")
+        minted = mint + sum(q.mint for q in self._queue if q.sender == tx.sender)
+        if minted and self.ctx.engine.state().get_balance(tx.sender) + minted >= 2**256:
+            raise HemiValueError(f"mint {mint} would take the balance of 0x{tx.sender.hex()} past 2**256 - 1")
         if any(q.hash == tx.hash for q in self._queue) or self.ctx.engine.tx_record(tx.hash) is not None:
             raise HemiValueError(f"a deposit with source hash 0x{source_hash.hex()} and these fields exists already")
         self._log_index += 1
