@@ -44,7 +44,8 @@ TUNNEL_MAX_WITHDRAWAL_QUEUE_SIZE = 5
 
 DEFAULT_CHAIN_ID = 31337  # anvil's and Hardhat's local id; not Hemi mainnet (43111) or testnet (743111)
 # The most Bitcoin headers a devchain lets one L2 block carry (Hemi carries 8). Every header rides in the block's 0x7C
-# transaction, whose gas is the fixed system-transaction budget (1,000,000); its calldata costs about 1,580 gas per
-# header, so near 630 headers the transaction could not pay for itself. 500 keeps a margin.
-MAX_BTC_HEADERS_PER_BLOCK_LIMIT = 500
+# transaction, whose gas is the fixed system-transaction budget (1,000,000), and op-geth floors every transaction's gas
+# at EIP-7623's calldata price (10 per token, a non-zero byte 4 tokens): at most 4,090 gas per header (its 80 bytes,
+# its length and offset words), 23,170 for the rest, so 238 headers fit in the worst case. 200 keeps a margin.
+MAX_BTC_HEADERS_PER_BLOCK_LIMIT = 200
 DEFAULT_GENESIS_TIMESTAMP = 1_735_689_600  # 2025-01-01T00:00:00Z: fixed, so block hashes never depend on the clock

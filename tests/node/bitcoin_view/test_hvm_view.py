@@ -46,14 +46,19 @@ def test_header_cap_and_lag_are_configurable():
 
 
 def test_the_largest_header_cap_fits_the_0x7c_transactions_gas_and_a_larger_one_is_refused():
-    """A block carrying MAX_BTC_HEADERS_PER_BLOCK_LIMIT headers seals (its 0x7C transaction pays for its calldata out
-    of the fixed system-transaction gas); a cap above it is a HemiValueError naming the limit, not a py-evm
-    ValidationError from the first block that carries that many headers."""
+    """A block carrying MAX_BTC_HEADERS_PER_BLOCK_LIMIT headers seals and its 0x7C transaction pays for its calldata,
+    EIP-7623's floor included (hemilabs/op-geth ``core/state_transition.go`` ``innerExecute`` refuses a limit under
+    the floor), out of the fixed system-transaction gas; a cap above it is a HemiValueError naming the limit, not a
+    py-evm ValidationError from the first block that carries that many headers."""
     limit = MAX_BTC_HEADERS_PER_BLOCK_LIMIT
     dev = Devchain(predeploy_bitcoin_kit=False, max_btc_headers_per_block=limit, hvm_indexer_lag=0)
     dev.btc.mine(limit)
     dev.mine()
     assert len(dev.hvm_view().headers_added) == limit
+    tx = dev.w3.eth.get_block("latest", True).transactions[1]
+    data = bytes(tx.input)
+    floor = 21_000 + 10 * (data.count(0) + 4 * (len(data) - data.count(0)))
+    assert tx.type == 0x7C and dev.w3.eth.get_transaction_receipt(tx.hash).gasUsed == floor < tx.gas
     assert dev.hvm_view().light_tip_height == limit
     with pytest.raises(HemiValueError, match=f"at most {limit}"):
         Devchain(max_btc_headers_per_block=limit + 1)
