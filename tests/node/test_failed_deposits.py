@@ -109,3 +109,20 @@ def test_a_mint_past_the_largest_balance_is_refused(dev):
         dev.op.deposit(sender=FRESH, to=dev.accounts[1], mint=2**255, gas=50_000)
     dev.mine()
     assert dev.w3.eth.get_balance(FRESH) == 2**255
+
+
+def test_queued_deposits_cannot_overfill_the_block():
+    """op-geth's ``preCheck`` takes each deposit's whole gas limit from the block's gas pool and does not make a failed
+    deposit of a full pool (ErrGasLimitReached): queued deposits must fit the next block with its system
+    transactions. Two 20M-gas deposits that fail (each using its whole limit) used to make a block of 40M gas used
+    against a 30M limit."""
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
+    dev.op.deposit(sender=FRESH, to=dev.accounts[1], value=1, gas=20_000_000, mine=False)
+    with pytest.raises(HemiValueError, match="queued deposits"):
+        dev.op.deposit(sender=FRESH, to=dev.accounts[1], value=1, gas=20_000_000, mine=False)
+    with pytest.raises(Exception, match="exceeds the block's remaining"):  # nor a user transaction after them
+        dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1, "gas": 10_000_000})
+    dev.mine()
+    block = dev.w3.eth.get_block("latest")
+    assert len(block.transactions) == 2 and block.gasUsed <= block.gasLimit
+    dev.op.deposit(sender=FRESH, to=dev.accounts[1], value=1, gas=20_000_000, mine=False)  # room again

@@ -172,6 +172,11 @@ class OpStack:
                 raise HemiValueError(f"{name} must be a non-negative int, got {v!r}")
         if gas < 21_000 or gas > self.ctx.config.gas_limit:
             raise HemiValueError(f"gas must be between 21000 and the block gas limit, got {gas}")
+        room = self._deposit_room()
+        if gas > room:  # op-geth takes a deposit's whole limit from the block's gas pool, and cannot build the block
+            raise HemiValueError(f"gas {gas} exceeds the {room} left in the next block for deposits (its gas limit "
+                                 f"less the system transactions' and the {len(self._queue)} queued deposits'): "
+                                 f"mine the queued deposits first, or use less gas")
         if source_hash is None:
             _, _, l1_hash = self.l1_origin(self.ctx.next_timestamp)
             source_hash = user_deposit_source_hash(l1_hash, self._log_index)
@@ -217,7 +222,13 @@ class OpStack:
         header = self.ctx.engine.pending_header
         if self.ctx.pending_view is not None:
             return int(header.gas_limit - header.gas_used)
-        return int(header.gas_limit - SYSTEM_GAS_RESERVE)
+        return self._deposit_room()  # the queued deposits open the block, before any user transaction
+
+    def _deposit_room(self) -> int:
+        """Gas the next block to open leaves after its system transactions' limits and the queued deposits' (each
+        deposit takes its whole limit from the block's gas pool first: hemilabs/op-geth ``preCheck``)."""
+        limit = self.ctx.engine.pending_header.gas_limit
+        return int(limit - SYSTEM_GAS_RESERVE - sum(q.gas for q in self._queue))
 
     @property
     def queued(self) -> list[SystemTx]:
