@@ -63,22 +63,17 @@ def _frame_json(node: dict) -> dict:
     return out
 
 
-def _unrun_frame(rec: Any) -> dict:
-    """callTracer's top frame for a transaction that ran no code at all (a failed deposit: op-geth includes it with
-    its error and nothing executed), from what the record holds."""
-    tx = rec.tx
-    out: dict[str, Any] = {"from": addr(rec.sender)}
-    if tx.to:
-        out["to"] = addr(tx.to)
-    out.update({"input": d(tx.data), "value": q(tx.value), "type": "CALL" if tx.to else "CREATE"})
-    if rec.error:
-        out["error"] = rec.error
-    return out
+def _failed_deposit_frame(gas_used: int) -> dict:
+    """op-geth's callTracer for a failed deposit, which runs no code: the frame its state transition opens with a STOP
+    from the zero address, marked failed (ethereum-optimism/op-geth eth/tracers/native/call.go ``GetResult``; the
+    tracetest fixture testdata/call_tracer/failed_deposit.json), its keys in geth's order."""
+    return {"from": "0x" + "00" * 20, "gas": "0x0", "gasUsed": q(gas_used), "input": "0x",
+            "error": "failed deposit transaction", "type": "STOP"}
 
 
-def _result(tracer: Tracer, gas: int, gas_used: int, failed: bool, output: bytes, rec: Any = None) -> dict:
+def _result(tracer: Tracer, gas: int, gas_used: int, failed: bool, output: bytes) -> dict:
     if isinstance(tracer, CallTracer):
-        root = _frame_json(tracer.root) if tracer.root else _unrun_frame(rec) if rec is not None else {}
+        root = _frame_json(tracer.root) if tracer.root else {}
         root["gas"], root["gasUsed"] = q(gas), q(gas_used)  # the top frame counts the intrinsic gas, as geth
         return root
     assert isinstance(tracer, StructLogger)
@@ -96,8 +91,11 @@ def trace_transaction(api: RpcContext, tx_hash: Any, config: dict | None = None)
         raise RPCError(-32000, str(err)) from None
     finally:
         api.dev._restore_indexer()
-    return _result(tracer, rec.tx.gas, rec.gas_used, bool(computation.is_error), bytes(computation.output or b""),
-                   rec)
+    if (rec.error or "").startswith("failed deposit: "):  # no frame ran: op-geth's tracers see none exit
+        if isinstance(tracer, CallTracer):
+            return _failed_deposit_frame(rec.gas_used)
+        return _result(tracer, rec.tx.gas, rec.gas_used, False, b"")
+    return _result(tracer, rec.tx.gas, rec.gas_used, bool(computation.is_error), bytes(computation.output or b""))
 
 
 def trace_call(api: RpcContext, obj: dict, tag: Any = "latest", config: dict | None = None) -> dict:
