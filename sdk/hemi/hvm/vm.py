@@ -17,7 +17,7 @@ from eth.exceptions import Revert, VMError
 from eth.vm.code_stream import CodeStream
 from eth.vm.forks.cancun.state import get_total_blob_gas
 from eth_bloom import BloomFilter
-from eth_utils import get_extended_debug_logger
+from eth_utils import ValidationError, get_extended_debug_logger
 from trie.constants import BLANK_NODE_HASH
 
 from hemi.hvm.convert import header_with
@@ -98,7 +98,13 @@ class _HvmStateMixin:
         # not exist is still created, as py-evm and geth create it.
         if amount == 0 and (address == self.coinbase or self.account_exists(address)):  # type: ignore[attr-defined]
             return
-        super().delta_balance(address, amount)  # type: ignore[misc]
+        try:
+            super().delta_balance(address, amount)  # type: ignore[misc]
+        except ValidationError:  # py-evm refuses a balance past 2**256 - 1 (and writes nothing); geth adds in
+            balance = self.get_balance(address) + amount  # type: ignore[attr-defined]  # uint256, which wraps
+            if amount <= 0 or balance < 2**256:  # (core/state/state_object.go AddBalance): so does the devchain
+                raise
+            self.set_balance(address, balance - 2**256)  # type: ignore[attr-defined]
 
     def set_system_contracts(self) -> None:
         # py-evm's Cancun and Prague states, on construction, write a system contract's code again when the account
