@@ -11,6 +11,8 @@ fails them as a failed deposit: the mint kept, every other change reverted, the 
 from __future__ import annotations
 
 import pytest
+import rlp
+from eth_utils import keccak
 from web3 import Web3
 
 import hemi
@@ -58,7 +60,10 @@ def test_a_deposit_that_cannot_run_is_included_as_failed(dev, case):
     h = dev.op.deposit(sender=FRESH, to=to, value=value, mint=mint, gas=gas, data=data)
     receipt = w3.eth.get_transaction_receipt(h)
     assert (receipt.status, receipt.gasUsed) == (0, gas)
-    assert receipt.contractAddress is None and receipt.logs == []
+    assert receipt.logs == []
+    # geth's receipt names the address of every creation, failed ones too (core/state_processor.go MakeReceipt)
+    assert receipt.contractAddress == (None if to else Web3.to_checksum_address(
+        keccak(rlp.encode([bytes.fromhex(FRESH[2:]), 0]))[12:]))
     assert w3.eth.get_balance(FRESH) == mint
     assert w3.eth.get_transaction_count(FRESH) == 1
     assert w3.eth.get_balance(dev.accounts[1]) == balance_to
@@ -128,3 +133,16 @@ def test_queued_deposits_cannot_overfill_the_block():
     block = dev.w3.eth.get_block("latest")
     assert len(block.transactions) == 2 and block.gasUsed <= block.gasLimit
     dev.op.deposit(sender=FRESH, to=dev.accounts[1], value=1, gas=20_000_000, mine=False)  # room again
+
+
+def test_a_failed_deployment_names_its_address_as_geth_does(dev):
+    """go-ethereum ``core/state_processor.go`` ``MakeReceipt`` sets ``ContractAddress = CreateAddress(origin, nonce)``
+    for every creation whatever its status, and ``eth_getTransactionReceipt`` shows it (``internal/ethapi/api.go``
+    ``marshalReceipt``); a reverting constructor's receipt showed null."""
+    w3, a = dev.w3, dev.accounts[0]
+    nonce = w3.eth.get_transaction_count(a)
+    t = w3.eth.send_transaction({"from": a, "data": "0x60006000fd", "gas": 100_000})  # constructor: revert(0, 0)
+    receipt = w3.eth.get_transaction_receipt(t)
+    assert receipt.status == 0
+    assert receipt.contractAddress == Web3.to_checksum_address(keccak(rlp.encode([bytes.fromhex(a[2:]), nonce]))[12:])
+    assert w3.eth.get_code(receipt.contractAddress) == b""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth._utils.address import generate_contract_address
+
 from hemi.hvm.convert import receipt_record, shared_address, tx_record
 from hemi.hvm.core import EngineCore, pending_lock
 from hemi.hvm.records import StateEdit, StateWriter, TxRecord
@@ -111,8 +113,9 @@ class PendingMixin(EngineCore):
                 log_index_start: int = 0) -> TxRecord:
         error = error_text(computation.error) if computation.is_error else None
         created = None
-        if not tx.to and not computation.is_error:
-            created = bytes(computation.msg.storage_address)
+        if not tx.to:  # geth's receipt names the address for every creation, failed ones too (core/state_processor.go)
+            created = bytes(computation.msg.storage_address) if not computation.is_error else \
+                generate_contract_address(bytes(sender), tx.nonce)
         return TxRecord(tx_record(tx), self.head_number + 1, index, shared_address(bytes(sender)),
                         receipt_record(receipt), gas_used, created, error,
                         bytes(computation.output) if computation.output else b"", log_index_start,
