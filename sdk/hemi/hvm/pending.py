@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from eth._utils.address import generate_contract_address
+from eth_typing import Address
 
 from hemi.hvm.convert import receipt_record, shared_address, tx_record
 from hemi.hvm.core import EngineCore, pending_lock
@@ -115,7 +116,7 @@ class PendingMixin(EngineCore):
         created = None
         if not tx.to:  # geth's receipt names the address for every creation, failed ones too (core/state_processor.go)
             created = bytes(computation.msg.storage_address) if not computation.is_error else \
-                generate_contract_address(bytes(sender), tx.nonce)
+                generate_contract_address(Address(bytes(sender)), tx.nonce)
         return TxRecord(tx_record(tx), self.head_number + 1, index, shared_address(bytes(sender)),
                         receipt_record(receipt), gas_used, created, error,
                         bytes(computation.output) if computation.output else b"", log_index_start,
