@@ -75,6 +75,24 @@ def test_eip7623_calldata_floor_and_cancun_without_it():
         assert d.w3.eth.get_transaction_receipt(h)["gasUsed"] == expected, fork
 
 
+def test_the_receipt_pays_the_floor_when_a_refund_is_capped_too():
+    """EIP-7623 with a refund: gas used is the larger of the floor and what ran less its refund, the refund capped at a
+    fifth of what ran (ethereum/execution-specs ``src/ethereum/prague/fork.py`` ``process_transaction``). 200
+    non-zero calldata bytes (floor 21,000 + 10 x 800 = 29,000) call code that clears two slots (34,212 ran, a 9,600
+    refund capped at 6,842: 27,370 is under the floor). py-evm's receipt said 28,674 while charging 29,000."""
+    dev = hemi.Devchain(predeploy_tunnel=False)
+    w3, a = dev.w3, dev.accounts[0]
+    clearer = "0x00000000000000000000000000000000000000C0"
+    dev.set_code(clearer, "0x60006000556000600155" + "00")  # SSTORE(0, 0); SSTORE(1, 0); STOP
+    dev.set_storage(clearer, 0, 1)
+    dev.set_storage(clearer, 1, 1)
+    before = w3.eth.get_balance(a)
+    t = w3.eth.send_transaction({"from": a, "to": clearer, "data": "0x" + "01" * 200, "gas": 100_000})
+    receipt = w3.eth.get_transaction_receipt(t)
+    assert receipt.gasUsed == 29_000
+    assert before - w3.eth.get_balance(a) == 29_000 * receipt.effectiveGasPrice + int(receipt["l1Fee"], 16)
+
+
 def test_cancun_has_no_p256_or_bls():
     d = hemi.Devchain(predeploy_tunnel=False, predeploy_bitcoin_kit=False, evm_fork="cancun")
     res = _call(d, P256, VALID)

@@ -72,7 +72,8 @@ class _HvmComputationMixin:
 
 class _HvmVMMixin:
     """py-evm's header updates after each transaction (Byzantium's bloom and gas, Cancun's blob gas), the header
-    built from its fields (:func:`hemi.hvm.convert.header_with`) rather than py-evm's deep copy: four per block."""
+    built from its fields (:func:`hemi.hvm.convert.header_with`) rather than py-evm's deep copy: four per block; and
+    the receipt's gas with EIP-7623's floor and a capped refund together."""
 
     def add_receipt_to_header(self, old_header: Any, receipt: Any) -> Any:
         return header_with(old_header, bloom=int(BloomFilter(old_header.bloom) | receipt.bloom),
@@ -81,6 +82,15 @@ class _HvmVMMixin:
     def increment_blob_gas_used(self, old_header: Any, transaction: Any) -> Any:
         blob_gas = get_total_blob_gas(transaction)
         return header_with(old_header, blob_gas_used=old_header.blob_gas_used + blob_gas) if blob_gas else old_header
+
+    @classmethod
+    def finalize_gas_used(cls, transaction: Any, computation: Any) -> int:
+        # The receipt's gas: what ran, less the refund capped at a fifth of it, raised to EIP-7623's floor (the
+        # executor's top-up): EIP-7623, and ethereum/execution-specs src/ethereum/prague/fork.py process_transaction.
+        # py-evm caps the refund at a fifth of what ran plus the top-up, so a transaction with both a floor and a
+        # capped refund got a receipt under the gas it paid for.
+        used = transaction.gas - computation.get_gas_remaining()
+        return int(used - cls.calculate_net_gas_refund(used, computation.get_gas_refund()) + computation.data_floor_gas)
 
 
 class _HvmStateMixin:
