@@ -90,7 +90,8 @@ class _HvmVMMixin:
         # py-evm caps the refund at a fifth of what ran plus the top-up, so a transaction with both a floor and a
         # capped refund got a receipt under the gas it paid for.
         used = transaction.gas - computation.get_gas_remaining()
-        return int(used - cls.calculate_net_gas_refund(used, computation.get_gas_refund()) + computation.data_floor_gas)
+        refund = cls.calculate_net_gas_refund(used, computation.get_gas_refund())  # type: ignore[attr-defined]
+        return int(used - refund + computation.data_floor_gas)
 
 
 class _HvmStateMixin:
