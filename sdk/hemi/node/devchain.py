@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from hemi.btc.chain import BitcoinChain
 from hemi.compiler import shipped
 from hemi.constants import DEFAULT_CHAIN_ID, HBK_ADDRESS
-from hemi.errors import HemiLookupError, HemiValueError, SnapshotError, TunnelError
+from hemi.errors import HemiLookupError, HemiValueError, SnapshotError, TunnelError, require_uint
 from hemi.hvm.engine import EvmEngine, GenesisAccount, TxRecord
 from hemi.hvm.l1_fee import L1CostModel
 from hemi.hvm.precompiles import HVM_PRECOMPILES
@@ -359,8 +359,9 @@ class Devchain(StateControls):
 
     def time_travel(self, *, seconds: int = 0, blocks: int = 0) -> None:
         """Move the L2 clock forward: ``seconds`` are added to the next block's timestamp; ``blocks`` are mined."""
-        if seconds < 0 or blocks < 0:
-            raise HemiValueError("time only moves forward")
+        seconds, blocks = require_uint("seconds", seconds, bits=64), require_uint("blocks", blocks, bits=64)
+        if self.next_timestamp + seconds >= 2**64:  # a header's timestamp is a uint64
+            raise HemiValueError(f"{seconds} seconds would take the next block's timestamp past 2**64 - 1")
         self._time_offset += seconds
         if blocks:
             self.mine(blocks)
@@ -374,6 +375,7 @@ class Devchain(StateControls):
         return int(self.engine.head.header.timestamp) + self.config.block_time + self._time_offset
 
     def set_next_timestamp(self, timestamp: int) -> None:
+        timestamp = require_uint("timestamp", timestamp, bits=64)  # a header's timestamp is a uint64
         if timestamp <= self.engine.head.header.timestamp:
             raise HemiValueError(f"timestamp {timestamp} is not after the latest block's "
                                  f"{self.engine.head.header.timestamp}")

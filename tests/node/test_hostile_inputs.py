@@ -1,0 +1,54 @@
+"""Bad input to the devchain's Python API and its control methods gets a typed error (HemiValueError, or a JSON-RPC
+error object) and leaves the chain working: each case here used to fail deep inside py-evm, rlp or the block
+builder, some leaving the chain unable to mine."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import hemi
+from hemi.errors import HemiValueError
+
+
+@pytest.fixture
+def dev() -> hemi.Devchain:
+    return hemi.Devchain(predeploy_tunnel=False)
+
+
+def _still_works(dev: hemi.Devchain) -> None:
+    w3 = dev.w3
+    head = w3.eth.block_number
+    t = w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
+    if not dev.automine:
+        dev.mine()
+    assert w3.eth.get_transaction_receipt(t).status == 1
+    block = w3.eth.get_block("latest", True)
+    assert block.number == head + 1 and block.transactions[0].type == 0x7E  # the L1-attributes deposit opens it
+
+
+@pytest.mark.parametrize("bad", [datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp(), "5", None, True, 2**64])
+def test_a_timestamp_that_is_not_a_uint64_int_is_refused(dev, bad):
+    """``datetime.timestamp()`` is a float: it was accepted, then the next block failed to encode and every later
+    block failed too (the head stayed where it was)."""
+    with pytest.raises(HemiValueError, match="timestamp must be an int"):
+        dev.set_next_timestamp(bad)
+    _still_works(dev)
+
+
+@pytest.mark.parametrize("bad", [timedelta(days=1).total_seconds(), "5", None, -1, 2**64])
+def test_seconds_that_are_not_a_uint64_int_are_refused(dev, bad):
+    with pytest.raises(HemiValueError, match="seconds must be an int"):
+        dev.time_travel(seconds=bad)
+    _still_works(dev)
+
+
+def test_time_cannot_travel_past_the_largest_timestamp(dev):
+    with pytest.raises(HemiValueError, match="past 2\\*\\*64 - 1"):
+        dev.time_travel(seconds=2**64 - 1)
+    for method, params in (("anvil_mine", [{"timestamp": 2**70}]), ("hardhat_mine", ["0x1", hex(2**70)])):
+        reply = dev.w3.provider.make_request(method, params)
+        assert reply["error"]["code"] == -32602, method
+    assert dev.w3.eth.get_block("latest").timestamp < 2**64
+    _still_works(dev)
