@@ -4,7 +4,7 @@ builder, some leaving the chain unable to mine."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -28,7 +28,7 @@ def _still_works(dev: hemi.Devchain) -> None:
     assert block.number == head + 1 and block.transactions[0].type == 0x7E  # the L1-attributes deposit opens it
 
 
-@pytest.mark.parametrize("bad", [datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp(), "5", None, True, 2**64])
+@pytest.mark.parametrize("bad", [datetime(2030, 1, 1, tzinfo=UTC).timestamp(), "5", None, True, 2**64])
 def test_a_timestamp_that_is_not_a_uint64_int_is_refused(dev, bad):
     """``datetime.timestamp()`` is a float: it was accepted, then the next block failed to encode and every later
     block failed too (the head stayed where it was)."""
