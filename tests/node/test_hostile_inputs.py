@@ -52,3 +52,38 @@ def test_time_cannot_travel_past_the_largest_timestamp(dev):
         assert reply["error"]["code"] == -32602, method
     assert dev.w3.eth.get_block("latest").timestamp < 2**64
     _still_works(dev)
+
+
+def test_init_code_over_the_eip3860_limit_is_refused_before_it_runs(dev):
+    """geth refuses it (``ErrMaxInitCodeSizeExceeded``, core/txpool validation and ``innerExecute``); py-evm raised
+    OutOfGas out of the executor after the sender's nonce and gas purchase were written, so the next transaction
+    took nonce 1 and the block lacked nonce 0."""
+    w3, a = dev.w3, dev.accounts[0]
+    big = {"from": a, "data": "0x" + "00" * 50_000, "gas": hex(20_000_000)}
+    balance = w3.eth.get_balance(a, "pending")
+    reply = w3.provider.make_request("eth_sendTransaction", [big])
+    assert reply["error"] == {"code": -32000, "message": "max initcode size exceeded: code size 50000 limit 49152"}
+    assert w3.eth.get_transaction_count(a, "pending") == 0 and w3.eth.get_balance(a, "pending") == balance
+    for method in ("eth_call", "eth_estimateGas"):
+        reply = w3.provider.make_request(method, [{"from": a, "data": big["data"]}])
+        assert reply["error"]["message"].startswith("max initcode size exceeded"), method
+    _still_works(dev)
+    assert w3.eth.get_transaction(w3.eth.get_block("latest").transactions[1]).nonce == 0
+
+
+def test_a_zero_fee_cap_on_a_chain_without_base_fee():
+    """``maxFeePerGas`` 0 was read as missing and py-evm's ``gas_price`` of a 1559 transaction raised AttributeError."""
+    dev = hemi.Devchain(predeploy_tunnel=False, base_fee=0)
+    t = dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1,
+                                     "maxFeePerGas": 0, "maxPriorityFeePerGas": 0})
+    assert dev.w3.eth.get_transaction_receipt(t).status == 1
+
+
+def test_a_sender_at_the_largest_nonce_is_refused(dev):
+    """EIP-2681: a nonce never reaches 2**64 (geth's ``ErrNonceMax``); py-evm's ValidationError escaped untyped."""
+    a = dev.accounts[0]
+    dev.set_nonce(a, 2**64 - 1)
+    reply = dev.w3.provider.make_request("eth_sendTransaction", [{"from": a, "to": dev.accounts[1], "value": "0x1"}])
+    assert reply["error"]["code"] == -32000 and "nonce has max value" in reply["error"]["message"]
+    dev.set_nonce(a, 0)
+    _still_works(dev)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eth.exceptions import Revert
+from eth.vm.forks.shanghai.constants import MAX_INITCODE_SIZE
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
@@ -65,6 +66,9 @@ class CallsMixin(EngineCore):
         (gas refund, fees to the coinbase and vaults, cleanup of touched accounts) too; it changes only state the
         call reverts and the result is the computation's, so by default only a tracer's call (which sees that
         state) settles. ``gas``: run with this gas limit instead of the transaction's."""
+        if not tx.to and len(tx.data) > MAX_INITCODE_SIZE:  # EIP-3860; py-evm raises OutOfGas out of the executor
+            return CallResult(False, b"", 0, f"max initcode size exceeded: code size {len(tx.data)} limit "
+                                             f"{MAX_INITCODE_SIZE}", False)
         # py-evm does not undo a storage wipe on revert: a call that replaces an account's whole storage runs on a
         # state of its own, thrown away afterwards, not on the shared call state
         wipes = any(o.state is not None for o in (overrides or {}).values())

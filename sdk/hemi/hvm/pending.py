@@ -10,8 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from eth._utils.address import generate_contract_address
+from eth.exceptions import VMError
+from eth.vm.forks.shanghai.constants import MAX_INITCODE_SIZE
 from eth_typing import Address
+from eth_utils import ValidationError
 
+from hemi.errors import HemiValueError
 from hemi.hvm.convert import receipt_record, shared_address, tx_record
 from hemi.hvm.core import EngineCore, pending_lock
 from hemi.hvm.records import StateEdit, StateWriter, TxRecord
@@ -47,13 +51,15 @@ class PendingMixin(EngineCore):
         state = self._read_state(None)
         frm = sender if sender is not None else tx.sender
         nonce = state.get_nonce(frm)
+        if nonce == 2**64 - 1:  # EIP-2681 (geth's ErrNonceMax)
+            raise ValueError(f"nonce has max value: address 0x{bytes(frm).hex()}, nonce {nonce}")
         if tx.nonce != nonce:
             raise ValueError(f"nonce too {'low' if tx.nonce < nonce else 'high'}: tx nonce {tx.nonce}, "
                              f"account nonce {nonce}")
         header = self.chain.header
         if tx.gas > header.gas_limit - header.gas_used:
             raise ValueError(f"gas limit {tx.gas} exceeds the block's remaining {header.gas_limit - header.gas_used}")
-        fee_cap = getattr(tx, "max_fee_per_gas", None) or tx.gas_price
+        fee_cap = tx.max_fee_per_gas if hasattr(tx, "max_fee_per_gas") else tx.gas_price  # 0 is a fee cap too
         if fee_cap < header.base_fee_per_gas:
             raise ValueError(f"max fee per gas {fee_cap} below base fee {header.base_fee_per_gas}")
         cost = tx.value + tx.gas * fee_cap
@@ -65,6 +71,8 @@ class PendingMixin(EngineCore):
             raise ValueError(f"insufficient funds for gas * price + value: balance {balance}, cost {cost}")
         if tx.gas < tx.intrinsic_gas:
             raise ValueError(f"intrinsic gas too low: gas {tx.gas}, minimum {tx.intrinsic_gas}")
+        if not tx.to and len(tx.data) > MAX_INITCODE_SIZE:  # EIP-3860 (geth's ErrMaxInitCodeSizeExceeded)
+            raise ValueError(f"max initcode size exceeded: code size {len(tx.data)} limit {MAX_INITCODE_SIZE}")
 
     def apply(self, tx: Any) -> TxRecord:
         """Add ``tx`` to the pending block (signature already checked by py-evm when decoding/signing)."""
@@ -98,8 +106,14 @@ class PendingMixin(EngineCore):
         header = self.chain.header
         before = header.gas_used
         shortcut = self.system_shortcut if executed is included else None
-        applied = shortcut.apply(vm, header, executed) if shortcut is not None else None
-        receipt, computation = applied if applied is not None else vm.apply_transaction(header, executed)
+        snap = vm.state.snapshot()
+        try:
+            applied = shortcut.apply(vm, header, executed) if shortcut is not None else None
+            receipt, computation = applied if applied is not None else vm.apply_transaction(header, executed)
+        except (ValidationError, VMError) as err:  # py-evm refused it past validate(): nothing of it stays
+            vm.state.revert(snap)  # (its nonce and gas purchase were already written), and it leaves the journal
+            self._pending_journal.pop()
+            raise HemiValueError(f"transaction rejected: {err}") from err
         header = vm.add_receipt_to_header(header, receipt)
         if hasattr(vm, "increment_blob_gas_used"):
             header = vm.increment_blob_gas_used(header, included)
