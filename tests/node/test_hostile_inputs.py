@@ -87,3 +87,29 @@ def test_a_sender_at_the_largest_nonce_is_refused(dev):
     assert reply["error"]["code"] == -32000 and "nonce has max value" in reply["error"]["message"]
     dev.set_nonce(a, 0)
     _still_works(dev)
+
+
+def test_a_deposits_mine_flag_must_be_a_boolean(dev):
+    """``"false"`` is truthy: ``hemi_sendDepositTransaction`` mined the deposit it was told to queue."""
+    reply = dev.w3.provider.make_request("hemi_sendDepositTransaction",
+                                         [{"from": dev.accounts[0], "to": dev.accounts[1], "mine": "false"}])
+    assert reply["error"]["code"] == -32602 and dev.w3.eth.block_number == 0 and dev.op.queued == []
+
+
+@pytest.mark.parametrize("field, bad", [("data", "0xabcd"), ("data", None), ("data", 5),
+                                        ("source_hash", "a" * 32), ("source_hash", 5)])
+def test_deposit_bytes_fields_take_bytes(dev, field, bad):
+    """``data=5`` became five zero bytes; a str or None raised TypeError from ``bytes()`` or ``len()``."""
+    with pytest.raises(HemiValueError, match=field):
+        dev.op.deposit(sender=dev.accounts[0], to=dev.accounts[1], **{field: bad})
+    _still_works(dev)
+
+
+@pytest.mark.parametrize("bad", ["0x" + "ab" * 19 + "c", "", "0x", "0x12345"])
+def test_a_mistyped_address_is_not_padded(dev, bad):
+    """Short forms are for precompile numbers (``"0x40"``); a 39-digit typo used to be zero-padded into another
+    account, and ``""`` meant the zero address."""
+    with pytest.raises(HemiValueError, match="not an address"):
+        dev.set_balance(bad, wei=1)
+    dev.set_balance("0x100", wei=1)  # P256VERIFY's number: still accepted
+    assert dev.w3.eth.get_balance("0x" + "00" * 18 + "0100") == 1

@@ -49,6 +49,8 @@ def to_address(address: AddressLike) -> bytes:
         return address.to_bytes(20, "big")
     if isinstance(address, str):
         s = address[2:] if address[:2] in ("0x", "0X") else address
+        if len(s) != 40 and not 0 < len(s) <= 4:  # 40 hex digits, or a precompile's number ("0x40", "0x100"): a
+            raise HemiValueError(f"not an address: {address!r} (40 hex digits)")  # typo'd address is not padded
         try:
             raw = bytes.fromhex(s.rjust(40, "0"))
         except ValueError:

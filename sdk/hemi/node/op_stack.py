@@ -177,11 +177,13 @@ class OpStack:
             raise HemiValueError(f"gas {gas} exceeds the {room} left in the next block for deposits (its gas limit "
                                  f"less the system transactions' and the {len(self._queue)} queued deposits'): "
                                  f"mine the queued deposits first, or use less gas")
+        if not isinstance(data, (bytes, bytearray, memoryview)):  # bytes(5) would be five zero bytes
+            raise HemiValueError(f"data must be bytes, got {type(data).__name__}")
         if source_hash is None:
             _, _, l1_hash = self.l1_origin(self.ctx.next_timestamp)
             source_hash = user_deposit_source_hash(l1_hash, self._log_index)
-        if len(source_hash) != 32:
-            raise HemiValueError("source_hash is 32 bytes")
+        if not isinstance(source_hash, (bytes, bytearray, memoryview)) or len(source_hash) != 32:
+            raise HemiValueError(f"source_hash must be 32 bytes, got {source_hash!r}")
         tx = deposit(source_hash=bytes(source_hash), sender=to_address(sender),
                      to=to_address(to) if to else b"", gas=int(gas), data=bytes(data), value=int(value),
                      mint=int(mint), label="user-deposit")  # an int subclass (an IntEnum) is kept as its value

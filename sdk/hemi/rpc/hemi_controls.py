@@ -147,12 +147,15 @@ def send_deposit(api: RpcContext, tx: Any) -> str:
     if not isinstance(tx, dict) or not tx.get("from"):
         raise RPCError(-32602, "a deposit is an object with at least `from`")
     source = tx.get("sourceHash")
+    mine = tx.get("mine", True)
+    if not isinstance(mine, bool):  # "false" is truthy: it would mine
+        raise RPCError(-32602, f"invalid mine: expected true or false, got {mine!r}")
     try:
         h = api.dev.op.deposit(
             sender=parse_addr(tx["from"], "from"), to=parse_addr(tx["to"], "to") if tx.get("to") else None,
             value=parse_q(tx.get("value", "0x0"), "value"), mint=parse_q(tx.get("mint", "0x0"), "mint"),
             gas=parse_q(tx.get("gas", hex(100_000)), "gas"), data=parse_data(tx.get("data", tx.get("input")), "data"),
-            source_hash=parse_data(source, "sourceHash") if source else None, mine=bool(tx.get("mine", True)))
+            source_hash=parse_data(source, "sourceHash") if source else None, mine=mine)
     except HemiValueError as err:
         raise RPCError(-32602, str(err)) from None
     return d(h)
