@@ -113,3 +113,19 @@ def test_a_mistyped_address_is_not_padded(dev, bad):
         dev.set_balance(bad, wei=1)
     dev.set_balance("0x100", wei=1)  # P256VERIFY's number: still accepted
     assert dev.w3.eth.get_balance("0x" + "00" * 18 + "0100") == 1
+
+
+@pytest.mark.parametrize("extra", [
+    {"accessList": [{"address": "0x" + "11" * 20, "storageKeys": 5}]},
+    {"authorizationList": [{"chainId": "0x7a69", "address": "0x" + "11" * 20, "nonce": hex(2**64), "yParity": "0x0",
+                            "r": "0x1", "s": "0x1"}]},
+    {"authorizationList": [{"chainId": "0x7a69", "address": "0x" + "11" * 20, "nonce": "0x0", "yParity": "0x100",
+                            "r": "0x1", "s": "0x1"}]},
+])
+def test_malformed_transaction_lists_are_invalid_params(dev, extra):
+    """EIP-2930 storage keys are a list; EIP-7702's authorization nonce is a uint64 and yParity a uint8. These
+    raised TypeError or py-evm's ValidationError out of eth_sendTransaction."""
+    reply = dev.w3.provider.make_request("eth_sendTransaction", [{"from": dev.accounts[0], "to": dev.accounts[1],
+                                                                  **extra}])
+    assert reply["error"]["code"] == -32602
+    _still_works(dev)

@@ -90,11 +90,18 @@ def parse_access_list(v: Any) -> list[tuple[bytes, tuple[int, ...]]]:
     """EIP-2930's ``[{address, storageKeys}]``; absent or null is empty."""
     if v is None:
         return []
-    if not isinstance(v, list) or not all(isinstance(e, dict) and "address" in e for e in v):
-        raise RPCError(-32602, "invalid accessList: expected an array of {address, storageKeys}")
+    if not isinstance(v, list) or not all(isinstance(e, dict) and "address" in e and
+                                          isinstance(e.get("storageKeys") or [], list) for e in v):
+        raise RPCError(-32602, "invalid accessList: expected an array of {address, storageKeys: [key, ...]}")
     return [(parse_addr(e["address"], "accessList address"),
              tuple(int.from_bytes(parse_hash(k, "accessList storage key"), "big") for k in e.get("storageKeys") or []))
             for e in v]
+
+
+def _below(value: int, bound: int, what: str) -> int:
+    if value >= bound:
+        raise RPCError(-32602, f"invalid {what}: {value} does not fit (at most {bound - 1})")
+    return value
 
 
 def parse_authorization_list(v: Any) -> list[dict[str, Any]]:
@@ -108,8 +115,9 @@ def parse_authorization_list(v: Any) -> list[dict[str, Any]]:
     try:
         return [{"chain_id": parse_uint256(e["chainId"], "authorization chainId"),
                  "address": parse_addr(e["address"], "authorization address"),
-                 "nonce": parse_q(e["nonce"], "authorization nonce"),
-                 "y_parity": parse_q(e["yParity"] if "yParity" in e else e["v"], "authorization yParity"),
+                 "nonce": _below(parse_q(e["nonce"], "authorization nonce"), 2**64, "authorization nonce"),
+                 "y_parity": _below(parse_q(e["yParity"] if "yParity" in e else e["v"], "authorization yParity"),
+                                    2**8, "authorization yParity"),  # EIP-7702's field widths (uint64, uint8)
                  "r": parse_uint256(e["r"], "authorization r"), "s": parse_uint256(e["s"], "authorization s")}
                 for e in v]
     except KeyError as err:
