@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from web3 import Web3
 
 import hemi
 from hemi.errors import HemiValueError
@@ -128,4 +129,55 @@ def test_malformed_transaction_lists_are_invalid_params(dev, extra):
     reply = dev.w3.provider.make_request("eth_sendTransaction", [{"from": dev.accounts[0], "to": dev.accounts[1],
                                                                   **extra}])
     assert reply["error"]["code"] == -32602
+    _still_works(dev)
+
+
+TIME_RECORDER = bytes.fromhex("425f5500")  # SSTORE(0, TIMESTAMP); STOP
+
+
+def _time_recorder_chain(op_stack: bool) -> tuple[hemi.Devchain, dict, int]:
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False, op_stack=op_stack)
+    recorder = Web3.to_checksum_address("0x" + "cc" * 20)
+    dev.set_code(recorder, TIME_RECORDER)
+    send = {"from": dev.accounts[0], "to": recorder, "gas": 100_000}
+    return dev, send, dev.w3.eth.get_block("latest").timestamp + 1_000
+
+
+@pytest.mark.parametrize("op_stack", [True, False])
+@pytest.mark.parametrize("move", ["evm_increaseTime", "evm_setNextBlockTimestamp", "evm_mine"])
+def test_a_pending_transaction_sees_the_time_of_the_block_it_is_mined_in(op_stack, move):
+    """Automine off: a transaction sent, then the clock moved, then the block mined. Anvil and Hardhat build the
+    block when it is mined, so the transaction sees that block's ``block.timestamp``; it saw the time the block had
+    when it opened. The block must be the one a chain builds when the clock moved first (same seed: same hash), its
+    L1-attributes deposit naming that time's L1 origin."""
+    dev, send, target = _time_recorder_chain(op_stack)
+    w3 = dev.w3
+    w3.eth.send_transaction(send)
+    if move == "evm_mine":
+        assert "error" not in w3.provider.make_request("evm_mine", [hex(target)])
+    else:
+        param = 1_000 - dev.config.block_time if move == "evm_increaseTime" else target
+        assert "error" not in w3.provider.make_request(move, [param])
+        dev.mine()
+    block = w3.eth.get_block("latest")
+    assert block.timestamp == target
+    assert int.from_bytes(w3.eth.get_storage_at(send["to"], 0), "big") == target
+    ref, ref_send, _ = _time_recorder_chain(op_stack)  # the clock moved first
+    ref.set_next_timestamp(target)
+    ref.w3.eth.send_transaction(ref_send)
+    ref.mine()
+    assert ref.w3.eth.get_block("latest").hash == block.hash
+
+
+def test_hardhat_mine_spaces_blocks_by_the_interval_asked(dev):
+    """Hardhat's ``hardhat_mine(blocks, interval)`` puts ``interval`` seconds between the blocks; an interval under
+    the devchain's block_time (12 s) was silently replaced by block_time. An interval of 0 (viem's
+    ``testClient.mine``) mines as usual."""
+    w3 = dev.w3
+    head = w3.eth.block_number
+    assert "error" not in w3.provider.make_request("hardhat_mine", ["0x3", "0x1"])
+    stamps = [w3.eth.get_block(n).timestamp for n in range(head, head + 4)]
+    assert [b - a for a, b in zip(stamps, stamps[1:], strict=False)] == [1, 1, 1]
+    assert "error" not in w3.provider.make_request("anvil_mine", ["0x2", "0x0"])  # viem's testClient.mine: as usual
+    assert w3.eth.get_block("latest").timestamp - stamps[-1] == 2 * dev.config.block_time
     _still_works(dev)

@@ -7,6 +7,7 @@ replaced by fee (:mod:`hemi.rpc.txpool`) re-runs the block from where it started
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eth._utils.address import generate_contract_address
@@ -150,36 +151,52 @@ class PendingMixin(EngineCore):
         """Put ``tx`` in place of the pending transaction at ``index`` (replacement by fee): the pending block is
         re-executed from where it started, with the direct state edits made in between replayed in order.
         ``sender`` is given for an unsigned (impersonated) transaction."""
+        journal = list(self._replayable_journal("replace a transaction"))
+        txs = [i for i, e in enumerate(journal) if e[0] == "tx"]
+        journal[txs[index]] = ("tx", tx, sender)
+        return self._replay(journal, self._pending_base, None)[index]
+
+    @pending_lock
+    def retime_pending(self, timestamp: int, remake: Callable[[Any, int], Any] | None = None) -> None:
+        """Re-execute the pending block at ``timestamp``: what it holds ran with the time the block had when it
+        opened, and a block's transactions see its own time (anvil and Hardhat build the block when it is mined).
+        ``remake(system_tx, timestamp)`` gives the system transaction to apply in place of each of the block's (the
+        L1-attributes deposit carries the time's L1 origin); it runs when the replay reaches it, on the state
+        before it."""
+        journal = self._replayable_journal("change the time of a block")
+        self._replay(journal, self._pending_base.copy(timestamp=timestamp), None if remake is None else
+                     (lambda tx: remake(tx, timestamp)))
+
+    def _replayable_journal(self, what: str) -> list:
         if self._pending_base is None:
-            raise ValueError("cannot replace a transaction that was pending when the devchain state was loaded; "
-                             "mine it first")
+            raise ValueError(f"cannot {what} whose transactions were pending when the devchain state was loaded; "
+                             f"mine it first")
+        return self._pending_journal
+
+    def _replay(self, journal: list, base: Any, remake: Callable[[Any], Any] | None) -> list[TxRecord]:
+        """Rebuild the pending block from ``base`` (its starting header) by applying ``journal``; the block as it
+        was comes back if anything fails. Returns the records of its user transactions, in order."""
         self._flush()  # the saved header's root then holds the whole pending block, to come back to on failure
         saved = (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
                  self._pending_base)
-        txs = [i for i, e in enumerate(saved[3]) if e[0] == "tx"]
-        journal = list(saved[3])
-        journal[txs[index]] = ("tx", tx, sender)
-        self.chain.header = self._pending_base
+        self.chain.header = base
         self._drop_pending_vm(keep=False)
         self._history_write = self._pending_base_history
         self._pending, self._pending_records = [], []
-        out = None
+        out = []
         try:
             for kind, item, who in journal:
                 if kind == "edit":
                     self.edit_state(item)
-                    continue
-                if kind == "system":
-                    self.apply_system(item)
-                    continue
-                rec = self.apply(item) if who is None else self.apply_unsigned(item, who)
-                out = rec if item is tx else out
+                elif kind == "system":
+                    self.apply_system(item if remake is None else remake(item))
+                else:
+                    out.append(self.apply(item) if who is None else self.apply_unsigned(item, who))
         except BaseException:
             (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
              self._pending_base) = saved
             self._drop_pending_vm(keep=False)
             self._history_write = None  # the saved pending state holds it already
             raise
-        self._pending_journal, self._latest_root, self._pending_base = journal, saved[4], saved[5]
-        assert out is not None
+        self._latest_root, self._pending_base = saved[4], base  # the replay journaled what it applied
         return out

@@ -283,6 +283,9 @@ class Devchain(StateControls):
     def _seal(self) -> int:
         view = self._open_block()
         ts = self._next_block_timestamp()
+        if self.engine.pending_txs and ts != self.engine.pending_header.timestamp:  # the clock moved since the
+            # block opened: what it holds runs again at the block's own time, as anvil and Hardhat build it at mining
+            self.engine.retime_pending(ts, None if self.op is None else self.op.retimed)
         self.engine.mine(timestamp=ts)
         self._views.append(view)
         self._pending_view = None

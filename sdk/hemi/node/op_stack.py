@@ -158,6 +158,11 @@ class OpStack:
         return deposit(source_hash=l1_info_source_hash(block_hash, seq), sender=DEPOSITOR_ACCOUNT,
                        to=L1_BLOCK_ADDRESS, gas=SYSTEM_TX_GAS, data=data, label="l1-attributes")
 
+    def retimed(self, tx: SystemTx, l2_timestamp: int) -> SystemTx:
+        """``tx`` as a block at ``l2_timestamp`` carries it: the L1-attributes deposit names that time's L1 origin
+        (read on the state before it, as when a block opens); the other system transactions do not depend on time."""
+        return self.l1_info_tx(l2_timestamp) if tx.label == "l1-attributes" else tx
+
     # ------------------------------------------------------------------ user deposits from L1
 
     def deposit(self, *, sender: str | bytes, to: str | bytes | None, value: int = 0, mint: int = 0,

@@ -38,9 +38,12 @@ def mine(api: RpcContext, arg: Any = None, interval: Any = None) -> str:
         n = 1 if arg is None else _mine_count(arg)
         if interval is not None:
             step = parse_q(interval, "interval")
-            for _ in range(n):
-                api.dev.time_travel(seconds=max(0, step - api.dev.config.block_time))
-                api.dev.mine(1)
+            if step == 0:  # viem's testClient.mine sends ("0x3", "0x0"): no interval asked, blocks as usual
+                api.dev.mine(n)
+            else:
+                for _ in range(n):  # hardhat_mine: blocks `interval` seconds apart, under block_time too
+                    api.dev.set_next_timestamp(api.engine.head.header.timestamp + step)
+                    api.dev.mine(1)
         else:
             api.dev.mine(n)
     return "0x0"
