@@ -181,3 +181,15 @@ def test_hardhat_mine_spaces_blocks_by_the_interval_asked(dev):
     assert "error" not in w3.provider.make_request("anvil_mine", ["0x2", "0x0"])  # viem's testClient.mine: as usual
     assert w3.eth.get_block("latest").timestamp - stamps[-1] == 2 * dev.config.block_time
     _still_works(dev)
+
+
+def test_a_sync_that_cannot_finish_says_so_before_mining():
+    """``sync_btc`` mined ``max_blocks`` L2 blocks and only then failed (``hemi_syncBitcoin`` after
+    ``hemi_mineBitcoin(100000)``: many minutes); it refuses at once, and a sync that fits still runs."""
+    dev = hemi.Devchain(predeploy_tunnel=False, max_btc_headers_per_block=2)
+    dev.btc.mine(50)
+    head = dev.w3.eth.block_number
+    with pytest.raises(HemiValueError, match="50 Bitcoin blocks behind"):
+        dev.sync_btc(max_blocks=10)
+    assert dev.w3.eth.block_number == head
+    assert dev.sync_btc(max_blocks=200) >= 25 and dev.hvm_view().light_tip_height == dev.btc.height

@@ -56,21 +56,22 @@ class LightView:
     def indexed_height(self) -> int:
         return max(0, self.tip_height - self.lag)
 
-    def pending_headers(self) -> tuple[int, list[bytes]]:
-        """(common ancestor height, headers Bitcoin's best chain has beyond it), without applying anything."""
+    def pending_headers(self, limit: int | None = None) -> tuple[int, list[bytes]]:
+        """(common ancestor height, headers Bitcoin's best chain has beyond it, the first ``limit`` of them), without
+        applying anything."""
         btc = self.btc
         h = min(self.tip_height, btc.height)
         while h > 0 and bytes(btc.block_hash(h)) != self.hashes[h]:
             h -= 1
-        return h, [bytes(btc.block_hash(x)) for x in range(h + 1, btc.height + 1)]
+        end = btc.height if limit is None else min(btc.height, h + limit)  # a step takes max_headers: listing the
+        return h, [bytes(btc.block_hash(x)) for x in range(h + 1, end + 1)]  # whole gap made a long sync quadratic
 
     def in_sync(self) -> bool:
         return self.tip_height == self.btc.height and self.hashes[-1] == bytes(self.btc.tip)
 
     def step(self) -> tuple[list[bytes], int | None]:
         """Apply one Bitcoin-attributes step: (headers added, fork height if it walked back past the light tip)."""
-        ancestor, new = self.pending_headers()
-        new = new[: self.max_headers]
+        ancestor, new = self.pending_headers(self.max_headers)
         if not new and ancestor == self.tip_height:
             return [], None
         fork = ancestor if ancestor < self.tip_height else None
