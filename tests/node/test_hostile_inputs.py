@@ -193,3 +193,37 @@ def test_a_sync_that_cannot_finish_says_so_before_mining():
         dev.sync_btc(max_blocks=10)
     assert dev.w3.eth.block_number == head
     assert dev.sync_btc(max_blocks=200) >= 25 and dev.hvm_view().light_tip_height == dev.btc.height
+
+
+@pytest.mark.parametrize("bad", ["600", 0, 2**40, 1.5, 86_401])
+def test_the_bitcoin_block_interval_is_checked_when_set(dev, bad):
+    """A header's time is a uint32: a str, float or huge interval failed at the next block (TypeError,
+    struct.error)."""
+    with pytest.raises(HemiValueError, match="block_interval"):
+        dev.btc.block_interval = bad
+    assert dev.btc.mine(1) and dev.btc.block_interval == 600
+
+
+def test_bitcoin_mining_arguments_are_checked(dev):
+    with pytest.raises(HemiValueError, match="txs must be a list"):
+        dev.btc.mine(1, txs=5)
+    with pytest.raises(HemiValueError, match="height must be an int"):
+        dev.btc.mine_until("5")
+    assert dev.btc.mine_until(3) and dev.btc.height == 3
+
+
+def test_bitcoin_time_stops_at_the_largest_header_time():
+    """A header's time is a uint32: the block that would pass 2**32 - 1 is refused (it failed in struct.pack)."""
+    btc = hemi.BitcoinChain(block_interval=86_400)
+    last = (2**32 - 1 - btc.node.chainstate.tip.time) // 86_400  # blocks that still fit
+    btc.mine(last)
+    with pytest.raises(HemiValueError, match="2\\*\\*32 - 1"):
+        btc.mine(1)
+    assert btc.height == last and btc.node.chainstate.tip.time <= 2**32 - 1
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, {}, None])
+def test_hvm_view_takes_a_block_number_or_tag(dev, bad):
+    """A bool, float or object was looked up as a block (-32001 "no L2 block True"): it is a bad parameter."""
+    assert dev.w3.provider.make_request("hemi_hvmView", [bad])["error"]["code"] == -32602
+    assert "error" not in dev.w3.provider.make_request("hemi_hvmView", ["0x0"])

@@ -34,7 +34,7 @@ from hemi.btc.models import Block, ChainTip, Header, TxInfo, Utxo
 from hemi.btc.snapshots import Snapshot
 from hemi.btc.tx import RawTx
 from hemi.btc.wallet import Destination, Wallet
-from hemi.errors import HemiValueError, SnapshotError, UnknownTransactionError
+from hemi.errors import HemiValueError, SnapshotError, UnknownTransactionError, require_uint
 from hemi.types import BlockHash, HashLike, Txid
 
 __all__ = ["AcceptResult", "BitcoinChain", "BlockRef", "MempoolView", "Snapshot"]
@@ -54,8 +54,7 @@ class BitcoinChain:
                  ancestor_limit: int = params.DEFAULT_ANCESTOR_LIMIT) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise HemiValueError(f"seed must be an int, got {seed!r}")
-        if block_interval <= 0:
-            raise HemiValueError("block_interval must be positive")
+        _check_interval(block_interval)
         self.seed = seed
         self.node = NodeContext(ChainState(block_interval), Mempool(), max_fee_rate, ancestor_limit, self._notify)
         self._wallets: dict[str, Wallet] = {}
@@ -72,7 +71,7 @@ class BitcoinChain:
 
     @block_interval.setter
     def block_interval(self, value: int) -> None:
-        self.node.chainstate.block_interval = value
+        self.node.chainstate.block_interval = _check_interval(value)
 
     @property
     def max_fee_rate(self) -> int:
@@ -214,11 +213,13 @@ class BitcoinChain:
         """
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise HemiValueError(f"n must be a non-negative int, got {n!r}")
+        if txs is not None and (isinstance(txs, (str, bytes)) or not isinstance(txs, Sequence)):
+            raise HemiValueError(f"txs must be a list of raw transactions, got {txs!r}")
         spk = self._payout(to)
         return [BlockHash(miner.mine_block(self.node, spk, txs if i == 0 else None)) for i in range(n)]
 
     def mine_until(self, height: int, *, to: Destination | None = None) -> list[BlockHash]:
-        return self.mine(max(0, height - self.height), to=to)
+        return self.mine(max(0, require_uint("height", height, bits=32) - self.height), to=to)
 
     def _payout(self, to: Destination | None) -> bytes:
         return destination_script(to) if to is not None else destination_script(self.wallet("miner").address)
@@ -295,3 +296,11 @@ class BitcoinChain:
 
     def __repr__(self) -> str:
         return f"<BitcoinChain seed={self.seed} height={self.height} tip={self.tip} mempool={len(self.node.mempool)}>"
+
+
+def _check_interval(seconds: object) -> int:
+    """A block interval: a positive int of at most a day."""
+    value = require_uint("block_interval", seconds, bits=32)
+    if not 1 <= value <= 86_400:
+        raise HemiValueError(f"block_interval must be from 1 to 86400 seconds, got {seconds!r}")
+    return value

@@ -22,7 +22,7 @@ from hemi.btc.merkle import merkle_root
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import RawTx, TxHashes, decode_tx, tx_hashes
 from hemi.btc.validation import check_transaction, is_coinbase
-from hemi.errors import TransactionRejected, UnknownTransactionError
+from hemi.errors import HemiValueError, TransactionRejected, UnknownTransactionError
 from hemi.types import Txid
 
 
@@ -32,6 +32,9 @@ def mine_block(node: NodeContext, payout_spk: bytes, explicit: Sequence[RawTx] |
     cs = node.chainstate
     parent = cs.tip
     height = parent.height + 1
+    if cs.next_block_time(parent) >= 2**32:  # a header's time is a uint32
+        raise HemiValueError("the next Bitcoin block's time would pass 2**32 - 1 (the header's 32-bit time): "
+                             "lower block_interval or revert to an earlier snapshot")
     if explicit is None:
         entries = node.mempool.select(params.MAX_BLOCK_WEIGHT - 4000)  # room for the coinbase, as Core reserves
         txs = [e.tx for e in entries]
