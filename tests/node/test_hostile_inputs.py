@@ -227,3 +227,15 @@ def test_hvm_view_takes_a_block_number_or_tag(dev, bad):
     """A bool, float or object was looked up as a block (-32001 "no L2 block True"): it is a bad parameter."""
     assert dev.w3.provider.make_request("hemi_hvmView", [bad])["error"]["code"] == -32602
     assert "error" not in dev.w3.provider.make_request("hemi_hvmView", ["0x0"])
+
+
+@pytest.mark.parametrize("field, bad", [("locktime", 2**32), ("locktime", -1), ("locktime", "0"),
+                                        ("version", "x"), ("version", 2**31)])
+def test_a_bitcoin_transactions_32_bit_fields_are_checked(dev, field, bad):
+    """nLockTime is a uint32 and nVersion an int32 (bitcoin/src/primitives/transaction.h): out-of-range or
+    non-int values raised struct.error or a builtin ValueError."""
+    dev.btc.mine(101)
+    wallet = dev.btc.wallet("miner")
+    with pytest.raises(HemiValueError, match=field):
+        wallet.build_tx(wallet.address, 1_000, **{field: bad})
+    assert wallet.build_tx(wallet.address, 1_000, locktime=2**32 - 1, version=3)

@@ -27,7 +27,7 @@ from hemi.btc.models import Utxo
 from hemi.btc.policy import dust_threshold
 from hemi.btc.sighash import SIGHASH_ALL, SIGHASH_DEFAULT, legacy_sighash, segwit_v0_sighash, taproot_sighash
 from hemi.btc.tx import RawTx
-from hemi.errors import HemiValueError, InsufficientFunds
+from hemi.errors import HemiValueError, InsufficientFunds, require_uint
 from hemi.types import Txid
 
 P2PKH = "p2pkh"
@@ -210,6 +210,9 @@ class Wallet:
         Inputs are chosen largest-first among spendable outputs (only of ``from_kind`` when given), or exactly
         ``inputs``. Raises ``InsufficientFunds`` when the wallet cannot pay amount plus fee.
         """
+        require_uint("locktime", locktime, bits=32)  # nLockTime and nVersion are 32-bit fields
+        if isinstance(version, bool) or not isinstance(version, int) or not -2**31 <= version < 2**31:
+            raise HemiValueError(f"version must be a 32-bit int, got {version!r}")
         pay: list[tuple[bytes, int]] = []
         if to is not None or sats is not None:
             if to is None or sats is None:
