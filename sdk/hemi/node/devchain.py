@@ -169,9 +169,9 @@ class Devchain(StateControls):
         if self._pending_view is None:
             added, fork = self._light.step()
             self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
+            if not self.engine.pending_txs:  # what the block holds runs in its own time
+                self.engine.set_pending_timestamp(self.next_timestamp)
             if self.op is not None:  # system transactions first: L1 attributes, deposits, PoP payout, 0x7C
-                if not self.engine.pending_txs:  # they run in the block's own time, as everything after them
-                    self.engine.set_pending_timestamp(self.next_timestamp)
                 self.op.open_block(self.next_timestamp, self._pending_view)  # 0x7C carries this block's headers
             live = self._views[-1]  # the block reads the live view, not its own
             for item in self.sequencer.take_ready(live):
