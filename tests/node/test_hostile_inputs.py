@@ -239,3 +239,28 @@ def test_a_bitcoin_transactions_32_bit_fields_are_checked(dev, field, bad):
     with pytest.raises(HemiValueError, match=field):
         wallet.build_tx(wallet.address, 1_000, **{field: bad})
     assert wallet.build_tx(wallet.address, 1_000, locktime=2**32 - 1, version=3)
+
+
+@pytest.mark.parametrize("through", ["python", "rpc"])
+def test_a_snapshot_keeps_pending_transactions_pending(through):
+    """Hardhat's ``evm_snapshot`` mines nothing and its ``evm_revert`` brings back the pending transactions of the
+    moment (hardhat-network's snapshot holds the mempool); the devchain mined them into a block first."""
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
+    w3, (a, b) = dev.w3, dev.accounts[:2]
+    t1 = w3.eth.send_transaction({"from": a, "to": b, "value": 1})
+    snap = dev.snapshot() if through == "python" else w3.provider.make_request("evm_snapshot", [])["result"]
+    assert w3.eth.block_number == 0 and w3.eth.get_transaction(t1).blockNumber is None
+    t2 = w3.eth.send_transaction({"from": a, "to": b, "value": 2})
+    dev.mine()
+    assert w3.eth.block_number == 1
+    if through == "python":
+        dev.revert(snap)
+    else:
+        assert w3.provider.make_request("evm_revert", [snap])["result"] is True
+    assert w3.eth.block_number == 0 and w3.eth.get_transaction_count(a, "pending") == 1
+    with pytest.raises(Exception, match="not found"):
+        w3.eth.get_transaction(t2)
+    dev.mine()
+    block = w3.eth.get_block("latest", True)
+    assert [bytes(t.hash) for t in block.transactions[1:]] == [bytes(t1)]
+    assert w3.eth.get_transaction_receipt(t1).status == 1

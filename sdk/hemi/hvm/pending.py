@@ -173,9 +173,28 @@ class PendingMixin(EngineCore):
                              f"mine it first")
         return self._pending_journal
 
-    def _replay(self, journal: list, base: Any, remake: Callable[[Any], Any] | None) -> list[TxRecord]:
+    def snapshot(self) -> tuple:
+        """The head, and the pending block as its journal (what a Hardhat snapshot keeps: pending transactions stay
+        pending, no block is mined); :meth:`revert` rebuilds it."""
+        if not self._pending:
+            return (*super().snapshot(), None)
+        self._replayable_journal("snapshot a block")
+        pending = (self._pending_base, self._pending_base_history, tuple(self._pending_journal))
+        return (self.head_number, self.head.hash, self._pending_base.state_root, self._pending_base.timestamp,
+                pending)
+
+    def revert(self, snap: tuple) -> None:
+        *head, pending = snap
+        super().revert(tuple(head))
+        if pending is not None:
+            base, self._pending_base_history, journal = pending
+            self._replay(list(journal), base, None, keep_latest=False)
+
+    def _replay(self, journal: list, base: Any, remake: Callable[[Any], Any] | None, *,
+                keep_latest: bool = True) -> list[TxRecord]:
         """Rebuild the pending block from ``base`` (its starting header) by applying ``journal``; the block as it
-        was comes back if anything fails. Returns the records of its user transactions, in order."""
+        was comes back if anything fails. Returns the records of its user transactions, in order. ``keep_latest``:
+        "latest" stays as it was (a rebuild of the same block); else it is what the replay's edits make it."""
         self._flush()  # the saved header's root then holds the whole pending block, to come back to on failure
         saved = (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
                  self._pending_base)
@@ -198,5 +217,7 @@ class PendingMixin(EngineCore):
             self._drop_pending_vm(keep=False)
             self._history_write = None  # the saved pending state holds it already
             raise
-        self._latest_root, self._pending_base = saved[4], base  # the replay journaled what it applied
+        self._pending_base = base  # the replay journaled what it applied
+        if keep_latest:
+            self._latest_root = saved[4]
         return out

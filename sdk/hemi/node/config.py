@@ -88,10 +88,11 @@ class DevchainSnapshot:
 
     id: int
     devchain_id: int
-    engine: tuple[int, bytes, bytes, int]
+    engine: tuple
     btc: BtcSnapshot
     light: tuple[bytes, ...]
     views: int
     next_timestamp: int | None
     time_offset: int
     extra: dict[str, Any] = field(default_factory=dict)
+    pending_view: Any = None  # the open block's view, when the snapshot kept a pending block

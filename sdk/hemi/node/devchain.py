@@ -391,13 +391,13 @@ class Devchain(StateControls):
     # ------------------------------------------------------------------ snapshots
 
     def snapshot(self) -> DevchainSnapshot:
-        """Remember both chains, the hVM view and the clock; :meth:`revert` returns to it."""
-        if self.engine.pending_txs:
-            self._seal()
+        """Remember both chains, the hVM view, the clock and the pending block (its transactions stay pending, as
+        with Hardhat's ``evm_snapshot``); :meth:`revert` returns to it."""
         s = DevchainSnapshot(next(_snapshot_ids), id(self), self.engine.snapshot(), self.btc.snapshot(),
                              tuple(self._light.hashes), len(self._views), self._next_timestamp, self._time_offset,
                              {"sequencer": self.sequencer.snapshot_state(),
-                              **{name: part.snapshot_state() for name, part in self._stateful_parts()}})
+                              **{name: part.snapshot_state() for name, part in self._stateful_parts()}},
+                             self._pending_view)
         self._snapshots[s.id] = s
         return s
 
@@ -405,17 +405,17 @@ class Devchain(StateControls):
         if not isinstance(snapshot, DevchainSnapshot) or snapshot.devchain_id != id(self) or \
                 self._snapshots.get(snapshot.id) is not snapshot:
             raise SnapshotError(f"unknown or discarded devchain snapshot: {snapshot!r}")
-        self.engine.revert(snapshot.engine)
         self.btc.revert(snapshot.btc)
         self._light.hashes = list(snapshot.light)
         del self._views[snapshot.views:]
-        self._pending_view = None
+        self._pending_view = snapshot.pending_view
         self._next_timestamp = snapshot.next_timestamp
         self._time_offset = snapshot.time_offset
         self.sequencer.restore_state(snapshot.extra["sequencer"])
         for name, part in self._stateful_parts():
             part.restore_state(snapshot.extra[name])
         self._restore_indexer()
+        self.engine.revert(snapshot.engine)  # last: a kept pending block runs again, reading the views restored
         for sid in [i for i in self._snapshots if i > snapshot.id]:
             del self._snapshots[sid]
 
