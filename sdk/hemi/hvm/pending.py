@@ -198,6 +198,7 @@ class PendingMixin(EngineCore):
         self._flush()  # the saved header's root then holds the whole pending block, to come back to on failure
         saved = (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
                  self._pending_base)
+        saved_history = self._history_write  # None once the block's first change wrote it; due on an empty block
         self.chain.header = base
         self._drop_pending_vm(keep=False)
         self._history_write = self._pending_base_history
@@ -215,7 +216,7 @@ class PendingMixin(EngineCore):
             (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
              self._pending_base) = saved
             self._drop_pending_vm(keep=False)
-            self._history_write = None  # the saved pending state holds it already
+            self._history_write = saved_history
             raise
         self._pending_base = base  # the replay journaled what it applied
         if keep_latest:
