@@ -264,3 +264,88 @@ def test_a_snapshot_keeps_pending_transactions_pending(through):
     block = w3.eth.get_block("latest", True)
     assert [bytes(t.hash) for t in block.transactions[1:]] == [bytes(t1)]
     assert w3.eth.get_transaction_receipt(t1).status == 1
+
+
+def test_a_transaction_py_evm_refuses_part_way_leaves_nothing_behind():
+    """A set-code transaction with an empty authorization list passes the pool's checks and is refused by py-evm's
+    executor after the sender's nonce and gas purchase are written. The rollback must undo them (py-evm's
+    ``apply_transaction`` locks the state's changes first, which dropped the checkpoint taken before it) and the
+    pending block's journal must not keep it (a later rebuild replayed it)."""
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
+    w3, eng, a = dev.w3, dev.engine, dev.accounts[0]
+    sender = bytes.fromhex(a[2:])
+    w3.eth.send_transaction({"from": a, "to": dev.accounts[1], "value": 1})
+    balance, journal = w3.eth.get_balance(a, "pending"), len(eng._pending_journal)
+    tx = eng._tx_builder().new_unsigned_set_code_transaction(
+        chain_id=eng.chain_id, nonce=1, max_priority_fee_per_gas=0, max_fee_per_gas=10**10, gas=100_000,
+        to=bytes.fromhex(dev.accounts[1][2:]), value=0, data=b"", access_list=(), authorization_list=[])
+    raw = eng.sign(tx, dev.key_for(a).key, sender).encode()
+    reply = w3.provider.make_request("eth_sendRawTransaction", ["0x" + raw.hex()])
+    assert "authorization_list" in reply["error"]["message"]
+    assert w3.eth.get_transaction_count(a, "pending") == 1 and w3.eth.get_balance(a, "pending") == balance
+    assert len(eng._pending_journal) == journal
+    snap = dev.snapshot()  # a rebuild of the block replays exactly what it holds
+    dev.revert(snap)
+    _still_works(dev)
+    assert len(w3.eth.get_block("latest").transactions) == 3  # L1 attributes and the two transfers
+
+
+# pays 1 ETH to the caller while block.timestamp < T, else does nothing: PUSH8 T TIMESTAMP LT PUSH1 0x0f JUMPI STOP
+# JUMPDEST; CALL(GAS, CALLER, 1 ETH, 0, 0, 0, 0)
+def _faucet_until(t: int) -> bytes:
+    return bytes.fromhex("67" + t.to_bytes(8, "big").hex() + "42" + "10" + "600f" + "57" + "00" + "5b" + "6000" * 4
+                         + "67" + (10**18).to_bytes(8, "big").hex() + "33" + "5a" + "f1" + "00")
+
+
+def test_a_transaction_that_no_longer_runs_at_the_mined_time_is_left_out():
+    """The clock moved past the faucet's deadline after a claim and a payment that needs the claimed ether were sent:
+    rebuilt at the block's time, the claim pays nothing and the payment cannot be paid for, so it is left out of the
+    block (anvil and Hardhat build the block when it is mined). The time travel is kept, and the chain mines on."""
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
+    w3 = dev.w3
+    head_ts = w3.eth.get_block("latest").timestamp
+    faucet = Web3.to_checksum_address("0x" + "fa" * 20)
+    dev.set_code(faucet, _faucet_until(head_ts + 100))
+    dev.set_balance(faucet, wei=10 * 10**18)
+    user = dev.accounts[5]
+    dev.set_balance(user, wei=10**16)
+    claim = w3.eth.send_transaction({"from": user, "to": faucet, "gas": 100_000})
+    pay = w3.eth.send_transaction({"from": user, "to": dev.accounts[1], "value": 5 * 10**17, "gas": 21_000})
+    dev.time_travel(seconds=1_000)
+    dev.mine()
+    block = w3.eth.get_block("latest")
+    assert block.timestamp == head_ts + 1_000 + dev.config.block_time
+    assert [bytes(h) for h in block.transactions[1:]] == [bytes(claim)]
+    with pytest.raises(Exception, match="not found"):
+        w3.eth.get_transaction(pay)
+    with pytest.raises(hemi.errors.HemiLookupError):
+        dev.sequencer.ordering(bytes(pay))
+    _still_works(dev)
+
+
+def test_a_snapshot_keeps_the_pending_blocks_orderings():
+    """The sequencer's records of the pending block (what ``dev.provenance`` and ``hemi_provenance`` read) were
+    dropped by a revert to a snapshot that kept the block pending."""
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
+    t = dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
+    snap = dev.snapshot()
+    dev.mine()
+    dev.revert(snap)
+    dev.mine()
+    assert dev.sequencer.ordering(bytes(t)).l2_block == 1
+
+
+def test_a_state_loaded_with_a_pending_block_still_snapshots_and_moves_its_clock(tmp_path):
+    """A state file holds no journal of its pending block, so it cannot be rebuilt: a snapshot mines it first and a
+    clock move seals it as it ran (both raised "mine it first", which mining could not do)."""
+    dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
+    dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
+    loaded = hemi.Devchain.load_state_data(dev.dump_state_data())
+    snap = loaded.w3.provider.make_request("evm_snapshot", [])
+    assert "result" in snap and loaded.w3.eth.block_number == 1
+    loaded.w3.eth.send_transaction({"from": loaded.accounts[0], "to": loaded.accounts[1], "value": 1})
+    loaded2 = hemi.Devchain.load_state_data(loaded.dump_state_data())
+    loaded2.time_travel(seconds=100)
+    loaded2.mine()
+    assert loaded2.w3.eth.get_block("latest").timestamp == loaded.w3.eth.get_block(1).timestamp + 100 + 12
+    _still_works(loaded2)

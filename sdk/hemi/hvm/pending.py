@@ -107,14 +107,12 @@ class PendingMixin(EngineCore):
         header = self.chain.header
         before = header.gas_used
         shortcut = self.system_shortcut if executed is included else None
-        snap = vm.state.snapshot()
         try:
             applied = shortcut.apply(vm, header, executed) if shortcut is not None else None
-            receipt, computation = applied if applied is not None else vm.apply_transaction(header, executed)
-        except (ValidationError, VMError) as err:  # py-evm refused it past validate(): nothing of it stays
-            vm.state.revert(snap)  # (its nonce and gas purchase were already written), and it leaves the journal
-            self._pending_journal.pop()
-            raise HemiValueError(f"transaction rejected: {err}") from err
+            receipt, computation = applied if applied is not None else _apply_undoably(vm, header, executed)
+        except HemiValueError:
+            self._pending_journal.pop()  # nothing of it stays: not in the block, not in a rebuild of it
+            raise
         header = vm.add_receipt_to_header(header, receipt)
         if hasattr(vm, "increment_blob_gas_used"):
             header = vm.increment_blob_gas_used(header, included)
@@ -165,7 +163,13 @@ class PendingMixin(EngineCore):
         before it."""
         journal = self._replayable_journal("change the time of a block")
         self._replay(journal, self._pending_base.copy(timestamp=timestamp), None if remake is None else
-                     (lambda tx: remake(tx, timestamp)))
+                     (lambda tx: remake(tx, timestamp)), drop_failing=True)
+
+    @property
+    def replayable(self) -> bool:
+        """Whether the pending block can be rebuilt (retimed, kept by a snapshot, a transaction replaced): not when
+        its transactions were pending in a loaded state file, which holds no journal of them."""
+        return self._pending_base is not None or not self._pending
 
     def _replayable_journal(self, what: str) -> list:
         if self._pending_base is None:
@@ -191,10 +195,12 @@ class PendingMixin(EngineCore):
             self._replay(list(journal), base, None, keep_latest=False)
 
     def _replay(self, journal: list, base: Any, remake: Callable[[Any], Any] | None, *,
-                keep_latest: bool = True) -> list[TxRecord]:
+                keep_latest: bool = True, drop_failing: bool = False) -> list[TxRecord]:
         """Rebuild the pending block from ``base`` (its starting header) by applying ``journal``; the block as it
         was comes back if anything fails. Returns the records of its user transactions, in order. ``keep_latest``:
-        "latest" stays as it was (a rebuild of the same block); else it is what the replay's edits make it."""
+        "latest" stays as it was (a rebuild of the same block); else it is what the replay's edits make it.
+        ``drop_failing``: a user transaction that no longer runs (HemiValueError: its nonce, funds or gas) is left
+        out of the block instead."""
         self._flush()  # the saved header's root then holds the whole pending block, to come back to on failure
         saved = (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
                  self._pending_base)
@@ -211,7 +217,11 @@ class PendingMixin(EngineCore):
                 elif kind == "system":
                     self.apply_system(item if remake is None else remake(item))
                 else:
-                    out.append(self.apply(item) if who is None else self.apply_unsigned(item, who))
+                    try:
+                        out.append(self.apply(item) if who is None else self.apply_unsigned(item, who))
+                    except HemiValueError:
+                        if not drop_failing:
+                            raise
         except BaseException:
             (self.chain.header, self._pending, self._pending_records, self._pending_journal, self._latest_root,
              self._pending_base) = saved
@@ -222,3 +232,20 @@ class PendingMixin(EngineCore):
         if keep_latest:
             self._latest_root = saved[4]
         return out
+
+
+def _apply_undoably(vm: Any, header: Any, tx: Any) -> tuple[Any, Any]:
+    """``vm.apply_transaction(header, tx)``, undone when py-evm refuses the transaction part-way (HemiValueError):
+    its nonce and gas purchase are written before the executor can raise. py-evm's own method locks the state's
+    changes first, which drops every checkpoint, so its steps are taken here with the checkpoint after the lock."""
+    vm.validate_transaction_against_header(header, tx)
+    vm.state.lock_changes()  # the transaction's changes are its own from here (EIP-2200's original values)
+    snap = vm.state.snapshot()
+    try:
+        computation = vm.state.apply_transaction(tx)
+    except (ValidationError, VMError) as err:
+        vm.state.revert(snap)
+        raise HemiValueError(f"transaction rejected: {err}") from err
+    receipt = vm.make_receipt(header, tx, computation, vm.state)
+    vm.validate_receipt(receipt)
+    return receipt, computation

@@ -282,11 +282,17 @@ class Devchain(StateControls):
 
     def _seal(self) -> int:
         view = self._open_block()
-        ts = self._next_block_timestamp()
-        if self.engine.pending_txs and ts != self.engine.pending_header.timestamp:  # the clock moved since the
-            # block opened: what it holds runs again at the block's own time, as anvil and Hardhat build it at mining
+        ts = self.next_timestamp  # the clock is moved on (its offset used up) only once the block is sealed
+        if self.engine.pending_txs and ts != self.engine.pending_header.timestamp and self.engine.replayable:
+            # the clock moved since the block opened: what it holds runs again at the block's own time, as anvil
+            # and Hardhat build a block when they mine it (a transaction that no longer runs is left out)
+            before = {r.tx.hash for r in self.engine.pending_records}
             self.engine.retime_pending(ts, None if self.op is None else self.op.retimed)
+            for h in before - {r.tx.hash for r in self.engine.pending_records}:
+                self.sequencer.drop_tx(h)
         self.engine.mine(timestamp=ts)
+        if self._next_timestamp is None:
+            self._time_offset = 0
         self._views.append(view)
         self._pending_view = None
         self._next_timestamp = None
@@ -393,6 +399,8 @@ class Devchain(StateControls):
     def snapshot(self) -> DevchainSnapshot:
         """Remember both chains, the hVM view, the clock and the pending block (its transactions stay pending, as
         with Hardhat's ``evm_snapshot``); :meth:`revert` returns to it."""
+        if self.engine.pending_txs and not self.engine.replayable:
+            self._seal()  # a block loaded from a state file has no journal to rebuild it from: it is mined first
         s = DevchainSnapshot(next(_snapshot_ids), id(self), self.engine.snapshot(), self.btc.snapshot(),
                              tuple(self._light.hashes), len(self._views), self._next_timestamp, self._time_offset,
                              {"sequencer": self.sequencer.snapshot_state(),

@@ -259,6 +259,15 @@ class Sequencer:
         if b is not None:
             b.mempool = tuple(new if h == old else h for h in b.mempool)
 
+    def drop_tx(self, tx_hash: bytes) -> None:
+        """A pending transaction left out of its block (it no longer ran when the block was rebuilt at a later
+        time) leaves the ordering too."""
+        o = self._orderings.pop(tx_hash, None)
+        b = self._blocks.get(o.l2_block) if o is not None else None
+        if b is not None:
+            b.mempool = tuple(h for h in b.mempool if h != tx_hash)
+            b.forced = tuple(h for h in b.forced if h != tx_hash)
+
     def fix_view(self, number: int, view: HvmView) -> None:
         b = self._blocks.get(number)
         if b is not None:
@@ -269,11 +278,17 @@ class Sequencer:
     # ------------------------------------------------------------------ snapshots
 
     def snapshot_state(self) -> tuple:
-        return (list(self._queue), self.ctx.engine.head_number)
+        """The queue, the head, and the pending block's records (a snapshot keeps that block pending)."""
+        head = self.ctx.engine.head_number
+        pending = self._blocks.get(head + 1)
+        kept = None if pending is None else (replace(pending), {
+            h: self._orderings[h] for h in pending.forced + pending.mempool if h in self._orderings})
+        return (list(self._queue), head, kept)
 
     def restore_state(self, state: tuple) -> None:
-        """Blocks at or below the snapshot's head never change, so only later records are dropped."""
-        queue, head = state
+        """Blocks at or below the snapshot's head never change, so only later records are dropped; the pending
+        block's, as the snapshot kept them, come back."""
+        queue, head, kept = state
         self._queue = list(queue)
         # records are kept in block order (a block's record is made when it is the pending one, above every
         # earlier block), so the ones to drop are at the end: O(blocks reverted), not O(blocks behind them)
@@ -285,6 +300,9 @@ class Sequencer:
             b = blocks.pop(last)
             for h in b.forced + b.mempool:
                 self._orderings.pop(h, None)
+        if kept is not None:
+            blocks[head + 1] = replace(kept[0])
+            self._orderings.update(kept[1])
 
 
 def _tx_hash(value: Any) -> bytes:
