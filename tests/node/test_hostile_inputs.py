@@ -349,3 +349,15 @@ def test_a_state_loaded_with_a_pending_block_still_snapshots_and_moves_its_clock
     loaded2.mine()
     assert loaded2.w3.eth.get_block("latest").timestamp == loaded.w3.eth.get_block(1).timestamp + 100 + 12
     _still_works(loaded2)
+
+
+def test_a_system_sender_keeps_a_nonce_blocks_can_open_with(dev):
+    """The L1-attributes depositor's nonce moves every block: set to 2**64 - 1 (EIP-2681's cap), every later block
+    failed to open, and some were sealed without their L1-attributes deposit. A deposit from an account at the last
+    nonce is refused when it is queued (it failed the block it opened)."""
+    with pytest.raises(HemiValueError, match="below 2\\*\\*63"):
+        dev.set_nonce("0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001", 2**64 - 1)
+    dev.set_nonce(dev.accounts[2], 2**64 - 1)
+    with pytest.raises(HemiValueError, match="last nonce"):
+        dev.op.deposit(sender=dev.accounts[2], to=dev.accounts[1])
+    _still_works(dev)

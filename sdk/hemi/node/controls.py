@@ -11,6 +11,7 @@ from eth_utils import to_checksum_address
 from hemi.errors import HemiValueError
 from hemi.hvm.engine import EvmEngine
 from hemi.hvm.registry import to_address
+from hemi.hvm.system_txs import DEPOSITOR_ACCOUNT, HVM_SYSTEM_SENDER
 
 __all__ = ["Impersonation", "StateControls"]
 
@@ -31,6 +32,10 @@ class StateControls:
         addr = to_address(address)
         if isinstance(nonce, bool) or not isinstance(nonce, int) or not 0 <= nonce < 2**64:
             raise HemiValueError(f"nonce must be an int in [0, 2**64), got {nonce!r}")
+        if addr in (DEPOSITOR_ACCOUNT, HVM_SYSTEM_SENDER) and nonce >= 2**63:  # its nonce moves every block: near
+            # 2**64 - 1 (EIP-2681's cap) a block could no longer open
+            raise HemiValueError(f"0x{addr.hex()} sends the system transactions that open blocks: its nonce must "
+                                 f"stay below 2**63, got {nonce}")
         self.engine.edit_state(lambda s: s.set_nonce(addr, nonce))
 
     def set_code(self, address: str | bytes, code: bytes | str) -> None:
