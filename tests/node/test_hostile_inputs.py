@@ -361,3 +361,16 @@ def test_a_system_sender_keeps_a_nonce_blocks_can_open_with(dev):
     with pytest.raises(HemiValueError, match="last nonce"):
         dev.op.deposit(sender=dev.accounts[2], to=dev.accounts[1])
     _still_works(dev)
+
+
+def test_a_mine_whose_interval_cannot_fit_mines_nothing(dev):
+    """``anvil_mine(5, 2**62)`` answered an error after mining three blocks and moving the clock past 1.3e19."""
+    reply = dev.w3.provider.make_request("anvil_mine", ["0x5", hex(2**62)])
+    assert reply["error"]["code"] == -32602 and dev.w3.eth.block_number == 0
+
+
+@pytest.mark.parametrize("bad", ["0x" + "f" * 20_000, "0x0_0", " 0x1", "0x1 "])
+def test_a_quantity_is_strict_hex_of_at_most_64_digits(dev, bad):
+    """Python's ``int(v, 16)`` takes underscores and surrounding spaces; 20,000 digits made -32603 internal errors."""
+    reply = dev.w3.provider.make_request("eth_getBlockByNumber", [bad, False])
+    assert reply["error"]["code"] == -32602 and len(reply["error"]["message"]) < 200

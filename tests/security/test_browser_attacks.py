@@ -113,6 +113,21 @@ def test_allow_origin_star_and_extra_origins_are_explicit_opt_ins():
         assert any("Warning" in line and "every web page" in line for line in banner_lines(srv))
 
 
+def test_a_wallet_extension_is_an_origin_that_can_be_allowed():
+    """A wallet extension (MetaMask: ``chrome-extension://nkbih...``) sends its own origin; it is refused by default,
+    as any origin, and the refusal names the --allow-origin that lets it in (the flag refused such origins as
+    malformed, which left only '*')."""
+    metamask = "chrome-extension://nkbihfbeogaeaoehlefnkodbefgpgknn"
+    dev = Devchain(seed=1)
+    with DevchainServer(dev, port=0, btc_port=None) as srv:
+        status, reply = set_balance_attack(srv, {**JSON, "Origin": metamask})
+        assert status == 403 and f"--allow-origin {metamask}" in reply["error"]["message"]
+    with DevchainServer(dev, port=0, btc_port=None, allow_origins=[metamask]) as srv:
+        assert set_balance_attack(srv, {**JSON, "Origin": metamask})[0] == 200
+        assert set_balance_attack(srv, {**JSON, "Origin": "chrome-extension://otherextensionid"})[0] == 403
+        assert set_balance_attack(srv, {**JSON, "Origin": "moz-extension://" + metamask[19:]})[0] == 403
+
+
 def test_victim_balance_untouched_after_all_browser_attacks(server):
     from security_helpers import rpc
 

@@ -40,6 +40,27 @@ def test_endless_loop_call_times_out_and_the_next_request_is_served(server, loop
     assert chain_state(server) == before
 
 
+@pytest.mark.parametrize("method", ["debug_traceCall", "debug_traceTransaction", "eth_simulateV1"])
+def test_traces_and_simulations_of_an_endless_loop_time_out(server, looper, method):
+    """A trace records every step: a 22M-gas loop traced for 24 s and took 3 GB before these methods came under the
+    wall-clock limit; a simulation of 30M-gas calls froze the server as long."""
+    if method == "debug_traceTransaction":
+        sender = str(server.dev.accounts[4])
+        rpc(server, "evm_mine")  # the looper's code (a direct edit) into a block's state, which a replay starts from
+        tx = rpc(server, "eth_sendTransaction", {"from": sender, "to": looper, "gas": hex(20_000_000)})["result"]
+        params: list = [tx]
+    elif method == "debug_traceCall":
+        params = [{"to": looper, "gas": hex(30_000_000)}, "latest", {}]
+    else:
+        params = [{"blockStateCalls": [{"calls": [{"to": looper, "gas": hex(30_000_000)}]}]}, "latest"]
+    before = chain_state(server)
+    start = time.monotonic()
+    reply = rpc(server, method, *params)
+    assert reply["error"]["code"] == -32000 and "timeout" in reply["error"]["message"]
+    assert time.monotonic() - start < 5
+    assert chain_state(server) == before
+
+
 def test_transactions_are_not_time_limited(server, looper):
     """The limit applies to calls only: a transaction that loops runs to its gas limit, deterministically."""
     sender = str(server.dev.accounts[3])

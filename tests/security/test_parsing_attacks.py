@@ -112,3 +112,12 @@ def test_deep_typed_data_inside_params_is_invalid_params(server):
     reply = rpc(server, "eth_signTypedData_v4", signer, '{"types": 1}\ud800')  # a lone surrogate: not Unicode
     assert reply["error"]["code"] == -32700 and "surrogate" in reply["error"]["message"]
     assert chain_state(server) == before
+
+
+@pytest.mark.parametrize("id_", ["18446744073709551616", "-9223372036854775809", "1e300"])
+def test_an_id_too_large_to_echo_exactly_is_refused(server, id_):
+    """An integer id past 64 bits parses as a float and was echoed changed (1.8446744073709552e+19), matching no
+    request; it is refused (-32600), and a small id or a string id still comes back as sent."""
+    status, _, reply = post(server, b'{"jsonrpc":"2.0","id":%s,"method":"eth_chainId"}' % id_.encode())
+    assert status == 200 and reply["error"]["code"] == -32600 and "too large" in reply["error"]["message"]
+    assert rpc(server, "eth_chainId")["id"] == 1

@@ -38,6 +38,9 @@ def mine(api: RpcContext, arg: Any = None, interval: Any = None) -> str:
         n = 1 if arg is None else _mine_count(arg)
         if interval is not None:
             step = parse_q(interval, "interval")
+            if api.engine.head.header.timestamp + n * step >= 2**64:  # checked before any block: not half done
+                raise RPCError(-32602, f"invalid interval: {n} blocks {step} s apart pass the largest timestamp "
+                                       f"(2**64 - 1)")
             if step == 0:  # viem's testClient.mine sends ("0x3", "0x0"): no interval asked, blocks as usual
                 api.dev.mine(n)
             else:

@@ -3,6 +3,7 @@ data, checksummed addresses), and the parsers of request params, each failing wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,12 +47,13 @@ def word(n: int) -> str:
 def parse_q(v: Any, name: str = "value") -> int:
     if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
         return v
-    if isinstance(v, str) and v[:2] in ("0x", "0X"):
-        try:
-            return int(v, 16)
-        except ValueError:
-            pass
-    raise RPCError(-32602, f"invalid {name}: expected a hex quantity, got {v!r}")
+    if isinstance(v, str) and _QUANTITY.fullmatch(v):  # int(v, 16) would also take "0x0_0" and " 0x1 "
+        return int(v, 16)
+    shown = v if not isinstance(v, str) or len(v) <= 80 else v[:80] + "..."
+    raise RPCError(-32602, f"invalid {name}: expected a hex quantity of at most 64 digits, got {shown!r}")
+
+
+_QUANTITY = re.compile(r"0[xX][0-9a-fA-F]{1,64}")  # a uint256 at most: longer ones only cost time to convert
 
 
 def parse_uint256(v: Any, name: str = "value") -> int:

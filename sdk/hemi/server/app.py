@@ -29,7 +29,7 @@ from hemi.btc.rpc.transport import respond
 
 from . import explorer
 from .context import ServerContext
-from .guard import json_content_type
+from .guard import EXTENSION_SCHEMES, json_content_type
 from .jsonrpc import INVALID_REQUEST, dumps, error_obj
 from .ws import serve_websocket
 
@@ -62,7 +62,9 @@ def build_eth_app(server: ServerContext) -> web.Application:
         if origin is None:
             return None
         if not policy.origin_allowed(origin):
-            return _refuse(403, f"origin {origin!r} is not allowed (hemi devchain --allow-origin)")
+            hint = f"--allow-origin {origin} for this wallet extension" \
+                if origin.startswith(EXTENSION_SCHEMES) and len(origin) < 100 else "--allow-origin"
+            return _refuse(403, f"origin {origin!r} is not allowed (hemi devchain {hint})")
         if request.method == "OPTIONS":
             return web.Response(status=204, headers=policy.preflight_headers(origin))
         return None

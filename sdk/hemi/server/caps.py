@@ -21,7 +21,10 @@ from .limits import Limits
 INVALID_PARAMS = -32602
 SERVER_ERROR = -32000
 
-_CALLS = ("eth_call", "eth_estimateGas", "eth_createAccessList")
+# EVM runs a request asks for, under the gas cap and the wall-clock limit (geth bounds its traces by time too:
+# eth/tracers/api.go defaultTraceTimeout)
+_CALLS = ("eth_call", "eth_estimateGas", "eth_createAccessList", "debug_traceCall", "debug_traceTransaction",
+          "eth_simulateV1")
 _MINE = ("evm_mine", "anvil_mine", "hardhat_mine")
 _NEW_FILTER = ("eth_newFilter", "eth_newBlockFilter", "eth_newPendingTransactionFilter")
 _POLL_FILTER = ("eth_getFilterChanges", "eth_getFilterLogs")

@@ -182,6 +182,11 @@ def _machine_names() -> set[str]:
     return names
 
 
+# a browser extension's pages and service worker (a wallet such as MetaMask) send these origins; none is allowed
+# unless named with --allow-origin, as a web page
+EXTENSION_SCHEMES = ("chrome-extension", "moz-extension", "safari-web-extension")
+
+
 def _split_origin(origin: str) -> tuple[str, str, int | None] | None:
     """(scheme, host, port or None) of ``scheme://host[:port]`` (no path), lower case; None if malformed."""
     try:
@@ -189,8 +194,8 @@ def _split_origin(origin: str) -> tuple[str, str, int | None] | None:
         port = parts.port
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or \
-            parts.query or parts.fragment or parts.username or parts.password:
+    if parts.scheme not in ("http", "https", *EXTENSION_SCHEMES) or not parts.hostname or \
+            parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
         return None
     return parts.scheme.lower(), bracketed(parts.hostname), port
 

@@ -112,6 +112,9 @@ class Dispatcher:
         id_ = obj.get("id")
         if not isinstance(id_, (str, int, float, type(None))) or isinstance(id_, bool):
             return error_obj(INVALID_REQUEST, "invalid request: id must be a string, number or null")
+        if isinstance(id_, float) and abs(id_) >= 2**53:  # an integer past 64 bits parses as a float: echoing it
+            return error_obj(INVALID_REQUEST, "invalid request: the id is too large a number to echo exactly; "
+                                              "send it as a string")  # back changed would match no request
         if "jsonrpc" in obj and obj["jsonrpc"] != "2.0":
             return error_obj(INVALID_REQUEST, "invalid request: jsonrpc must be \"2.0\"", id_)
         name = obj.get("method")
