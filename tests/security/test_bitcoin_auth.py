@@ -87,3 +87,18 @@ def test_bitcoin_port_refuses_a_rebound_host_even_with_credentials(server):
     status, _, _ = request(server.btc_port, "POST", body, {"Host": "attacker.example:18443",
                                                            "Authorization": basic(*server.btc_credentials)})
     assert status == 403 and chain_state(server) == before
+
+
+def test_a_batch_over_the_limit_runs_nothing_on_the_bitcoin_port(server):
+    """The Ethereum port refused batches over --max-batch but the Bitcoin port took any: 50,000 requests fit in a
+    5 MiB body, and each may mine up to --max-blocks-per-call blocks. Refused whole, before anything runs."""
+    creds = read_cookie(server.cookie_path)
+    address = server.dev.btc.wallet("alice").address
+    item = {"jsonrpc": "2.0", "id": 1, "method": "generatetoaddress", "params": [1, address]}
+    height = server.dev.btc.height
+    status, _, reply = request(server.btc_port, "POST", json.dumps([item] * (server.limits.max_batch + 1)).encode(),
+                               {"Content-Type": "application/json", "Authorization": basic(*creds)})
+    assert status == 400 and "batch too large" in reply["error"]["message"] and server.dev.btc.height == height
+    status, _, reply = request(server.btc_port, "POST", json.dumps([item] * 2).encode(),
+                               {"Content-Type": "application/json", "Authorization": basic(*creds)})
+    assert status == 200 and len(reply) == 2 and server.dev.btc.height == height + 2

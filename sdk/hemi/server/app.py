@@ -180,7 +180,7 @@ def build_btc_app(server: ServerContext) -> web.Application:
         if isinstance(body, web.StreamResponse):
             return body
         with server.lock:
-            answer = respond(server.core_rpc, body)
+            answer = respond(server.core_rpc, body, max_batch=server.limits.max_batch)
         return web.Response(status=answer.status, body=answer.body,
                             content_type="application/json" if answer.body else None)
 

@@ -120,11 +120,13 @@ def _body(reply: Any) -> bytes:
     return (dumps(reply) + "\n").encode()
 
 
-def respond(rpc: CoreRPC, body: bytes | str) -> RPCResponse:
+def respond(rpc: CoreRPC, body: bytes | str, *, max_batch: int | None = None) -> RPCResponse:
     """A JSON-RPC POST body -> (HTTP status, response body), as Bitcoin Core 28's HTTP handler answers.
 
     A single 1.0/1.1 request that fails gets an HTTP error status (400, 404 or 500) with the error in the body;
-    JSON-RPC 2.0 calls and batches get 200; 2.0 notifications (no ``id``) run and get 204 with no body.
+    JSON-RPC 2.0 calls and batches get 200; 2.0 notifications (no ``id``) run and get 204 with no body. A batch of
+    more than ``max_batch`` requests is refused whole (400) before any runs: Core has no such bound, a server open
+    to other processes needs one.
     """
     try:  # hemi's network JSON parser: UTF-8 only, nesting bounded (a deep body cannot crash the process)
         request = loads(body, decimals=True)
@@ -135,6 +137,10 @@ def respond(rpc: CoreRPC, body: bytes | str) -> RPCResponse:
         reply, status = _execute(rpc, request)
         return RPCResponse(204, b"") if reply is None else RPCResponse(status, _body(reply))
     if isinstance(request, list):
+        if max_batch is not None and len(request) > max_batch:
+            return RPCResponse(400, _body(_reply(None, JSONRPCError(
+                RPC_INVALID_REQUEST, f"batch too large: {len(request)} requests, at most {max_batch}"), None,
+                v2=False, has_id=True)))
         replies = [r for r, _status in (_execute(rpc, item) for item in request) if r is not None]
         if not replies and request:
             return RPCResponse(204, b"")
