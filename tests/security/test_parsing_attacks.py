@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from security_helpers import chain_state, post, rpc, rpc_body
+from security_helpers import chain_state, post, request, rpc, rpc_body
 
 from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
 
@@ -121,3 +121,11 @@ def test_an_id_too_large_to_echo_exactly_is_refused(server, id_):
     status, _, reply = post(server, b'{"jsonrpc":"2.0","id":%s,"method":"eth_chainId"}' % id_.encode())
     assert status == 200 and reply["error"]["code"] == -32600 and "too large" in reply["error"]["message"]
     assert rpc(server, "eth_chainId")["id"] == 1
+
+
+def test_head_is_answered_as_get_without_a_body(server):
+    """HEAD / got 405 (the catch-all route took it); HTTP (RFC 9110 §9.3.2) answers it as GET, without the body, as
+    the health check's GET / is."""
+    status, headers, body = request(server.port, "HEAD", path="/")
+    assert status == 200 and not body and headers["content-type"].startswith("application/json")
+    assert request(server.port, "GET", path="/")[0] == 200

@@ -128,7 +128,7 @@ def build_eth_app(server: ServerContext) -> web.Application:
 
     app = web.Application(client_max_size=server.limits.max_body)
     app.router.add_route("POST", "/{tail:.*}", post)
-    app.router.add_route("GET", "/{tail:.*}", get)  # aiohttp answers HEAD from the GET route
+    app.router.add_get("/{tail:.*}", get)  # allow_head: aiohttp answers HEAD from the GET route
     app.router.add_route("*", "/{tail:.*}", other)
     return app
 
