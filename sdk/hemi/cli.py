@@ -144,6 +144,7 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
     # A shell without job control starts `hemi devchain &` with SIGINT ignored, and Python keeps it so; stop on
     # SIGINT anyway, as anvil does.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    _raise_open_files_limit()  # before the banner: clients connect as soon as they read it
     try:  # from the banner on: whoever reads it may press Ctrl-C (or send SIGINT) at once
         if quiet:
             click.echo(f"http {server.url}\nws {server.ws_url}\nbitcoin {server.btc_url}", nl=True)
@@ -163,6 +164,23 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
             except HemiError as err:
                 click.echo(f"could not save the state: {err}", err=True)
         click.echo("devchain stopped")
+
+
+def _raise_open_files_limit() -> None:
+    """Every connection holds a descriptor: the soft limit (1,024 on Linux, 256 on macOS) goes up to the hard one
+    (at most 65,536), as servers do, so a script that leaks idle keep-alive connections does not lock every client
+    out until they time out."""
+    try:
+        import resource  # deferred: POSIX only (no such module on Windows)
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = 65_536 if hard == resource.RLIM_INFINITY else min(hard, 65_536)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):  # macOS caps it below the hard limit (OPEN_MAX): keep what there is
+            pass
 
 
 def _listen_error(err: OSError, host: str, port: int, btc_port: int | None) -> str:

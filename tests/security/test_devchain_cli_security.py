@@ -98,3 +98,24 @@ def test_default_data_dir_is_per_port_and_removed_when_it_was_created(tmp_path):
     finally:
         stop(proc)
     assert not (tmp_path / f"devchain-{btc_port}").exists()
+
+
+def test_the_open_files_limit_is_raised_to_the_hard_one():
+    """With the soft limit at 256 (macOS's default; Linux's is 1,024) a script that leaked that many idle keep-alive
+    connections locked every client out for two minutes; the CLI raises it to the hard limit, as servers do."""
+    import resource
+
+    def low() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 4096))
+
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--accounts", "1", "--port", "0",
+                             "--no-btc-rpc", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, preexec_fn=low)
+    try:
+        lines_until(proc, "bitcoin ")
+        limits = Path(f"/proc/{proc.pid}/limits").read_text()
+        line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
+        assert line.split()[3:5] == ["4096", "4096"]
+    finally:
+        stop(proc)
