@@ -265,6 +265,36 @@ def test_websocket_subscriber_that_never_reads(server, monkeypatch):
     still_serving(server)
 
 
+def test_a_reading_subscriber_gets_every_head_of_a_mining_burst(server, monkeypatch):
+    """The heads of blocks one request mines are queued while it holds the loop and written when it ends: a burst
+    the budget holds reaches a client that reads, whole and in order; one past it disconnects even that client (each
+    message counted with MESSAGE_OVERHEAD: two clients at the uncounted budget held 600 MB)."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from hemi.server import ws
+
+    with connect(server.ws_url, open_timeout=10, max_size=None) as reader:
+        reader.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}))
+        reader.recv(timeout=10)
+        head = int(rpc(server, "eth_blockNumber")["result"], 16)
+        assert "result" in rpc(server, "anvil_mine", hex(500))
+        numbers = [int(json.loads(reader.recv(timeout=30))["params"]["result"]["number"], 16) for _ in range(500)]
+        assert numbers == list(range(head + 1, head + 501))
+    monkeypatch.setattr(ws, "MAX_BACKLOG_BYTES", 100 * (ws.MESSAGE_OVERHEAD + 1500))  # about 100 heads
+    with connect(server.ws_url, open_timeout=10, max_size=None) as reader:
+        reader.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}))
+        reader.recv(timeout=10)
+        assert "result" in rpc(server, "anvil_mine", hex(300))
+        got = 0
+        with pytest.raises(ConnectionClosed):
+            while True:
+                reader.recv(timeout=10)
+                got += 1
+        assert got < 300
+    still_serving(server)
+
+
 # ---------------------------------------------------------------------------------------------- concurrency
 
 def test_two_clients_racing_the_same_nonce(server):
