@@ -49,7 +49,9 @@ def parse_q(v: Any, name: str = "value") -> int:
         return v
     if isinstance(v, str) and _QUANTITY.fullmatch(v):  # int(v, 16) would also take "0x0_0" and " 0x1 "
         return int(v, 16)
-    shown = v if not isinstance(v, str) or len(v) <= 80 else v[:80] + "..."
+    shown: Any = v[:80] + "..." if isinstance(v, str) and len(v) > 80 else v
+    if isinstance(v, int) and v.bit_length() > 256:  # repr of a huge int would fail (Python's 4,300-digit limit)
+        shown = f"<an int of {v.bit_length()} bits>"
     raise RPCError(-32602, f"invalid {name}: expected a hex quantity of at most 64 digits, got {shown!r}")
 
 
