@@ -29,7 +29,8 @@ def _still_works(dev: hemi.Devchain) -> None:
     assert block.number == head + 1 and block.transactions[0].type == 0x7E  # the L1-attributes deposit opens it
 
 
-@pytest.mark.parametrize("bad", [datetime(2030, 1, 1, tzinfo=UTC).timestamp(), "5", None, True, 2**64])
+@pytest.mark.parametrize("bad", [datetime(2030, 1, 1, tzinfo=UTC).timestamp(), "5", None, True, 2**64,
+                                 pytest.param(10**5_000, id="huge-int")])
 def test_a_timestamp_that_is_not_a_uint64_int_is_refused(dev, bad):
     """``datetime.timestamp()`` is a float: it was accepted, then the next block failed to encode and every later
     block failed too (the head stayed where it was)."""
@@ -222,7 +223,7 @@ def test_bitcoin_time_stops_at_the_largest_header_time():
     assert btc.height == last and btc.node.chainstate.tip.time <= 2**32 - 1
 
 
-@pytest.mark.parametrize("bad", [True, 1.5, {}, None])
+@pytest.mark.parametrize("bad", [True, 1.5, {}, None, -1, pytest.param(10**5_000, id="huge-int")])
 def test_hvm_view_takes_a_block_number_or_tag(dev, bad):
     """A bool, float or object was looked up as a block (-32001 "no L2 block True"): it is a bad parameter."""
     assert dev.w3.provider.make_request("hemi_hvmView", [bad])["error"]["code"] == -32602

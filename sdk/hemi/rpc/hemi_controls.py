@@ -124,8 +124,10 @@ def provenance(api: RpcContext, tx_hash: Any) -> dict[str, Any]:
 
 @protocol_errors
 def hvm_view(api: RpcContext, block: Any = "latest") -> dict[str, Any]:
-    if isinstance(block, bool) or not isinstance(block, str | int):
-        raise RPCError(-32602, f"invalid block: a number or a tag, got {block!r}")
+    if isinstance(block, bool) or not isinstance(block, str | int) or isinstance(block, int) and \
+            not 0 <= block < 2**64:
+        shown = block[:80] if isinstance(block, str) else type(block).__name__  # a huge int has no repr
+        raise RPCError(-32602, f"invalid block: a number or a tag, got {shown!r}")
     if isinstance(block, str) and block not in ("latest", "earliest", "pending", "safe", "finalized"):
         block = parse_q(block, "block number")
     result: dict[str, Any] = api.dev.hvm_view(block).to_dict()
