@@ -376,3 +376,13 @@ def test_a_quantity_is_strict_hex_of_at_most_64_digits(dev, bad):
     """Python's ``int(v, 16)`` takes underscores and surrounding spaces; 20,000 digits made -32603 internal errors."""
     reply = dev.w3.provider.make_request("eth_getBlockByNumber", [bad, False])
     assert reply["error"]["code"] == -32602 and len(reply["error"]["message"]) < 200
+
+
+@pytest.mark.parametrize("bad", ["0x12 34", "0x 1234", "0x1234\n", "0x" + "ab" * 19 + " ab"])
+def test_data_and_addresses_are_strict_hex(dev, bad):
+    """``bytes.fromhex`` skips whitespace between bytes: data with spaces was taken, and an address with a space
+    in it read as another 20 bytes."""
+    reply = dev.w3.provider.make_request("eth_getBalance", [bad, "latest"])
+    assert reply["error"]["code"] == -32602
+    reply = dev.w3.provider.make_request("eth_call", [{"to": "0x" + "00" * 19 + "04", "data": bad}, "latest"])
+    assert reply["error"]["code"] == -32602

@@ -70,23 +70,31 @@ def parse_data(v: Any, name: str = "data") -> bytes:
         return b""
     if isinstance(v, str) and v[:2] in ("0x", "0X"):
         try:
-            return bytes.fromhex(v[2:])
+            b = bytes.fromhex(v[2:])
         except ValueError:
             pass
-    raise RPCError(-32602, f"invalid {name}: expected 0x-prefixed hex, got {v!r}")
+        else:
+            if 2 * len(b) + 2 == len(v):  # fromhex skips whitespace between bytes: "0x12 34" is not hex data
+                return b
+    raise RPCError(-32602, f"invalid {name}: expected 0x-prefixed hex, got {_shown(v)}")
+
+
+def _shown(v: Any) -> str:
+    """A refused value for an error message: a long string cut (a 5 MB body's data would make a 5 MB message)."""
+    return repr(v[:80] + "...") if isinstance(v, str) and len(v) > 80 else repr(v)
 
 
 def parse_addr(v: Any, name: str = "address") -> bytes:
     b = parse_data(v, name) if isinstance(v, str) else None
     if b is None or len(b) != 20:
-        raise RPCError(-32602, f"invalid {name}: expected a 20-byte address, got {v!r}")
+        raise RPCError(-32602, f"invalid {name}: expected a 20-byte address, got {_shown(v)}")
     return b
 
 
 def parse_hash(v: Any, name: str = "hash") -> bytes:
     b = parse_data(v, name)
     if len(b) != 32:
-        raise RPCError(-32602, f"invalid {name}: expected 32 bytes, got {v!r}")
+        raise RPCError(-32602, f"invalid {name}: expected 32 bytes, got {_shown(v)}")
     return b
 
 
