@@ -14,14 +14,17 @@ from hemi.rpc.errors import RPCError
 from hemi.rpc.params import Handler, d, parse_addr, parse_hash, parse_q, q, word
 
 
-def _matches(lg: Any, addresses: set[bytes] | None, topics: list[Any]) -> bool:
+def _wanted(topics: list[Any]) -> list[frozenset[str] | None]:
+    """Each topic position as the set of words it accepts (None: any), lower-cased once for the whole query."""
+    return [None if want is None else frozenset(w.lower() for w in (want if isinstance(want, list) else [want]))
+            for want in topics or []]
+
+
+def _matches(lg: Any, addresses: set[bytes] | None, wanted: list[frozenset[str] | None]) -> bool:
     if addresses is not None and lg.address not in addresses:
         return False
-    for i, want in enumerate(topics or []):
-        if want is None:
-            continue
-        wants = want if isinstance(want, list) else [want]
-        if i >= len(lg.topics) or word(lg.topics[i]) not in [w.lower() for w in wants]:
+    for i, words in enumerate(wanted):
+        if words is not None and (i >= len(lg.topics) or word(lg.topics[i]) not in words):
             return False
     return True
 
@@ -43,9 +46,9 @@ def logs(api: RpcContext, flt: Any) -> list[dict[str, Any]]:
         numbers = range(lo, hi + 1)
     a = flt.get("address")
     addresses = None if a is None else {parse_addr(x) for x in (a if isinstance(a, list) else [a])}
-    topics = flt.get("topics") or []
+    wanted = _wanted(flt.get("topics") or [])
     return [api.log_json(n, rec, i, lg) for n, rec, i, lg in all_logs(api.engine, numbers)
-            if _matches(lg, addresses, topics)]
+            if _matches(lg, addresses, wanted)]
 
 
 def new_filter(api: RpcContext, flt: Any) -> str:
