@@ -386,3 +386,18 @@ def test_data_and_addresses_are_strict_hex(dev, bad):
     assert reply["error"]["code"] == -32602
     reply = dev.w3.provider.make_request("eth_call", [{"to": "0x" + "00" * 19 + "04", "data": bad}, "latest"])
     assert reply["error"]["code"] == -32602
+
+
+def test_a_null_inside_a_topic_list_matches_any_topic(dev):
+    """go-ethereum eth/filters/api.go ``FilterCriteria.UnmarshalJSON``: a null among a position's alternatives makes
+    that position match anything; it raised AttributeError (-32603) as soon as a log was there to compare. And
+    eth/filters/filter.go ``filterLogs``: a filter with more positions than a log has topics excludes it, even when
+    those positions are wildcards (such a log was returned)."""
+    x, y = "0x" + "11" * 32, "0x" + "22" * 32
+    emitter = Web3.to_checksum_address("0x" + "e1" * 20)
+    dev.set_code(emitter, bytes.fromhex("7f" + "11" * 32 + "60006000a100"))  # LOG1(0, 0, x); STOP
+    dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": emitter, "gas": 100_000})
+    for topics, found in (([[y, None]], 1), ([[y]], 0), ([[x.upper().replace("0X", "0x")]], 1), ([None, [y, None]], 0),
+                          ([None, None], 0), ([None], 1)):
+        reply = dev.w3.provider.make_request("eth_getLogs", [{"fromBlock": "0x0", "topics": topics}])
+        assert len(reply["result"]) == found, topics

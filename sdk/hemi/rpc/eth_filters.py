@@ -15,16 +15,22 @@ from hemi.rpc.params import Handler, d, parse_addr, parse_hash, parse_q, q, word
 
 
 def _wanted(topics: list[Any]) -> list[frozenset[str] | None]:
-    """Each topic position as the set of words it accepts (None: any), lower-cased once for the whole query."""
-    return [None if want is None else frozenset(w.lower() for w in (want if isinstance(want, list) else [want]))
-            for want in topics or []]
+    """Each topic position as the set of words it accepts, lower-cased once for the whole query; None: any (a null,
+    or a list holding a null, as go-ethereum reads it: eth/filters/api.go ``FilterCriteria.UnmarshalJSON``)."""
+    out: list[frozenset[str] | None] = []
+    for want in topics or []:
+        words = want if isinstance(want, list) else [want]
+        out.append(None if want is None or None in words else frozenset(w.lower() for w in words))
+    return out
 
 
 def _matches(lg: Any, addresses: set[bytes] | None, wanted: list[frozenset[str] | None]) -> bool:
     if addresses is not None and lg.address not in addresses:
         return False
+    if len(wanted) > len(lg.topics):  # go-ethereum's filterLogs (eth/filters/filter.go): more positions than the
+        return False  # log has topics excludes it, wildcards included
     for i, words in enumerate(wanted):
-        if words is not None and (i >= len(lg.topics) or word(lg.topics[i]) not in words):
+        if words is not None and word(lg.topics[i]) not in words:
             return False
     return True
 
