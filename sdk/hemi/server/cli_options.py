@@ -27,8 +27,9 @@ def security_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "[default: localhost, 127.0.0.1, [::1] and the bound address]."),
         click.option("--allow-origin", "allow_origins", multiple=True, metavar="ORIGIN",
                      help="Also accept browser requests from ORIGIN, scheme://host[:port] (repeatable; without a "
-                          "port any port; '*' accepts every web page: only on purpose) [default: http(s) on "
-                          "localhost, 127.0.0.1, [::1], any port]."),
+                          "port any port; a wallet extension as chrome-extension://ID or moz-extension://ID; '*' "
+                          "accepts every web page: only on purpose) [default: http(s) on localhost, 127.0.0.1, "
+                          "[::1], any port]."),
         click.option("--rpcuser", default=None, help="Bitcoin RPC user [default: __cookie__ with a random "
                                                      "password per run, written to the cookie file]."),
         click.option("--rpcpassword", default=None, help="Bitcoin RPC password (with --rpcuser)."),

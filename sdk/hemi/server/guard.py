@@ -110,7 +110,8 @@ class AccessPolicy:
                 continue
             parts = _split_origin(o)
             if parts is None:
-                raise ValueError(f"invalid origin {o!r}: expected scheme://host[:port], 'null' or '*'")
+                raise ValueError(f"invalid origin {o!r}: expected scheme://host[:port] (http, https or a "
+                                 f"wallet extension's chrome-extension://ID), 'null' or '*'")
             scheme, host, port = parts
             if port is None:
                 self._origins_any_port.add((scheme, host))
