@@ -66,7 +66,7 @@ class BitcoinChain:
 
     @property
     def block_interval(self) -> int:
-        """Seconds of the simulated clock between blocks."""
+        """Seconds of the simulated clock between blocks (an int from 1 to 86,400)."""
         return self.node.chainstate.block_interval
 
     @block_interval.setter

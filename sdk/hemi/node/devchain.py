@@ -347,7 +347,8 @@ class Devchain(StateControls):
     def sync_btc(self, *, max_blocks: int = 10_000) -> int:
         """Mine L2 blocks until the hVM view holds every Bitcoin block the rules allow; returns blocks mined. A
         block's headers are visible after it, so when forced inputs that were queued before the call became ready,
-        one more block orders them (inputs queued meanwhile, by block hooks, wait for the next block)."""
+        one more block orders them (inputs queued meanwhile, by block hooks, wait for the next block).
+        HemiValueError at once when the gap needs more than ``max_blocks`` blocks at ``max_btc_headers_per_block``."""
         behind, per_block = self.btc.height - self._light.tip_height, self.config.max_btc_headers_per_block
         if -(-behind // per_block) > max_blocks:  # said at once, not after mining max_blocks blocks
             raise HemiValueError(f"the hVM view is {behind} Bitcoin blocks behind: at {per_block} headers an L2 block "

@@ -171,7 +171,9 @@ class OpStack:
         """Queue a deposit transaction as if ``sender`` had called the OptimismPortal on L1 (``sender`` is the
         aliased L1 address when that was a contract): it opens the next L2 block, after the L1-attributes deposit.
         ``mint`` wei are created for ``sender`` first; ``to=None`` creates a contract. With automine a block is
-        mined at once (``mine=False`` leaves it queued). Returns the transaction hash."""
+        mined at once (``mine=False`` leaves it queued). Returns the transaction hash. HemiValueError for a gas limit
+        under the portal's ``minimumGasLimit`` or beyond what the next block leaves; a deposit that passes and still
+        cannot run (short of intrinsic gas, value over the balance) is included as a failed deposit, as on Hemi."""
         for name, v in (("value", value), ("mint", mint), ("gas", gas)):
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**256:
                 raise HemiValueError(f"{name} must be a non-negative int, got {v!r}")
