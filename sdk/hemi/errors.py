@@ -20,13 +20,21 @@ class HemiLookupError(HemiError, LookupError):
     """Something asked for does not exist."""
 
 
+def brief(value: object) -> str:
+    """A refused value as an error message shows it: its repr, a long string cut (a 5 MB request's data would make
+    a 5 MB message), a huge int by its size (its repr fails past Python's 4,300 digits)."""
+    if isinstance(value, str) and len(value) > 80:
+        return repr(value[:80] + "...")
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an int of {value.bit_length()} bits"
+    return repr(value)
+
+
 def require_uint(name: str, value: object, *, bits: int = 256) -> int:
     """``value`` if it is an int (not a bool) in [0, 2**bits), else HemiValueError naming ``name``: a float (what
     ``datetime.timestamp()`` returns), a str or None is refused here rather than failing deep inside the chain."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**bits:
-        shown = f"an int of {value.bit_length()} bits" if isinstance(value, int) and value.bit_length() > 256 \
-            else repr(value)  # the repr of a huge int fails (Python's 4,300-digit limit)
-        raise HemiValueError(f"{name} must be an int from 0 to 2**{bits} - 1, got {shown}")
+        raise HemiValueError(f"{name} must be an int from 0 to 2**{bits} - 1, got {brief(value)}")
     return int(value)  # an int subclass (an IntEnum) is kept as its value
 
 

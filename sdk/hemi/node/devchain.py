@@ -282,7 +282,7 @@ class Devchain(StateControls):
 
     def _seal(self) -> int:
         view = self._open_block()
-        ts = self.next_timestamp  # the clock is moved on (its offset used up) only once the block is sealed
+        ts = self.next_timestamp  # spent only once the block is sealed (_clock_used)
         if self.engine.pending_txs and ts != self.engine.pending_header.timestamp and self.engine.replayable:
             # the clock moved since the block opened: what it holds runs again at the block's own time, as anvil
             # and Hardhat build a block when they mine it (a transaction that no longer runs is left out)
@@ -291,26 +291,21 @@ class Devchain(StateControls):
             for h in before - {r.tx.hash for r in self.engine.pending_records}:
                 self.sequencer.drop_tx(h)
         self.engine.mine(timestamp=ts)
-        if self._next_timestamp is None:
-            self._time_offset = 0
+        self._clock_used()
         self._views.append(view)
         self._pending_view = None
-        self._next_timestamp = None
         # as op-geth does after each L2 block (TBCIndexToHashHeight), not at the first precompile call: that call
         # then costs what any other does
         self._restore_indexer()
         self._sealed()
         return self.engine.head_number
 
-    def _next_block_timestamp(self) -> int:
-        if self._next_timestamp is not None:
-            return self._next_timestamp
-        head = int(self.engine.head.header.timestamp)
-        return head + self.config.block_time + self._take_offset()
-
-    def _take_offset(self) -> int:
-        off, self._time_offset = self._time_offset, 0
-        return off
+    def _clock_used(self) -> None:
+        """A block was sealed at :attr:`next_timestamp`: the time set or travelled is spent (not before: a block that
+        fails to seal leaves the clock as it was)."""
+        if self._next_timestamp is None:
+            self._time_offset = 0
+        self._next_timestamp = None
 
     def include(self, tx: Any, sender: bytes, *, signed: bool = True) -> TxRecord:
         """Put a validated transaction into the pending L2 block (after its Bitcoin-attributes step and the forced
@@ -321,10 +316,10 @@ class Devchain(StateControls):
         self.sequencer.start_reads()
         try:
             if self.automine and signed and not self.engine.pending_txs:
-                (rec,) = self.engine.mine_transactions([tx], timestamp=self._next_block_timestamp())
+                (rec,) = self.engine.mine_transactions([tx], timestamp=self.next_timestamp)
+                self._clock_used()
                 self._views.append(pending)
                 self._pending_view = None
-                self._next_timestamp = None
                 self._restore_indexer()
                 self.sequencer.record(rec.tx.hash, number, rec.index, "mempool", self.sequencer.end_reads(), view)
                 self._sealed()

@@ -201,10 +201,11 @@ class OpStack:
         if gas < least:
             raise HemiValueError(f"gas {gas} is under OptimismPortal's minimumGasLimit for {len(tx.data)} bytes of "
                                  f"calldata: {least} (21000 + 40 per byte)")
-        if self.ctx.engine.state().get_nonce(tx.sender) == 2**64 - 1:  # op-geth would wrap it to 0 (uint64)
+        state = self.ctx.engine.state()
+        if state.get_nonce(tx.sender) == 2**64 - 1:  # op-geth would wrap it to 0 (uint64)
             raise HemiValueError(f"0x{tx.sender.hex()} is at the last nonce (2**64 - 1, EIP-2681): it cannot send")
         minted = mint + sum(q.mint for q in self._queue if q.sender == tx.sender)
-        if minted and self.ctx.engine.state().get_balance(tx.sender) + minted >= 2**256:
+        if minted and state.get_balance(tx.sender) + minted >= 2**256:
             raise HemiValueError(f"mint {mint} would take the balance of 0x{tx.sender.hex()} past 2**256 - 1")
         if any(q.hash == tx.hash for q in self._queue) or self.ctx.engine.tx_record(tx.hash) is not None:
             raise HemiValueError(f"a deposit with source hash 0x{source_hash.hex()} and these fields exists already")

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from hemi.errors import HemiError, HemiLookupError, HemiValueError
+from hemi.errors import HemiError, HemiLookupError, HemiValueError, brief
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import RPCError
 from hemi.rpc.params import Handler, d, parse_addr, parse_data, parse_hash, parse_q
@@ -126,8 +126,7 @@ def provenance(api: RpcContext, tx_hash: Any) -> dict[str, Any]:
 def hvm_view(api: RpcContext, block: Any = "latest") -> dict[str, Any]:
     if isinstance(block, bool) or not isinstance(block, str | int) or isinstance(block, int) and \
             not 0 <= block < 2**64:
-        shown = block[:80] if isinstance(block, str) else type(block).__name__  # a huge int has no repr
-        raise RPCError(-32602, f"invalid block: a number or a tag, got {shown!r}")
+        raise RPCError(-32602, f"invalid block: a number or a tag, got {brief(block)}")
     if isinstance(block, str) and block not in ("latest", "earliest", "pending", "safe", "finalized"):
         block = parse_q(block, "block number")
     result: dict[str, Any] = api.dev.hvm_view(block).to_dict()

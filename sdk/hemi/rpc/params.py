@@ -9,6 +9,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
+from hemi.errors import brief
 from hemi.node.api import AccountOverride
 from hemi.rpc.errors import RPCError
 
@@ -49,10 +50,7 @@ def parse_q(v: Any, name: str = "value") -> int:
         return v
     if isinstance(v, str) and _QUANTITY.fullmatch(v):  # int(v, 16) would also take "0x0_0" and " 0x1 "
         return int(v, 16)
-    shown: Any = v[:80] + "..." if isinstance(v, str) and len(v) > 80 else v
-    if isinstance(v, int) and v.bit_length() > 256:  # repr of a huge int would fail (Python's 4,300-digit limit)
-        shown = f"<an int of {v.bit_length()} bits>"
-    raise RPCError(-32602, f"invalid {name}: expected a hex quantity of at most 64 digits, got {shown!r}")
+    raise RPCError(-32602, f"invalid {name}: expected a hex quantity of at most 64 digits, got {brief(v)}")
 
 
 _QUANTITY = re.compile(r"0[xX][0-9a-fA-F]{1,64}")  # a uint256 at most: longer ones only cost time to convert
@@ -76,25 +74,20 @@ def parse_data(v: Any, name: str = "data") -> bytes:
         else:
             if 2 * len(b) + 2 == len(v):  # fromhex skips whitespace between bytes: "0x12 34" is not hex data
                 return b
-    raise RPCError(-32602, f"invalid {name}: expected 0x-prefixed hex, got {_shown(v)}")
-
-
-def _shown(v: Any) -> str:
-    """A refused value for an error message: a long string cut (a 5 MB body's data would make a 5 MB message)."""
-    return repr(v[:80] + "...") if isinstance(v, str) and len(v) > 80 else repr(v)
+    raise RPCError(-32602, f"invalid {name}: expected 0x-prefixed hex, got {brief(v)}")
 
 
 def parse_addr(v: Any, name: str = "address") -> bytes:
     b = parse_data(v, name) if isinstance(v, str) else None
     if b is None or len(b) != 20:
-        raise RPCError(-32602, f"invalid {name}: expected a 20-byte address, got {_shown(v)}")
+        raise RPCError(-32602, f"invalid {name}: expected a 20-byte address, got {brief(v)}")
     return b
 
 
 def parse_hash(v: Any, name: str = "hash") -> bytes:
     b = parse_data(v, name)
     if len(b) != 32:
-        raise RPCError(-32602, f"invalid {name}: expected 32 bytes, got {_shown(v)}")
+        raise RPCError(-32602, f"invalid {name}: expected 32 bytes, got {brief(v)}")
     return b
 
 
