@@ -165,18 +165,34 @@ class Devchain(StateControls):
 
     def _open_block(self) -> HvmView:
         """Start the pending L2 block as Hemi's sequencer does: the Bitcoin-attributes step first (new headers into
-        the view), then every forced input whose Bitcoin dependencies that view now holds. Done once per block."""
-        if self._pending_view is None:
-            added, fork = self._light.step()
-            self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
-            if not self.engine.pending_txs:  # what the block holds runs in its own time
-                self.engine.set_pending_timestamp(self.next_timestamp)
-            if self.op is not None:  # system transactions first: L1 attributes, deposits, PoP payout, 0x7C
-                self.op.open_block(self.next_timestamp, self._pending_view)  # 0x7C carries this block's headers
-            live = self._views[-1]  # the block reads the live view, not its own
-            for item in self.sequencer.take_ready(live):
-                self.sequencer.apply_forced(item, live)
-        return self._pending_view
+        the view), then every forced input whose Bitcoin dependencies that view now holds. Done once per block, and
+        all or nothing: when a step fails, the light chain, the queues and the pending block are as they were."""
+        if self._pending_view is not None:
+            return self._pending_view
+        undo = (self._light.hashes, self.engine.snapshot() if self.engine.replayable else None,
+                self.sequencer.snapshot_state(), None if self.op is None else self.op.snapshot_state())
+        try:
+            return self._open_pending()
+        except BaseException:
+            self._pending_view, (self._light.hashes, engine, sequencer, op) = None, undo
+            if engine is not None:
+                self.engine.revert(engine)
+            self.sequencer.restore_state(sequencer)
+            if op is not None and self.op is not None:
+                self.op.restore_state(op)
+            raise
+
+    def _open_pending(self) -> HvmView:
+        added, fork = self._light.step()
+        view = self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
+        if not self.engine.pending_txs:  # what the block holds runs in its own time
+            self.engine.set_pending_timestamp(self.next_timestamp)
+        if self.op is not None:  # system transactions first: L1 attributes, deposits, PoP payout, 0x7C
+            self.op.open_block(self.next_timestamp, view)  # 0x7C carries this block's headers
+        live = self._views[-1]  # the block reads the live view, not its own
+        for item in self.sequencer.take_ready(live):
+            self.sequencer.apply_forced(item, live)
+        return view
 
     def hvm_view(self, block: int | str = "latest") -> HvmView:
         """The Bitcoin view after L2 block ``block``: the headers it carried and the light / indexed tips they led to.
@@ -385,9 +401,8 @@ class Devchain(StateControls):
 
     def set_next_timestamp(self, timestamp: int) -> None:
         timestamp = require_uint("timestamp", timestamp, bits=64)  # a header's timestamp is a uint64
-        if timestamp <= self.engine.head.header.timestamp:
-            raise HemiValueError(f"timestamp {timestamp} is not after the latest block's "
-                                 f"{self.engine.head.header.timestamp}")
+        if timestamp <= (head := self.engine.head.header.timestamp):
+            raise HemiValueError(f"timestamp {timestamp} is not after the latest block's {head}")
         self._next_timestamp = timestamp
 
     # ------------------------------------------------------------------ snapshots
