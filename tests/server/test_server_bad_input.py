@@ -268,7 +268,7 @@ def test_websocket_subscriber_that_never_reads(server, monkeypatch):
 def test_a_reading_subscriber_gets_every_head_of_a_mining_burst(server, monkeypatch):
     """The heads of blocks one request mines are queued while it holds the loop and written when it ends: a burst
     the budget holds reaches a client that reads, whole and in order; one past it disconnects even that client (each
-    message counted with MESSAGE_OVERHEAD: two clients at the uncounted budget held 600 MB)."""
+    message counted with MESSAGE_OVERHEAD for the objects that carry it)."""
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
@@ -292,6 +292,38 @@ def test_a_reading_subscriber_gets_every_head_of_a_mining_burst(server, monkeypa
                 reader.recv(timeout=10)
                 got += 1
         assert got < 300
+    still_serving(server)
+
+
+def test_unread_notifications_hold_what_the_budget_counts(server):
+    """A queued notification holds about its own size, so MAX_BACKLOG_BYTES bounds memory: orjson's bytes keep the
+    buffer they were written in (8 KiB for a 1.8 KB head), and queued as they came, 64 MiB counted held ~6x that."""
+    import tracemalloc
+
+    from hemi.server import ws
+
+    before = set(server.sessions)
+    lazy = _silent_subscriber(server, ["newHeads"])
+    try:
+        deadline = time.monotonic() + 10
+        while not (set(server.sessions) - before) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (session,) = set(server.sessions) - before
+        tracemalloc.start()
+        try:
+            start = tracemalloc.take_snapshot()
+            assert "result" in rpc(server, "anvil_mine", hex(2000))
+            time.sleep(0.5)  # the writer fills the socket buffers; the rest stays queued
+            queued = session.outbox.qsize()
+            grown = tracemalloc.take_snapshot().compare_to(start, "filename")
+        finally:
+            tracemalloc.stop()
+        held = sum(st.size_diff for st in grown if st.traceback[0].filename.endswith(("ws.py", "jsonrpc.py")))
+        assert queued > 100  # most heads are still queued: the client reads nothing
+        per_message = held / queued
+        assert per_message < 2 * (1800 + ws.MESSAGE_OVERHEAD), per_message
+    finally:
+        lazy.close()
     still_serving(server)
 
 
