@@ -209,14 +209,19 @@ def test_client_vanishing_before_the_reply_loses_nothing(server):
     still_serving(server)
 
 
-def _silent_subscriber(server, params):
+def _silent_subscriber(server, params, *, rcvbuf=None):
     """A WebSocket client that subscribes and then never reads a byte (websockets' sans-I/O protocol on a bare
-    socket, so no background thread drains it)."""
+    socket, so no background thread drains it). ``rcvbuf``: a fixed receive buffer (no autotuning), so the kernel
+    absorbs little of what the server sends."""
     from websockets.client import ClientProtocol
     from websockets.protocol import State
     from websockets.uri import parse_uri
 
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock = socket.socket()
+    if rcvbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", server.port))
     proto = ClientProtocol(parse_uri(server.ws_url))
     proto.send_request(proto.connect())
     sock.sendall(b"".join(proto.data_to_send()))
@@ -303,18 +308,21 @@ def test_unread_notifications_hold_what_the_budget_counts(server):
     from hemi.server import ws
 
     before = set(server.sessions)
-    lazy = _silent_subscriber(server, ["newHeads"])
+    lazy = _silent_subscriber(server, ["newHeads"], rcvbuf=64 * 1024)
     try:
         deadline = time.monotonic() + 10
-        while not (set(server.sessions) - before) and time.monotonic() < deadline:
+        while not any(sub.active for new in set(server.sessions) - before for sub in new.subs.values()):
+            assert time.monotonic() < deadline
             time.sleep(0.01)
         (session,) = set(server.sessions) - before
+        assert "result" in rpc(server, "anvil_mine", hex(2500))  # fills the sockets' buffers (up to 4 MB on Linux)
+        time.sleep(0.5)
         tracemalloc.start()
         try:
-            start = tracemalloc.take_snapshot()
-            assert "result" in rpc(server, "anvil_mine", hex(2000))
-            time.sleep(0.5)  # the writer fills the socket buffers; the rest stays queued
-            queued = session.outbox.qsize()
+            start, waiting = tracemalloc.take_snapshot(), session.outbox.qsize()
+            assert "result" in rpc(server, "anvil_mine", hex(500))  # these stay queued
+            time.sleep(0.2)
+            queued = session.outbox.qsize() - waiting
             grown = tracemalloc.take_snapshot().compare_to(start, "filename")
         finally:
             tracemalloc.stop()
