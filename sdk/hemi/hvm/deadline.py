@@ -8,6 +8,10 @@ backward jumps of a loop (``JUMP``, ``JUMPI``) and the opcodes that start a new 
 overrun past the deadline is small. The exception is not an EVM error: it leaves py-evm unhandled, and the caller's
 snapshot revert (``Engine.call`` reverts every call) throws the partial state away.
 
+Precompiles run no opcodes: py-evm's slow ones (the pairings, multi-scalar multiplications, BLAKE2 rounds and
+modular exponentiation, see :mod:`hemi.hvm.slow_precompiles`) call :func:`check` inside their loops, which reads the
+limit this thread runs under.
+
 Outside :func:`time_limit` the opcode table is py-evm's own, so transactions (which must be deterministic and
 never depend on the clock) run exactly as before. The table is swapped on the computation class the engine's VM runs
 (``EvmEngine.computation_class``, hemi's ``HvmComputation`` of the devchain's fork); callers hold the devchain lock,
@@ -18,6 +22,7 @@ internal/ethapi/api.go, ``DoCall``).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +44,22 @@ class CallTimeout(HemiError, TimeoutError):
         self.seconds = seconds
 
 
+_local = threading.local()  # .state: the limit this thread runs under (the precompiles' check reads it)
+
+
+def check() -> None:
+    """Raise :class:`CallTimeout` if this thread runs under :func:`time_limit` and its deadline has passed; nothing
+    otherwise (transactions run under no limit). For loops that run no opcodes: a few hundred nanoseconds."""
+    state = getattr(_local, "state", None)
+    if state is not None and time.monotonic() > state["deadline"]:
+        raise CallTimeout(state["seconds"])
+
+
+def active() -> bool:
+    """Whether this thread runs under :func:`time_limit`."""
+    return getattr(_local, "state", None) is not None
+
+
 def _checked(fn: Callable[..., Any], state: dict) -> Callable[..., Any]:
     def run(computation: Any) -> Any:
         if time.monotonic() > state["deadline"]:
@@ -54,12 +75,17 @@ def time_limit(seconds: float, cls: Any = CancunComputation) -> Iterator[None]:
     original = cls.__dict__.get("opcodes")
     limited, state = _limited(cls, cls.opcodes)
     saved = dict(state)  # an enclosing limit's, put back on the way out
-    state["deadline"], state["seconds"] = time.monotonic() + seconds, seconds
+    outer = getattr(_local, "state", None)
+    deadline = time.monotonic() + seconds
+    if outer is not state or deadline < state["deadline"]:  # within a limit on this class: never past its deadline
+        state["deadline"], state["seconds"] = deadline, seconds
+    _local.state = state
     cls.opcodes = limited
     try:
         yield
     finally:
         state.update(saved)
+        _local.state = outer
         if original is None:
             del cls.opcodes
         else:
