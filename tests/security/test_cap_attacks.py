@@ -118,6 +118,31 @@ def test_batch_reply_size_is_capped(server):
     assert len(reply) < len(batch)
 
 
+def test_a_batch_of_slow_calls_shares_one_time_budget(server, looper):
+    """20 endless calls of 0.5 s each held the server 10 s: the batch's 2 s budget (--batch-timeout, 30 s by default)
+    stops it, the call running then and every later entry answered -32002 'request timed out', in order, as geth
+    answers a batch past its HTTP write timeout (ethereum/go-ethereum rpc/handler.go handleBatch, rpc/errors.go
+    errcodeTimeout); notifications still get no reply, an invalid entry its own error."""
+    call = {"to": looper, "gas": hex(50_000_000)}
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": [call, "latest"]} for i in range(20)] + [
+        {"jsonrpc": "2.0", "method": "eth_chainId"}, 7, {"jsonrpc": "2.0", "id": "last", "method": "eth_chainId"}]
+    before = chain_state(server)
+    start = time.monotonic()
+    status, _, reply = post(server, json.dumps(batch).encode())
+    elapsed = time.monotonic() - start
+    assert status == 200 and elapsed < 3.5, elapsed
+    assert [r["id"] for r in reply] == [*range(20), None, "last"]
+    codes = [r["error"]["code"] for r in reply]
+    ran = codes.index(-32002)
+    assert 2 <= ran <= 5 and codes[:ran] == [-32000] * ran  # their own 0.5 s timeouts, then the budget is spent
+    assert codes[ran:] == [-32002] * (20 - ran) + [-32600, -32002]
+    assert "request timed out" in reply[-1]["error"]["message"] and "--batch-timeout" in reply[-1]["error"]["message"]
+    assert chain_state(server) == before
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber"} for i in range(500)]
+    status, _, reply = post(server, json.dumps(batch).encode())  # a batch of quick requests is untouched
+    assert status == 200 and all("result" in r for r in reply) and len(reply) == 500
+
+
 def test_websocket_connections_and_subscriptions_are_capped(server):
     from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
