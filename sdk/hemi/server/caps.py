@@ -12,7 +12,7 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from hemi.node.api import time_limit
+from hemi.node.api import abort_call, time_limit
 from hemi.rpc.errors import RPCError
 from hemi.rpc.params import parse_q
 
@@ -73,6 +73,10 @@ class Caps:
         if n is not None and n > self.limits.max_blocks:
             raise RPCError(INVALID_PARAMS, f"cannot mine {n} blocks in one request (at most {self.limits.max_blocks}, "
                                            f"hemi devchain --max-blocks-per-call)")
+
+    def abort(self) -> None:
+        """Stop the EVM call running under the wall-clock limit, if one is, at its next check (from any thread)."""
+        abort_call(self.api.engine.computation_class)
 
     # ------------------------------------------------------------------ after a call
 

@@ -169,6 +169,7 @@ class DevchainServer:
         if self._loop is not None:
             return self
         self._stop.clear()
+        self.dispatcher.reopen()
         if self.block_time is not None:
             with self.lock:
                 self.dev.automine = False
@@ -279,8 +280,10 @@ class DevchainServer:
             self.subscriptions.on_block(dev, number)
 
     def stop(self) -> None:
-        """Stop timers, close WebSocket sessions and client connections, release both ports, delete the cookie."""
+        """Stop the EVM call in progress (:meth:`Dispatcher.close`), timers, WebSocket sessions and client connections;
+        release both ports, delete the cookie."""
         self._stop.set()
+        self.dispatcher.close()  # a long eth_call in progress stops now, not at its timeout
         loop, self._loop = self._loop, None
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(loop.stop)

@@ -26,7 +26,7 @@ import orjson
 
 from hemi.errors import HemiError
 from hemi.jsontext import MAX_DEPTH, JSONParseError, loads
-from hemi.node.api import CallTimeout
+from hemi.node.api import CallAborted, CallTimeout
 from hemi.rpc import EthApi, RPCError
 
 from .caps import CAPPED, Caps
@@ -74,6 +74,17 @@ class Dispatcher:
         self.lock = lock if lock is not None else threading.RLock()
         self.limits = limits or Limits()
         self.caps = Caps(api, self.limits)
+        self.closing = False  # set by close(): the server is stopping
+
+    def close(self) -> None:
+        """The server is stopping: the EVM call running, if any, stops at its next clock check (its state thrown
+        away as on a timeout) and requests get -32000 without running, until :meth:`reopen`. So Ctrl-C does not wait
+        for a long call, nor the state saved on exit for the lock it holds."""
+        self.closing = True
+        self.caps.abort()
+
+    def reopen(self) -> None:
+        self.closing = False
 
     def handle_body(self, body: bytes | str, extra: dict[str, Extra] | None = None) -> bytes | None:
         try:
@@ -148,6 +159,8 @@ class Dispatcher:
         """Run one method; raises only :class:`RPCError`. ``until``: as :meth:`handle_obj`'s."""
         if until is not None and time.monotonic() >= until:
             raise self._batch_timed_out()
+        if self.closing:
+            raise RPCError(-32000, "the server is stopping")
         with self.lock:
             try:
                 if extra and name in extra:
@@ -160,6 +173,8 @@ class Dispatcher:
                 return result
             except RPCError:
                 raise
+            except CallAborted as err:
+                raise RPCError(-32000, str(err)) from None
             except CallTimeout as err:
                 if until is not None and time.monotonic() >= until:  # the batch's end stopped it, not its own
                     raise self._batch_timed_out() from None
