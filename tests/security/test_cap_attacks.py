@@ -98,6 +98,37 @@ def test_generatetoaddress_is_capped(server):
     assert chain_state(server) == before
 
 
+def test_a_bitcoin_batch_shares_the_time_budget(tmp_path):
+    """The Bitcoin port's batches too: 1000 generatetoaddress of 50 blocks each (~3 s here; 1000 x 10,000 blocks
+    under the default caps) stop at the budget (0.3 s here), the rest answered Core's misc error (-1) 'request timed
+    out' without mining (Core has no such budget: bitcoin/bitcoin src/httprpc.cpp runs every batch entry)."""
+    from test_bitcoin_auth import basic
+
+    from hemi.devchain import Devchain
+    from hemi.server import DevchainServer, Limits
+
+    server = DevchainServer(Devchain(seed=12), port=0, btc_port=0, cookie_dir=tmp_path,
+                            limits=Limits(batch_timeout=0.3, max_blocks=50))
+    with server:
+        _bitcoin_batch_stops_at_its_budget(server, basic)
+
+
+def _bitcoin_batch_stops_at_its_budget(server, basic) -> None:
+    address = server.dev.btc.wallet("bob").address
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "generatetoaddress", "params": [50, address]} for i in range(1000)]
+    height = server.dev.btc.height
+    start = time.monotonic()
+    status, _, reply = request(server.btc_port, "POST", json.dumps(batch).encode(),
+                               {"Authorization": basic(*server.btc_credentials)}, timeout=120)
+    elapsed = time.monotonic() - start
+    assert status == 200 and len(reply) == 1000 and elapsed < 2, elapsed
+    mined = [r for r in reply if r.get("error") is None]
+    refused = reply[len(mined):]
+    assert mined and refused and all(len(r["result"]) == 50 for r in mined)
+    assert all(r["error"]["code"] == -1 and "request timed out" in r["error"]["message"] for r in refused)
+    assert server.dev.btc.height == height + 50 * len(mined)
+
+
 def test_oversized_batch_is_refused_whole(server):
     before = chain_state(server)
     batch = [{"jsonrpc": "2.0", "id": i, "method": "evm_mine"} for i in range(1001)]

@@ -20,7 +20,6 @@ try:  # libuv's event loop: 9-40 % less server CPU per request than asyncio's (b
 except ImportError:  # Windows, where uvloop does not build: asyncio's own loop serves the same requests
     from asyncio import new_event_loop  # type: ignore[assignment]
 
-from hemi.btc.rpc import CoreRPC
 from hemi.errors import HemiValueError
 from hemi.node.pop.finality_wire import keystone_finality_http
 from hemi.rpc import EthApi
@@ -100,7 +99,7 @@ class DevchainServer:
         self.lock = threading.RLock()
         self.api = EthApi(dev)
         self.dispatcher = Dispatcher(self.api, self.lock, limits)
-        self.core_rpc: CoreRPC = CappedCoreRPC(dev.btc, limits)
+        self.core_rpc = CappedCoreRPC(dev.btc, limits)
         self.subscriptions = Subscriptions(self)
         self.api.tx_listeners.append(self.subscriptions.on_pending_tx)
         self.sessions: set[Session] = set()  # open WebSocket connections
