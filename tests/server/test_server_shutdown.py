@@ -117,3 +117,39 @@ def test_the_exit_save_waits_for_a_request_that_cannot_be_stopped_only_so_long(t
     release.set()
     worker.join(5)
     assert saver.save(wait=1.0) and path.read_bytes() != written
+
+
+def test_stopping_ends_a_long_bitcoin_batch_before_its_next_entry(tmp_path):
+    """A Bitcoin batch holds the devchain's lock for the whole body (up to --batch-timeout): stop() ends it before its
+    next entry, so the lock is free at once for the exit save."""
+    import base64
+
+    from hemi.devchain import Devchain
+    from hemi.server import DevchainServer, Limits
+
+    server = DevchainServer(Devchain(seed=4), port=0, btc_port=0, cookie_dir=tmp_path,
+                            limits=Limits(batch_timeout=600, max_blocks=50))
+    server.start()
+    address = server.dev.btc.wallet("bob").address
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "generatetoaddress", "params": [50, address]} for i in range(1000)]
+    auth = base64.b64encode(":".join(server.btc_credentials).encode()).decode()
+    req = urllib.request.Request(f"http://127.0.0.1:{server.btc_port}", data=json.dumps(batch).encode(),
+                                 headers={"Content-Type": "application/json", "Authorization": f"Basic {auth}"})
+    caller = threading.Thread(target=lambda: _ignore_errors(urllib.request.urlopen, req, timeout=60), daemon=True)
+    caller.start()
+    time.sleep(0.3)  # the batch is running (~3 s in all)
+    start = time.monotonic()
+    server.stop()
+    got = server.lock.acquire(timeout=2)
+    assert got and time.monotonic() - start < 2
+    height = server.dev.btc.height
+    server.lock.release()
+    assert 0 < height < 1000 * 50  # it mined, then stopped short
+    caller.join(10)
+
+
+def _ignore_errors(fn, *args, **kwargs) -> None:
+    try:
+        fn(*args, **kwargs).read()
+    except OSError:  # the server closed the connection on its way out
+        pass

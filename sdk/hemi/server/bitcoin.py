@@ -38,6 +38,11 @@ class CappedCoreRPC(CoreRPC):
         finally:
             self._until = None
 
+    def abort(self) -> None:
+        """End the batch being answered, if one is, before its next entry (the server is stopping; any thread)."""
+        if self._until is not None:
+            self._until = float("-inf")
+
     def call(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
         if self._until is not None and time.monotonic() >= self._until:
             raise JSONRPCError(RPC_MISC_ERROR, f"request timed out: the batch used up its "

@@ -283,6 +283,7 @@ class DevchainServer:
         release both ports, delete the cookie."""
         self._stop.set()
         self.dispatcher.close()  # a long eth_call in progress stops now, not at its timeout
+        self.core_rpc.abort()  # and a long Bitcoin batch at its next entry
         loop, self._loop = self._loop, None
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(loop.stop)
