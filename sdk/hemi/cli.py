@@ -20,6 +20,7 @@ from hemi.server.fork_options import apply_fork_options, fork_options
 from hemi.server.guard import DEFAULT_HOST, is_loopback
 
 BANNER_WALLETS = ("alice", "bob", "carol", "miner")
+_SAVE_WAIT = 10.0  # seconds the exit save waits for a request that cannot be stopped (mining, a transaction)
 
 
 @click.group()
@@ -155,14 +156,16 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        server.stop()  # a call in progress is stopped at once, so the lock the save takes is free
         if saver is not None:
             try:
                 saver.stop()
-                saver.save()
+                saver.save(wait=_SAVE_WAIT)
                 click.echo(f"state saved to {state_file}")
             except HemiError as err:
                 click.echo(f"could not save the state: {err}", err=True)
+            except KeyboardInterrupt:  # a second Ctrl-C while waiting: the file is written atomically or not at all
+                click.echo(f"state not saved: interrupted; {state_file} keeps the last save", err=True)
         click.echo("devchain stopped")
 
 

@@ -8,8 +8,8 @@ import pytest
 from hemi.devchain import Devchain
 from hemi.server import DevchainServer, Limits
 
-SMALL = Limits(call_timeout=0.5, max_blocks=50, max_response=200_000, max_ws_connections=4, max_subscriptions=2,
-               filter_timeout=1.0, max_snapshots=3, max_batch=1_000)
+SMALL = Limits(call_timeout=0.5, batch_timeout=2.0, max_blocks=50, max_response=200_000, max_ws_connections=4,
+               max_subscriptions=2, filter_timeout=1.0, max_snapshots=3, max_batch=1_000)
 
 
 @pytest.fixture(scope="module")

@@ -98,6 +98,37 @@ def test_generatetoaddress_is_capped(server):
     assert chain_state(server) == before
 
 
+def test_a_bitcoin_batch_shares_the_time_budget(tmp_path):
+    """The Bitcoin port's batches too: 1000 generatetoaddress of 50 blocks each (~3 s here; 1000 x 10,000 blocks
+    under the default caps) stop at the budget (0.3 s here), the rest answered Core's misc error (-1) 'request timed
+    out' without mining (Core has no such budget: bitcoin/bitcoin src/httprpc.cpp runs every batch entry)."""
+    from test_bitcoin_auth import basic
+
+    from hemi.devchain import Devchain
+    from hemi.server import DevchainServer, Limits
+
+    server = DevchainServer(Devchain(seed=12), port=0, btc_port=0, cookie_dir=tmp_path,
+                            limits=Limits(batch_timeout=0.3, max_blocks=50))
+    with server:
+        _bitcoin_batch_stops_at_its_budget(server, basic)
+
+
+def _bitcoin_batch_stops_at_its_budget(server, basic) -> None:
+    address = server.dev.btc.wallet("bob").address
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "generatetoaddress", "params": [50, address]} for i in range(1000)]
+    height = server.dev.btc.height
+    start = time.monotonic()
+    status, _, reply = request(server.btc_port, "POST", json.dumps(batch).encode(),
+                               {"Authorization": basic(*server.btc_credentials)}, timeout=120)
+    elapsed = time.monotonic() - start
+    assert status == 200 and len(reply) == 1000 and elapsed < 2, elapsed
+    mined = [r for r in reply if r.get("error") is None]
+    refused = reply[len(mined):]
+    assert mined and refused and all(len(r["result"]) == 50 for r in mined)
+    assert all(r["error"]["code"] == -1 and "request timed out" in r["error"]["message"] for r in refused)
+    assert server.dev.btc.height == height + 50 * len(mined)
+
+
 def test_oversized_batch_is_refused_whole(server):
     before = chain_state(server)
     batch = [{"jsonrpc": "2.0", "id": i, "method": "evm_mine"} for i in range(1001)]
@@ -116,6 +147,31 @@ def test_batch_reply_size_is_capped(server):
     assert status == 200 and isinstance(reply, list)
     assert reply[-1]["error"]["code"] == -32003 and "response too large" in reply[-1]["error"]["message"]
     assert len(reply) < len(batch)
+
+
+def test_a_batch_of_slow_calls_shares_one_time_budget(server, looper):
+    """20 endless calls of 0.5 s each held the server 10 s: the batch's 2 s budget (--batch-timeout, 30 s by default)
+    stops it, the call running then and every later entry answered -32002 'request timed out', in order, as geth
+    answers a batch past its HTTP write timeout (ethereum/go-ethereum rpc/handler.go handleBatch, rpc/errors.go
+    errcodeTimeout); notifications still get no reply, an invalid entry its own error."""
+    call = {"to": looper, "gas": hex(50_000_000)}
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": [call, "latest"]} for i in range(20)] + [
+        {"jsonrpc": "2.0", "method": "eth_chainId"}, 7, {"jsonrpc": "2.0", "id": "last", "method": "eth_chainId"}]
+    before = chain_state(server)
+    start = time.monotonic()
+    status, _, reply = post(server, json.dumps(batch).encode())
+    elapsed = time.monotonic() - start
+    assert status == 200 and elapsed < 3.5, elapsed
+    assert [r["id"] for r in reply] == [*range(20), None, "last"]
+    codes = [r["error"]["code"] for r in reply]
+    ran = codes.index(-32002)
+    assert 2 <= ran <= 5 and codes[:ran] == [-32000] * ran  # their own 0.5 s timeouts, then the budget is spent
+    assert codes[ran:] == [-32002] * (20 - ran) + [-32600, -32002]
+    assert "request timed out" in reply[-1]["error"]["message"] and "--batch-timeout" in reply[-1]["error"]["message"]
+    assert chain_state(server) == before
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber"} for i in range(500)]
+    status, _, reply = post(server, json.dumps(batch).encode())  # a batch of quick requests is untouched
+    assert status == 200 and all("result" in r for r in reply) and len(reply) == 500
 
 
 def test_websocket_connections_and_subscriptions_are_capped(server):

@@ -45,6 +45,10 @@ def _real(module_name: str) -> types.ModuleType:
         parent = sys.modules.get("eth.precompiles")
         if parent is not None:
             setattr(parent, module_name.rsplit(".", 1)[1], module)
+        # deferred: it imports py-evm, which this module must not do before install()
+        from hemi.hvm.slow_precompiles import guard_loaded
+
+        guard_loaded()  # the call deadline inside the pairing and MSM loops of the module just loaded
     assert module is not None
     return module
 

@@ -25,10 +25,13 @@ from hemi.hvm.fast_opcodes import fast_table
 from hemi.hvm.forks import FORK_CLASSES
 from hemi.hvm.op_execution import OpExecutorMixin, OpStateMixin, OpVMMixin
 from hemi.hvm.records import CallResult
+from hemi.hvm.slow_precompiles import guard_loaded
 from hemi.hvm.state_db import BatchedAccountDB
 from hemi.hvm.trie_batch import apply_batch
 
 PrecompileFn = Callable[[Any], Any]  # py-evm's shape: fn(computation) -> computation
+
+guard_loaded()  # the call deadline inside py-evm's slow precompiles (modexp, BLAKE2 F; the pairings once loaded)
 
 
 class PrecompileBurn(VMError):

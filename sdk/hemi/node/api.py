@@ -8,7 +8,8 @@ engine's records and call helpers, tracing, proofs and simulation, the call dead
 from __future__ import annotations
 
 # ------------------------------------------------------------------ the engine: records, calls, logs (rpc helper)
-from hemi.hvm.deadline import CallTimeout, time_limit
+from hemi.hvm.deadline import CallAborted, CallTimeout, time_limit
+from hemi.hvm.deadline import abort as abort_call
 from hemi.hvm.engine import AccountOverride, CallResult, EstimateFailed, TxRecord, all_logs
 
 # ------------------------------------------------------------------ the CLI banner's 0x45 mode (faces helper)
@@ -25,9 +26,9 @@ from hemi.node.pop.finality_wire import FinalityRpcError, btc_finality_by_block_
 from hemi.node.pop.keystones import KeystoneHash
 
 __all__ = [
-    "AccessListTracer", "AccountOverride", "AccountProof", "CallResult", "CallTimeout", "CallTracer",
+    "AccessListTracer", "AccountOverride", "AccountProof", "CallAborted", "CallResult", "CallTimeout", "CallTracer",
     "EstimateFailed", "FinalityRpcError", "KeystoneHash", "SimBlock", "SimulationError", "StructLogger", "Tracer",
-    "default_header_n",
+    "abort_call", "default_header_n",
     "TxRecord", "all_logs", "btc_finality_by_block_hash", "instrument", "prove_at", "simulate", "state_root_at",
     "time_limit", "user_tx_hashes",
 ]

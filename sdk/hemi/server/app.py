@@ -179,7 +179,7 @@ def build_btc_app(server: ServerContext) -> web.Application:
         body = await _read_body(request, server.limits.max_body, too_large)
         if isinstance(body, web.StreamResponse):
             return body
-        with server.lock:
+        with server.lock, server.core_rpc.budget():
             answer = respond(server.core_rpc, body, max_batch=server.limits.max_batch)
         return web.Response(status=answer.status, body=answer.body,
                             content_type="application/json" if answer.body else None)

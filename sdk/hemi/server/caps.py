@@ -12,7 +12,7 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from hemi.node.api import time_limit
+from hemi.node.api import abort_call, time_limit
 from hemi.rpc.errors import RPCError
 from hemi.rpc.params import parse_q
 
@@ -41,8 +41,9 @@ class Caps:
 
     # ------------------------------------------------------------------ before a call
 
-    def check(self, name: str, params: list) -> AbstractContextManager[Any]:
-        """Refuse a request over a cap (RPCError); the returned context manager wraps the call itself."""
+    def check(self, name: str, params: list, until: float | None = None) -> AbstractContextManager[Any]:
+        """Refuse a request over a cap (RPCError); the returned context manager wraps the call itself. ``until``: the
+        end of the batch the request belongs to (``time.monotonic()``), which an EVM call does not run past."""
         lim = self.limits
         if name in _CALLS:
             obj = params[0] if params else None
@@ -51,7 +52,8 @@ class Caps:
                 if gas > lim.call_gas_cap:
                     raise RPCError(INVALID_PARAMS, f"gas {gas} is above the RPC gas cap {lim.call_gas_cap} "
                                                    f"(hemi devchain --rpc-gas-cap)")
-            return time_limit(lim.call_timeout, self.api.engine.computation_class)
+            seconds = lim.call_timeout if until is None else min(lim.call_timeout, until - time.monotonic())
+            return time_limit(seconds, self.api.engine.computation_class)
         if name in _MINE and params:
             self._check_blocks(_mine_count(name, params[0]))
         elif name == "hemi_mineBitcoin" and params:
@@ -71,6 +73,10 @@ class Caps:
         if n is not None and n > self.limits.max_blocks:
             raise RPCError(INVALID_PARAMS, f"cannot mine {n} blocks in one request (at most {self.limits.max_blocks}, "
                                            f"hemi devchain --max-blocks-per-call)")
+
+    def abort(self) -> None:
+        """Stop the EVM call running under the wall-clock limit, if one is, at its next check (from any thread)."""
+        abort_call(self.api.engine.computation_class)
 
     # ------------------------------------------------------------------ after a call
 

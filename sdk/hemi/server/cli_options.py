@@ -40,6 +40,11 @@ def security_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Most gas an eth_call / eth_estimateGas / eth_createAccessList may ask for."),
         click.option("--call-timeout", default=_D.call_timeout, show_default=True,
                      type=click.FloatRange(min=0, min_open=True), help="Seconds of EVM time per such call."),
+        click.option("--batch-timeout", default=_D.batch_timeout, show_default=True,
+                     type=click.FloatRange(min=0, min_open=True),
+                     help="Seconds one JSON-RPC batch may run, its calls together: a call runs to the sooner of its "
+                          "--call-timeout and the batch's end; entries not answered by then get -32002 'request "
+                          "timed out'."),
         click.option("--max-blocks-per-call", default=_D.max_blocks, show_default=True,
                      type=click.IntRange(min=1), help="Blocks one anvil_mine / hemi_mineBitcoin / "
                                                       "generatetoaddress call may mine."),
@@ -68,6 +73,7 @@ def server_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
     if (opts["rpcuser"] is None) != (opts["rpcpassword"] is None):
         raise click.UsageError("give both --rpcuser and --rpcpassword, or neither (a random password per run)")
     limits = Limits(call_gas_cap=opts["rpc_gas_cap"], call_timeout=opts["call_timeout"],
+                    batch_timeout=opts["batch_timeout"],
                     max_blocks=opts["max_blocks_per_call"], max_batch=opts["max_batch"],
                     max_response=opts["max_response_size"], max_ws_connections=opts["max_ws_connections"],
                     max_subscriptions=opts["max_subscriptions"], max_filters=opts["max_filters"],

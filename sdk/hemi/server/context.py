@@ -10,9 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from hemi.btc.rpc import CoreRPC
-
 from .auth import Credentials
+from .bitcoin import CappedCoreRPC
 from .guard import AccessPolicy
 from .ws import WebSocketHost
 
@@ -24,7 +23,7 @@ class ServerContext(WebSocketHost, Protocol):
     dev: Any
     lock: threading.RLock
     policy: AccessPolicy
-    core_rpc: CoreRPC
+    core_rpc: CappedCoreRPC
     btc_credentials: Credentials
 
     def keystone_finality(self, abrev_hash: str) -> tuple[int, dict[str, Any]]: ...

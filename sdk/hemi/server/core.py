@@ -20,7 +20,6 @@ try:  # libuv's event loop: 9-40 % less server CPU per request than asyncio's (b
 except ImportError:  # Windows, where uvloop does not build: asyncio's own loop serves the same requests
     from asyncio import new_event_loop  # type: ignore[assignment]
 
-from hemi.btc.rpc import CoreRPC
 from hemi.errors import HemiValueError
 from hemi.node.pop.finality_wire import keystone_finality_http
 from hemi.rpc import EthApi
@@ -100,7 +99,7 @@ class DevchainServer:
         self.lock = threading.RLock()
         self.api = EthApi(dev)
         self.dispatcher = Dispatcher(self.api, self.lock, limits)
-        self.core_rpc: CoreRPC = CappedCoreRPC(dev.btc, limits)
+        self.core_rpc = CappedCoreRPC(dev.btc, limits)
         self.subscriptions = Subscriptions(self)
         self.api.tx_listeners.append(self.subscriptions.on_pending_tx)
         self.sessions: set[Session] = set()  # open WebSocket connections
@@ -169,6 +168,7 @@ class DevchainServer:
         if self._loop is not None:
             return self
         self._stop.clear()
+        self.dispatcher.reopen()
         if self.block_time is not None:
             with self.lock:
                 self.dev.automine = False
@@ -279,8 +279,11 @@ class DevchainServer:
             self.subscriptions.on_block(dev, number)
 
     def stop(self) -> None:
-        """Stop timers, close WebSocket sessions and client connections, release both ports, delete the cookie."""
+        """Stop the EVM call in progress (:meth:`Dispatcher.close`), timers, WebSocket sessions and client connections;
+        release both ports, delete the cookie."""
         self._stop.set()
+        self.dispatcher.close()  # a long eth_call in progress stops now, not at its timeout
+        self.core_rpc.abort()  # and a long Bitcoin batch at its next entry
         loop, self._loop = self._loop, None
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(loop.stop)

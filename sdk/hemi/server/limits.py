@@ -19,6 +19,7 @@ class Limits:
     max_response: int = 25_000_000  # bytes of one batch's replies (geth --rpc.batch-response-max-size)
     call_gas_cap: int = 50_000_000  # gas of eth_call / eth_estimateGas / eth_createAccessList (geth --rpc.gascap)
     call_timeout: float = 5.0  # seconds of EVM time per such request (geth --rpc.evmtimeout)
+    batch_timeout: float = 30.0  # seconds of one batch, its calls included (geth's HTTP write timeout, 30 s)
     max_blocks: int = 10_000  # blocks mined by one anvil_mine / hemi_mineBitcoin / generatetoaddress call
     max_ws_connections: int = 100  # open WebSocket connections
     max_subscriptions: int = 1_000  # subscriptions per WebSocket connection

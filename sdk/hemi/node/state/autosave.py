@@ -21,6 +21,7 @@ from hemi.node.state.files import write_atomic
 log = logging.getLogger("hemi.node.state")
 
 DEFAULT_INTERVAL = 5.0  # seconds
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))  # the locks whose acquire takes a timeout
 
 
 class Autosaver:
@@ -38,10 +39,20 @@ class Autosaver:
         self._thread: threading.Thread | None = None
         self._write_lock = threading.Lock()  # the timer and the exit path never write at once
 
-    def save(self) -> bool:
-        """Save now; returns whether the file was written (False: the state has not changed since the last save)."""
-        with self.lock:
-            doc = state.document(self.dev)
+    def save(self, wait: float | None = None) -> bool:
+        """Save now; returns whether the file was written (False: the state has not changed since the last save).
+        ``wait``: the most seconds to wait for the lock (a request in progress holds it); past them
+        :class:`~hemi.errors.HemiError` is raised and the file keeps its last save."""
+        if wait is not None and isinstance(self.lock, _LOCK_TYPES):
+            if not self.lock.acquire(timeout=wait):
+                raise HemiError(f"a request still held the devchain after {wait:g}s: {self.path} keeps the last save")
+            try:
+                doc = state.document(self.dev)
+            finally:
+                self.lock.release()
+        else:
+            with self.lock:
+                doc = state.document(self.dev)
         data = state.encode(doc)
         with self._write_lock:
             if data == self._last:
