@@ -4,15 +4,22 @@
 alone. Heavy modules (py-evm, web3) load only when first used, so ``import hemi`` stays cheap.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hemi._version import __version__  # pyproject.toml's version, through the metadata
 from hemi.types import BlockHash, Txid
+
+if TYPE_CHECKING:
+    from hemi._version import __version__  # pyproject.toml's version, through the metadata
 
 __all__ = ["BitcoinChain", "BlockHash", "Devchain", "Txid", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # deferred: finding the installed metadata scans sys.path (about 2 ms), and few programs ask
+        from hemi._version import __version__
+
+        return __version__
     if name == "Devchain":
         # deferred: py-evm and web3 load on first use, so `import hemi` stays cheap
         from hemi.devchain import Devchain  # the node's devchain with its in-process web3 face (dev.w3)

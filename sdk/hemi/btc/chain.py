@@ -20,22 +20,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from bitcoin.core import CBlock
 
-from hemi.btc import mempool_accept, miner, params, reorg, snapshots
+from hemi.btc import params
 from hemi.btc.address import destination_script
 from hemi.btc.chainstate import BlockRef, ChainState
 from hemi.btc.context import MempoolView, NodeContext, state_digest
 from hemi.btc.mempool import Mempool
-from hemi.btc.mempool_accept import AcceptResult
 from hemi.btc.merkle import MerkleProof
 from hemi.btc.models import Block, ChainTip, Header, TxInfo, Utxo
-from hemi.btc.snapshots import Snapshot
 from hemi.btc.tx import RawTx
 from hemi.btc.wallet import Destination, Wallet
 from hemi.errors import HemiValueError, SnapshotError, UnknownTransactionError, require_uint
 from hemi.types import BlockHash, HashLike, Txid
+
+if TYPE_CHECKING:  # loaded by the methods that use them (module __getattr__ below for the re-exports)
+    from hemi.btc.mempool_accept import AcceptResult
+    from hemi.btc.snapshots import Snapshot
 
 __all__ = ["AcceptResult", "BitcoinChain", "BlockRef", "MempoolView", "Snapshot"]
 
@@ -194,12 +197,18 @@ class BitcoinChain:
     def send_raw(self, tx: RawTx, *, max_fee_rate: int | None = None) -> Txid:
         """Accept a transaction to the mempool (``sendrawtransaction``); raises ``TransactionRejected`` with
         Bitcoin Core's reason. ``max_fee_rate`` in sat/kvB (0 disables the check)."""
+        # mempool acceptance, mining, reorgs and snapshots bring the script interpreter and the block rules, which a
+        # chain needs once it is used, not when it is made: deferred, here and in the methods below
+        from hemi.btc import mempool_accept
+
         return mempool_accept.send_raw(self.node, tx, max_fee_rate=max_fee_rate)
 
     def test_accept(self, tx: RawTx, *, max_fee_rate: int | None = None) -> AcceptResult:
         """``testmempoolaccept`` for one tx: would it be accepted now? Changes nothing.
 
         Returns an :class:`AcceptResult` with ``allowed``, Core's ``reason`` when refused, and ``fee``/``vsize``."""
+        from hemi.btc import mempool_accept  # deferred: as in send_raw
+
         return mempool_accept.would_accept(self.node, tx, max_fee_rate=max_fee_rate)
 
     # ------------------------------------------------------------------ mining
@@ -215,6 +224,8 @@ class BitcoinChain:
             raise HemiValueError(f"n must be a non-negative int, got {n!r}")
         if txs is not None and (isinstance(txs, (str, bytes)) or not isinstance(txs, Sequence)):
             raise HemiValueError(f"txs must be a list of raw transactions, got {txs!r}")
+        from hemi.btc import miner  # deferred: as in send_raw
+
         spk = self._payout(to)
         return [BlockHash(miner.mine_block(self.node, spk, txs if i == 0 else None)) for i in range(n)]
 
@@ -232,14 +243,20 @@ class BitcoinChain:
         Returns None when accepted, ``"duplicate"`` when already known; raises ``BlockRejected`` with Bitcoin Core's
         reason otherwise (the chain is unchanged).
         """
+        from hemi.btc import reorg  # deferred: as in send_raw
+
         return reorg.submit_block(self.node, block)
 
     def invalidate_block(self, block_hash: HashLike) -> None:
         """Mark a block (and its descendants) invalid, as ``invalidateblock``; its txs return to the mempool."""
+        from hemi.btc import reorg  # deferred: as in send_raw
+
         reorg.invalidate_block(self.node, block_hash)
 
     def reconsider_block(self, block_hash: HashLike) -> None:
         """Clear the invalid mark of a block, its ancestors and descendants (``reconsiderblock``)."""
+        from hemi.btc import reorg  # deferred: as in send_raw
+
         reorg.reconsider_block(self.node, block_hash)
 
     def reorg(self, depth: int, *, new_blocks: int | None = None, drop: Iterable[HashLike] = (),
@@ -249,19 +266,25 @@ class BitcoinChain:
         Transactions of the replaced blocks return to the mempool and are mined again in the new branch, except the
         txids in ``drop`` (and whatever spends them). Returns the new branch's block hashes.
         """
+        from hemi.btc import reorg  # deferred: as in send_raw
+
         return reorg.reorg(self.node, depth, new_blocks=new_blocks, drop=drop, payout=lambda: self._payout(to))
 
     # ------------------------------------------------------------------ snapshots
 
     def snapshot(self) -> Snapshot:
         """Remember the chain's state; :meth:`revert` returns to it (blocks made after it are forgotten)."""
+        from hemi.btc import snapshots  # deferred: as in send_raw
+
         s = snapshots.take(self.node, id(self))
         self._snapshots[s.id] = s
         return s
 
     def revert(self, snapshot: Snapshot) -> None:
         """Return to ``snapshot``. Snapshots taken after it become unusable; it stays usable itself."""
-        if not isinstance(snapshot, Snapshot) or snapshot.chain_id != id(self) or \
+        from hemi.btc import snapshots  # deferred: as in send_raw
+
+        if not isinstance(snapshot, snapshots.Snapshot) or snapshot.chain_id != id(self) or \
                 self._snapshots.get(snapshot.id) is not snapshot:
             raise SnapshotError(f"unknown or already discarded snapshot: {snapshot!r}")
         changed = snapshots.roll_back(self.node, snapshot)
@@ -304,3 +327,16 @@ def _check_interval(seconds: object) -> int:
     if not 1 <= value <= 86_400:
         raise HemiValueError(f"block_interval must be from 1 to 86400 seconds, got {seconds!r}")
     return value
+
+
+def __getattr__(name: str) -> Any:
+    # the re-exported parts' types, loaded on first use (see the imports at the top)
+    if name == "AcceptResult":
+        from hemi.btc.mempool_accept import AcceptResult  # deferred: as BitcoinChain.send_raw
+
+        return AcceptResult
+    if name == "Snapshot":
+        from hemi.btc.snapshots import Snapshot  # deferred: as BitcoinChain.send_raw
+
+        return Snapshot
+    raise AttributeError(f"module 'hemi.btc.chain' has no attribute {name!r}")

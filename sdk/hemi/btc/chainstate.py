@@ -16,12 +16,10 @@ from hemi.btc import params
 from hemi.btc.address import script_to_address
 from hemi.btc.blocktools import assemble_block, block_work
 from hemi.btc.coins import Coin, CoinsView, Outpoint
-from hemi.btc.consensus import add_block_sigops, check_coinbase_amount, check_tx_in_block
 from hemi.btc.merkle import MerkleProof, merkle_branch
 from hemi.btc.models import ChainTip, TxInfo, Utxo
 from hemi.btc.script import is_unspendable
 from hemi.btc.tx import TxHashes, tx_hashes
-from hemi.btc.txrules import sigop_cost
 from hemi.errors import BlockRejected, HemiValueError, ReorgError, TransactionRejected, UnknownBlockError
 from hemi.types import BlockHash, HashLike, Txid
 
@@ -240,6 +238,10 @@ class ChainState:
     def connect(self, rec: BlockRecord, *, verify: bool) -> None:
         """Apply ``rec`` on the tip (``ConnectBlock``). With ``verify`` every tx is checked by the consensus rules;
         on failure the state is rolled back and ``BlockRejected`` raised."""
+        # the block rules bring the script interpreter, which a chain needs only once it connects a block: deferred
+        from hemi.btc.consensus import add_block_sigops, check_coinbase_amount, check_tx_in_block
+        from hemi.btc.txrules import sigop_cost  # deferred: as above
+
         coins, height, txs = self.coins, rec.height, rec.txs
         undo: list[list[Coin]] = []
         fees = 0

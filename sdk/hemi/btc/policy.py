@@ -14,10 +14,7 @@ from bitcoin.core.script import CScript, CScriptInvalidError
 
 from hemi.btc import params
 from hemi.btc import script as S
-from hemi.btc.interpreter import scriptops as O
 from hemi.btc.tx import TxHashes
-from hemi.btc.txrules import last_push, legacy_sigops
-from hemi.btc.verify import witness_stack
 from hemi.errors import TransactionRejected
 
 MAX_P2SH_SIGOPS = 15
@@ -80,6 +77,11 @@ def check_inputs_standard(tx: CTransaction, spent_scripts: Sequence[bytes]) -> N
     """Core's AreInputsStandard (only spends of standard output kinds, no future witness versions; P2SH redeem
     scripts of at most 15 sigops) and IsWitnessStandard (P2WSH and tapscript size limits, no annex):
     "bad-txns-nonstandard-inputs" / "bad-witness-nonstandard"."""
+    # deferred: they bring the script interpreter, and every wallet imports this module for dust_threshold
+    from hemi.btc.interpreter import scriptops as O
+    from hemi.btc.txrules import last_push, legacy_sigops  # deferred: as above
+    from hemi.btc.verify import witness_stack  # deferred: as above
+
     for spk in spent_scripts:
         if S.solve(spk).kind in (S.NONSTANDARD, S.WITNESS_UNKNOWN, S.NULL_DATA):
             raise TransactionRejected("bad-txns-nonstandard-inputs")

@@ -14,12 +14,16 @@ Caches live under ``$HEMI_CACHE_DIR`` or the platform user cache dir (``platform
 ``solcjs/<version>/`` for npm installs and ``artifacts/`` for compile results.
 """
 
-from hemi._files import cache_root
-from hemi.compiler.artifacts import Artifacts, ContractArtifact
-from hemi.compiler.compiling import DEFAULT_EVM_VERSION, DEFAULT_OPTIMIZE_RUNS, compile
-from hemi.compiler.resolve import DEFAULT_SOLC_VERSION, ensure_solc
-from hemi.compiler.solidity_sources import contracts_root as hemi_contracts_root
-from hemi.compiler.solidity_sources import remapping as hemi_remapping
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hemi._files import cache_root
+    from hemi.compiler.artifacts import Artifacts, ContractArtifact
+    from hemi.compiler.compiling import DEFAULT_EVM_VERSION, DEFAULT_OPTIMIZE_RUNS, compile
+    from hemi.compiler.resolve import DEFAULT_SOLC_VERSION, ensure_solc
+    from hemi.compiler.solidity_sources import contracts_root as hemi_contracts_root
+    from hemi.compiler.solidity_sources import remapping as hemi_remapping
 
 __all__ = [
     "DEFAULT_EVM_VERSION",
@@ -33,3 +37,32 @@ __all__ = [
     "hemi_contracts_root",
     "hemi_remapping",
 ]
+
+# name -> (module, attribute). Loaded on first use: every Devchain() reads shipped artifacts (hemi.compiler.shipped)
+# but never compiles, and the compiler's modules (solc resolution, solcjs, the cache, platformdirs, packaging) cost
+# a new process several milliseconds of CPU.
+_LAZY = {
+    "cache_root": ("hemi._files", "cache_root"),
+    "Artifacts": ("hemi.compiler.artifacts", "Artifacts"),
+    "ContractArtifact": ("hemi.compiler.artifacts", "ContractArtifact"),
+    "DEFAULT_EVM_VERSION": ("hemi.compiler.compiling", "DEFAULT_EVM_VERSION"),
+    "DEFAULT_OPTIMIZE_RUNS": ("hemi.compiler.compiling", "DEFAULT_OPTIMIZE_RUNS"),
+    "compile": ("hemi.compiler.compiling", "compile"),
+    "DEFAULT_SOLC_VERSION": ("hemi.compiler.resolve", "DEFAULT_SOLC_VERSION"),
+    "ensure_solc": ("hemi.compiler.resolve", "ensure_solc"),
+    "hemi_contracts_root": ("hemi.compiler.solidity_sources", "contracts_root"),
+    "hemi_remapping": ("hemi.compiler.solidity_sources", "remapping"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'hemi.compiler' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value  # once: later lookups are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

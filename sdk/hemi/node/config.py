@@ -7,9 +7,8 @@ state files) can name its configuration without importing the devchain itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hemi.btc.chain import Snapshot as BtcSnapshot
 from hemi.constants import (
     DEFAULT_CHAIN_ID,
     DEFAULT_GENESIS_TIMESTAMP,
@@ -21,6 +20,9 @@ from hemi.constants import (
 )
 from hemi.errors import HemiValueError
 from hemi.node.accounts import DEFAULT_BALANCE, DEFAULT_MNEMONIC
+
+if TYPE_CHECKING:  # for the annotation only: hemi.btc.snapshots loads when a chain takes its first snapshot
+    from hemi.btc.chain import Snapshot as BtcSnapshot
 
 __all__ = ["DevchainConfig", "DevchainSnapshot"]
 

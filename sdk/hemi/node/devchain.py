@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hemi.btc.chain import BitcoinChain
 from hemi.compiler import shipped
@@ -26,7 +26,6 @@ from hemi.hvm.l1_fee import L1CostModel
 from hemi.hvm.precompiles import HVM_PRECOMPILES
 from hemi.hvm.registry import PrecompileRegistry, to_address
 from hemi.hvm.view import BitcoinReader
-from hemi.node import explain, state
 from hemi.node.accounts import DevAccount, derive_accounts
 from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 from hemi.node.bitcoin_view.hvm_view import HvmView, LightView
@@ -34,19 +33,20 @@ from hemi.node.bitcoin_view.precompile import HvmPrecompile
 from hemi.node.config import DevchainConfig, DevchainSnapshot
 from hemi.node.context import StatefulPart
 from hemi.node.controls import StateControls
-from hemi.node.fork import setup as fork_setup
-from hemi.node.fork.remote import ForkRemote
 from hemi.node.op_stack import OpConfig, OpStack, l1_attributes_shortcut, predeploy_alloc
 from hemi.node.pop.finality import Finality, FinalityService, Target
 from hemi.node.pop.keystones import KeystoneIndex
 from hemi.node.pop.payouts import PopPayouts, pop_payouts_alloc
 from hemi.node.pop.publications import PopNetwork
-from hemi.node.provenance import Provenance, build_provenance
 from hemi.node.sequencer import Sequencer
-from hemi.node.state import files as state_files
 from hemi.node.tunnel import Tunnel
 from hemi.node.tunnel import genesis as tunnel_genesis
 from hemi.types import BlockHash
+
+if TYPE_CHECKING:  # imported where used: fork mode, explanations, provenance and state files are not every program's
+    from hemi.node import explain
+    from hemi.node.fork.remote import ForkRemote
+    from hemi.node.provenance import Provenance
 
 __all__ = ["BITCOIN_KIT_ARTIFACTS", "DEFAULT_CHAIN_ID", "HBK_ADDRESS", "Devchain", "DevchainConfig",
            "DevchainSnapshot"]
@@ -71,6 +71,9 @@ class Devchain(StateControls):
     def __init__(self, seed: int = 0, **config: Any) -> None:
         self.fork: ForkRemote | None = None  # fork mode: the remote the state, old blocks and hVM answers come from
         if config.get("fork_url") is not None:
+            # deferred: fork mode only (requests, a sqlite3 cache); bound whenever self.fork is set, as below
+            from hemi.node.fork import setup as fork_setup
+
             self.fork, config = fork_setup.open_fork(config)
         try:
             self.config = DevchainConfig(seed=seed, **config)
@@ -251,6 +254,7 @@ class Devchain(StateControls):
 
     def provenance(self, tx_hash: Any) -> Provenance:
         """The chain of trust of an EVM transaction that consumed Bitcoin-derived input (see hemi.node.provenance)."""
+        from hemi.node.provenance import build_provenance  # deferred: as explain below
         return build_provenance(self, tx_hash)
 
     # ------------------------------------------------------------------ why a Bitcoin lookup found nothing
@@ -258,14 +262,17 @@ class Devchain(StateControls):
     def explain_txid(self, txid: Any) -> explain.TxidExplanation:
         """Unknown txid, the other byte order, or not in the hVM's indexed view yet (and what to do): see
         hemi.node.explain."""
+        from hemi.node import explain  # deferred: most programs never ask
         return explain.explain_txid(self, txid)
 
     def explain_call(self, call: Any, *args: Any, **kwargs: Any) -> explain.CallExplanation:
         """Run ``call(*args, **kwargs)``; if it fails, explain each txid it asked the hVM precompiles about."""
+        from hemi.node import explain  # deferred: most programs never ask
         return explain.explain_call(self, call, *args, **kwargs)
 
     def explain_balance(self, address: str) -> explain.BalanceExplanation:
         """How much of ``address``'s Bitcoin balance hBK / 0x40 can see yet, and why the rest is not visible."""
+        from hemi.node import explain  # deferred: most programs never ask
         return explain.explain_balance(self, address)
 
     # ------------------------------------------------------------------ mining and time
@@ -462,6 +469,7 @@ class Devchain(StateControls):
     def dump_state(self, path: str | os.PathLike[str]) -> Path:
         """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel, pending transactions) to
         ``path``, atomically, in the data-only format of :mod:`hemi.node.state` (docs/state-files.md)."""
+        from hemi.node.state import files as state_files  # deferred: the state codec, for the few that save
         return state_files.save(self, path)
 
     @classmethod
@@ -469,20 +477,24 @@ class Devchain(StateControls):
         """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did. Options:
         ``max_size`` (decompressed bytes, default 512 MiB) and ``precompiles`` ({address: fn} for user precompiles
         the state mounts: a state never imports code). Bad files raise :class:`~hemi.errors.StateFileError`."""
+        from hemi.node.state import files as state_files  # deferred: as in dump_state
         return state_files.load(path, cls, **options)
 
     def dump_state_data(self) -> bytes:
         """The state :meth:`dump_state` writes, as bytes (``anvil_dumpState`` returns them hex-encoded)."""
+        from hemi.node import state  # deferred: as in dump_state
         return state.dump(self)
 
     @classmethod
     def load_state_data(cls: type[_D], data: bytes, **options: Any) -> _D:
         """A new devchain from bytes of :meth:`dump_state_data` (options as :meth:`load_state`)."""
+        from hemi.node import state  # deferred: as in dump_state
         return state.load(cls, data, **options)
 
     def replace_state(self, data: bytes, **options: Any) -> None:
         """Make this devchain (the same object) hold the state in ``data``, saved by a devchain of the same
         configuration, as ``anvil_loadState`` does; a refused state leaves it unchanged. Snapshots end."""
+        from hemi.node import state  # deferred: as in dump_state
         state.load_into(self, data, **options)
 
     def __repr__(self) -> str:

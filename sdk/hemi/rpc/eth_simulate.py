@@ -22,7 +22,6 @@ from typing import Any
 from eth_bloom import BloomFilter
 
 from hemi.constants import EMPTY_TRIE_ROOT
-from hemi.node.api import SimulationError, simulate, state_root_at
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import Reverted, RPCError, revert_error
 from hemi.rpc.params import Handler, addr, d, parse_addr, parse_hash, parse_q, parse_state_overrides, q, word
@@ -53,6 +52,9 @@ def _header_overrides(v: Any) -> dict:
 
 
 def simulate_v1(api: RpcContext, payload: Any, tag: Any = "latest") -> list[dict]:
+    # deferred: the simulator loads on the first eth_simulateV1, not with every face
+    from hemi.node.api import SimulationError, simulate, state_root_at
+
     if not isinstance(payload, dict) or not isinstance(payload.get("blockStateCalls"), list):
         raise RPCError(-32602, "eth_simulateV1 takes {blockStateCalls: [...], validation?, traceTransfers?}")
     specs = payload["blockStateCalls"]

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from hemi.node.api import prove_at
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import RPCError
 from hemi.rpc.params import Handler, addr, d, parse_addr, parse_data, parse_uint256, q
@@ -54,6 +53,8 @@ def get_proof(api: RpcContext, address: Any, keys: Any, tag: Any = "latest") -> 
     if len(keys) > MAX_PROOF_KEYS:
         raise RPCError(-32602, f"too many storage keys: {len(keys)} (at most {MAX_PROOF_KEYS})")
     slots = [_slot(k) for k in keys]
+    from hemi.node.api import prove_at  # deferred: the proof code loads on the first eth_getProof, not with every face
+
     p = prove_at(api.engine, api.state_number(tag), account, slots)
     return {
         "address": addr(account), "accountProof": [d(n) for n in p.proof], "balance": q(p.balance),

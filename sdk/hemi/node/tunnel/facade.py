@@ -24,10 +24,9 @@ devchain's web3 face; the tunnel itself never uses them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hemi.errors import HemiValueError, TunnelError
-from hemi.node.tunnel.audit import AuditReport, audit
 from hemi.node.tunnel.contracts import CONTRACTS, TOKEN, VAULT, VAULT_STATE
 from hemi.node.tunnel.deposits import Deposits, positive_sats
 from hemi.node.tunnel.genesis import (
@@ -46,6 +45,9 @@ from hemi.node.tunnel.host import TunnelHost
 from hemi.node.tunnel.operator import TunnelOperator
 from hemi.node.tunnel.recipient import Deposit
 from hemi.node.tunnel.withdrawals import Withdrawals
+
+if TYPE_CHECKING:
+    from hemi.node.tunnel.audit import AuditReport
 
 __all__ = ["Tunnel"]
 
@@ -144,6 +146,8 @@ class Tunnel(Deposits, Withdrawals):
     def audit(self) -> AuditReport:
         """Reconcile hemiBTC with Bitcoin: supply = confirmed deposits - withdrawals + re-mints (= the vault's
         outstanding sats), and list mints whose deposit a Bitcoin reorg has removed (see hemi.node.tunnel.audit)."""
+        from hemi.node.tunnel.audit import audit  # deferred: the books are asked for rarely; not every devchain's cost
+
         return audit(self.host.engine, self.host.btc, list(self.operator.withdrawals.values()),
                      total_supply=self.total_supply, vault_outstanding=int(self._read(VAULT, "getNetDeposits")),
                      custody_script=self.custody_script)
