@@ -10,12 +10,10 @@ the seed fixes Bitcoin, the L2 clock advances ``block_time`` seconds per block, 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache, partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from hemi.btc.chain import BitcoinChain
 from hemi.compiler import shipped
@@ -38,6 +36,7 @@ from hemi.node.pop.finality import Finality, FinalityService, Target
 from hemi.node.pop.keystones import KeystoneIndex
 from hemi.node.pop.payouts import PopPayouts, pop_payouts_alloc
 from hemi.node.pop.publications import PopNetwork
+from hemi.node.saving import StateFiles
 from hemi.node.sequencer import Sequencer
 from hemi.node.tunnel import Tunnel
 from hemi.node.tunnel import genesis as tunnel_genesis
@@ -60,10 +59,9 @@ _snapshot_ids = itertools.count(1)
 # the view kept for each L2 block names the same Bitcoin tip block after block: one (immutable) BlockHash per hash
 # seen lately, not two new ones per L2 block
 _block_hash = lru_cache(maxsize=64)(BlockHash)
-_D = TypeVar("_D", bound="Devchain")
 
 
-class Devchain(StateControls):
+class Devchain(StateFiles, StateControls):
     """An in-process Hemi devchain: ``dev.btc``, ``dev.engine``, ``dev.mine()``, ``dev.anchor()``... (``hemi.Devchain``
     adds the in-process web3 face, ``dev.w3``). It satisfies :class:`hemi.node.context.NodeContext`, the interface
     its parts are given."""
@@ -463,39 +461,6 @@ class Devchain(StateControls):
         finally:
             self.revert(s)
             self.discard(s)
-
-    # ------------------------------------------------------------------ saving and loading
-
-    def dump_state(self, path: str | os.PathLike[str]) -> Path:
-        """Save the whole devchain (both chains, views, sequencer, keystones, PoP, tunnel, pending transactions) to
-        ``path``, atomically, in the data-only format of :mod:`hemi.node.state` (docs/state-files.md)."""
-        from hemi.node.state import files as state_files  # deferred: the state codec, for the few that save
-        return state_files.save(self, path)
-
-    @classmethod
-    def load_state(cls: type[_D], path: str | os.PathLike[str], **options: Any) -> _D:
-        """A devchain loaded from a file written by :meth:`dump_state`; it answers as the saved one did. Options:
-        ``max_size`` (decompressed bytes, default 512 MiB) and ``precompiles`` ({address: fn} for user precompiles
-        the state mounts: a state never imports code). Bad files raise :class:`~hemi.errors.StateFileError`."""
-        from hemi.node.state import files as state_files  # deferred: as in dump_state
-        return state_files.load(path, cls, **options)
-
-    def dump_state_data(self) -> bytes:
-        """The state :meth:`dump_state` writes, as bytes (``anvil_dumpState`` returns them hex-encoded)."""
-        from hemi.node import state  # deferred: as in dump_state
-        return state.dump(self)
-
-    @classmethod
-    def load_state_data(cls: type[_D], data: bytes, **options: Any) -> _D:
-        """A new devchain from bytes of :meth:`dump_state_data` (options as :meth:`load_state`)."""
-        from hemi.node import state  # deferred: as in dump_state
-        return state.load(cls, data, **options)
-
-    def replace_state(self, data: bytes, **options: Any) -> None:
-        """Make this devchain (the same object) hold the state in ``data``, saved by a devchain of the same
-        configuration, as ``anvil_loadState`` does; a refused state leaves it unchanged. Snapshots end."""
-        from hemi.node import state  # deferred: as in dump_state
-        state.load_into(self, data, **options)
 
     def __repr__(self) -> str:
         v = self._views[-1]
