@@ -69,15 +69,17 @@ class TransactionRejected(BitcoinError, HemiValueError):
     """A transaction was refused by mempool acceptance.
 
     ``reason`` is Bitcoin Core's reject reason (``bad-txns-inputs-missingorspent``, ``txn-mempool-conflict``,
-    ``mandatory-script-verify-flag-failed (...)`` ...), so messages read like ``sendrawtransaction``'s.
+    ``mandatory-script-verify-flag-failed (...)`` ...), so messages read like ``sendrawtransaction``'s; ``detail`` is
+    Core's debug message where Core gives one (``sendrawtransaction`` answers ``reason, detail``), ``hint`` an
+    explanation of hemi's own, shown in ``str()`` only (``dust (output of 100 sats < 294)``).
     """
 
-    def __init__(self, reason: str, detail: str = "", *, txid: object | None = None) -> None:
+    def __init__(self, reason: str, detail: str = "", *, txid: object | None = None, hint: str = "") -> None:
         self.reason = reason
         self.detail = detail
         self.txid = txid
-        text = reason if not detail else f"{reason} ({detail})"
-        super().__init__(text)
+        extra = "; ".join(x for x in (detail, hint) if x)
+        super().__init__(reason if not extra else f"{reason} ({extra})")
 
 
 class ScriptVerifyError(BitcoinError, HemiValueError):

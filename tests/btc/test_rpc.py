@@ -311,9 +311,11 @@ def test_error_codes(funded: BitcoinChain, raw):
     assert rpc_error(raw.getblockhash, "1")["message"] == (
         'Wrong type passed:\n{\n    "Position 1 (height)": '
         '"JSON value of type string is not of expected type number"\n}')
-    assert rpc_error(raw.getblockhash)["code"] == -32602
-    assert rpc_error(raw.getblockcount, 1)["code"] == -32602
-    assert rpc_error(raw.getwalletinfo) == {"code": -32601, "message": "Method not found"}
+    # a wrong argument count: RPCHelpMan::HandleRequest throws (src/rpc/util.cpp), src/rpc/server.cpp answers -1
+    assert rpc_error(raw.getblockhash)["code"] == -1
+    assert rpc_error(raw.getblockcount, 1) == {
+        "code": -1, "message": "getblockcount takes 0..0 parameters, 1 given. Usage: getblockcount"}
+    assert rpc_error(raw.getnetworkhashps) == {"code": -32601, "message": "Method not found"}
     for address in (MAINNET_BECH32, MAINNET_P2PKH, "not-an-address"):
         assert rpc_error(raw.generatetoaddress, 1, address) == {"code": -5, "message": "Error: Invalid address"}
     assert funded.height == 101  # nothing was mined by the refused calls

@@ -80,16 +80,70 @@ def test_signrawtransaction_reports_unknown_inputs(chain):
     assert out["complete"] is False and out["errors"][0]["error"] == "Input not found or already spent"
 
 
-def test_signrawtransaction_with_one_unknown_input_reports_it_and_leaves_the_tx_unsigned(chain):
-    """A known input next to an unknown one: nothing can be signed (taproot sighashes commit to every spent
-    output), the unknown input is reported, and the call answers instead of failing inside script verification."""
+def test_signrawtransaction_signs_what_it_can_next_to_an_unknown_input(chain):
+    """A known P2WPKH input next to an unknown one: the known input is signed and the unknown one reported, as Core's
+    SignTransaction does ("Sign what we can", src/script/sign.cpp; bitcoin/bitcoin test/functional/
+    rpc_signrawtransactionwithkey.py and wallet_signrawtransactionwithwallet.py, the "script_verification_error"
+    cases); the answer is not complete."""
     raw = raw_proxy(chain)
     (u,) = raw.listunspent()
     tx = raw.createrawtransaction([{"txid": u["txid"], "vout": u["vout"]}, {"txid": "11" * 32, "vout": 0}],
                                   {chain.wallet("bob").address: 1})
     out = raw.signrawtransactionwithwallet(tx)
-    assert out["complete"] is False and out["hex"] == tx
+    assert out["complete"] is False and out["hex"] != tx
     assert [(e["txid"], e["error"]) for e in out["errors"]] == [("11" * 32, "Input not found or already spent")]
+    witness = raw.decoderawtransaction(out["hex"])["vin"][0]["txinwitness"]
+    assert len(witness) == 2 and witness[1] == chain.wallet().pubkey.hex()
+
+
+def test_signrawtransaction_leaves_a_taproot_input_unsigned_next_to_an_unknown_input(chain):
+    """A taproot signature commits to every spent output (BIP 341), so next to an unknown input the wallet's P2TR
+    input cannot be signed: it is reported with the script error, and nothing crashes."""
+    raw = raw_proxy(chain)
+    w = chain.wallet()
+    txid = w.send(w.address_of("p2tr"), COIN)
+    chain.mine()
+    vout = next(n for n, o in enumerate(chain.tx(txid).tx.vout) if bytes(o.scriptPubKey) == w.script_of("p2tr"))
+    tx = raw.createrawtransaction([{"txid": str(txid), "vout": vout}, {"txid": "11" * 32, "vout": 0}],
+                                  {chain.wallet("bob").address: 0.5})
+    out = raw.signrawtransactionwithwallet(tx)
+    assert out["complete"] is False and out["hex"] == tx
+    assert [e["txid"] for e in out["errors"]] == [str(txid), "11" * 32]
+
+
+@pytest.mark.parametrize("name,hash_type", [("ALL", 0x01), ("NONE", 0x02), ("SINGLE", 0x03),
+                                            ("ALL|ANYONECANPAY", 0x81), ("NONE|ANYONECANPAY", 0x82),
+                                            ("SINGLE|ANYONECANPAY", 0x83)])
+def test_signrawtransaction_signs_with_every_sighash_type(chain, name, hash_type):
+    """Core's SighashFromStr (src/core_read.cpp) accepts these six names and DEFAULT; the signature ends with the
+    type's byte and the transaction is accepted by the mempool (the interpreter checks the signature)."""
+    raw = raw_proxy(chain)
+    (u,) = raw.listunspent()
+    tx = raw.createrawtransaction([{"txid": u["txid"], "vout": u["vout"]}],
+                                  [{chain.wallet("bob").address: 49.999}])
+    out = raw.signrawtransactionwithwallet(tx, None, name)
+    assert out["complete"] is True
+    sig = raw.decoderawtransaction(out["hex"])["vin"][0]["txinwitness"][0]
+    assert int(sig[-2:], 16) == hash_type
+    assert raw.testmempoolaccept([out["hex"]])[0]["allowed"] is True
+    assert rpc_error(raw.signrawtransactionwithwallet, tx, None, "ANYONECANPAY") == {
+        "code": -8, "message": "ANYONECANPAY is not a valid sighash parameter."}
+
+
+def test_taproot_signature_with_explicit_all_is_65_bytes(chain):
+    """BIP 341: SIGHASH_DEFAULT signs with 64 bytes; an explicit ALL appends its byte (Core signs with the type it
+    is given)."""
+    raw = raw_proxy(chain)
+    w = chain.wallet()
+    txid = w.send(w.address_of("p2tr"), COIN)
+    chain.mine()
+    vout = next(n for n, o in enumerate(chain.tx(txid).tx.vout) if bytes(o.scriptPubKey) == w.script_of("p2tr"))
+    tx = raw.createrawtransaction([{"txid": str(txid), "vout": vout}], {chain.wallet("bob").address: 0.999})
+    for name, size in (("DEFAULT", 64), ("ALL", 65)):
+        out = raw.signrawtransactionwithwallet(tx, None, name)
+        assert out["complete"] is True
+        assert len(bytes.fromhex(raw.decoderawtransaction(out["hex"])["vin"][0]["txinwitness"][0])) == size
+        assert raw.testmempoolaccept([out["hex"]])[0]["allowed"] is True
 
 
 def test_descriptors(chain):

@@ -62,13 +62,13 @@ def check_standard(tx: CTransaction, hashes: TxHashes) -> None:
             raise TransactionRejected("scriptpubkey")
         if kind == S.NULL_DATA:
             if len(spk) > params.MAX_OP_RETURN_RELAY:
-                raise TransactionRejected("scriptpubkey", f"OP_RETURN script of {len(spk)} bytes > "
-                                          f"{params.MAX_OP_RETURN_RELAY}")
+                raise TransactionRejected("scriptpubkey", hint=f"OP_RETURN script of {len(spk)} bytes > "
+                                                               f"{params.MAX_OP_RETURN_RELAY}")
             data_outputs += 1
         elif kind == S.MULTISIG:
             raise TransactionRejected("bare-multisig")
         elif out.nValue < dust_threshold(spk):
-            raise TransactionRejected("dust", f"output of {out.nValue} sats < {dust_threshold(spk)}")
+            raise TransactionRejected("dust", hint=f"output of {out.nValue} sats < {dust_threshold(spk)}")
     if data_outputs > 1:
         raise TransactionRejected("multi-op-return")
 

@@ -25,7 +25,16 @@ from hemi.btc.context import NodeContext
 from hemi.btc.keys import TestKey, derive_secret
 from hemi.btc.models import Utxo
 from hemi.btc.policy import dust_threshold
-from hemi.btc.sighash import SIGHASH_ALL, SIGHASH_DEFAULT, legacy_sighash, segwit_v0_sighash, taproot_sighash
+from hemi.btc.sighash import (
+    SIGHASH_ALL,
+    SIGHASH_ANYONECANPAY,
+    SIGHASH_DEFAULT,
+    SIGHASH_NONE,
+    SIGHASH_SINGLE,
+    legacy_sighash,
+    segwit_v0_sighash,
+    taproot_sighash,
+)
 from hemi.btc.tx import RawTx
 from hemi.errors import HemiValueError, InsufficientFunds, require_uint
 from hemi.types import Txid
@@ -46,6 +55,9 @@ _INPUT_WEIGHT = {
     P2WSH: 4 * 41 + (1 + 1 + 72 + 1 + 35),
     P2TR: 4 * 41 + (1 + 1 + 64),
 }
+
+_HASH_TYPES = frozenset({SIGHASH_DEFAULT} | {base | acp for base in (SIGHASH_ALL, SIGHASH_NONE, SIGHASH_SINGLE)
+                                             for acp in (0, SIGHASH_ANYONECANPAY)})
 
 INPUT_WEIGHT = _INPUT_WEIGHT  # public name for tools that size transactions the way the wallet does
 
@@ -185,9 +197,11 @@ class Wallet:
     # ------------------------------------------------------------------ building and sending
 
     def send(self, to: Destination, sats: int, *, fee_rate: float = DEFAULT_FEE_RATE,
-             op_return: bytes | str | None = None, from_kind: str | None = None) -> Txid:
-        """Pay ``sats`` to ``to`` (address, scriptPubKey or wallet) and broadcast; returns the txid."""
-        tx = self.build_tx(to, sats, fee_rate=fee_rate, op_return=op_return, from_kind=from_kind)
+             op_return: bytes | str | None = None, from_kind: str | None = None, subtract_fee: bool = False) -> Txid:
+        """Pay ``sats`` to ``to`` (address, scriptPubKey or wallet) and broadcast; returns the txid. With
+        ``subtract_fee`` the recipient gets ``sats`` less the fee (Core's ``subtractfeefromamount``)."""
+        tx = self.build_tx(to, sats, fee_rate=fee_rate, op_return=op_return, from_kind=from_kind,
+                           subtract_fee_from=(0,) if subtract_fee else ())
         return self.chain.send_raw(tx)
 
     def build_tx(
@@ -203,12 +217,16 @@ class Wallet:
         change_kind: str = P2WPKH,
         locktime: int = 0,
         version: int = 2,
+        subtract_fee_from: Sequence[int] = (),
     ) -> CTransaction:
         """A signed transaction paying ``sats`` to ``to`` (or every ``(destination, sats)`` in ``outputs``), with
         an optional OP_RETURN, change back to the wallet; not broadcast.
 
         Inputs are chosen largest-first among spendable outputs (only of ``from_kind`` when given), or exactly
         ``inputs``. Raises ``InsufficientFunds`` when the wallet cannot pay amount plus fee.
+        ``subtract_fee_from``: positions of payments (``to`` first, then ``outputs``) that pay the fee between them,
+        in equal shares, the first of them the remainder, as Core's ``CreateTransaction`` does for
+        ``subtractfeefromamount``; a payment left at dust raises ``HemiValueError``.
         """
         require_uint("locktime", locktime, bits=32)  # nLockTime and nVersion are 32-bit fields
         if isinstance(version, bool) or not isinstance(version, int) or not -2**31 <= version < 2**31:
@@ -249,25 +267,54 @@ class Wallet:
             w += change_weight if with_change else 0
             return math.ceil(math.ceil(w / 4) * fee_rate)
 
+        subtract = sorted(set(subtract_fee_from))
+        if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(pay) for i in subtract):
+            raise HemiValueError(f"subtract_fee_from holds positions of the payments (0..{len(pay) - 1}), "
+                                 f"got {list(subtract_fee_from)!r}")
         if inputs is not None:
             chosen = list(inputs)
             for u in chosen:
                 if u.script_pubkey not in self._by_spk:
                     raise HemiValueError(f"input {u.txid}:{u.vout} does not belong to wallet {self.name!r}")
-        else:
-            chosen = self._select(target, from_kind, base_weight + change_weight, fee_rate)
+        else:  # when the payments pay the fee, the inputs need only cover them
+            chosen = self.select_coins(target, from_kind=from_kind, weight=base_weight + change_weight,
+                                       fee_rate=0.0 if subtract else fee_rate)
         total = sum(u.value for u in chosen)
-        if total < target + fee_for(chosen, False):
+        if total < target + (0 if subtract else fee_for(chosen, False)):
             raise InsufficientFunds(
                 f"wallet {self.name!r} has {total} spendable sats in the chosen inputs; needs {target} plus "
                 f"fee {fee_for(chosen, False)} (balance {self.balance}, immature {self.immature_balance})")
-        change = total - target - fee_for(chosen, True)
+        if subtract:
+            pay, change = self.pay_fee_from(pay, subtract, total - target, change_spk,
+                                             fee_for(chosen, True), fee_for(chosen, False))
+        else:
+            change = total - target - fee_for(chosen, True)
         outs = [CTxOut(v, CScript(spk)) for spk, v in pay]
         if change >= dust_threshold(change_spk):
             outs.append(CTxOut(change, CScript(change_spk)))
         vin = [CTxIn(COutPoint(bytes(u.txid), u.vout), CScript(), 0xFFFFFFFD) for u in chosen]
         tx = CMutableTransaction(vin, outs, locktime, version)
         return self.sign(tx, [(u.value, u.script_pubkey) for u in chosen])
+
+    @staticmethod
+    def pay_fee_from(pay: list[tuple[bytes, int]], subtract: list[int], excess: int, change_spk: bytes,
+                      fee_with_change: int, fee_without: int) -> tuple[list[tuple[bytes, int]], int]:
+        """The payments less the fee, shared by the ``subtract`` positions, and the change (inputs over payments):
+        a change output when the excess is not dust, else the excess counts toward the fee."""
+        if excess >= dust_threshold(change_spk):
+            change, reduce = excess, fee_with_change
+        else:
+            change, reduce = 0, max(fee_without - excess, 0)
+        share, rest = divmod(reduce, len(subtract))
+        pay = list(pay)
+        for n, i in enumerate(subtract):
+            spk, value = pay[i]
+            value -= share + (rest if n == 0 else 0)
+            if value < dust_threshold(spk):
+                raise HemiValueError("The transaction amount is too small to pay the fee" if value < 0 else
+                                     "The transaction amount is too small to send after the fee has been deducted")
+            pay[i] = (spk, value)
+        return pay, change
 
     def _largest_confirmed(self, from_kind: str | None) -> _Spendable | None:
         cs = self.chain.node.chainstate
@@ -286,18 +333,30 @@ class Wallet:
                     best, best_value = (op, v, spk, coin.height, True), v
         return best
 
-    def _select(self, target: int, from_kind: str | None, weight: int, fee_rate: float) -> list[Utxo]:
-        """Largest-first: confirmed outputs before unconfirmed ones, then by value; stop once amount + fee is met."""
+    def select_coins(self, target: int, *, from_kind: str | None = None, weight: int = 0,
+                     fee_rate: float = DEFAULT_FEE_RATE, min_conf: int = 0, max_conf: int | None = None) -> list[Utxo]:
+        """Coins for ``target`` sats plus the fee of a transaction of ``weight`` (without its inputs) and the chosen
+        inputs at ``fee_rate`` sat/vB, among coins of ``min_conf`` to ``max_conf`` confirmations. Largest-first:
+        confirmed outputs before unconfirmed ones, then by value; stop once amount + fee is met (the coins may fall
+        short: the caller checks)."""
         def fee(inputs_weight: int) -> int:
             return math.ceil(math.ceil((weight + inputs_weight) / 4) * fee_rate)
 
         def key(i: _Spendable) -> tuple[bool, int, bytes, int]:
             return (i[3] is None, -i[1], i[0][0][::-1], i[0][1])
 
-        best = self._largest_confirmed(from_kind)  # the common case: one output pays it all, no list, no sort
+        tip = self.chain.node.chainstate.height
+
+        def depth_ok(i: _Spendable) -> bool:
+            confirmations = 0 if i[3] is None else tip - i[3] + 1
+            return confirmations >= min_conf and (max_conf is None or confirmations <= max_conf)
+
+        any_depth = min_conf <= 0 and max_conf is None
+        best = self._largest_confirmed(from_kind) if any_depth else None  # the common case: one output pays it all
         if best is not None and best[1] >= target + fee(_INPUT_WEIGHT[self._by_spk[best[2]].kind]):
             return [self._to_utxo(best)]
-        items = [i for i in self._spendable() if i[4] and (from_kind is None or self._by_spk[i[2]].kind == from_kind)]
+        items = [i for i in self._spendable() if i[4] and (from_kind is None or self._by_spk[i[2]].kind == from_kind)
+                 and (any_depth or depth_ok(i))]
         items.sort(key=key)
         chosen, total, w = [], 0, 0
         for i in items:
@@ -308,36 +367,49 @@ class Wallet:
             w += _INPUT_WEIGHT[self._by_spk[i[2]].kind]
         return [self._to_utxo(i) for i in chosen]
 
-    def sign(self, tx: CTransaction | CMutableTransaction,
-             spent: Sequence[tuple[int, bytes]]) -> CTransaction:
-        """Sign every input of ``tx`` that spends one of this wallet's scripts (``spent``: (value, spk) per input)."""
+    def sign(self, tx: CTransaction | CMutableTransaction, spent: Sequence[tuple[int, bytes] | None], *,
+             hash_type: int | None = None) -> CTransaction:
+        """Sign every input of ``tx`` that spends one of this wallet's scripts. ``spent``: the (value, scriptPubKey)
+        each input spends, None where unknown: those inputs stay as they are, and so do taproot inputs, whose
+        signatures commit to every spent output (Core's ``SignTransaction`` signs what it can).
+        ``hash_type``: a SIGHASH_* value; None signs ALL (DEFAULT, 64-byte signatures, for taproot)."""
         mtx = CMutableTransaction.from_tx(tx)
         if len(spent) != len(mtx.vin):
-            raise HemiValueError("sign needs the spent (value, scriptPubKey) of every input")
+            raise HemiValueError("sign needs the spent (value, scriptPubKey) of every input, None where unknown")
+        if hash_type is not None and hash_type not in _HASH_TYPES:
+            raise HemiValueError(f"hash_type must be one of the standard sighash types, got {hash_type!r}")
         witnesses = [list(w.scriptWitness.stack) for w in mtx.wit.vtxinwit] if mtx.wit.vtxinwit else []
         witnesses += [[] for _ in range(len(mtx.vin) - len(witnesses))]
         key = self.key
-        ht = bytes([SIGHASH_ALL])
-        for i, (value, spk) in enumerate(spent):
-            info = self._by_spk.get(bytes(spk))
-            if info is None:
+        ecdsa = SIGHASH_ALL if hash_type in (None, SIGHASH_DEFAULT) else hash_type
+        ht = bytes([ecdsa])
+        every = None if any(s is None for s in spent) else [(v, bytes(s)) for v, s in spent]  # type: ignore[misc]
+        for i, item in enumerate(spent):
+            info = None if item is None else self._by_spk.get(bytes(item[1]))
+            if item is None or info is None:
                 continue
+            value = item[0]
             if info.kind == P2PKH:
-                sig = key.sign_ecdsa(legacy_sighash(info.spk, mtx, i, SIGHASH_ALL)) + ht
+                sig = key.sign_ecdsa(legacy_sighash(info.spk, mtx, i, ecdsa)) + ht
                 mtx.vin[i].scriptSig = CScript([sig, key.pubkey])
             elif info.kind in (P2WPKH, P2SH_P2WPKH):
                 code = S.p2pkh_script(key.pubkey_hash)
-                sig = key.sign_ecdsa(segwit_v0_sighash(code, mtx, i, value, SIGHASH_ALL)) + ht
+                sig = key.sign_ecdsa(segwit_v0_sighash(code, mtx, i, value, ecdsa)) + ht
                 witnesses[i] = [sig, key.pubkey]
                 if info.kind == P2SH_P2WPKH:
                     mtx.vin[i].scriptSig = CScript([info.redeem_or_witness_script])
             elif info.kind == P2WSH:
                 ws = info.redeem_or_witness_script
-                sig = key.sign_ecdsa(segwit_v0_sighash(ws, mtx, i, value, SIGHASH_ALL)) + ht
+                sig = key.sign_ecdsa(segwit_v0_sighash(ws, mtx, i, value, ecdsa)) + ht
                 witnesses[i] = [sig, ws]
-            elif info.kind == P2TR:
-                digest = taproot_sighash(mtx, i, [(v, bytes(s)) for v, s in spent], SIGHASH_DEFAULT)
-                witnesses[i] = [key.sign_taproot(digest)]
+            elif info.kind == P2TR and every is not None:
+                taproot_type = SIGHASH_DEFAULT if hash_type is None else hash_type
+                try:
+                    digest = taproot_sighash(mtx, i, every, taproot_type)
+                except HemiValueError:  # SINGLE without an output at this index: BIP 341 defines no hash
+                    continue
+                sig = key.sign_taproot(digest)
+                witnesses[i] = [sig if taproot_type == SIGHASH_DEFAULT else sig + bytes([taproot_type])]
         if any(witnesses):
             mtx.wit = CTxWitness([CTxInWitness(CScriptWitness(w)) for w in witnesses])
         return CTransaction.from_tx(mtx)

@@ -13,8 +13,9 @@ decimals, display-order hashes, Core's error codes and messages), without a netw
 - :class:`InProcessConnection` is an ``http.client.HTTPConnection`` look-alike, so python-bitcoinlib's
   ``bitcoin.rpc.Proxy`` / ``RawProxy`` talk to the chain in-process: :func:`proxy` and :func:`raw_proxy`.
 
-What differs from Bitcoin Core is stated where it happens; in short: one single-key test wallet, no P2P, the chain has a
-transaction index (``-txindex=1``), no replace-by-fee, and wrong argument counts answer ``-32602``.
+What differs from Bitcoin Core is stated where it happens; in short: one single-key test wallet, no P2P, the chain has
+a transaction index (``-txindex=1``), and a wrong argument count answers Core's -1 with a usage line, not the help
+text.
 
 Modules, split as Bitcoin Core splits ``src/rpc/``:
 
@@ -22,15 +23,26 @@ Modules, split as Bitcoin Core splits ``src/rpc/``:
   ``scripts`` (asm, descriptors, scriptPubKey and tx objects), ``addresses`` (validateaddress's answers),
   ``arguments`` (parameter binding and Core's value parsers);
 - ``server`` (the dispatch table and :class:`CoreRPC`);
-- the adapters ``blockchain``, ``rawtransaction``, ``mempool``, ``mining``, ``node``, ``wallet`` and
-  ``wallet_history``, which register their methods in the table when imported here;
+- the adapters ``blockchain``, ``rawtransaction``, ``mempool``, ``mining``, ``node``, ``wallet``,
+  ``wallet_funding``, ``wallet_history`` and ``wallet_info``, which register their methods in the table when
+  imported here;
 - ``transport`` (JSON-RPC bodies, HTTP statuses, the in-process connection for python-bitcoinlib).
 """
 
 from __future__ import annotations
 
 # Importing the adapter modules registers their methods in the dispatch table.
-from . import blockchain, mempool, mining, node, rawtransaction, wallet, wallet_history  # noqa: F401
+from . import (  # noqa: F401
+    blockchain,
+    mempool,
+    mining,
+    node,
+    rawtransaction,
+    wallet,
+    wallet_funding,
+    wallet_history,
+    wallet_info,
+)
 
 # Besides __all__, the names hemi.btc.rpc offered before it became a package stay importable from it
 # (Arg, btc_amount, NO_SUCH_TX, RPC_INTERNAL_ERROR, CORE_VERSION, Prevout, op_name, script_pubkey_json, tx_json).

@@ -24,7 +24,6 @@ from .encoding import json_type
 from .errors import (
     RPC_DESERIALIZATION_ERROR,
     RPC_INVALID_PARAMETER,
-    RPC_INVALID_PARAMS,
     RPC_INVALID_REQUEST,
     RPC_MISC_ERROR,
     RPC_TYPE_ERROR,
@@ -95,13 +94,14 @@ def _positional(method: Method, params: Any) -> list[Any]:
 def bind(method: Method, params: Any) -> list[Any]:
     """Check the count and JSON types of ``params`` and fill in defaults, raising Core's errors.
 
-    Bitcoin Core answers a wrong argument count with RPC_MISC_ERROR and its help text; this answers
-    RPC_INVALID_PARAMS (-32602, JSON-RPC's own code for it) with the usage line.
+    A wrong argument count is RPC_MISC_ERROR (-1), as Core's RPCHelpMan::HandleRequest throws it (src/rpc/util.cpp;
+    src/rpc/server.cpp turns the exception into -1); Core's message is the method's whole help text, this one the
+    count and the usage line.
     """
     values = _positional(method, params)
     required = sum(1 for a in method.args if a.required)
     if not required <= len(values) <= len(method.args):
-        raise JSONRPCError(RPC_INVALID_PARAMS,
+        raise JSONRPCError(RPC_MISC_ERROR,
                            f"{method.name} takes {required}..{len(method.args)} parameters, {len(values)} given. "
                            f"Usage: {method.usage}")
     mismatch = {}

@@ -27,7 +27,7 @@ def _getrawtransaction(rpc: CoreRPC, txid: str, verbosity: Any, blockhash: str |
     level = parse_verbosity(verbosity, 0)
     out: dict[str, Any] = {}
     if blockhash is not None:
-        block = rpc.block(parse_hash(blockhash, "parameter 3"))
+        block = rpc.block(parse_hash(blockhash, "parameter 3"), missing="Block hash not found")
         if key not in block.txids:
             raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY,
                                "No such transaction found in the provided block. Use gettransaction for wallet "

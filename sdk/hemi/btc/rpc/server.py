@@ -78,11 +78,13 @@ class CoreRPC:
 
     # ------------------------------------------------------------------ helpers the adapters share
 
-    def block(self, hexhash: str) -> Block:
+    def block(self, hexhash: str, missing: str = "Block not found") -> Block:
+        """The block ``hexhash``, or -5 ``missing`` (Core's texts differ by method: getrawtransaction says
+        ``Block hash not found``)."""
         try:
             return self.chain.block(BlockHash(hexhash))
         except UnknownBlockError:
-            raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, "Block not found") from None
+            raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, missing) from None
 
     def header_json(self, block: Block) -> dict[str, Any]:
         """Core's blockheaderToJSON."""

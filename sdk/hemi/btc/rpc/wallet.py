@@ -1,6 +1,6 @@
 """Wallet RPCs (Bitcoin Core's ``src/wallet/rpc/``) over the chain's default test wallet, ``chain.wallet()``:
 getnewaddress, getrawchangeaddress, getbalance, listunspent, sendtoaddress, createrawtransaction,
-fundrawtransaction, signrawtransactionwithwallet (history and descriptors: ``wallet_history``).
+signrawtransactionwithwallet (funding: ``wallet_funding``; history and descriptors: ``wallet_history``).
 
 Differences from Core, by design: the wallet has one deterministic key, so ``getnewaddress`` returns the same
 address for a given type every time; ``importaddress`` answers as a descriptor wallet does (Core 28's default:
@@ -10,19 +10,19 @@ error -4, legacy wallets only); imported descriptors are watched for ``listunspe
 from __future__ import annotations
 
 import io
-import math
 import struct
 from decimal import Decimal
 from typing import Any
 
-from bitcoin.core import CMutableTransaction, COutPoint, CTransaction, CTxIn, CTxOut
+from bitcoin.core import COutPoint, CTransaction, CTxIn, CTxOut
 from bitcoin.core.serialize import SerializationError, VectorSerializer
 
 from hemi.btc.address import address_to_script
 from hemi.btc.interpreter import STANDARD_FLAGS
 from hemi.btc.models import Utxo
+from hemi.btc.policy import dust_threshold
 from hemi.btc.verify import verify_input
-from hemi.btc.wallet import INPUT_WEIGHT, Wallet
+from hemi.btc.wallet import Wallet
 from hemi.errors import HemiValueError, InsufficientFunds, InvalidAddressError, ScriptVerifyError
 from hemi.types import Txid
 
@@ -31,15 +31,14 @@ from .encoding import btc_amount
 from .errors import (
     RPC_INVALID_ADDRESS_OR_KEY,
     RPC_INVALID_PARAMETER,
-    RPC_WALLET_ERROR,
     RPC_WALLET_INSUFFICIENT_FUNDS,
     JSONRPCError,
 )
 from .scripts import descriptor_checksum
 from .server import CoreRPC, rpc_method
 
-_ADDRESS_TYPES = {"bech32": "p2wpkh", "p2sh-segwit": "p2sh-p2wpkh", "legacy": "p2pkh", "bech32m": "p2tr"}
-_FEE_RATE = 2.0  # sat/vB: what the chain's wallet pays unless told otherwise
+ADDRESS_TYPES = {"bech32": "p2wpkh", "p2sh-segwit": "p2sh-p2wpkh", "legacy": "p2pkh", "bech32m": "p2tr"}
+FALLBACK_FEE_RATE = 2.0  # sat/vB: what the wallet pays unless told otherwise (a regtest node's -fallbackfee)
 
 
 def _wallet(rpc: CoreRPC) -> Wallet:
@@ -48,7 +47,7 @@ def _wallet(rpc: CoreRPC) -> Wallet:
 
 @rpc_method("getnewaddress", Arg("label", "str", ""), Arg("address_type", "str", "bech32"))
 def _getnewaddress(rpc: CoreRPC, label: str, address_type: str) -> str:
-    kind = _ADDRESS_TYPES.get(address_type)
+    kind = ADDRESS_TYPES.get(address_type)
     if kind is None:
         raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, f"Unknown address type '{address_type}'")
     return _wallet(rpc).address_of(kind)
@@ -141,7 +140,7 @@ def _createrawtransaction(rpc: CoreRPC, inputs: list, outputs: Any, locktime: An
     return str(CTransaction(vin, vout_, lock, 2).serialize().hex())
 
 
-def _decode_unfunded(hexstring: str) -> CTransaction:
+def decode_unfunded(hexstring: str) -> CTransaction:
     """DecodeHexTx as fundrawtransaction calls it: a transaction without inputs is read without the segwit
     marker (its 0x00 input count would otherwise look like one)."""
     try:
@@ -160,7 +159,7 @@ def _decode_unfunded(hexstring: str) -> CTransaction:
             raise JSONRPCError(-22, "TX decode failed") from None
 
 
-def _spent_outputs(rpc: CoreRPC, tx: CTransaction) -> list[tuple[int, bytes] | None]:
+def spent_outputs(rpc: CoreRPC, tx: CTransaction) -> list[tuple[int, bytes] | None]:
     out = []
     for txin in tx.vin:
         u = rpc.chain.get_txout(Txid(txin.prevout.hash), txin.prevout.n)
@@ -168,69 +167,40 @@ def _spent_outputs(rpc: CoreRPC, tx: CTransaction) -> list[tuple[int, bytes] | N
     return out
 
 
-@rpc_method("fundrawtransaction", Arg("hexstring", "str"), Arg("options", "any", None), Arg("iswitness", "bool", None))
-def _fundrawtransaction(rpc: CoreRPC, hexstring: str, options: Any, iswitness: Any) -> dict[str, Any]:
-    tx = _decode_unfunded(hexstring)
-    wallet = _wallet(rpc)
-    fee_rate = _FEE_RATE
-    if isinstance(options, dict) and "fee_rate" in options:
-        fee_rate = float(options["fee_rate"])
-    known = [k for k in _spent_outputs(rpc, tx) if k is not None]
-    if len(known) != len(tx.vin):
-        raise JSONRPCError(RPC_WALLET_ERROR, "Unable to find UTXO for external input")
-    have = sum(v for v, _ in known)
-    target = sum(o.nValue for o in tx.vout) - have
-    change_spk = wallet.script_of()
-    weight = 4 * len(tx.serialize()) + 4 * (8 + 1 + len(change_spk)) + 2 + 4 * 107 * len(tx.vin)
-    try:
-        chosen = wallet._select(max(target, 0), None, weight, fee_rate) if target > 0 or not tx.vin else []
-    except InsufficientFunds:
-        chosen = []
-    # worst-case weight of each chosen input, by its kind (the wallet's own estimates)
-    in_weight = sum(INPUT_WEIGHT[wallet.kind_of(u.script_pubkey)] for u in chosen)
-    fee = math.ceil(math.ceil((weight + in_weight) / 4) * fee_rate)
-    total = have + sum(u.value for u in chosen)
-    if total < sum(o.nValue for o in tx.vout) + fee:
-        raise JSONRPCError(RPC_WALLET_INSUFFICIENT_FUNDS, "Insufficient funds")
-    mtx = CMutableTransaction.from_tx(tx)
-    mtx.vin += [CTxIn(COutPoint(bytes(u.txid), u.vout), b"", 0xFFFFFFFD) for u in chosen]
-    change = total - sum(o.nValue for o in tx.vout) - fee
-    changepos = -1
-    if change >= 294:  # the dust threshold of a P2WPKH output
-        mtx.vout.append(CTxOut(change, change_spk))
-        changepos = len(mtx.vout) - 1
-    else:
-        fee += change
-    return {"hex": CTransaction.from_tx(mtx).serialize().hex(), "fee": btc_amount(fee), "changepos": changepos}
+# Core's SighashFromStr (src/core_read.cpp): the names signrawtransaction* accept
+_SIGHASH_NAMES = {"DEFAULT": None, "ALL": 0x01, "NONE": 0x02, "SINGLE": 0x03, "ALL|ANYONECANPAY": 0x81,
+                  "NONE|ANYONECANPAY": 0x82, "SINGLE|ANYONECANPAY": 0x83}
 
 
 @rpc_method("signrawtransactionwithwallet", Arg("hexstring", "str"), Arg("prevtxs", "arr", None),
             Arg("sighashtype", "str", "DEFAULT"))
 def _signrawtransactionwithwallet(rpc: CoreRPC, hexstring: str, prevtxs: Any, sighashtype: str) -> dict[str, Any]:
     tx, _ = parse_raw_tx(hexstring, "TX decode failed. Make sure the tx has at least one input.")
-    if sighashtype not in ("DEFAULT", "ALL"):
+    if sighashtype not in _SIGHASH_NAMES:
         raise JSONRPCError(RPC_INVALID_PARAMETER, f"{sighashtype} is not a valid sighash parameter.")
-    known = _spent_outputs(rpc, tx)
+    known = spent_outputs(rpc, tx)
     for p in prevtxs or ():
         for i, txin in enumerate(tx.vin):
             if str(Txid(txin.prevout.hash)) == p.get("txid") and txin.prevout.n == p.get("vout"):
                 known[i] = (parse_amount(p.get("amount", 0)), bytes.fromhex(p["scriptPubKey"]))
+    # Core's SignTransaction signs what it can: every input whose spent output is known and the wallet's (a taproot
+    # input only when every spent output is known, its signature commits to all of them)
+    signed = _wallet(rpc).sign(tx, known, hash_type=_SIGHASH_NAMES[sighashtype])
+    spent = [k if k is not None else (0, b"") for k in known]  # an unknown input is reported, not verified
     errors = []
-    signed = tx
-    spent = [k for k in known if k is not None]
-    if len(spent) == len(known):
-        signed = _wallet(rpc).sign(tx, spent)
     for i, txin in enumerate(signed.vin):
         message = None
         if known[i] is None:
             message = "Input not found or already spent"
-        elif len(spent) == len(known):  # scripts are verified against every spent output (taproot commits to all)
+        else:
             try:
                 verify_input(signed, i, spent, flags=STANDARD_FLAGS)
-            except ScriptVerifyError as err:
+            except (ScriptVerifyError, HemiValueError) as err:
                 message = str(err)
         if message:
-            errors.append({"txid": str(Txid(txin.prevout.hash)), "vout": txin.prevout.n, "witness": [],
+            witness = [bytes(w).hex() for w in signed.wit.vtxinwit[i].scriptWitness.stack] \
+                if i < len(signed.wit.vtxinwit) else []
+            errors.append({"txid": str(Txid(txin.prevout.hash)), "vout": txin.prevout.n, "witness": witness,
                            "scriptSig": bytes(txin.scriptSig).hex(), "sequence": txin.nSequence, "error": message})
     out: dict[str, Any] = {"hex": signed.serialize().hex(), "complete": not errors}
     if errors:
@@ -248,13 +218,16 @@ def _sendtoaddress(rpc: CoreRPC, address: str, amount: Any, comment: str, commen
     try:
         spk = address_to_script(address)
     except (InvalidAddressError, HemiValueError):
-        raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address") from None
+        raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, f"Invalid Bitcoin address: {address}") from None
     sats = parse_amount(amount)
-    if sats <= 0:
-        raise JSONRPCError(-3, "Invalid amount for send")
-    rate = float(fee_rate) if fee_rate is not None else _FEE_RATE
+    # Core's CreateTransaction refuses a payment that is dust, through SendMoney's -6 (src/wallet/spend.cpp)
+    if sats < dust_threshold(spk):
+        raise JSONRPCError(RPC_WALLET_INSUFFICIENT_FUNDS, "Transaction amount too small")
+    rate = float(fee_rate) if fee_rate is not None else FALLBACK_FEE_RATE
     try:
-        txid = _wallet(rpc).send(spk, sats, fee_rate=rate)
+        txid = _wallet(rpc).send(spk, sats, fee_rate=rate, subtract_fee=subtract)
     except InsufficientFunds:
         raise JSONRPCError(RPC_WALLET_INSUFFICIENT_FUNDS, "Insufficient funds") from None
+    except HemiValueError as err:  # the amount left after the fee is dust (Core's two texts)
+        raise JSONRPCError(RPC_WALLET_INSUFFICIENT_FUNDS, str(err)) from None
     return {"txid": str(txid), "fee_reason": "Fallback fee"} if verbose else str(txid)

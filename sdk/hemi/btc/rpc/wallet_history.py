@@ -121,14 +121,25 @@ def _importdescriptors(rpc: CoreRPC, requests: list) -> list[dict[str, Any]]:
     return out
 
 
+def _tx_time(rpc: CoreRPC, info: Any) -> int:
+    """Core's ``time`` / ``timereceived`` of a wallet transaction: when the chain's clock first saw it (a mempool
+    transaction's entry time, else its block's time: the wallet learns of it when the block connects)."""
+    if info.block_hash is not None:
+        return int(rpc.chain.header(info.block_hash).time)
+    entry = rpc.chain.node.mempool.entries.get(bytes(info.txid))
+    return int(entry.time) if entry is not None else 0
+
+
 def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
+    """gettransaction's answer, in the order of Core's WalletTxToJSON and ListTransactions
+    (src/wallet/rpc/transactions.cpp): sends before receives in ``details``."""
     chain, wallet = rpc.chain, rpc.chain.wallet()
     try:
         info = chain.tx(Txid(txid))
     except UnknownTransactionError:
         return None
     tx = info.tx
-    details = []
+    received_rows: list[dict[str, Any]] = []
     received = 0
     coinbase = info.fee is None
     for n, o in enumerate(tx.vout):
@@ -138,8 +149,8 @@ def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
             cat = "receive"
             if coinbase:
                 cat = "generate" if info.confirmations > 100 else ("immature" if info.confirmations else "orphan")
-            details.append({"address": script_to_address(spk), "category": cat, "amount": btc_amount(o.nValue),
-                            "vout": n})
+            received_rows.append({"address": script_to_address(spk), "parent_descs": [], "category": cat,
+                                  "amount": btc_amount(o.nValue), "label": "", "vout": n})
     sent = 0
     for txin in tx.vin:
         if coinbase:
@@ -150,23 +161,32 @@ def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
             continue
         if wallet.owns(bytes(prev.scriptPubKey)):
             sent += prev.nValue
-    if not details and not sent:
+    if not received_rows and not sent:
         return None
     out: dict[str, Any] = {"amount": btc_amount(received - sent + (info.fee or 0) if sent else received)}
+    details: list[dict[str, Any]] = []
     if sent and info.fee is not None:
         out["fee"] = -btc_amount(info.fee)
         for n, o in enumerate(tx.vout):
             if not wallet.owns(bytes(o.scriptPubKey)):
                 details.append({"address": script_to_address(bytes(o.scriptPubKey)), "category": "send",
-                                "amount": -btc_amount(o.nValue), "vout": n, "fee": -btc_amount(info.fee)})
+                                "amount": -btc_amount(o.nValue), "vout": n, "fee": -btc_amount(info.fee),
+                                "abandoned": False})
+    details += received_rows
     out["confirmations"] = info.confirmations
+    if coinbase:
+        out["generated"] = True
     if info.block_hash is not None:
         out.update({"blockhash": str(info.block_hash), "blockheight": info.height, "blockindex": info.position,
                     "blocktime": chain.header(info.block_hash).time})
-    out.update({"txid": str(info.txid), "wtxid": str(info.wtxid), "walletconflicts": [],
-                "bip125-replaceable": "no" if info.confirmations else "yes"})
+    else:  # Core's CachedTxIsTrusted: an unconfirmed transaction of the wallet's own, with trusted parents
+        out["trusted"] = bool(sent)
+    when = _tx_time(rpc, info)
+    out.update({"txid": str(info.txid), "wtxid": str(info.wtxid), "walletconflicts": [], "mempoolconflicts": [],
+                "time": when, "timereceived": when, "bip125-replaceable": "no" if info.confirmations else "yes"})
     out["details"] = details
     out["hex"] = tx.serialize().hex()
+    out["lastprocessedblock"] = {"hash": str(chain.tip), "height": chain.height}
     return out
 
 
@@ -180,30 +200,36 @@ def _gettransaction(rpc: CoreRPC, txid: str, include_watchonly: bool, verbose: b
     return entry
 
 
+def wallet_txids(rpc: CoreRPC) -> list[bytes]:
+    """The wallet's transactions, oldest first: those of the active chain that pay the wallet (its sends keep
+    change, which the wallet always adds), then the mempool's that touch it."""
+    chain, wallet = rpc.chain, rpc.chain.wallet()
+    txids: list[bytes] = []
+    for h in range(chain.height + 1):
+        for tx in chain.block(h).txs:
+            if any(wallet.owns(bytes(o.scriptPubKey)) for o in tx.vout):
+                txids.append(tx.GetTxid())
+    return txids + [bytes(t) for t in chain.mempool.txids if _wallet_entries(rpc, bytes(t)) is not None]
+
+
 @rpc_method("listtransactions", Arg("label", "str", "*"), Arg("count", "num", 10), Arg("skip", "num", 0),
             Arg("include_watchonly", "bool", True))
 def _listtransactions(rpc: CoreRPC, label: str, count: Any, skip: Any, include_watchonly: bool) -> list:
-    chain, wallet = rpc.chain, rpc.chain.wallet()
     if count < 0:
         raise JSONRPCError(-8, "Negative count")
     if skip < 0:
         raise JSONRPCError(-8, "Negative from")
-    txids: list[bytes] = []
-    for h in range(chain.height + 1):
-        for tx in chain.block(h).txs:
-            # a wallet transaction pays the wallet (its sends keep change, which the wallet always adds)
-            if any(wallet.owns(bytes(o.scriptPubKey)) for o in tx.vout):
-                txids.append(tx.GetTxid())
-    txids += [bytes(t) for t in chain.mempool.txids]
     rows = []
-    for t in txids:
+    for t in wallet_txids(rpc):
         e = _wallet_entries(rpc, t)
         if e is None:
             continue
         for d in e["details"]:
             row = dict(d)
-            row.update({k: e[k] for k in ("confirmations", "blockhash", "blockheight", "blockindex", "blocktime",
-                                          "txid", "wtxid") if k in e})
+            row.update({k: e[k] for k in ("confirmations", "generated", "blockhash", "blockheight", "blockindex",
+                                          "blocktime", "trusted", "txid", "wtxid", "walletconflicts",
+                                          "mempoolconflicts", "time", "timereceived", "bip125-replaceable")
+                        if k in e})
             rows.append(row)
     rows = rows[::-1][skip:skip + count]
     return rows[::-1]
