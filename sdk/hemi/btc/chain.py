@@ -59,7 +59,8 @@ class BitcoinChain:
             raise HemiValueError(f"seed must be an int, got {seed!r}")
         _check_interval(block_interval)
         self.seed = seed
-        self.node = NodeContext(ChainState(block_interval), Mempool(), max_fee_rate, ancestor_limit, self._notify)
+        self.node = NodeContext(ChainState(block_interval), Mempool(), _check_fee_rate(max_fee_rate),
+                                _check_ancestors(ancestor_limit), self._notify)
         self._wallets: dict[str, Wallet] = {}
         self._snapshots: dict[int, Snapshot] = {}
         self._listeners: list[Listener] = []
@@ -83,7 +84,7 @@ class BitcoinChain:
 
     @max_fee_rate.setter
     def max_fee_rate(self, value: int) -> None:
-        self.node.max_fee_rate = value
+        self.node.max_fee_rate = _check_fee_rate(value)
 
     @property
     def ancestor_limit(self) -> int:
@@ -92,7 +93,7 @@ class BitcoinChain:
 
     @ancestor_limit.setter
     def ancestor_limit(self, value: int) -> None:
-        self.node.ancestor_limit = value
+        self.node.ancestor_limit = _check_ancestors(value)
 
     # ------------------------------------------------------------------ queries
 
@@ -144,7 +145,7 @@ class BitcoinChain:
 
     def get_txout(self, txid: HashLike, vout: int, *, include_mempool: bool = True) -> Utxo | None:
         """The unspent output ``txid:vout`` (``gettxout``), or None if spent or unknown."""
-        op, cs, mp = (bytes(Txid(txid)), int(vout)), self.node.chainstate, self.node.mempool
+        op, cs, mp = (bytes(Txid(txid)), require_uint("vout", vout, bits=32)), self.node.chainstate, self.node.mempool
         if include_mempool and op in mp.spenders:
             return None
         coin = cs.coins.get(op) or (mp.coin(op) if include_mempool else None)
@@ -327,6 +328,22 @@ def _check_interval(seconds: object) -> int:
     if not 1 <= value <= 86_400:
         raise HemiValueError(f"block_interval must be from 1 to 86400 seconds, got {seconds!r}")
     return value
+
+
+def _check_fee_rate(value: object) -> int:
+    """sendrawtransaction's maxfeerate: sat/kvB, 0 for no limit (Core refuses 1 BTC/kvB and above)."""
+    rate = require_uint("max_fee_rate", value, bits=63)
+    if rate >= params.COIN:
+        raise HemiValueError(f"max_fee_rate is sat/kvB below 1 BTC/kvB ({params.COIN}), got {value!r}")
+    return rate
+
+
+def _check_ancestors(value: object) -> int:
+    """Core's -limitancestorcount: at least 1 (the transaction itself)."""
+    limit = require_uint("ancestor_limit", value, bits=32)
+    if limit < 1:
+        raise HemiValueError("ancestor_limit counts the transaction itself: at least 1")
+    return limit
 
 
 def __getattr__(name: str) -> Any:

@@ -98,3 +98,6 @@ class DevchainSnapshot:
     time_offset: int
     extra: dict[str, Any] = field(default_factory=dict)
     pending_view: Any = None  # the open block's view, when the snapshot kept a pending block
+
+    def __repr__(self) -> str:  # short: error messages name the snapshot, not the state it holds
+        return f"<DevchainSnapshot id={self.id}>"

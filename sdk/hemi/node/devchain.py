@@ -184,6 +184,9 @@ class Devchain(StateFiles, StateControls):
             raise
 
     def _open_pending(self) -> HvmView:
+        if self.next_timestamp >= 2**64:  # a header's timestamp is a uint64 and must grow: no block can follow
+            raise HemiValueError(f"the next block's timestamp {self.next_timestamp} is past 2**64 - 1 (the latest "
+                                 f"block's is {self.engine.head.header.timestamp}): no later block can be made")
         added, fork = self._light.step()
         view = self._pending_view = self._make_view(self.engine.head_number + 1, added, fork)
         if not self.engine.pending_txs:  # what the block holds runs in its own time
@@ -365,6 +368,7 @@ class Devchain(StateFiles, StateControls):
         block's headers are visible after it, so when forced inputs that were queued before the call became ready,
         one more block orders them (inputs queued meanwhile, by block hooks, wait for the next block).
         HemiValueError at once when the gap needs more than ``max_blocks`` blocks at ``max_btc_headers_per_block``."""
+        require_uint("max_blocks", max_blocks, bits=32)
         behind, per_block = self.btc.height - self._light.tip_height, self.config.max_btc_headers_per_block
         if -(-behind // per_block) > max_blocks:  # said at once, not after mining max_blocks blocks
             raise HemiValueError(f"the hVM view is {behind} Bitcoin blocks behind: at {per_block} headers an L2 block "
@@ -395,6 +399,17 @@ class Devchain(StateFiles, StateControls):
         self._time_offset += seconds
         if blocks:
             self.mine(blocks)
+
+    @property
+    def automine(self) -> bool:
+        """Whether each transaction is mined into a block of its own at once (anvil's default)."""
+        return self._automine
+
+    @automine.setter
+    def automine(self, value: bool) -> None:
+        if not isinstance(value, bool):  # "no" or 0 would silently mean something
+            raise HemiValueError(f"automine is True or False, got {value!r}")
+        self._automine = value
 
     @property
     def next_timestamp(self) -> int:

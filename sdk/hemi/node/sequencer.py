@@ -82,12 +82,17 @@ class Sequencer:
         dict (``from`` a dev or impersonated account; nonce and gas filled at ordering time) or raw signed bytes.
         Returns the input's id."""
         if isinstance(tx, (bytes, str)):
-            raw = bytes.fromhex(tx[2:] if tx.startswith("0x") else tx) if isinstance(tx, str) else tx
+            try:
+                raw = bytes.fromhex(tx[2:] if tx.startswith("0x") else tx) if isinstance(tx, str) else bytes(tx)
+            except ValueError:
+                raise HemiValueError("a raw forced input is hex or bytes of a signed transaction") from None
+            self._check_raw(raw)
             body: dict = {"raw": raw}
         elif isinstance(tx, dict):
             if not tx.get("from"):
                 raise HemiValueError("a forced input needs a `from`")
             body = dict(tx)
+            _check_fields(body)
         else:
             raise HemiValueError(f"a forced input is a tx dict or raw bytes, got {type(tx).__name__}")
         deps = tuple(Txid(t) for t in depends_on)
@@ -102,6 +107,19 @@ class Sequencer:
         if mine and self.ctx.automine and self._ready(item, self.ctx.view_for(self.ctx.engine.head_number + 1)):
             self.ctx.mine(1)
         return item.id
+
+    def _check_raw(self, raw: bytes) -> None:
+        """Refuse at submission what could never be ordered: bytes that are not a signed transaction, or one signed
+        for another chain (replay protection, as eth_sendRawTransaction)."""
+        try:
+            decoded = self.ctx.engine.decode_raw(raw)
+            decoded.sender  # noqa: B018 - recovering the signer checks the signature
+        except Exception as err:  # noqa: BLE001 - rlp and py-evm raise assorted errors on garbage
+            raise HemiValueError(f"not a signed transaction: {err}") from None
+        chain_id = getattr(decoded, "chain_id", None)
+        if chain_id is not None and chain_id != self.ctx.config.chain_id:
+            raise HemiValueError(f"forced input signed for chain id {chain_id} (this chain is "
+                                 f"{self.ctx.config.chain_id})")
 
     def cancel(self, input_id: int) -> bool:
         """Withdraw a queued forced input (say its Bitcoin dependency was reorganised away for good); returns
@@ -180,8 +198,8 @@ class Sequencer:
         try:
             tx, sender, signed = self._tx_from_fields(item.tx)
             engine.validate(tx, sender)
-        except (ValueError, HemiValueError) as err:
-            self.dropped.append((item, str(err)))
+        except Exception as err:  # noqa: BLE001 - whatever refuses it, the input is dropped with the reason and the
+            self.dropped.append((item, str(err) or type(err).__name__))  # block goes on (a bad one never blocks it)
             return
         self.start_reads()
         try:
@@ -278,17 +296,21 @@ class Sequencer:
     # ------------------------------------------------------------------ snapshots
 
     def snapshot_state(self) -> tuple:
-        """The queue, the head, and the pending block's records (a snapshot keeps that block pending)."""
+        """The queue, the input ids, the dropped inputs, the head, and the pending block's records (a snapshot keeps
+        that block pending)."""
         head = self.ctx.engine.head_number
         pending = self._blocks.get(head + 1)
         kept = None if pending is None else (replace(pending), {
             h: self._orderings[h] for h in pending.forced + pending.mempool if h in self._orderings})
-        return (list(self._queue), head, kept)
+        return (list(self._queue), head, kept, self._last_id, len(self.dropped), dict(self._by_input))
 
     def restore_state(self, state: tuple) -> None:
         """Blocks at or below the snapshot's head never change, so only later records are dropped; the pending
-        block's, as the snapshot kept them, come back."""
-        queue, head, kept = state
+        block's, as the snapshot kept them, come back; so do the input ids, the dropped list (only appended to) and
+        the input -> transaction map."""
+        queue, head, kept, self._last_id, n_dropped, by_input = state
+        del self.dropped[n_dropped:]
+        self._by_input = dict(by_input)
         self._queue = list(queue)
         # records are kept in block order (a block's record is made when it is the pending one, above every
         # earlier block), so the ones to drop are at the end: O(blocks reverted), not O(blocks behind them)
@@ -303,6 +325,29 @@ class Sequencer:
         if kept is not None:
             blocks[head + 1] = replace(kept[0])
             self._orderings.update(kept[1])
+
+
+def _check_fields(body: dict[str, Any]) -> None:
+    """Refuse at submission the fields of a dict input that ordering could not read (nonce, gas and fees are filled
+    then; a value the sender cannot afford is dropped then, with the reason)."""
+    try:
+        to_address(body["from"])
+        if body.get("to"):
+            to_address(body["to"])
+        data = body.get("data", body.get("input")) or b""
+        if isinstance(data, str):
+            bytes.fromhex(data[2:] if data.startswith("0x") else data)
+        elif not isinstance(data, (bytes, bytearray)):
+            raise HemiValueError(f"data is hex or bytes, got {type(data).__name__}")
+        for name in ("value", "gas"):
+            if body.get(name) is not None:
+                v = _int(body[name])
+                if not 0 <= v < 2**256 or (name == "gas" and v == 0):
+                    raise HemiValueError(f"{name} out of range: {body[name]!r}")
+    except HemiValueError as err:
+        raise HemiValueError(f"forced input: {err}") from None
+    except (ValueError, TypeError) as err:
+        raise HemiValueError(f"forced input: {err}") from None
 
 
 def _tx_hash(value: Any) -> bytes:

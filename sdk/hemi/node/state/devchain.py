@@ -29,7 +29,7 @@ from hemi.node.state.codec import check_fields, fields, flag, hx, num, seq, text
 from hemi.node.state.host import SavedDevchain
 from hemi.types import BlockHash, Txid
 
-_DEVCHAIN_FIELDS = ("config", "btc", "precompiles", "_accounts", "_keys", "_impersonated", "engine", "automine",
+_DEVCHAIN_FIELDS = ("config", "btc", "precompiles", "_accounts", "_keys", "_impersonated", "engine", "_automine",
                     "_light", "_indexer", "_views", "_pending_view", "_next_timestamp", "_time_offset", "_snapshots",
                     "_block_listeners", "_stateful", "sequencer", "keystones", "pop", "_finality", "_tunnel",
                     "op", "pop_payouts", "fork")
