@@ -5,6 +5,7 @@ The state codec is imported on first use: most programs never save, and a first 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -51,6 +52,15 @@ class StateFiles(_Saved):
         _check_data(data)
         _check_options(options)
         return state.load(cls, data, **options)
+
+    def reset(self) -> None:
+        """Back to the state a new devchain of this configuration starts in (anvil_reset / hardhat_reset): both
+        chains, the views, the protocols, the accounts; precompiles registered since are unmounted and snapshots
+        end. Not in fork mode (the fork lives on its remote): start a new devchain there."""
+        if self.fork is not None:
+            raise HemiValueError(f"a forked devchain cannot be reset (it forks {self.fork.url}): start a new one")
+        fresh = type(self)(**{f.name: getattr(self.config, f.name) for f in dataclasses.fields(self.config)})
+        self.replace_state(fresh.dump_state_data(), source="a new devchain's state")
 
     def replace_state(self, data: bytes, **options: Any) -> None:
         """Make this devchain (the same object) hold the state in ``data``, saved by a devchain of the same

@@ -2,6 +2,7 @@
 
 - ``anvil_dumpState()`` / ``hemi_dumpState()``: the devchain's state (docs/state-files.md) as a 0x-hex string.
 - ``anvil_loadState(hex)`` / ``hemi_loadState(hex)``: replace the running devchain's state with it; returns true.
+- ``anvil_reset()`` / ``hardhat_reset()``: back to the state a new devchain of the same configuration starts in.
 
 anvil's ``anvil_dumpState`` returns the hex of its gzip'd JSON state and ``anvil_loadState`` takes it back
 (foundry-rs/foundry crates/anvil/src/eth/api.rs, ``anvil_dump_state`` / ``anvil_load_state``); ours have the same
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from hemi.errors import StateFileError
+from hemi.errors import HemiValueError, StateFileError
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import RPCError
 from hemi.rpc.params import Handler
@@ -56,7 +57,29 @@ def load_state(api: RpcContext, *params: Any) -> bool:
     return True
 
 
+def reset(api: RpcContext, *params: Any) -> None:
+    """anvil_reset (answers null, as anvil) / hardhat_reset (true, as Hardhat): the devchain as a new one of its
+    configuration starts. Their forking object (start or move a fork) is refused: a devchain forks when it starts
+    (``hemi devchain --fork-url``)."""
+    if len(params) > 1 or (params and params[0] not in (None, {}) and
+                           not (isinstance(params[0], dict) and params[0].get("forking") is None)):
+        raise RPCError(-32602, "a reset here takes no forking parameters: a devchain forks when it starts "
+                               "(hemi devchain --fork-url URL)")
+    try:
+        api.dev.reset()
+    except HemiValueError as err:
+        raise RPCError(-32602, str(err)) from None
+    api.forget_state()
+    return None
+
+
+def hardhat_reset(api: RpcContext, *params: Any) -> bool:
+    reset(api, *params)
+    return True
+
+
 METHODS: Mapping[str, Handler] = MappingProxyType({
+    "anvil_reset": reset, "hardhat_reset": hardhat_reset,
     "anvil_dumpState": dump_state, "hemi_dumpState": dump_state,
     "anvil_loadState": load_state, "hemi_loadState": load_state,
 })

@@ -1,5 +1,5 @@
-"""Node RPCs that read no chain state: getnetworkinfo (``rpc/net.cpp``), estimatesmartfee (``rpc/fees.cpp``) and
-validateaddress (``rpc/output_script.cpp``).
+"""Node RPCs that read no chain state: getnetworkinfo (``rpc/net.cpp``), estimatesmartfee (``rpc/fees.cpp``),
+validateaddress (``rpc/output_script.cpp``) and help (``rpc/server.cpp``).
 
 There is no P2P network: no connections, no local addresses. Fee estimation answers as a fresh regtest node does,
 with no data.
@@ -14,7 +14,7 @@ from hemi.btc import params
 from .addresses import validate_address
 from .arguments import Arg, as_int
 from .encoding import btc_amount
-from .errors import RPC_INVALID_PARAMETER, JSONRPCError
+from .errors import RPC_INVALID_PARAMETER, RPC_MISC_ERROR, JSONRPCError
 from .server import CoreRPC, rpc_method
 
 CORE_VERSION = 280000  # the Bitcoin Core release whose answers these are shaped after
@@ -57,3 +57,14 @@ def _getnetworkinfo(rpc: CoreRPC) -> dict[str, Any]:
 @rpc_method("validateaddress", Arg("address", "str"))
 def _validateaddress(rpc: CoreRPC, address: str) -> dict[str, Any]:
     return validate_address(address)
+
+
+@rpc_method("help", Arg("command", "str", None))
+def _help(rpc: CoreRPC, command: str | None) -> str:
+    """Core's ``help`` (src/rpc/server.cpp): every command's usage line, or one command's; Core's longer help texts
+    (argument descriptions, examples) are not reproduced."""
+    if command is None:
+        return "\n".join(rpc.usage(name) for name in rpc.methods)
+    if command not in rpc.methods:
+        raise JSONRPCError(RPC_MISC_ERROR, f"help: unknown command: {command}")
+    return rpc.usage(command)

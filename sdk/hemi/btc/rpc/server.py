@@ -18,6 +18,7 @@ from bitcoin.core import CTransaction
 from hemi.btc.blocktools import block_work
 from hemi.btc.chain import BitcoinChain
 from hemi.btc.models import Block
+from hemi.btc.wallet import Wallet
 from hemi.errors import HemiValueError, UnknownBlockError, UnknownTransactionError
 from hemi.types import BlockHash, Txid
 
@@ -54,11 +55,22 @@ class CoreRPC:
         self.chain = chain
         self._lock = threading.RLock()
         self._block_sizes: dict[bytes, int] = {}
+        self.wallet_name: str | None = None  # the loaded wallet (createwallet / loadwallet); None: the chain's default
+        self.created_wallets: set[str] = set()  # names createwallet made (loadwallet finds them)
+
+    def wallet(self) -> Wallet:
+        """The wallet the wallet calls use: one loaded at a time (the chain's default until createwallet or
+        loadwallet names another)."""
+        return self.chain.wallet() if self.wallet_name is None else self.chain.wallet(self.wallet_name)
 
     @property
     def methods(self) -> list[str]:
         """The RPC methods served, sorted."""
         return sorted(_METHODS)
+
+    def usage(self, method: str) -> str:
+        """The usage line of ``method`` (``getblock "blockhash" ( verbosity )`` style)."""
+        return _METHODS[method].usage
 
     def call(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
         """Run RPC ``method`` with positional (list) or named (dict) ``params``; raises only ``JSONRPCError``."""

@@ -42,7 +42,7 @@ FALLBACK_FEE_RATE = 2.0  # sat/vB: what the wallet pays unless told otherwise (a
 
 
 def _wallet(rpc: CoreRPC) -> Wallet:
-    return rpc.chain.wallet()
+    return rpc.wallet()
 
 
 @rpc_method("getnewaddress", Arg("label", "str", ""), Arg("address_type", "str", "bech32"))

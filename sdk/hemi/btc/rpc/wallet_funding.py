@@ -150,7 +150,7 @@ def _fundrawtransaction(rpc: CoreRPC, hexstring: str, options: Any, iswitness: A
     tx = decode_unfunded(hexstring)
     opts = _check_options(options)
     subtract = _subtract_positions(opts.get("subtractFeeFromOutputs"), len(tx.vout))
-    wallet = rpc.chain.wallet()
+    wallet = rpc.wallet()
     change_spk = _change_script(wallet, opts)
     position = opts.get("change_position", opts.get("changePosition"))
     if position is not None:

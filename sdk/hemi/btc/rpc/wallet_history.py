@@ -133,7 +133,7 @@ def _tx_time(rpc: CoreRPC, info: Any) -> int:
 def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
     """gettransaction's answer, in the order of Core's WalletTxToJSON and ListTransactions
     (src/wallet/rpc/transactions.cpp): sends before receives in ``details``."""
-    chain, wallet = rpc.chain, rpc.chain.wallet()
+    chain, wallet = rpc.chain, rpc.wallet()
     try:
         info = chain.tx(Txid(txid))
     except UnknownTransactionError:
@@ -203,7 +203,7 @@ def _gettransaction(rpc: CoreRPC, txid: str, include_watchonly: bool, verbose: b
 def wallet_txids(rpc: CoreRPC) -> list[bytes]:
     """The wallet's transactions, oldest first: those of the active chain that pay the wallet (its sends keep
     change, which the wallet always adds), then the mempool's that touch it."""
-    chain, wallet = rpc.chain, rpc.chain.wallet()
+    chain, wallet = rpc.chain, rpc.wallet()
     txids: list[bytes] = []
     for h in range(chain.height + 1):
         for tx in chain.block(h).txs:

@@ -1,4 +1,5 @@
-"""``getaddressinfo`` and ``getwalletinfo`` (Bitcoin Core's ``src/wallet/rpc/addresses.cpp`` and ``wallet.cpp``).
+"""``getaddressinfo``, ``getwalletinfo`` and the loaded wallet (``createwallet``, ``loadwallet``, ``listwallets``,
+``unloadwallet``) as Bitcoin Core answers them (``src/wallet/rpc/addresses.cpp`` and ``wallet.cpp``).
 
 The chain's test wallet is one key with an address of every kind, so ``getaddressinfo`` of one of them answers as
 Core's descriptor wallet does for a key it holds, without the HD fields (no ``parent_desc``, ``timestamp``,
@@ -21,7 +22,13 @@ from hemi.types import Txid
 from .addresses import address_error, validate_address
 from .arguments import Arg
 from .encoding import btc_amount
-from .errors import RPC_INVALID_ADDRESS_OR_KEY, JSONRPCError
+from .errors import (
+    RPC_INVALID_ADDRESS_OR_KEY,
+    RPC_WALLET_ALREADY_LOADED,
+    RPC_WALLET_ERROR,
+    RPC_WALLET_NOT_FOUND,
+    JSONRPCError,
+)
 from .scripts import descriptor_checksum
 from .server import CoreRPC, rpc_method
 from .wallet_history import wallet_txids
@@ -67,7 +74,7 @@ def _getaddressinfo(rpc: CoreRPC, address: str) -> dict[str, Any]:
     except InvalidAddressError:
         message = (address_error(address) or ("Invalid address", []))[0]
         raise JSONRPCError(RPC_INVALID_ADDRESS_OR_KEY, message) from None
-    wallet = rpc.chain.wallet()
+    wallet = rpc.wallet()
     mine = wallet.owns(spk)
     kind = wallet.kind_of(spk) if mine else None
     out: dict[str, Any] = {"address": script_to_address(spk), "scriptPubKey": spk.hex(), "ismine": mine,
@@ -85,7 +92,7 @@ def _getaddressinfo(rpc: CoreRPC, address: str) -> dict[str, Any]:
 
 def _from_me(rpc: CoreRPC, txid: Txid) -> bool:
     """Whether the transaction spends one of the wallet's outputs."""
-    wallet = rpc.chain.wallet()
+    wallet = rpc.wallet()
     for txin in rpc.chain.tx(txid).tx.vin:
         try:
             prev = rpc.chain.tx(Txid(txin.prevout.hash)).tx.vout[txin.prevout.n]
@@ -99,7 +106,7 @@ def _from_me(rpc: CoreRPC, txid: Txid) -> bool:
 @rpc_method("getwalletinfo")
 def _getwalletinfo(rpc: CoreRPC) -> dict[str, Any]:
     chain = rpc.chain
-    wallet = chain.wallet()
+    wallet = rpc.wallet()
     trusted = untrusted = 0
     for u in wallet.utxos:
         if not u.mature:
@@ -117,3 +124,58 @@ def _getwalletinfo(rpc: CoreRPC) -> dict[str, Any]:
         "external_signer": False, "blank": False, "birthtime": int(chain.header(0).time),
         "lastprocessedblock": {"hash": str(chain.tip), "height": chain.height},
     }
+
+
+# ---------------------------------------------------------------------------------------------- loaded wallets
+# One wallet is loaded at a time (the chain's default to begin with): createwallet and loadwallet make the named
+# wallet the one every wallet call uses, where Core would keep both loaded and ask for a /wallet/<name> URL.
+
+
+def _name(rpc: CoreRPC) -> str:
+    return rpc.wallet().name
+
+
+def _load(rpc: CoreRPC, name: str) -> dict[str, Any]:
+    rpc.chain.wallet(name or "default")  # a non-empty name (Core's default wallet is "", the chain's is "default")
+    rpc.wallet_name = name or "default"
+    return {"name": name}
+
+
+@rpc_method("createwallet", Arg("wallet_name", "str"), Arg("disable_private_keys", "bool", False),
+            Arg("blank", "bool", False), Arg("passphrase", "str", ""), Arg("avoid_reuse", "bool", False),
+            Arg("descriptors", "bool", True), Arg("load_on_startup", "bool", None),
+            Arg("external_signer", "bool", False))
+def _createwallet(rpc: CoreRPC, wallet_name: str, disable_private_keys: bool, blank: bool, passphrase: str,
+                  avoid_reuse: bool, descriptors: bool, load_on_startup: Any, external_signer: bool) -> dict[str, Any]:
+    if (wallet_name or "default") == _name(rpc) or (wallet_name or "default") in rpc.created_wallets:
+        raise JSONRPCError(RPC_WALLET_ERROR, f"Wallet file verification failed. Failed to create database path "
+                                             f"'{wallet_name}'. Database already exists.")
+    if disable_private_keys or blank or passphrase or external_signer or not descriptors:
+        raise JSONRPCError(RPC_WALLET_ERROR, "the embedded chain's wallets are descriptor wallets with one key: "
+                                             "disable_private_keys, blank, passphrase, external_signer and legacy "
+                                             "(descriptors=false) wallets are not modelled")
+    rpc.created_wallets.add(wallet_name or "default")
+    return _load(rpc, wallet_name)
+
+
+@rpc_method("loadwallet", Arg("filename", "str"), Arg("load_on_startup", "bool", None))
+def _loadwallet(rpc: CoreRPC, filename: str, load_on_startup: Any) -> dict[str, Any]:
+    if (filename or "default") == _name(rpc):
+        raise JSONRPCError(RPC_WALLET_ALREADY_LOADED, f'Wallet "{filename}" is already loaded.')
+    if (filename or "default") not in rpc.created_wallets | {"default"}:
+        raise JSONRPCError(RPC_WALLET_NOT_FOUND, f"Wallet file verification failed. Failed to load database path "
+                                                 f"'{filename}'. Path does not exist.")
+    return _load(rpc, filename)
+
+
+@rpc_method("listwallets")
+def _listwallets(rpc: CoreRPC) -> list[str]:
+    return [_name(rpc)]
+
+
+@rpc_method("unloadwallet", Arg("wallet_name", "str", None), Arg("load_on_startup", "bool", None))
+def _unloadwallet(rpc: CoreRPC, wallet_name: str | None, load_on_startup: Any) -> dict[str, Any]:
+    if wallet_name is not None and (wallet_name or "default") != _name(rpc):
+        raise JSONRPCError(RPC_WALLET_NOT_FOUND, "Requested wallet does not exist or is not loaded")
+    rpc.wallet_name = None  # the chain's default wallet serves again: the embedded RPC always has one
+    return {}
