@@ -22,7 +22,7 @@ from hemi.btc.interpreter import STANDARD_FLAGS
 from hemi.btc.models import Utxo
 from hemi.btc.policy import dust_threshold
 from hemi.btc.verify import verify_input
-from hemi.btc.wallet import Wallet
+from hemi.btc.wallet import P2PKH, P2SH_P2WPKH, P2TR, P2WPKH, P2WSH, Wallet
 from hemi.errors import HemiValueError, InsufficientFunds, InvalidAddressError, ScriptVerifyError
 from hemi.types import Txid
 
@@ -67,6 +67,15 @@ def _getbalance(rpc: CoreRPC, dummy: str, minconf: Any, include_watchonly: bool,
     return btc_amount(sum(u.value for u in _wallet(rpc).utxos if u.mature and u.confirmations >= need))
 
 
+def wallet_descriptor(wallet: Wallet, kind: str) -> str:
+    """What Core's InferDescriptor gives for the wallet's script of ``kind`` (a key without HD origin), with its
+    checksum: ``wpkh(<pubkey>)#...``."""
+    pub = wallet.pubkey.hex()
+    body = {P2WPKH: f"wpkh({pub})", P2SH_P2WPKH: f"sh(wpkh({pub}))", P2PKH: f"pkh({pub})",
+            P2WSH: f"wsh(pk({pub}))", P2TR: f"tr({wallet.key.xonly_pubkey.hex()})"}[kind]
+    return descriptor_checksum(body)
+
+
 def _utxo_json(rpc: CoreRPC, u: Utxo, spendable: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"txid": str(u.txid), "vout": u.vout}
     if u.address is not None:
@@ -77,7 +86,11 @@ def _utxo_json(rpc: CoreRPC, u: Utxo, spendable: bool) -> dict[str, Any]:
     out["confirmations"] = u.confirmations
     out["spendable"] = spendable
     out["solvable"] = spendable
-    out["desc"] = descriptor_checksum(f"addr({u.address})" if u.address else f"raw({u.script_pubkey.hex()})")
+    wallet = rpc.wallet()
+    if spendable and wallet.owns(u.script_pubkey):  # a key the wallet holds: the descriptor that spends it
+        out["desc"] = wallet_descriptor(wallet, wallet.kind_of(u.script_pubkey))
+    else:  # a watched script: Core infers what it can, addr() / raw() without keys
+        out["desc"] = descriptor_checksum(f"addr({u.address})" if u.address else f"raw({u.script_pubkey.hex()})")
     out["parent_descs"] = []
     out["safe"] = True
     return out

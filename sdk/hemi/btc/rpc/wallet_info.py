@@ -15,7 +15,7 @@ from typing import Any
 
 from hemi.btc import script as S
 from hemi.btc.address import address_to_script, script_to_address
-from hemi.btc.wallet import P2PKH, P2SH_P2WPKH, P2TR, P2WPKH, P2WSH, Wallet
+from hemi.btc.wallet import P2PKH, P2SH_P2WPKH, P2WPKH, P2WSH, Wallet
 from hemi.errors import InvalidAddressError, UnknownTransactionError
 from hemi.types import Txid
 
@@ -29,8 +29,8 @@ from .errors import (
     RPC_WALLET_NOT_FOUND,
     JSONRPCError,
 )
-from .scripts import descriptor_checksum
 from .server import CoreRPC, rpc_method
+from .wallet import wallet_descriptor
 from .wallet_history import wallet_txids
 
 _DESCRIBED = ("isscript", "iswitness", "witness_version", "witness_program")  # Core's DescribeAddress fields
@@ -40,14 +40,6 @@ def _describe(spk: bytes) -> dict[str, Any]:
     """Core's DescribeAddress for a scriptPubKey with an address (validateaddress's fields)."""
     answer = validate_address(script_to_address(spk) or "")
     return {k: answer[k] for k in _DESCRIBED if k in answer}
-
-
-def _descriptor(wallet: Wallet, kind: str) -> str:
-    """What Core's InferDescriptor gives for the wallet's script of ``kind`` (a key without HD origin)."""
-    pub = wallet.pubkey.hex()
-    body = {P2WPKH: f"wpkh({pub})", P2SH_P2WPKH: f"sh(wpkh({pub}))", P2PKH: f"pkh({pub})",
-            P2WSH: f"wsh(pk({pub}))", P2TR: f"tr({wallet.key.xonly_pubkey.hex()})"}[kind]
-    return descriptor_checksum(body)
 
 
 def _key_fields(wallet: Wallet, kind: str) -> dict[str, Any]:
@@ -80,7 +72,7 @@ def _getaddressinfo(rpc: CoreRPC, address: str) -> dict[str, Any]:
     out: dict[str, Any] = {"address": script_to_address(spk), "scriptPubKey": spk.hex(), "ismine": mine,
                            "solvable": mine}
     if kind is not None:
-        out["desc"] = _descriptor(wallet, kind)
+        out["desc"] = wallet_descriptor(wallet, kind)
     out["iswatchonly"] = spk in getattr(rpc, "watched", set())
     out.update(_describe(spk))
     if kind is not None:
