@@ -164,6 +164,8 @@ def test_damaged_foreign_and_future_states_name_the_problem(tmp_path):
         "foreign (anvil's gzip'd JSON)": (anvil_like, "not a hemi-sdk devchain state"),
         "future": (MAGIC + (FORMAT_VERSION + 1).to_bytes(2, "big") + data[len(MAGIC) + 2:],
                    f"format {FORMAT_VERSION + 1}.*newer"),
+        "format 4 (no journal of the pending block)": (MAGIC + (4).to_bytes(2, "big") + data[len(MAGIC) + 2:],
+                                                       "format 4.*older development format"),
         "trailing bytes": (data + b"x", "follow the gzip stream"),
         "truncated": (data[:-9], "truncated"),
         "no version": (MAGIC, "truncated"),
