@@ -341,3 +341,37 @@ def test_a_loaded_pending_transaction_is_replaced_by_fee_as_the_saved_one_would_
         return dev.w3.eth.get_block("latest").hash, dev.w3.eth.get_balance(b), dev.w3.eth.get_storage_at(b, 1)
 
     assert run(load=True) == run(load=False)
+
+
+def test_a_state_whose_hvm_view_stands_on_forgotten_bitcoin_blocks_loads_and_goes_on():
+    """A Bitcoin snapshot revert (``dev.btc.anchor()``) forgets blocks the hVM view took inside it; the light view
+    and the indexer keep them (the view waits until Bitcoin has blocks past their common ancestor). Such a devchain
+    saved a state its load refused (UnknownBlockError: the indexer was rebuilt from the Bitcoin chain alone). The
+    loaded devchain now stands where the saved one stood (same hVM reads) and makes the same blocks, through
+    Bitcoin's heavier branch and after it."""
+    dev = Devchain()
+    wallet = dev.btc.wallet()
+    with dev.btc.anchor():
+        dev.btc.mine(3, to=wallet.address)
+        dev.sync_btc()  # the L2 takes the three headers; the indexer stands on the first (lag 2)
+    dev.mine(1)
+    data = dev.dump_state_data()
+    assert dev.btc.height == 0 and len(dev.light_hashes) == 4
+    loaded = Devchain.load_state_data(data)
+
+    def reads(d):
+        r = d.bitcoin_reader(d.w3.eth.block_number)
+        return d.hvm_view(), r.indexed_tip, r.balance(wallet.script_of())
+
+    assert reads(loaded) == reads(dev) and reads(dev)[2] > 0
+
+    def go_on(d):
+        d.mine(2)
+        d.btc.mine(5)  # a heavier branch: the view walks back to genesis and takes it
+        d.sync_btc()
+        d.mine(1)
+        return [d.w3.eth.get_block(n).hash for n in range(d.w3.eth.block_number + 1)], reads(d)
+
+    assert go_on(loaded) == go_on(dev)
+    assert Devchain.load_state_data(loaded.dump_state_data()).w3.eth.get_block("latest") == \
+        loaded.w3.eth.get_block("latest")

@@ -166,6 +166,8 @@ def test_damaged_foreign_and_future_states_name_the_problem(tmp_path):
                    f"format {FORMAT_VERSION + 1}.*newer"),
         "format 4 (no journal of the pending block)": (MAGIC + (4).to_bytes(2, "big") + data[len(MAGIC) + 2:],
                                                        "format 4.*older development format"),
+        "format 5 (no indexer_blocks)": (MAGIC + (5).to_bytes(2, "big") + data[len(MAGIC) + 2:],
+                                         "format 5.*older development format"),
         "trailing bytes": (data + b"x", "follow the gzip stream"),
         "truncated": (data[:-9], "truncated"),
         "no version": (MAGIC, "truncated"),
