@@ -336,19 +336,23 @@ def test_a_snapshot_keeps_the_pending_blocks_orderings():
     assert dev.sequencer.ordering(bytes(t)).l2_block == 1
 
 
-def test_a_state_loaded_with_a_pending_block_still_snapshots_and_moves_its_clock(tmp_path):
-    """A state file holds no journal of its pending block, so it cannot be rebuilt: a snapshot mines it first and a
-    clock move seals it as it ran (both raised "mine it first", which mining could not do)."""
+def test_a_state_loaded_with_a_pending_block_snapshots_it_and_moves_its_clock(tmp_path):
+    """A state file holds the pending block's journal, so a loaded devchain rebuilds that block as the saved one
+    would: a snapshot keeps it pending and a clock move runs it again at the new time (a state without the journal
+    made a snapshot mine it first and a clock move seal it as it had run)."""
     dev = hemi.Devchain(predeploy_tunnel=False, automine=False)
     dev.w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1})
     loaded = hemi.Devchain.load_state_data(dev.dump_state_data())
     snap = loaded.w3.provider.make_request("evm_snapshot", [])
-    assert "result" in snap and loaded.w3.eth.block_number == 1
+    assert "result" in snap and loaded.w3.eth.block_number == 0 and loaded.engine.pending_txs
     loaded.w3.eth.send_transaction({"from": loaded.accounts[0], "to": loaded.accounts[1], "value": 1})
     loaded2 = hemi.Devchain.load_state_data(loaded.dump_state_data())
-    loaded2.time_travel(seconds=100)
-    loaded2.mine()
-    assert loaded2.w3.eth.get_block("latest").timestamp == loaded.w3.eth.get_block(1).timestamp + 100 + 12
+    for d in (loaded, loaded2):
+        d.time_travel(seconds=100)
+        d.mine()
+    assert loaded2.w3.eth.get_block("latest") == loaded.w3.eth.get_block("latest")
+    assert loaded2.w3.eth.get_block("latest").timestamp == loaded.w3.eth.get_block(0).timestamp + 100 + 12
+    assert len(loaded2.w3.eth.get_block("latest").transactions) == 3  # L1 attributes and both transfers
     _still_works(loaded2)
 
 

@@ -2,7 +2,10 @@
 
 Everything applied runs on the pending block's one VM (:meth:`hemi.hvm.core.EngineCore._pending_vm`); nothing here
 computes a state root. With automine off the block keeps a journal of what went into it, so a pooled transaction
-replaced by fee (:mod:`hemi.rpc.txpool`) re-runs the block from where it started with the edits made in between.
+replaced by fee (:mod:`hemi.rpc.txpool`), a move of the clock or a snapshot's revert re-runs the block from where it
+started with the edits made in between. The journal is plain data (signed transactions, system transactions, the
+writes each edit made), so a state file saves it and a loaded devchain rebuilds its pending block as the saved one
+would (:mod:`hemi.node.state.engine`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from eth_utils import ValidationError
 from hemi.errors import HemiValueError
 from hemi.hvm.convert import receipt_record, shared_address, tx_record
 from hemi.hvm.core import EngineCore, pending_lock
-from hemi.hvm.records import StateEdit, StateWriter, TxRecord
+from hemi.hvm.records import RecordingWriter, StateEdit, StateWrite, StateWriter, StateWrites, TxRecord
 from hemi.hvm.signer import signer_for
 from hemi.hvm.vm import AsSender, error_text
 
@@ -31,10 +34,10 @@ class PendingMixin(EngineCore):
 
     def edit_state(self, fn: StateEdit) -> None:
         """Apply a direct state edit (set balance / code / storage) to the pending state, as anvil does."""
-        self._change_pending_state(lambda state: fn(StateWriter(state)))
-        if self._pending and self._pending_base is not None:  # "latest" sees the edit too, and a rebuild of the
-            # pending block replays it
-            self._pending_journal.append(("edit", fn, None))
+        writes: list[StateWrite] = []
+        self._change_pending_state(lambda state: fn(RecordingWriter(state, writes)))
+        if self._pending:  # "latest" sees the edit too, and a rebuild of the pending block makes its writes again
+            self._pending_journal.append(("edit", StateWrites(tuple(writes)), None))
             header = self.evm_header(self.head_number).copy(state_root=self._latest_root)
             latest = self.chain.get_vm(header).state
             fn(StateWriter(latest))
@@ -83,10 +86,17 @@ class PendingMixin(EngineCore):
     def apply_unsigned(self, tx: Any, sender: bytes) -> TxRecord:
         """Apply a transaction whose signature we cannot make (an impersonated sender): it executes as ``sender``
         and enters the block with a placeholder signature, as anvil's impersonation does."""
-        self._open_journal(("tx", tx, sender))
-        placeholder = tx.as_signed_transaction(_PLACEHOLDER_KEY, chain_id=self.chain_id) \
-            if getattr(tx, "chain_id", None) is not None or hasattr(tx, "max_fee_per_gas") \
-            else tx.as_signed_transaction(_PLACEHOLDER_KEY)
+        return self._apply_as(self._placeholder(tx), sender)
+
+    def _placeholder(self, tx: Any) -> Any:
+        """The unsigned ``tx`` with the placeholder signature it enters the block with."""
+        if getattr(tx, "chain_id", None) is not None or hasattr(tx, "max_fee_per_gas"):
+            return tx.as_signed_transaction(_PLACEHOLDER_KEY, chain_id=self.chain_id)
+        return tx.as_signed_transaction(_PLACEHOLDER_KEY)
+
+    def _apply_as(self, placeholder: Any, sender: bytes) -> TxRecord:
+        """Apply the placeholder-signed ``placeholder`` executing as ``sender`` (journaled as such)."""
+        self._open_journal(("tx", placeholder, sender))
         return self._apply_pending(AsSender(placeholder, sender), placeholder, sender)
 
     def apply_system(self, tx: Any) -> TxRecord:
@@ -149,9 +159,9 @@ class PendingMixin(EngineCore):
         """Put ``tx`` in place of the pending transaction at ``index`` (replacement by fee): the pending block is
         re-executed from where it started, with the direct state edits made in between replayed in order.
         ``sender`` is given for an unsigned (impersonated) transaction."""
-        journal = list(self._replayable_journal("replace a transaction"))
+        journal = list(self._pending_journal)
         txs = [i for i, e in enumerate(journal) if e[0] == "tx"]
-        journal[txs[index]] = ("tx", tx, sender)
+        journal[txs[index]] = ("tx", tx if sender is None else self._placeholder(tx), sender)
         return self._replay(journal, self._pending_base, None)[index]
 
     @pending_lock
@@ -161,28 +171,14 @@ class PendingMixin(EngineCore):
         ``remake(system_tx, timestamp)`` gives the system transaction to apply in place of each of the block's (the
         L1-attributes deposit carries the time's L1 origin); it runs when the replay reaches it, on the state
         before it."""
-        journal = self._replayable_journal("change the time of a block")
-        self._replay(journal, self._pending_base.copy(timestamp=timestamp), None if remake is None else
+        self._replay(self._pending_journal, self._pending_base.copy(timestamp=timestamp), None if remake is None else
                      (lambda tx: remake(tx, timestamp)), drop_failing=True)
-
-    @property
-    def replayable(self) -> bool:
-        """Whether the pending block can be rebuilt (retimed, kept by a snapshot, a transaction replaced): not when
-        its transactions were pending in a loaded state file, which holds no journal of them."""
-        return self._pending_base is not None or not self._pending
-
-    def _replayable_journal(self, what: str) -> list:
-        if self._pending_base is None:
-            raise ValueError(f"cannot {what} whose transactions were pending when the devchain state was loaded; "
-                             f"mine it first")
-        return self._pending_journal
 
     def snapshot(self) -> tuple:
         """The head, and the pending block as its journal (what a Hardhat snapshot keeps: pending transactions stay
         pending, no block is mined); :meth:`revert` rebuilds it."""
         if not self._pending:
             return (*super().snapshot(), None)
-        self._replayable_journal("snapshot a block")
         pending = (self._pending_base, self._pending_base_history, tuple(self._pending_journal))
         return (self.head_number, self.head.hash, self._pending_base.state_root, self._pending_base.timestamp,
                 pending)
@@ -218,7 +214,7 @@ class PendingMixin(EngineCore):
                     self.apply_system(item if remake is None else remake(item))
                 else:
                     try:
-                        out.append(self.apply(item) if who is None else self.apply_unsigned(item, who))
+                        out.append(self.apply(item) if who is None else self._apply_as(item, who))
                     except HemiValueError:
                         if not drop_failing:
                             raise

@@ -299,6 +299,51 @@ class StateWriter(StateReader):
 
 
 StateEdit = Callable[[StateWriter], None]
+# one write of a direct edit: ("balance" | "nonce", address, int), ("code", address, bytes) or ("storage", address,
+# slot, word)
+StateWrite = tuple[Any, ...]
+WRITE_KINDS = ("balance", "nonce", "code", "storage")
+
+
+class RecordingWriter(StateWriter):
+    """A :class:`StateWriter` that also notes each write it makes, in order, into ``writes``."""
+
+    __slots__ = ("writes",)
+
+    def __init__(self, state: _AccountState, writes: list[StateWrite]) -> None:
+        super().__init__(state)
+        self.writes = writes
+
+    def set_balance(self, address: bytes, balance: int) -> None:
+        super().set_balance(address, balance)
+        self.writes.append(("balance", bytes(address), int(balance)))
+
+    def set_nonce(self, address: bytes, nonce: int) -> None:
+        super().set_nonce(address, nonce)
+        self.writes.append(("nonce", bytes(address), int(nonce)))
+
+    def set_code(self, address: bytes, code: bytes) -> None:
+        super().set_code(address, code)
+        self.writes.append(("code", bytes(address), bytes(code)))
+
+    def set_storage(self, address: bytes, slot: int, value: int) -> None:
+        super().set_storage(address, slot, value)
+        self.writes.append(("storage", bytes(address), int(slot), int(value)))
+
+
+@dataclass(frozen=True, slots=True)
+class StateWrites:
+    """What one direct edit wrote, in order, as plain data: a :data:`StateEdit` that makes the same writes again.
+    The pending block's journal keeps an edit as this, so a rebuild of the block, and a devchain loaded from a state
+    file (which saves it), repeats what was written."""
+
+    writes: tuple[StateWrite, ...]
+
+    def __call__(self, writer: StateWriter) -> None:
+        for kind, address, *args in self.writes:
+            if kind not in WRITE_KINDS:
+                raise ValueError(f"unknown state write {kind!r}")
+            getattr(writer, f"set_{kind}")(address, *args)
 
 
 def log_index_starts(receipts: Sequence[Receipt], first: int = 0) -> list[int]:

@@ -170,14 +170,13 @@ class Devchain(StateFiles, StateControls):
         all or nothing: when a step fails, the light chain, the queues and the pending block are as they were."""
         if self._pending_view is not None:
             return self._pending_view
-        undo = (self._light.hashes, self.engine.snapshot() if self.engine.replayable else None,
+        undo = (self._light.hashes, self.engine.snapshot(),
                 self.sequencer.snapshot_state(), None if self.op is None else self.op.snapshot_state())
         try:
             return self._open_pending()
         except BaseException:
             self._pending_view, (self._light.hashes, engine, sequencer, op) = None, undo
-            if engine is not None:
-                self.engine.revert(engine)
+            self.engine.revert(engine)
             self.sequencer.restore_state(sequencer)
             if op is not None and self.op is not None:
                 self.op.restore_state(op)
@@ -307,7 +306,7 @@ class Devchain(StateFiles, StateControls):
     def _seal(self) -> int:
         view = self._open_block()
         ts = self.next_timestamp  # spent only once the block is sealed (_clock_used)
-        if self.engine.pending_txs and ts != self.engine.pending_header.timestamp and self.engine.replayable:
+        if self.engine.pending_txs and ts != self.engine.pending_header.timestamp:
             # the clock moved since the block opened: what it holds runs again at the block's own time, as anvil
             # and Hardhat build a block when they mine it (a transaction that no longer runs is left out)
             before = {r.tx.hash for r in self.engine.pending_records}
@@ -430,8 +429,6 @@ class Devchain(StateFiles, StateControls):
     def snapshot(self) -> DevchainSnapshot:
         """Remember both chains, the hVM view, the clock and the pending block (its transactions stay pending, as
         with Hardhat's ``evm_snapshot``); :meth:`revert` returns to it."""
-        if self.engine.pending_txs and not self.engine.replayable:
-            self._seal()  # a block loaded from a state file has no journal to rebuild it from: it is mined first
         s = DevchainSnapshot(next(_snapshot_ids), id(self), self.engine.snapshot(), self.btc.snapshot(),
                              tuple(self._light.hashes), len(self._views), self._next_timestamp, self._time_offset,
                              {"sequencer": self.sequencer.snapshot_state(),

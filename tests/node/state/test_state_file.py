@@ -280,3 +280,98 @@ def test_a_loaded_state_with_pending_transactions_reads_latest_as_the_saved_one_
     assert reads(loaded) == before
     loaded.mine()
     assert reads(loaded) == (1, 1, 7 * 10**18 + 1, 7 * 10**18 + 1)
+
+
+# runtime: sstore(0, timestamp); the initcode copies and returns it
+_TIME_RUNTIME = bytes.fromhex("4260005500")
+_TIME_INIT = bytes.fromhex(f"60{len(_TIME_RUNTIME):02x}600c60003960{len(_TIME_RUNTIME):02x}6000f3") + _TIME_RUNTIME
+
+
+def test_a_loaded_pending_block_runs_again_at_its_time_as_the_saved_one_does():
+    """With automine off, a block whose clock moved while it was pending (``time_travel``) is run again at its own
+    time when it is mined. A saved and loaded devchain mines the same block: same hash, the contract stored the
+    block's own TIMESTAMP, with a direct edit and an impersonated sender's transaction between the pending ones. The
+    loaded devchain used to seal the block as it had run (the old TIMESTAMP stored under the new header time: a block
+    whose re-execution does not give its state root), and a snapshot of it mined the pending block."""
+    dev = Devchain()
+    w3, (a, b) = dev.w3, dev.accounts[:2]
+    clock = w3.eth.get_transaction_receipt(w3.eth.send_transaction({"from": a, "data": _TIME_INIT})).contractAddress
+    stranger = w3.to_checksum_address("0x" + "5e" * 20)
+    dev.set_balance(stranger, wei=10**18)
+    dev.automine = False
+    w3.eth.send_transaction({"from": a, "to": clock, "gas": 100_000})  # stores TIMESTAMP
+    dev.set_balance(b, wei=3 * 10**18)  # a direct edit between pending transactions
+    with dev.impersonate(stranger):
+        w3.eth.send_transaction({"from": stranger, "to": b, "value": 5})
+    dev.time_travel(seconds=1000)
+    loaded = Devchain.load_state_data(dev.dump_state_data())
+
+    snap = loaded.snapshot()  # keeps the pending block, as the saved devchain's snapshot does
+    pending = [t.hash for t in dev.engine.pending_txs]
+    assert loaded.w3.eth.block_number == 1 and [t.hash for t in loaded.engine.pending_txs] == pending
+    loaded.revert(snap)
+
+    def mined(d):
+        d.mine(1)
+        block = d.w3.eth.get_block("latest")
+        return (block.hash, block.timestamp, int.from_bytes(d.w3.eth.get_storage_at(clock, 0), "big"),
+                d.w3.eth.get_balance(b))
+
+    want, got = mined(dev), mined(loaded)
+    assert want[2] == want[1] and want[3] == 3 * 10**18 + 5  # the original: the block's own time, the edit kept
+    assert got == want
+    assert mined(loaded) == mined(dev)  # and the next block too
+
+
+
+def test_a_loaded_pending_transaction_is_replaced_by_fee_as_the_saved_one_would_be():
+    """A transaction pending in a loaded state can be replaced by fee (the block is rebuilt from its saved journal,
+    the direct edit made after it included): the same block as without the save. It used to be refused."""
+    def run(load):
+        dev = Devchain(automine=False)
+        a, b = dev.accounts[:2]
+        fees = {"maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 10**9}
+        dev.w3.eth.send_transaction({"from": a, "to": b, "value": 1, "nonce": 0, **fees})
+        dev.set_storage(b, 1, 7)
+        if load:
+            dev = Devchain.load_state_data(dev.dump_state_data())
+        dev.w3.eth.send_transaction({"from": a, "to": b, "value": 2, "nonce": 0, "maxFeePerGas": 6 * 10**9,
+                                     "maxPriorityFeePerGas": 3 * 10**9})
+        dev.mine(1)
+        return dev.w3.eth.get_block("latest").hash, dev.w3.eth.get_balance(b), dev.w3.eth.get_storage_at(b, 1)
+
+    assert run(load=True) == run(load=False)
+
+
+def test_a_state_whose_hvm_view_stands_on_forgotten_bitcoin_blocks_loads_and_goes_on():
+    """A Bitcoin snapshot revert (``dev.btc.anchor()``) forgets blocks the hVM view took inside it; the light view
+    and the indexer keep them (the view waits until Bitcoin has blocks past their common ancestor). Such a devchain
+    saved a state its load refused (UnknownBlockError: the indexer was rebuilt from the Bitcoin chain alone). The
+    loaded devchain now stands where the saved one stood (same hVM reads) and makes the same blocks, through
+    Bitcoin's heavier branch and after it."""
+    dev = Devchain()
+    wallet = dev.btc.wallet()
+    with dev.btc.anchor():
+        dev.btc.mine(3, to=wallet.address)
+        dev.sync_btc()  # the L2 takes the three headers; the indexer stands on the first (lag 2)
+    dev.mine(1)
+    data = dev.dump_state_data()
+    assert dev.btc.height == 0 and len(dev.light_hashes) == 4
+    loaded = Devchain.load_state_data(data)
+
+    def reads(d):
+        r = d.bitcoin_reader(d.w3.eth.block_number)
+        return d.hvm_view(), r.indexed_tip, r.balance(wallet.script_of())
+
+    assert reads(loaded) == reads(dev) and reads(dev)[2] > 0
+
+    def go_on(d):
+        d.mine(2)
+        d.btc.mine(5)  # a heavier branch: the view walks back to genesis and takes it
+        d.sync_btc()
+        d.mine(1)
+        return [d.w3.eth.get_block(n).hash for n in range(d.w3.eth.block_number + 1)], reads(d)
+
+    assert go_on(loaded) == go_on(dev)
+    assert Devchain.load_state_data(loaded.dump_state_data()).w3.eth.get_block("latest") == \
+        loaded.w3.eth.get_block("latest")

@@ -18,7 +18,9 @@ Moving works as TBC's ``TBCIndexToHashHeight``: find the common ancestor of the 
 it, then wind forward (OPG-T1 ``TestSyntheticFullNodeReorgUnwind``). Unwinding uses only the indexer's *own* copies of
 the blocks it connected and its own undo data, because the Bitcoin chain may have forgotten those blocks (a snapshot
 revert drops blocks made after the snapshot). Winding forward fetches blocks from ``chain.block(hash)``, which also
-serves blocks of stale branches.
+serves blocks of stale branches, or from the blocks it is given (:meth:`BitcoinIndexer.forgotten_blocks` of a saved
+indexer: a loaded devchain's indexer stands where the saved one stood, on blocks its Bitcoin chain may have
+forgotten).
 
 Connecting a block is dict work only: the embedded chain already validated every script, and TBC does no script
 validation on insert either (OPG-T1 spend test: "the full node does no script validation on BlockInsert").
@@ -29,14 +31,14 @@ validation on insert either (OPG-T1 spend test: "the full node does no script va
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bitcoin.core import CTransaction
 
 from hemi.btc.chain import BitcoinChain
 from hemi.btc.script import is_unspendable
-from hemi.btc.tx import tx_hashes
+from hemi.btc.tx import sha256d, tx_hashes
 from hemi.errors import HemiValueError, UnknownBlockError
 from hemi.hvm.view import BitcoinReader, HeaderInfo, IndexedTx, Utxo
 
@@ -116,30 +118,53 @@ class BitcoinIndexer:
 
     # ------------------------------------------------------------------ moving
 
-    def index_to(self, block_hash: bytes) -> None:
+    def index_to(self, block_hash: bytes, *,
+                 kept: Iterable[tuple[bytes, Sequence[CTransaction]]] = ()) -> None:
         """Move the indexes to ``block_hash`` (internal byte order): unwind to the common ancestor, then wind forward.
+        ``kept``: blocks (raw header, transactions) to wind forward through where the chain does not know them (a
+        state file carries those of :meth:`forgotten_blocks`).
 
-        Raises :class:`~hemi.errors.UnknownBlockError` if neither the indexer nor the chain knows the block (then the
-        indexes are unchanged).
+        Raises :class:`~hemi.errors.UnknownBlockError` if neither the indexer, ``kept`` nor the chain knows the block
+        (then the indexes are unchanged).
         """
         target = bytes(block_hash)
         if target in self._height_of:  # on the indexed chain already: only unwinding (or nothing) to do
             self._disconnect_to(self._height_of[target])
             return
+        spare = {sha256d(raw): (bytes(raw), tuple(txs)) for raw, txs in kept}
         # Walk the target back through the chain's block tree until we meet the indexed chain. Everything is fetched
         # before anything changes, so an unknown block leaves the indexes untouched.
-        path = []
+        path: list[tuple[bytes, bytes, tuple[CTransaction, ...], tuple[bytes, ...]]] = []  # newest first
         cur = target
         while cur not in self._height_of:
-            block = self.chain.block(cur)  # raises UnknownBlockError for a block the chain does not know
-            path.append(block)
-            cur = bytes(block.header.prev_hash)
-            if block.height == 0:  # a different genesis: cannot happen with one chain, but never loop forever
-                raise UnknownBlockError(f"block {block.hash} does not descend from the indexed genesis")
-        self._disconnect_to(self._height_of[cur])
-        for block in reversed(path):
-            self._connect(_IndexedBlock(bytes(block.hash), block.height, bytes(block.header.raw), tuple(block.txs),
-                                        tuple(bytes(t) for t in block.txids), []))
+            if cur in spare:
+                raw, txs = spare.pop(cur)  # each at most once: a walk through them always ends
+                path.append((cur, raw, txs, tuple(tx_hashes(tx).txid for tx in txs)))
+            else:
+                block = self.chain.block(cur)  # raises UnknownBlockError for a block the chain does not know
+                if block.height == 0:  # a different genesis: cannot happen with one chain, but never loop forever
+                    raise UnknownBlockError(f"block {block.hash} does not descend from the indexed genesis")
+                path.append((bytes(block.hash), bytes(block.header.raw), tuple(block.txs),
+                             tuple(bytes(t) for t in block.txids)))
+            cur = path[-1][1][4:36]
+        base = self._height_of[cur]
+        self._disconnect_to(base)
+        for i, (bhash, raw, txs, txids) in enumerate(reversed(path)):
+            self._connect(_IndexedBlock(bhash, base + 1 + i, raw, txs, txids, []))
+
+    def forgotten_blocks(self) -> list[tuple[bytes, tuple[CTransaction, ...]]]:
+        """The blocks of the indexed chain its Bitcoin chain no longer knows, oldest first, as (raw header,
+        transactions): a snapshot revert of the Bitcoin chain forgets blocks the hVM view still stands on (the view
+        waits, as op-geth's, until Bitcoin has blocks past their common ancestor). What :meth:`index_to` needs, with
+        the chain, to stand here."""
+        out = []
+        for b in reversed(self._active):  # the chain's block tree holds every ancestor of a block it holds
+            try:
+                self.chain.header(b.hash)
+                break
+            except UnknownBlockError:
+                out.append((b.raw_header, b.txs))
+        return out[::-1]
 
     # ------------------------------------------------------------------ connect / disconnect (dict work only)
 

@@ -3,7 +3,7 @@
 
 The document is one JSON object (inside the container of :mod:`hemi.node.state.codec`)::
 
-    {"format": "hemi-sdk devchain state", "version": 4, "hemi_sdk": "0.1.0",
+    {"format": "hemi-sdk devchain state", "version": 6, "hemi_sdk": "0.1.0",
      "config": {...}, "devchain": {...}, "btc": {...}, "engine": {...}, "sequencer": {...},
      "keystones": {...}, "pop": {...}, "tunnel": {...} | null, "precompiles": [...]}
 

@@ -22,8 +22,9 @@ from hemi.errors import HemiError, StateFileError
 
 MAGIC = b"hemi-sdk devchain state\n"
 # 1 was a pickle (hemi-sdk 0.1): refused, since loading one could run code; 3 added OP-stack blocks; 4 the state
-# "latest" reads while transactions are pending
-FORMAT_VERSION = 4
+# "latest" reads while transactions are pending; 5 the pending block's journal; 6 the Bitcoin blocks the hVM indexer
+# stands on that the Bitcoin chain forgot
+FORMAT_VERSION = 6
 FORMAT_NAME = "hemi-sdk devchain state"
 DEFAULT_MAX_SIZE = 512 * 1024 * 1024  # decompressed bytes; a devchain of ~100k busy blocks stays under it
 MAX_RATIO = 100  # decompressed / compressed, checked once past _RATIO_AFTER bytes: a bomb is refused after that
@@ -57,7 +58,8 @@ def decode(data: bytes, *, source: str, max_size: int = DEFAULT_MAX_SIZE) -> dic
                              f"{FORMAT_VERSION} (data only): make the devchain again and save it")
     if version != FORMAT_VERSION:
         raise StateFileError(f"{source} has state format {version}; this hemi-sdk reads format {FORMAT_VERSION}"
-                             + (" (it was written by a newer hemi-sdk)" if version > FORMAT_VERSION else ""))
+                             + (" (it was written by a newer hemi-sdk)" if version > FORMAT_VERSION else
+                                " (an older development format: make the devchain again and save it)"))
     body = memoryview(data)[len(MAGIC) + 2:]
     _measure(body, source=source, max_size=max_size)  # bounded memory: nothing is kept until the size is known
     text = zlib.decompress(body, _GZIP)

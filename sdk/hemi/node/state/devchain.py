@@ -4,7 +4,9 @@
 accounts, the genesis allocation, the tunnel and the precompiles follow from them), then every other part is
 restored into it. ``devchain``: automine, impersonated addresses, the light view's header hashes, the hVM view of
 every L2 block and of the pending block, the clock (next timestamp, time travelled), and the block the Bitcoin
-indexer stands on (its indexes are rebuilt by indexing to it: they are a function of the chain up to that block).
+indexer stands on (its indexes are rebuilt by indexing to it: they are a function of the chain up to that block),
+with the blocks of its chain that the Bitcoin chain has forgotten (a snapshot revert of the Bitcoin chain drops
+blocks the hVM view still stands on: the indexer keeps its own copies, and so does the state).
 ``sequencer``: the forced-input queue (transaction fields as typed values), the ordering of every transaction, each
 block's ordering, inputs dropped and why, and which EVM transaction each input became. ``precompiles``: every
 mounted precompile, as the devchain's own hVM precompile or as a user function by its import name (module and
@@ -18,6 +20,10 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bitcoin.core import CTransaction
+
+from hemi.btc.merkle import merkle_root
+from hemi.btc.tx import tx_hashes
 from hemi.errors import StateFileError
 from hemi.hvm.registry import PrecompileRegistry, to_address
 from hemi.hvm.system_txs import SystemTx
@@ -34,7 +40,7 @@ _DEVCHAIN_FIELDS = ("config", "btc", "precompiles", "_accounts", "_keys", "_impe
                     "_block_listeners", "_stateful", "sequencer", "keystones", "pop", "_finality", "_tunnel",
                     "op", "pop_payouts", "fork")
 _KEYS = ("automine", "impersonated", "light", "views", "pending_view", "next_timestamp", "time_offset",
-         "indexer_tip", "op")
+         "indexer_tip", "indexer_blocks", "op")
 _VIEW = tuple(f.name for f in dataclasses.fields(HvmView))
 _VIEW_KNOWN = ("l2_block", "light_tip_height", "light_tip_hash", "indexed_height", "indexed_hash", "headers_added",
                "fork_height")
@@ -99,6 +105,8 @@ def devchain_to_data(dev: SavedDevchain) -> dict:
         "next_timestamp": dev._next_timestamp,
         "time_offset": dev._time_offset,
         "indexer_tip": hx(bytes(dev._indexer.tip.hash)),
+        "indexer_blocks": [[hx(raw), [hx(tx.serialize()) for tx in txs]]
+                           for raw, txs in dev._indexer.forgotten_blocks()],
         "op": None if dev.op is None else op_to_data(dev.op),
     }
 
@@ -121,15 +129,26 @@ def op_from_data(op: Any, data: Any) -> tuple[list, int] | None:
              for raw, n, label in (seq(item, 3) for item in seq(queue))], num(log_index))
 
 
+def _kept_block(item: Any) -> tuple[bytes, list[CTransaction]]:
+    """A block of ``indexer_blocks``: (raw header, transactions), the transactions checked against the header."""
+    raw_h, txs_h = seq(item, 2)
+    raw = unhx(raw_h, size=80)
+    txs = [CTransaction.deserialize(unhx(t)) for t in seq(txs_h)]
+    if not txs or merkle_root([tx_hashes(tx).txid for tx in txs]) != raw[36:68]:
+        raise ValueError("a block of indexer_blocks does not hold the transactions its header commits to")
+    return raw, txs
+
+
 def devchain_restore(dev: SavedDevchain, data: Any) -> None:
-    automine, imp, light, views_d, pending_d, next_ts, offset, tip, op_d = fields(data, _KEYS)
+    automine, imp, light, views_d, pending_d, next_ts, offset, tip, kept_d, op_d = fields(data, _KEYS)
     op_state = op_from_data(dev.op, op_d)
     hashes = [unhx(h, size=32) for h in seq(light)]
     views = [view_from_data(v) for v in seq(views_d)]
     if len(views) != dev.engine.head_number + 1:
         raise ValueError(f"{len(views)} hVM views for {dev.engine.head_number + 1} L2 blocks")
     indexer = BitcoinIndexer(dev.btc, visible_from=dev.config.hvm_genesis_btc_height)
-    indexer.index_to(unhx(tip, size=32))  # every block it needs is in the restored block tree
+    kept = [_kept_block(item) for item in seq(kept_d)]
+    indexer.index_to(unhx(tip, size=32), kept=kept)  # every block it needs: the restored block tree, or kept
     dev.automine = flag(automine)
     dev._impersonated = {unhx(a, size=20) for a in seq(imp)}
     dev._light.hashes = hashes
