@@ -14,6 +14,7 @@ import pytest
 from bitcoin.core import CBlock, COutPoint, CTransaction, b2lx, lx
 from bitcoin.core.script import OPCODE_NAMES
 from bitcoin.wallet import CBitcoinAddress
+from rpc_tools import rpc_error
 
 from hemi.btc import COIN, BitcoinChain
 from hemi.btc.rpc import (
@@ -35,12 +36,6 @@ from hemi.types import BlockHash, Txid
 MAINNET_BECH32 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 MAINNET_P2PKH = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
 
-
-def rpc_error(call, *args) -> dict:
-    """The ``{"code", "message"}`` a call failed with, as python-bitcoinlib received it."""
-    with pytest.raises(bitcoin.rpc.JSONRPCError) as err:
-        call(*args)
-    return err.value.error
 
 
 def sats(amount: Decimal) -> int:

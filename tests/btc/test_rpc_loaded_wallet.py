@@ -8,16 +8,9 @@ is loaded at a time here (docs/bitcoin-validation.md)."""
 
 from __future__ import annotations
 
-import bitcoin.rpc
-import pytest
+from rpc_tools import rpc_error
 
 from hemi.btc.rpc import raw_proxy
-
-
-def rpc_error(call, *args) -> dict:
-    with pytest.raises(bitcoin.rpc.JSONRPCError) as err:
-        call(*args)
-    return err.value.error
 
 
 def test_createwallet_then_every_wallet_call_uses_it(btc):

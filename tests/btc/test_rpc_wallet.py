@@ -6,24 +6,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import bitcoin.rpc
 import pytest
 from bitcoin.core import b2lx
+from rpc_tools import rpc_error
 
 from hemi.btc import COIN
 from hemi.btc.rpc import descriptor_checksum, proxy, raw_proxy
-
-
-def rpc_error(call, *args) -> dict:
-    with pytest.raises(bitcoin.rpc.JSONRPCError) as err:
-        call(*args)
-    return err.value.error
-
-
-@pytest.fixture
-def chain(btc):
-    btc.mine(101, to=btc.wallet().address)
-    return btc
 
 
 def test_addresses_balance_and_send(chain):

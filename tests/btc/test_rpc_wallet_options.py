@@ -14,23 +14,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import bitcoin.rpc
 import pytest
+from rpc_tools import rpc_error
 
 from hemi.btc import COIN
 from hemi.btc.rpc import raw_proxy
-
-
-def rpc_error(call, *args) -> dict:
-    with pytest.raises(bitcoin.rpc.JSONRPCError) as err:
-        call(*args)
-    return err.value.error
-
-
-@pytest.fixture
-def chain(btc):
-    btc.mine(101, to=btc.wallet().address)
-    return btc
 
 
 @pytest.fixture
