@@ -241,6 +241,28 @@ def test_a_users_run_sees_no_deprecation_warning_from_hemi_or_web3(pytester):
     assert "Deprecat" not in result.stdout.str(), result.stdout.str()
 
 
+def test_no_fixture_is_a_method_of_a_plugin_instance(pytester):
+    """pytest 9 deprecates session-scoped fixtures defined as instance methods (PytestRemovedIn10Warning, an error
+    under ``-W error``); this repo's pytest 8 does not warn, so check the shape directly: every fixture hemi registers
+    is a plain module-level function, not bound to a plugin object."""
+    pytester.makepyfile("""
+        HEMI = ("hemi_devchains", "devchain_session", "devchain", "w3", "btc", "bitcoin_kit", "tunnel",
+                "btc_reorg_depth", "accounts", "fork_devchain")
+
+        def test_shapes(request):
+            found = {}
+            for name in HEMI:
+                for fd in request._fixturemanager.getfixturedefs(name, request.node) or ():
+                    found[name] = fd.func
+            assert sorted(found) == sorted(HEMI)
+            bound = {n: f for n, f in found.items() if hasattr(f, "__self__")}
+            assert not bound, bound
+            assert {f.__module__ for f in found.values()} <= {
+                "hemi.testing.fixtures", "hemi.testing.fork_fixture", "hemi.testing.accounts_fixture"}
+    """)
+    run(pytester).assert_outcomes(passed=1)
+
+
 @pytest.mark.skipif(importlib.util.find_spec("xdist") is None, reason="pytest-xdist is not installed")
 def test_xdist_workers_each_get_their_own_deterministic_devchain(pytester):
     """``pytest -n 2``: each worker process builds its own session devchain from the same seed, so every test sees
