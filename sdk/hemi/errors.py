@@ -211,6 +211,22 @@ class OperatorError(TunnelError):
     """The simulated tunnel operator has not paid (its policy, or custody coins it lacks); the message says why."""
 
 
+# --- Proof-of-Proof finality (hemi.node.pop.finality; also importable from there) -----------------------------------
+
+
+class UnknownFinalityTarget(HemiLookupError):
+    """No L2 block or EVM transaction with this hash on the current L2 chain."""
+
+
+class FutureBlockError(HemiLookupError):
+    """An L2 block number above the current head."""
+
+
+class NotSuperfinalizable(HemiError):
+    """``dev.superfinalize(target)`` cannot reach superfinality; the message names what is missing (no online PoP
+    miner, more L2 blocks than ``max_l2_blocks``, a publication that never confirmed)."""
+
+
 # --- Fork mode (hemi.node.fork) ------------------------------------------------------------------------------------
 
 

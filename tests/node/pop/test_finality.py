@@ -210,3 +210,18 @@ def test_a_web3_receipt_is_a_target_everywhere_the_assertions_take_one():
     with pytest.raises(HemiValueError) as e:
         dev.finality(block)
     assert "AttributeDict" in str(e.value) and len(str(e.value)) < 300 and "logsBloom" not in str(e.value)
+
+
+def test_the_finality_errors_are_hemi_errors_and_documented():
+    """README: superfinalize raises NotSuperfinalizable, and bad input gets typed errors from hemi.errors."""
+    import pathlib
+
+    import hemi.errors
+    from hemi.node.pop import finality
+
+    for name in ("NotSuperfinalizable", "UnknownFinalityTarget", "FutureBlockError"):
+        cls = getattr(hemi.errors, name)
+        assert getattr(finality, name) is cls and issubclass(cls, HemiError)  # the old import path still works
+    doc = (pathlib.Path(__file__).resolve().parents[3] / "docs" / "errors.md").read_text()
+    public = [n for n, c in vars(hemi.errors).items() if isinstance(c, type) and issubclass(c, HemiError)]
+    assert [n for n in public if f"| `{n}` |" not in doc] == []

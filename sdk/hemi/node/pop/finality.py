@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hemi.errors import HemiError, HemiLookupError, HemiValueError, brief
+from hemi.errors import FutureBlockError, HemiValueError, NotSuperfinalizable, UnknownFinalityTarget, brief
 from hemi.node.pop.keystones import KeystoneIndex, L2Keystone
 from hemi.node.pop.publications import PopNetwork, Publication
 from hemi.types import L2_BLOCK_TAGS, HashLike, bytes32, l2_target
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SUPERFINALITY_THRESHOLD", "ULTRA_FINALITY_DEPTH", "DESCENDANT_PAGE", "Finality", "FinalityService",
-    "UnknownFinalityTarget", "FutureBlockError", "NotSuperfinalizable",
+    "UnknownFinalityTarget", "FutureBlockError", "NotSuperfinalizable",  # defined in hemi.errors, kept here too
 ]
 
 SUPERFINALITY_THRESHOLD = 10  # bfgapi.BitcoinSuperFinality
@@ -44,18 +44,6 @@ V1_UNPUBLISHED = -9
 V1_CAP = 100
 
 Target = int | bytes | str | L2Keystone | Mapping[str, Any]  # a mapping: a web3 receipt (its transactionHash)
-
-
-class UnknownFinalityTarget(HemiLookupError):
-    """No L2 block or EVM transaction with this hash on the current L2 chain."""
-
-
-class FutureBlockError(HemiLookupError):
-    """An L2 block number above the current head."""
-
-
-class NotSuperfinalizable(HemiError):
-    """:meth:`FinalityService.superfinalize` cannot reach superfinality; the message names what is missing."""
 
 
 @dataclass(frozen=True)
