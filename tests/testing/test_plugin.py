@@ -184,10 +184,28 @@ def test_seed_and_config_options(pytester):
     result = run(pytester)
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=5 hvm_indexer_lag=0 block_time=3)",
-                                 "*hemi devchain configuration*no_such_setting*"])
+                                 "*hemi devchain configuration*HemiValueError: unknown Devchain setting "
+                                 "'no_such_setting'*"])
     result = run(pytester, "--hemi-seed", "11", "-k", "configured")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=11 *"])
+
+
+def test_a_misspelt_ini_setting_names_the_closest_settings(pytester):
+    """ini `hemi_devchain_config = hvm_indexr_lag=0` was a bare TypeError from DevchainConfig.__init__."""
+    pytester.makeini("""
+        [pytest]
+        hemi_devchain_config = hvm_indexr_lag=0
+    """)
+    pytester.makepyfile("""
+        def test_t(devchain):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*HemiValueError: unknown Devchain setting 'hvm_indexr_lag' (did you mean "
+                                 "'hvm_indexer_lag'*[[]ini hemi_devchain_config: {'hvm_indexr_lag': 0}[]]*"])
+    assert "TypeError" not in result.stdout.str() and "During handling" not in result.stdout.str()
 
 
 def test_parse_devchain_config():

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from hemi.errors import HemiValueError  # hemi.errors imports nothing
 from hemi.testing import _ape
 from hemi.testing.state import HemiPluginState, plugin_state
 
@@ -52,9 +53,16 @@ def hemi_devchains(request: pytest.FixtureRequest) -> Callable[..., Any]:
             seed = cfg.pop("seed")
             try:
                 dev = Devchain(seed=seed, **cfg)
-            except TypeError as e:  # an unknown DevchainConfig field
-                pytest.fail(f"hemi devchain configuration {cfg!r}: {e}", pytrace=False)
-            cache[key] = dev
+            except (HemiValueError, TypeError) as e:  # a misspelt or bad setting (HemiValueError names it)
+                problem = f"{type(e).__name__}: {e}"
+            else:
+                cache[key] = dev
+                return dev
+            # outside the except: no "during handling of the above exception" in the report
+            where = [f"{name}: {given!r}" for name, given in (("ini hemi_devchain_config", state.devchain_config),
+                                                              ("this test's overrides", overrides)) if given]
+            pytest.fail(f"hemi devchain configuration {cfg!r}: {problem}" + (f" [{'; '.join(where)}]" if where else ""),
+                        pytrace=False)
         return dev
 
     return get
