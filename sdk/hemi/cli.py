@@ -42,9 +42,11 @@ def demo(seed: int) -> None:
 @click.option("--host", default=None, help="Interface to bind [default: 127.0.0.1]. Anything but loopback exposes "
                                            "the public dev keys to the network: only when asked explicitly.")
 @click.option("--port", "-p", default=8545, show_default=True, type=click.IntRange(0, 65535),
-              help="Ethereum JSON-RPC port (HTTP, WebSocket and BFG /v2/keystonefinality); 0 picks a free one.")
-@click.option("--btc-port", default=18443, show_default=True, type=click.IntRange(0, 65535),
-              help="Bitcoin Core JSON-RPC port (regtest's default); 0 picks a free one.")
+              help="Ethereum JSON-RPC port (HTTP, WebSocket and BFG /v2/keystonefinality); 0 picks a free one, "
+                   "and for the Bitcoin RPC too unless --btc-port is given.")
+@click.option("--btc-port", default=None, type=click.IntRange(0, 65535),
+              help="Bitcoin Core JSON-RPC port; 0 picks a free one [default: 18443, regtest's; with --port 0 a "
+                   "free one too, unless --btc-port is given].")
 @click.option("--no-btc-rpc", is_flag=True, help="Do not open the Bitcoin Core RPC port.")
 @click.option("--chain-id", default=31337, show_default=True, type=click.IntRange(min=1))
 @click.option("--accounts", "-a", default=10, show_default=True, type=click.IntRange(min=1),
@@ -82,7 +84,7 @@ def demo(seed: int) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No banner; print only the URLs.")
 @security_options
 @fork_options
-def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain_id: int, accounts: int,
+def devchain(host: str | None, port: int, btc_port: int | None, no_btc_rpc: bool, chain_id: int, accounts: int,
              balance: int, mnemonic: str | None, seed: int, block_time: float | None,
              btc_block_time: float | None, keystone_interval: int, hvm_profile: str, hvm_header_n: str | None,
              hvm_genesis_btc_height: int, finality_rpc: str, evm_fork: str, no_op_stack: bool, pop_payout_delay: int,
@@ -90,7 +92,10 @@ def devchain(host: str | None, port: int, btc_port: int, no_btc_rpc: bool, chain
     """Run a Hemi devchain with JSON-RPC, WebSocket, BFG and Bitcoin Core RPC endpoints (like anvil). Ctrl-C stops."""
     # `hemi --help` and `hemi compile` do not pay for py-evm and aiohttp (~0.7 s):
     from hemi.devchain import Devchain  # deferred: py-evm
-    from hemi.server.core import DevchainServer  # deferred: aiohttp and py-evm
+    from hemi.server.core import DEFAULT_BTC_PORT, DevchainServer  # deferred: aiohttp and py-evm
+
+    if btc_port is None:  # `--port 0` means free ports: the Bitcoin RPC's too, unless --btc-port says otherwise
+        btc_port = 0 if port == 0 else DEFAULT_BTC_PORT
 
     config: dict[str, Any] = {"chain_id": chain_id, "accounts": accounts, "keystone_interval": keystone_interval,
                               "hvm_profile": hvm_profile, "hvm_header_n": hvm_header_n,
@@ -187,12 +192,23 @@ def _raise_open_files_limit() -> None:
 
 
 def _listen_error(err: OSError, host: str, port: int, btc_port: int | None) -> str:
-    """What to do when a port cannot be opened: which ports were asked for and the flags that move them."""
-    if err.errno == errno.EADDRINUSE:
+    """What to do when a port cannot be opened: the port that failed (the server's ``ListenError`` says which; for
+    another OSError, the ports asked for) and the flags that move it."""
+    which = getattr(err, "which", None)  # hemi.server.core.ListenError
+    if which == "bitcoin":
+        failed = getattr(err, "port", btc_port)
+        ports, fix = f"port {failed} (Bitcoin RPC, --btc-port)", "--btc-port (0 for a free one) or --no-btc-rpc"
+    elif which is not None:
+        failed = getattr(err, "port", port)
+        ports, fix = f"port {failed} (JSON-RPC, --port)", "--port (0 for a free one)"
+    else:
+        failed = port
         ports = f"port {port} (JSON-RPC, --port)" + (f" or {btc_port} (Bitcoin RPC, --btc-port)" if btc_port else "")
+        fix = "--port / --btc-port, 0 for a free one, or --no-btc-rpc"
+    if err.errno == errno.EADDRINUSE:
         return (f"cannot listen on {host}: {ports} is already in use (another hemi devchain, anvil or bitcoind?); "
-                f"choose another with --port / --btc-port, 0 for a free one, or --no-btc-rpc")
-    return f"cannot listen on {host} port {port}: {err}"
+                f"choose another with {fix}")
+    return f"cannot listen on {host} port {failed}: {err}"
 
 
 def _banner(server: Any, dev: Any, state_file: str | None) -> None:

@@ -20,14 +20,22 @@ class HemiLookupError(HemiError, LookupError):
     """Something asked for does not exist."""
 
 
+BRIEF_LIMIT = 100  # characters of any other refused value's repr
+
+
 def brief(value: object) -> str:
     """A refused value as an error message shows it: its repr, a long string cut (a 5 MB request's data would make
-    a 5 MB message), a huge int by its size (its repr fails past Python's 4,300 digits)."""
+    a 5 MB message), a huge int by its size (its repr fails past Python's 4,300 digits), and any other repr cut to
+    about 100 characters (a whole web3 receipt, block or dict never fills a message)."""
     if isinstance(value, str) and len(value) > 80:
         return repr(value[:80] + "...")
     if isinstance(value, int) and value.bit_length() > 256:
         return f"an int of {value.bit_length()} bits"
-    return repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the error being reported
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= BRIEF_LIMIT else f"{text[:BRIEF_LIMIT - 3]}..."
 
 
 def require_uint(name: str, value: object, *, bits: int = 256) -> int:
@@ -201,6 +209,22 @@ class UnknownWithdrawalError(TunnelError, HemiLookupError):
 
 class OperatorError(TunnelError):
     """The simulated tunnel operator has not paid (its policy, or custody coins it lacks); the message says why."""
+
+
+# --- Proof-of-Proof finality (hemi.node.pop.finality; also importable from there) -----------------------------------
+
+
+class UnknownFinalityTarget(HemiLookupError):
+    """No L2 block or EVM transaction with this hash on the current L2 chain."""
+
+
+class FutureBlockError(HemiLookupError):
+    """An L2 block number above the current head."""
+
+
+class NotSuperfinalizable(HemiError):
+    """``dev.superfinalize(target)`` cannot reach superfinality; the message names what is missing (no online PoP
+    miner, more L2 blocks than ``max_l2_blocks``, a publication that never confirmed)."""
 
 
 # --- Fork mode (hemi.node.fork) ------------------------------------------------------------------------------------

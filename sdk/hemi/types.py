@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from hemi.errors import HemiValueError, InvalidHexError
 
-__all__ = ["Hash32", "Txid", "BlockHash", "HashLike"]
+__all__ = ["Hash32", "Txid", "BlockHash", "HashLike", "L2_BLOCK_TAGS", "bytes32", "l2_target"]
 
 
 class Hash32:
@@ -120,3 +120,26 @@ def bytes32(value: object) -> bytes | None:
         except ValueError:
             return None
     return None
+
+
+L2_BLOCK_TAGS = ("latest", "safe", "finalized", "pending", "earliest")  # the tags an L2 target may be
+
+
+def l2_target(value: object) -> object:
+    """What an L2 target (``Devchain.finality``/``superfinalize``, the ``assert_*superfinal`` assertions) names,
+    before it is looked up: a web3 receipt or log (anything with ``transactionHash``, as a key or an attribute)
+    becomes that transaction hash; everything else (block number, hash, tag, keystone) is returned as it is, for
+    the caller to look up or refuse. The one place both the devchain and :mod:`hemi.testing` unwrap a receipt."""
+    if isinstance(value, (str, bytes, bytearray, memoryview, int)):
+        return value
+    getter = getattr(value, "get", None)
+    if callable(getter):
+        try:
+            found = getter("transactionHash")
+        except Exception:  # noqa: BLE001 - a .get that is not a mapping's: not a receipt
+            found = None
+        if found is not None:
+            return found
+    found = getattr(value, "transactionHash", None)
+    return value if found is None else found
+

@@ -405,3 +405,14 @@ def test_a_null_inside_a_topic_list_matches_any_topic(dev):
                           ([None, None], 0), ([None], 1)):
         reply = dev.w3.provider.make_request("eth_getLogs", [{"fromBlock": "0x0", "topics": topics}])
         assert len(reply["result"]) == found, topics
+
+
+def test_a_misspelt_setting_is_a_typed_error_naming_the_closest_settings():
+    """`hemi.Devchain(hvm_indexr_lag=0)` was DevchainConfig.__init__'s TypeError about keyword arguments."""
+    with pytest.raises(HemiValueError, match=r"unknown Devchain setting 'hvm_indexr_lag' \(did you mean "
+                                             r"'hvm_indexer_lag'"):
+        hemi.Devchain(hvm_indexr_lag=0)
+    with pytest.raises(HemiValueError) as e:
+        hemi.Devchain(chainid=5, zzz=1)
+    assert "'chainid' (did you mean 'chain_id'?)" in str(e.value) and "'zzz'" in str(e.value)
+    assert hemi.Devchain(hvm_indexer_lag=0).config.hvm_indexer_lag == 0

@@ -225,3 +225,46 @@ def test_a_port_in_use_names_the_port_and_the_flag():
     assert proc.returncode != 0
     assert f"port {port} (JSON-RPC, --port) is already in use" in proc.stderr and "0 for a free one" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_two_servers_with_port_0_run_at_once_on_free_ports(tmp_path):
+    """README's `hemi devchain --quiet --port 0  # only the URLs, on free ports`: without --btc-port, port 0 frees
+    the Bitcoin RPC port too, so two such servers do not collide on 18443."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", HEMI_DATA_DIR=str(tmp_path))
+    procs = []
+    try:
+        urls = []
+        for _ in range(2):
+            proc = subprocess.Popen([sys.executable, "-m", "hemi.cli", "devchain", "--quiet", "--port", "0",
+                                     "--accounts", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    env=env)
+            procs.append(proc)
+            try:
+                out = read_until(proc, r"^bitcoin ")
+            except AssertionError:
+                proc.kill()
+                raise AssertionError(proc.communicate()[1]) from None
+            urls.append(dict(line.split(" ", 1) for line in out.splitlines()))
+        btc_ports = [int(u["bitcoin"].rsplit(":", 1)[1]) for u in urls]
+        assert 18443 not in btc_ports and btc_ports[0] != btc_ports[1], urls
+        for u in urls:
+            assert _rpc(int(u["http"].rsplit(":", 1)[1]), "eth_chainId")["result"] == hex(31337)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=60)
+
+
+def test_port_0_keeps_an_explicit_btc_port_and_an_error_names_the_port_in_use(tmp_path):
+    """`--port 0 --btc-port P` with P taken: the message names P and --btc-port, not 'port 0'."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "hemi.cli", "devchain", "--port", "0", "--btc-port", str(port)],
+                              capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, HEMI_DATA_DIR=str(tmp_path)))
+    assert proc.returncode != 0
+    assert f"port {port} (Bitcoin RPC, --btc-port) is already in use" in proc.stderr, proc.stderr
+    assert "port 0" not in proc.stderr and "Traceback" not in proc.stderr

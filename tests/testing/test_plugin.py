@@ -184,10 +184,28 @@ def test_seed_and_config_options(pytester):
     result = run(pytester)
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=5 hvm_indexer_lag=0 block_time=3)",
-                                 "*hemi devchain configuration*no_such_setting*"])
+                                 "*hemi devchain configuration*HemiValueError: unknown Devchain setting "
+                                 "'no_such_setting'*"])
     result = run(pytester, "--hemi-seed", "11", "-k", "configured")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["hemi: devchain fixtures on (seed=11 *"])
+
+
+def test_a_misspelt_ini_setting_names_the_closest_settings(pytester):
+    """ini `hemi_devchain_config = hvm_indexr_lag=0` was a bare TypeError from DevchainConfig.__init__."""
+    pytester.makeini("""
+        [pytest]
+        hemi_devchain_config = hvm_indexr_lag=0
+    """)
+    pytester.makepyfile("""
+        def test_t(devchain):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*HemiValueError: unknown Devchain setting 'hvm_indexr_lag' (did you mean "
+                                 "'hvm_indexer_lag'*[[]ini hemi_devchain_config: {'hvm_indexr_lag': 0}[]]*"])
+    assert "TypeError" not in result.stdout.str() and "During handling" not in result.stdout.str()
 
 
 def test_parse_devchain_config():
@@ -239,6 +257,28 @@ def test_a_users_run_sees_no_deprecation_warning_from_hemi_or_web3(pytester):
                                            "-W", "error::PendingDeprecationWarning")
     result.assert_outcomes(passed=1)
     assert "Deprecat" not in result.stdout.str(), result.stdout.str()
+
+
+def test_no_fixture_is_a_method_of_a_plugin_instance(pytester):
+    """pytest 9 deprecates session-scoped fixtures defined as instance methods (PytestRemovedIn10Warning, an error
+    under ``-W error``); this repo's pytest 8 does not warn, so check the shape directly: every fixture hemi registers
+    is a plain module-level function, not bound to a plugin object."""
+    pytester.makepyfile("""
+        HEMI = ("hemi_devchains", "devchain_session", "devchain", "w3", "btc", "bitcoin_kit", "tunnel",
+                "btc_reorg_depth", "accounts", "fork_devchain")
+
+        def test_shapes(request):
+            found = {}
+            for name in HEMI:
+                for fd in request._fixturemanager.getfixturedefs(name, request.node) or ():
+                    found[name] = fd.func
+            assert sorted(found) == sorted(HEMI)
+            bound = {n: f for n, f in found.items() if hasattr(f, "__self__")}
+            assert not bound, bound
+            assert {f.__module__ for f in found.values()} <= {
+                "hemi.testing.fixtures", "hemi.testing.fork_fixture", "hemi.testing.accounts_fixture"}
+    """)
+    run(pytester).assert_outcomes(passed=1)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("xdist") is None, reason="pytest-xdist is not installed")

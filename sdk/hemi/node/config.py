@@ -6,7 +6,9 @@ state files) can name its configuration without importing the devchain itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from hemi.constants import (
@@ -24,7 +26,9 @@ from hemi.node.accounts import DEFAULT_BALANCE, DEFAULT_MNEMONIC
 if TYPE_CHECKING:  # for the annotation only: hemi.btc.snapshots loads when a chain takes its first snapshot
     from hemi.btc.chain import Snapshot as BtcSnapshot
 
-__all__ = ["DevchainConfig", "DevchainSnapshot"]
+__all__ = ["FORK_OPTIONS", "DevchainConfig", "DevchainSnapshot", "check_settings"]
+
+FORK_OPTIONS = ("fork_url", "fork_block", "fork_cache", "fork_cache_dir")  # Devchain settings taken by fork mode
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,24 @@ class DevchainConfig:
             raise HemiValueError(f"hvm_header_n is 'empty', 'fixed' or None, got {self.hvm_header_n!r}")
         if self.finality_rpc not in ("v2", "v1"):
             raise HemiValueError(f"finality_rpc is 'v2' or 'v1', got {self.finality_rpc!r}")
+
+
+def check_settings(names: Iterable[str]) -> None:
+    """Raise :class:`~hemi.errors.HemiValueError` naming every setting in ``names`` that is neither a
+    :class:`DevchainConfig` field nor a fork option, with the closest valid names (``hvm_indexr_lag`` -> did you mean
+    ``hvm_indexer_lag``?), instead of Python's TypeError about ``__init__``'s keyword arguments."""
+    valid = sorted({f.name for f in fields(DevchainConfig)} | set(FORK_OPTIONS))
+    unknown = [n for n in names if n not in valid]
+    if not unknown:
+        return
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), valid, n=3)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        parts.append(f"{name!r}{hint}")
+    what = "setting" if len(unknown) == 1 else "settings"
+    raise HemiValueError(f"unknown Devchain {what} {', '.join(parts)} (the settings are the fields of "
+                         f"hemi.node.config.DevchainConfig; README's table lists them)")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from hemi.node.accounts import DevAccount, derive_accounts
 from hemi.node.bitcoin_view.btc_index import BitcoinIndexer
 from hemi.node.bitcoin_view.hvm_view import HvmView, LightView
 from hemi.node.bitcoin_view.precompile import HvmPrecompile
-from hemi.node.config import DevchainConfig, DevchainSnapshot
+from hemi.node.config import DevchainConfig, DevchainSnapshot, check_settings
 from hemi.node.context import StatefulPart
 from hemi.node.controls import StateControls
 from hemi.node.op_stack import OpConfig, OpStack, l1_attributes_shortcut, predeploy_alloc
@@ -67,6 +67,7 @@ class Devchain(StateFiles, StateControls):
     its parts are given."""
 
     def __init__(self, seed: int = 0, **config: Any) -> None:
+        check_settings(config)  # a misspelt setting: HemiValueError naming it and the closest names, before any work
         self.fork: ForkRemote | None = None  # fork mode: the remote the state, old blocks and hVM answers come from
         if config.get("fork_url") is not None:
             # deferred: fork mode only (requests, a sqlite3 cache); bound whenever self.fork is set, as below

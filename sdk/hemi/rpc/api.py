@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from hemi.errors import HemiLookupError, HemiValueError, SnapshotError
-from hemi.rpc import validation
+from hemi.rpc import arity, validation
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import RPCError
 from hemi.rpc.table import Method, build_methods
@@ -24,6 +24,7 @@ class EthApi(RpcContext):
     def __init__(self, dev: Any) -> None:
         super().__init__(dev)
         self.methods: dict[str, Method] = build_methods(self)
+        self._arities: dict[str, tuple[Method, arity.Arity | None]] = {}  # hemi.rpc.arity.check's cache
 
     def request(self, name: str, params: Any) -> Any:
         """Run method ``name`` with a params list; its JSON result, or :class:`RPCError`."""
@@ -34,6 +35,9 @@ class EthApi(RpcContext):
             params = []
         if not isinstance(params, (list, tuple)):
             raise RPCError(-32602, "params must be an array")
+        wrong_count = arity.check(name, fn, params, self._arities)
+        if wrong_count is not None:  # "evm_revert expects 1 parameter (snapshot id), got 0"
+            raise RPCError(-32602, wrong_count)
         try:
             validation.check(self, name, params)
         except validation.InvalidParams as err:

@@ -36,6 +36,7 @@ from hemi.errors import HemiError, HemiLookupError, HemiValueError, brief
 from hemi.rpc.context import RpcContext
 from hemi.rpc.errors import RPCError
 from hemi.rpc.params import Handler, d, parse_addr, parse_data, parse_hash, parse_q
+from hemi.types import L2_BLOCK_TAGS, l2_target
 
 MAX_BTC_BLOCKS = 100_000  # one request holds the devchain (~0.2 ms a block): a typo'd count must not hang it
 
@@ -66,9 +67,11 @@ def int_param(v: Any, name: str) -> int:
 
 
 def _target(v: Any) -> Any:
-    """An L2 block number, "latest", or a 32-byte hash string, for Devchain.finality and friends."""
-    if v is None or v == "latest":
-        return "latest"
+    """An L2 block number, a tag, a 32-byte hash string or a receipt object (its transactionHash), for
+    Devchain.finality and friends."""
+    v = l2_target(v)
+    if v is None or v in L2_BLOCK_TAGS:
+        return v or "latest"
     if isinstance(v, int) and not isinstance(v, bool):
         return v
     if isinstance(v, str):
@@ -76,7 +79,8 @@ def _target(v: Any) -> Any:
         if len(s) == 64:
             return "0x" + s
         return parse_q(v, "block number")
-    raise RPCError(-32602, f"invalid target: an L2 block number, 'latest' or a 32-byte hash, got {v!r}")
+    raise RPCError(-32602, f"invalid target: an L2 block number, a tag, a 32-byte hash or a receipt, got "
+                           f"{brief(v)}")
 
 
 @protocol_errors

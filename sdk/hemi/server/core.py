@@ -40,7 +40,17 @@ MAX_BODY = Limits.max_body
 KEEPALIVE_TIMEOUT = 120.0  # seconds an idle keep-alive connection is kept (geth's HTTP idle timeout)
 
 
-__all__ = ["DEFAULT_BTC_PORT", "DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "DevchainServer", "is_loopback"]
+__all__ = ["DEFAULT_BTC_PORT", "DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "DevchainServer", "ListenError",
+           "is_loopback"]
+
+
+class ListenError(OSError):
+    """One of the server's ports could not be opened: ``which`` is ``"http"`` (JSON-RPC, WebSocket, BFG) or
+    ``"bitcoin"``, ``port`` the port asked for; ``errno`` is the socket's (``EADDRINUSE``: already in use)."""
+
+    def __init__(self, err: OSError, which: str, port: int) -> None:
+        super().__init__(err.errno, err.strerror)
+        self.which, self.port = which, port
 
 
 class DevchainServer:
@@ -225,9 +235,9 @@ class DevchainServer:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind((self.host, port))
                 sock.listen(128)
-            except OSError:
+            except OSError as err:
                 sock.close()
-                raise
+                raise ListenError(err, name, port) from err
             site = web.SockSite(runner, sock)
             await site.start()
             self._bound[name] = sock.getsockname()

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from hemi.errors import UnknownTransactionError
-from hemi.types import BlockHash, Txid, bytes32
+from hemi.errors import UnknownTransactionError, brief
+from hemi.types import L2_BLOCK_TAGS, BlockHash, Txid, bytes32, l2_target
 
 __all__ = ["assert_superfinal", "assert_not_superfinal", "assert_btc_confirmed", "assert_ordered_after",
            "resolve_l2_block"]
 
-_TAGS = ("latest", "safe", "finalized", "pending")
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -30,20 +29,20 @@ def resolve_l2_block(dev: Any, target: Any) -> tuple[int, str]:
     Raises ``AssertionError`` when the target names nothing on this devchain, ``TypeError`` when it cannot name
     anything at all."""
     head = dev.engine.head_number
-    if hasattr(target, "get") and not isinstance(target, (str, bytes)) and target.get("transactionHash") is not None:
-        target = target.get("transactionHash")  # a web3 receipt / tx dict
+    given, target = target, l2_target(target)  # a web3 receipt -> its transactionHash, as Devchain.finality does
     if isinstance(target, bool):
         raise TypeError("an L2 target is a block number, block hash or tx hash, not a bool")
     if isinstance(target, int):
         if not 0 <= target <= head:
             raise AssertionError(f"expected an L2 block, but there is no L2 block {target} (head is {head})")
         return target, f"L2 block {target}"
-    if isinstance(target, str) and target in _TAGS + ("earliest",):
+    if isinstance(target, str) and target in L2_BLOCK_TAGS:
         n = 0 if target == "earliest" else head
         return n, f"L2 block {n} ({target!r})"
     h = bytes32(target)
     if h is None:
-        raise TypeError(f"an L2 target is a block number, block hash or tx hash (32 bytes or 0x-hex), got {target!r}")
+        raise TypeError(f"an L2 target is a block number, block hash, tx hash (32 bytes or 0x-hex) or receipt, got "
+                        f"{brief(given)}")
     rec = dev.engine.tx_record(h)
     if rec is not None:
         return rec.block_number, f"EVM tx 0x{h.hex()} (in L2 block {rec.block_number})"
@@ -179,10 +178,9 @@ def assert_ordered_after(dev: Any, evm_tx: Any, btc_txid: Any, *, indexed: bool 
     ``btc_txid``'s block: that block's height is at most the L2 block's light tip (``indexed=True``: its indexed
     tip, what the tx-reading precompiles can see) and it is on that view's light chain. Returns the L2 block's
     ``HvmView``."""
-    h = bytes32(evm_tx.get("transactionHash") if hasattr(evm_tx, "get") and not isinstance(evm_tx, (str, bytes))
-                    else evm_tx)
+    h = bytes32(l2_target(evm_tx))
     if h is None:
-        raise TypeError(f"evm_tx is a tx hash (32 bytes or 0x-hex) or a receipt, got {evm_tx!r}")
+        raise TypeError(f"evm_tx is a tx hash (32 bytes or 0x-hex) or a receipt, got {brief(evm_tx)}")
     t = Txid(btc_txid)
     rec = dev.engine.tx_record(h)
     if rec is None:

@@ -1,7 +1,11 @@
-"""The fixtures of hemi's pytest plugin, registered by :func:`hemi.testing.plugin.pytest_configure` unless
-``hemi_fixtures = off``. Without ape they run on hemi's own session devchain, each test inside ``dev.anchor()``;
-under ape's pytest plugin the devchain is ape's (``chain.provider.devchain`` on ``hemi:local``) and ape isolates.
-Nothing heavy is imported until a fixture runs."""
+"""The fixtures of hemi's pytest plugin: this module is registered as the plugin ``hemi-fixtures`` by
+:func:`hemi.testing.plugin.pytest_configure` unless ``hemi_fixtures = off``. They are module-level functions that read
+the plugin's state (:mod:`hemi.testing.state`) through ``request.config``: pytest 9 deprecates session-scoped
+fixtures defined as methods of a plugin instance, an error under ``-W error``. Without ape they run on hemi's own
+session devchain, each test inside ``dev.anchor()``; under ape's pytest plugin the devchain is ape's
+(``chain.provider.devchain`` on ``hemi:local``) and ape isolates. Nothing heavy is imported until a fixture runs.
+``accounts`` (only without ape) is in :mod:`hemi.testing.accounts_fixture`, ``fork_devchain`` in
+:mod:`hemi.testing.fork_fixture`."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from hemi.errors import HemiValueError  # hemi.errors imports nothing
 from hemi.testing import _ape
+from hemi.testing.state import HemiPluginState, plugin_state
 
 # web3 7 imports its legacy WebSocket provider, and with it the deprecated ``websockets.legacy``, whenever ``web3`` is
 # imported; websockets then warns in every test run that builds a devchain, about code the user never called.
@@ -32,103 +38,103 @@ HBK_MISSING = ("hBK (BitcoinKit) has no code at {address} on this devchain: it w
                "predeploy_bitcoin_kit=False, or this hemi-sdk ships no BitcoinKit artifact yet")
 
 
-class HemiFixtures:
-    """Registered as the plugin ``"hemi-fixtures"``; ``state`` is the plugin's :class:`HemiPluginState`."""
+@pytest.fixture(scope="session")
+def hemi_devchains(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """``get(**overrides)``: the session's devchain for a configuration, built on first request."""
+    cache: dict[tuple, Any] = {}
+    state = plugin_state(request.config)
 
-    def __init__(self, state: Any) -> None:
-        self.state = state
-
-    @pytest.fixture(scope="session")
-    def hemi_devchains(self) -> Callable[..., Any]:
-        """``get(**overrides)``: the session's devchain for a configuration, built on first request."""
-        cache: dict[tuple, Any] = {}
-        state = self.state
-
-        def get(**overrides: Any) -> Any:
-            cfg = {"seed": state.seed, **state.devchain_config, **overrides}
-            key = tuple(sorted((k, repr(v)) for k, v in cfg.items()))
-            dev = cache.get(key)
-            if dev is None:
-                Devchain = _import_devchain()
-                seed = cfg.pop("seed")
-                try:
-                    dev = Devchain(seed=seed, **cfg)
-                except TypeError as e:  # an unknown DevchainConfig field
-                    pytest.fail(f"hemi devchain configuration {cfg!r}: {e}", pytrace=False)
-                cache[key] = dev
-            return dev
-
-        return get
-
-    def _ape_devchain(self) -> Any:
-        """ape's devchain (its provider's, on hemi:local); skips the test, saying why, on any other network."""
-        dev, why = _ape.connected_devchain()
+    def get(**overrides: Any) -> Any:
+        cfg = {"seed": state.seed, **state.devchain_config, **overrides}
+        key = tuple(sorted((k, repr(v)) for k, v in cfg.items()))
+        dev = cache.get(key)
         if dev is None:
-            self.state.note(f"hemi: devchain fixtures off: {why}")
-            pytest.skip(f"hemi fixtures: {why}")
+            Devchain = _import_devchain()
+            seed = cfg.pop("seed")
+            try:
+                dev = Devchain(seed=seed, **cfg)
+            except (HemiValueError, TypeError) as e:  # a misspelt or bad setting (HemiValueError names it)
+                problem = f"{type(e).__name__}: {e}"
+            else:
+                cache[key] = dev
+                return dev
+            # outside the except: no "during handling of the above exception" in the report
+            where = [f"{name}: {given!r}" for name, given in (("ini hemi_devchain_config", state.devchain_config),
+                                                              ("this test's overrides", overrides)) if given]
+            pytest.fail(f"hemi devchain configuration {cfg!r}: {problem}" + (f" [{'; '.join(where)}]" if where else ""),
+                        pytrace=False)
         return dev
 
-    @pytest.fixture(scope="session")
-    def devchain_session(self, hemi_devchains: Callable[..., Any]) -> Any:
-        """The session devchain itself, not isolated: changes made through it stay for the rest of the session.
-        Under ape: ape's devchain (ape's isolation still applies to the tests)."""
-        if self.state.ape is not None:
-            return self._ape_devchain()
-        return hemi_devchains()
-
-    @pytest.fixture
-    def devchain(self, request: pytest.FixtureRequest, hemi_devchains: Callable[..., Any]) -> Iterator[Any]:
-        """The session devchain, inside ``with dev.anchor():``: both chains are back where they were afterwards.
-        Under ape: ``chain.provider.devchain`` (hemi:local), isolated by ape's own snapshot of the provider."""
-        marker = request.node.get_closest_marker("hemi")
-        if marker is not None and marker.args:
-            pytest.fail("@pytest.mark.hemi takes keyword arguments only (seed=..., Devchain settings)", pytrace=False)
-        if self.state.ape is not None and marker is None:
-            yield self._ape_devchain()  # ape snapshots it before the test and reverts after: both chains
-            return
-        dev = hemi_devchains(**(marker.kwargs if marker is not None else {}))
-        automine = dev.automine
-        with dev.anchor():
-            try:
-                yield dev
-            finally:
-                dev.automine = automine
-
-    @pytest.fixture
-    def w3(self, devchain: Any) -> Any:
-        """``web3.Web3`` bound in-process to the isolated devchain."""
-        return devchain.w3
-
-    @pytest.fixture
-    def btc(self, devchain: Any) -> Any:
-        """The isolated devchain's embedded Bitcoin chain (``hemi.btc.BitcoinChain``)."""
-        return devchain.btc
-
-    @pytest.fixture
-    def bitcoin_kit(self, devchain: Any) -> Any:
-        """hBK (``IBitcoinKit``) as a web3 contract at its mainnet address on the isolated devchain."""
-        kit = devchain.bitcoin_kit
-        if not devchain.w3.eth.get_code(kit.address):
-            raise RuntimeError(HBK_MISSING.format(address=kit.address))
-        return kit
-
-    @pytest.fixture
-    def tunnel(self, devchain: Any) -> Any:
-        """The isolated devchain's Bitcoin tunnel (``dev.tunnel``): deposits, withdrawals, the operator, audit."""
-        return devchain.tunnel
-
-    @pytest.fixture
-    def btc_reorg_depth(self) -> int:
-        """The Bitcoin reorg depth of this run of a ``@pytest.mark.btc_reorg(depths=...)`` test."""
-        pytest.fail("btc_reorg_depth comes from @pytest.mark.btc_reorg(depths=(...)) on the test", pytrace=False)
+    return get
 
 
-class HemiAccounts:
-    """``accounts``, registered only without ape: under ape, ape's own ``accounts`` fixture serves (on hemi:local
-    the same funded accounts, as ape account objects)."""
+def _ape_devchain(state: HemiPluginState) -> Any:
+    """ape's devchain (its provider's, on hemi:local); skips the test, saying why, on any other network."""
+    dev, why = _ape.connected_devchain()
+    if dev is None:
+        state.note(f"hemi: devchain fixtures off: {why}")
+        pytest.skip(f"hemi fixtures: {why}")
+    return dev
 
-    @pytest.fixture
-    def accounts(self, devchain: Any) -> list[Any]:
-        """The devchain's funded accounts (checksummed address strings with ``.private_key``)."""
-        accounts: list[Any] = devchain.accounts
-        return accounts
+
+@pytest.fixture(scope="session")
+def devchain_session(request: pytest.FixtureRequest, hemi_devchains: Callable[..., Any]) -> Any:
+    """The session devchain itself, not isolated: changes made through it stay for the rest of the session.
+    Under ape: ape's devchain (ape's isolation still applies to the tests)."""
+    state = plugin_state(request.config)
+    if state.ape is not None:
+        return _ape_devchain(state)
+    return hemi_devchains()
+
+
+@pytest.fixture
+def devchain(request: pytest.FixtureRequest, hemi_devchains: Callable[..., Any]) -> Iterator[Any]:
+    """The session devchain, inside ``with dev.anchor():``: both chains are back where they were afterwards.
+    Under ape: ``chain.provider.devchain`` (hemi:local), isolated by ape's own snapshot of the provider."""
+    state = plugin_state(request.config)
+    marker = request.node.get_closest_marker("hemi")
+    if marker is not None and marker.args:
+        pytest.fail("@pytest.mark.hemi takes keyword arguments only (seed=..., Devchain settings)", pytrace=False)
+    if state.ape is not None and marker is None:
+        yield _ape_devchain(state)  # ape snapshots it before the test and reverts after: both chains
+        return
+    dev = hemi_devchains(**(marker.kwargs if marker is not None else {}))
+    automine = dev.automine
+    with dev.anchor():
+        try:
+            yield dev
+        finally:
+            dev.automine = automine
+
+
+@pytest.fixture
+def w3(devchain: Any) -> Any:
+    """``web3.Web3`` bound in-process to the isolated devchain."""
+    return devchain.w3
+
+
+@pytest.fixture
+def btc(devchain: Any) -> Any:
+    """The isolated devchain's embedded Bitcoin chain (``hemi.btc.BitcoinChain``)."""
+    return devchain.btc
+
+
+@pytest.fixture
+def bitcoin_kit(devchain: Any) -> Any:
+    """hBK (``IBitcoinKit``) as a web3 contract at its mainnet address on the isolated devchain."""
+    kit = devchain.bitcoin_kit
+    if not devchain.w3.eth.get_code(kit.address):
+        raise RuntimeError(HBK_MISSING.format(address=kit.address))
+    return kit
+
+
+@pytest.fixture
+def tunnel(devchain: Any) -> Any:
+    """The isolated devchain's Bitcoin tunnel (``dev.tunnel``): deposits, withdrawals, the operator, audit."""
+    return devchain.tunnel
+
+
+@pytest.fixture
+def btc_reorg_depth() -> int:
+    """The Bitcoin reorg depth of this run of a ``@pytest.mark.btc_reorg(depths=...)`` test."""
+    pytest.fail("btc_reorg_depth comes from @pytest.mark.btc_reorg(depths=(...)) on the test", pytrace=False)

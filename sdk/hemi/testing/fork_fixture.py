@@ -5,7 +5,8 @@ Configured by the option ``--hemi-fork-url URL`` (or the ini option ``hemi_fork_
 fixture is first used). One forked devchain per session and configuration, built on first use; each test runs inside
 ``with dev.anchor():``, so what it does to the fork is undone afterwards (the remote is never written). Without a URL
 the tests that use the fixture are skipped, saying how to set one. Like :mod:`hemi.testing.plugin`, this module
-imports only pytest.
+imports only pytest. The plugin registers this module (as ``hemi-fixtures-fork``): ``fork_devchain`` is a
+module-level function reading the plugin's state (:mod:`hemi.testing.state`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+from hemi.testing.state import plugin_state  # imports only pytest
 
 URL_ENV, BLOCK_ENV = "HEMI_FORK_URL", "HEMI_FORK_BLOCK"
 
@@ -45,18 +48,13 @@ def fork_settings(config: pytest.Config) -> tuple[str | None, int | None]:
     return url, block
 
 
-class HemiForkFixture:
-    """Registered by the plugin next to :class:`hemi.testing.fixtures.HemiFixtures`."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.url, self.block = fork_settings(config)
-
-    @pytest.fixture
-    def fork_devchain(self, hemi_devchains: Callable[..., Any]) -> Iterator[Any]:
-        """The session's forked devchain, inside ``with dev.anchor():`` (state, old blocks and hVM answers from
-        the remote at the fork block; local changes undone after the test)."""
-        if not self.url:
-            pytest.skip(f"fork_devchain needs a fork URL: --hemi-fork-url URL, ini hemi_fork_url or ${URL_ENV}")
-        dev = hemi_devchains(fork_url=self.url, fork_block=self.block)
-        with dev.anchor():
-            yield dev
+@pytest.fixture
+def fork_devchain(request: pytest.FixtureRequest, hemi_devchains: Callable[..., Any]) -> Iterator[Any]:
+    """The session's forked devchain, inside ``with dev.anchor():`` (state, old blocks and hVM answers from
+    the remote at the fork block; local changes undone after the test)."""
+    state = plugin_state(request.config)  # fork_settings(config), read once by the plugin's pytest_configure
+    if not state.fork_url:
+        pytest.skip(f"fork_devchain needs a fork URL: --hemi-fork-url URL, ini hemi_fork_url or ${URL_ENV}")
+    dev = hemi_devchains(fork_url=state.fork_url, fork_block=state.fork_block)
+    with dev.anchor():
+        yield dev

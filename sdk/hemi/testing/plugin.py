@@ -39,28 +39,12 @@ from typing import Any
 import pytest
 
 from hemi.testing import fork_fixture  # imports only pytest
+from hemi.testing.state import STATE as _STATE
+from hemi.testing.state import HemiPluginState  # imports only pytest
 
 FIXTURES_PLUGIN_NAME = "hemi-fixtures"
 APE_PLUGIN_NAMES = ("ape_test", "ape-test", "ape-fixtures")  # entry point; runner and fixtures from its configure
 DEFAULT_REORG_DEPTHS = (1, 3, 6)
-_STATE = pytest.StashKey["HemiPluginState"]()
-
-
-class HemiPluginState:
-    """What the plugin decided at configure time (``config.stash``), and notes for the end of the run."""
-
-    def __init__(self, seed: int, devchain_config: dict[str, Any], enabled: bool, reason: str,
-                 ape: str | None = None) -> None:
-        self.seed = seed
-        self.devchain_config = devchain_config
-        self.enabled = enabled
-        self.reason = reason
-        self.ape = ape  # name of ape's active pytest plugin: the fixtures then follow ape's chain
-        self.notes: list[str] = []  # shown in the terminal summary (kept by -q)
-
-    def note(self, line: str) -> None:
-        if line not in self.notes:
-            self.notes.append(line)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -144,20 +128,23 @@ def pytest_configure(config: pytest.Config) -> None:
     ape = ape_plugin_active(config)
     enabled = mode != "off"
     reason = "hemi_fixtures = off" if not enabled else (f"on ape's chain ({ape!r} is active)" if ape else "auto")
+    fork_url, fork_block = fork_fixture.fork_settings(config) if enabled else (None, None)
     state = HemiPluginState(_seed(config), parse_devchain_config(config.getini("hemi_devchain_config")),
-                            enabled, reason, ape)
+                            enabled, reason, ape, fork_url, fork_block)
     config.stash[_STATE] = state
     if not enabled:
         state.note("hemi: devchain fixtures off: hemi_fixtures = off")
         return
     if not config.pluginmanager.has_plugin(FIXTURES_PLUGIN_NAME):
-        # deferred: the fixtures module loads only when the fixtures are on (test_plugin.py checks the import)
-        from hemi.testing.fixtures import HemiAccounts, HemiFixtures
+        # The fixtures are module-level functions (reading `state` through request.config), registered by
+        # registering their modules: pytest 9 deprecates session fixtures defined as methods of a plugin object.
+        # deferred: the fixture modules load only when the fixtures are on (test_plugin.py checks the import)
+        from hemi.testing import accounts_fixture, fixtures
 
-        config.pluginmanager.register(HemiFixtures(state), FIXTURES_PLUGIN_NAME)
-        config.pluginmanager.register(fork_fixture.HemiForkFixture(config), FIXTURES_PLUGIN_NAME + "-fork")
+        config.pluginmanager.register(fixtures, FIXTURES_PLUGIN_NAME)
+        config.pluginmanager.register(fork_fixture, FIXTURES_PLUGIN_NAME + "-fork")
         if ape is None:  # under ape, `accounts` is ape's (on hemi:local: the devchain's funded accounts)
-            config.pluginmanager.register(HemiAccounts(), FIXTURES_PLUGIN_NAME + "-accounts")
+            config.pluginmanager.register(accounts_fixture, FIXTURES_PLUGIN_NAME + "-accounts")
 
 
 def uses_hemi_fixtures(item: pytest.Item) -> bool:

@@ -16,7 +16,19 @@ from typing import Any, cast
 from web3.module import Module
 from web3.types import RPCEndpoint
 
+from hemi.types import l2_target
+
 Target = str | int
+
+
+def _l2_target(target: Any) -> Any:
+    """A finality target as JSON: a number as hex, a receipt as its transactionHash, bytes as 0x-hex."""
+    target = l2_target(target)
+    if isinstance(target, int) and not isinstance(target, bool):
+        return hex(target)
+    if isinstance(target, (bytes, bytearray)):
+        return "0x" + bytes(target).hex()
+    return target
 
 
 class HemiModule(Module):
@@ -43,13 +55,14 @@ class HemiModule(Module):
         return cast("dict", self._request("hemi_hvmView", hex(block) if isinstance(block, int) else block))
 
     # Proof-of-Proof
-    def finality(self, target: Target = "latest") -> dict:
-        """Bitcoin finality of an L2 block or transaction, as BFG computes it."""
-        return cast("dict", self._request("hemi_finality", hex(target) if isinstance(target, int) else target))
+    def finality(self, target: Target | Any = "latest") -> dict:
+        """Bitcoin finality of an L2 block or transaction (hash or receipt), as BFG computes it."""
+        return cast("dict", self._request("hemi_finality", _l2_target(target)))
 
-    def superfinalize(self, target: Target = "latest") -> dict:
-        """Drive ``target`` to superfinality (keystone, PoP publication, Bitcoin confirmations)."""
-        return cast("dict", self._request("hemi_superfinalize", hex(target) if isinstance(target, int) else target))
+    def superfinalize(self, target: Target | Any = "latest") -> dict:
+        """Drive ``target`` (a block number, tag, hash or receipt) to superfinality (keystone, PoP publication,
+        Bitcoin confirmations)."""
+        return cast("dict", self._request("hemi_superfinalize", _l2_target(target)))
 
     def provenance(self, tx_hash: str) -> dict:
         """The three-link provenance of a transaction that consumed Bitcoin data, verified."""

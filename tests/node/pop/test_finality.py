@@ -186,3 +186,42 @@ def test_superfinalize_reports_a_publication_that_never_confirms():
     with pytest.raises(NotSuperfinalizable, match="publication never confirmed.*InsufficientFunds"):
         fin.superfinalize(5, max_btc_blocks=5)
     assert dev.btc.height == 5  # bounded
+
+
+def test_a_web3_receipt_is_a_target_everywhere_the_assertions_take_one():
+    """The walkthrough: `dev.superfinalize(receipt)` refused the receipt `assert_superfinal` accepts, dumping the
+    whole receipt into the message. Both take it now (hemi.types.l2_target), and a refused value is shown short."""
+    from hemi.testing import assert_not_superfinal, assert_superfinal
+
+    dev, ks, pop, fin = setup()
+    w3 = dev.w3
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": dev.accounts[0], "to": dev.accounts[1], "value": 1}))
+    n = receipt["blockNumber"]
+    assert dev.finality(receipt).l2_block == n
+    assert_not_superfinal(dev, receipt)
+    f = dev.superfinalize(receipt)
+    assert f.superfinal and f.l2_block == n
+    assert_superfinal(dev, receipt)
+    assert dev.finality(dict(receipt)).l2_block == n  # a plain dict with transactionHash too
+    assert w3.hemi.finality(receipt)["l2_block"] == n and w3.hemi.finality(receipt)["superfinal"]  # over JSON-RPC
+    assert dev.finality("earliest").l2_block == 0 and dev.finality("safe").l2_block == dev.engine.head_number
+    block = w3.eth.get_block(n)  # no transactionHash: refused, and shown in at most ~100 characters
+    with pytest.raises(HemiValueError) as e:
+        dev.finality(block)
+    assert "AttributeDict" in str(e.value) and len(str(e.value)) < 300 and "logsBloom" not in str(e.value)
+
+
+def test_the_finality_errors_are_hemi_errors_and_documented():
+    """README: superfinalize raises NotSuperfinalizable, and bad input gets typed errors from hemi.errors."""
+    import pathlib
+
+    import hemi.errors
+    from hemi.node.pop import finality
+
+    for name in ("NotSuperfinalizable", "UnknownFinalityTarget", "FutureBlockError"):
+        cls = getattr(hemi.errors, name)
+        assert getattr(finality, name) is cls and issubclass(cls, HemiError)  # the old import path still works
+    doc = (pathlib.Path(__file__).resolve().parents[3] / "docs" / "errors.md").read_text()
+    public = [n for n, c in vars(hemi.errors).items() if isinstance(c, type) and issubclass(c, HemiError)]
+    assert [n for n in public if f"| `{n}` |" not in doc] == []

@@ -27,7 +27,6 @@ FORK_DEFAULTS: Mapping[str, Any] = {
     "predeploy_bitcoin_kit": False, "predeploy_tunnel": False, "op_stack": False, "pop_payouts": False,
     "pop_default_miner": False,
 }
-FORK_OPTIONS = ("fork_url", "fork_block", "fork_cache", "fork_cache_dir")
 
 
 def open_fork(config: dict[str, Any]) -> tuple[ForkRemote, dict[str, Any]]:

@@ -19,20 +19,21 @@ the finality at once. The Bitcoin tip is the full chain's (TBC's), not the hVM's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from hemi.errors import HemiError, HemiLookupError, HemiValueError
+from hemi.errors import FutureBlockError, HemiValueError, NotSuperfinalizable, UnknownFinalityTarget, brief
 from hemi.node.pop.keystones import KeystoneIndex, L2Keystone
 from hemi.node.pop.publications import PopNetwork, Publication
-from hemi.types import HashLike, bytes32
+from hemi.types import L2_BLOCK_TAGS, HashLike, bytes32, l2_target
 
 if TYPE_CHECKING:
     from hemi.node.context import ChainControl
 
 __all__ = [
     "SUPERFINALITY_THRESHOLD", "ULTRA_FINALITY_DEPTH", "DESCENDANT_PAGE", "Finality", "FinalityService",
-    "UnknownFinalityTarget", "FutureBlockError", "NotSuperfinalizable",
+    "UnknownFinalityTarget", "FutureBlockError", "NotSuperfinalizable",  # defined in hemi.errors, kept here too
 ]
 
 SUPERFINALITY_THRESHOLD = 10  # bfgapi.BitcoinSuperFinality
@@ -42,19 +43,7 @@ V1_FINALITY_DELAY = 9  # v1: btc_finality = tip - effectiveHeight - 9 + 1
 V1_UNPUBLISHED = -9
 V1_CAP = 100
 
-Target = int | bytes | str | L2Keystone
-
-
-class UnknownFinalityTarget(HemiLookupError):
-    """No L2 block or EVM transaction with this hash on the current L2 chain."""
-
-
-class FutureBlockError(HemiLookupError):
-    """An L2 block number above the current head."""
-
-
-class NotSuperfinalizable(HemiError):
-    """:meth:`FinalityService.superfinalize` cannot reach superfinality; the message names what is missing."""
+Target = int | bytes | str | L2Keystone | Mapping[str, Any]  # a mapping: a web3 receipt (its transactionHash)
 
 
 @dataclass(frozen=True)
@@ -138,10 +127,13 @@ class FinalityService:
     # ------------------------------------------------------------------ targets
 
     def block_number(self, target: Target, *, allow_future: bool = False) -> int:
-        """The L2 block number ``target`` names: a number, ``"latest"``, an L2 block hash, an EVM tx hash (the
-        block that mined it), or a keystone."""
+        """The L2 block number ``target`` names: a number, a tag (``"latest"``, ``"safe"``, ``"finalized"``,
+        ``"pending"``: the head; ``"earliest"``: 0), an L2 block hash, an EVM tx hash or a web3 receipt (anything
+        with ``transactionHash``: the block that mined it), or a keystone; the targets :mod:`hemi.testing`'s
+        assertions take (both unwrap a receipt with :func:`hemi.types.l2_target`)."""
         engine = self.chains.engine
         head = engine.head_number
+        given, target = target, l2_target(target)  # type: ignore[assignment]
         if isinstance(target, L2Keystone):
             return target.l2_block_number
         if isinstance(target, int) and not isinstance(target, bool):
@@ -150,13 +142,13 @@ class FinalityService:
             if target > head and not allow_future:
                 raise FutureBlockError(f"L2 block {target} is in the future (head is {head})")
             return target
-        if target == "latest":
-            return head
+        if isinstance(target, str) and target in L2_BLOCK_TAGS:
+            return 0 if target == "earliest" else head
         if isinstance(target, (bytes, bytearray, memoryview, str)):
             h = bytes32(target)
             if h is None:
-                raise HemiValueError(f"a finality target is an L2 block number, a 32-byte L2 block hash or an EVM "
-                                     f"transaction hash; got {target!r}")
+                raise HemiValueError(f"a finality target is an L2 block number, a tag, a 32-byte L2 block hash, "
+                                     f"an EVM transaction hash or a receipt; got {brief(given)}")
             n = engine.block_number_of(h)
             if n is not None:
                 return n
@@ -165,7 +157,8 @@ class FinalityService:
                 return rec.block_number
             raise UnknownFinalityTarget(f"0x{h.hex()} is neither an L2 block hash nor a mined EVM transaction hash "
                                         f"on the current chain (head is {head})")
-        raise HemiValueError(f"cannot take the finality of {type(target).__name__} {target!r}")
+        raise HemiValueError(f"cannot take the finality of {type(given).__name__} {brief(given)}: a finality "
+                             f"target is an L2 block number, a tag, a 32-byte hash or a receipt (transactionHash)")
 
     # ------------------------------------------------------------------ queries
 
