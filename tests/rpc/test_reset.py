@@ -40,3 +40,15 @@ def test_hardhat_reset_answers_true_and_forking_is_refused(dev):
     err = mr("hardhat_reset", [{"forking": {"jsonRpcUrl": "http://127.0.0.1:1"}}])["error"]
     assert err["code"] == -32602 and "--fork-url" in err["message"]
     assert mr("anvil_reset", [{"forking": {"jsonRpcUrl": "http://127.0.0.1:1", "blockNumber": 5}}])["error"]
+
+
+def test_reset_and_load_keep_the_runs_mining_mode(dev):
+    """Under ``hemi devchain --block-time`` automine is off for the whole run; anvil_reset and anvil_loadState of a
+    state saved with automine on turned it back on, so both modes mined (found by a concurrency hunt)."""
+    mr = dev.w3.provider.make_request
+    saved = mr("anvil_dumpState", [])["result"]  # automine on
+    mr("evm_setAutomine", [False])
+    mr("anvil_reset", [])
+    assert mr("anvil_getAutomine", [])["result"] is False
+    mr("anvil_loadState", [saved])
+    assert mr("anvil_getAutomine", [])["result"] is False

@@ -49,10 +49,13 @@ def load_state(api: RpcContext, *params: Any) -> bool:
     except ValueError:
         raise RPCError(-32602, "the state is not valid hex (it is the 0x-hex string anvil_dumpState returns, "
                                "not a path)") from None
+    automine = api.dev.automine  # the mining mode is this run's (hemi devchain --block-time), not the state's
     try:
         api.dev.replace_state(data, source="the state given to anvil_loadState")
     except StateFileError as err:
         raise RPCError(-32602, str(err)) from None
+    finally:
+        api.dev.automine = automine
     api.forget_state()  # the RPC caches name blocks and snapshots of the state that was replaced
     return True
 
@@ -65,10 +68,13 @@ def reset(api: RpcContext, *params: Any) -> None:
                            not (isinstance(params[0], dict) and params[0].get("forking") is None)):
         raise RPCError(-32602, "a reset here takes no forking parameters: a devchain forks when it starts "
                                "(hemi devchain --fork-url URL)")
+    automine = api.dev.automine  # as anvil, a reset keeps the run's mining mode (interval mining stays on)
     try:
         api.dev.reset()
     except HemiValueError as err:
         raise RPCError(-32602, str(err)) from None
+    finally:
+        api.dev.automine = automine
     api.forget_state()
     return None
 
