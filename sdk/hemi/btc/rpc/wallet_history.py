@@ -130,6 +130,19 @@ def _tx_time(rpc: CoreRPC, info: Any) -> int:
     return int(entry.time) if entry is not None else 0
 
 
+def spent_from_wallet(rpc: CoreRPC, tx: Any) -> int:
+    """Sats ``tx`` spends from the loaded wallet's outputs (its inputs the chain knows and the wallet owns)."""
+    wallet, total = rpc.wallet(), 0
+    for txin in tx.vin:
+        try:
+            prev = rpc.chain.tx(Txid(txin.prevout.hash)).tx.vout[txin.prevout.n]
+        except (UnknownTransactionError, IndexError):
+            continue
+        if wallet.owns(bytes(prev.scriptPubKey)):
+            total += prev.nValue
+    return total
+
+
 def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
     """gettransaction's answer, in the order of Core's WalletTxToJSON and ListTransactions
     (src/wallet/rpc/transactions.cpp): sends before receives in ``details``."""
@@ -151,16 +164,7 @@ def _wallet_entries(rpc: CoreRPC, txid: bytes) -> dict[str, Any] | None:
                 cat = "generate" if info.confirmations > 100 else ("immature" if info.confirmations else "orphan")
             received_rows.append({"address": script_to_address(spk), "parent_descs": [], "category": cat,
                                   "amount": btc_amount(o.nValue), "label": "", "vout": n})
-    sent = 0
-    for txin in tx.vin:
-        if coinbase:
-            break
-        try:
-            prev = chain.tx(Txid(txin.prevout.hash)).tx.vout[txin.prevout.n]
-        except (UnknownTransactionError, IndexError):
-            continue
-        if wallet.owns(bytes(prev.scriptPubKey)):
-            sent += prev.nValue
+    sent = 0 if coinbase else spent_from_wallet(rpc, tx)
     if not received_rows and not sent:
         return None
     out: dict[str, Any] = {"amount": btc_amount(received - sent + (info.fee or 0) if sent else received)}

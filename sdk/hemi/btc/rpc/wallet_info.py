@@ -16,8 +16,7 @@ from typing import Any
 from hemi.btc import script as S
 from hemi.btc.address import address_to_script, script_to_address
 from hemi.btc.wallet import P2PKH, P2SH_P2WPKH, P2WPKH, P2WSH, Wallet
-from hemi.errors import InvalidAddressError, UnknownTransactionError
-from hemi.types import Txid
+from hemi.errors import InvalidAddressError
 
 from .addresses import address_error, validate_address
 from .arguments import Arg
@@ -31,7 +30,7 @@ from .errors import (
 )
 from .server import CoreRPC, rpc_method
 from .wallet import wallet_descriptor
-from .wallet_history import wallet_txids
+from .wallet_history import spent_from_wallet, wallet_txids
 
 _DESCRIBED = ("isscript", "iswitness", "witness_version", "witness_program")  # Core's DescribeAddress fields
 
@@ -82,19 +81,6 @@ def _getaddressinfo(rpc: CoreRPC, address: str) -> dict[str, Any]:
     return out
 
 
-def _from_me(rpc: CoreRPC, txid: Txid) -> bool:
-    """Whether the transaction spends one of the wallet's outputs."""
-    wallet = rpc.wallet()
-    for txin in rpc.chain.tx(txid).tx.vin:
-        try:
-            prev = rpc.chain.tx(Txid(txin.prevout.hash)).tx.vout[txin.prevout.n]
-        except (UnknownTransactionError, IndexError):
-            continue
-        if wallet.owns(bytes(prev.scriptPubKey)):
-            return True
-    return False
-
-
 @rpc_method("getwalletinfo")
 def _getwalletinfo(rpc: CoreRPC) -> dict[str, Any]:
     chain = rpc.chain
@@ -103,7 +89,8 @@ def _getwalletinfo(rpc: CoreRPC) -> dict[str, Any]:
     for u in wallet.utxos:
         if not u.mature:
             continue
-        if u.confirmations or _from_me(rpc, u.txid):  # Core's CachedTxIsTrusted: confirmed, or the wallet's own
+        # Core's CachedTxIsTrusted: confirmed, or a transaction of the wallet's own
+        if u.confirmations or spent_from_wallet(rpc, rpc.chain.tx(u.txid).tx):
             trusted += u.value
         else:
             untrusted += u.value
